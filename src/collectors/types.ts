@@ -1,0 +1,62 @@
+import type { Parser } from "../parsers/types.js";
+
+/**
+ * What a collector costs the host it runs on:
+ * - `cheap`: a read of `/proc`, `/sys` or a quick command; runs at normal priority.
+ * - `sampling`: runs for the window (iostat, vmstat, perf stat); under `nice`/`ionice`.
+ * - `intrusive`: attaches to processes or records events (strace, perf record); only with
+ *   `--deep`, capped to a few seconds.
+ */
+export type CostClass = "cheap" | "sampling" | "intrusive";
+
+/** Everything a command template may depend on. Never free user text. */
+export interface CommandContext {
+  /** Sampling window in whole seconds (1..60). */
+  windowSeconds: number;
+  /** Target processes for `--pid` / `--process` (integers, already resolved). */
+  pids: number[];
+  /** True when commands needing root are run as `sudo -n /exact/path args`. */
+  sudo: boolean;
+  /** True when the session already runs as root. */
+  root: boolean;
+}
+
+/**
+ * A fixed command for the host. `argv[0]` is an absolute path when `root` is set so that
+ * the sudoers file can allow exactly this command line.
+ */
+export interface CommandLine {
+  argv: string[];
+  /** Needs root (dmesg_restrict, perf_event_paranoid, ptrace, other users' /proc/PID/fd). */
+  root?: boolean;
+  /**
+   * A shell script instead of argv, for multi-file reads of /proc and /sys. Never holds user
+   * text; never run under sudo (DESIGN.md: no `sudo sh`).
+   */
+  script?: string;
+}
+
+export interface Collector<F = unknown> {
+  /** Stable id (DESIGN.md collector table); the bundle file is `<id>.out`. */
+  id: string;
+  /** One line for `--help` and the report. */
+  title: string;
+  cost: CostClass;
+  /** Which stream is the tool's report: `strace -c` and `perf stat` write to stderr. */
+  stream: "stdout" | "stderr";
+  /** Wall-clock limit, seconds, beyond the window for sampling collectors. */
+  timeoutSeconds: number;
+  /** Output cap in bytes; more is cut and the collector marked `truncated`. */
+  capBytes: number;
+  /** Counter that only grows: read at the start and the end of the window (`.start.out`). */
+  windowed?: boolean;
+  /** Runs over the whole window (sampling collectors): timeout = window + timeoutSeconds. */
+  spansWindow?: boolean;
+  /** Debian package that provides the tool, named when it is missing. */
+  package?: string;
+  /** Runs only with target processes (`--pid`/`--process`). */
+  needsPid?: boolean;
+  /** The command line, or null when it cannot run in this context. */
+  command(ctx: CommandContext): CommandLine | null;
+  parse: Parser<F>;
+}

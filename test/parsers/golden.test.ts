@@ -1,0 +1,34 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { linesOf } from "../../src/parsers/lines.js";
+import { loadParser, PARSERS } from "../../src/parsers/index.js";
+import { fixturePath } from "../helpers/fixtures.js";
+
+/**
+ * Golden files: every fixture in test/fixtures/MANIFEST.tsv whose collector has a parser is
+ * parsed and compared with `<file>.json` beside it. `UPDATE_GOLDEN=1 npx vitest run golden`
+ * writes missing ones; each is then read against the raw text before it is committed, and
+ * the per-parser tests type at least three values of each file by hand.
+ */
+const manifest = readFileSync(fixturePath("MANIFEST.tsv"), "utf8")
+  .split("\n")
+  .slice(1)
+  .filter((l) => l.trim() !== "")
+  .map((l) => {
+    const [file, , collector] = l.split("\t");
+    return { file, collector };
+  })
+  .filter((row) => Object.hasOwn(PARSERS, row.collector));
+
+describe("golden files", () => {
+  it.each(manifest)("$collector: $file", async ({ file, collector }) => {
+    const parser = (await loadParser(collector))!;
+    const result = parser(linesOf(readFileSync(fixturePath(file), "utf8")));
+    const golden = fixturePath(`${file}.json`);
+    if (!existsSync(golden) && process.env.UPDATE_GOLDEN === "1") {
+      writeFileSync(golden, `${JSON.stringify(result, null, 1)}\n`);
+    }
+    expect(existsSync(golden), `missing golden file ${file}.json`).toBe(true);
+    expect(JSON.parse(JSON.stringify(result))).toEqual(JSON.parse(readFileSync(golden, "utf8")));
+  });
+});
