@@ -54,6 +54,11 @@ export interface Collector<F = unknown> {
   spansWindow?: boolean;
   /** Debian package that provides the tool, named when it is missing. */
   package?: string;
+  /**
+   * The tool runs until stopped (`strace -c`, `perf record`): the host-side `timeout` ends it
+   * with SIGINT and its exit status 124 is the normal end, not a timeout.
+   */
+  untilStopped?: boolean;
   /** Runs only with target processes (`--pid`/`--process`). */
   needsPid?: boolean;
   /** The command line, or null when it cannot run in this context. */

@@ -1,0 +1,99 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { join } from "node:path";
+import type { CollectedOutput } from "../diagnosis/collect.js";
+import { DiagbotError } from "../errors.js";
+import { type Manifest, ManifestSchema, sha256hex } from "./manifest.js";
+
+/**
+ * Loads an evidence bundle directory for replay. Every `<id>.out` present becomes an `ok`
+ * output (with `<id>.start.out` as its first snapshot); collectors the manifest records as
+ * failed/missing/timeout keep that status; files for ids this version does not know are
+ * returned in `ignored`. `bundle.json` is optional.
+ *
+ * Throws DiagbotError "bundle" when the directory is unreadable, holds no `.out` file and
+ * no manifest, or the manifest is not valid JSON of the expected shape.
+ */
+export interface LoadedBundle {
+  manifest: Manifest;
+  outputs: CollectedOutput[];
+  ignored: string[];
+  notes: string[];
+}
+
+export async function loadBundle(dir: string, knownIds: ReadonlySet<string>): Promise<LoadedBundle> {
+  let names: string[];
+  try {
+    if (!(await stat(dir)).isDirectory()) throw new Error("not a directory");
+    names = (await readdir(dir)).sort();
+  } catch (err) {
+    throw new DiagbotError("bundle", `cannot read bundle ${dir}: ${(err as Error).message}`, {
+      hint: "--from takes a directory written by --save, or one holding <collector-id>.out files",
+    });
+  }
+  const manifest = await readManifest(dir, names);
+  const outputs: CollectedOutput[] = [];
+  const ignored: string[] = [];
+  const notes: string[] = [];
+  for (const name of names) {
+    if (!name.endsWith(".out") || name.endsWith(".start.out")) {
+      if (name !== "bundle.json" && !name.endsWith(".start.out")) ignored.push(name);
+      continue;
+    }
+    const id = name.slice(0, -".out".length);
+    if (!knownIds.has(id)) {
+      ignored.push(name);
+      continue;
+    }
+    const entry = manifest.collectors?.[id];
+    const out = await readFile(join(dir, name));
+    const startName = `${id}.start.out`;
+    const start = names.includes(startName) ? await readFile(join(dir, startName)) : undefined;
+    if (entry?.sha256?.out && entry.sha256.out !== sha256hex(out)) {
+      notes.push(`${name} differs from the SHA-256 in bundle.json: it was edited after it was saved`);
+    }
+    outputs.push({
+      id,
+      status: entry?.status && entry.status !== "ok" && out.length === 0 ? entry.status : "ok",
+      out,
+      start,
+      exitCode: entry?.exitCode,
+      durationMs: entry?.durationMs ?? 0,
+      truncated: entry?.truncated,
+      command: entry?.command,
+      stream: entry?.stream,
+      error: entry?.error,
+    });
+  }
+  for (const [id, entry] of Object.entries(manifest.collectors ?? {})) {
+    if (outputs.some((o) => o.id === id) || !knownIds.has(id) || !entry.status) continue;
+    if (entry.status === "ok") continue;
+    outputs.push({ id, status: entry.status, durationMs: entry.durationMs ?? 0, error: entry.error });
+  }
+  if (outputs.length === 0 && !manifest.collectors) {
+    throw new DiagbotError("bundle", `${dir} holds no <collector-id>.out file and no bundle.json`, {
+      hint: `name files after collector ids, e.g. dmesg.out, iostat.out (see: diagbot collectors)`,
+    });
+  }
+  return { manifest, outputs, ignored, notes };
+}
+
+async function readManifest(dir: string, names: string[]): Promise<Manifest> {
+  if (!names.includes("bundle.json")) return {};
+  const path = join(dir, "bundle.json");
+  let raw: unknown;
+  try {
+    raw = JSON.parse(await readFile(path, "utf8"));
+  } catch (err) {
+    throw new DiagbotError("bundle", `${path}: not valid JSON (${(err as Error).message})`, {
+      hint: "fix or delete bundle.json; the .out files diagnose without it",
+    });
+  }
+  const parsed = ManifestSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new DiagbotError("bundle", `${path}: ${issue.path.join(".")}: ${issue.message}`, {
+      hint: "fix or delete bundle.json; the .out files diagnose without it",
+    });
+  }
+  return parsed.data;
+}

@@ -1,0 +1,49 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { CollectedOutput } from "../diagnosis/collect.js";
+import { type CollectorEntry, type Manifest, STDERR_EXCERPT_BYTES, sha256hex } from "./manifest.js";
+
+/**
+ * Writes an evidence bundle: `<id>.out` (byte-exact report stream), `<id>.start.out` (first
+ * snapshot of a windowed counter) and `bundle.json`. Only a local save is byte-exact; nothing
+ * here is redacted. Throws the fs error (EACCES, ENOSPC) unchanged.
+ */
+export async function saveBundle(
+  dir: string,
+  meta: { host: string; startedAt: string; symptom: string; windowSeconds: number },
+  outputs: readonly CollectedOutput[],
+): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  const collectors: Record<string, CollectorEntry> = {};
+  for (const o of outputs) {
+    const sha256: CollectorEntry["sha256"] = {};
+    if (o.out !== undefined) {
+      await writeFile(join(dir, `${o.id}.out`), o.out);
+      sha256.out = sha256hex(o.out);
+    }
+    if (o.start !== undefined) {
+      await writeFile(join(dir, `${o.id}.start.out`), o.start);
+      sha256.start = sha256hex(o.start);
+    }
+    collectors[o.id] = {
+      status: o.status,
+      command: o.command,
+      stream: o.stream,
+      exitCode: o.exitCode,
+      durationMs: o.durationMs,
+      stderr: o.stderr?.subarray(0, STDERR_EXCERPT_BYTES).toString("utf8") || undefined,
+      truncated: o.truncated,
+      error: o.error,
+      sha256: o.out || o.start ? sha256 : undefined,
+    };
+  }
+  const manifest: Manifest = {
+    version: 1,
+    host: meta.host,
+    startedAt: meta.startedAt,
+    symptom: meta.symptom,
+    window: { seconds: meta.windowSeconds },
+    collectors,
+  };
+  await writeFile(join(dir, "bundle.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+}

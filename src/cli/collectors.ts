@@ -1,0 +1,20 @@
+import { COLLECTORS } from "../collectors/index.js";
+import { buildCommand } from "../collectors/command.js";
+
+/** `diagbot collectors`: every collector with its cost class and command line (as root). */
+export function runCollectors(opts: { json: boolean }): number {
+  const ctx = { windowSeconds: 5, pids: [1234], sudo: false, root: true };
+  const rows = COLLECTORS.map((c) => ({
+    id: c.id,
+    cost: c.cost,
+    windowed: Boolean(c.windowed),
+    title: c.title,
+    command: buildCommand(c, ctx)?.text ?? "",
+  }));
+  if (opts.json) {
+    process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  } else {
+    for (const r of rows) process.stdout.write(`${r.id.padEnd(20)} ${r.cost.padEnd(10)} ${r.title}\n`);
+  }
+  return 0;
+}

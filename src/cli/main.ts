@@ -1,0 +1,96 @@
+import { Command, CommanderError, Option } from "commander";
+import { DiagbotError, USAGE_CODES } from "../errors.js";
+import { runCollectors } from "./collectors.js";
+import { runDiagnose } from "./diagnose.js";
+import { runParse } from "./parse.js";
+import { runRunbooksLint, runRunbooksTest } from "./runbooks.js";
+
+/**
+ * The `diagbot` command line. Returns the exit code (DESIGN.md "CLI contract"):
+ * 0 a report was produced, 1 `parse` found nothing of its format, 2 usage or configuration
+ * error, 3 no collector could run.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const program = new Command("diagbot")
+    .description("Incident diagnosis for Linux hosts: sample, match runbooks, rank root causes.")
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) })
+    .showHelpAfterError("(run with --help for usage)");
+
+  program
+    .command("diagnose")
+    .description("diagnose a host (`local`, an inventory host, or a label with --from)")
+    .argument("<target>", "`local`, a host of the inventory, or a label for --from")
+    .argument("[symptom]", "latency, errors, cpu, memory, disk, network, hang or health", "health")
+    .option("--from <dir>", "replay an evidence bundle instead of collecting")
+    .option("--save <dir>", "write the evidence bundle (byte-exact outputs) to this directory")
+    .option("--window <duration>", "sampling window: 5, 5s or 1500ms (1 s to 60 s)", "5s")
+    .addOption(new Option("--pid <pid>", "scope collectors to this process").conflicts("process"))
+    .option("--process <name>", "scope collectors to processes with this name (comm)")
+    .option("--deep", "also run intrusive collectors (strace, perf record, perf sched)", false)
+    .option("--json", "print the report as JSON", false)
+    .option("--verbose", "show every hypothesis, evidence line and fine check", false)
+    .action(async (target: string, symptom: string, opts) => {
+      code = await runDiagnose(target, symptom, opts);
+    });
+
+  program
+    .command("parse")
+    .description("parse one collector's output and print its facts and problems")
+    .argument("<collector-id>", "a collector id, e.g. iostat, ss-tcp, dmesg (see `diagbot collectors`)")
+    .argument("[file]", "the output to read, or - for standard input", "-")
+    .option("--json", "print JSON (the default when output is not a terminal)", false)
+    .action(async (id: string, file: string, opts) => {
+      code = await runParse(id, file, opts);
+    });
+
+  program
+    .command("collectors")
+    .description("list the collectors: id, cost class, command")
+    .option("--json", "print JSON", false)
+    .action((opts) => {
+      code = runCollectors(opts);
+    });
+
+  const runbooks = program.command("runbooks").description("check the runbook library");
+  runbooks
+    .command("lint")
+    .description("validate every runbook: schema, fact paths, thresholds, duplicate ids")
+    .option("--dir <dir>", "runbook folder (default: DIAGBOT_RUNBOOKS or the packaged runbooks/)")
+    .action(async (opts) => {
+      code = await runRunbooksLint(opts);
+    });
+  runbooks
+    .command("test")
+    .description("replay every example bundle and check the expected top category")
+    .option("--dir <dir>", "runbook folder (default: DIAGBOT_RUNBOOKS or the packaged runbooks/)")
+    .option("--json", "print JSON", false)
+    .action(async (opts) => {
+      code = await runRunbooksTest(opts);
+    });
+
+  try {
+    await program.parseAsync(argv as string[]);
+    return code;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+/** Prints an error as one or two sentences and returns its exit code. */
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return 0;
+    if (err.code === "commander.help") return 0;
+    return 2;
+  }
+  if (err instanceof DiagbotError) {
+    process.stderr.write(`diagbot: ${err.describe()}\n`);
+    if (err.code === "unrecognised-output") return 1;
+    if (err.code === "no-collector-ran") return 3;
+    return USAGE_CODES.has(err.code) ? 2 : 3;
+  }
+  process.stderr.write(`diagbot: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+  return 70;
+}

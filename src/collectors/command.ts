@@ -1,0 +1,75 @@
+import type { Collector, CommandContext, CommandLine } from "./types.js";
+
+/**
+ * Builds the exact string a transport runs for a collector (DESIGN.md "Collectors"):
+ *
+ *   timeout -s INT -k 2 <seconds> env LC_ALL=C S_TIME_FORMAT=ISO PATH=... \
+ *     [nice -n 10 ionice -c 2 -n 7] [sudo -n] argv...
+ *
+ * The `timeout` prefix bounds the command on the host itself, since closing an SSH channel
+ * does not kill the remote process; `env` is part of the command because sshd drops
+ * environment requests without `AcceptEnv`. Sampling and intrusive collectors run at low CPU
+ * and I/O priority; cheap reads run at normal priority (an idle-class reader starves on the
+ * very host it should diagnose).
+ */
+export const SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/** Exit status of `timeout(1)` when it had to stop the command. */
+export const TIMEOUT_EXIT = 124;
+
+export interface BuiltCommand {
+  /** The full command string for `sh -c` / an SSH exec request. */
+  text: string;
+  /** The host-side bound in seconds (also the transport's wall-clock limit, plus slack). */
+  seconds: number;
+  /** True when the command goes through `sudo -n`. */
+  sudo: boolean;
+}
+
+/** Seconds a collector may run: its own timeout, plus the window for sampling collectors. */
+export function boundSeconds(collector: Collector, windowSeconds: number): number {
+  return collector.timeoutSeconds + (collector.spansWindow ? windowSeconds : 0);
+}
+
+/**
+ * The command for one collector in this context, or null when it cannot run here (e.g. it
+ * needs target processes and none were given).
+ */
+export function buildCommand(collector: Collector, ctx: CommandContext): BuiltCommand | null {
+  const line = collector.command(ctx);
+  if (!line) return null;
+  return wrapCommand(line, {
+    seconds: boundSeconds(collector, ctx.windowSeconds),
+    lowPriority: collector.cost !== "cheap",
+    ctx,
+  });
+}
+
+/** Wraps one fixed command line in the host-side bound, priority and sudo prefix. */
+export function wrapCommand(
+  line: CommandLine,
+  options: { seconds: number; lowPriority: boolean; ctx: Pick<CommandContext, "sudo" | "root"> },
+): BuiltCommand {
+  const sudo = Boolean(line.root && options.ctx.sudo && !options.ctx.root && !line.script);
+  const words = [
+    "timeout",
+    "-s",
+    "INT",
+    "-k",
+    "2",
+    String(options.seconds),
+    "env",
+    "LC_ALL=C",
+    "S_TIME_FORMAT=ISO",
+    `PATH=${SAFE_PATH}`,
+  ];
+  if (options.lowPriority) words.push("nice", "-n", "10", "ionice", "-c", "2", "-n", "7");
+  if (sudo) words.push("sudo", "-n");
+  words.push(...(line.script ? ["sh", "-c", line.script] : line.argv));
+  return { text: shellQuote(words), seconds: options.seconds, sudo };
+}
+
+/** POSIX single-quoting: words of safe characters stay bare, others are quoted. */
+export function shellQuote(words: readonly string[]): string {
+  return words.map((w) => (/^[A-Za-z0-9_./:=,@%+-]+$/.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`)).join(" ");
+}

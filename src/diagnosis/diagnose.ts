@@ -1,0 +1,138 @@
+import { COLLECTORS } from "../collectors/index.js";
+import type { DerivedFacts } from "../derive/types.js";
+import { derive } from "../derive/index.js";
+import { DiagbotError } from "../errors.js";
+import { PARSERS } from "../parsers/index.js";
+import { evaluateRunbooks } from "../runbooks/evaluate.js";
+import type { Runbook } from "../runbooks/schema.js";
+import { summarise } from "../summary/text.js";
+import type { Transport } from "../transport/types.js";
+import { type CollectedOutput, collect } from "./collect.js";
+import { parseOutputs } from "./parse-outputs.js";
+import { plan } from "./plan.js";
+import { resolveProcess } from "./processes.js";
+import type { Report, Symptom } from "./report.js";
+
+/**
+ * The engine: plan → collect → parse → derive → evaluate → rank → summarise
+ * (DESIGN.md "The flow"). The CLI, the queue worker and the sweeps all call this.
+ */
+export interface DiagnoseOptions {
+  /** Host label in the report (the inventory name, `local`, or a replay label). */
+  host: string;
+  symptom: Symptom;
+  /** Sampling window, seconds (1..60). */
+  windowSeconds: number;
+  pid?: number;
+  /** A process name (`comm`), matched against `ps -eo pid=,comm=` on the host. */
+  process?: string;
+  deep: boolean;
+  runbooks: readonly Runbook[];
+  onProgress?: (done: number, total: number, id: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface Diagnosis {
+  report: Report;
+  /** The raw outputs, for `--save` and evidence uploads. */
+  outputs: CollectedOutput[];
+}
+
+/**
+ * Diagnoses a live host over `transport` (local or SSH). The caller opens and closes the
+ * transport. Throws DiagbotError "no-collector-ran" when every collector failed, after the
+ * report is complete (it is attached as `cause`... see {@link NoCollectorRanError}).
+ */
+export async function diagnoseLive(
+  transport: Transport,
+  sudo: boolean,
+  options: DiagnoseOptions,
+): Promise<Diagnosis> {
+  const started = new Date();
+  const notes: string[] = [];
+  const pids: number[] = [];
+  if (options.pid !== undefined) pids.push(options.pid);
+  if (options.process !== undefined) {
+    const found = await resolveProcess(transport, options.process);
+    if (found.length === 0) notes.push(`no process named ${options.process} runs on ${options.host}`);
+    pids.push(...found);
+  }
+  const collectors = plan(COLLECTORS, options.symptom, {
+    deep: options.deep,
+    hasPids: pids.length > 0,
+  });
+  const outputs = await collect(transport, collectors, {
+    windowSeconds: options.windowSeconds,
+    pids,
+    sudo,
+    onProgress: options.onProgress,
+    signal: options.signal,
+  });
+  const report = await buildReport(outputs, {
+    host: options.host,
+    symptom: options.symptom,
+    started,
+    windowSeconds: options.windowSeconds,
+    runbooks: options.runbooks,
+    notes,
+    ignored: [],
+  });
+  return { report, outputs };
+}
+
+/** Every collector id this version can read from a bundle. */
+export function knownCollectorIds(): Set<string> {
+  return new Set([...COLLECTORS.map((c) => c.id), ...Object.keys(PARSERS)]);
+}
+
+/** Builds the report from raw outputs (live or replayed). */
+export async function buildReport(
+  outputs: readonly CollectedOutput[],
+  meta: {
+    host: string;
+    symptom: Symptom;
+    started: Date;
+    /** Window of the snapshots; undefined for a replay that does not say. */
+    windowSeconds: number | undefined;
+    runbooks: readonly Runbook[];
+    notes: string[];
+    ignored: string[];
+  },
+): Promise<Report> {
+  const { parsed, records } = await parseOutputs(outputs);
+  const derived: DerivedFacts = derive(parsed, { windowSeconds: meta.windowSeconds });
+  const present = new Set(parsed.keys());
+  const { hypotheses, checked } = evaluateRunbooks(meta.runbooks, derived, present, meta.symptom);
+  const report: Report = {
+    version: 1,
+    host: meta.host,
+    symptom: meta.symptom,
+    startedAt: meta.started.toISOString(),
+    durationMs: Date.now() - meta.started.getTime(),
+    window: { seconds: meta.windowSeconds ?? 0, mode: derived.mode },
+    hypotheses,
+    checked,
+    collectors: records,
+    ignored: meta.ignored,
+    notes: [...meta.notes, ...derived.notes],
+    summary: "",
+  };
+  report.summary = summarise(report);
+  return report;
+}
+
+/** True when not a single collector produced output. */
+export function nothingRan(report: Report): boolean {
+  return !report.collectors.some((c) => c.status === "ok");
+}
+
+export function noCollectorRan(host: string, report: Report): DiagbotError {
+  const reasons = report.collectors
+    .filter((c) => c.error)
+    .slice(0, 3)
+    .map((c) => `${c.id}: ${c.error}`)
+    .join("; ");
+  return new DiagbotError("no-collector-ran", `no collector could run on ${host}`, {
+    hint: reasons || "check that the host is reachable and the tools are installed",
+  });
+}
