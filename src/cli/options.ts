@@ -10,7 +10,12 @@ import { DiagbotError } from "../errors.js";
 
 /** `5`, `5s` or `1500ms` → whole seconds, 1..60 (rounded up to whole seconds for the tools). */
 export function parseWindow(text: string): number {
-  const msValue = /^\d+(\.\d+)?$/.test(text) ? Number(text) * 1000 : ms(text as ms.StringValue);
+  let msValue: number | undefined;
+  try {
+    msValue = /^\d+(\.\d+)?$/.test(text) ? Number(text) * 1000 : ms(text as ms.StringValue);
+  } catch {
+    msValue = undefined;
+  }
   if (typeof msValue !== "number" || !Number.isFinite(msValue) || msValue < 1000 || msValue > 60_000) {
     throw new DiagbotError("usage", `--window ${JSON.stringify(text)}: expected 1 s to 60 s`, {
       hint: "write it as 5, 5s or 1500ms",

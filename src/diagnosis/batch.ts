@@ -37,7 +37,7 @@ export function batchScript(items: readonly BatchItem[], nonce: string): string 
       return [
         `printf '%s\\n' ${begin}`,
         `printf '%s\\n' ${begin} >&2`,
-        `${command} </dev/null`,
+        `( ${command} ) </dev/null`,
         "rc=$?",
         `printf '\\n%s %s@@\\n' ${end} "$rc"`,
         `printf '\\n%s %s@@\\n' ${end} "$rc" >&2`,

@@ -1,0 +1,47 @@
+import { describe, expect, it } from "vitest";
+import { parseLabel, parsePid, parseProcessName, parseSymptom, parseWindow } from "../../src/cli/options.js";
+import { DiagbotError } from "../../src/errors.js";
+
+describe("diagnose options", () => {
+  it("reads windows as 5, 5s or 1500ms, in whole seconds from 1 to 60", () => {
+    expect(parseWindow("5")).toBe(5);
+    expect(parseWindow("5s")).toBe(5);
+    expect(parseWindow("1500ms")).toBe(2);
+    expect(parseWindow("60s")).toBe(60);
+    expect(parseWindow("1m")).toBe(60);
+  });
+
+  it.each(["0", "0.5s", "61", "2m", "five", "", "5 s; rm -rf /"])("refuses window %j naming the value", (bad) => {
+    expect(() => parseWindow(bad)).toThrow(DiagbotError);
+    expect(() => parseWindow(bad)).toThrow(JSON.stringify(bad));
+  });
+
+  it("defaults the symptom to health and lists the choices for a bad one", () => {
+    expect(parseSymptom(undefined)).toBe("health");
+    expect(parseSymptom("latency")).toBe("latency");
+    expect(() => parseSymptom("slow")).toThrow(/unknown symptom "slow"/);
+    try {
+      parseSymptom("slow");
+    } catch (err) {
+      expect((err as DiagbotError).hint).toContain("latency");
+    }
+  });
+
+  it("takes a pid only as a positive integer", () => {
+    expect(parsePid("4242")).toBe(4242);
+    for (const bad of ["0", "-1", "1 2", "12a", "$(id)", "99999999999"]) expect(() => parsePid(bad)).toThrow(DiagbotError);
+  });
+
+  it("refuses process names that are not plain names", () => {
+    expect(parseProcessName("nginx")).toBe("nginx");
+    expect(parseProcessName("kworker:0-events")).toBe("kworker:0-events");
+    for (const bad of ["x;id", "a b", "$(id)", "", "x".repeat(65), "../etc"]) {
+      expect(() => parseProcessName(bad)).toThrow(DiagbotError);
+    }
+  });
+
+  it("takes replay labels of letters, digits and ._-", () => {
+    expect(parseLabel("host-42.prod_1")).toBe("host-42.prod_1");
+    expect(() => parseLabel("a/b")).toThrow(DiagbotError);
+  });
+});
