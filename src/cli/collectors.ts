@@ -1,5 +1,7 @@
 import { COLLECTORS } from "../collectors/index.js";
 import { buildCommand } from "../collectors/command.js";
+import { renderSudoers } from "../collectors/sudoers.js";
+import { DiagbotError } from "../errors.js";
 
 /** `diagbot collectors`: every collector with its cost class and command line (as root). */
 export function runCollectors(opts: { json: boolean }): number {
@@ -16,5 +18,14 @@ export function runCollectors(opts: { json: boolean }): number {
   } else {
     for (const r of rows) process.stdout.write(`${r.id.padEnd(20)} ${r.cost.padEnd(10)} ${r.title}\n`);
   }
+  return 0;
+}
+
+/** `diagbot sudoers --user USER`: the drop-in for /etc/sudoers.d/ (check with `visudo -c -f`). */
+export function runSudoers(opts: { user: string }): number {
+  if (!/^[a-z_][a-z0-9_.-]{0,31}$/.test(opts.user)) {
+    throw new DiagbotError("usage", `--user ${JSON.stringify(opts.user)}: not a valid user name`);
+  }
+  process.stdout.write(renderSudoers(opts.user, COLLECTORS));
   return 0;
 }

@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { DiagbotError, USAGE_CODES } from "../errors.js";
-import { runCollectors } from "./collectors.js";
+import { runCollectors, runSudoers } from "./collectors.js";
 import { runDiagnose } from "./diagnose.js";
 import { runParse } from "./parse.js";
 import { runRunbooksLint, runRunbooksTest } from "./runbooks.js";
@@ -51,6 +51,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--json", "print JSON", false)
     .action((opts) => {
       code = runCollectors(opts);
+    });
+
+  program
+    .command("sudoers")
+    .description("print the sudoers drop-in that allows exactly the collectors needing root")
+    .option("--user <user>", "the SSH user diagbot logs in as", "diag")
+    .action((opts) => {
+      code = runSudoers(opts);
     });
 
   const runbooks = program.command("runbooks").description("check the runbook library");
