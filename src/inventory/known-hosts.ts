@@ -324,11 +324,11 @@ type HostForPins = Pick<HostConfig, "name" | "address" | "port" | "knownHosts"> 
   jumpHost?: Pick<HostConfig, "name">;
 };
 
-function unknownHostHint(host: HostForPins): string {
+function unknownHostHint(host: HostForPins, file: string = host.knownHosts): string {
   const where = host.jumpHost ? ` on the jump host ${host.jumpHost.name}` : "";
   return (
-    `run${where}: ${keyscanCommand(host, host.knownHosts)} ; then verify the fingerprint out of band ` +
-    `before trusting it: compare \`ssh-keygen -l -f ${shellWord(host.knownHosts)}\` with ` +
+    `run${where}: ${keyscanCommand(host, file)} ; then verify the fingerprint out of band ` +
+    `before trusting it: compare \`ssh-keygen -l -f ${shellWord(file)}\` with ` +
     "`ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub` run on the host's console"
   );
 }
@@ -350,7 +350,7 @@ export function requireHostKeys(pins: HostKeyPins, host: HostForPins): HostKeyPi
       "host-key-refused",
       `host key of ${label} is vouched for only by @cert-authority (${pins.file} line ${lines}); diagbot cannot check host certificates, so the host is refused`,
       {
-        hint: `pin the host key itself: ${unknownHostHint(host)}`,
+        hint: `pin the host key itself: ${unknownHostHint(host, pins.file)}`,
       },
     );
   }
@@ -360,14 +360,14 @@ export function requireHostKeys(pins: HostKeyPins, host: HostForPins): HostKeyPi
       "host-key-refused",
       `every key pinned for ${label} in ${pins.file} is @revoked; the host is refused`,
       {
-        hint: `if the host has a new key, remove the old lines (ssh-keygen -R ${shellWord(pins.matchedAs!)} -f ${shellWord(pins.file)}) and pin the new one: ${unknownHostHint(host)}`,
+        hint: `if the host has a new key, remove the old lines (ssh-keygen -R ${shellWord(pins.matchedAs!)} -f ${shellWord(pins.file)}) and pin the new one: ${unknownHostHint(host, pins.file)}`,
       },
     );
   }
   throw new DiagbotError(
     "host-key-refused",
     `no host key pinned for ${label} in ${pins.file} (looked up as ${looked}); unknown hosts are refused`,
-    { hint: unknownHostHint(host) },
+    { hint: unknownHostHint(host, pins.file) },
   );
 }
 

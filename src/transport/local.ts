@@ -1,0 +1,153 @@
+import { spawn } from "node:child_process";
+import pLimit, { type LimitFunction } from "p-limit";
+import type { HostConfig } from "../inventory/inventory.js";
+import { abortReason, CappedBuffer, checkExecOptions } from "./capture.js";
+import type { ExecOptions, ExecResult, Transport } from "./types.js";
+
+/** Time given to the pipes to close after the process group was killed, ms. */
+const DRAIN_GRACE_MS = 1000;
+const DEFAULT_MAX_SESSIONS = 8;
+
+/**
+ * Runs commands on this machine: each command line under `/bin/sh -c` in its own process
+ * session (`detached: true`), so the whole group can be ended with one SIGKILL to `-pgid`.
+ * The group is killed when the timeout passes, when the signal aborts, and also when the shell
+ * exits, so that nothing a collector started in the background outlives it.
+ */
+export class LocalTransport implements Transport {
+  readonly host: string;
+  /** `process.getuid() === 0`. */
+  readonly root: boolean;
+  readonly maxSessions: number;
+  private readonly limit: LimitFunction;
+  private readonly running = new Set<number>();
+  private closed = false;
+
+  /**
+   * @param host a host with `transport: local` (or `localHost()`); only `name` and
+   *   `maxSessions` are used. Default: name `local`, 8 sessions.
+   */
+  constructor(host?: Pick<HostConfig, "name" | "maxSessions">) {
+    this.host = host?.name ?? "local";
+    this.maxSessions = host?.maxSessions ?? DEFAULT_MAX_SESSIONS;
+    this.root = typeof process.getuid === "function" && process.getuid() === 0;
+    this.limit = pLimit(this.maxSessions);
+  }
+
+  /**
+   * Runs `/bin/sh -c command` with at most `maxSessions` at once (the wait for a slot does not
+   * count against `timeoutMs`).
+   * @returns output capped at `capBytes` per stream; on timeout the process group has been
+   *   sent SIGKILL, `timedOut` is set and `exitCode` is null.
+   * @throws the signal's reason (an AbortError) when `options.signal` aborts; the group is
+   *   killed first. Error when the transport is closed or the shell cannot be spawned.
+   */
+  exec(command: string, options: ExecOptions): Promise<ExecResult> {
+    checkExecOptions(options);
+    if (this.closed) return Promise.reject(new Error(`transport to ${this.host} is closed`));
+    if (options.signal?.aborted) return Promise.reject(abortReason(options.signal));
+    return this.limit(() => this.run(command, options));
+  }
+
+  private run(command: string, options: ExecOptions): Promise<ExecResult> {
+    const { signal } = options;
+    if (this.closed) return Promise.reject(new Error(`transport to ${this.host} is closed`));
+    if (signal?.aborted) return Promise.reject(abortReason(signal));
+    const started = performance.now();
+    return new Promise<ExecResult>((resolve, reject) => {
+      const child = spawn("/bin/sh", ["-c", command], {
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const pid = child.pid;
+      const stdout = new CappedBuffer(options.capBytes);
+      const stderr = new CappedBuffer(options.capBytes);
+      let timedOut = false;
+      let aborted = false;
+      let exitCode: number | null = null;
+      let exited = false;
+      let settled = false;
+      let drainTimer: NodeJS.Timeout | undefined;
+
+      const killGroup = () => {
+        if (pid === undefined) return;
+        try {
+          process.kill(-pid, "SIGKILL");
+        } catch {
+          // ESRCH: the group is already gone.
+        }
+      };
+      const finish = () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        clearTimeout(drainTimer);
+        signal?.removeEventListener("abort", onAbort);
+        if (pid !== undefined) this.running.delete(pid);
+        child.stdout?.destroy();
+        child.stderr?.destroy();
+        if (aborted && signal) {
+          reject(abortReason(signal));
+          return;
+        }
+        resolve({
+          stdout: stdout.toBuffer(),
+          stderr: stderr.toBuffer(),
+          exitCode: timedOut ? null : exitCode,
+          timedOut,
+          truncated: stdout.truncated || stderr.truncated,
+          durationMs: Math.round(performance.now() - started),
+        });
+      };
+      // After the group is killed the pipes close at once, unless a process left the group
+      // (setsid) while holding them: do not wait for it forever.
+      const drainSoon = () => {
+        if (drainTimer === undefined) drainTimer = setTimeout(finish, DRAIN_GRACE_MS);
+      };
+      const onAbort = () => {
+        aborted = true;
+        killGroup();
+        drainSoon();
+      };
+      const timer = setTimeout(() => {
+        timedOut = true;
+        killGroup();
+        drainSoon();
+      }, options.timeoutMs);
+
+      if (pid !== undefined) this.running.add(pid);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      child.stdout?.on("data", (c: Buffer) => stdout.push(c));
+      child.stderr?.on("data", (c: Buffer) => stderr.push(c));
+      child.on("error", (err) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        reject(err);
+      });
+      child.on("exit", (code) => {
+        exited = true;
+        exitCode = code;
+        // The shell is gone: end whatever it left behind in its group.
+        killGroup();
+        drainSoon();
+      });
+      child.on("close", () => {
+        if (exited || timedOut || aborted) finish();
+      });
+    });
+  }
+
+  /** Kills the process groups of commands still running; later `exec` calls fail. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pid of this.running) {
+      try {
+        process.kill(-pid, "SIGKILL");
+      } catch {
+        // already gone
+      }
+    }
+  }
+}
