@@ -61,7 +61,7 @@ export interface SshdHandle {
   hostKeyBase64: string;
   /** Path of the client private key (unencrypted ed25519), authorised for every user. */
   clientKey: string;
-  /** known_hosts pinning this sshd as `[127.0.0.1]:port`. */
+  /** known_hosts pinning this sshd as `[127.0.0.1]:port` and as `127.0.0.1` (any port). */
   knownHosts: string;
   /** Inventory with one host `test-host` (root@127.0.0.1:port) and `defaults` pointing here. */
   inventory: string;
@@ -181,7 +181,9 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshdHandle> 
   });
 
   const knownHosts = join(dir, "known_hosts");
-  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPublicKey}\n`);
+  // Pinned as [127.0.0.1]:port and as plain 127.0.0.1 (the lookup's second step), so that a
+  // test host on another port of 127.0.0.1 (a closed one, say) gets past the host-key check.
+  writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPublicKey}\n127.0.0.1 ${hostPublicKey}\n`);
 
   const child = spawn(SSHD_PATH, ["-D", "-e", "-f", config], {
     stdio: ["ignore", "ignore", "pipe"],
