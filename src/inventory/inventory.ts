@@ -242,7 +242,12 @@ export function parseInventory(text: string, options: ParseInventoryOptions): In
   const home = options.homeDir ?? homedir();
   const defaultUser = options.defaultUser ?? currentUser();
 
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, merge: false });
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { uniqueKeys: true, prettyErrors: true, merge: false });
+  } catch (err) {
+    throw configError(file, [`YAML: ${(err as Error).message}`], "the file is not valid YAML");
+  }
   if (doc.errors.length > 0) {
     throw configError(
       file,

@@ -163,6 +163,11 @@ describe("inventory: evil", () => {
     expect(err.message).toMatch(/alias-bomb\.yaml: YAML: Excessive alias count/);
   });
 
+  it("refuses deeply nested YAML without crashing", () => {
+    const text = `hosts: ${"[".repeat(30_000)}${"]".repeat(30_000)}`;
+    expect(() => parseInventory(text, { file: "deep.yaml" })).toThrow(/^deep\.yaml: /);
+  });
+
   it("rejects __proto__ as a host name, a field and a top-level key, and pollutes nothing", async () => {
     expect((await loadError("evil/proto-host.yaml")).message).toMatch(
       /hosts\.__proto__: expected a host name .*got "__proto__"/,
