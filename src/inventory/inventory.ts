@@ -165,13 +165,22 @@ function valueAt(root: unknown, path: readonly (string | number)[]): unknown {
   return cur;
 }
 
+/** `hosts.db-1.port`; a key that is not a plain name is quoted: `hosts["web 1"]`. */
 function pathText(path: readonly (string | number)[]): string {
-  return path.length === 0 ? "(top level)" : path.join(".");
+  if (path.length === 0) return "(top level)";
+  let out = "";
+  for (const key of path) {
+    const k = String(key);
+    if (/^[A-Za-z0-9_][A-Za-z0-9._-]*$/.test(k)) out += out === "" ? k : `.${k}`;
+    else out += `[${describeValue(k)}]`;
+  }
+  return out;
 }
 
 function configError(file: string, lines: string[], hint?: string): DiagbotError {
-  const shown = lines.slice(0, 20);
-  if (lines.length > shown.length) shown.push(`... and ${lines.length - shown.length} more`);
+  const shown = [...new Set(lines)].slice(0, 20);
+  const total = new Set(lines).size;
+  if (total > shown.length) shown.push(`... and ${total - shown.length} more`);
   return new DiagbotError("config", shown.map((l) => `${file}: ${l}`).join("\n"), {
     hint: hint ?? "fix the inventory file (format: DESIGN.md, section Inventory)",
   });
@@ -279,7 +288,7 @@ export function parseInventory(text: string, options: ParseInventoryOptions): In
   if (rawHosts !== null && typeof rawHosts === "object" && !Array.isArray(rawHosts)) {
     for (const name of Object.keys(rawHosts)) {
       if (!NAME_RE.test(name)) {
-        errors.push(`hosts.${name}: ${NAME_MSG}, got ${describeValue(name)}`);
+        errors.push(`${pathText(["hosts", name])}: ${NAME_MSG}, got ${describeValue(name)}`);
       } else if (name === LOCAL_TARGET) {
         errors.push(
           `hosts.${name}: "${LOCAL_TARGET}" is reserved for this machine; give the host another name (with transport: local)`,

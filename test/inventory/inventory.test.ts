@@ -219,8 +219,9 @@ describe("inventory: evil", () => {
 
   it("rejects bad host names, login names and group names, and the reserved name local", async () => {
     const err = await loadError("evil/bad-names.yaml");
-    expect(err.message).toContain("hosts.-oProxyCommand=x: expected a host name");
-    expect(err.message).toContain("hosts.web 1: expected a host name");
+    expect(err.message).toContain('hosts["-oProxyCommand=x"]: expected a host name');
+    expect(err.message).toContain('hosts["web 1"]: expected a host name');
+    expect(err.message).toContain('hosts["../etc"]: expected a host name');
     expect(err.message).toContain("hosts.good-1.user: expected a login name");
     expect(err.message).toContain("hosts.good-1.groups.1: expected a group name");
     expect((await loadError("evil/local-name.yaml")).message).toMatch(
@@ -287,9 +288,9 @@ describe("inventory: malformed", () => {
     expect((await loadError("malformed/host-scalar.yaml")).message).toMatch(
       /hosts\.web-1: expected a mapping of fields, got "10\.0\.0\.1"/,
     );
-    expect((await loadError("malformed/tilde-user.yaml")).message).toMatch(
-      /hosts\.db-1\.identityFile: only "~" and "~\/\.\.\." are expanded/,
-    );
+    const tilde = (await loadError("malformed/tilde-user.yaml")).message;
+    expect(tilde).toMatch(/hosts\.db-1\.identityFile: only "~" and "~\/\.\.\." are expanded/);
+    expect(tilde).toMatch(/hosts\.db-2\.knownHosts: only "~" and "~\/\.\.\." are expanded/);
   });
 });
 
@@ -355,5 +356,22 @@ describe("parseInventory", () => {
     const lines = err!.message.split("\n");
     expect(lines).toHaveLength(21);
     expect(lines[20]).toBe("big.yaml: ... and 10 more");
+  });
+});
+
+describe("inventory: messages", () => {
+  it("reports a bad default once, not once per host", () => {
+    let err: DiagbotError | undefined;
+    try {
+      parseInventory(
+        "defaults:\n  identityFile: ~bob/k\nhosts:\n  a:\n    address: 10.0.0.1\n  b:\n    address: 10.0.0.2\n",
+        { file: "d.yaml" },
+      );
+    } catch (e) {
+      err = e as DiagbotError;
+    }
+    expect(err?.message).toBe(
+      'd.yaml: defaults.identityFile: only "~" and "~/..." are expanded, got "~bob/k"',
+    );
   });
 });
