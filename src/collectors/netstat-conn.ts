@@ -1,0 +1,19 @@
+import { parseNetstatConn } from "../parsers/netstat-conn.js";
+import type { Collector } from "./types.js";
+
+/**
+ * TCP sockets as netstat lists them (what many people paste). `-p` would need root to name
+ * other users' processes, so the collector runs `netstat -tan` (cheap, unprivileged). netstat
+ * reads /proc/net/tcp and tcp6, slower than ss on 100k sockets: capped at 64 MiB.
+ */
+export const netstatConn: Collector = {
+  id: "netstat-conn",
+  title: "TCP connections (netstat -tan)",
+  cost: "cheap",
+  stream: "stdout",
+  timeoutSeconds: 30,
+  capBytes: 64 << 20,
+  package: "net-tools",
+  command: () => ({ argv: ["netstat", "-tan"] }),
+  parse: parseNetstatConn,
+};

@@ -1,0 +1,19 @@
+import { parseNetstatS } from "../parsers/netstat-s.js";
+import type { Collector } from "./types.js";
+
+/**
+ * Protocol statistics as net-tools prints them, mapped to nstat's counter names. The same
+ * counters as `nstat`; read at the start and the end of the window since they only grow.
+ */
+export const netstatS: Collector = {
+  id: "netstat-s",
+  title: "protocol statistics (netstat -s)",
+  cost: "cheap",
+  stream: "stdout",
+  timeoutSeconds: 10,
+  capBytes: 1 << 20,
+  windowed: true,
+  package: "net-tools",
+  command: () => ({ argv: ["netstat", "-s"] }),
+  parse: parseNetstatS,
+};

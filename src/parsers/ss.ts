@@ -1,0 +1,617 @@
+import { fields, ProblemLog } from "./lines.js";
+import { type ParseResult, UnrecognisedOutputError } from "./types.js";
+
+/** A process holding a socket: `users:(("nginx",pid=1,fd=6))` (old ss: `("nginx",1,6)`). */
+export interface SocketProcess {
+  name: string;
+  pid?: number;
+  /** The file descriptor number in that process (ss only; netstat does not print it). */
+  fd?: number;
+}
+
+/**
+ * One socket, from `ss` or `netstat` (the same shape for both).
+ *
+ * Addresses are split into the address, the port and the scope: `[fe80::1]%eth0:123` gives
+ * `address: "fe80::1"`, `scope: "eth0"`, `port: 123`; `[::ffff:1.2.3.4]:80` gives
+ * `"::ffff:1.2.3.4"` and 80; `*:*` gives `"*"` and no port. A port that is not a number
+ * (`ssh` without `-n`, a netlink socket's `kernel`, a packet socket's interface) is
+ * `*_port_name`. For unix sockets the address is the path (`*` for none, `@name` for the
+ * abstract namespace) and the port is the inode (`peer_port` = the peer's inode).
+ */
+export interface SocketRow {
+  /**
+   * `tcp`, `udp`, `raw`, `u_str`, `u_dgr`, `u_seq`, `nl`, `p_raw`, `v_str`, …, as ss prints
+   * it. Absent when ss printed no Netid column (a single protocol was selected, e.g. `-t`).
+   * netstat's `tcp6`/`udp6` become `tcp`/`udp` (the original is in `proto`).
+   */
+  netid?: string;
+  /**
+   * ss's state names: `ESTAB`, `SYN-SENT`, `SYN-RECV`, `FIN-WAIT-1`, `FIN-WAIT-2`,
+   * `TIME-WAIT`, `UNCONN`, `CLOSE-WAIT`, `LAST-ACK`, `LISTEN`, `CLOSING`. netstat's names
+   * (`ESTABLISHED`, `SYN_RECV`, `CLOSE_WAIT`, `LISTENING`, `CONNECTED`, …) are mapped to these.
+   * Absent when the tool hid the column (`ss state established` prints no State column).
+   */
+  state?: string;
+  /**
+   * Bytes not yet read by the application; for a listener (LISTEN), the current length of
+   * its accept queue (connections).
+   */
+  recv_q?: number;
+  /**
+   * Bytes not yet acknowledged by the peer; for an ss listener, the effective backlog
+   * (min(listen() backlog, net.core.somaxconn)). netstat prints 0 for listeners.
+   */
+  send_q?: number;
+  local_address: string;
+  local_port?: number;
+  local_port_name?: string;
+  /** `%iface` scope of the local address (`127.0.0.53%lo`, `0.0.0.0%virbr0`). */
+  local_scope?: string;
+  peer_address: string;
+  peer_port?: number;
+  peer_port_name?: string;
+  peer_scope?: string;
+  /** Processes holding the socket (`ss -p`, `netstat -p`); absent when not shown or `-`. */
+  process?: SocketProcess[];
+  /** Owner uid (`ss -e` uid:, `netstat -e` User when numeric). */
+  uid?: number;
+  /** netstat -e User column when it is a name. */
+  user?: string;
+  /** Socket inode (`ss -e` ino:, `netstat -e` Inode). */
+  ino?: number;
+  /** Kernel socket cookie (`ss -e` sk:, hexadecimal). */
+  sk?: string;
+  cgroup?: string;
+  v6only?: number;
+  /** Shutdown state of `ss -e`: `<->` open, `-->` no more receives, `<--` no more sends, `---` both. */
+  shutdown?: string;
+  /** netstat's Proto as printed (`tcp6`, `udp6`, `raw6`, `unix`). */
+  proto?: string;
+  /**
+   * Every other field of the socket: the `ss -i` / `-m` detail line(s) and `-o` timers, one
+   * key per field, with units in the key where the field has one:
+   * - `rtt_ms`, `rttvar_ms` (from `rtt:0.5/0.25`), `rto_ms`, `ato_ms`, `minrtt_ms`,
+   *   `rcv_rtt_ms`, `lastsnd_ms`, `lastrcv_ms`, `lastack_ms`, `busy_ms`,
+   *   `rwnd_limited_ms` + `rwnd_limited_pct`, `sndbuf_limited_ms` + `sndbuf_limited_pct`;
+   * - `retrans` (retransmitted segments not yet acknowledged) and `retrans_total` (all
+   *   retransmits of the connection), from `retrans:0/3`; `lost`, `unacked`, `sacked`, …;
+   * - `snd_wscale`, `rcv_wscale` (from `wscale:7,7`); `cwnd`, `ssthresh`, `mss`, `pmtu`,
+   *   `rcvmss`, `advmss` (segments / bytes as ss prints them); `bytes_acked`, `segs_out`, …;
+   * - `send_bps`, `pacing_rate_bps` (+ `pacing_rate_max_bps`), `delivery_rate_bps`: bits per
+   *   second, from `send 231.7Mbps` (K/M/G suffixes expanded; `-n` prints plain numbers);
+   * - nested groups flattened with their name: `bbr_bw_bps`, `bbr_mrtt_ms`,
+   *   `bbr_pacing_gain`, `dctcp_ce_state`; `skmem_r_bytes`, `skmem_rb_bytes`, `skmem_t_bytes`,
+   *   `skmem_tb_bytes`, `skmem_f_bytes`, `skmem_w_bytes`, `skmem_o_bytes`, `skmem_bl_bytes`,
+   *   `skmem_d` (drops);
+   * - timers (`ss -o timer:(keepalive,119min,0)`, `netstat -o off (0.00/0/0)`):
+   *   `timer_name`, `timer_expires_ms`, `timer_retrans` (+ `timer_probes` from netstat);
+   * - `cong_alg` (the congestion control: `cubic`, `bbr`, …), `tcp_ulp`, and flags as
+   *   `true`: `ts`, `sack`, `ecn`, `ecnseen`, `fastopen`, `app_limited`;
+   * - any other `key:value` as a number when numeric, else as text.
+   */
+  info?: Record<string, number | string | boolean>;
+}
+
+/** A listening socket, with its accept queue against its backlog. */
+export interface ListenerRow {
+  netid?: string;
+  local_address: string;
+  local_port?: number;
+  local_port_name?: string;
+  local_scope?: string;
+  /** Connections waiting in the accept queue now (Recv-Q of a LISTEN socket). */
+  recv_q: number;
+  /**
+   * Effective backlog = min(listen() backlog, net.core.somaxconn): the Send-Q of a LISTEN
+   * socket in `ss`. Absent for netstat, which prints 0 there.
+   */
+  backlog?: number;
+  /**
+   * `recv_q / backlog * 100`. The kernel accepts one more than the backlog before it drops
+   * (sk_acceptq_is_full is `>`), so a full queue can read slightly above 100.
+   */
+  queue_pct?: number;
+  process?: SocketProcess[];
+}
+
+/**
+ * Facts of a socket table: `ss` (collectors `ss-listen`: `ss -ltn`, `ss-tcp`: `ss -tani`)
+ * and `netstat` (collector `netstat-conn`, see netstat-conn.ts).
+ *
+ * ```
+ * Netid State  Recv-Q Send-Q Local Address:Port Peer Address:Port Process
+ * tcp   LISTEN 0      128          0.0.0.0:22        0.0.0.0:*     users:(("sshd",pid=1,fd=3))
+ * tcp   ESTAB  0      0          10.0.0.5:22      10.0.0.9:50514
+ *          cubic wscale:7,7 rto:204 rtt:0.5/0.25 ato:40 mss:1448 cwnd:10 retrans:0/3 send 231.7Mbps
+ * ```
+ *
+ * Variants read: any ss socket table (`-ltn`, `-tan`, `-tanp`, `-a`, `-tupna`, `-tulpen`,
+ * `-tin`, `-x`); old iproute2 (no Netid column when one protocol is selected, `:::22` and
+ * `*:22` addresses, `users:(("sshd",1231,3))`) and new (`[::]:22`, `%iface` scopes, the wide
+ * layout whose header reads `Peer Address:PortProcess`, `cgroup:` and `v6only:` fields); a
+ * hidden State column (`ss ... state established`); unix, netlink, packet, vsock, udp and raw
+ * sockets; `-e` extras (uid, ino, sk, cgroup, v6only, shutdown); `-o` timers; `-i`/`-m`
+ * detail lines, indented under their socket, every field of which goes into that socket's
+ * `info` (one row per socket: the detail line is never a socket of its own). A header with no
+ * socket (no listeners) is valid and gives empty facts. Prompts, `...` and other lines are
+ * recorded as problems.
+ *
+ * Source: ss(8) and iproute2 `misc/ss.c` (column layout, `tcp_show_info`, `sprint_bw`,
+ * `print_ms_timer`); the listener queue semantics from `net/ipv4/tcp_diag.c`
+ * (`tcp_diag_get_info`: rqueue = sk_ack_backlog, wqueue = sk_max_ack_backlog for LISTEN).
+ */
+export interface SocketTableFacts {
+  /** Every socket row, in output order. */
+  sockets: SocketRow[];
+  total: number;
+  /** Sockets per state (rows without a state are not counted). */
+  by_state: Record<string, number>;
+  /** Sockets per netid (rows without a netid are not counted). */
+  by_netid: Record<string, number>;
+  /** Sum of Recv-Q over non-listening sockets, bytes. */
+  recv_q_bytes_total: number;
+  /** Sum of Send-Q over non-listening sockets, bytes. */
+  send_q_bytes_total: number;
+  /** Every LISTEN socket (tcp, unix stream, sctp …), with its accept queue and backlog. */
+  listeners: ListenerRow[];
+  /** Listeners whose accept queue is at or above their backlog now. */
+  listeners_full: number;
+  /** The listener with the highest `queue_pct` (or Recv-Q when no backlog is known). */
+  worst_listener?: ListenerRow;
+  /** Distinct peer addresses among SYN-RECV sockets (many = a SYN flood pattern). */
+  syn_recv_peers: number;
+  /** Totals over the `ss -i` detail, when shown. */
+  tcp_info?: {
+    /** Sockets with TCP info fields (`-i`/`-m`; an `-o` timer alone does not count). */
+    sockets: number;
+    /** Sum of `retrans_total` (all retransmits of the shown connections). */
+    retrans_total: number;
+    /** Sockets with `retrans_total` > 0. */
+    sockets_with_retrans: number;
+    /** Sum of `lost` (segments the sender considers lost now). */
+    lost: number;
+  };
+}
+
+const STATES = new Set([
+  "ESTAB",
+  "SYN-SENT",
+  "SYN-RECV",
+  "FIN-WAIT-1",
+  "FIN-WAIT-2",
+  "TIME-WAIT",
+  "UNCONN",
+  "CLOSE-WAIT",
+  "LAST-ACK",
+  "LISTEN",
+  "CLOSING",
+  "UNKNOWN",
+  "NEW-SYN-RECV",
+]);
+const NETID = /^[a-z][a-z0-9_]*\d?$/;
+const INT = /^\d+$/;
+const HEADER = /\bRecv-Q\s+Send-Q\s+Local\b/;
+/** ss's "socket flags" on the detail line (tcp_show_info). */
+const FLAGS = new Set(["ts", "sack", "ecn", "ecnseen", "fastopen", "app_limited", "bidir"]);
+/** Fields printed in milliseconds without a unit. */
+const MS_FIELDS = new Set([
+  "rto",
+  "ato",
+  "minrtt",
+  "rcv_rtt",
+  "lastsnd",
+  "lastrcv",
+  "lastack",
+  "mrtt",
+  "probe",
+]);
+
+/**
+ * Splits a line on blanks that are outside `"..."` and `(...)`, so that
+ * `users:(("Web Content",pid=1,fd=2))` stays one token.
+ */
+export function socketTokens(line: string): string[] {
+  if (!line.includes('"') && !line.includes("(")) return fields(line);
+  const out: string[] = [];
+  let cur = "";
+  let depth = 0;
+  let quote = false;
+  for (const ch of line) {
+    if (quote) {
+      cur += ch;
+      if (ch === '"') quote = false;
+      continue;
+    }
+    if (ch === '"') quote = true;
+    else if (ch === "(") depth++;
+    else if (ch === ")" && depth > 0) depth--;
+    else if ((ch === " " || ch === "\t") && depth === 0) {
+      if (cur !== "") out.push(cur);
+      cur = "";
+      continue;
+    }
+    cur += ch;
+  }
+  if (cur !== "") out.push(cur);
+  return out;
+}
+
+/** An endpoint `addr:port` split into its parts (see {@link SocketRow}). */
+export interface Endpoint {
+  address: string;
+  port?: number;
+  port_name?: string;
+  scope?: string;
+}
+
+/**
+ * Splits `10.0.0.1:22`, `[::1]:631`, `:::22`, `*:*`, `127.0.0.53%lo:53`,
+ * `[fe80::1]%eth0:123`, `rtnl:kernel`, `*` at the last colon.
+ */
+export function splitEndpoint(token: string): Endpoint {
+  const colon = token.lastIndexOf(":");
+  let host = colon >= 0 ? token.slice(0, colon) : token;
+  const port = colon >= 0 ? token.slice(colon + 1) : undefined;
+  let scope: string | undefined;
+  const pct = host.lastIndexOf("%");
+  if (pct > 0 && pct > host.lastIndexOf("]")) {
+    scope = host.slice(pct + 1);
+    host = host.slice(0, pct);
+  }
+  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
+  if (scope === undefined) {
+    const inner = host.lastIndexOf("%");
+    if (inner > 0 && host.includes(":")) {
+      scope = host.slice(inner + 1);
+      host = host.slice(0, inner);
+    }
+  }
+  const ep: Endpoint = { address: host === "" ? "*" : host };
+  if (port !== undefined && port !== "*" && port !== "") {
+    if (INT.test(port)) ep.port = Number(port);
+    else ep.port_name = port;
+  }
+  if (scope) ep.scope = scope;
+  return ep;
+}
+
+/** `231.7Mbps`, `1.2Gbps`, `800bps`, `154202352941bps` → bits per second. */
+export function bitsPerSecond(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)([kKMGT]?)bps$/.exec(text);
+  if (!m) return undefined;
+  const mult = { "": 1, k: 1e3, K: 1e3, M: 1e6, G: 1e9, T: 1e12 }[m[2]] ?? 1;
+  return Math.round(Number(m[1]) * mult);
+}
+
+/** ss's `print_ms_timer` text (`5min28sec`, `3.210ms` = 3 s 210 ms, `59sec`, `210ms`) → ms. */
+export function timerMs(text: string): number | undefined {
+  const m = /^(-)?(?:(\d+)min)?(?:(\d+)(?:sec|\.))?(?:(\d+)ms)?$/.exec(text);
+  if (!m || text === "" || text === "-") return undefined;
+  const ms = Number(m[2] ?? 0) * 60000 + Number(m[3] ?? 0) * 1000 + Number(m[4] ?? 0);
+  return m[1] ? -ms : ms;
+}
+
+function numberOrText(value: string): number | string {
+  return /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
+}
+
+function snake(key: string): string {
+  return key.replace(/[^A-Za-z0-9_]/g, "_");
+}
+
+/** Parses `users:((...),(...))` into processes. */
+export function parseUsers(value: string): SocketProcess[] {
+  const out: SocketProcess[] = [];
+  const re = /\("((?:[^"\\]|\\.)*)",(?:pid=)?(\d+)(?:,(?:fd=)?(\d+))?\)/g;
+  for (let m = re.exec(value); m !== null; m = re.exec(value)) {
+    const p: SocketProcess = { name: m[1], pid: Number(m[2]) };
+    if (m[3] !== undefined) p.fd = Number(m[3]);
+    out.push(p);
+  }
+  return out;
+}
+
+/** One `key:value` (or `key value`) field of the detail line, into `info`. */
+function putField(
+  info: Record<string, number | string | boolean>,
+  key: string,
+  value: string,
+): void {
+  const k = snake(key);
+  if (value.startsWith("(") && value.endsWith(")")) {
+    const parts = value.slice(1, -1).split(",");
+    if (k === "timer") {
+      if (parts[0]) info.timer_name = parts[0];
+      const ms = timerMs(parts[1] ?? "");
+      if (ms !== undefined) info.timer_expires_ms = ms;
+      if (parts[2] !== undefined && INT.test(parts[2])) info.timer_retrans = Number(parts[2]);
+      return;
+    }
+    for (const part of parts) {
+      const kv = /^([A-Za-z_][\w-]*):(.*)$/.exec(part);
+      const mem = /^([a-z]+)(\d+)$/.exec(part);
+      if (kv) putField(info, `${k}_${kv[1]}`, kv[2]);
+      else if (mem && (k === "skmem" || k === "mem")) {
+        info[`${k}_${mem[1]}${mem[1] === "d" ? "" : "_bytes"}`] = Number(mem[2]);
+      } else if (part !== "") info[`${k}_${snake(part)}`] = true;
+    }
+    return;
+  }
+  const pair = /^([\d.]+)\/([\d.]+)$/.exec(value);
+  if (pair && k === "rtt") {
+    info.rtt_ms = Number(pair[1]);
+    info.rttvar_ms = Number(pair[2]);
+    return;
+  }
+  if (pair && k === "retrans") {
+    info.retrans = Number(pair[1]);
+    info.retrans_total = Number(pair[2]);
+    return;
+  }
+  const scale = /^(-?\d+),(-?\d+)$/.exec(value);
+  if (scale && k === "wscale") {
+    info.snd_wscale = Number(scale[1]);
+    info.rcv_wscale = Number(scale[2]);
+    return;
+  }
+  const ms = /^(\d+(?:\.\d+)?)ms(?:\(([\d.]+)%\))?$/.exec(value);
+  if (ms) {
+    info[`${k}_ms`] = Number(ms[1]);
+    if (ms[2] !== undefined) info[`${k}_pct`] = Number(ms[2]);
+    return;
+  }
+  if (value.includes("bps")) {
+    const [rate, max] = value.split("/");
+    const bps = bitsPerSecond(rate);
+    if (bps !== undefined) {
+      info[`${k}_bps`] = bps;
+      const maxBps = max === undefined ? undefined : bitsPerSecond(max);
+      if (maxBps !== undefined) info[`${k}_max_bps`] = maxBps;
+      return;
+    }
+  }
+  const v = numberOrText(value);
+  if (typeof v === "number" && (MS_FIELDS.has(k) || MS_FIELDS.has(k.replace(/^[a-z]+_/, "")))) {
+    info[`${k}_ms`] = v;
+    return;
+  }
+  info[k] = v;
+}
+
+/**
+ * Reads the extra fields of a socket (the tail of its line and its detail lines) into the
+ * row: -p users, -e uid/ino/sk/cgroup/v6only/shutdown, and everything else into `info`.
+ */
+function readExtras(row: SocketRow, toks: readonly string[], start: number): void {
+  for (let j = start; j < toks.length; j++) {
+    const tok = toks[j];
+    if (/^[<-]-[->]$/.test(tok)) {
+      row.shutdown = tok;
+      continue;
+    }
+    const kv = /^([A-Za-z_][\w.-]*):(.*)$/.exec(tok);
+    if (kv) {
+      const [, key, value] = kv;
+      if (key === "users") {
+        const procs = parseUsers(value);
+        if (procs.length > 0) row.process = [...(row.process ?? []), ...procs];
+        continue;
+      }
+      if ((key === "uid" || key === "ino" || key === "v6only") && INT.test(value)) {
+        row[key] = Number(value);
+        continue;
+      }
+      if (key === "sk" && row.sk === undefined) {
+        row.sk = value;
+        continue;
+      }
+      if (key === "cgroup" && row.cgroup === undefined) {
+        row.cgroup = value;
+        continue;
+      }
+      row.info ??= {};
+      putField(row.info, key, value);
+      continue;
+    }
+    row.info ??= {};
+    const next = toks[j + 1];
+    if (/^[a-z_]+$/.test(tok) && next !== undefined && /^\d/.test(next) && !next.includes(":")) {
+      putField(row.info, tok, next);
+      j++;
+      continue;
+    }
+    const ulp = /^tcp-ulp-(.+)$/.exec(tok);
+    if (ulp) row.info.tcp_ulp = ulp[1];
+    else if (FLAGS.has(tok)) row.info[tok] = true;
+    else if (row.info.cong_alg === undefined && /^[a-z][a-z0-9_]*$/.test(tok))
+      row.info.cong_alg = tok;
+    else row.info[snake(tok)] = true;
+  }
+}
+
+interface Layout {
+  netid: boolean;
+  state: boolean;
+}
+
+/** Reads one socket line of ss, or returns null when the line is not one. */
+function readSocketLine(line: string, header: Layout | undefined): SocketRow | null {
+  const t = socketTokens(line);
+  if (t.length < 4) return null;
+  let i: number;
+  let netid: string | undefined;
+  let state: string | undefined;
+  if (STATES.has(t[0])) {
+    state = t[0];
+    i = 1;
+  } else if (STATES.has(t[1]) && NETID.test(t[0])) {
+    netid = t[0];
+    state = t[1];
+    i = 2;
+  } else if (header && !header.state) {
+    if (header.netid) {
+      if (!NETID.test(t[0])) return null;
+      netid = t[0];
+      i = 1;
+    } else i = 0;
+  } else if (!header && INT.test(t[0]) && INT.test(t[1])) {
+    i = 0;
+  } else if (!header && NETID.test(t[0]) && INT.test(t[1]) && INT.test(t[2])) {
+    netid = t[0];
+    i = 1;
+  } else return null;
+  if (!INT.test(t[i] ?? "") || !INT.test(t[i + 1] ?? "")) return null;
+  const rest = t.slice(i + 2);
+  if (rest.length < 2) return null;
+  let local: Endpoint;
+  let peer: Endpoint;
+  let next: number;
+  const unix =
+    netid?.startsWith("u_") ||
+    (netid === undefined && rest.length >= 4 && INT.test(rest[1]) && INT.test(rest[3]));
+  if (unix && rest.length >= 4) {
+    local = { address: rest[0], ...(INT.test(rest[1]) ? { port: Number(rest[1]) } : {}) };
+    peer = { address: rest[2], ...(INT.test(rest[3]) ? { port: Number(rest[3]) } : {}) };
+    next = 4;
+  } else {
+    if (rest[0].startsWith("users:") || rest[1].startsWith("users:")) return null;
+    local = splitEndpoint(rest[0]);
+    peer = splitEndpoint(rest[1]);
+    next = 2;
+  }
+  const row = {
+    ...(netid !== undefined ? { netid } : {}),
+    ...(state !== undefined ? { state } : {}),
+    recv_q: Number(t[i]),
+    send_q: Number(t[i + 1]),
+    ...endpointFields("local", local),
+    ...endpointFields("peer", peer),
+  } as SocketRow;
+  readExtras(row, rest, next);
+  return row;
+}
+
+/** `{address, port, ...}` as `local_address`, `local_port`, … (or `peer_…`). */
+export function endpointFields(side: "local" | "peer", ep: Endpoint): Partial<SocketRow> {
+  const out: Record<string, string | number> = { [`${side}_address`]: ep.address };
+  if (ep.port !== undefined) out[`${side}_port`] = ep.port;
+  if (ep.port_name !== undefined) out[`${side}_port_name`] = ep.port_name;
+  if (ep.scope !== undefined) out[`${side}_scope`] = ep.scope;
+  return out as Partial<SocketRow>;
+}
+
+/**
+ * Totals of a socket table. `sendQIsBacklog`: the Send-Q of a LISTEN socket is its backlog
+ * (ss); netstat prints 0 there.
+ */
+export function summariseSockets(
+  sockets: SocketRow[],
+  options: { sendQIsBacklog: boolean },
+): SocketTableFacts {
+  const byState: Record<string, number> = {};
+  const byNetid: Record<string, number> = {};
+  const listeners: ListenerRow[] = [];
+  const synPeers = new Set<string>();
+  let recvQ = 0;
+  let sendQ = 0;
+  let full = 0;
+  let worst: ListenerRow | undefined;
+  let info: SocketTableFacts["tcp_info"];
+  for (const s of sockets) {
+    if (s.state !== undefined) byState[s.state] = (byState[s.state] ?? 0) + 1;
+    if (s.netid !== undefined) byNetid[s.netid] = (byNetid[s.netid] ?? 0) + 1;
+    if (s.state === "SYN-RECV") synPeers.add(s.peer_address);
+    if (s.info && Object.keys(s.info).some((k) => !k.startsWith("timer_"))) {
+      info ??= { sockets: 0, retrans_total: 0, sockets_with_retrans: 0, lost: 0 };
+      info.sockets++;
+      const rt = s.info.retrans_total;
+      if (typeof rt === "number") {
+        info.retrans_total += rt;
+        if (rt > 0) info.sockets_with_retrans++;
+      }
+      if (typeof s.info.lost === "number") info.lost += s.info.lost;
+    }
+    if (s.state !== "LISTEN") {
+      recvQ += s.recv_q ?? 0;
+      sendQ += s.send_q ?? 0;
+      continue;
+    }
+    const l: ListenerRow = {
+      ...(s.netid !== undefined ? { netid: s.netid } : {}),
+      local_address: s.local_address,
+      ...(s.local_port !== undefined ? { local_port: s.local_port } : {}),
+      ...(s.local_port_name !== undefined ? { local_port_name: s.local_port_name } : {}),
+      ...(s.local_scope !== undefined ? { local_scope: s.local_scope } : {}),
+      recv_q: s.recv_q ?? 0,
+    };
+    if (options.sendQIsBacklog && s.send_q !== undefined) {
+      l.backlog = s.send_q;
+      if (s.send_q > 0) l.queue_pct = Math.round((l.recv_q / s.send_q) * 10000) / 100;
+      if (l.recv_q >= s.send_q && (s.send_q > 0 || l.recv_q > 0)) full++;
+    }
+    if (s.process) l.process = s.process;
+    listeners.push(l);
+    const score = (x: ListenerRow) => [x.queue_pct ?? -1, x.recv_q];
+    if (!worst) worst = l;
+    else {
+      const [a1, a2] = score(l);
+      const [b1, b2] = score(worst);
+      if (a1 > b1 || (a1 === b1 && a2 > b2)) worst = l;
+    }
+  }
+  const facts: SocketTableFacts = {
+    sockets,
+    total: sockets.length,
+    by_state: byState,
+    by_netid: byNetid,
+    recv_q_bytes_total: recvQ,
+    send_q_bytes_total: sendQ,
+    listeners,
+    listeners_full: full,
+    syn_recv_peers: synPeers.size,
+  };
+  if (worst) facts.worst_listener = worst;
+  if (info) facts.tcp_info = info;
+  return facts;
+}
+
+/**
+ * Parses any `ss` socket table (see {@link SocketTableFacts}).
+ * @throws UnrecognisedOutputError when neither a header nor a socket line was found.
+ */
+export function parseSs(lines: Iterable<string>): ParseResult<SocketTableFacts> {
+  const problems = new ProblemLog();
+  const sockets: SocketRow[] = [];
+  let header: Layout | undefined;
+  let found = false;
+  let last: SocketRow | undefined;
+  let n = 0;
+  for (const line of lines) {
+    n++;
+    if (line.trim() === "") continue;
+    if (HEADER.test(line)) {
+      header = { netid: /^\s*Netid\b/.test(line), state: /\bState\b/.test(line) };
+      found = true;
+      last = undefined;
+      continue;
+    }
+    const row = readSocketLine(line, header);
+    if (row) {
+      sockets.push(row);
+      last = row;
+      found = true;
+      continue;
+    }
+    const indented = /^\s/.test(line);
+    const t = socketTokens(line);
+    if (last && (indented || t.some((x) => /^[a-z_]+:[^\s/]/.test(x)))) {
+      readExtras(last, t, 0);
+      continue;
+    }
+    problems.add(n, line, "not an ss header, socket line or detail line");
+    last = undefined;
+  }
+  if (!found) throw new UnrecognisedOutputError("ss");
+  return { facts: summariseSockets(sockets, { sendQIsBacklog: true }), problems: problems.list() };
+}

@@ -1,0 +1,133 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { bccTcpretrans } from "../../src/collectors/bcc-tcpretrans.js";
+import { conntrack } from "../../src/collectors/conntrack.js";
+import { conntrackStats } from "../../src/collectors/conntrack-stats.js";
+import { ethtoolStats } from "../../src/collectors/ethtool-stats.js";
+import { netstatConn } from "../../src/collectors/netstat-conn.js";
+import { netstatS } from "../../src/collectors/netstat-s.js";
+import { nstat } from "../../src/collectors/nstat.js";
+import { sockstat } from "../../src/collectors/sockstat.js";
+import { ssListen } from "../../src/collectors/ss-listen.js";
+import { ssSummary } from "../../src/collectors/ss-summary.js";
+import { ssTcp } from "../../src/collectors/ss-tcp.js";
+import type { Collector, CommandContext } from "../../src/collectors/types.js";
+import { linesOf } from "../../src/parsers/lines.js";
+
+const ctx: CommandContext = { windowSeconds: 5, pids: [], sudo: false, root: false };
+const ALL: Collector[] = [
+  ssListen,
+  ssTcp,
+  ssSummary,
+  nstat,
+  netstatS,
+  netstatConn,
+  sockstat,
+  conntrack,
+  conntrackStats,
+  ethtoolStats,
+  bccTcpretrans,
+];
+
+/** Runs a collector's command here, without the engine's prefix, and parses its output. */
+function runHere(c: Collector) {
+  const line = c.command(ctx)!;
+  const out = line.script
+    ? execFileSync("sh", ["-c", line.script], { env: { ...process.env, LC_ALL: "C" } })
+    : execFileSync(line.argv[0], line.argv.slice(1), { env: { ...process.env, LC_ALL: "C" } });
+  return c.parse(linesOf(out.toString()));
+}
+
+function has(tool: string): boolean {
+  try {
+    execFileSync("sh", ["-c", `command -v ${tool}`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("network collectors", () => {
+  it("have fixed command lines, ids and the documented settings", () => {
+    expect(ALL.map((c) => [c.id, c.command(ctx)?.argv.join(" ")])).toEqual([
+      ["ss-listen", "ss -ltn"],
+      ["ss-tcp", "ss -tani"],
+      ["ss-summary", "ss -s"],
+      ["nstat", "nstat -asz"],
+      ["netstat-s", "netstat -s"],
+      ["netstat-conn", "netstat -tan"],
+      ["sockstat", "cat /proc/net/sockstat /proc/net/sockstat6"],
+      ["conntrack", `sh -c ${conntrack.command(ctx)?.script}`],
+      ["conntrack-stats", `sh -c ${conntrackStats.command(ctx)?.script}`],
+      ["ethtool-stats", `sh -c ${ethtoolStats.command(ctx)?.script}`],
+      ["bcc-tcpretrans", "/usr/sbin/tcpretrans-bpfcc"],
+    ]);
+    expect(ssTcp.capBytes).toBe(64 << 20);
+    expect(ALL.filter((c) => c.windowed).map((c) => c.id)).toEqual([
+      "nstat",
+      "netstat-s",
+      "conntrack-stats",
+      "ethtool-stats",
+    ]);
+    expect(bccTcpretrans).toMatchObject({
+      cost: "intrusive",
+      spansWindow: true,
+      untilStopped: true,
+    });
+    expect(bccTcpretrans.command(ctx)?.root).toBe(true);
+    // Only the opt-in tracer needs root; the scripts never run under sudo.
+    expect(ALL.filter((c) => c.command(ctx)?.root).map((c) => c.id)).toEqual(["bcc-tcpretrans"]);
+    for (const c of ALL.filter((x) => x.id !== "bcc-tcpretrans")) expect(c.cost).toBe("cheap");
+  });
+
+  it.skipIf(!has("nstat"))("nstat -asz never creates or rewrites nstat's history file", () => {
+    const history =
+      process.env.NSTAT_HISTORY ?? join(tmpdir(), `.nstat.u${process.getuid?.() ?? 0}`);
+    const before = existsSync(history) ? statSync(history).mtimeMs : undefined;
+    const facts = runHere(nstat).facts as { counters: Record<string, number> };
+    expect(facts.counters.IpInReceives).toBeGreaterThanOrEqual(0);
+    const after = existsSync(history) ? statSync(history).mtimeMs : undefined;
+    expect(after).toBe(before);
+  });
+
+  it.skipIf(!existsSync("/proc/net/sockstat"))("reads this machine's sockstat", () => {
+    const facts = runHere(sockstat).facts as { protocols: Record<string, Record<string, number>> };
+    expect(facts.protocols.tcp.inuse).toBeGreaterThanOrEqual(0);
+    expect(typeof facts.protocols.tcp.mem_pages).toBe("number");
+  });
+
+  it.skipIf(!existsSync("/proc/sys/net"))(
+    "runs the conntrack scripts here, module loaded or not",
+    () => {
+      const ct = runHere(conntrack).facts as { loaded: boolean; max?: number };
+      expect(ct.loaded).toBe(existsSync("/proc/sys/net/netfilter/nf_conntrack_max"));
+      if (ct.loaded) expect(ct.max).toBeGreaterThan(0);
+      const stats = runHere(conntrackStats).facts as { loaded: boolean; cpus: unknown[] };
+      expect(stats.loaded).toBe(existsSync("/proc/net/stat/nf_conntrack"));
+      if (stats.loaded) expect(stats.cpus.length).toBeGreaterThan(0);
+    },
+  );
+
+  it.skipIf(!has("ethtool") || !existsSync("/sys/class/net"))(
+    "runs the ethtool script here: one section per interface but lo",
+    () => {
+      const facts = runHere(ethtoolStats).facts as { interfaces: Record<string, unknown> };
+      expect(Object.keys(facts.interfaces)).not.toContain("lo");
+      const ifaces = execFileSync("ls", ["/sys/class/net"])
+        .toString()
+        .split(/\s+/)
+        .filter((x) => x && x !== "lo");
+      expect(Object.keys(facts.interfaces).sort()).toEqual(ifaces.sort());
+    },
+  );
+
+  it.skipIf(!has("ss"))("runs ss -ltn and ss -tani here", () => {
+    const listen = runHere(ssListen).facts as { listeners: { backlog?: number }[] };
+    for (const l of listen.listeners) expect(l.backlog).toBeGreaterThanOrEqual(0);
+    const all = runHere(ssTcp);
+    expect(all.problems).toEqual([]);
+  });
+});

@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { parseBccTcpretrans } from "../../src/parsers/bcc-tcpretrans.js";
+import { parseConntrack } from "../../src/parsers/conntrack.js";
+import { parseConntrackStats } from "../../src/parsers/conntrack-stats.js";
+import { parseEthtoolStats } from "../../src/parsers/ethtool-stats.js";
+import { parseNetstatConn } from "../../src/parsers/netstat-conn.js";
+import { parseNetstatS } from "../../src/parsers/netstat-s.js";
+import { parseNstat } from "../../src/parsers/nstat.js";
+import { parseSockstat } from "../../src/parsers/sockstat.js";
+import { parseSs } from "../../src/parsers/ss.js";
+import { parseSsSummary } from "../../src/parsers/ss-summary.js";
+import type { Parser } from "../../src/parsers/types.js";
+import { UnrecognisedOutputError } from "../../src/parsers/types.js";
+import { parseText } from "../helpers/fixtures.js";
+
+/** Arbitrary bytes, and fragments of the real formats cut anywhere: only UnrecognisedOutputError. */
+const PARSERS: [string, Parser<unknown>][] = [
+  ["ss", parseSs],
+  ["ss-summary", parseSsSummary],
+  ["nstat", parseNstat],
+  ["netstat-s", parseNetstatS],
+  ["netstat-conn", parseNetstatConn],
+  ["sockstat", parseSockstat],
+  ["conntrack", parseConntrack],
+  ["conntrack-stats", parseConntrackStats],
+  ["ethtool-stats", parseEthtoolStats],
+  ["bcc-tcpretrans", parseBccTcpretrans],
+];
+
+const PIECES = [
+  "Netid State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n",
+  'tcp ESTAB 0 0 [::1]:22 [::1]:5 users:(("a b",pid=1,fd=2)) timer:(on,1.2ms\n',
+  "\t cubic wscale:7 rtt:/ retrans:x/ send bps pacing_rate 1Mbps/ bbr:(bw:\n",
+  "TCP: inuse 1 orphan\n",
+  "Tcp:\n    12 segments retransmitted\n  ICMP input histogram:\n",
+  "==> /proc/net/stat/nf_conntrack <==\nentries a b\n0000 zz\n",
+  "cpu=0 found=1 insert_failed=\n",
+  '{"kernel":{"IpInReceives":',
+  "unix  2 [ ACC ] STREAM LISTENING 1 ",
+  "tcp 0 0 1.2.3.4:80 5.6.7.8:9 SYN_RECV 1/x off (0.00/0\n",
+  "[10.0.0.1]#22 <-> [10.0.0.2]# 5\n",
+  "NIC statistics:\n     rx: \n",
+];
+
+describe("network parsers on arbitrary input", () => {
+  it.each(PARSERS)("%s throws nothing but UnrecognisedOutputError", (_name, parser) => {
+    let seed = 20240607;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed;
+    };
+    for (let i = 0; i < 300; i++) {
+      let text = "";
+      const parts = rand() % 6;
+      for (let p = 0; p < parts; p++) {
+        if (rand() % 2) text += PIECES[rand() % PIECES.length].slice(0, rand() % 90);
+        else
+          text += Array.from({ length: rand() % 80 }, () => String.fromCharCode(rand() % 256)).join(
+            "",
+          );
+      }
+      try {
+        const result = parseText(parser, text);
+        expect(Array.isArray(result.problems)).toBe(true);
+        JSON.stringify(result.facts);
+      } catch (err) {
+        expect(err).toBeInstanceOf(UnrecognisedOutputError);
+      }
+    }
+  });
+});
