@@ -375,6 +375,7 @@ export class SshTransport implements Transport {
       this.wakeSlotWaiters();
     };
     target.on("error", onLost);
+    target.on("end", () => onLost());
     target.on("close", () => onLost());
   }
 
@@ -642,8 +643,17 @@ export class SshTransport implements Transport {
       channel.on("error", () => {});
       channel.on("close", () => {
         release();
-        if (!sawExit && this.lost) settle(this.lost);
-        else settle();
+        if (sawExit) {
+          settle();
+          return;
+        }
+        // Closed without an exit status: if the connection is going down, that is the
+        // error (the client's own events may come a tick after the channel's).
+        setImmediate(() => {
+          if (this.lost) settle(this.lost);
+          else if (this.ended.has(this.target)) settle(this.unusable() ?? undefined);
+          else settle();
+        });
       });
     });
   }
