@@ -6,7 +6,8 @@ import { UnrecognisedOutputError } from "../../src/parsers/types.js";
 import { parseFixture, parseText, readFixture } from "../helpers/fixtures.js";
 
 const f = (name: string) => parseFixture(parseDiskstats, `diskstats/${name}`);
-const dev = (list: { device: string }[], name: string) => list.find((d) => d.device === name)!;
+const dev = <T extends { device: string }>(list: T[], name: string): T =>
+  list.find((d) => d.device === name)!;
 
 describe("diskstats parser", () => {
   it("reads 11-, 15- and 17-counter lines (node_exporter)", () => {
