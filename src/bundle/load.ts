@@ -70,7 +70,8 @@ export async function loadBundle(dir: string, knownIds: ReadonlySet<string>): Pr
     outputs.push({ id, status: entry.status, durationMs: entry.durationMs ?? 0, error: entry.error });
   }
   if (outputs.length === 0 && !manifest.collectors) {
-    throw new DiagbotError("bundle", `${dir} holds no <collector-id>.out file and no bundle.json`, {
+    const none = ignored.length > 0 ? ` (ignored: ${ignored.slice(0, 10).join(", ")})` : "";
+    throw new DiagbotError("bundle", `${dir} holds no output of a known collector and no bundle.json${none}`, {
       hint: `name files after collector ids, e.g. dmesg.out, iostat.out (see: diagbot collectors)`,
     });
   }

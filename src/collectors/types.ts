@@ -59,6 +59,12 @@ export interface Collector<F = unknown> {
    * with SIGINT and its exit status 124 is the normal end, not a timeout.
    */
   untilStopped?: boolean;
+  /**
+   * When the command fails with no output and its stderr matches `stderr`, the thing it reads
+   * does not exist on this host (no sysstat history, a kernel without PSI): the collector is
+   * `skipped` with `reason`, not `failed`.
+   */
+  absent?: { stderr: RegExp; reason: string };
   /** Runs only with target processes (`--pid`/`--process`). */
   needsPid?: boolean;
   /** The command line, or null when it cannot run in this context. */

@@ -192,6 +192,9 @@ export function classify(collector: Collector, command: string, r: ExecResult): 
       error: `sudo refused: ${lastErr}; install deploy/sudoers.d/diagbot on the host (visudo -c)`,
     };
   }
+  if (r.exitCode !== 0 && out.length === 0 && collector.absent?.stderr.test(errText)) {
+    return { ...base, status: "skipped", error: collector.absent.reason };
+  }
   if (r.exitCode !== 0 && out.length === 0) {
     const denied = /Operation not permitted|Permission denied|must be root|EPERM|EACCES/.test(errText);
     const hint = denied

@@ -1,0 +1,67 @@
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { buildCommand } from "../../src/collectors/command.js";
+import { COLLECTORS } from "../../src/collectors/index.js";
+import { renderSudoers, rootCommands } from "../../src/collectors/sudoers.js";
+import { plannedIds } from "../../src/diagnosis/plan.js";
+import { PARSERS } from "../../src/parsers/index.js";
+import { checkSudoers } from "../helpers/users.js";
+
+const ids = COLLECTORS.map((c) => c.id);
+
+describe("collector registry", () => {
+  it("has unique ids, each with a parser of the same id", () => {
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(Object.hasOwn(PARSERS, id), `parser for ${id}`).toBe(true);
+  });
+
+  it("plans only collectors that exist", () => {
+    for (const id of plannedIds()) expect(ids, `planned collector ${id}`).toContain(id);
+  });
+
+  it("names root commands by absolute path and never runs scripts under sudo", () => {
+    const ctx = { windowSeconds: 5, pids: [42], sudo: true, root: false };
+    for (const c of COLLECTORS) {
+      const line = c.command(ctx);
+      if (!line?.root || line.script) continue;
+      expect(line.argv[0], c.id).toMatch(/^\//);
+    }
+  });
+
+  it("puts every command behind the host-side timeout with the C locale and ISO times", () => {
+    const ctx = { windowSeconds: 7, pids: [42], sudo: false, root: true };
+    for (const c of COLLECTORS) {
+      const built = buildCommand(c, ctx);
+      if (!built) continue;
+      expect(built.text, c.id).toMatch(/^timeout -s INT -k 2 \d+ env LC_ALL=C S_TIME_FORMAT=ISO PATH=/);
+      if (c.cost !== "cheap") expect(built.text, c.id).toContain("nice -n 10 ionice -c 2 -n 7");
+      if (c.spansWindow) expect(built.seconds, c.id).toBe(c.timeoutSeconds + 7);
+    }
+  });
+
+  it("runs root commands as sudo -n /exact/path on sudo hosts", () => {
+    const ctx = { windowSeconds: 5, pids: [42], sudo: true, root: false };
+    const rooted = COLLECTORS.filter((c) => c.command(ctx)?.root && !c.command(ctx)?.script);
+    expect(rooted.length).toBeGreaterThan(0);
+    for (const c of rooted) expect(buildCommand(c, ctx)!.text, c.id).toMatch(/ sudo -n \//);
+  });
+});
+
+describe("deploy/sudoers.d/diagbot", () => {
+  const shipped = readFileSync(new URL("../../deploy/sudoers.d/diagbot", import.meta.url), "utf8");
+
+  it("is exactly what `diagbot sudoers --user diag` prints", () => {
+    expect(shipped).toBe(renderSudoers("diag", COLLECTORS));
+  });
+
+  it("is accepted by visudo -c", async () => {
+    await checkSudoers(shipped);
+  });
+
+  it("allows digits only where the window or a PID goes", () => {
+    for (const spec of rootCommands(COLLECTORS)) {
+      expect(spec).not.toMatch(/(^| )\*( |$)/);
+      if (spec.includes("^")) expect(spec).toMatch(/\$$/);
+    }
+  });
+});
