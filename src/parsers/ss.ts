@@ -191,6 +191,9 @@ const STATES = new Set([
 ]);
 const NETID = /^[a-z][a-z0-9_]*\d?$/;
 const INT = /^\d+$/;
+const DIGITS = /^\d+(\.\d+)?$/;
+const SNAKE = /^[A-Za-z0-9_]+$/;
+const KEY = /^[A-Za-z_][\w.-]*$/;
 const HEADER = /\bRecv-Q\s+Send-Q\s+Local\b/;
 /** ss's "socket flags" on the detail line (tcp_show_info). */
 const FLAGS = new Set(["ts", "sack", "ecn", "ecnseen", "fastopen", "app_limited", "bidir"]);
@@ -214,26 +217,28 @@ const MS_FIELDS = new Set([
 export function socketTokens(line: string): string[] {
   if (!line.includes('"') && !line.includes("(")) return fields(line);
   const out: string[] = [];
-  let cur = "";
+  let from = -1;
   let depth = 0;
   let quote = false;
-  for (const ch of line) {
+  for (let i = 0; i < line.length; i++) {
+    const c = line.charCodeAt(i);
     if (quote) {
-      cur += ch;
-      if (ch === '"') quote = false;
+      if (c === 34) quote = false;
       continue;
     }
-    if (ch === '"') quote = true;
-    else if (ch === "(") depth++;
-    else if (ch === ")" && depth > 0) depth--;
-    else if ((ch === " " || ch === "\t") && depth === 0) {
-      if (cur !== "") out.push(cur);
-      cur = "";
+    if (c === 32 || c === 9) {
+      if (depth === 0 && from >= 0) {
+        out.push(line.slice(from, i));
+        from = -1;
+      }
       continue;
     }
-    cur += ch;
+    if (from < 0) from = i;
+    if (c === 34) quote = true;
+    else if (c === 40) depth++;
+    else if (c === 41 && depth > 0) depth--;
   }
-  if (cur !== "") out.push(cur);
+  if (from >= 0) out.push(line.slice(from));
   return out;
 }
 
@@ -292,6 +297,11 @@ export function timerMs(text: string): number | undefined {
   return m[1] ? -ms : ms;
 }
 
+/** `rto`, `lastsnd`, … and nested ones like `bbr_mrtt`: milliseconds without a unit. */
+function isMs(key: string): boolean {
+  return MS_FIELDS.has(key) || MS_FIELDS.has(key.slice(key.indexOf("_") + 1));
+}
+
 function numberOrText(value: string): number | string {
   return /^-?\d+(\.\d+)?$/.test(value) ? Number(value) : value;
 }
@@ -318,7 +328,13 @@ function putField(
   key: string,
   value: string,
 ): void {
-  const k = snake(key);
+  const k = SNAKE.test(key) ? key : snake(key);
+  if (DIGITS.test(value)) {
+    const n = Number(value);
+    if (isMs(k)) info[`${k}_ms`] = n;
+    else info[k] = n;
+    return;
+  }
   if (value.startsWith("(") && value.endsWith(")")) {
     const parts = value.slice(1, -1).split(",");
     if (k === "timer") {
@@ -372,7 +388,7 @@ function putField(
     }
   }
   const v = numberOrText(value);
-  if (typeof v === "number" && (MS_FIELDS.has(k) || MS_FIELDS.has(k.replace(/^[a-z]+_/, "")))) {
+  if (typeof v === "number" && isMs(k)) {
     info[`${k}_ms`] = v;
     return;
   }
@@ -386,13 +402,14 @@ function putField(
 function readExtras(row: SocketRow, toks: readonly string[], start: number): void {
   for (let j = start; j < toks.length; j++) {
     const tok = toks[j];
-    if (/^[<-]-[->]$/.test(tok)) {
+    if (tok.length === 3 && /^[<-]-[->]$/.test(tok)) {
       row.shutdown = tok;
       continue;
     }
-    const kv = /^([A-Za-z_][\w.-]*):(.*)$/.exec(tok);
-    if (kv) {
-      const [, key, value] = kv;
+    const colon = tok.indexOf(":");
+    const key = colon > 0 ? tok.slice(0, colon) : "";
+    if (key !== "" && KEY.test(key)) {
+      const value = tok.slice(colon + 1);
       if (key === "users") {
         const procs = parseUsers(value);
         if (procs.length > 0) row.process = [...(row.process ?? []), ...procs];
@@ -436,8 +453,7 @@ interface Layout {
 }
 
 /** Reads one socket line of ss, or returns null when the line is not one. */
-function readSocketLine(line: string, header: Layout | undefined): SocketRow | null {
-  const t = socketTokens(line);
+function readSocketLine(t: readonly string[], header: Layout | undefined): SocketRow | null {
   if (t.length < 4) return null;
   let i: number;
   let netid: string | undefined;
@@ -590,13 +606,14 @@ export function parseSs(lines: Iterable<string>): ParseResult<SocketTableFacts> 
   for (const line of lines) {
     n++;
     if (line.trim() === "") continue;
-    if (HEADER.test(line)) {
+    if (line.includes("Recv-Q") && HEADER.test(line)) {
       header = { netid: /^\s*Netid\b/.test(line), state: /\bState\b/.test(line) };
       found = true;
       last = undefined;
       continue;
     }
-    const row = readSocketLine(line, header);
+    const t = socketTokens(line);
+    const row = readSocketLine(t, header);
     if (row) {
       sockets.push(row);
       last = row;
@@ -604,7 +621,6 @@ export function parseSs(lines: Iterable<string>): ParseResult<SocketTableFacts> 
       continue;
     }
     const indented = /^\s/.test(line);
-    const t = socketTokens(line);
     if (last && (indented || t.some((x) => /^[a-z_]+:[^\s/]/.test(x)))) {
       readExtras(last, t, 0);
       continue;
