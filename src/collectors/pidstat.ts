@@ -1,0 +1,26 @@
+import { parsePidstat } from "../parsers/pidstat.js";
+import type { Collector } from "./types.js";
+
+/**
+ * Per-process CPU, I/O, context switches and memory over the window, one line per process
+ * and interval (`-h`; no Average block with `-h`). Only the processes active in an interval
+ * are printed. Root is needed to read other users' `/proc/PID/io` (otherwise pidstat prints
+ * -1 for their I/O); with `--pid`/`--process` the report is limited to those processes.
+ */
+export const pidstat: Collector = {
+  id: "pidstat",
+  title: "per-process CPU, I/O, context switches and memory over the window (pidstat)",
+  cost: "sampling",
+  stream: "stdout",
+  timeoutSeconds: 10,
+  capBytes: 8 << 20,
+  spansWindow: true,
+  package: "sysstat",
+  command: (ctx) => {
+    const argv = ["/usr/bin/pidstat", "-u", "-d", "-w", "-r", "-h"];
+    for (const pid of ctx.pids) argv.push("-p", String(Math.trunc(pid)));
+    argv.push("1", String(ctx.windowSeconds));
+    return { argv, root: true };
+  },
+  parse: parsePidstat,
+};

@@ -1,0 +1,480 @@
+import { fields, ProblemLog } from "./lines.js";
+import {
+  columnBase,
+  columnKey,
+  parseBanner,
+  round,
+  type SysstatBanner,
+  sysstatNumber,
+} from "./sysstat.js";
+import { type ParseResult, UnrecognisedOutputError } from "./types.js";
+
+/**
+ * One device row of one iostat report. Every column of the row is kept; units are in the
+ * key names and normalised: throughput in kB/s (`rMB/s` × 1024, `rsec/s` and `Blk_read/s`
+ * ÷ 2), request sizes in kB (`avgrq-sz` is in 512-byte sectors and kept as
+ * `avgrq_sz_sectors`, with `areq_sz_kb` = ÷ 2), times in ms.
+ */
+export interface IostatDeviceRow {
+  /** 0-based index of the report this row belongs to. */
+  report: number;
+  /** True on the first report when it holds averages since boot (see {@link IostatFacts}). */
+  since_boot?: true;
+  /** `-t` time stamp of the report, as printed. */
+  time?: string;
+  device: string;
+  /** A `-g` group total row (printed indented). */
+  group?: true;
+  tps?: number;
+  r_per_s?: number;
+  w_per_s?: number;
+  d_per_s?: number;
+  f_per_s?: number;
+  rrqm_per_s?: number;
+  wrqm_per_s?: number;
+  drqm_per_s?: number;
+  rrqm_pct?: number;
+  wrqm_pct?: number;
+  drqm_pct?: number;
+  r_kb_per_s?: number;
+  w_kb_per_s?: number;
+  d_kb_per_s?: number;
+  /** `-s` short report: kB/s, requests merged per s. */
+  kb_per_s?: number;
+  rqm_per_s?: number;
+  /** Totals since the start of the report interval's base (`kB_read`, `kB_wrtn`, `kB_dscd`). */
+  r_kb?: number;
+  w_kb?: number;
+  d_kb?: number;
+  r_await_ms?: number;
+  w_await_ms?: number;
+  d_await_ms?: number;
+  f_await_ms?: number;
+  /** Given (`await`) or computed as the IO-weighted mean of r/w/d await (`await_computed`). */
+  await_ms?: number;
+  await_computed?: true;
+  rareq_sz_kb?: number;
+  wareq_sz_kb?: number;
+  dareq_sz_kb?: number;
+  areq_sz_kb?: number;
+  avgrq_sz_sectors?: number;
+  aqu_sz?: number;
+  util_pct?: number;
+  svctm_ms?: number;
+  /** Columns this parser has no name for, under their {@link columnKey} name. */
+  [other: string]: number | string | boolean | undefined;
+}
+
+/** The `avg-cpu` block of one report: `%user %nice %system %iowait %steal %idle`. */
+export interface IostatCpuRow {
+  report: number;
+  since_boot?: true;
+  time?: string;
+  user_pct?: number;
+  nice_pct?: number;
+  system_pct?: number;
+  iowait_pct?: number;
+  steal_pct?: number;
+  idle_pct?: number;
+  [other: string]: number | string | boolean | undefined;
+}
+
+/** Per-device summary over the reports that are not since boot (all reports if only one). */
+export interface IostatDeviceSummary {
+  device: string;
+  /** Number of reports summarised. */
+  samples: number;
+  util_pct_mean?: number;
+  util_pct_max?: number;
+  await_ms_mean?: number;
+  await_ms_max?: number;
+  aqu_sz_mean?: number;
+  aqu_sz_max?: number;
+  r_per_s_mean?: number;
+  w_per_s_mean?: number;
+  r_kb_per_s_mean?: number;
+  w_kb_per_s_mean?: number;
+  svctm_ms_mean?: number;
+}
+
+/**
+ * Facts from any `iostat` output (sysstat 7 to 12+).
+ *
+ * Command (collector): `iostat -x -t 1 N+1` (the first report is since boot, the N others
+ * span the window). Sample:
+ * ```
+ * Linux 5.8.0-53-generic (ubuntu) 	12/02/2021 	_x86_64_	(2 CPU)
+ *
+ * avg-cpu:  %user   %nice %system %iowait  %steal   %idle
+ *            0.39    0.04    0.44    0.04    0.00   99.09
+ *
+ * Device            r/s     rkB/s   rrqm/s  %rrqm r_await rareq-sz     w/s ...  aqu-sz  %util
+ * sda              2.67    100.76     0.66  19.76    0.36    37.75    2.81 ...    0.00   0.41
+ * ```
+ * Variants read: plain (`tps kB_read/s ...`, `MB_read/s` with `-m`, `Blk_read/s` on old
+ * versions), `-x` old (`Device:` … `avgrq-sz avgqu-sz await [r_await w_await] svctm %util`,
+ * `rsec/s` or `rkB/s` or `rMB/s`), `-x` 11.x (`rareq-sz aqu-sz svctm`), `-x` 12.x (`d/s`,
+ * `f/s`, no `svctm`), `-xs` short, `-h` (device last, `222.1k` sizes, `0.5%`), `-t` stamps
+ * (locale or ISO), `-p` partitions, `-g` groups, `-c`/`-d` alone, decimal commas, several
+ * reports. Source: iostat(1), sysstat tests/expected.iostat-*.
+ *
+ * Since boot: the first report of an iostat run without `-y` holds averages since boot.
+ * Output does not say whether `-y` was given, so when a run has two or more reports the first
+ * is marked `since_boot` and left out of the summaries, unless a pasted command line with
+ * `-y` precedes the output. A single report is since boot and is summarised.
+ */
+export interface IostatFacts {
+  banner?: SysstatBanner;
+  /** Number of reports seen. */
+  reports: number;
+  /** True when the first report is taken as since boot (see above). */
+  first_report_since_boot: boolean;
+  /** Reports used for the summaries. */
+  summarised_reports: number;
+  cpu: IostatCpuRow[];
+  devices: IostatDeviceRow[];
+  summary: IostatDeviceSummary[];
+  /** Mean and max of the avg-cpu rows over the summarised reports. */
+  cpu_summary?: {
+    samples: number;
+    user_pct_mean?: number;
+    system_pct_mean?: number;
+    iowait_pct_mean?: number;
+    iowait_pct_max?: number;
+    steal_pct_mean?: number;
+    steal_pct_max?: number;
+    idle_pct_mean?: number;
+    idle_pct_min?: number;
+  };
+}
+
+/** iostat column name → fact key and factor into the key's unit. */
+const COLUMNS: Record<string, [string, number]> = {
+  tps: ["tps", 1],
+  "r/s": ["r_per_s", 1],
+  "w/s": ["w_per_s", 1],
+  "d/s": ["d_per_s", 1],
+  "f/s": ["f_per_s", 1],
+  "rrqm/s": ["rrqm_per_s", 1],
+  "wrqm/s": ["wrqm_per_s", 1],
+  "drqm/s": ["drqm_per_s", 1],
+  "rqm/s": ["rqm_per_s", 1],
+  "%rrqm": ["rrqm_pct", 1],
+  "%wrqm": ["wrqm_pct", 1],
+  "%drqm": ["drqm_pct", 1],
+  "rkB/s": ["r_kb_per_s", 1],
+  "wkB/s": ["w_kb_per_s", 1],
+  "dkB/s": ["d_kb_per_s", 1],
+  "kB/s": ["kb_per_s", 1],
+  "rMB/s": ["r_kb_per_s", 1024],
+  "wMB/s": ["w_kb_per_s", 1024],
+  "dMB/s": ["d_kb_per_s", 1024],
+  "MB/s": ["kb_per_s", 1024],
+  "rsec/s": ["r_kb_per_s", 0.5],
+  "wsec/s": ["w_kb_per_s", 0.5],
+  "kB_read/s": ["r_kb_per_s", 1],
+  "kB_wrtn/s": ["w_kb_per_s", 1],
+  "kB_dscd/s": ["d_kb_per_s", 1],
+  "MB_read/s": ["r_kb_per_s", 1024],
+  "MB_wrtn/s": ["w_kb_per_s", 1024],
+  "MB_dscd/s": ["d_kb_per_s", 1024],
+  "Blk_read/s": ["r_kb_per_s", 0.5],
+  "Blk_wrtn/s": ["w_kb_per_s", 0.5],
+  "Blk_dscd/s": ["d_kb_per_s", 0.5],
+  kB_read: ["r_kb", 1],
+  kB_wrtn: ["w_kb", 1],
+  kB_dscd: ["d_kb", 1],
+  MB_read: ["r_kb", 1024],
+  MB_wrtn: ["w_kb", 1024],
+  MB_dscd: ["d_kb", 1024],
+  Blk_read: ["r_kb", 0.5],
+  Blk_wrtn: ["w_kb", 0.5],
+  Blk_dscd: ["d_kb", 0.5],
+  r_await: ["r_await_ms", 1],
+  w_await: ["w_await_ms", 1],
+  d_await: ["d_await_ms", 1],
+  f_await: ["f_await_ms", 1],
+  await: ["await_ms", 1],
+  "rareq-sz": ["rareq_sz_kb", 1],
+  "wareq-sz": ["wareq_sz_kb", 1],
+  "dareq-sz": ["dareq_sz_kb", 1],
+  "areq-sz": ["areq_sz_kb", 1],
+  "avgrq-sz": ["avgrq_sz_sectors", 1],
+  "avgqu-sz": ["aqu_sz", 1],
+  "aqu-sz": ["aqu_sz", 1],
+  svctm: ["svctm_ms", 1],
+  "%util": ["util_pct", 1],
+};
+
+const TIME_LINE =
+  /^\s*(\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}[ T]\d{1,2}:\d{2}:\d{2}(?:\s*[AP]M)?(?:\s*[+-]\d{2}:?\d{2}|Z)?)\s*$/i;
+const PROMPT = /^\s*(?:\S*[$#>]|COMMAND>)\s+(\S.*)$/;
+
+interface Table {
+  columns: string[];
+  /** Device name is the last column (`-h`), not the first. */
+  deviceLast: boolean;
+}
+
+function isDeviceHeader(tokens: string[]): Table | undefined {
+  if (tokens.length < 2) return undefined;
+  const first = tokens[0];
+  const last = tokens[tokens.length - 1];
+  if (first === "Device:" || first === "Device") {
+    return { columns: tokens.slice(1), deviceLast: false };
+  }
+  if (last === "Device" || last === "Device:") {
+    return { columns: tokens.slice(0, -1), deviceLast: true };
+  }
+  return undefined;
+}
+
+function mean(values: number[]): number | undefined {
+  if (values.length === 0) return undefined;
+  return round(values.reduce((a, b) => a + b, 0) / values.length, 4);
+}
+
+function max(values: number[]): number | undefined {
+  return values.length === 0 ? undefined : Math.max(...values);
+}
+
+function min(values: number[]): number | undefined {
+  return values.length === 0 ? undefined : Math.min(...values);
+}
+
+/** Fills `await_ms` as the IO-weighted mean of the r/w/d awaits when the row has none. */
+function computeAwait(row: IostatDeviceRow): void {
+  if (row.await_ms !== undefined) return;
+  const parts: [number | undefined, number | undefined][] = [
+    [row.r_per_s, row.r_await_ms],
+    [row.w_per_s, row.w_await_ms],
+    [row.d_per_s, row.d_await_ms],
+  ];
+  let ios = 0;
+  let weighted = 0;
+  let seen = false;
+  for (const [rate, wait] of parts) {
+    if (rate === undefined || wait === undefined) continue;
+    seen = true;
+    ios += rate;
+    weighted += rate * wait;
+  }
+  if (!seen) return;
+  row.await_ms = ios > 0 ? round(weighted / ios, 4) : 0;
+  row.await_computed = true;
+}
+
+/**
+ * Parses iostat output (see {@link IostatFacts}). Throws UnrecognisedOutputError when not one
+ * avg-cpu block, device table or banner was found.
+ */
+export function parseIostat(lines: Iterable<string>): ParseResult<IostatFacts> {
+  const problems = new ProblemLog();
+  const cpu: IostatCpuRow[] = [];
+  const devices: IostatDeviceRow[] = [];
+  let banner: SysstatBanner | undefined;
+  let found = false;
+  let yFlag = false;
+
+  let report = -1;
+  let time: string | undefined;
+  let hasCpu = false;
+  let hasDev = false;
+  let pendingTime = false;
+  let cpuColumns: string[] | undefined;
+  let table: Table | undefined;
+
+  const startReport = () => {
+    report++;
+    hasCpu = false;
+    hasDev = false;
+    if (!pendingTime) time = undefined;
+    pendingTime = false;
+  };
+
+  let n = 0;
+  for (const raw of lines) {
+    n++;
+    const line = raw.replace(/\s+$/, "");
+    if (line.trim() === "") {
+      table = undefined;
+      continue;
+    }
+    const tokens = fields(line);
+
+    if (cpuColumns) {
+      const cols = cpuColumns;
+      cpuColumns = undefined;
+      const values = tokens.map((t) => sysstatNumber(t));
+      if (values.length === cols.length && values.every((v) => v !== undefined)) {
+        const row: IostatCpuRow = { report };
+        if (time !== undefined) row.time = time;
+        cols.forEach((c, i) => {
+          row[columnKey(c)] = values[i];
+        });
+        cpu.push(row);
+        found = true;
+        continue;
+      }
+      problems.add(n, raw, "avg-cpu values expected after the avg-cpu header");
+      continue;
+    }
+
+    const b = parseBanner(line);
+    if (b) {
+      banner ??= b;
+      found = true;
+      table = undefined;
+      continue;
+    }
+
+    const tm = TIME_LINE.exec(line);
+    if (tm) {
+      if (hasCpu || hasDev || report < 0) {
+        pendingTime = true;
+        startReport();
+      }
+      time = tm[1].trim();
+      table = undefined;
+      continue;
+    }
+
+    if (tokens[0] === "avg-cpu:") {
+      if (report < 0 || hasCpu || hasDev) startReport();
+      hasCpu = true;
+      cpuColumns = tokens.slice(1);
+      table = undefined;
+      continue;
+    }
+
+    const header = isDeviceHeader(tokens);
+    if (header) {
+      if (report < 0 || hasDev) startReport();
+      hasDev = true;
+      table = header;
+      found = true;
+      continue;
+    }
+
+    if (table) {
+      const expect = table.columns.length + 1;
+      let device: string;
+      let valueTokens: string[];
+      if (table.deviceLast) {
+        // The device is the last field and may not contain spaces; values come first.
+        if (tokens.length < expect) {
+          problems.add(n, raw, "device row with fewer fields than its header");
+          continue;
+        }
+        valueTokens = tokens.slice(0, table.columns.length);
+        device = tokens.slice(table.columns.length).join(" ");
+      } else {
+        if (tokens.length !== expect) {
+          problems.add(n, raw, "device row whose field count differs from its header");
+          continue;
+        }
+        device = tokens[0];
+        valueTokens = tokens.slice(1);
+      }
+      const row: IostatDeviceRow = { report, device };
+      if (!table.deviceLast && /^\s/.test(raw)) row.group = true;
+      if (time !== undefined) row.time = time;
+      let bad = false;
+      table.columns.forEach((col, i) => {
+        const v = sysstatNumber(valueTokens[i], columnBase(col));
+        if (v === undefined) {
+          bad = true;
+          return;
+        }
+        const known = COLUMNS[col];
+        if (known) {
+          const [key, factor] = known;
+          if (row[key] === undefined || factor === 1) row[key] = round(v * factor);
+        } else {
+          row[columnKey(col)] = v;
+        }
+      });
+      if (bad) {
+        problems.add(n, raw, "device row with a value that is not a number");
+        continue;
+      }
+      if (row.avgrq_sz_sectors !== undefined && row.areq_sz_kb === undefined) {
+        row.areq_sz_kb = round(row.avgrq_sz_sectors / 2);
+      }
+      computeAwait(row);
+      devices.push(row);
+      found = true;
+      continue;
+    }
+
+    const prompt = PROMPT.exec(line);
+    if (prompt) {
+      if (/\biostat\b/.test(prompt[1]) && /\s-[a-zA-Z]*y/.test(` ${prompt[1]}`)) yFlag = true;
+      problems.add(n, raw, "shell prompt or command line, not iostat output");
+      continue;
+    }
+    problems.add(n, raw, "not an iostat line");
+  }
+  if (!found) throw new UnrecognisedOutputError("iostat");
+
+  const reports = report + 1;
+  const firstSinceBoot = !yFlag;
+  const skipFirst = firstSinceBoot && reports > 1;
+  if (firstSinceBoot) {
+    for (const r of cpu) if (r.report === 0) r.since_boot = true;
+    for (const r of devices) if (r.report === 0) r.since_boot = true;
+  }
+  const used = (r: { report: number }) => !(skipFirst && r.report === 0);
+
+  const byDevice = new Map<string, IostatDeviceRow[]>();
+  for (const r of devices) {
+    if (!used(r)) continue;
+    const list = byDevice.get(r.device);
+    if (list) list.push(r);
+    else byDevice.set(r.device, [r]);
+  }
+  const pick = (rows: IostatDeviceRow[], key: string) =>
+    rows.map((r) => r[key]).filter((v): v is number => typeof v === "number");
+  const summary: IostatDeviceSummary[] = [];
+  for (const [device, rows] of byDevice) {
+    const s: IostatDeviceSummary = { device, samples: rows.length };
+    const util = pick(rows, "util_pct");
+    const wait = pick(rows, "await_ms");
+    const aqu = pick(rows, "aqu_sz");
+    if (util.length) [s.util_pct_mean, s.util_pct_max] = [mean(util), max(util)];
+    if (wait.length) [s.await_ms_mean, s.await_ms_max] = [mean(wait), max(wait)];
+    if (aqu.length) [s.aqu_sz_mean, s.aqu_sz_max] = [mean(aqu), max(aqu)];
+    for (const key of ["r_per_s", "w_per_s", "r_kb_per_s", "w_kb_per_s", "svctm_ms"] as const) {
+      const v = pick(rows, key);
+      if (v.length) s[`${key}_mean`] = mean(v);
+    }
+    summary.push(s);
+  }
+
+  const facts: IostatFacts = {
+    reports,
+    first_report_since_boot: firstSinceBoot,
+    summarised_reports: skipFirst ? reports - 1 : reports,
+    cpu,
+    devices,
+    summary,
+  };
+  if (banner) facts.banner = banner;
+  const cpuRows = cpu.filter(used);
+  if (cpuRows.length) {
+    const col = (k: string) =>
+      cpuRows.map((r) => r[k]).filter((v): v is number => typeof v === "number");
+    facts.cpu_summary = {
+      samples: cpuRows.length,
+      user_pct_mean: mean(col("user_pct")),
+      system_pct_mean: mean(col("system_pct")),
+      iowait_pct_mean: mean(col("iowait_pct")),
+      iowait_pct_max: max(col("iowait_pct")),
+      steal_pct_mean: mean(col("steal_pct")),
+      steal_pct_max: max(col("steal_pct")),
+      idle_pct_mean: mean(col("idle_pct")),
+      idle_pct_min: min(col("idle_pct")),
+    };
+  }
+  return { facts: banner ? { banner, ...facts } : facts, problems: problems.list() };
+}
