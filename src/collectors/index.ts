@@ -23,6 +23,7 @@ import { procLimits } from "./proc-limits.js";
 import { sysctl } from "./sysctl.js";
 import type { Collector } from "./types.js";
 import { uptime } from "./uptime.js";
+import { dmesg } from "./dmesg.js";
 import { diskstats } from "./diskstats.js";
 import { free } from "./free.js";
 import { iostat } from "./iostat.js";
@@ -77,6 +78,7 @@ export const COLLECTORS: readonly Collector[] = [
   conntrackStats,
   ethtoolStats,
   bccTcpretrans,
+  dmesg,
 ];
 
 export function collectorById(id: string): Collector | undefined {

@@ -46,6 +46,7 @@ export const PARSERS: Readonly<Record<string, Loader>> = {
   "conntrack-stats": async () => (await import("./conntrack-stats.js")).parseConntrackStats,
   "ethtool-stats": async () => (await import("./ethtool-stats.js")).parseEthtoolStats,
   "bcc-tcpretrans": async () => (await import("./bcc-tcpretrans.js")).parseBccTcpretrans,
+  dmesg: async () => (await import("./dmesg.js")).parseDmesg,
   "perf-stat": async () => (await import("./perf-stat.js")).parsePerfStat,
   "perf-sched": async () => (await import("./perf-sched.js")).parsePerfSched,
   "perf-report": async () => (await import("./perf-report.js")).parsePerfReport,
