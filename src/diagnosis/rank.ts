@@ -121,10 +121,7 @@ export function rankHypotheses(fired: readonly RankInput[], symptom: Symptom): R
     },
     supersedes: f.supersedes,
   }));
-  const order = (
-    a: { h: RankedHypothesis },
-    b: { h: RankedHypothesis },
-  ): number =>
+  const order = (a: { h: RankedHypothesis }, b: { h: RankedHypothesis }): number =>
     b.h.score - a.h.score ||
     Number(a.h.explainedBy !== undefined) - Number(b.h.explainedBy !== undefined) ||
     preference(symptom, a.h.category) - preference(symptom, b.h.category) ||

@@ -1,0 +1,304 @@
+import { type CgroupCpuFacts, type CgroupCpuRow, cgroupCpuDelta } from "../parsers/cgroup-cpu.js";
+import type { CgroupMemoryFacts, CgroupMemoryRow } from "../parsers/cgroup-memory.js";
+import type { CgroupPidsFacts, CgroupPidsRow } from "../parsers/cgroup-pids.js";
+import type { SysctlFacts } from "../parsers/sysctl.js";
+import type { UptimeFacts } from "../parsers/uptime.js";
+import {
+  type DeriveContext,
+  type DeriveModule,
+  FactBag,
+  type FactSpec,
+  type ParsedSet,
+} from "./types.js";
+import { arr, factsOf, n, pct, startOf } from "./util.js";
+
+/**
+ * cgroup facts: CPU bandwidth throttling (`cgroup-cpu`: nr_throttled against nr_periods,
+ * over the window when a start snapshot exists, else since the cgroup was created), memory
+ * limits and OOM kills per cgroup (`cgroup-memory`), task limits (`cgroup-pids`), and the
+ * system's task count against kernel.pid_max / kernel.threads-max.
+ *
+ * Sources: Documentation/scheduler/sched-bwc.rst (a cgroup with a quota is throttled for the
+ * rest of a period once it used its quota; nr_throttled counts such periods),
+ * Documentation/admin-guide/cgroup-v2.rst (memory.events oom_kill, pids.max and
+ * pids.events max), proc(5) /proc/loadavg (threads in total).
+ */
+
+const provides: FactSpec[] = [
+  {
+    path: "cgroup.cpu.worst.cgroup",
+    type: "string",
+    from: ["cgroup-cpu"],
+    doc: "The cgroup with a CPU quota that was throttled in the largest share of its periods.",
+  },
+  {
+    path: "cgroup.cpu.worst.throttled_pct",
+    type: "number",
+    unit: "%",
+    from: ["cgroup-cpu"],
+    doc: "nr_throttled / nr_periods × 100 (over the window, or since the cgroup was created).",
+  },
+  {
+    path: "cgroup.cpu.worst.nr_throttled",
+    type: "number",
+    unit: "periods",
+    from: ["cgroup-cpu"],
+    doc: "Throttled periods (window or since creation).",
+  },
+  {
+    path: "cgroup.cpu.worst.quota_cpus",
+    type: "number",
+    unit: "CPUs",
+    from: ["cgroup-cpu"],
+    doc: "Its quota / period: CPUs it may use.",
+  },
+  {
+    path: "cgroup.cpu.worst.usage_cpus",
+    type: "number",
+    unit: "CPUs",
+    from: ["cgroup-cpu"],
+    doc: "CPUs it used on average over the window.",
+  },
+  {
+    path: "cgroup.cpu.since_boot",
+    type: "boolean",
+    from: ["cgroup-cpu"],
+    doc: "True when throttling is judged since the cgroup was created (one snapshot).",
+  },
+  {
+    path: "cgroup.memory.oom.cgroup",
+    type: "string",
+    from: ["cgroup-memory"],
+    doc: "The cgroup with the most OOM kills (the deepest on a tie).",
+  },
+  {
+    path: "cgroup.memory.oom.kills",
+    type: "number",
+    unit: "count",
+    from: ["cgroup-memory"],
+    doc: "Its OOM kills (over the window when a start snapshot exists, else since creation).",
+  },
+  {
+    path: "cgroup.memory.oom.limit_bytes",
+    type: "number",
+    unit: "bytes",
+    from: ["cgroup-memory"],
+    doc: "Its memory limit.",
+  },
+  {
+    path: "cgroup.memory.since_boot",
+    type: "boolean",
+    from: ["cgroup-memory"],
+    doc: "True when OOM kills are counted since each cgroup was created (one snapshot), not over the window.",
+  },
+  {
+    path: "cgroup.memory.worst.cgroup",
+    type: "string",
+    from: ["cgroup-memory"],
+    doc: "The cgroup nearest its memory limit.",
+  },
+  {
+    path: "cgroup.memory.worst.usage_pct",
+    type: "number",
+    unit: "%",
+    from: ["cgroup-memory"],
+    doc: "Its usage / limit × 100.",
+  },
+  {
+    path: "cgroup.memory.worst.limit_bytes",
+    type: "number",
+    unit: "bytes",
+    from: ["cgroup-memory"],
+    doc: "Its limit.",
+  },
+  {
+    path: "cgroup.memory.worst.max_events",
+    type: "number",
+    unit: "count",
+    from: ["cgroup-memory"],
+    doc: "memory.events max (v2) or failcnt (v1): times usage hit the limit.",
+  },
+  {
+    path: "cgroup.pids.worst.cgroup",
+    type: "string",
+    from: ["cgroup-pids"],
+    doc: "The cgroup nearest its pids.max.",
+  },
+  {
+    path: "cgroup.pids.worst.current",
+    type: "number",
+    unit: "tasks",
+    from: ["cgroup-pids"],
+    doc: "Its tasks now.",
+  },
+  {
+    path: "cgroup.pids.worst.max",
+    type: "number",
+    unit: "tasks",
+    from: ["cgroup-pids"],
+    doc: "Its pids.max.",
+  },
+  {
+    path: "cgroup.pids.worst.usage_pct",
+    type: "number",
+    unit: "%",
+    from: ["cgroup-pids"],
+    doc: "current / max × 100.",
+  },
+  {
+    path: "cgroup.pids.worst.refused",
+    type: "number",
+    unit: "count",
+    from: ["cgroup-pids"],
+    doc: "pids.events max: forks refused at the limit.",
+  },
+  {
+    path: "pids.system.threads",
+    type: "number",
+    unit: "threads",
+    from: ["uptime"],
+    doc: "Threads (scheduling entities) on the system (/proc/loadavg).",
+  },
+  {
+    path: "pids.system.pid_max_pct",
+    type: "number",
+    unit: "%",
+    from: ["uptime", "sysctl"],
+    doc: "Threads / kernel.pid_max × 100.",
+  },
+  {
+    path: "pids.system.threads_max_pct",
+    type: "number",
+    unit: "%",
+    from: ["uptime", "sysctl"],
+    doc: "Threads / kernel.threads-max × 100.",
+  },
+];
+
+function name(r: { cgroup: string | null; path: string }): string {
+  return r.cgroup ?? (r.path || "(unnamed cgroup)");
+}
+
+function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
+  const bag = new FactBag();
+  const cpu = factsOf<CgroupCpuFacts>(parsed, "cgroup-cpu");
+  if (cpu) {
+    const start = startOf<CgroupCpuFacts>(parsed, "cgroup-cpu");
+    const withQuota = (q: number | null | undefined) => q !== null;
+    if (start && Array.isArray(start.rows) && Array.isArray(cpu.rows)) {
+      const d = cgroupCpuDelta(start, cpu, ctx.windowSeconds);
+      const w = [...d.rows]
+        .filter((r) => withQuota(r.quota_cpus) && r.throttled_pct !== undefined)
+        .sort((a, b) => (b.throttled_pct ?? 0) - (a.throttled_pct ?? 0))[0];
+      bag.set("cgroup.cpu.since_boot", false, "cgroup-cpu");
+      if (w) {
+        const line = `${name(w)}: nr_throttled +${w.nr_throttled} of nr_periods +${w.nr_periods} over the window, throttled ${Math.round(w.throttled_us / 1000)} ms`;
+        bag.set("cgroup.cpu.worst.cgroup", name(w), "cgroup-cpu", line);
+        bag.set(
+          "cgroup.cpu.worst.throttled_pct",
+          Math.min(100, n(w.throttled_pct) ?? 0),
+          "cgroup-cpu",
+          line,
+        );
+        bag.set("cgroup.cpu.worst.nr_throttled", n(w.nr_throttled), "cgroup-cpu", line);
+        bag.set("cgroup.cpu.worst.quota_cpus", n(w.quota_cpus), "cgroup-cpu", line);
+        bag.set("cgroup.cpu.worst.usage_cpus", n(w.usage_cpus), "cgroup-cpu", line);
+      }
+    } else {
+      bag.sinceBoot = true;
+      bag.note(
+        "cgroup cpu.stat was read once: throttling is judged since each cgroup was created.",
+      );
+      bag.set("cgroup.cpu.since_boot", true, "cgroup-cpu");
+      const w = arr<CgroupCpuRow>(cpu.rows)
+        .filter((r) => withQuota(r.quota_cpus) && n(r.throttled_pct) !== undefined)
+        .sort((a, b) => (b.throttled_pct ?? 0) - (a.throttled_pct ?? 0))[0];
+      if (w) {
+        const line = `${name(w)}: nr_periods ${w.nr_periods} nr_throttled ${w.nr_throttled} throttled_us ${w.throttled_us ?? "?"}`;
+        bag.set("cgroup.cpu.worst.cgroup", name(w), "cgroup-cpu", line);
+        // nr_throttled cannot exceed nr_periods; a hand-edited paste can say otherwise.
+        bag.set(
+          "cgroup.cpu.worst.throttled_pct",
+          Math.min(100, n(w.throttled_pct) ?? 0),
+          "cgroup-cpu",
+          line,
+        );
+        bag.set("cgroup.cpu.worst.nr_throttled", n(w.nr_throttled), "cgroup-cpu", line);
+        bag.set("cgroup.cpu.worst.quota_cpus", n(w.quota_cpus), "cgroup-cpu", line);
+      }
+    }
+  }
+
+  const mem = factsOf<CgroupMemoryFacts>(parsed, "cgroup-memory");
+  if (mem) {
+    const start = startOf<CgroupMemoryFacts>(parsed, "cgroup-memory");
+    bag.set("cgroup.memory.since_boot", start === undefined, "cgroup-memory");
+    const before = new Map(arr<CgroupMemoryRow>(start?.rows).map((r) => [r.path, r]));
+    const kills = (r: CgroupMemoryRow) => {
+      const now = n(r.oom_kill) ?? 0;
+      if (!start) return now;
+      const b = before.get(r.path);
+      return b ? Math.max(0, now - (n(b.oom_kill) ?? 0)) : now;
+    };
+    const o = [...arr<CgroupMemoryRow>(mem.rows)]
+      .filter((r) => kills(r) > 0)
+      .sort((a, b) => kills(b) - kills(a) || b.path.length - a.path.length)[0];
+    if (o) {
+      const line = `${name(o)}: oom_kill ${o.oom_kill}${start ? ` (+${kills(o)} over the window)` : ""}, limit ${o.limit_bytes ?? "none"} bytes, usage ${o.usage_bytes ?? "?"} bytes`;
+      bag.set("cgroup.memory.oom.cgroup", name(o), "cgroup-memory", line);
+      bag.set("cgroup.memory.oom.kills", kills(o), "cgroup-memory", line);
+      bag.set("cgroup.memory.oom.limit_bytes", n(o.limit_bytes), "cgroup-memory", line);
+    } else if (arr(mem.rows).length > 0) {
+      bag.set("cgroup.memory.oom.kills", 0, "cgroup-memory");
+    }
+    const w = mem.worst_usage;
+    if (w) {
+      const maxEvents = n(w.events?.max) ?? n(w.failcnt);
+      const line = `${name(w)}: usage ${w.usage_bytes ?? "?"} of limit ${w.limit_bytes ?? "none"} bytes (${w.usage_pct ?? "?"} %)${maxEvents !== undefined ? `, limit hit ${maxEvents} times` : ""}`;
+      bag.set("cgroup.memory.worst.cgroup", name(w), "cgroup-memory", line);
+      bag.set("cgroup.memory.worst.usage_pct", n(w.usage_pct), "cgroup-memory", line);
+      bag.set("cgroup.memory.worst.limit_bytes", n(w.limit_bytes), "cgroup-memory", line);
+      bag.set("cgroup.memory.worst.max_events", maxEvents, "cgroup-memory", line);
+    }
+  }
+
+  const pids = factsOf<CgroupPidsFacts>(parsed, "cgroup-pids");
+  const pw: CgroupPidsRow | undefined =
+    pids?.worst ??
+    [...arr<CgroupPidsRow>(pids?.rows)].sort(
+      (a, b) => (n(b.events_max) ?? 0) - (n(a.events_max) ?? 0),
+    )[0];
+  if (pw) {
+    const line = `${name(pw)}: pids.current ${pw.current ?? "?"} pids.max ${pw.max ?? "max"}${pw.events_max !== undefined ? `, pids.events max ${pw.events_max}` : ""}`;
+    bag.set("cgroup.pids.worst.cgroup", name(pw), "cgroup-pids", line);
+    bag.set("cgroup.pids.worst.current", n(pw.current), "cgroup-pids", line);
+    bag.set("cgroup.pids.worst.max", n(pw.max), "cgroup-pids", line);
+    bag.set("cgroup.pids.worst.usage_pct", n(pw.usage_pct), "cgroup-pids", line);
+    bag.set("cgroup.pids.worst.refused", n(pw.events_max), "cgroup-pids", line);
+  }
+
+  const up = factsOf<UptimeFacts>(parsed, "uptime");
+  const sc = factsOf<SysctlFacts>(parsed, "sysctl");
+  const threads = n(up?.threads);
+  if (threads !== undefined) {
+    const line = `/proc/loadavg: ${up?.runnable ?? "?"}/${threads} threads`;
+    bag.set("pids.system.threads", threads, "uptime", line);
+    const pidMax = n(sc?.kernel_pid_max);
+    const thrMax = n(sc?.kernel_threads_max);
+    bag.set(
+      "pids.system.pid_max_pct",
+      pct(threads, pidMax),
+      "uptime",
+      `${line}; kernel.pid_max = ${pidMax}`,
+    );
+    bag.set(
+      "pids.system.threads_max_pct",
+      pct(threads, thrMax),
+      "uptime",
+      `${line}; kernel.threads-max = ${thrMax}`,
+    );
+  }
+  return bag;
+}
+
+export const cgroupModule: DeriveModule = { id: "cgroup", provides, derive };

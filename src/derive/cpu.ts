@@ -1,0 +1,425 @@
+import type { IostatFacts } from "../parsers/iostat.js";
+import type { MpstatFacts } from "../parsers/mpstat.js";
+import type { PidstatFacts, PidstatRow } from "../parsers/pidstat.js";
+import type { PressureFacts } from "../parsers/pressure.js";
+import type { TopFacts, TopIteration, TopProcess } from "../parsers/top.js";
+import type { UptimeFacts } from "../parsers/uptime.js";
+import type { VmstatFacts } from "../parsers/vmstat.js";
+import {
+  type DeriveContext,
+  type DeriveModule,
+  FactBag,
+  type FactSpec,
+  type ParsedSet,
+} from "./types.js";
+import { arr, counter, factsOf, n, obj, round, s, startOf } from "./util.js";
+
+/**
+ * CPU facts: how busy the CPUs are (mpstat, else vmstat, else /proc/stat over the window, else
+ * iostat's avg-cpu, else top), how many threads want to run (vmstat `r`, /proc/loadavg),
+ * load averages, PSI cpu, steal, softirq time, and the busiest process (pidstat).
+ *
+ * Sources: mpstat(1), vmstat(8), proc(5) (/proc/stat, /proc/loadavg), kernel
+ * Documentation/accounting/psi.rst; the USE method (utilisation = busy %, saturation =
+ * runnable threads beyond the CPU count).
+ */
+
+const UTIL = ["mpstat", "vmstat", "proc-stat", "iostat", "top", "sar"];
+const RUNQ = ["vmstat", "uptime", "proc-stat"];
+
+const provides: FactSpec[] = [
+  {
+    path: "host.cpus",
+    type: "number",
+    unit: "count",
+    from: ["mpstat", "iostat", "pidstat", "proc-stat", "top", "sar"],
+    doc: "Online CPUs (sysstat banner `(N CPU)`, /proc/stat cpuN lines, top).",
+  },
+  {
+    path: "host.uptime_s",
+    type: "number",
+    unit: "s",
+    from: ["uptime"],
+    doc: "Seconds since boot (/proc/uptime, or `uptime` to the minute).",
+  },
+  {
+    path: "cpu.idle_pct",
+    type: "number",
+    unit: "%",
+    from: UTIL,
+    doc: "Idle share of all CPUs over the window.",
+  },
+  {
+    path: "cpu.busy_pct",
+    type: "number",
+    unit: "%",
+    from: UTIL,
+    doc: "100 − idle − iowait − steal: CPU time spent running something.",
+  },
+  {
+    path: "cpu.usr_pct",
+    type: "number",
+    unit: "%",
+    from: UTIL,
+    doc: "User time share (with nice).",
+  },
+  {
+    path: "cpu.sys_pct",
+    type: "number",
+    unit: "%",
+    from: UTIL,
+    doc: "System (kernel) time share.",
+  },
+  {
+    path: "cpu.iowait_pct",
+    type: "number",
+    unit: "%",
+    from: UTIL,
+    doc: "I/O wait share: idle with I/O outstanding.",
+  },
+  {
+    path: "cpu.steal_pct",
+    type: "number",
+    unit: "%",
+    from: UTIL,
+    doc: "Steal share: time a virtual CPU wanted to run but the hypervisor ran something else.",
+  },
+  {
+    path: "cpu.steal_pct_max",
+    type: "number",
+    unit: "%",
+    from: ["mpstat", "vmstat", "iostat"],
+    doc: "Highest steal share of one CPU or interval.",
+  },
+  {
+    path: "cpu.soft_pct",
+    type: "number",
+    unit: "%",
+    from: ["mpstat", "proc-stat", "top"],
+    doc: "Softirq share of all CPUs (network receive, block completion, timers).",
+  },
+  {
+    path: "cpu.soft_pct_max",
+    type: "number",
+    unit: "%",
+    from: ["mpstat"],
+    doc: "Highest softirq share of one CPU (one CPU handling all NIC interrupts).",
+  },
+  {
+    path: "cpu.busiest_cpu",
+    type: "number",
+    from: ["mpstat"],
+    doc: "The CPU with the least idle.",
+  },
+  {
+    path: "cpu.busiest_cpu_idle_pct",
+    type: "number",
+    unit: "%",
+    from: ["mpstat"],
+    doc: "Idle share of that CPU.",
+  },
+  {
+    path: "cpu.runnable",
+    type: "number",
+    unit: "threads",
+    from: RUNQ,
+    doc: "Threads running or waiting for a CPU (vmstat r mean; /proc/loadavg runnable − 1, the reader itself).",
+  },
+  {
+    path: "cpu.runnable_per_cpu",
+    type: "number",
+    unit: "ratio",
+    from: RUNQ,
+    doc: "cpu.runnable / host.cpus: above 1 means threads queue for CPUs.",
+  },
+  {
+    path: "cpu.blocked",
+    type: "number",
+    unit: "threads",
+    from: ["vmstat", "proc-stat"],
+    doc: "Threads in uninterruptible sleep (vmstat b mean; procs_blocked).",
+  },
+  {
+    path: "cpu.load1",
+    type: "number",
+    from: ["uptime"],
+    doc: "1-minute load average (runnable + uninterruptible threads, damped).",
+  },
+  { path: "cpu.load5", type: "number", from: ["uptime"], doc: "5-minute load average." },
+  { path: "cpu.load15", type: "number", from: ["uptime"], doc: "15-minute load average." },
+  {
+    path: "cpu.load1_per_cpu",
+    type: "number",
+    unit: "ratio",
+    from: ["uptime"],
+    doc: "1-minute load average per CPU (needs host.cpus).",
+  },
+  {
+    path: "cpu.cs_per_s",
+    type: "number",
+    unit: "/s",
+    from: ["vmstat"],
+    doc: "Context switches per second.",
+  },
+  {
+    path: "psi.cpu.some_avg10",
+    type: "number",
+    unit: "%",
+    from: ["pressure-cpu"],
+    doc: "PSI cpu some avg10: share of the last 10 s in which some runnable task waited for a CPU.",
+  },
+  {
+    path: "psi.cpu.some_avg60",
+    type: "number",
+    unit: "%",
+    from: ["pressure-cpu"],
+    doc: "PSI cpu some avg60.",
+  },
+  {
+    path: "psi.cpu.some_pct",
+    type: "number",
+    unit: "%",
+    from: ["pressure-cpu"],
+    doc: "PSI cpu some over the window, from the total counter's start and end.",
+  },
+  {
+    path: "proc.top_cpu.command",
+    type: "string",
+    from: ["pidstat", "top"],
+    doc: "The process using the most CPU.",
+  },
+  { path: "proc.top_cpu.pid", type: "number", from: ["pidstat", "top"], doc: "Its PID." },
+  {
+    path: "proc.top_cpu.cpu_pct",
+    type: "number",
+    unit: "% of one CPU",
+    from: ["pidstat", "top"],
+    doc: "Its CPU use (100 = one full CPU).",
+  },
+];
+
+interface CpuShares {
+  idle?: number;
+  usr?: number;
+  sys?: number;
+  iowait?: number;
+  steal?: number;
+  soft?: number;
+  source: string;
+  excerpt: string;
+}
+
+/** CPU time shares over the window from two /proc/stat `cpu` lines (jiffies). */
+function procStatShares(end: unknown, start: unknown): CpuShares | undefined {
+  const e = obj(obj(end)?.cpu ?? obj(end)?.total);
+  const b = obj(obj(start)?.cpu ?? obj(start)?.total);
+  if (!e || !b) return undefined;
+  const keys = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"];
+  const d: Record<string, number> = {};
+  let total = 0;
+  for (const k of keys) {
+    const v = (n(e[k]) ?? 0) - (n(b[k]) ?? 0);
+    d[k] = v;
+    total += v;
+  }
+  if (total <= 0) return undefined;
+  const p = (v: number) => round((v / total) * 100);
+  return {
+    idle: p(d.idle),
+    usr: p(d.user + d.nice),
+    sys: p(d.system + d.irq + d.softirq),
+    iowait: p(d.iowait),
+    steal: p(d.steal),
+    soft: p(d.softirq),
+    source: "proc-stat",
+    excerpt: `/proc/stat cpu over the window: user ${p(d.user)} % system ${p(d.system)} % idle ${p(d.idle)} % iowait ${p(d.iowait)} % steal ${p(d.steal)} %`,
+  };
+}
+
+function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
+  const bag = new FactBag();
+  const mp = factsOf<MpstatFacts>(parsed, "mpstat");
+  const vm = factsOf<VmstatFacts>(parsed, "vmstat");
+  const io = factsOf<IostatFacts>(parsed, "iostat");
+  const pid = factsOf<PidstatFacts>(parsed, "pidstat");
+  const up = factsOf<UptimeFacts>(parsed, "uptime");
+  const ps = factsOf<Record<string, unknown>>(parsed, "proc-stat");
+  const top = factsOf<TopFacts>(parsed, "top");
+
+  // CPU count.
+  const cpus =
+    n(mp?.cpu_count) ??
+    n(io?.banner?.cpus) ??
+    n(pid?.banner?.cpus) ??
+    n(ps?.cpus) ??
+    n(ps?.cpu_count) ??
+    (arr(top?.summary?.cpus).length || undefined) ??
+    n(factsOf<{ banner?: { cpus?: number } }>(parsed, "sar")?.banner?.cpus);
+  const cpuSource =
+    mp?.cpu_count !== undefined ? "mpstat" : io?.banner?.cpus ? "iostat" : "pidstat";
+  bag.set("host.cpus", cpus, cpuSource);
+  bag.set("host.uptime_s", n(up?.uptime_s), "uptime");
+
+  // Utilisation.
+  let shares: CpuShares | undefined;
+  const sm = mp?.summary;
+  if (sm && n(sm.idle_pct) !== undefined) {
+    shares = {
+      idle: n(sm.idle_pct),
+      usr: n(sm.usr_pct),
+      sys: n(sm.sys_pct),
+      iowait: n(sm.iowait_pct),
+      steal: n(sm.steal_pct),
+      soft: n(sm.soft_pct),
+      source: "mpstat",
+      excerpt: `mpstat all: %usr ${sm.usr_pct ?? "-"} %sys ${sm.sys_pct ?? "-"} %iowait ${sm.iowait_pct ?? "-"} %soft ${sm.soft_pct ?? "-"} %steal ${sm.steal_pct ?? "-"} %idle ${sm.idle_pct}`,
+    };
+    bag.set("cpu.busiest_cpu", n(sm.busiest_cpu), "mpstat", shares.excerpt);
+    bag.set("cpu.busiest_cpu_idle_pct", n(sm.busiest_cpu_idle_pct), "mpstat", shares.excerpt);
+    bag.set("cpu.steal_pct_max", n(sm.steal_pct_max), "mpstat", shares.excerpt);
+    const softMax = Math.max(
+      ...arr<{ cpu: unknown; soft_pct?: number }>(mp?.cpu)
+        .filter((r) => r.cpu !== "all")
+        .map((r) => n(r.soft_pct) ?? 0),
+      -1,
+    );
+    if (softMax >= 0) bag.set("cpu.soft_pct_max", softMax, "mpstat");
+  } else if (vm && n(vm.id_pct) !== undefined) {
+    shares = {
+      idle: n(vm.id_pct),
+      usr: n(vm.us_pct),
+      sys: n(vm.sy_pct),
+      iowait: n(vm.wa_pct),
+      steal: n(vm.st_pct),
+      source: "vmstat",
+      excerpt: `vmstat means: us ${vm.us_pct ?? "-"} sy ${vm.sy_pct ?? "-"} id ${vm.id_pct} wa ${vm.wa_pct ?? "-"} st ${vm.st_pct ?? "-"}`,
+    };
+    bag.set("cpu.steal_pct_max", n(vm.st_pct_max), "vmstat", shares.excerpt);
+  } else {
+    shares = procStatShares(ps, startOf(parsed, "proc-stat"));
+    if (!shares && io?.cpu_summary && n(io.cpu_summary.idle_pct_mean) !== undefined) {
+      const c = io.cpu_summary;
+      shares = {
+        idle: n(c.idle_pct_mean),
+        usr: n(c.user_pct_mean),
+        sys: n(c.system_pct_mean),
+        iowait: n(c.iowait_pct_mean),
+        steal: n(c.steal_pct_mean),
+        source: "iostat",
+        excerpt: `iostat avg-cpu: %user ${c.user_pct_mean ?? "-"} %system ${c.system_pct_mean ?? "-"} %iowait ${c.iowait_pct_mean ?? "-"} %steal ${c.steal_pct_mean ?? "-"} %idle ${c.idle_pct_mean}`,
+      };
+      bag.set("cpu.steal_pct_max", n(c.steal_pct_max), "iostat", shares.excerpt);
+    }
+    const tc = top?.summary;
+    if (!shares && tc && n(tc.id_pct) !== undefined) {
+      shares = {
+        idle: n(tc.id_pct),
+        usr: (n(tc.us_pct) ?? 0) + (n(tc.ni_pct) ?? 0),
+        sys: n(tc.sy_pct),
+        iowait: n(tc.wa_pct),
+        steal: n(tc.st_pct),
+        soft: n(tc.si_pct),
+        source: "top",
+        excerpt: `%Cpu(s): ${tc.us_pct ?? "-"} us, ${tc.sy_pct ?? "-"} sy, ${tc.ni_pct ?? "-"} ni, ${tc.id_pct} id, ${tc.wa_pct ?? "-"} wa, ${tc.hi_pct ?? "-"} hi, ${tc.si_pct ?? "-"} si, ${tc.st_pct ?? "-"} st`,
+      };
+    }
+  }
+  if (shares) {
+    const { source, excerpt } = shares;
+    bag.set("cpu.idle_pct", shares.idle, source, excerpt);
+    bag.set("cpu.usr_pct", shares.usr, source, excerpt);
+    bag.set("cpu.sys_pct", shares.sys, source, excerpt);
+    bag.set("cpu.iowait_pct", shares.iowait, source, excerpt);
+    bag.set("cpu.steal_pct", shares.steal, source, excerpt);
+    bag.set("cpu.soft_pct", shares.soft, source, excerpt);
+    if (shares.idle !== undefined) {
+      const busy = 100 - shares.idle - (shares.iowait ?? 0) - (shares.steal ?? 0);
+      bag.set("cpu.busy_pct", round(Math.max(0, busy)), source, excerpt);
+    }
+  }
+
+  // Saturation: threads wanting a CPU.
+  let runnable: number | undefined;
+  let runSource = "";
+  let runExcerpt: string | undefined;
+  if (vm && n(vm.r_mean) !== undefined) {
+    runnable = n(vm.r_mean);
+    runSource = "vmstat";
+    runExcerpt = `vmstat: r ${vm.r_mean} (max ${vm.r_max ?? "-"}), b ${vm.b_mean ?? "-"} over ${vm.samples} samples`;
+    bag.set("cpu.blocked", n(vm.b_mean), "vmstat", runExcerpt);
+    bag.set("cpu.cs_per_s", n(vm.cs_per_s), "vmstat", runExcerpt);
+  } else if (n(ps?.procs_running) !== undefined) {
+    runnable = Math.max(0, (n(ps?.procs_running) ?? 1) - 1);
+    runSource = "proc-stat";
+    runExcerpt = `procs_running ${ps?.procs_running}`;
+    bag.set("cpu.blocked", n(ps?.procs_blocked), "proc-stat", `procs_blocked ${ps?.procs_blocked}`);
+  } else if (n(up?.runnable) !== undefined) {
+    runnable = Math.max(0, (n(up?.runnable) ?? 1) - 1);
+    runSource = "uptime";
+    runExcerpt = `/proc/loadavg: ${up?.load1} ${up?.load5} ${up?.load15} ${up?.runnable}/${up?.threads}`;
+  }
+  if (runnable !== undefined) {
+    bag.set("cpu.runnable", round(runnable), runSource, runExcerpt);
+    if (cpus) bag.set("cpu.runnable_per_cpu", round(runnable / cpus), runSource, runExcerpt);
+  }
+  if (up) {
+    const line = `load average: ${up.load1 ?? "-"}, ${up.load5 ?? "-"}, ${up.load15 ?? "-"}`;
+    bag.set("cpu.load1", n(up.load1), "uptime", line);
+    bag.set("cpu.load5", n(up.load5), "uptime", line);
+    bag.set("cpu.load15", n(up.load15), "uptime", line);
+    if (cpus && n(up.load1) !== undefined) {
+      bag.set("cpu.load1_per_cpu", round((up.load1 as number) / cpus), "uptime", line);
+    }
+  }
+
+  // PSI.
+  const psi = factsOf<PressureFacts>(parsed, "pressure-cpu");
+  if (psi) {
+    const line = `some avg10=${psi.some_avg10 ?? "-"} avg60=${psi.some_avg60 ?? "-"} avg300=${psi.some_avg300 ?? "-"} total=${psi.some_total_us ?? "-"}`;
+    bag.set("psi.cpu.some_avg10", n(psi.some_avg10), "pressure-cpu", line);
+    bag.set("psi.cpu.some_avg60", n(psi.some_avg60), "pressure-cpu", line);
+    const c = counter(
+      n(psi.some_total_us),
+      n(startOf<PressureFacts>(parsed, "pressure-cpu")?.some_total_us),
+      ctx.windowSeconds,
+    );
+    if (c?.mode === "window" && ctx.windowSeconds) {
+      bag.set(
+        "psi.cpu.some_pct",
+        Math.min(100, round((c.delta / (ctx.windowSeconds * 1e6)) * 100) ?? 0),
+        "pressure-cpu",
+        line,
+      );
+    }
+  }
+
+  // Busiest process.
+  const rows =
+    arr<PidstatRow>(pid?.average).length > 0
+      ? arr<PidstatRow>(pid?.average)
+      : arr<PidstatRow>(pid?.rows);
+  const hot = rows
+    .filter((r) => !r.thread && n(r.cpu_pct) !== undefined)
+    .sort((a, b) => (b.cpu_pct ?? 0) - (a.cpu_pct ?? 0))[0];
+  if (hot) {
+    const line = `pidstat: ${hot.command} (pid ${hot.pid ?? "?"}) %CPU ${hot.cpu_pct} (%usr ${hot.usr_pct ?? "-"} %system ${hot.system_pct ?? "-"})`;
+    bag.set("proc.top_cpu.command", hot.command, "pidstat", line);
+    bag.set("proc.top_cpu.pid", n(hot.pid), "pidstat", line);
+    bag.set("proc.top_cpu.cpu_pct", n(hot.cpu_pct), "pidstat", line);
+  } else {
+    const iters = arr<TopIteration>(top?.iterations);
+    const procs = arr<TopProcess>(iters[iters.length - 1]?.processes);
+    const t = procs
+      .filter((p) => n(p.cpu_pct) !== undefined)
+      .sort((a, b) => (n(b.cpu_pct) ?? 0) - (n(a.cpu_pct) ?? 0))[0];
+    if (t) {
+      const line = `top: PID ${t.pid} ${t.command ?? "?"} %CPU ${t.cpu_pct} %MEM ${t.mem_pct ?? "-"} S ${t.state ?? "-"}`;
+      bag.set("proc.top_cpu.command", s(t.command), "top", line);
+      bag.set("proc.top_cpu.pid", n(t.pid), "top", line);
+      bag.set("proc.top_cpu.cpu_pct", n(t.cpu_pct), "top", line);
+    }
+  }
+  return bag;
+}
+
+export const cpuModule: DeriveModule = { id: "cpu", provides, derive };

@@ -1,0 +1,343 @@
+import type { IostatDeviceRow, IostatDeviceSummary, IostatFacts } from "../parsers/iostat.js";
+import type { PressureFacts } from "../parsers/pressure.js";
+import {
+  type DeriveContext,
+  type DeriveModule,
+  FactBag,
+  type FactSpec,
+  type ParsedSet,
+} from "./types.js";
+import { arr, factsOf, n, obj, round, s, startOf } from "./util.js";
+
+/**
+ * Block device facts: the busiest device (highest %util, then await) over the window, from
+ * `iostat -x` (its summary over the reports that are not since boot), else from two
+ * `/proc/diskstats` snapshots, plus PSI io.
+ *
+ * From diskstats (Documentation/admin-guide/iostats.rst): %util = Δ(time doing I/O) / window;
+ * await = Δ(ms reading + ms writing) / Δ(reads + writes); aqu-sz = Δ(weighted ms) / window.
+ * Service time (`service_ms`, what one request takes on the device) = %util × 10 / IOPS,
+ * so `await_ms / service_ms` says how long requests queue compared with being served.
+ * Virtual devices that cannot saturate (loop, ram, zram, sr, fd) are left out.
+ */
+
+const IO = ["iostat", "diskstats"];
+
+const provides: FactSpec[] = [
+  {
+    path: "disk.worst.device",
+    type: "string",
+    from: IO,
+    doc: "The busiest block device (highest %util, then await).",
+  },
+  {
+    path: "disk.worst.util_pct",
+    type: "number",
+    unit: "%",
+    from: IO,
+    doc: "Its %util: share of the window with at least one request in flight.",
+  },
+  {
+    path: "disk.worst.util_pct_max",
+    type: "number",
+    unit: "%",
+    from: ["iostat"],
+    doc: "Its highest %util in one report.",
+  },
+  {
+    path: "disk.worst.aqu_sz",
+    type: "number",
+    unit: "requests",
+    from: IO,
+    doc: "Its average queue size (aqu-sz / avgqu-sz).",
+  },
+  {
+    path: "disk.worst.await_ms",
+    type: "number",
+    unit: "ms",
+    from: IO,
+    doc: "Its average time per request, queue + service.",
+  },
+  {
+    path: "disk.worst.r_await_ms",
+    type: "number",
+    unit: "ms",
+    from: ["iostat"],
+    doc: "Its read await.",
+  },
+  {
+    path: "disk.worst.w_await_ms",
+    type: "number",
+    unit: "ms",
+    from: ["iostat"],
+    doc: "Its write await.",
+  },
+  {
+    path: "disk.worst.service_ms",
+    type: "number",
+    unit: "ms",
+    from: IO,
+    doc: "Its service time per request: svctm, else %util × 10 / IOPS.",
+  },
+  {
+    path: "disk.worst.queue_ratio",
+    type: "number",
+    unit: "ratio",
+    from: IO,
+    doc: "await / service time: how many service times a request waits in all.",
+  },
+  {
+    path: "disk.worst.iops",
+    type: "number",
+    unit: "/s",
+    from: IO,
+    doc: "Its reads + writes per second.",
+  },
+  {
+    path: "disk.worst.kb_per_s",
+    type: "number",
+    unit: "kB/s",
+    from: IO,
+    doc: "Its read + write throughput.",
+  },
+  {
+    path: "disk.max_await_ms",
+    type: "number",
+    unit: "ms",
+    from: IO,
+    doc: "Highest await of any device.",
+  },
+  { path: "disk.max_await_device", type: "string", from: IO, doc: "The device with that await." },
+  {
+    path: "disk.since_boot",
+    type: "boolean",
+    from: IO,
+    doc: "True when the disk figures are averages since boot (one iostat report, one diskstats snapshot).",
+  },
+  {
+    path: "psi.io.some_avg10",
+    type: "number",
+    unit: "%",
+    from: ["pressure-io"],
+    doc: "PSI io some avg10: share of the last 10 s in which some task waited for I/O.",
+  },
+  {
+    path: "psi.io.full_avg10",
+    type: "number",
+    unit: "%",
+    from: ["pressure-io"],
+    doc: "PSI io full avg10: share in which every non-idle task waited for I/O.",
+  },
+  {
+    path: "psi.io.some_pct",
+    type: "number",
+    unit: "%",
+    from: ["pressure-io"],
+    doc: "PSI io some over the window (total counter).",
+  },
+  {
+    path: "psi.io.full_pct",
+    type: "number",
+    unit: "%",
+    from: ["pressure-io"],
+    doc: "PSI io full over the window (total counter).",
+  },
+];
+
+const VIRTUAL = /^(loop|ram|zram|sr|fd|nbd)\d*/;
+
+interface Dev {
+  device: string;
+  util?: number;
+  utilMax?: number;
+  aqu?: number;
+  await?: number;
+  rAwait?: number;
+  wAwait?: number;
+  svctm?: number;
+  iops?: number;
+  kbps?: number;
+  excerpt: string;
+}
+
+function rowLine(r: IostatDeviceRow): string {
+  const f = (k: string, label: string) => (r[k] !== undefined ? ` ${label} ${r[k]}` : "");
+  return `iostat ${r.device}:${f("r_per_s", "r/s")}${f("w_per_s", "w/s")}${f("r_await_ms", "r_await")}${f("w_await_ms", "w_await")}${f("await_ms", "await")}${f("aqu_sz", "aqu-sz")}${f("svctm_ms", "svctm")}${f("util_pct", "%util")}`;
+}
+
+function fromIostat(io: IostatFacts): Dev[] {
+  const rows = arr<IostatDeviceRow>(io.devices).filter(
+    (r) => !(io.first_report_since_boot && io.reports > 1 && r.report === 0),
+  );
+  const out: Dev[] = [];
+  for (const sm of arr<IostatDeviceSummary>(io.summary)) {
+    if (VIRTUAL.test(sm.device)) continue;
+    const mine = rows.filter((r) => r.device === sm.device);
+    const peak = [...mine].sort((a, b) => (n(b.util_pct) ?? 0) - (n(a.util_pct) ?? 0))[0];
+    const mean = (k: string) => {
+      const v = mine.map((r) => n(r[k])).filter((x): x is number => x !== undefined);
+      return v.length ? round(v.reduce((a, b) => a + b, 0) / v.length) : undefined;
+    };
+    const r = n(sm.r_per_s_mean) ?? 0;
+    const w = n(sm.w_per_s_mean) ?? 0;
+    out.push({
+      device: sm.device,
+      util: n(sm.util_pct_mean),
+      utilMax: n(sm.util_pct_max),
+      aqu: n(sm.aqu_sz_mean),
+      await: n(sm.await_ms_mean),
+      rAwait: mean("r_await_ms"),
+      wAwait: mean("w_await_ms"),
+      svctm: n(sm.svctm_ms_mean),
+      iops: round(r + w),
+      kbps: round((n(sm.r_kb_per_s_mean) ?? 0) + (n(sm.w_kb_per_s_mean) ?? 0)),
+      excerpt: peak ? rowLine(peak) : `iostat ${sm.device}`,
+    });
+  }
+  return out;
+}
+
+/** One /proc/diskstats row, read defensively (field names of the kernel's iostats.rst). */
+function diskRows(facts: unknown): Map<string, Record<string, unknown>> {
+  const out = new Map<string, Record<string, unknown>>();
+  const f = obj(facts);
+  for (const r of arr(f?.devices ?? f?.rows)) {
+    const o = obj(r);
+    const dev = s(o?.device) ?? s(o?.name);
+    if (o && dev) out.set(dev, o);
+  }
+  return out;
+}
+
+function pick(o: Record<string, unknown>, ...keys: string[]): number | undefined {
+  for (const k of keys) {
+    const v = n(o[k]);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+function fromDiskstats(end: unknown, start: unknown, seconds: number): Dev[] {
+  const a = diskRows(start);
+  const out: Dev[] = [];
+  for (const [dev, e] of diskRows(end)) {
+    if (VIRTUAL.test(dev)) continue;
+    const b = a.get(dev);
+    if (!b) continue;
+    const d = (...keys: string[]) => {
+      const x = pick(e, ...keys);
+      const y = pick(b, ...keys);
+      return x !== undefined && y !== undefined && x >= y ? x - y : undefined;
+    };
+    const reads = d("reads_completed", "reads", "rd_ios") ?? 0;
+    const writes = d("writes_completed", "writes", "wr_ios") ?? 0;
+    const rms = d("ms_reading", "read_ms", "rd_ticks") ?? 0;
+    const wms = d("ms_writing", "write_ms", "wr_ticks") ?? 0;
+    const ioms = d("ms_doing_io", "io_ms", "io_ticks");
+    const wtd = d("weighted_ms_doing_io", "weighted_io_ms", "time_in_queue");
+    const ios = reads + writes;
+    const util =
+      ioms !== undefined ? Math.min(100, round((ioms / (seconds * 1000)) * 100) ?? 0) : undefined;
+    const dev2: Dev = {
+      device: dev,
+      util,
+      aqu: wtd !== undefined ? round(wtd / (seconds * 1000)) : undefined,
+      await: ios > 0 ? round((rms + wms) / ios) : undefined,
+      rAwait: reads > 0 ? round(rms / reads) : undefined,
+      wAwait: writes > 0 ? round(wms / writes) : undefined,
+      iops: round(ios / seconds),
+      excerpt: `/proc/diskstats ${dev} over ${seconds} s: ${ios} I/Os, ${ioms ?? "?"} ms busy, ${rms + wms} ms waited`,
+    };
+    out.push(dev2);
+  }
+  return out;
+}
+
+function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
+  const bag = new FactBag();
+  let devs: Dev[] = [];
+  let source = "iostat";
+  let sinceBoot = false;
+  const io = factsOf<IostatFacts>(parsed, "iostat");
+  if (io) {
+    devs = fromIostat(io);
+    sinceBoot = io.reports <= 1 && io.first_report_since_boot !== false;
+  }
+  if (devs.length === 0 && parsed.has("diskstats")) {
+    const start = startOf(parsed, "diskstats");
+    if (start && ctx.windowSeconds) {
+      devs = fromDiskstats(factsOf(parsed, "diskstats"), start, ctx.windowSeconds);
+      source = "diskstats";
+    } else {
+      sinceBoot = true;
+      bag.note("/proc/diskstats was read once: no disk rates without a start snapshot.");
+    }
+  }
+  if (sinceBoot) {
+    bag.sinceBoot = true;
+    bag.note("iostat printed one report: device figures are averages since boot.");
+  }
+  if (devs.length > 0) {
+    bag.set("disk.since_boot", sinceBoot, source);
+    const worst = [...devs].sort(
+      (a, b) => (b.util ?? -1) - (a.util ?? -1) || (b.await ?? -1) - (a.await ?? -1),
+    )[0];
+    const service =
+      worst.svctm ??
+      (worst.util !== undefined && worst.iops !== undefined && worst.iops > 0
+        ? round((worst.util * 10) / worst.iops, 3)
+        : undefined);
+    const x = worst.excerpt;
+    bag.set("disk.worst.device", worst.device, source, x);
+    bag.set("disk.worst.util_pct", worst.util, source, x);
+    bag.set("disk.worst.util_pct_max", worst.utilMax, source, x);
+    bag.set("disk.worst.aqu_sz", worst.aqu, source, x);
+    bag.set("disk.worst.await_ms", worst.await, source, x);
+    bag.set("disk.worst.r_await_ms", worst.rAwait, source, x);
+    bag.set("disk.worst.w_await_ms", worst.wAwait, source, x);
+    bag.set("disk.worst.service_ms", service, source, x);
+    if (service !== undefined && service > 0 && worst.await !== undefined) {
+      bag.set("disk.worst.queue_ratio", round(worst.await / service), source, x);
+    }
+    bag.set("disk.worst.iops", worst.iops, source, x);
+    bag.set("disk.worst.kb_per_s", worst.kbps, source, x);
+    const slow = [...devs].sort((a, b) => (b.await ?? -1) - (a.await ?? -1))[0];
+    if (slow.await !== undefined) {
+      bag.set("disk.max_await_ms", slow.await, source, slow.excerpt);
+      bag.set("disk.max_await_device", slow.device, source, slow.excerpt);
+    }
+  }
+  const psi = factsOf<PressureFacts>(parsed, "pressure-io");
+  if (psi) {
+    const line = `some avg10=${psi.some_avg10 ?? "-"} / full avg10=${psi.full_avg10 ?? "-"}`;
+    bag.set("psi.io.some_avg10", n(psi.some_avg10), "pressure-io", line);
+    bag.set("psi.io.full_avg10", n(psi.full_avg10), "pressure-io", line);
+    const start = startOf<PressureFacts>(parsed, "pressure-io");
+    if (start && ctx.windowSeconds) {
+      const w = ctx.windowSeconds * 1e6;
+      const some = n(psi.some_total_us);
+      const s0 = n(start.some_total_us);
+      if (some !== undefined && s0 !== undefined && some >= s0) {
+        bag.set(
+          "psi.io.some_pct",
+          Math.min(100, round(((some - s0) / w) * 100) ?? 0),
+          "pressure-io",
+          line,
+        );
+      }
+      const full = n(psi.full_total_us);
+      const f0 = n(start.full_total_us);
+      if (full !== undefined && f0 !== undefined && full >= f0) {
+        bag.set(
+          "psi.io.full_pct",
+          Math.min(100, round(((full - f0) / w) * 100) ?? 0),
+          "pressure-io",
+          line,
+        );
+      }
+    }
+  }
+  return bag;
+}
+
+export const diskModule: DeriveModule = { id: "disk", provides, derive };

@@ -1,0 +1,210 @@
+import type { FileNrFacts } from "../parsers/file-nr.js";
+import type { ProcFdsFacts, ProcFdsRow } from "../parsers/proc-fds.js";
+import type { ProcLimitsFacts } from "../parsers/proc-limits.js";
+import type { SysctlFacts } from "../parsers/sysctl.js";
+import { type DeriveModule, FactBag, type FactSpec, type ParsedSet } from "./types.js";
+import { arr, factsOf, n, pct } from "./util.js";
+
+/**
+ * File descriptor facts: the process nearest its open-files limit (`proc-fds`: open fds and
+ * `Max open files` per process; `proc-limits`: the limits alone) and the system's file
+ * handles against fs.file-max (`file-nr`, `sysctl`).
+ *
+ * Which limit caps a process (getrlimit(2), Documentation/admin-guide/sysctl/fs.rst):
+ * open(2) fails with EMFILE at the soft RLIMIT_NOFILE; a process may raise its soft limit up
+ * to its hard limit; root may raise the hard limit up to fs.nr_open (default 1048576);
+ * fs.file-max caps all handles of the system together (ENFILE). So `fd.capped_by` is `soft`
+ * when soft < hard, `hard` when soft = hard < fs.nr_open, `fs.nr_open` when the hard limit
+ * is already at fs.nr_open; `fs.file-max` when the system is the nearer limit.
+ */
+
+const PROC = ["proc-fds", "proc-limits"];
+
+const provides: FactSpec[] = [
+  {
+    path: "fd.proc.pid",
+    type: "number",
+    from: PROC,
+    doc: "The process nearest its open-files limit (or with the lowest soft limit, when open counts are unknown).",
+  },
+  { path: "fd.proc.command", type: "string", from: ["proc-fds"], doc: "Its command name." },
+  {
+    path: "fd.proc.open",
+    type: "number",
+    unit: "fds",
+    from: ["proc-fds"],
+    doc: "Its open file descriptors.",
+  },
+  {
+    path: "fd.proc.soft_limit",
+    type: "number",
+    unit: "fds",
+    from: PROC,
+    doc: "Its soft RLIMIT_NOFILE (EMFILE above it).",
+  },
+  {
+    path: "fd.proc.hard_limit",
+    type: "number",
+    unit: "fds",
+    from: PROC,
+    doc: "Its hard RLIMIT_NOFILE (the soft limit may be raised up to it).",
+  },
+  {
+    path: "fd.proc.use_pct",
+    type: "number",
+    unit: "%",
+    from: ["proc-fds"],
+    doc: "Open fds / soft limit × 100.",
+  },
+  {
+    path: "fd.proc.headroom",
+    type: "number",
+    unit: "fds",
+    from: ["proc-fds"],
+    doc: "Soft limit − open fds.",
+  },
+  {
+    path: "fd.capped_by",
+    type: "string",
+    from: ["proc-fds", "proc-limits", "sysctl", "file-nr"],
+    doc: "The limit to raise first: soft, hard, fs.nr_open or fs.file-max.",
+  },
+  {
+    path: "fd.capped_by_soft",
+    type: "boolean",
+    from: PROC,
+    doc: "True when the soft limit is below the hard one: raise the soft limit (no privilege needed).",
+  },
+  {
+    path: "fd.capped_by_hard",
+    type: "boolean",
+    from: PROC,
+    doc: "True when soft = hard < fs.nr_open: raise the hard limit (root: LimitNOFILE=, limits.conf).",
+  },
+  {
+    path: "fd.capped_by_nr_open",
+    type: "boolean",
+    from: ["proc-limits", "proc-fds", "sysctl"],
+    doc: "True when the hard limit is already at fs.nr_open: raise fs.nr_open first.",
+  },
+  {
+    path: "fd.capped_by_file_max",
+    type: "boolean",
+    from: ["file-nr"],
+    doc: "True when the system is near fs.file-max: raise fs.file-max.",
+  },
+  {
+    path: "fd.nr_open",
+    type: "number",
+    unit: "fds",
+    from: ["sysctl", "file-nr"],
+    doc: "fs.nr_open: ceiling of any hard RLIMIT_NOFILE (default 1048576).",
+  },
+  {
+    path: "fd.system.used",
+    type: "number",
+    unit: "handles",
+    from: ["file-nr"],
+    doc: "File handles in use system-wide.",
+  },
+  {
+    path: "fd.system.max",
+    type: "number",
+    unit: "handles",
+    from: ["file-nr", "sysctl"],
+    doc: "fs.file-max.",
+  },
+  {
+    path: "fd.system.use_pct",
+    type: "number",
+    unit: "%",
+    from: ["file-nr"],
+    doc: "Handles in use / fs.file-max × 100.",
+  },
+];
+
+/** Default fs.nr_open (include/linux/fs.h: NR_OPEN = 1024 * 1024). */
+const NR_OPEN_DEFAULT = 1048576;
+
+function derive(parsed: ParsedSet): FactBag {
+  const bag = new FactBag();
+  const fds = factsOf<ProcFdsFacts>(parsed, "proc-fds");
+  const lim = factsOf<ProcLimitsFacts>(parsed, "proc-limits");
+  const fnr = factsOf<FileNrFacts>(parsed, "file-nr");
+  const sc = factsOf<SysctlFacts>(parsed, "sysctl");
+
+  const nrOpen = n(sc?.fs_nr_open) ?? n(fnr?.nr_open);
+  if (nrOpen !== undefined)
+    bag.set(
+      "fd.nr_open",
+      nrOpen,
+      sc?.fs_nr_open !== undefined ? "sysctl" : "file-nr",
+      `fs.nr_open = ${nrOpen}`,
+    );
+  const fileMax = n(fnr?.max) ?? n(sc?.fs_file_max);
+  const fileMaxSource = n(fnr?.max) !== undefined ? "file-nr" : "sysctl";
+  if (fileMax !== undefined)
+    bag.set("fd.system.max", fileMax, fileMaxSource, `fs.file-max = ${fileMax}`);
+  if (fnr && n(fnr.used ?? fnr.allocated) !== undefined) {
+    const used = n(fnr.used) ?? n(fnr.allocated);
+    const line = `/proc/sys/fs/file-nr: ${fnr.allocated ?? "?"} ${fnr.unused ?? 0} ${fnr.max ?? "?"}`;
+    bag.set("fd.system.used", used, "file-nr", line);
+    bag.set("fd.system.use_pct", n(fnr.used_pct) ?? pct(used, fileMax), "file-nr", line);
+  }
+
+  let pid: number | undefined;
+  let soft: number | undefined;
+  let hard: number | undefined;
+  let open: number | undefined;
+  let source = "";
+  let line = "";
+  const rows = arr<ProcFdsRow>(fds?.rows).filter((r) => r.nfds !== null);
+  const worst: ProcFdsRow | undefined =
+    fds?.worst ?? [...rows].sort((a, b) => (b.soft_used_pct ?? -1) - (a.soft_used_pct ?? -1))[0];
+  if (worst) {
+    pid = n(worst.pid);
+    soft = n(worst.soft_limit);
+    hard = n(worst.hard_limit);
+    open = n(worst.nfds);
+    source = "proc-fds";
+    line = `pid ${worst.pid} ${worst.comm}: ${worst.nfds} open fds, soft limit ${worst.soft_limit ?? "unlimited"}, hard ${worst.hard_limit ?? "unlimited"}`;
+    bag.set("fd.proc.command", worst.comm || undefined, source, line);
+    bag.set("fd.proc.open", open, source, line);
+    bag.set("fd.proc.use_pct", n(worst.soft_used_pct) ?? pct(open, soft), source, line);
+    if (soft !== undefined && open !== undefined)
+      bag.set("fd.proc.headroom", soft - open, source, line);
+  } else if (lim?.lowest_nofile) {
+    const low = lim.lowest_nofile;
+    pid = n(low.pid);
+    soft = n(low.soft);
+    hard = n(low.hard);
+    source = "proc-limits";
+    line = `${low.pid !== null ? `/proc/${low.pid}/limits: ` : ""}Max open files  ${low.soft ?? "unlimited"}  ${low.hard ?? "unlimited"}  files`;
+  }
+  if (source) {
+    bag.set("fd.proc.pid", pid, source, line);
+    bag.set("fd.proc.soft_limit", soft, source, line);
+    bag.set("fd.proc.hard_limit", hard, source, line);
+  }
+
+  // Which limit to raise first.
+  const sysPct = n(fnr?.used_pct);
+  let capped: string | undefined;
+  if (sysPct !== undefined && sysPct >= 90) capped = "fs.file-max";
+  else if (soft !== undefined) {
+    if (hard === undefined || soft < hard) capped = "soft";
+    else if (hard < (nrOpen ?? NR_OPEN_DEFAULT)) capped = "hard";
+    else capped = "fs.nr_open";
+  }
+  if (capped) {
+    const src = source || "file-nr";
+    bag.set("fd.capped_by", capped, src, line || undefined);
+    bag.set("fd.capped_by_soft", capped === "soft", src, line || undefined);
+    bag.set("fd.capped_by_hard", capped === "hard", src, line || undefined);
+    bag.set("fd.capped_by_nr_open", capped === "fs.nr_open", src, line || undefined);
+    bag.set("fd.capped_by_file_max", capped === "fs.file-max", src, line || undefined);
+  }
+  return bag;
+}
+
+export const fdModule: DeriveModule = { id: "fd", provides, derive };

@@ -1,0 +1,302 @@
+import type {
+  DeletedFile,
+  DeletedOpenFile,
+  DeletedOpenFilesFacts,
+} from "../parsers/deleted-open-files.js";
+import type { DfFacts, DfRow } from "../parsers/df.js";
+import { type DeriveModule, FactBag, type FactSpec, type ParsedSet } from "./types.js";
+import { arr, factsOf, n, obj, pct, sum, unique } from "./util.js";
+
+/**
+ * Filesystem facts: the fullest real filesystem by blocks (`df`) and by inodes (`df-inodes`),
+ * and space held by deleted files that a process still has open (`deleted-open-files`: the
+ * blocks are freed only at the last close, so df counts them while no `du` finds them).
+ * Pseudo filesystems (tmpfs, overlay, squashfs, ...) are left out by the df parser.
+ */
+
+const DF = ["df"];
+const DFI = ["df-inodes", "df"];
+const DEL = ["deleted-open-files"];
+
+const provides: FactSpec[] = [
+  {
+    path: "fs.worst.mount",
+    type: "string",
+    from: DF,
+    doc: "Mount point of the fullest real filesystem (blocks).",
+  },
+  {
+    path: "fs.worst.device",
+    type: "string",
+    from: DF,
+    doc: "Source device of the fullest filesystem.",
+  },
+  {
+    path: "fs.worst.type",
+    type: "string",
+    from: DF,
+    doc: "Type of the fullest filesystem, when df -T was used.",
+  },
+  {
+    path: "fs.worst.use_pct",
+    type: "number",
+    unit: "%",
+    from: DF,
+    doc: "Use% of the fullest filesystem: used / (used + available to non-root), as df prints it.",
+  },
+  {
+    path: "fs.worst.avail_bytes",
+    type: "number",
+    unit: "bytes",
+    from: DF,
+    doc: "Bytes available to non-root users on the fullest filesystem.",
+  },
+  {
+    path: "fs.worst.size_bytes",
+    type: "number",
+    unit: "bytes",
+    from: DF,
+    doc: "Size of the fullest filesystem.",
+  },
+  {
+    path: "fs.worst.network",
+    type: "boolean",
+    from: DF,
+    doc: "The fullest filesystem is a network filesystem (NFS, CIFS, ...).",
+  },
+  {
+    path: "fs.full_count",
+    type: "number",
+    unit: "count",
+    from: DF,
+    doc: "Real filesystems at 95 % blocks or more.",
+  },
+  {
+    path: "fs.worst_inodes.mount",
+    type: "string",
+    from: DFI,
+    doc: "Mount point of the real filesystem with the highest inode use.",
+  },
+  {
+    path: "fs.worst_inodes.device",
+    type: "string",
+    from: DFI,
+    doc: "Source device of that filesystem.",
+  },
+  {
+    path: "fs.worst_inodes.iuse_pct",
+    type: "number",
+    unit: "%",
+    from: DFI,
+    doc: "IUse% of that filesystem.",
+  },
+  {
+    path: "fs.worst_inodes.ifree",
+    type: "number",
+    unit: "count",
+    from: DFI,
+    doc: "Free inodes on that filesystem.",
+  },
+  {
+    path: "fs.worst_inodes.inodes",
+    type: "number",
+    unit: "count",
+    from: DFI,
+    doc: "Inodes in total on that filesystem.",
+  },
+  {
+    path: "fs.worst_inodes.use_pct",
+    type: "number",
+    unit: "%",
+    from: ["df"],
+    doc: "Block Use% of the inode-fullest filesystem (from df), to tell inode from block exhaustion.",
+  },
+  {
+    path: "fs.worst_inodes.network",
+    type: "boolean",
+    from: DFI,
+    doc: "The inode-fullest filesystem is a network filesystem.",
+  },
+  {
+    path: "fs.deleted_open.files",
+    type: "number",
+    unit: "count",
+    from: DEL,
+    doc: "Deleted regular files still held open (devices, pipes, sockets and memfd left out).",
+  },
+  {
+    path: "fs.deleted_open.processes",
+    type: "number",
+    unit: "count",
+    from: DEL,
+    doc: "Processes holding deleted files open.",
+  },
+  {
+    path: "fs.deleted_open.bytes",
+    type: "number",
+    unit: "bytes",
+    from: DEL,
+    doc: "Size of the deleted-but-open files, when the listing shows sizes (lsof +L1).",
+  },
+  {
+    path: "fs.deleted_open.largest_path",
+    type: "string",
+    from: DEL,
+    doc: "Path of the largest deleted-but-open file (or the first, when sizes are unknown).",
+  },
+  {
+    path: "fs.deleted_open.largest_bytes",
+    type: "number",
+    unit: "bytes",
+    from: DEL,
+    doc: "Size of that file, when known.",
+  },
+  {
+    path: "fs.deleted_open.holder",
+    type: "string",
+    from: DEL,
+    doc: "Process (command and PID) holding that file open.",
+  },
+  {
+    path: "fs.deleted_open.log_files",
+    type: "number",
+    unit: "count",
+    from: DEL,
+    doc: "Deleted-but-open files that look like rotated logs (under /var/log, or *.log*).",
+  },
+  {
+    path: "fs.deleted_open.pct_of_fs",
+    type: "number",
+    unit: "%",
+    from: ["deleted-open-files", "df"],
+    doc: "Deleted-but-open bytes as % of the size of the filesystem that holds them.",
+  },
+];
+
+function dfRow(r: DfRow, inodes = false): string {
+  const parts = [r.filesystem];
+  if (r.type) parts.push(r.type);
+  if (inodes) {
+    parts.push(
+      `Inodes ${r.inodes ?? "-"}`,
+      `IUsed ${r.iused ?? "-"}`,
+      `IFree ${r.ifree ?? "-"}`,
+      `IUse% ${r.iuse_pct ?? "-"}%`,
+    );
+  } else {
+    parts.push(
+      `Size ${r.size_bytes ?? "-"}`,
+      `Used ${r.used_bytes ?? "-"}`,
+      `Avail ${r.avail_bytes ?? "-"}`,
+      `Use% ${r.use_pct ?? "-"}%`,
+    );
+  }
+  parts.push(`on ${r.mount}`);
+  return `df: ${parts.join(" ")}`;
+}
+
+function realRows(df: DfFacts | undefined): DfRow[] {
+  return arr<DfRow>(df?.rows).filter((r) => obj(r) && !r.pseudo);
+}
+
+function worstBy(rows: DfRow[], key: "use_pct" | "iuse_pct"): DfRow | undefined {
+  let best: DfRow | undefined;
+  for (const r of rows) {
+    const v = n(r[key]);
+    if (v === undefined) continue;
+    if (!best || v > (n(best[key]) ?? -1)) best = r;
+  }
+  return best;
+}
+
+/** Longest mount prefix of `path` among the df rows. */
+function mountOf(path: string, rows: DfRow[]): DfRow | undefined {
+  let best: DfRow | undefined;
+  for (const r of rows) {
+    const m = r.mount;
+    if (path === m || path.startsWith(m.endsWith("/") ? m : `${m}/`)) {
+      if (!best || m.length > best.mount.length) best = r;
+    }
+  }
+  return best;
+}
+
+function derive(parsed: ParsedSet): FactBag {
+  const bag = new FactBag();
+  const df = factsOf<DfFacts>(parsed, "df");
+  const dfRows = realRows(df);
+  const worst = worstBy(dfRows, "use_pct");
+  if (worst) {
+    const line = dfRow(worst);
+    bag.set("fs.worst.mount", worst.mount, "df", line);
+    bag.set("fs.worst.device", worst.filesystem, "df", line);
+    bag.set("fs.worst.type", worst.type, "df", line);
+    bag.set("fs.worst.use_pct", n(worst.use_pct), "df", line);
+    bag.set("fs.worst.avail_bytes", n(worst.avail_bytes), "df", line);
+    bag.set("fs.worst.size_bytes", n(worst.size_bytes), "df", line);
+    bag.set("fs.worst.network", worst.network === true, "df", line);
+    bag.set("fs.full_count", dfRows.filter((r) => (n(r.use_pct) ?? 0) >= 95).length, "df");
+  }
+  const inodeSource = realRows(factsOf<DfFacts>(parsed, "df-inodes")).some(
+    (r) => n(r.iuse_pct) !== undefined,
+  )
+    ? "df-inodes"
+    : "df";
+  const worstI = worstBy(realRows(factsOf<DfFacts>(parsed, inodeSource)), "iuse_pct");
+  if (worstI) {
+    const line = dfRow(worstI, true);
+    bag.set("fs.worst_inodes.mount", worstI.mount, inodeSource, line);
+    bag.set("fs.worst_inodes.device", worstI.filesystem, inodeSource, line);
+    bag.set("fs.worst_inodes.iuse_pct", n(worstI.iuse_pct), inodeSource, line);
+    bag.set("fs.worst_inodes.ifree", n(worstI.ifree), inodeSource, line);
+    bag.set("fs.worst_inodes.inodes", n(worstI.inodes), inodeSource, line);
+    bag.set("fs.worst_inodes.network", worstI.network === true, inodeSource, line);
+    const blocks = dfRows.find((r) => r.mount === worstI.mount);
+    if (blocks) bag.set("fs.worst_inodes.use_pct", n(blocks.use_pct), "df", dfRow(blocks));
+  }
+  const del = factsOf<DeletedOpenFilesFacts>(parsed, "deleted-open-files");
+  if (del) {
+    const src = "deleted-open-files";
+    // Files of real filesystems only; the parser lists them largest first.
+    const files = arr<DeletedFile>(del.files).filter((f) => !f.pseudo);
+    const rows = arr<DeletedOpenFile>(del.rows).filter((r) => !r.pseudo);
+    // Largest first; with no sizes, a log file is the likelier space holder.
+    const isLog = (f: DeletedFile) => /^\/var\/log\/|\.log([.-]|$)/.test(f.path);
+    const largest = files.some((f) => n(f.size_bytes) !== undefined)
+      ? files[0]
+      : (files.find(isLog) ?? files[0]);
+    let line: string | undefined;
+    if (largest) {
+      const holder = rows.find((r) => r.path === largest.path);
+      const pid = holder?.pid ?? null;
+      const who = holder?.command
+        ? `${holder.command}${pid !== null ? ` (pid ${pid})` : ""}`
+        : pid !== null
+          ? `pid ${pid}`
+          : undefined;
+      line = `${who ?? "a process"} holds ${largest.path} (deleted)${largest.size_bytes !== undefined ? `, ${largest.size_bytes} bytes` : ", size unknown"}${largest.holders > 1 ? ` on ${largest.holders} descriptors` : ""}`;
+      bag.set("fs.deleted_open.largest_path", largest.path, src, line);
+      bag.set("fs.deleted_open.holder", who, src, line);
+      bag.set("fs.deleted_open.largest_bytes", n(largest.size_bytes), src, line);
+      if (files.some((f) => n(f.size_bytes) !== undefined)) {
+        const total = n(del.total_bytes) ?? sum(files.map((f) => n(f.size_bytes)));
+        bag.set("fs.deleted_open.bytes", total, src, line);
+        const row = mountOf(largest.path, dfRows);
+        if (row && total !== undefined) {
+          bag.set("fs.deleted_open.pct_of_fs", pct(total, n(row.size_bytes)), "df", dfRow(row));
+        }
+      }
+    }
+    bag.set("fs.deleted_open.files", files.length, src, line);
+    bag.set(
+      "fs.deleted_open.processes",
+      unique(rows.map((r) => r.pid).filter((p) => p !== null)).length,
+      src,
+      line,
+    );
+    bag.set("fs.deleted_open.log_files", files.filter(isLog).length, src, line);
+  }
+  return bag;
+}
+
+export const fsModule: DeriveModule = { id: "fs", provides, derive };

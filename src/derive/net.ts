@@ -1,0 +1,544 @@
+import type { NstatFacts } from "../parsers/nstat.js";
+import type { SockstatFacts } from "../parsers/sockstat.js";
+import type { ListenerRow, SocketRow, SocketTableFacts } from "../parsers/ss.js";
+import type { SsSummaryFacts } from "../parsers/ss-summary.js";
+import type { SysctlFacts } from "../parsers/sysctl.js";
+import {
+  type DeriveContext,
+  type DeriveModule,
+  FactBag,
+  type FactSpec,
+  type ParsedSet,
+} from "./types.js";
+import { arr, counter, factsOf, n, obj, pct, round, startOf } from "./util.js";
+
+/**
+ * Network facts: listeners' accept queues against their backlogs (`ss -ltn`), the socket
+ * table by state (`ss -tan`, `netstat -tan`), the kernel's TCP counters over the window
+ * (`nstat`, `netstat -s`), and TCP socket memory and orphans (`/proc/net/sockstat`, `ss -s`)
+ * against net.ipv4.tcp_mem and tcp_max_orphans.
+ *
+ * Listen backlog (listen(2), Documentation/networking/ip-sysctl.rst): the effective backlog
+ * is min(the application's listen() backlog, net.core.somaxconn), shown as a listener's
+ * Send-Q by ss; Recv-Q is the accept queue now. Raising somaxconn helps only when the
+ * effective backlog equals somaxconn (`net.listen.backlog_capped_by` = `somaxconn`);
+ * otherwise the application's own backlog is the cap.
+ *
+ * Counters (Documentation/networking/snmp_counter.rst) only grow: with a start snapshot they
+ * are judged over the window (`*_per_s`, deltas); from one snapshot they are totals since
+ * boot and `net.tcp.since_boot` is true.
+ */
+
+const TABLE = ["ss-tcp", "netstat-conn", "ss-listen"];
+const COUNTERS = ["nstat", "netstat-s"];
+
+const provides: FactSpec[] = [
+  {
+    path: "net.listen.worst.local",
+    type: "string",
+    from: ["ss-listen", "ss-tcp", "netstat-conn"],
+    doc: "Address:port of the listener with the fullest accept queue.",
+  },
+  {
+    path: "net.listen.worst.process",
+    type: "string",
+    from: ["ss-listen", "ss-tcp", "netstat-conn"],
+    doc: "Process holding that listener, when shown (-p).",
+  },
+  {
+    path: "net.listen.worst.recv_q",
+    type: "number",
+    unit: "connections",
+    from: ["ss-listen", "ss-tcp", "netstat-conn"],
+    doc: "Its accept queue now (Recv-Q).",
+  },
+  {
+    path: "net.listen.worst.backlog",
+    type: "number",
+    unit: "connections",
+    from: ["ss-listen", "ss-tcp"],
+    doc: "Its effective backlog (ss Send-Q) = min(listen() backlog, somaxconn).",
+  },
+  {
+    path: "net.listen.worst.queue_pct",
+    type: "number",
+    unit: "%",
+    from: ["ss-listen", "ss-tcp"],
+    doc: "Recv-Q / backlog × 100.",
+  },
+  {
+    path: "net.listen.full",
+    type: "number",
+    unit: "count",
+    from: ["ss-listen", "ss-tcp"],
+    doc: "Listeners whose accept queue is at or above their backlog now.",
+  },
+  {
+    path: "net.listen.backlog_capped_by",
+    type: "string",
+    from: ["ss-listen", "sysctl"],
+    doc: "`somaxconn` when the worst listener's backlog equals net.core.somaxconn, else `application` (its listen() backlog is smaller).",
+  },
+  {
+    path: "net.listen.capped_by_somaxconn",
+    type: "boolean",
+    from: ["ss-listen", "sysctl"],
+    doc: "True when the worst listener's backlog equals net.core.somaxconn: raising somaxconn (and the application's backlog) helps.",
+  },
+  {
+    path: "net.listen.capped_by_application",
+    type: "boolean",
+    from: ["ss-listen", "sysctl"],
+    doc: "True when the worst listener's backlog is below net.core.somaxconn: the application's listen() backlog is the cap.",
+  },
+  {
+    path: "net.listen.overflows",
+    type: "number",
+    unit: "count",
+    from: COUNTERS,
+    doc: "TcpExtListenOverflows: connections dropped because an accept queue was full (over the window, or since boot).",
+  },
+  {
+    path: "net.listen.overflows_per_s",
+    type: "number",
+    unit: "/s",
+    from: COUNTERS,
+    doc: "Accept-queue overflows per second over the window.",
+  },
+  {
+    path: "net.listen.drops",
+    type: "number",
+    unit: "count",
+    from: COUNTERS,
+    doc: "TcpExtListenDrops: SYNs to listeners dropped for any reason (window or since boot).",
+  },
+  {
+    path: "net.sockets.tcp",
+    type: "number",
+    unit: "sockets",
+    from: TABLE,
+    doc: "TCP sockets in the socket table (listeners excluded).",
+  },
+  {
+    path: "net.sockets.estab",
+    type: "number",
+    unit: "sockets",
+    from: TABLE,
+    doc: "ESTABLISHED sockets.",
+  },
+  {
+    path: "net.sockets.syn_recv",
+    type: "number",
+    unit: "sockets",
+    from: [...TABLE, "ss-summary"],
+    doc: "SYN-RECV sockets: half-open connections waiting for the client's ACK.",
+  },
+  {
+    path: "net.sockets.syn_recv_peers",
+    type: "number",
+    unit: "addresses",
+    from: TABLE,
+    doc: "Distinct peer addresses among SYN-RECV sockets.",
+  },
+  {
+    path: "net.sockets.syn_recv_pct",
+    type: "number",
+    unit: "%",
+    from: TABLE,
+    doc: "SYN-RECV share of the TCP sockets.",
+  },
+  {
+    path: "net.sockets.syn_sent",
+    type: "number",
+    unit: "sockets",
+    from: TABLE,
+    doc: "SYN-SENT sockets: outgoing connects not yet answered.",
+  },
+  {
+    path: "net.sockets.time_wait",
+    type: "number",
+    unit: "sockets",
+    from: [...TABLE, "ss-summary", "sockstat"],
+    doc: "TIME-WAIT sockets (each holds its local port for 60 s).",
+  },
+  {
+    path: "net.sockets.close_wait",
+    type: "number",
+    unit: "sockets",
+    from: TABLE,
+    doc: "CLOSE-WAIT sockets: the peer closed, the local application has not called close().",
+  },
+  {
+    path: "net.sockets.close_wait_unread",
+    type: "number",
+    unit: "sockets",
+    from: TABLE,
+    doc: "CLOSE-WAIT sockets with unread data (Recv-Q > 0): the application stopped reading them.",
+  },
+  {
+    path: "net.sockets.close_wait_idle_s",
+    type: "number",
+    unit: "s",
+    from: ["ss-tcp"],
+    doc: "Longest time since a CLOSE-WAIT socket last received (ss -i lastrcv).",
+  },
+  {
+    path: "net.sockets.close_wait_process",
+    type: "string",
+    from: TABLE,
+    doc: "Process holding the most CLOSE-WAIT sockets, when shown.",
+  },
+  {
+    path: "net.sockets.top_dest",
+    type: "string",
+    from: TABLE,
+    doc: "Remote address:port with the most client sockets (ESTAB, TIME-WAIT, SYN-SENT) from this host.",
+  },
+  {
+    path: "net.sockets.top_dest_sockets",
+    type: "number",
+    unit: "sockets",
+    from: TABLE,
+    doc: "Client sockets to that destination.",
+  },
+  {
+    path: "net.sockets.top_dest_pct_of_ports",
+    type: "number",
+    unit: "%",
+    from: [...TABLE, "sysctl"],
+    doc: "Those sockets as % of the local port range (one local port each, per local address).",
+  },
+  {
+    path: "net.sockets.retrans_sockets",
+    type: "number",
+    unit: "sockets",
+    from: ["ss-tcp"],
+    doc: "Sockets with retransmits (ss -i retrans).",
+  },
+  {
+    path: "net.tcp.since_boot",
+    type: "boolean",
+    from: COUNTERS,
+    doc: "True when the TCP counters were read once: totals since boot, not the window.",
+  },
+  {
+    path: "net.tcp.out_segs",
+    type: "number",
+    unit: "segments",
+    from: COUNTERS,
+    doc: "TcpOutSegs over the window (or since boot).",
+  },
+  {
+    path: "net.tcp.retrans_segs",
+    type: "number",
+    unit: "segments",
+    from: COUNTERS,
+    doc: "TcpRetransSegs over the window (or since boot).",
+  },
+  {
+    path: "net.tcp.retrans_per_s",
+    type: "number",
+    unit: "/s",
+    from: COUNTERS,
+    doc: "Retransmitted segments per second over the window.",
+  },
+  {
+    path: "net.tcp.retrans_pct",
+    type: "number",
+    unit: "%",
+    from: COUNTERS,
+    doc: "RetransSegs / OutSegs × 100 (over the window, or since boot).",
+  },
+  {
+    path: "net.tcp.syncookies_sent",
+    type: "number",
+    unit: "count",
+    from: COUNTERS,
+    doc: "TcpExtSyncookiesSent: SYN cookies sent because a SYN queue was full.",
+  },
+  {
+    path: "net.tcp.syn_queue_drops",
+    type: "number",
+    unit: "count",
+    from: COUNTERS,
+    doc: "TcpExtTCPReqQFullDrop: SYNs dropped with the SYN queue full and cookies off.",
+  },
+  {
+    path: "net.tcp.memory_pressures",
+    type: "number",
+    unit: "count",
+    from: COUNTERS,
+    doc: "TcpExtTCPMemoryPressures: times TCP entered memory pressure.",
+  },
+  {
+    path: "net.tcp.abort_on_memory",
+    type: "number",
+    unit: "count",
+    from: COUNTERS,
+    doc: "TcpExtTCPAbortOnMemory: connections reset for lack of TCP memory or orphans over the limit.",
+  },
+  {
+    path: "net.tcp.mem_pages",
+    type: "number",
+    unit: "pages",
+    from: ["sockstat"],
+    doc: "TCP socket memory in pages (sockstat TCP mem).",
+  },
+  {
+    path: "net.tcp.mem_pct_of_pressure",
+    type: "number",
+    unit: "%",
+    from: ["sockstat", "sysctl"],
+    doc: "TCP memory / tcp_mem pressure threshold × 100.",
+  },
+  {
+    path: "net.tcp.mem_pct_of_max",
+    type: "number",
+    unit: "%",
+    from: ["sockstat", "sysctl"],
+    doc: "TCP memory / tcp_mem max × 100.",
+  },
+  {
+    path: "net.tcp.orphans",
+    type: "number",
+    unit: "sockets",
+    from: ["sockstat", "ss-summary"],
+    doc: "Orphaned TCP sockets (no process holds them).",
+  },
+  {
+    path: "net.tcp.orphans_pct_of_max",
+    type: "number",
+    unit: "%",
+    from: ["sockstat", "ss-summary", "sysctl"],
+    doc: "Orphans / net.ipv4.tcp_max_orphans × 100.",
+  },
+];
+
+function socketTable(parsed: ParsedSet): { facts: SocketTableFacts; id: string } | undefined {
+  const candidates = ["ss-tcp", "netstat-conn", "ss-listen"]
+    .map((id) => ({ id, facts: factsOf<SocketTableFacts>(parsed, id) }))
+    .filter((c): c is { id: string; facts: SocketTableFacts } => c.facts !== undefined);
+  // The table that shows the most non-listening sockets.
+  return candidates.sort(
+    (a, b) =>
+      arr<SocketRow>(b.facts.sockets).filter((s) => s.state !== "LISTEN").length -
+      arr<SocketRow>(a.facts.sockets).filter((s) => s.state !== "LISTEN").length,
+  )[0];
+}
+
+function endpoint(addr: string, port?: number | string): string {
+  const a = addr.includes(":") && !addr.startsWith("[") ? `[${addr}]` : addr;
+  return port === undefined ? a : `${a}:${port}`;
+}
+
+function sockLine(r: SocketRow): string {
+  return `${r.netid ?? "tcp"} ${r.state ?? "?"} ${r.recv_q ?? 0} ${r.send_q ?? 0} ${endpoint(r.local_address, r.local_port ?? r.local_port_name)} ${endpoint(r.peer_address, r.peer_port ?? r.peer_port_name)}${r.process?.length ? ` ${r.process[0].name}` : ""}`;
+}
+
+function isTcp(r: SocketRow): boolean {
+  return r.netid === undefined || r.netid === "tcp";
+}
+
+function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
+  const bag = new FactBag();
+  const sc = factsOf<SysctlFacts>(parsed, "sysctl");
+
+  // Listeners: ss-listen first (it has Send-Q = backlog), else whatever table has them.
+  const lsrc = ["ss-listen", "ss-tcp", "netstat-conn"].find(
+    (id) => arr(factsOf<SocketTableFacts>(parsed, id)?.listeners).length > 0,
+  );
+  if (lsrc) {
+    const lf = factsOf<SocketTableFacts>(parsed, lsrc) as SocketTableFacts;
+    const w: ListenerRow | undefined =
+      lf.worst_listener ??
+      [...arr<ListenerRow>(lf.listeners)].sort((a, b) => (b.recv_q ?? 0) - (a.recv_q ?? 0))[0];
+    if (w) {
+      const local = endpoint(w.local_address, w.local_port ?? w.local_port_name);
+      const line = `LISTEN ${w.recv_q} ${w.backlog ?? "-"} ${local}${w.process?.length ? ` ${w.process[0].name}` : ""}`;
+      bag.set("net.listen.worst.local", local, lsrc, line);
+      bag.set("net.listen.worst.process", w.process?.[0]?.name, lsrc, line);
+      bag.set("net.listen.worst.recv_q", n(w.recv_q), lsrc, line);
+      bag.set("net.listen.worst.backlog", n(w.backlog), lsrc, line);
+      bag.set("net.listen.worst.queue_pct", n(w.queue_pct), lsrc, line);
+      if (lsrc !== "netstat-conn") bag.set("net.listen.full", n(lf.listeners_full), lsrc, line);
+      const somax = n(sc?.net_core_somaxconn);
+      if (somax !== undefined && n(w.backlog) !== undefined) {
+        const bySomax = (w.backlog as number) >= somax;
+        const cline = `${line}; net.core.somaxconn = ${somax}`;
+        bag.set(
+          "net.listen.backlog_capped_by",
+          bySomax ? "somaxconn" : "application",
+          "sysctl",
+          cline,
+        );
+        bag.set("net.listen.capped_by_somaxconn", bySomax, "sysctl", cline);
+        bag.set("net.listen.capped_by_application", !bySomax, "sysctl", cline);
+      }
+    }
+  }
+
+  // The socket table.
+  const table = socketTable(parsed);
+  if (table) {
+    const { facts: tf, id } = table;
+    const tcp = arr<SocketRow>(tf.sockets).filter((r) => isTcp(r) && r.state !== "LISTEN");
+    const inState = (st: string) => tcp.filter((r) => r.state === st);
+    const synRecv = inState("SYN-RECV");
+    const closeWait = inState("CLOSE-WAIT");
+    bag.set("net.sockets.tcp", tcp.length, id);
+    bag.set("net.sockets.estab", inState("ESTAB").length, id);
+    bag.set("net.sockets.syn_sent", inState("SYN-SENT").length, id);
+    bag.set("net.sockets.time_wait", inState("TIME-WAIT").length, id);
+    bag.set(
+      "net.sockets.syn_recv",
+      synRecv.length,
+      id,
+      synRecv[0] ? sockLine(synRecv[0]) : undefined,
+    );
+    const peers = new Set(synRecv.map((r) => r.peer_address)).size;
+    bag.set("net.sockets.syn_recv_peers", peers, id, synRecv[0] ? sockLine(synRecv[0]) : undefined);
+    if (tcp.length > 0) bag.set("net.sockets.syn_recv_pct", pct(synRecv.length, tcp.length), id);
+    const cwLine = closeWait[0] ? sockLine(closeWait[0]) : undefined;
+    bag.set("net.sockets.close_wait", closeWait.length, id, cwLine);
+    const unread = closeWait.filter((r) => (r.recv_q ?? 0) > 0);
+    bag.set(
+      "net.sockets.close_wait_unread",
+      unread.length,
+      id,
+      unread[0] ? sockLine(unread[0]) : cwLine,
+    );
+    // Idle time needs ss -i detail, which the chosen table may lack: look in every table.
+    for (const tid of ["ss-tcp", "netstat-conn", id]) {
+      const rows = arr<SocketRow>(factsOf<SocketTableFacts>(parsed, tid)?.sockets).filter(
+        (r) => r.state === "CLOSE-WAIT" && n(obj(r.info)?.lastrcv_ms) !== undefined,
+      );
+      if (rows.length === 0) continue;
+      const worst = rows.sort(
+        (a, b) => (n(b.info?.lastrcv_ms) ?? 0) - (n(a.info?.lastrcv_ms) ?? 0),
+      )[0];
+      bag.set(
+        "net.sockets.close_wait_idle_s",
+        round((n(worst.info?.lastrcv_ms) ?? 0) / 1000),
+        tid,
+        `${sockLine(worst)} lastrcv:${worst.info?.lastrcv_ms}`,
+      );
+      break;
+    }
+    const holders = new Map<string, number>();
+    for (const r of closeWait) {
+      const name = r.process?.[0]?.name;
+      if (name) holders.set(name, (holders.get(name) ?? 0) + 1);
+    }
+    const holder = [...holders].sort((a, b) => b[1] - a[1])[0];
+    if (holder) bag.set("net.sockets.close_wait_process", holder[0], id, cwLine);
+    // Destinations of client sockets: the same remote ip:port uses one local port per socket.
+    const dests = new Map<string, SocketRow[]>();
+    for (const r of tcp) {
+      if (!["ESTAB", "TIME-WAIT", "SYN-SENT", "FIN-WAIT-1", "FIN-WAIT-2"].includes(r.state ?? ""))
+        continue;
+      if (r.peer_port === undefined || r.peer_address === "*") continue;
+      const key = `${endpoint(r.peer_address, r.peer_port)}|${r.local_address}`;
+      dests.set(key, [...(dests.get(key) ?? []), r]);
+    }
+    const top = [...dests].sort((a, b) => b[1].length - a[1].length)[0];
+    if (top) {
+      const [key, rows] = top;
+      const dest = key.split("|")[0];
+      const line = `${rows.length} sockets to ${dest}, e.g. ${sockLine(rows[0])}`;
+      bag.set("net.sockets.top_dest", dest, id, line);
+      bag.set("net.sockets.top_dest_sockets", rows.length, id, line);
+      bag.set(
+        "net.sockets.top_dest_pct_of_ports",
+        pct(rows.length, n(sc?.ip_local_port_count)),
+        "sysctl",
+        line,
+      );
+    }
+    if (tf.tcp_info)
+      bag.set("net.sockets.retrans_sockets", n(tf.tcp_info.sockets_with_retrans), id);
+  }
+  const sum = factsOf<SsSummaryFacts>(parsed, "ss-summary");
+  if (sum?.tcp) {
+    const line = `TCP: ${sum.tcp.total ?? "?"} (estab ${sum.tcp.estab ?? "?"}, closed ${sum.tcp.closed ?? "?"}, orphaned ${sum.tcp.orphaned ?? "?"}, timewait ${sum.tcp.timewait ?? "?"})`;
+    if (!table) {
+      bag.set("net.sockets.time_wait", n(sum.tcp.timewait), "ss-summary", line);
+      bag.set("net.sockets.syn_recv", n(sum.tcp.synrecv), "ss-summary", line);
+    }
+    bag.set("net.tcp.orphans", n(sum.tcp.orphaned), "ss-summary", line);
+  }
+
+  // TCP counters over the window.
+  const cid = ["nstat", "netstat-s"].find((id) => factsOf<NstatFacts>(parsed, id)?.counters);
+  if (cid) {
+    const end = (factsOf<NstatFacts>(parsed, cid) as NstatFacts).counters ?? {};
+    const start = startOf<NstatFacts>(parsed, cid)?.counters;
+    const read = (name: string) =>
+      counter(n(end[name]), start ? (n(start[name]) ?? 0) : undefined, ctx.windowSeconds);
+    const out = read("TcpOutSegs");
+    const re = read("TcpRetransSegs");
+    const mode = out?.mode ?? re?.mode ?? (start && ctx.windowSeconds ? "window" : "since-boot");
+    bag.set("net.tcp.since_boot", mode === "since-boot", cid);
+    if (mode === "since-boot") {
+      bag.sinceBoot = true;
+      bag.note(
+        `${cid} was read once: TCP counters are totals since boot, not rates over the window.`,
+      );
+    }
+    const span = mode === "window" ? `over ${ctx.windowSeconds} s` : "since boot";
+    const setCounter = (path: string, name: string, rate?: string) => {
+      const c = read(name);
+      if (!c) return;
+      const line = `${name} ${c.delta} ${span}`;
+      bag.set(path, c.delta, cid, line);
+      if (rate && c.per_s !== undefined) bag.set(rate, c.per_s, cid, line);
+    };
+    setCounter("net.tcp.out_segs", "TcpOutSegs");
+    setCounter("net.tcp.retrans_segs", "TcpRetransSegs", "net.tcp.retrans_per_s");
+    if (out && re && out.delta > 0) {
+      bag.set(
+        "net.tcp.retrans_pct",
+        round((re.delta / out.delta) * 100, 3),
+        cid,
+        `TcpRetransSegs ${re.delta} / TcpOutSegs ${out.delta} ${span}`,
+      );
+    }
+    setCounter("net.listen.overflows", "TcpExtListenOverflows", "net.listen.overflows_per_s");
+    setCounter("net.listen.drops", "TcpExtListenDrops");
+    setCounter("net.tcp.syncookies_sent", "TcpExtSyncookiesSent");
+    setCounter("net.tcp.syn_queue_drops", "TcpExtTCPReqQFullDrop");
+    setCounter("net.tcp.memory_pressures", "TcpExtTCPMemoryPressures");
+    setCounter("net.tcp.abort_on_memory", "TcpExtTCPAbortOnMemory");
+  }
+
+  // TCP memory and orphans.
+  const ss = factsOf<SockstatFacts>(parsed, "sockstat");
+  const t = obj(ss?.protocols?.tcp);
+  if (t) {
+    const line = `TCP: inuse ${t.inuse ?? "?"} orphan ${t.orphan ?? "?"} tw ${t.tw ?? "?"} alloc ${t.alloc ?? "?"} mem ${t.mem_pages ?? "?"}`;
+    const mem = n(t.mem_pages);
+    bag.set("net.tcp.mem_pages", mem, "sockstat", line);
+    bag.set(
+      "net.tcp.mem_pct_of_pressure",
+      pct(mem, n(sc?.net_ipv4_tcp_mem_pages?.[1])),
+      "sockstat",
+      line,
+    );
+    bag.set(
+      "net.tcp.mem_pct_of_max",
+      pct(mem, n(sc?.net_ipv4_tcp_mem_pages?.[2])),
+      "sockstat",
+      line,
+    );
+    bag.set("net.tcp.orphans", n(t.orphan), "sockstat", line);
+    if (!table && !sum?.tcp) bag.set("net.sockets.time_wait", n(t.tw), "sockstat", line);
+  }
+  const orphans = n(t?.orphan) ?? n(sum?.tcp?.orphaned);
+  bag.set(
+    "net.tcp.orphans_pct_of_max",
+    pct(orphans, n(sc?.net_ipv4_tcp_max_orphans)),
+    t ? "sockstat" : "ss-summary",
+  );
+  return bag;
+}
+
+export const netModule: DeriveModule = { id: "net", provides, derive };

@@ -1,0 +1,119 @@
+import type { BccRunqlatFacts } from "../parsers/bcc-runqlat.js";
+import type { PerfSchedFacts, PerfSchedTask } from "../parsers/perf-sched.js";
+import { type DeriveModule, FactBag, type FactSpec, type ParsedSet } from "./types.js";
+import { factsOf, n } from "./util.js";
+
+/**
+ * Scheduler latency facts: how long runnable tasks waited for a CPU, from
+ * `perf sched latency` (per task: average and maximum delay between wake-up and running)
+ * and bcc `runqlat` (a histogram of run-queue waits over the window).
+ *
+ * Sources: perf-sched(1) and tools/perf/builtin-sched.c; bcc tools/runqlat.py;
+ * Documentation/scheduler/sched-design-CFS.rst (sched_latency_ns: the period in which every
+ * runnable task should run once, 6 ms × (1 + log2 CPUs), at most 24 ms by default).
+ */
+
+const provides: FactSpec[] = [
+  {
+    path: "sched.max_delay_ms",
+    type: "number",
+    unit: "ms",
+    from: ["perf-sched"],
+    doc: "Worst scheduling delay of any task (wake-up to running).",
+  },
+  {
+    path: "sched.max_delay_task",
+    type: "string",
+    from: ["perf-sched"],
+    doc: "The task (comm:pid) with that delay.",
+  },
+  {
+    path: "sched.worst_avg_delay_ms",
+    type: "number",
+    unit: "ms",
+    from: ["perf-sched"],
+    doc: "Highest average scheduling delay of any task.",
+  },
+  {
+    path: "sched.worst_avg_delay_task",
+    type: "string",
+    from: ["perf-sched"],
+    doc: "The task with that average.",
+  },
+  {
+    path: "sched.mean_delay_ms",
+    type: "number",
+    unit: "ms",
+    from: ["perf-sched"],
+    doc: "Average delay of all tasks, weighted by their switches.",
+  },
+  {
+    path: "sched.tasks_over_10ms",
+    type: "number",
+    unit: "tasks",
+    from: ["perf-sched"],
+    doc: "Task rows whose maximum delay is 10 ms or more.",
+  },
+  {
+    path: "sched.runqlat_p50_us",
+    type: "number",
+    unit: "µs",
+    from: ["bcc-runqlat"],
+    doc: "Median run-queue wait (upper bound of its power-of-two bucket).",
+  },
+  {
+    path: "sched.runqlat_p99_us",
+    type: "number",
+    unit: "µs",
+    from: ["bcc-runqlat"],
+    doc: "99th percentile run-queue wait.",
+  },
+  {
+    path: "sched.runqlat_max_us",
+    type: "number",
+    unit: "µs",
+    from: ["bcc-runqlat"],
+    doc: "Longest run-queue wait seen (bucket upper bound).",
+  },
+];
+
+function row(t: PerfSchedTask): string {
+  return `${t.task} | ${t.runtime_ms ?? "?"} ms | ${t.switches ?? "?"} | avg: ${t.avg_delay_ms ?? "?"} ms | max: ${t.max_delay_ms ?? "?"} ms`;
+}
+
+function derive(parsed: ParsedSet): FactBag {
+  const bag = new FactBag();
+  const ps = factsOf<PerfSchedFacts>(parsed, "perf-sched");
+  if (ps) {
+    const w = ps.worst_max_delay;
+    if (w) {
+      bag.set("sched.max_delay_ms", n(ps.max_delay_ms) ?? n(w.max_delay_ms), "perf-sched", row(w));
+      bag.set("sched.max_delay_task", w.task, "perf-sched", row(w));
+    }
+    const a = ps.worst_avg_delay;
+    if (a) {
+      bag.set("sched.worst_avg_delay_ms", n(a.avg_delay_ms), "perf-sched", row(a));
+      bag.set("sched.worst_avg_delay_task", a.task, "perf-sched", row(a));
+    }
+    bag.set("sched.mean_delay_ms", n(ps.mean_delay_ms), "perf-sched");
+    if (Array.isArray(ps.tasks) && ps.tasks.length > 0) {
+      bag.set(
+        "sched.tasks_over_10ms",
+        ps.tasks.filter((t) => (n(t.max_delay_ms) ?? 0) >= 10).length,
+        "perf-sched",
+        w ? row(w) : undefined,
+      );
+    }
+  }
+  const rq = factsOf<BccRunqlatFacts>(parsed, "bcc-runqlat");
+  const sm = rq?.summary;
+  if (sm && sm.count > 0) {
+    const line = `runqlat: ${sm.count} waits, p50 ≤ ${sm.p50_us} µs, p99 ≤ ${sm.p99_us} µs, max ≤ ${sm.max_us} µs`;
+    bag.set("sched.runqlat_p50_us", n(sm.p50_us), "bcc-runqlat", line);
+    bag.set("sched.runqlat_p99_us", n(sm.p99_us), "bcc-runqlat", line);
+    bag.set("sched.runqlat_max_us", n(sm.max_us), "bcc-runqlat", line);
+  }
+  return bag;
+}
+
+export const schedModule: DeriveModule = { id: "sched", provides, derive };

@@ -1,0 +1,103 @@
+/**
+ * Types of the derive layer: the facts that runbook rules read, computed from the parsed
+ * output of every collector (insights-core's "combiner" layer).
+ *
+ * A derive module is a pure function `(parsed, ctx) => FactBag` that reads the facts of one
+ * or more parsers and writes facts under declared paths. Each module declares its paths in a
+ * catalogue ({@link FactSpec}); the runbook loader refuses a rule that reads a path no module
+ * declares, and checks thresholds against the declared type.
+ */
+
+/** Type of a fact as the rules see it. `string[]` facts compare element-wise ("any element"). */
+export type FactType = "number" | "string" | "boolean" | "string[]";
+
+/** One declared fact path. */
+export interface FactSpec {
+  /** Dotted path in the fact tree, e.g. `disk.worst.util_pct`. */
+  path: string;
+  type: FactType;
+  /** Unit of a number: `%`, `ms`, `s`, `/s`, `bytes`, `kB`, `pages`, `count`, `ratio` ... */
+  unit?: string;
+  /** Collector ids whose output the fact is computed from. */
+  from: readonly string[];
+  /** One sentence for `runbooks lint` and rule authors. */
+  doc: string;
+}
+
+/** Parsed output of one collector: `facts` of `<id>.out`, `start` of `<id>.start.out`. */
+export interface ParsedEntry {
+  facts: unknown;
+  /** Facts of the first snapshot of a windowed counter, when one was taken. */
+  start?: unknown;
+}
+
+/** Parsed output of every collector that produced any, by collector id. */
+export type ParsedSet = ReadonlyMap<string, ParsedEntry>;
+
+export interface DeriveContext {
+  /** Seconds between the start and end snapshots; undefined for a replay without a window. */
+  windowSeconds: number | undefined;
+  /** Wall-clock time of the diagnosis (ages of dated log lines); defaults to the newest line. */
+  now?: Date;
+  /** Look-back for kernel log events, seconds; default 3600. Older events are history. */
+  lookbackSeconds?: number;
+}
+
+/** A fact tree: nested plain objects whose leaves are numbers, strings, booleans, string[]. */
+export type FactTree = { [key: string]: FactValue | FactTree };
+export type FactValue = number | string | boolean | string[];
+
+/** The output of {@link derive}: facts, where each came from, and how counters were judged. */
+export interface DerivedFacts {
+  tree: FactTree;
+  /** Raw output line that shows a fact (an iostat row, a dmesg line), by fact path. */
+  excerpts: Map<string, string>;
+  /** Collector id each fact was computed from, by fact path. */
+  sources: Map<string, string>;
+  /**
+   * `window` when every growing counter that was read had a start and an end snapshot;
+   * `since-boot` when at least one was judged from a single snapshot (totals since boot).
+   */
+  mode: "window" | "since-boot";
+  /** Things a person should know: history events, counters judged since boot. */
+  notes: string[];
+}
+
+/**
+ * What one derive module writes: flat `path → value` facts with their excerpt and source.
+ * Building one has no effect outside the object, so modules stay pure.
+ */
+export class FactBag {
+  readonly values = new Map<string, FactValue>();
+  readonly excerpts = new Map<string, string>();
+  readonly sources = new Map<string, string>();
+  readonly notes: string[] = [];
+  /** True when a growing counter was judged from one snapshot. */
+  sinceBoot = false;
+
+  /**
+   * Records a fact. `undefined`, `NaN` and infinite numbers are ignored (the fact stays
+   * absent, so rules reading it are not evaluated rather than wrong).
+   */
+  set(path: string, value: FactValue | undefined, source: string, excerpt?: string): this {
+    if (value === undefined) return this;
+    if (typeof value === "number" && !Number.isFinite(value)) return this;
+    this.values.set(path, value);
+    this.sources.set(path, source);
+    if (excerpt !== undefined && excerpt.trim() !== "") this.excerpts.set(path, excerpt.trim());
+    return this;
+  }
+
+  /** Adds a note once. */
+  note(text: string): this {
+    if (!this.notes.includes(text)) this.notes.push(text);
+    return this;
+  }
+}
+
+/** A derive module: its declared facts and the pure function that computes them. */
+export interface DeriveModule {
+  id: string;
+  provides: readonly FactSpec[];
+  derive(parsed: ParsedSet, ctx: DeriveContext): FactBag;
+}

@@ -1,0 +1,107 @@
+import type { ParsedSet } from "./types.js";
+
+/**
+ * Small helpers shared by the derive modules: reading parsed facts defensively (parsers are
+ * written by several people and their facts arrive as `unknown`), rates over the window, and
+ * rounding.
+ */
+
+/** The parsed facts of `<id>.out`, or undefined when the collector produced none. */
+export function factsOf<T>(parsed: ParsedSet, id: string): T | undefined {
+  const entry = parsed.get(id);
+  if (!entry || typeof entry.facts !== "object" || entry.facts === null) return undefined;
+  return entry.facts as T;
+}
+
+/** The parsed facts of `<id>.start.out` (first snapshot of a windowed counter), if any. */
+export function startOf<T>(parsed: ParsedSet, id: string): T | undefined {
+  const entry = parsed.get(id);
+  if (!entry || typeof entry.start !== "object" || entry.start === null) return undefined;
+  return entry.start as T;
+}
+
+/** A finite number, or undefined (null, NaN, strings and absent values). */
+export function n(v: unknown): number | undefined {
+  return typeof v === "number" && Number.isFinite(v) ? v : undefined;
+}
+
+/** A non-empty string, or undefined. */
+export function s(v: unknown): string | undefined {
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+/** An array (or an empty one). */
+export function arr<T = unknown>(v: unknown): T[] {
+  return Array.isArray(v) ? (v as T[]) : [];
+}
+
+/** A plain object (or undefined). */
+export function obj(v: unknown): Record<string, unknown> | undefined {
+  return typeof v === "object" && v !== null && !Array.isArray(v)
+    ? (v as Record<string, unknown>)
+    : undefined;
+}
+
+/** Rounds to `digits` decimals (2 by default); undefined stays undefined. */
+export function round(v: number | undefined, digits = 2): number | undefined {
+  if (v === undefined || !Number.isFinite(v)) return undefined;
+  const f = 10 ** digits;
+  return Math.round(v * f) / f;
+}
+
+/** `part / whole × 100`, or undefined when whole is 0 or either is absent. */
+export function pct(part: number | undefined, whole: number | undefined): number | undefined {
+  if (part === undefined || whole === undefined || whole <= 0) return undefined;
+  return round((part / whole) * 100);
+}
+
+/** Maximum of the defined numbers, or undefined. */
+export function max(values: (number | undefined)[]): number | undefined {
+  const v = values.filter((x): x is number => x !== undefined && Number.isFinite(x));
+  return v.length === 0 ? undefined : Math.max(...v);
+}
+
+/** Sum of the defined numbers, or undefined when none is defined. */
+export function sum(values: (number | undefined)[]): number | undefined {
+  const v = values.filter((x): x is number => x !== undefined && Number.isFinite(x));
+  return v.length === 0 ? undefined : v.reduce((a, b) => a + b, 0);
+}
+
+/** Mean of the defined numbers, or undefined. */
+export function mean(values: (number | undefined)[]): number | undefined {
+  const v = values.filter((x): x is number => x !== undefined && Number.isFinite(x));
+  return v.length === 0 ? undefined : v.reduce((a, b) => a + b, 0) / v.length;
+}
+
+/**
+ * A counter that only grows, judged over the window when both snapshots exist:
+ * - `window`: `delta` = end − start and `per_s` = delta / seconds (a counter that went
+ *   backwards, after a reset or a wrap, gives no rate);
+ * - `since-boot`: only one snapshot (or no window length): `delta` is the total since boot
+ *   (or since the counter was created) and there is no rate.
+ */
+export interface CounterReading {
+  mode: "window" | "since-boot";
+  delta: number;
+  per_s?: number;
+}
+
+/** Reads a growing counter from its end value and optional start value. */
+export function counter(
+  end: number | undefined,
+  start: number | undefined,
+  windowSeconds: number | undefined,
+): CounterReading | undefined {
+  if (end === undefined) return undefined;
+  if (start === undefined || windowSeconds === undefined || windowSeconds <= 0) {
+    return { mode: "since-boot", delta: end };
+  }
+  const delta = end - start;
+  if (delta < 0) return undefined;
+  return { mode: "window", delta, per_s: round(delta / windowSeconds, 3) };
+}
+
+/** Distinct values, in first-seen order. */
+export function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,372 @@
+import Mustache from "mustache";
+import type { DerivedFacts, FactTree, FactValue } from "../derive/types.js";
+import { type RankedHypothesis, type RankInput, rankHypotheses } from "../diagnosis/rank.js";
+import type { Checked, Evidence, Symptom } from "../diagnosis/report.js";
+import {
+  type Comparison,
+  type Condition,
+  describeComparison,
+  isFactRef,
+  type Runbook,
+} from "./schema.js";
+
+/**
+ * Evaluates runbook rules over derived facts, with three-valued logic (Kleene):
+ *
+ * - a comparison on an absent fact is **unknown** (except `exists`, which is false/true);
+ * - `all` is false if any part is false, else unknown if any part is unknown, else true;
+ * - `any` is true if any part is true, else unknown if any part is unknown, else false;
+ * - `not` swaps true and false and keeps unknown.
+ *
+ * A rule whose `needs` lack output, or whose condition is unknown, is `not-evaluated` (with a
+ * why naming the missing collector or facts): it could not run, which is not the same as
+ * "fine" (insights-core's skipped rules). A false condition is `fine`, with a why quoting the
+ * values seen. A true condition gives a hypothesis.
+ *
+ * On string[] facts, `eq`, `in` and `matches` hold when any element does, `ne` when none is
+ * equal.
+ */
+
+/** Unknown is `undefined`. */
+export type Truth = boolean | undefined;
+
+/** A comparison that held, with the value seen (and the other fact's value for references). */
+export interface Held {
+  comparison: Comparison;
+  value: FactValue;
+  other?: FactValue;
+}
+
+/** The outcome of one condition: truth value, what held, what was missing, why it was false. */
+export interface ConditionResult {
+  truth: Truth;
+  /** Comparisons that made a true result true (not those under `not`). */
+  held: Held[];
+  /** Fact paths that were absent where they could have changed the result. */
+  missing: string[];
+  /** Readable reasons for a false result: `disk.worst.util_pct is 12 (rule: >= 90)`. */
+  reasons: string[];
+}
+
+/** The result of {@link evaluateRunbooks}: ranked hypotheses and every rule that did not fire. */
+export interface Evaluation {
+  hypotheses: RankedHypothesis[];
+  checked: Checked[];
+}
+
+/** Reads a leaf fact by dotted path; objects and absent paths give undefined. */
+export function factAt(tree: FactTree, path: string): FactValue | undefined {
+  let node: unknown = tree;
+  for (const key of path.split(".")) {
+    if (typeof node !== "object" || node === null || Array.isArray(node)) return undefined;
+    if (!Object.hasOwn(node, key)) return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  if (typeof node === "number") return Number.isFinite(node) ? node : undefined;
+  if (typeof node === "string" || typeof node === "boolean") return node;
+  if (Array.isArray(node) && node.every((x) => typeof x === "string")) return node as string[];
+  return undefined;
+}
+
+const regexCache = new Map<string, RegExp>();
+function regex(pattern: string): RegExp {
+  let r = regexCache.get(pattern);
+  if (!r) {
+    r = new RegExp(pattern);
+    regexCache.set(pattern, r);
+  }
+  return r;
+}
+
+function compareScalar(op: Comparison["op"], a: FactValue, b: unknown): Truth {
+  switch (op) {
+    case "gt":
+    case "gte":
+    case "lt":
+    case "lte": {
+      if (typeof a !== "number" || typeof b !== "number") return undefined;
+      if (op === "gt") return a > b;
+      if (op === "gte") return a >= b;
+      if (op === "lt") return a < b;
+      return a <= b;
+    }
+    case "eq":
+    case "ne": {
+      const list = Array.isArray(a) ? a : [a];
+      if (Array.isArray(b)) return undefined;
+      const hit = list.some((x) => x === b);
+      return op === "eq" ? hit : !hit;
+    }
+    case "in": {
+      if (!Array.isArray(b)) return undefined;
+      const list = Array.isArray(a) ? a : [a];
+      return list.some((x) => (b as unknown[]).includes(x));
+    }
+    case "matches": {
+      if (typeof b !== "string") return undefined;
+      const list = Array.isArray(a) ? a : [a];
+      if (!list.every((x) => typeof x === "string")) return undefined;
+      const r = regex(b);
+      return list.some((x) => r.test(x as string));
+    }
+    case "exists":
+      return b === true;
+  }
+}
+
+function show(v: unknown): string {
+  if (typeof v === "number") return formatNumber(v);
+  if (Array.isArray(v))
+    return v.length > 5 ? `[${v.slice(0, 5).join(", ")}, ...]` : `[${v.join(", ")}]`;
+  return String(v);
+}
+
+/** Numbers as a person reads them: at most 2 decimals (3 significant digits below 1). */
+export function formatNumber(v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  const a = Math.abs(v);
+  return String(a >= 1 ? Number(v.toFixed(2)) : Number(v.toPrecision(3)));
+}
+
+/** Threshold text of a comparison, as evidence shows it: `>= 90`, `> disk.worst.svctm_ms (3)`. */
+export function thresholdOf(c: Comparison, other?: FactValue): string {
+  const full = describeComparison(c);
+  const rhs = full.slice(c.fact.length + 1);
+  return other !== undefined ? `${rhs} (${show(other)})` : rhs;
+}
+
+/** Evaluates a condition tree over a fact tree. */
+export function evaluateCondition(c: Condition, tree: FactTree): ConditionResult {
+  if ("all" in c || "any" in c) {
+    const isAll = "all" in c;
+    const parts = (isAll ? (c as { all: Condition[] }).all : (c as { any: Condition[] }).any).map(
+      (x) => evaluateCondition(x, tree),
+    );
+    // all: one false decides; any: one true decides.
+    const decisive = !isAll;
+    if (parts.some((p) => p.truth === decisive)) {
+      const hits = parts.filter((p) => p.truth === decisive);
+      return {
+        truth: decisive,
+        held: isAll ? [] : hits.flatMap((p) => p.held),
+        missing: [],
+        reasons: isAll ? hits.flatMap((p) => p.reasons) : [],
+      };
+    }
+    if (parts.some((p) => p.truth === undefined)) {
+      return {
+        truth: undefined,
+        held: [],
+        missing: [...new Set(parts.flatMap((p) => p.missing))],
+        reasons: [],
+      };
+    }
+    return {
+      truth: !decisive,
+      held: isAll ? parts.flatMap((p) => p.held) : [],
+      missing: [],
+      reasons: isAll ? [] : parts.flatMap((p) => p.reasons),
+    };
+  }
+  if ("not" in c) {
+    const inner = evaluateCondition(c.not, tree);
+    if (inner.truth === undefined) return { ...inner, held: [], reasons: [] };
+    return {
+      truth: !inner.truth,
+      held: [],
+      missing: [],
+      reasons: inner.truth
+        ? [`not (${inner.held.map((h) => `${h.comparison.fact} is ${show(h.value)}`).join(", ")})`]
+        : [],
+    };
+  }
+  return evaluateComparison(c, tree);
+}
+
+function evaluateComparison(c: Comparison, tree: FactTree): ConditionResult {
+  const value = factAt(tree, c.fact);
+  if (c.op === "exists") {
+    const truth = (value !== undefined) === c.value;
+    return {
+      truth,
+      held: truth && value !== undefined ? [{ comparison: c, value }] : [],
+      missing: [],
+      reasons: truth
+        ? []
+        : [`${c.fact} ${value === undefined ? "is absent" : `is ${show(value)}`}`],
+    };
+  }
+  if (value === undefined) return { truth: undefined, held: [], missing: [c.fact], reasons: [] };
+  let rhs: unknown = c.value;
+  let other: FactValue | undefined;
+  if (isFactRef(c.value)) {
+    other = factAt(tree, c.value.fact);
+    if (other === undefined) {
+      return { truth: undefined, held: [], missing: [c.value.fact], reasons: [] };
+    }
+    rhs = other;
+  }
+  const truth = compareScalar(c.op, value, rhs);
+  if (truth === undefined) return { truth, held: [], missing: [c.fact], reasons: [] };
+  return {
+    truth,
+    held: truth ? [{ comparison: c, value, other }] : [],
+    missing: [],
+    reasons: truth ? [] : [`${c.fact} is ${show(value)} (rule: ${thresholdOf(c, other)})`],
+  };
+}
+
+/** The fact tree with numbers rounded for display, as the view of templates. */
+function viewOf(tree: FactTree): FactTree {
+  const out: FactTree = {};
+  for (const [k, v] of Object.entries(tree)) {
+    if (typeof v === "number") out[k] = Number(formatNumber(v));
+    else if (typeof v === "object" && v !== null && !Array.isArray(v)) out[k] = viewOf(v);
+    else out[k] = v;
+  }
+  return out;
+}
+
+/** Fills a template from facts; HTML escaping is off (the output is text, not HTML). */
+export function renderTemplate(template: string, view: FactTree): string {
+  return Mustache.render(template, view, {}, { escape: (s: string) => s })
+    .replace(/[ \t]{2,}/g, " ")
+    .trim();
+}
+
+/** Names a template reads (`{{a.b}}`, sections), for picking the template of a fact. */
+function templateNames(template: string): Set<string> {
+  const names = new Set<string>();
+  const walk = (tokens: unknown[]): void => {
+    for (const t of tokens as [string, string, number, number, unknown[]?][]) {
+      if (t[0] !== "text") names.add(t[1]);
+      if (Array.isArray(t[4])) walk(t[4]);
+    }
+  };
+  walk(Mustache.parse(template));
+  return names;
+}
+
+function missingNeeds(rule: Runbook, present: ReadonlySet<string>): string[] {
+  const out: string[] = [];
+  for (const need of rule.needs) {
+    const alts = Array.isArray(need) ? need : [need];
+    if (!alts.some((id) => present.has(id))) out.push(alts.join(" or "));
+  }
+  return out;
+}
+
+function sourcesOf(paths: string[], derived: DerivedFacts): string {
+  const from = [...new Set(paths.map((p) => derived.sources.get(p)).filter(Boolean))];
+  return from.length > 0 ? ` (from ${from.join(", ")})` : "";
+}
+
+/**
+ * Evaluates every rule and ranks the hypotheses for the symptom.
+ *
+ * @param runbooks validated rules (src/runbooks/load.ts)
+ * @param derived facts from src/derive (`derive(parsed, ctx)`)
+ * @param present collector ids that produced output (a `.out` file, or a command that ran)
+ * @param symptom the request's symptom: it changes only the ranking, never what is evaluated
+ * @returns hypotheses sorted by score (empty when no rule crossed a threshold), and for every
+ *   rule that did not fire a `fine` or `not-evaluated` verdict with its reason
+ */
+export function evaluateRunbooks(
+  runbooks: readonly Runbook[],
+  derived: DerivedFacts,
+  present: ReadonlySet<string>,
+  symptom: Symptom,
+): Evaluation {
+  const checked: Checked[] = [];
+  const fired: RankInput[] = [];
+  let view: FactTree | undefined;
+  for (const rule of runbooks) {
+    const lacking = missingNeeds(rule, present);
+    if (lacking.length > 0) {
+      checked.push({
+        rule: rule.id,
+        category: rule.category,
+        verdict: "not-evaluated",
+        why: `needs output of ${lacking.join(", ")}, which is missing`,
+      });
+      continue;
+    }
+    const result = evaluateCondition(rule.when, derived.tree);
+    if (result.truth === undefined) {
+      checked.push({
+        rule: rule.id,
+        category: rule.category,
+        verdict: "not-evaluated",
+        why: `no value for ${result.missing.join(", ")}${sourcesOf(result.missing, derived)}`,
+      });
+      continue;
+    }
+    if (result.truth === false) {
+      checked.push({
+        rule: rule.id,
+        category: rule.category,
+        verdict: "fine",
+        why: result.reasons.join("; ") || "condition not met",
+      });
+      continue;
+    }
+    view ??= viewOf(derived.tree);
+    let confidence = rule.confidence.base;
+    const held = [...result.held];
+    for (const b of rule.confidence.boosts) {
+      const r = evaluateCondition(b.when, derived.tree);
+      if (r.truth === true) {
+        confidence += b.add;
+        held.push(...r.held);
+      }
+    }
+    for (const p of rule.confidence.penalties) {
+      if (evaluateCondition(p.when, derived.tree).truth === true) confidence -= p.sub;
+    }
+    confidence = Math.round(Math.min(1, Math.max(0, confidence)) * 1000) / 1000;
+    fired.push({
+      hypothesis: {
+        category: rule.category,
+        title: renderTemplate(rule.title, view),
+        rule: rule.id,
+        confidence,
+        score: 0,
+        evidence: evidenceOf(rule, held, derived, view),
+        remediation: rule.remediation.map((t) => renderTemplate(t, view as FactTree)),
+        next: rule.next.map((t) => renderTemplate(t, view as FactTree)),
+        source: rule.source,
+      },
+      symptoms: rule.symptoms,
+      supersedes: rule.supersedes,
+    });
+  }
+  return { hypotheses: rankHypotheses(fired, symptom), checked };
+}
+
+function evidenceOf(
+  rule: Runbook,
+  held: Held[],
+  derived: DerivedFacts,
+  view: FactTree,
+): Evidence[] {
+  const templates = rule.evidence.map((t) => ({ t, names: templateNames(t) }));
+  const out: Evidence[] = [];
+  const seen = new Set<string>();
+  for (const h of held) {
+    const fact = h.comparison.fact;
+    if (seen.has(fact)) continue;
+    seen.add(fact);
+    const template = templates.find((x) => x.names.has(fact)) ?? templates[0];
+    const excerpt =
+      derived.excerpts.get(fact) ??
+      (template ? renderTemplate(template.t, view) : `${fact} = ${show(h.value)}`);
+    out.push({
+      collector: derived.sources.get(fact) ?? "derived",
+      fact,
+      value: h.value,
+      threshold: thresholdOf(h.comparison, h.other),
+      excerpt,
+    });
+  }
+  return out;
+}
