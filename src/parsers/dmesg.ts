@@ -140,11 +140,16 @@ export interface OomKillEvent extends DmesgEventBase {
   /** The cgroup whose limit was hit (`oom_memcg=`), else the victim's cgroup (`task_memcg=`). */
   memcg?: string;
   task_memcg?: string;
-  /** The task whose allocation invoked the OOM killer. */
+  /** The task whose allocation invoked the OOM killer, and its oom_score_adj. */
   invoked_by?: string;
+  invoked_by_oom_score_adj?: number;
+  /** Allocation order and gfp_mask of the failed allocation (`0x100cca(GFP_HIGHUSER_MOVABLE)`). */
   order?: number;
   gfp_mask?: string;
+  /** The victim's oom_score_adj (kill line, else its task-table row). */
   oom_score_adj?: number;
+  /** The kernel panicked instead of killing (`panic_on_oom`, no killable process). */
+  panic?: true;
   /** The 20 largest tasks of the report's task table by rss, largest first. */
   tasks?: OomTask[];
   /** Rows in the report's task table. */
@@ -298,6 +303,8 @@ export interface SimpleEvent extends DmesgEventBase {
   object?: string;
   /** file-max: the limit reached. */
   limit?: number;
+  /** nic-link tx-timeout: the call trace of the watchdog warning. */
+  trace?: string[];
 }
 
 export type DmesgEvent =
@@ -510,6 +517,7 @@ const REPORT_NOISE: RegExp[] = [
   /^\s*(?:<[0-9a-f]+>\s*)+$/,
   /^\s*Modules linked in:/, // kernel/module/main.c print_modules
   /^\s*CPU: \d+ (?:UID: \d+ )?PID: \d+ Comm: /, // lib/dump_stack.c
+  /^\s*Pid: \d+, comm: /, // lib/dump_stack.c (≤ 2.6)
   /^\s*Hardware name: /,
   /^\s*Workqueue: /,
   /^\s*(?:RIP|EIP|IP|RSP|ESP|pc|lr|sp|PC is at|LR is at|NIP|LR|CTR|REGS|MSR|CFAR|DAR|DSISR|GPR\d\d|IRQMASK|x\d+|R\d\d|RAX|RBX|RCX|RDX|RSI|RDI|RBP|FS|GS|CS|DS|ES|CR0|CR2|CR3|CR4|DR0|DR3|DR6|PKRU|EAX|EBX|ECX|EDX|ESI|EDI|EBP|orig_ax|ORIG_RAX|pstate|pc :|lr :|sp :)\s*[:=]/,
@@ -586,11 +594,14 @@ function absorbTraceLine(msg: string, t: Trace | undefined): boolean {
 const OOM_INVOKED = /^(.+?) invoked oom-killer: (.*)$/;
 /** mm/oom_kill.c dump_oom_summary: `oom-kill:constraint=%s,nodemask=%*pbl,cpuset=…,mems_allowed=…,oom_memcg=…,task_memcg=…,task=%s,pid=%d,uid=%d`. */
 const OOM_SUMMARY = /^oom-kill:(constraint=.*)$/;
-/** mm/oom_kill.c __oom_kill_process: `%s: Killed process %d (%s) total-vm:%lukB, anon-rss:%lukB, file-rss:%lukB, shmem-rss:%lukB, UID:%u pgtables:%lukB oom_score_adj:%hd` (message "Out of memory" / "Memory cgroup out of memory"; 2.6–4.x: bare `Killed process %d (%s) total-vm:…` or `vsz:…`). */
-const OOM_KILLED = /^(?:(.*?):\s+)?Killed process (\d+) \((.*)\)(?:,?\s+(.*))?$/;
+/** mm/oom_kill.c __oom_kill_process: `%s: Killed process %d (%s) total-vm:%lukB, anon-rss:%lukB, file-rss:%lukB, shmem-rss:%lukB, UID:%u pgtables:%lukB oom_score_adj:%hd` (message "Out of memory" / "Memory cgroup out of memory"; 2.6–4.x: bare `Killed process %d (%s) total-vm:…` or `vsz:…`; RHEL 6 `Killed process %d, UID %d, (%s) total-vm:…`). */
+const OOM_KILLED = /^(?:(.*?):\s+)?Killed process (\d+),? (?:UID (\d+), )?\((.*)\)(?:,?\s+(.*))?$/;
 /** mm/oom_kill.c oom_kill_process (≤ 5.0): `%s: Kill process %d (%s) score %u or sacrifice child`. */
 const OOM_KILL_OLD =
   /^(?:Out of memory|Memory cgroup out of memory): Kill process (\d+) \((.*)\) score/i;
+/** mm/oom_kill.c out_of_memory / check_panic_on_oom: panics instead of a kill. */
+const OOM_PANIC =
+  /^(?:Kernel panic - not syncing: )?(?:Out of memory and no killable processes|System is deadlocked on memory|Out of memory: (?:compulsory|system-wide) panic_on_oom)/;
 /** mm/oom_kill.c oom_reap_task_mm: `oom_reaper: reaped process %d (%s), now anon-rss:%lukB, …`. */
 const OOM_REAPED = /^oom_reaper: reaped process (\d+) \((.*)\)/;
 /** mm/oom_kill.c dump_tasks header, all kernel versions (`[ pid ]   uid  tgid total_vm      rss …`). */
@@ -704,7 +715,7 @@ const NVME_ERROR =
   /^(nvme\d+n\d+): (\w[\w ]*)\(0x[0-9a-f]+\) @ LBA (\d+), \d+ blocks, (.+?) \(sct /;
 /** drivers/nvme/host/pci.c nvme_timeout: `I/O %d QID %d timeout, aborting` / `, reset controller`; 6.x `I/O tag %d (%04x) opcode %#x (%s) QID %d timeout, …`; `controller is down; will reset`. */
 const NVME_TIMEOUT =
-  /^nvme (nvme\d+): (?:I\/O (?:tag )?\d+ .*QID \d+ timeout|controller is down; will reset|Abort status|Device not ready; aborting|resetting controller|Removing after probe failure)/;
+  /^nvme (nvme\d+): (?:I\/O (?:tag )?\d+ .*QID \d+ timeout|controller is down; will reset|Device not ready; aborting|resetting controller|Removing after probe failure)/;
 /** drivers/scsi/sd.c / scsi_logging.c prefix: `sd 0:0:0:1: [sdb] `. */
 const SCSI_PREFIX = /^(?:sd|sr|st|scsi) (\d+:\d+:\d+:\d+): (?:\[(\w+)\] )?(?:tag#\d+ )?(.*)$/;
 /** drivers/scsi/scsi_logging.c scsi_print_sense_hdr: `Sense Key : %s [%s]`, `Add. Sense: %s`; scsi_print_result: `[FAILED ]Result: hostbyte=%s driverbyte=%s`. */
@@ -779,6 +790,8 @@ const NFS =
 /** Link state: drivers/net/phy/phy.c phy_print_status `Link is Up - %s/%s` / `Link is Down`; e1000e/igb/ixgbe/bnxt `NIC Link is Down|Up`; tg3 `Link is down.`; net/core/link_watch / addrconf `link becomes ready`; bonding `link status definitely down for interface %s`. */
 const NIC_LINK =
   /(?:^|\s)([\w.@-]+):? (?:NIC )?(?:Copper |Fiber |Fibre )?Link is (Down|Up|down|up)\b/;
+/** drivers/net/ethernet/mellanox/mlx5/core/en_main.c, virtio and others: `netdev_info(dev, "Link up")` / `"Link down"`. */
+const NIC_LINK_SHORT = /(?:^|\s)([\w.@-]+): Link (up|down)\s*$/;
 const NIC_BOND = /^(\S+): link status definitely (down|up) for interface (\S+?),/;
 /** net/sched/sch_generic.c dev_watchdog: `NETDEV WATCHDOG: %s (%s): transmit queue %u timed out[ %u ms]`. */
 const NETDEV_WATCHDOG = /NETDEV WATCHDOG: (\S+) \(([^)]*)\): transmit queue (\d+) timed out/;
@@ -795,6 +808,14 @@ const SEGFAULT =
   /^(?:traps: )?(\S.*?)\[(\d+)\]:? (?:segfault at ([0-9a-f]+) ip ([0-9a-f]+) sp [0-9a-f]+ error (\w+)|general protection fault ip:([0-9a-f]+) sp:[0-9a-f]+ error:(\w+)|trap (.+?) ip:([0-9a-f]+) sp:[0-9a-f]+ error:(\w+)|unhandled (.+?) \(\d+\) at (0x[0-9a-f]+))(?:.*? in (\S+?)\[)?/;
 /** fs/file_table.c alloc_empty_file: `VFS: file-max limit %lu reached`. */
 const FILE_MAX = /^VFS: file-max limit (\d+) reached/;
+/**
+ * A cheap first test: a line that contains none of these words cannot match any event pattern
+ * above, so the long list of patterns is tried only on the few lines that may be events.
+ */
+const INTERESTING =
+  /oom|Killed process|Kill process|\bpid\s*\]|Tasks state|^\s*\[\s*\d+\]\s+\d|Out of memory|deadlocked on memory|allocation failure|vmalloc|blocked for more than|lockup|LOCKUP|stall|kthread|[Mm]achine [Cc]heck|EDAC|Hardware [Ee]rror|Memory failure|MCE|BUG|Unable to handle|Oops|protection fault|Internal error|WARNING|[Pp]anic|^\s*(?:sd|sr|st|scsi) \d|error, dev |Buffer I\/O|nvme|^\s*ata\d|SCSI error|EXT\d|JBD2|Aborting journal|XFS|BTRFS|read-only|[Cc]locksource|TSC|table full|SYN flooding|tcp_mem|orphaned|NETDEV|Link is|Link up|Link down|link status|server|fork rejected|NVRM|mlx|infiniband|rdma|segfault|trap |unhandled|file-max/;
+/** The kernel's `subsystem: message` style, for logs without any stamp. */
+const KERNEL_STYLE = /^\s*[\w.\-/ ]{1,40}(?:\s\S+)?: \S/;
 /** init/version.c linux_banner: `Linux version %s (%s@%s) …` — the first line of a boot. */
 const BOOT_BANNER = /^Linux version \d/;
 
@@ -841,6 +862,9 @@ interface Group {
   key?: string;
   /** oom: the kill line was read; mce: a count line was read. */
   done?: boolean;
+  /** Already counted (a reopened OOM report); the victim already recorded. */
+  emitted?: boolean;
+  recorded?: boolean;
   /** oom: task table column names after rss. */
   taskCols?: string[];
   tasks?: OomTask[];
@@ -897,13 +921,15 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
   let n = 0;
   let found = false;
   let monoLines = 0;
+  let stampedLines = 0;
   let wallLines = 0;
   let boots = 0;
   let newestT: number | undefined;
   let newestWall: string | undefined;
   let group: Group | undefined;
-  /** The last OOM event without a victim, which a later kill line may complete. */
-  let pendingOom: { event: OomKillEvent; line: number } | undefined;
+  /** The last OOM report without a victim, which later lines of the same report may complete. */
+  let pendingOom: Group | undefined;
+  let eventsSeen = 0;
   /** A journalctl boot marker was just read: the banner that follows is the same boot. */
   let freshBootMarker = false;
 
@@ -919,6 +945,7 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
   const emit = (e: DmesgEvent): void => {
     (e as DmesgEventBase & { boot?: number }).boot = boots;
     store(e.kind).add(e);
+    eventsSeen++;
   };
 
   const recordVictim = (e: OomKillEvent): void => {
@@ -959,15 +986,38 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
     if (g.type === "oom") {
       const o = e as OomKillEvent;
       if (g.tasks && g.tasks.length > 0) {
+        const victim = g.tasks.find((t) => t.pid === o.pid);
+        if (victim?.oom_score_adj !== undefined) o.oom_score_adj ??= victim.oom_score_adj;
         o.tasks = g.tasks.sort((a, b) => b.rss_pages - a.rss_pages).slice(0, MAX_TASKS);
       }
-      recordVictim(o);
-      if (o.process === undefined) pendingOom = { event: o, line: o.line };
+      if (o.process !== undefined && !g.recorded) {
+        recordVictim(o);
+        g.recorded = true;
+      }
+      pendingOom = o.process === undefined ? g : undefined;
     }
     if (g.type === "mce") recordMce(e as MceEvent);
     const t = e as Partial<TraceEvent>;
     if (t.trace_unreliable && t.trace_unreliable.length === 0) delete t.trace_unreliable;
-    emit(e);
+    if (!g.emitted) emit(e);
+    g.emitted = true;
+  };
+
+  /**
+   * Continues the last victimless OOM report when a line of it arrives after other lines
+   * (interleaved messages, a body line this parser does not know): true when reopened.
+   */
+  const reopenPending = (p: Prefixed): boolean => {
+    const g = pendingOom;
+    if (!g) return false;
+    const last = g.event.end_line ?? g.event.line;
+    const lastT = g.last_t ?? g.event.t_s;
+    if (n - last > 1000) return false;
+    if (p.t_s !== undefined && lastT !== undefined && p.t_s - lastT > GROUP_GAP_S) return false;
+    closeGroup();
+    pendingOom = undefined;
+    group = g;
+    return true;
   };
 
   const base = (kind: DmesgEventKind, p: Prefixed, text: string): DmesgEventBase => {
@@ -980,6 +1030,7 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
 
   const open = (type: GroupType, event: DmesgEvent, p: Prefixed, extra?: Partial<Group>): void => {
     closeGroup();
+    if (type === "oom") pendingOom = undefined;
     group = { type, event, last_t: p.t_s, ...extra };
   };
 
@@ -991,7 +1042,7 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
     const gfp = /gfp_mask=(0x[0-9a-f]+(?:\([^)]*\))?)/.exec(rest);
     if (gfp) e.gfp_mask = gfp[1];
     e.order = intOf(kv(rest, "order"));
-    e.oom_score_adj = intOf(kv(rest, "oom_score_adj"));
+    e.invoked_by_oom_score_adj = intOf(kv(rest, "oom_score_adj"));
   };
 
   const readSummary = (e: OomKillEvent, s: string): void => {
@@ -1012,8 +1063,9 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
   const readKilled = (e: OomKillEvent, r: RegExpExecArray): void => {
     const who = r[1] ?? "";
     e.pid = Number(r[2]);
-    e.process = r[3];
-    const rest = r[4] ?? "";
+    if (r[3] !== undefined) e.uid = Number(r[3]);
+    e.process = r[4];
+    const rest = r[5] ?? "";
     e.total_vm_kb = kb(rest, "total-vm") ?? kb(rest, "vsz") ?? e.total_vm_kb;
     e.anon_rss_kb = kb(rest, "anon-rss") ?? e.anon_rss_kb;
     e.file_rss_kb = kb(rest, "file-rss") ?? e.file_rss_kb;
@@ -1091,7 +1143,16 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
       g.done = true;
       return true;
     }
-    if (OOM_KILL_OLD.test(msg)) return true;
+    if (OOM_PANIC.test(msg)) {
+      e.panic = true;
+      return true;
+    }
+    if (mt.test(OOM_KILL_OLD, msg)) {
+      // ≤ 5.0: the choice; the `Killed process` line that follows names the task really killed
+      e.pid = Number(mt.m[1]);
+      e.process = mt.m[2];
+      return true;
+    }
     if (OOM_BODY.some((r) => r.test(msg))) return true;
     return absorbTraceLine(msg, undefined);
   };
@@ -1158,8 +1219,16 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
           if (e.kind === "kernel-bug" && /Hard LOCKUP/.test(mt.m[1])) e.kind = "hard-lockup";
           taken = true;
         } else if (
+          (e as DmesgEvent).kind === "nic-link" &&
+          /^WARNING: CPU: \d+ PID: \d+ at net\/sched\/sch_generic\.c/.test(msg)
+        ) {
+          // the WARN_ONCE that carries the NETDEV WATCHDOG message
+          taken = true;
+        } else if (
           e.kind === "kernel-bug" &&
-          /^(?:Oops: |general protection fault|Internal error: |BUG: |#PF: )/.test(msg)
+          /^(?:Oops: |general protection fault|Internal error: |BUG: |#PF: |invalid opcode: |stack segment: |double fault: )/.test(
+            msg,
+          )
         ) {
           // an oops that follows its own `BUG: …` headline
           taken = true;
@@ -1207,6 +1276,10 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
           }
         } else if (mt.test(BLK_ERROR, msg)) {
           blkDetail(e, mt.m);
+          taken = true;
+        } else if (/^\s+res [0-9a-f]{2}\//.test(msg)) {
+          // the unstamped second line of `ata%u.%02u: cmd …` (drivers/ata/libata-eh.c)
+          ataDetail(e, msg.trim());
           taken = true;
         }
         break;
@@ -1395,55 +1468,28 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
       open("oom", e, p);
       return;
     }
-    if (OOM_TASK_HEADER.test(t) || /^Tasks state \(memory values in pages\):/.test(t)) {
-      const e = newOom(p, raw);
-      open("oom", e, p);
+    if (
+      OOM_TASK_HEADER.test(t) ||
+      /^Tasks state \(memory values in pages\):/.test(t) ||
+      OOM_SUMMARY.test(t) ||
+      (mt.test(OOM_KILLED, t) && (mt.m[1] === undefined || /out of memory/i.test(mt.m[1]))) ||
+      (OOM_TASK_ROW.test(t) && !/^\[\s*\d+\.\d+\]/.test(t))
+    ) {
+      if (!reopenPending(p)) open("oom", newOom(p, raw), p);
       take(p, t);
       return;
     }
-    if (mt.test(OOM_SUMMARY, t) || mt.test(OOM_KILLED, t)) {
-      const isKilled = !t.startsWith("oom-kill:");
-      if (isKilled && mt.m[1] !== undefined && !/out of memory/i.test(mt.m[1])) {
-        // some other "Killed process" (e.g. a driver's own message): not an OOM kill
-      } else {
-        let g: Group;
-        if (
-          pendingOom &&
-          (p.t_s === undefined ||
-            pendingOom.event.t_s === undefined ||
-            p.t_s - pendingOom.event.t_s <= GROUP_GAP_S) &&
-          n - pendingOom.line < 100000
-        ) {
-          // the report's kill line came after foreign lines: complete the earlier event
-          const e = pendingOom.event;
-          pendingOom = undefined;
-          g = { type: "oom", event: e, last_t: p.t_s };
-          if (isKilled) {
-            readKilled(e, mt.m);
-            e.text = clip(raw);
-          } else readSummary(e, mt.m[1]);
-          e.end_line = n;
-          recordVictim(e);
-          if (e.process === undefined) pendingOom = { event: e, line: e.line };
-          return;
-        }
-        const e = newOom(p, raw);
-        open("oom", e, p);
-        g = group as Group;
-        take(p, t);
-        void g;
-        return;
-      }
-    }
-    if (OOM_TASK_ROW.test(t) && !/^\[\s*\d+\.\d+\]/.test(t)) {
+    if (OOM_PANIC.test(t)) {
       const e = newOom(p, raw);
-      open("oom", e, p);
-      take(p, t);
+      e.panic = true;
+      closeGroup();
+      emit(e);
       return;
     }
     if (mt.test(OOM_KILL_OLD, t)) {
       const e = newOom(p, raw);
       e.pid = Number(mt.m[1]);
+      e.process = mt.m[2];
       open("oom", e, p);
       return;
     }
@@ -1815,7 +1861,7 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
       });
       return;
     }
-    if (mt.test(NIC_LINK, t)) {
+    if (mt.test(NIC_LINK, t) || mt.test(NIC_LINK_SHORT, t)) {
       closeGroup();
       emit({
         ...base("nic-link", p, raw),
@@ -1939,7 +1985,10 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
         continue;
       }
     }
-    if (p.stamped) found = true;
+    if (p.stamped) {
+      found = true;
+      stampedLines++;
+    }
     if (p.t_s !== undefined) {
       monoLines++;
       if (newestT === undefined || p.t_s > newestT) newestT = p.t_s;
@@ -1957,22 +2006,22 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
       newestT = p.t_s;
     }
     freshBootMarker = false;
-    const before = countAll();
     if (take(p, msg)) {
       found = true;
       continue;
     }
-    classify(p, msg, line);
-    if (group || countAll() !== before) found = true;
-    else if (!found && /^\s*[\w.\-/ ]{1,40}(?:\s\S+)?: \S/.test(msg)) found = true;
+    if (group && !p.stamped && stampedLines > 0 && /^\s/.test(line)) {
+      // an unstamped, indented line in a stamped log continues the previous record
+      group.event.end_line = n;
+      continue;
+    }
+    closeGroup();
+    const before = eventsSeen;
+    if (INTERESTING.test(msg)) classify(p, msg, line);
+    if (group || eventsSeen !== before) found = true;
+    else if (!found && KERNEL_STYLE.test(msg)) found = true;
   }
   closeGroup();
-
-  function countAll(): number {
-    let c = 0;
-    for (const s of stores.values()) c += s.count;
-    return c;
-  }
 
   if (!found) throw new UnrecognisedOutputError("dmesg");
 
@@ -1993,7 +2042,14 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
   }
   const facts: DmesgFacts = {
     lines: n,
-    time_basis: monoLines > 0 ? "monotonic" : wallLines > 0 ? "wallclock" : "none",
+    time_basis:
+      monoLines > 0 && monoLines * 2 >= stampedLines
+        ? "monotonic"
+        : wallLines > 0
+          ? "wallclock"
+          : monoLines > 0
+            ? "monotonic"
+            : "none",
     events,
     counts,
     dropped_events: dropped,
