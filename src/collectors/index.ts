@@ -1,4 +1,11 @@
 import { bccTcpretrans } from "./bcc-tcpretrans.js";
+import { bccBiolatency } from "./bcc-biolatency.js";
+import { bccExecsnoop } from "./bcc-execsnoop.js";
+import { bccRunqlat } from "./bcc-runqlat.js";
+import { perfReport } from "./perf-report.js";
+import { perfSched } from "./perf-sched.js";
+import { perfStat } from "./perf-stat.js";
+import { strace } from "./strace.js";
 import { conntrack } from "./conntrack.js";
 import { conntrackStats } from "./conntrack-stats.js";
 import { ethtoolStats } from "./ethtool-stats.js";
@@ -79,6 +86,13 @@ export const COLLECTORS: readonly Collector[] = [
   ethtoolStats,
   bccTcpretrans,
   dmesg,
+  perfStat,
+  perfSched,
+  perfReport,
+  strace,
+  bccRunqlat,
+  bccBiolatency,
+  bccExecsnoop,
 ];
 
 export function collectorById(id: string): Collector | undefined {

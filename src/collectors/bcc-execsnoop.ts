@@ -1,0 +1,22 @@
+import { parseBccExecsnoop } from "../parsers/bcc-execsnoop.js";
+import type { Collector } from "./types.js";
+
+/**
+ * Every exec() over the window, failed ones included, with seconds since the start
+ * (`execsnoop-bpfcc -t -x`), traced with eBPF: opt-in (intrusive, only with `--deep`). The
+ * tool runs until the host-side `timeout` stops it with SIGINT (exit 124 is its normal end);
+ * bcc compiles its program first, hence the slack over the window. Needs root.
+ */
+export const bccExecsnoop: Collector = {
+  id: "bcc-execsnoop",
+  title: "short-lived processes: every exec() (bcc execsnoop)",
+  cost: "intrusive",
+  stream: "stdout",
+  timeoutSeconds: 8,
+  capBytes: 4 << 20,
+  spansWindow: true,
+  untilStopped: true,
+  package: "bpfcc-tools",
+  command: () => ({ argv: ["/usr/sbin/execsnoop-bpfcc", "-t", "-x"], root: true }),
+  parse: parseBccExecsnoop,
+};
