@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import { DiagbotError, USAGE_CODES } from "../errors.js";
+import { runWorker } from "../queue/worker-cli.js";
 import { runCollectors, runSudoers } from "./collectors.js";
 import { runDiagnose } from "./diagnose.js";
 import { runParse } from "./parse.js";
@@ -59,6 +60,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--user <user>", "the SSH user diagbot logs in as", "diag")
     .action((opts) => {
       code = runSudoers(opts);
+    });
+
+  program
+    .command("worker")
+    .description("run diagnosis jobs from the queue (Redis: REDIS_URL) until SIGTERM")
+    .option("--concurrency <n>", "jobs run at once by this process (default DIAGBOT_WORKER_CONCURRENCY or 4)")
+    .option("--metrics-port <port>", "serve Prometheus metrics on 127.0.0.1:<port>/metrics")
+    .action(async (opts) => {
+      code = await runWorker(opts);
     });
 
   const runbooks = program.command("runbooks").description("check the runbook library");

@@ -1,0 +1,75 @@
+import type { CollectedOutput } from "../diagnosis/collect.js";
+import { diagnoseLive } from "../diagnosis/diagnose.js";
+import type { Report } from "../diagnosis/report.js";
+import { DiagbotError } from "../errors.js";
+import {
+  closestNames,
+  type HostConfig,
+  type Inventory,
+  loadInventory,
+} from "../inventory/inventory.js";
+import { loadRunbooks } from "../runbooks/load.js";
+import type { Runbook } from "../runbooks/schema.js";
+import { openTransport } from "../transport/open.js";
+import type { DiagnoseRequest } from "./types.js";
+
+/** What a worker runs for a job: the engine on one inventory host. */
+export type Engine = (
+  request: DiagnoseRequest,
+  context: { signal: AbortSignal; onProgress: (done: number, total: number, id: string) => void },
+) => Promise<{ report: Report; outputs: CollectedOutput[] }>;
+
+/**
+ * Looks `name` up among the inventory's hosts only: `local` (the worker's own machine) is not a
+ * host a chat request may name unless the inventory lists a host of that name.
+ * @throws DiagbotError `unknown-host` with the closest names.
+ */
+export function inventoryHost(inventory: Inventory, name: string): HostConfig {
+  const host = inventory.hosts.get(name);
+  if (host) return host;
+  const near = closestNames(name, inventory.hosts.keys(), 20);
+  throw new DiagbotError(
+    "unknown-host",
+    `unknown host ${JSON.stringify(name)}: not in ${inventory.file}`,
+    {
+      hint: near.length ? `closest known names: ${near.join(", ")}` : undefined,
+    },
+  );
+}
+
+/**
+ * The real engine: inventory (re-read for every job, so edits apply without a restart),
+ * runbooks (read once), one transport per diagnosis, closed afterwards.
+ */
+export function liveEngine(
+  options: { inventoryPath?: string; runbooks?: readonly Runbook[] } = {},
+): Engine {
+  let runbooks: Promise<readonly Runbook[]> | undefined = options.runbooks
+    ? Promise.resolve(options.runbooks)
+    : undefined;
+  return async (request, { signal, onProgress }) => {
+    runbooks ??= loadRunbooks();
+    const rules = await runbooks.catch((err) => {
+      runbooks = undefined;
+      throw err;
+    });
+    const inventory = await loadInventory(options.inventoryPath);
+    const host = inventoryHost(inventory, request.host);
+    const transport = await openTransport(host);
+    try {
+      return await diagnoseLive(transport, host.sudo, {
+        host: host.name,
+        symptom: request.symptom,
+        windowSeconds: request.windowSeconds,
+        pid: request.pid,
+        process: request.process,
+        deep: request.deep,
+        runbooks: rules,
+        onProgress,
+        signal,
+      });
+    } finally {
+      await transport.close();
+    }
+  };
+}

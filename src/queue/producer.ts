@@ -1,0 +1,142 @@
+import { Queue } from "bullmq";
+import {
+  connectRedis,
+  QUEUE_NAME,
+  type QueueConfig,
+  queueUnavailable,
+  type RedisClient,
+} from "./config.js";
+import { ResultStore } from "./store.js";
+import {
+  type DiagnoseJobData,
+  type DiagnoseRequest,
+  newDiagnosisId,
+  type Outcome,
+  type ReplyTarget,
+  requestKey,
+} from "./types.js";
+
+/** What {@link DiagnosisProducer.submit} did with a request. */
+export interface Submitted {
+  jobId: string;
+  /** Set when the run this request joined had already finished: deliver this outcome. */
+  finished?: Outcome;
+  /** Reply targets of the run so far, this one included (1 = a new run). */
+  joined: number;
+}
+
+/**
+ * The producer side of the queue (used by `diagbot serve`): adds typed jobs, coalescing
+ * identical requests (BullMQ deduplication with a TTL, plus a set of reply targets per job).
+ * Its Redis client fails fast: when Redis is down, `submit` rejects at once with a
+ * "queue unavailable" error instead of waiting, and it reconnects in the background.
+ */
+export class DiagnosisProducer {
+  readonly redis: RedisClient;
+  readonly store: ResultStore;
+  private queueInstance: Queue<DiagnoseJobData> | undefined;
+
+  constructor(
+    readonly config: QueueConfig,
+    redis?: RedisClient,
+  ) {
+    this.redis = redis ?? connectRedis(config, "producer");
+    this.redis.on("error", () => undefined);
+    this.store = new ResultStore(this.redis, config.prefix, {
+      ttlSeconds: config.resultTtlSeconds,
+      maxBytes: config.resultMaxBytes,
+    });
+  }
+
+  /**
+   * The BullMQ queue, created on first use once Redis answers (BullMQ reads the server's
+   * version when a queue is created, which a fail-fast client cannot do while disconnected).
+   */
+  get queue(): Queue<DiagnoseJobData> {
+    if (!this.queueInstance) {
+      this.queueInstance = new Queue<DiagnoseJobData>(QUEUE_NAME, {
+        connection: this.redis,
+        prefix: this.config.prefix,
+        skipWaitingForReady: true,
+        defaultJobOptions: {
+          attempts: this.config.attempts,
+          backoff: { type: "exponential", delay: this.config.backoffMs },
+          removeOnComplete: { age: 24 * 3600, count: 1000 },
+          removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
+        },
+      });
+      this.queueInstance.on("error", () => undefined);
+    }
+    return this.queueInstance;
+  }
+
+  /** True while the Redis connection is up: requests can be queued. */
+  get ready(): boolean {
+    return this.redis.status === "ready";
+  }
+
+  /**
+   * Queues a request for `target`, or joins an identical one queued or running.
+   * @throws DiagbotError `connect-failed` ("queue unavailable") when Redis does not answer.
+   */
+  async submit(
+    request: DiagnoseRequest,
+    requestedBy: string,
+    target: ReplyTarget,
+  ): Promise<Submitted> {
+    if (!this.ready) throw queueUnavailable(`not connected to ${redact(this.config.redisUrl)}`);
+    const key = requestKey(request);
+    const data: DiagnoseJobData = {
+      v: 1,
+      diagnosisId: newDiagnosisId(),
+      request,
+      key,
+      requestedBy,
+      requestedAt: Date.now(),
+    };
+    try {
+      const job = await withTimeout(
+        this.queue.add("diagnose", data, {
+          deduplication: { id: key, ttl: Math.max(1, this.config.coalesceMs) },
+        }),
+        this.config.connectTimeoutMs * 2,
+      );
+      const jobId = job.id!;
+      const finished = await withTimeout(
+        this.store.attach(jobId, target),
+        this.config.connectTimeoutMs * 2,
+      );
+      const joined = finished ? 0 : await this.redis.scard(this.store.targetsKey(jobId));
+      return { jobId, finished: finished ?? undefined, joined };
+    } catch (err) {
+      if ((err as { code?: string }).code === "connect-failed") throw err;
+      throw queueUnavailable((err as Error).message, err);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.queueInstance?.close().catch(() => undefined);
+    this.redis.disconnect();
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(queueUnavailable(`no answer within ${ms} ms`)), ms);
+    p.then(
+      (v) => {
+        clearTimeout(timer);
+        resolve(v);
+      },
+      (e) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** A Redis URL without its password, for messages. */
+export function redact(url: string): string {
+  return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
+}

@@ -1,0 +1,287 @@
+import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
+import { DiagbotError } from "../errors.js";
+import type { Logger } from "../observability/log.js";
+import type { Metrics } from "../observability/metrics.js";
+import { redactDeep } from "../summary/redact.js";
+import { redactedBundle } from "./bundle.js";
+import { connectRedis, QUEUE_NAME, type QueueConfig, type RedisClient } from "./config.js";
+import { deliver, type Replier } from "./deliver.js";
+import type { Engine } from "./engine.js";
+import { ProgressThrottle } from "./progress.js";
+import { ResultStore } from "./store.js";
+import type { DiagnoseJobData, DiagnoseJobResult, StoredResult } from "./types.js";
+
+/**
+ * `diagbot worker`: BullMQ workers running the engine. Any number of them, on any number of
+ * machines, share one Redis. For each job: take the host's intrusive slot when the job is deep
+ * (else wait for it), run the engine with a deadline, redact, store the result, answer every
+ * requester once. Retryable failures (SSH connect) go back to the queue with backoff;
+ * unrecoverable ones (unknown host, auth or host key refused) fail at once with a message.
+ */
+export interface WorkerDeps {
+  engine: Engine;
+  replier: Replier;
+  log: Logger;
+  metrics?: Metrics;
+  /** Progress edits at most this often, ms (default 2000). */
+  progressIntervalMs?: number;
+  /**
+   * Test hook (`DIAGBOT_TEST_HOOK=hold-mid-diagnosis`): after the first progress event the job
+   * holds forever, so that a test can kill the process mid-diagnosis.
+   */
+  testHook?: string;
+}
+
+export interface WorkerHandle {
+  worker: Worker<DiagnoseJobData, DiagnoseJobResult>;
+  store: ResultStore;
+  redis: RedisClient;
+  close(): Promise<void>;
+}
+
+/** How long the intrusive slot is held between renewals, ms. */
+const HOST_LOCK_MS = 30_000;
+/** A deep job waiting for its host's slot looks again after this long, ms. */
+const HOST_RETRY_MS = 3000;
+
+/** Error codes that no retry can fix. */
+const UNRECOVERABLE = new Set([
+  "usage",
+  "config",
+  "unknown-host",
+  "unknown-collector",
+  "host-key-refused",
+  "auth-failed",
+  "runbook",
+  "bundle",
+]);
+
+/** Turns an engine error into BullMQ's control flow: UnrecoverableError, or a plain Error to retry. */
+export function classify(err: unknown): Error {
+  if (err instanceof UnrecoverableError || err instanceof DelayedError) return err;
+  if (err instanceof DiagbotError) {
+    const text = err.hint ? `${err.message} (${err.hint})` : err.message;
+    const retry = !UNRECOVERABLE.has(err.code) && (err.retryable || err.code === "connect-timeout");
+    return retry ? new Error(text) : new UnrecoverableError(text);
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle {
+  const redis = connectRedis(config, "worker");
+  redis.on("error", (err) => deps.log.warn({ err: err.message }, "redis connection error"));
+  const store = new ResultStore(redis, config.prefix, {
+    ttlSeconds: config.resultTtlSeconds,
+    maxBytes: config.resultMaxBytes,
+  });
+  const { log, metrics, replier } = deps;
+
+  const processor = async (
+    job: Job<DiagnoseJobData, DiagnoseJobResult>,
+    token?: string,
+    signal?: AbortSignal,
+  ): Promise<DiagnoseJobResult> => {
+    const data = job.data;
+    const { request } = data;
+    const jobId = job.id!;
+    const jlog = log.child({
+      jobId,
+      diagnosisId: data.diagnosisId,
+      host: request.host,
+      symptom: request.symptom,
+      deep: request.deep,
+    });
+
+    let release: (() => Promise<void>) | undefined;
+    if (request.deep) {
+      if (!(await store.lockHost(request.host, jobId, HOST_LOCK_MS))) {
+        jlog.info("another intrusive job holds this host: waiting");
+        await job.moveToDelayed(Date.now() + HOST_RETRY_MS, token);
+        throw new DelayedError();
+      }
+      const renew = setInterval(
+        () => void store.renewHost(request.host, jobId, HOST_LOCK_MS).catch(() => undefined),
+        HOST_LOCK_MS / 3,
+      );
+      release = async () => {
+        clearInterval(renew);
+        await store.unlockHost(request.host, jobId).catch(() => undefined);
+      };
+    }
+
+    const deadlineMs = config.jobDeadlineMs + request.windowSeconds * 1000;
+    const abort = new AbortController();
+    const onAbort = () => abort.abort(signal?.reason);
+    signal?.addEventListener("abort", onAbort, { once: true });
+    const deadline = setTimeout(() => abort.abort(new Error("deadline")), deadlineMs);
+
+    const throttle = new ProgressThrottle(deps.progressIntervalMs ?? 2000, async (done, total) => {
+      const targets = await store.targets(jobId);
+      await Promise.all(
+        targets.map((t) =>
+          replier
+            .progress(t, request, done, total)
+            .catch((err) => jlog.warn({ err: (err as Error).message }, "progress edit failed")),
+        ),
+      );
+      await job.updateProgress({ done, total }).catch(() => undefined);
+    });
+    let held: Promise<void> | undefined;
+    const onProgress = (done: number, total: number) => {
+      throttle.update(done, total);
+      if (deps.testHook === "hold-mid-diagnosis" && !held) {
+        process.stderr.write(`diagbot-test-hook: held ${jobId}\n`);
+        held = new Promise<void>(() => undefined);
+      }
+    };
+
+    try {
+      jlog.info({ attempt: job.attemptsMade + 1 }, "diagnosis started");
+      const timedOut = new Promise<never>((_, reject) =>
+        abort.signal.addEventListener("abort", () =>
+          reject(
+            new UnrecoverableError(
+              `the diagnosis did not finish within ${Math.round(deadlineMs / 1000)} s and was stopped`,
+            ),
+          ),
+        ),
+      );
+      const { report, outputs } = await Promise.race([
+        deps.engine(request, { signal: abort.signal, onProgress }),
+        timedOut,
+      ]);
+      if (held) await held;
+      await throttle.stop();
+
+      const red = redactDeep(report);
+      const bundle = redactedBundle(
+        {
+          host: report.host,
+          startedAt: report.startedAt,
+          symptom: report.symptom,
+          windowSeconds: request.windowSeconds,
+        },
+        outputs,
+      );
+      const redactions = red.count + bundle.redactions;
+      if (redactions > 0)
+        red.value.notes.push(
+          `${redactions} secret${redactions === 1 ? "" : "s"} redacted (tokens, keys, passwords)`,
+        );
+      const result: StoredResult = await store.saveResult(
+        {
+          diagnosisId: data.diagnosisId,
+          request,
+          requestedBy: data.requestedBy,
+          requestedAt: data.requestedAt,
+          finishedAt: Date.now(),
+          report: red.value,
+          redactions,
+          bundle: true,
+        },
+        bundle,
+      );
+      const top = result.report.hypotheses[0];
+      await store.pushRecent({
+        diagnosisId: data.diagnosisId,
+        host: request.host,
+        symptom: request.symptom,
+        requestedBy: data.requestedBy,
+        finishedAt: result.finishedAt,
+        category: top?.category,
+        title: top?.title,
+        confidence: top?.confidence,
+      });
+      // New identical requests start a fresh run from here on; those that joined meanwhile are
+      // in the target set and get this answer.
+      await job.removeDeduplicationKey().catch(() => undefined);
+      const targets = await store.close(jobId, { ok: true, diagnosisId: data.diagnosisId });
+      const posted = await deliver(
+        store,
+        replier,
+        { ok: true, diagnosisId: data.diagnosisId },
+        targets,
+        { result, log: jlog, metrics },
+      );
+      metrics?.answerSeconds.observe(
+        { symptom: request.symptom },
+        (Date.now() - data.requestedAt) / 1000,
+      );
+      metrics?.jobs.inc({ outcome: "ok" });
+      jlog.info(
+        { category: top?.category ?? null, targets: targets.length, posted, redactions },
+        "diagnosis answered",
+      );
+      return { diagnosisId: data.diagnosisId, category: top?.category, targets: targets.length };
+    } catch (err) {
+      await throttle.stop();
+      throw classify(err);
+    } finally {
+      clearTimeout(deadline);
+      signal?.removeEventListener("abort", onAbort);
+      await release?.();
+    }
+  };
+
+  const worker = new Worker<DiagnoseJobData, DiagnoseJobResult>(QUEUE_NAME, processor, {
+    connection: redis,
+    prefix: config.prefix,
+    concurrency: config.concurrency,
+    lockDuration: config.lockMs,
+    stalledInterval: config.stalledIntervalMs,
+    maxStalledCount: config.maxStalledCount,
+    name: `diagbot-worker-${process.pid}`,
+  });
+
+  worker.on("failed", (job, err) => {
+    if (!job) return;
+    void (async () => {
+      const state = await job.getState().catch(() => "unknown");
+      const final = state === "failed";
+      metrics?.jobs.inc({ outcome: final ? "failed" : "retry" });
+      const jlog = log.child({
+        jobId: job.id,
+        diagnosisId: job.data.diagnosisId,
+        host: job.data.request.host,
+      });
+      if (!final) {
+        jlog.warn(
+          { err: err.message, attempt: job.attemptsMade },
+          "diagnosis failed; it will be retried",
+        );
+        return;
+      }
+      jlog.error({ err: err.message }, "diagnosis failed");
+      const error = /stalled more than allowable limit/.test(err.message)
+        ? "the worker running it stopped several times (crashed or was killed); check the worker logs"
+        : err.message;
+      await job.removeDeduplicationKey().catch(() => undefined);
+      const outcome = { ok: false as const, diagnosisId: job.data.diagnosisId, error };
+      const targets = await store.close(job.id!, outcome);
+      await store.pushRecent({
+        diagnosisId: job.data.diagnosisId,
+        host: job.data.request.host,
+        symptom: job.data.request.symptom,
+        requestedBy: job.data.requestedBy,
+        finishedAt: Date.now(),
+        error,
+      });
+      await deliver(store, replier, outcome, targets, {
+        request: job.data.request,
+        log: jlog,
+        metrics,
+      });
+    })().catch((e) => log.error({ err: (e as Error).message }, "reporting a failed job failed"));
+  });
+  worker.on("error", (err) => log.error({ err: err.message }, "worker error"));
+
+  return {
+    worker,
+    store,
+    redis,
+    close: async () => {
+      await worker.close();
+      redis.disconnect();
+    },
+  };
+}

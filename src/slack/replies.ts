@@ -1,0 +1,111 @@
+import type { WebClient } from "@slack/web-api";
+import type { Replier } from "../queue/deliver.js";
+import type { DiagnoseRequest, ReplyTarget, StoredResult } from "../queue/types.js";
+import { type RenderedMessage, renderAnswer, renderFailure, rootText } from "../summary/blocks.js";
+import { slackError } from "./config.js";
+
+/** Errors that mean "the bot cannot post here": answer through response_url instead. */
+export const CANNOT_POST = new Set([
+  "not_in_channel",
+  "channel_not_found",
+  "is_archived",
+  "restricted_action",
+]);
+
+/** A hint added to answers that had to go through response_url. */
+export const INVITE_HINT =
+  "invite the bot to this channel (`/invite @diagbot`) to get progress and answers in a thread";
+
+/** Posts a message through a slash command's or an action's response_url. */
+export async function postResponseUrl(url: string, body: Record<string, unknown>): Promise<void> {
+  const res = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  if (!res.ok) throw new Error(`response_url answered ${res.status}`);
+}
+
+/** The worker's {@link Replier} for Slack: edits the root message, answers in the thread. */
+export class SlackReplier implements Replier {
+  constructor(private readonly client: WebClient) {}
+
+  async progress(
+    target: ReplyTarget,
+    request: DiagnoseRequest,
+    done: number,
+    total: number,
+  ): Promise<void> {
+    if (!target.ts) return;
+    await this.client.chat.update({
+      channel: target.channel,
+      ts: target.ts,
+      text: rootText(request, { phase: "collecting", done, total }),
+    });
+  }
+
+  async answer(target: ReplyTarget, result: StoredResult, requesters: string[]): Promise<void> {
+    const message = renderAnswer(result.report, {
+      diagnosisId: result.diagnosisId,
+      redactions: result.redactions,
+      bundle: result.bundle,
+      requestedBy: requesters,
+    });
+    await this.post(target, message);
+    const top = result.report.hypotheses[0];
+    const headline = top
+      ? `${top.title} (${top.category}, ${Math.round(top.confidence * 100)} %)`
+      : "no root cause found";
+    await this.editRoot(target, rootText(result.request, { phase: "done", headline }));
+  }
+
+  async failure(
+    target: ReplyTarget,
+    request: DiagnoseRequest,
+    error: string,
+    diagnosisId: string,
+  ): Promise<void> {
+    await this.post(target, renderFailure(request, error, diagnosisId));
+    await this.editRoot(target, rootText(request, { phase: "failed", error }));
+  }
+
+  private async editRoot(target: ReplyTarget, text: string): Promise<void> {
+    if (!target.ts) return;
+    await this.client.chat
+      .update({ channel: target.channel, ts: target.ts, text })
+      .catch(() => undefined);
+  }
+
+  private async post(target: ReplyTarget, message: RenderedMessage): Promise<void> {
+    const threadTs = target.threadTs ?? target.ts;
+    if (target.channel && threadTs) {
+      try {
+        await this.client.chat.postMessage({
+          channel: target.channel,
+          thread_ts: threadTs,
+          text: message.text,
+          blocks: message.blocks as never,
+          unfurl_links: false,
+          unfurl_media: false,
+        });
+        return;
+      } catch (err) {
+        if (!target.responseUrl || !CANNOT_POST.has(slackError(err) ?? "")) throw err;
+      }
+    }
+    if (!target.responseUrl) throw new Error("nowhere to answer: no thread and no response_url");
+    await postResponseUrl(target.responseUrl, {
+      response_type: "in_channel",
+      replace_original: false,
+      text: message.text,
+      blocks: [
+        ...message.blocks,
+        {
+          type: "context",
+          elements: [{ type: "mrkdwn", text: `:information_source: ${INVITE_HINT}` }],
+        },
+      ].slice(0, 50),
+    });
+  }
+}
