@@ -81,6 +81,8 @@ type Kind = "pct" | "int" | "text";
 interface Column {
   name: string;
   kind: Kind;
+  /** The fact key: the name in snake_case. */
+  key: string;
 }
 
 const PCT_COLUMNS = new Set([
@@ -120,7 +122,7 @@ function headerColumns(line: string): Column[] {
     .map((name) => {
       const key = name.toLowerCase();
       const kind: Kind = PCT_COLUMNS.has(key) ? "pct" : INT_COLUMNS.has(key) ? "int" : "text";
-      return { name, kind };
+      return { name, kind, key: snake(name) };
     });
 }
 
@@ -151,19 +153,19 @@ function readRow(line: string, columns: Column[]): PerfReportRow | null {
   if (typeof values.children === "number") row.children_pct = values.children;
   for (const col of columns) {
     const key = col.name.toLowerCase();
-    if (col.kind === "int") row[snake(col.name)] = values[key] as number;
+    if (col.kind === "int") row[col.key] = values[key] as number;
     else if (col.kind === "pct" && !["overhead", "self", "children"].includes(key)) {
-      row[`${snake(col.name)}_pct`] = values[key] as number;
+      row[`${col.key}_pct`] = values[key] as number;
     }
   }
-  for (const [name, value] of Object.entries(text.cells)) {
-    if (name === "Pid:Command") {
+  for (const [key, value] of Object.entries(text.cells)) {
+    if (key === "pid_command") {
       const m = /^\s*(\d+):(.*)$/.exec(value);
       if (m) {
         row.pid = Number(m[1]);
         row.command = m[2].trim();
       } else row.command = value;
-    } else row[snake(name)] = value;
+    } else row[key] = value;
   }
   if (text.level !== undefined) row.kernel = text.level === "k";
   else if (typeof row.shared_object === "string") row.kernel = /^\[kernel/.test(row.shared_object);
@@ -196,9 +198,9 @@ function assignText(
     const afterCols = cols.slice(symAt + 1);
     const parts = afterSym.trim().split(/\s{2,}/);
     if (afterCols.length > 0 && parts.length !== afterCols.length + 1) return null;
-    cells.Symbol = parts[0].trim();
+    cells.symbol = parts[0].trim();
     afterCols.forEach((c, i) => {
-      cells[c.name] = parts[i + 1];
+      cells[c.key] = parts[i + 1];
     });
   }
   if (beforeCols.length === 0) {
@@ -212,7 +214,7 @@ function assignText(
       parts = [before.slice(0, i).trim(), before.slice(i + 1)];
     }
     beforeCols.forEach((c, i) => {
-      cells[c.name] = parts[i].trim();
+      cells[c.key] = parts[i].trim();
     });
   }
   return { cells, level };
