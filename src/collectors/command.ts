@@ -26,8 +26,15 @@ export interface BuiltCommand {
   sudo: boolean;
 }
 
-/** Seconds a collector may run: its own timeout, plus the window for sampling collectors. */
+/**
+ * Seconds a collector may run: its own timeout, plus the window for sampling collectors. A
+ * tool that runs until stopped (`strace -c`) and does not span the window is stopped at its
+ * timeout or at the end of the window, whichever comes first, so it never outlasts the window.
+ */
 export function boundSeconds(collector: Collector, windowSeconds: number): number {
+  if (collector.untilStopped && !collector.spansWindow) {
+    return Math.min(collector.timeoutSeconds, windowSeconds);
+  }
   return collector.timeoutSeconds + (collector.spansWindow ? windowSeconds : 0);
 }
 

@@ -10,7 +10,7 @@ export const STRACE_MAX_PIDS = 16;
  * ptrace slows the traced process down while attached).
  *
  * strace runs until stopped: the engine's host-side `timeout -s INT` ends it after
- * `timeoutSeconds` (the intrusive cap, 5 s; the window does not lengthen it), strace then
+ * `timeoutSeconds` or at the end of the window, whichever comes first (the intrusive cap is 5 s), strace then
  * detaches and prints its summary to stderr, and the wrapper's exit status 124 is the normal
  * end (`untilStopped`). Needs root to attach to other users' processes (and under
  * `kernel.yama.ptrace_scope` >= 1 to any process that is not a child).
