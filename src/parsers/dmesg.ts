@@ -694,6 +694,11 @@ const KERNEL_BUG: { re: RegExp; bug: (m: RegExpExecArray) => string }[] = [
     re: /^WARNING: (possible circular locking dependency|possible recursive locking|inconsistent lock state|suspicious RCU usage|bad unlock balance|possible irq lock inversion)/,
     bug: (x) => x[1],
   },
+  // net/core/dev.c netdev_wait_allrefs: a leaked device reference (a known bug signature)
+  {
+    re: /^unregister_netdevice: waiting for (\S+) to become free/,
+    bug: (x) => `unregister_netdevice: waiting for ${x[1]}`,
+  },
   { re: /^Kernel panic - not syncing: (.*)$/, bug: (x) => `Kernel panic: ${x[1].trim()}` },
   { re: /^BUG: (?!soft lockup)(.+?)(?: in \S+| at \S+|:|$)/, bug: (x) => x[1].trim() },
 ];
@@ -746,10 +751,10 @@ const BTRFS = /^BTRFS(?: (error|critical)|: error) \(device ([^)]+)\)/;
 const REMOUNT_RO =
   /^(\w+)(?:-fs)? \(([^)]+)\): .*(?:Remounting filesystem read-only|remounting read-only|mounted filesystem read-only)/i;
 
-/** arch/x86/kernel/cpu/mce/core.c mce_notify_irq: `Machine check events logged`; print_mce: `CPU %d: Machine Check[ Exception]: %Lx Bank %d: %016Lx`; `TSC %llx ADDR %llx MISC %llx`. */
+/** arch/x86/kernel/cpu/mce/core.c mce_notify_irq: `Machine check events logged`; print_mce: `CPU %d: Machine Check[ Exception]: %Lx Bank %d: %016Lx` (drivers/edac/sb_edac.c: `Machine Check Event`); `TSC %llx ADDR %llx MISC %llx`. */
 const MCE_LOGGED = /Machine check events logged/;
 const MCE_PRINT =
-  /CPU (\d+): Machine Check(?: Exception)?: (?:[0-9a-f]+ )?Bank (\d+): ([0-9a-f]+)/i;
+  /CPU (\d+): Machine Check(?: Exception| Event)?: (?:[0-9a-f]+ )?Bank (\d+): ([0-9a-f]+)/i;
 const MCE_EXCEPTION =
   /Machine Check Exception|Kernel panic - not syncing: (?:Fatal )?[Mm]achine check|Machine check: /;
 /** drivers/edac/edac_mc.c edac_raw_mc_handle_error: `EDAC MC%d: %d %s %s%son %s (%s%s%s)` (CE/UE); ≤ 3.x `EDAC MC%d: CE page 0x%lx, … label "%s": %s` / `UE …`. */
@@ -813,7 +818,7 @@ const FILE_MAX = /^VFS: file-max limit (\d+) reached/;
  * above, so the long list of patterns is tried only on the few lines that may be events.
  */
 const INTERESTING =
-  /oom|Killed process|Kill process|\bpid\s*\]|Tasks state|^\s*\[\s*\d+\]\s+\d|Out of memory|deadlocked on memory|allocation failure|vmalloc|blocked for more than|lockup|LOCKUP|stall|kthread|[Mm]achine [Cc]heck|EDAC|Hardware [Ee]rror|Memory failure|MCE|BUG|Unable to handle|Oops|protection fault|Internal error|WARNING|[Pp]anic|^\s*(?:sd|sr|st|scsi) \d|error, dev |Buffer I\/O|nvme|^\s*ata\d|SCSI error|EXT\d|JBD2|Aborting journal|XFS|BTRFS|read-only|[Cc]locksource|TSC|table full|SYN flooding|tcp_mem|orphaned|NETDEV|Link is|Link up|Link down|link status|server|fork rejected|NVRM|mlx|infiniband|rdma|segfault|trap |unhandled|file-max/;
+  /oom|Killed process|Kill process|\bpid\s*\]|Tasks state|^\s*\[\s*\d+\]\s+\d|Out of memory|deadlocked on memory|allocation failure|vmalloc|blocked for more than|lockup|LOCKUP|stall|kthread|[Mm]achine [Cc]heck|EDAC|Hardware [Ee]rror|Memory failure|MCE|BUG|Unable to handle|Oops|protection fault|Internal error|WARNING|[Pp]anic|^\s*(?:sd|sr|st|scsi) \d|error, dev |Buffer I\/O|nvme|^\s*ata\d|SCSI error|EXT\d|JBD2|Aborting journal|XFS|BTRFS|read-only|[Cc]locksource|TSC|table full|SYN flooding|tcp_mem|orphaned|NETDEV|Link is|Link up|Link down|link status|server|fork rejected|NVRM|mlx|infiniband|rdma|segfault|trap |unhandled|file-max|unregister_netdevice/;
 /** The kernel's `subsystem: message` style, for logs without any stamp. */
 const KERNEL_STYLE = /^\s*[\w.\-/ ]{1,40}(?:\s\S+)?: \S/;
 /** init/version.c linux_banner: `Linux version %s (%s@%s) …` — the first line of a boot. */
@@ -922,6 +927,7 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
   let found = false;
   let monoLines = 0;
   let stampedLines = 0;
+  let kernelLines = 0;
   let wallLines = 0;
   let boots = 0;
   let newestT: number | undefined;
@@ -1271,6 +1277,7 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
           ataDetail(e, mt.m[2]);
           taken = true;
           if (/^EH complete/.test(mt.m[2])) {
+            e.end_line = n;
             closeGroup();
             return true;
           }
@@ -1328,7 +1335,7 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
       case "xfs": {
         if (mt.test(XFS, msg) && mt.m[1] === g.key) {
           const e = g.event as FsErrorEvent;
-          if (/shut ?down/i.test(mt.m[2])) e.shutdown = true;
+          if (/shut(?:ting)? ?down/i.test(mt.m[2])) e.shutdown = true;
           if (/corrupt/i.test(mt.m[2])) e.corruption = true;
           taken = true;
         } else taken = absorbTraceLine(msg, undefined);
@@ -1760,7 +1767,7 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
         fs: "xfs",
         device: mt.m[1],
       };
-      if (/shut ?down/i.test(mt.m[2])) e.shutdown = true;
+      if (/shut(?:ting)? ?down/i.test(mt.m[2])) e.shutdown = true;
       if (/corrupt/i.test(mt.m[2])) e.corruption = true;
       open("xfs", e, p, { key: mt.m[1] });
       return;
@@ -1985,6 +1992,7 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
         continue;
       }
     }
+    kernelLines++;
     if (p.stamped) {
       found = true;
       stampedLines++;
@@ -2042,14 +2050,17 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
   }
   const facts: DmesgFacts = {
     lines: n,
+    // the stamps of most lines; a pasted log with a stray stamped line has no time basis
     time_basis:
-      monoLines > 0 && monoLines * 2 >= stampedLines
-        ? "monotonic"
-        : wallLines > 0
-          ? "wallclock"
-          : monoLines > 0
-            ? "monotonic"
-            : "none",
+      stampedLines * 2 < kernelLines
+        ? "none"
+        : monoLines * 2 >= stampedLines
+          ? "monotonic"
+          : wallLines > 0
+            ? "wallclock"
+            : monoLines > 0
+              ? "monotonic"
+              : "none",
     events,
     counts,
     dropped_events: dropped,
