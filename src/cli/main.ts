@@ -1,15 +1,11 @@
 import { Command, CommanderError, Option } from "commander";
 import { DiagbotError, USAGE_CODES } from "../errors.js";
-import { runWorker } from "../queue/worker-cli.js";
-import { runCollectors, runSudoers } from "./collectors.js";
-import { runDiagnose } from "./diagnose.js";
-import { runParse } from "./parse.js";
-import { runRunbooksLint, runRunbooksTest } from "./runbooks.js";
 
 /**
  * The `diagbot` command line. Returns the exit code (DESIGN.md "CLI contract"):
  * 0 a report was produced, 1 `parse` found nothing of its format, 2 usage or configuration
- * error, 3 no collector could run.
+ * error, 3 no collector could run. Each verb's module is loaded only when that verb runs, so
+ * `diagbot parse` starts without the SSH, Slack or queue libraries.
  */
 export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
@@ -33,7 +29,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--json", "print the report as JSON", false)
     .option("--verbose", "show every hypothesis, evidence line and fine check", false)
     .action(async (target: string, symptom: string, opts) => {
-      code = await runDiagnose(target, symptom, opts);
+      code = await (await import("./diagnose.js")).runDiagnose(target, symptom, opts);
     });
 
   program
@@ -43,23 +39,33 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument("[file]", "the output to read, or - for standard input", "-")
     .option("--json", "print JSON (the default when output is not a terminal)", false)
     .action(async (id: string, file: string, opts) => {
-      code = await runParse(id, file, opts);
+      code = await (await import("./parse.js")).runParse(id, file, opts);
     });
 
   program
     .command("collectors")
     .description("list the collectors: id, cost class, command")
     .option("--json", "print JSON", false)
-    .action((opts) => {
-      code = runCollectors(opts);
+    .action(async (opts) => {
+      code = (await import("./collectors.js")).runCollectors(opts);
     });
 
   program
     .command("sudoers")
     .description("print the sudoers drop-in that allows exactly the collectors needing root")
     .option("--user <user>", "the SSH user diagbot logs in as", "diag")
-    .action((opts) => {
-      code = runSudoers(opts);
+    .action(async (opts) => {
+      code = (await import("./collectors.js")).runSudoers(opts);
+    });
+
+  program
+    .command("serve")
+    .description("run the Slack app: Socket Mode with SLACK_APP_TOKEN, or --http on --port")
+    .option("--http", "receive Slack requests over HTTP at /slack/events (needs SLACK_SIGNING_SECRET)", false)
+    .option("--port <port>", "HTTP port (default 3000)")
+    .option("--host <address>", "HTTP address to listen on (default: every address)")
+    .action(async (opts) => {
+      code = await (await import("../slack/serve.js")).runServe(opts);
     });
 
   program
@@ -68,7 +74,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--concurrency <n>", "jobs run at once by this process (default DIAGBOT_WORKER_CONCURRENCY or 4)")
     .option("--metrics-port <port>", "serve Prometheus metrics on 127.0.0.1:<port>/metrics")
     .action(async (opts) => {
-      code = await runWorker(opts);
+      code = await (await import("../queue/worker-cli.js")).runWorker(opts);
     });
 
   const runbooks = program.command("runbooks").description("check the runbook library");
@@ -77,7 +83,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description("validate every runbook: schema, fact paths, thresholds, duplicate ids")
     .option("--dir <dir>", "runbook folder (default: DIAGBOT_RUNBOOKS or the packaged runbooks/)")
     .action(async (opts) => {
-      code = await runRunbooksLint(opts);
+      code = await (await import("./runbooks.js")).runRunbooksLint(opts);
     });
   runbooks
     .command("test")
@@ -85,7 +91,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--dir <dir>", "runbook folder (default: DIAGBOT_RUNBOOKS or the packaged runbooks/)")
     .option("--json", "print JSON", false)
     .action(async (opts) => {
-      code = await runRunbooksTest(opts);
+      code = await (await import("./runbooks.js")).runRunbooksTest(opts);
     });
 
   try {

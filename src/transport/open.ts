@@ -1,6 +1,6 @@
 import type { HostConfig } from "../inventory/inventory.js";
 import { LocalTransport } from "./local.js";
-import { type SshConnectOptions, SshTransport } from "./ssh.js";
+import type { SshConnectOptions } from "./ssh.js";
 import type { Transport } from "./types.js";
 
 /**
@@ -13,5 +13,6 @@ export async function openTransport(
   options: SshConnectOptions = {},
 ): Promise<Transport> {
   if (host.transport === "local") return new LocalTransport(host);
+  const { SshTransport } = await import("./ssh.js");
   return SshTransport.connect(host, options);
 }
