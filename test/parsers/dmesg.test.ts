@@ -1,3 +1,5 @@
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type {
   ClocksourceEvent,
@@ -13,7 +15,7 @@ import type {
 } from "../../src/parsers/dmesg.js";
 import { parseDmesg } from "../../src/parsers/dmesg.js";
 import { UnrecognisedOutputError } from "../../src/parsers/types.js";
-import { parseFixture, parseText } from "../helpers/fixtures.js";
+import { parseFixture, parseText, readFixture } from "../helpers/fixtures.js";
 
 const fx = (name: string) => parseFixture(parseDmesg, `dmesg/${name}`);
 const kinds = (f: DmesgFacts) => f.events.map((e) => e.kind);
@@ -948,4 +950,54 @@ describe("dmesg parser: bounded facts on a huge log", () => {
     expect(worker.anon_rss_kb[0]).toBe(1);
     expect(worker.anon_rss_kb[199]).toBe(995_001);
   });
+});
+
+const JC = "/usr/bin/jc";
+const jcNote = existsSync(JC) ? "" : " (skipped: /usr/bin/jc is not installed)";
+const MONTH = {
+  Jan: 1,
+  Feb: 2,
+  Mar: 3,
+  Apr: 4,
+  May: 5,
+  Jun: 6,
+  Jul: 7,
+  Aug: 8,
+  Sep: 9,
+  Oct: 10,
+  Nov: 11,
+  Dec: 12,
+};
+
+describe("dmesg parser: cross-check with jc", () => {
+  it.skipIf(!existsSync(JC))(
+    `agrees with jc --syslog-bsd on each event line's date and printk stamp${jcNote}`,
+    () => {
+      const messages = `Apr  2 03:14:07 db1 kernel: Out of memory: Kill process 2207 (mysqld) score 940 or sacrifice child
+Apr  2 03:14:07 db1 kernel: Killed process 2207, UID 27, (mysqld) total-vm:6536048kB, anon-rss:3881236kB, file-rss:8kB
+Apr  2 03:15:00 db1 postfix/qmgr[1888]: 3F2A1: removed
+Apr 12 23:59:59 db1 kernel: [ 8812.000002] nfs: server nas01 not responding, still trying
+`;
+      for (const raw of [
+        readFixture("dmesg/scenario-29-hung-task-jbd2-dirty-writeback-slow-storage.txt"),
+        readFixture("dmesg/scenario-06-mce-corrected-dimm-errors-replaced-ram.txt"),
+        messages,
+      ]) {
+        const rows = JSON.parse(execFileSync(JC, ["--syslog-bsd"], { input: raw }).toString()) as {
+          date: string;
+          content: string;
+        }[];
+        const { facts } = parseText(parseDmesg, raw);
+        expect(facts.events.length).toBeGreaterThan(0);
+        for (const e of facts.events) {
+          const row = rows[e.line - 1];
+          const [mon, day, time] = row.date.split(/\s+/);
+          const iso = `--${String(MONTH[mon as keyof typeof MONTH]).padStart(2, "0")}-${day.padStart(2, "0")}T${time}`;
+          expect(e.wallclock).toBe(iso);
+          const stamp = /^\[\s*(\d+\.\d+)\]/.exec(row.content);
+          expect(e.t_s).toBe(stamp ? Number(stamp[1]) : undefined);
+        }
+      }
+    },
+  );
 });
