@@ -1,0 +1,58 @@
+import { parseProcFds } from "../parsers/proc-fds.js";
+import { safePids } from "./proc-limits.js";
+import type { Collector, CommandContext } from "./types.js";
+
+/** Processes listed besides the targets, most descriptors first. */
+const TOP = 50;
+
+/**
+ * The fixed script: for every /proc/PID, the entries of fd/ (counted by a shell glob, no
+ * process per PID), the `Max open files` line of limits, and comm; sorted by count, the top
+ * {@link TOP} plus the target PIDs, then a SUMMARY line. A process whose fd/ is not readable
+ * (another user's, when not root) prints `-` and is counted as unreadable.
+ */
+export function procFdsScript(ctx: CommandContext): string {
+  const want = safePids(ctx).join(" ");
+  return `for d in /proc/[0-9]*; do
+  p=\${d#/proc/}
+  s=- h=- c=
+  if [ -r "$d/limits" ]; then
+    while read -r a b f x y z; do
+      if [ "$a $b $f" = "Max open files" ]; then s=$x h=$y; fi
+    done < "$d/limits"
+  fi
+  [ -r "$d/comm" ] && read -r c < "$d/comm"
+  if [ -r "$d/fd" ] && [ -x "$d/fd" ]; then
+    set -- "$d"/fd/*
+    if [ $# -eq 1 ] && [ ! -e "$1" ] && [ ! -L "$1" ]; then n=0; else n=$#; fi
+  else
+    n=-
+  fi
+  printf '%s %s %s %s %s\\n' "$p" "$n" "$s" "$h" "$c"
+done 2>/dev/null | sort -k2,2nr | awk -v want="${want}" '
+BEGIN { print "PID NFDS SOFT HARD COMM"; n = split(want, w, " "); for (i = 1; i <= n; i++) keep[w[i]] = 1 }
+{ total++ }
+$2 == "-" { unread++; if ($1 in keep) print; next }
+{ readable++; if (shown < ${TOP}) { print; shown++ } else if ($1 in keep) print }
+END { printf "SUMMARY processes=%d readable=%d unreadable=%d\\n", total, readable, unread }'
+`;
+}
+
+/**
+ * Open file descriptors against the soft and hard `Max open files` limit, for the processes
+ * holding the most descriptors (and the targets). As root it sees every process; otherwise
+ * only the session user's (the SUMMARY line says how many were unreadable).
+ */
+export const procFds: Collector = {
+  id: "proc-fds",
+  title: "open fds against RLIMIT_NOFILE for the top processes (/proc/PID/fd, limits)",
+  cost: "cheap",
+  stream: "stdout",
+  timeoutSeconds: 15,
+  capBytes: 64 * 1024,
+  command: (ctx) => {
+    const script = procFdsScript(ctx);
+    return { argv: ["sh", "-c", script], script };
+  },
+  parse: parseProcFds,
+};
