@@ -1,0 +1,108 @@
+import { parseArgs } from "node:util";
+import { parsePid, parseProcessName, parseSymptom, parseWindow } from "../cli/options.js";
+import { SYMPTOMS } from "../diagnosis/report.js";
+import { DiagbotError } from "../errors.js";
+import type { DiagnoseRequest } from "../queue/types.js";
+
+/**
+ * The `/diagnose` command line: `<host> [symptom] [--pid N | --process NAME] [--deep]
+ * [--window 5s]`, or `help`. Parsed with Node's own argument parser (`util.parseArgs`,
+ * strict: unknown options are errors); values are validated by the same functions as the CLI's.
+ */
+export type ParsedCommand = { kind: "help" } | { kind: "diagnose"; request: DiagnoseRequest };
+
+export const USAGE = "/diagnose <host> [symptom] [--pid N | --process NAME] [--deep] [--window 5s]";
+
+export const HELP = [
+  `*Usage:* \`${USAGE}\``,
+  `• *symptom*: ${SYMPTOMS.map((s) => `\`${s}\``).join(", ")} (default \`health\`)`,
+  "• `--window 5s`: sampling window, 1 s to 60 s (`5`, `5s`, `1500ms`)",
+  "• `--pid N` or `--process NAME`: scope the per-process collectors",
+  "• `--deep`: also run intrusive collectors (strace, perf record), if you are allowed to",
+  "Example: `/diagnose host-42 latency --window 10s`",
+].join("\n");
+
+const OPTIONS = "--pid N, --process NAME, --deep, --window 5s";
+
+/**
+ * Slack clients turn `--` into an em dash and quotes into curly ones; undo that so that
+ * `—deep` means `--deep`.
+ */
+export function normaliseText(text: string): string {
+  return text
+    .replace(/[\u2014\u2015]/g, "--")
+    .replace(/(^|\s)[\u2013\u2012](?=[a-z])/g, "$1--")
+    .replace(/[\u2018\u2019\u201c\u201d]/g, "")
+    .replace(/\u00a0/g, " ")
+    .trim();
+}
+
+/**
+ * @throws DiagbotError `usage` naming what is wrong and the valid choices.
+ */
+export function parseCommandText(text: string): ParsedCommand {
+  const args = normaliseText(text).split(/\s+/).filter(Boolean);
+  if (args.length === 0 || (args.length === 1 && /^(help|-h|--help|\?)$/i.test(args[0])))
+    return { kind: "help" };
+  let parsed: ReturnType<
+    typeof parseArgs<{ options: typeof spec; allowPositionals: true; strict: true }>
+  >;
+  const spec = {
+    pid: { type: "string" },
+    process: { type: "string" },
+    deep: { type: "boolean" },
+    window: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  } as const;
+  try {
+    parsed = parseArgs({ args, options: spec, allowPositionals: true, strict: true });
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const m = /'(-{1,2}[^']*)'/.exec((err as Error).message);
+    const opt = m ? m[1] : undefined;
+    if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      throw new DiagbotError("usage", `unknown option ${opt ?? ""}`.trim(), {
+        hint: `options: ${OPTIONS}`,
+      });
+    }
+    if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      throw new DiagbotError("usage", `option ${opt ?? ""} needs a value`.replace(/\s+/, " "), {
+        hint: `options: ${OPTIONS}`,
+      });
+    }
+    throw new DiagbotError("usage", (err as Error).message.split("\n")[0], {
+      hint: `usage: ${USAGE}`,
+    });
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { kind: "help" };
+  const [host, symptomText, ...extra] = positionals;
+  if (!host)
+    throw new DiagbotError("usage", "name a host to diagnose", { hint: `usage: ${USAGE}` });
+  if (extra.length > 0) {
+    throw new DiagbotError(
+      "usage",
+      `unexpected ${JSON.stringify(extra[0])}: one host and at most one symptom`,
+      { hint: `usage: ${USAGE}` },
+    );
+  }
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(host)) {
+    throw new DiagbotError("usage", `${JSON.stringify(host.slice(0, 80))} is not a host name`, {
+      hint: `usage: ${USAGE}`,
+    });
+  }
+  if (values.pid !== undefined && values.process !== undefined) {
+    throw new DiagbotError("usage", "--pid and --process cannot be used together", {
+      hint: "scope by one process id or by one name",
+    });
+  }
+  const request: DiagnoseRequest = {
+    host,
+    symptom: parseSymptom(symptomText),
+    windowSeconds: parseWindow(values.window ?? "5s"),
+    deep: values.deep ?? false,
+  };
+  if (values.pid !== undefined) request.pid = parsePid(values.pid);
+  if (values.process !== undefined) request.process = parseProcessName(values.process);
+  return { kind: "diagnose", request };
+}

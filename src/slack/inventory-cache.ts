@@ -1,0 +1,36 @@
+import { stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { type Inventory, inventoryPath, loadInventory } from "../inventory/inventory.js";
+
+/**
+ * The inventory as the Slack app sees it: loaded once, re-read when the file changes (checked
+ * at most every `checkMs`), so a command is validated without reading the file each time. A
+ * file that becomes invalid keeps the last good inventory (the error is reported once).
+ */
+export class InventoryCache {
+  private inventory: Inventory | undefined;
+  private mtimeMs = 0;
+  private checkedAt = 0;
+
+  constructor(
+    readonly path: string = inventoryPath(),
+    private readonly checkMs = 2000,
+    private readonly onError: (err: Error) => void = () => undefined,
+  ) {}
+
+  async get(): Promise<Inventory> {
+    const now = Date.now();
+    if (this.inventory && now - this.checkedAt < this.checkMs) return this.inventory;
+    this.checkedAt = now;
+    try {
+      const info = await stat(resolve(this.path));
+      if (this.inventory && info.mtimeMs === this.mtimeMs) return this.inventory;
+      this.inventory = await loadInventory(this.path);
+      this.mtimeMs = info.mtimeMs;
+    } catch (err) {
+      if (!this.inventory) throw err;
+      this.onError(err as Error);
+    }
+    return this.inventory;
+  }
+}
