@@ -3,11 +3,13 @@ import type { DerivedFacts } from "../derive/types.js";
 import { derive } from "../derive/index.js";
 import { DiagbotError } from "../errors.js";
 import { PARSERS } from "../parsers/index.js";
+import type { UnameFacts } from "../parsers/uname.js";
 import { evaluateRunbooks } from "../runbooks/evaluate.js";
 import type { Runbook } from "../runbooks/schema.js";
 import { summarise } from "../summary/text.js";
 import type { Transport } from "../transport/types.js";
 import { type CollectedOutput, collect } from "./collect.js";
+import { kernelSupportNote } from "./kernel-support.js";
 import { parseOutputs } from "./parse-outputs.js";
 import { plan } from "./plan.js";
 import { resolveProcess } from "./processes.js";
@@ -114,11 +116,18 @@ export async function buildReport(
     checked,
     collectors: records,
     ignored: meta.ignored,
-    notes: [...meta.notes, ...derived.notes],
+    notes: [...meta.notes, ...derived.notes, ...kernelNotes(parsed.get("uname")?.facts)],
     summary: "",
   };
   report.summary = summarise(report);
   return report;
+}
+
+/** The kernel support note, when `uname` was read. */
+function kernelNotes(uname: unknown): string[] {
+  const release = (uname as UnameFacts | undefined)?.kernel_release;
+  const note = release ? kernelSupportNote(release) : undefined;
+  return note ? [note] : [];
 }
 
 /** True when not a single collector produced output. */
