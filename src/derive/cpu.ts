@@ -2,6 +2,7 @@ import type { IostatFacts } from "../parsers/iostat.js";
 import type { MpstatFacts } from "../parsers/mpstat.js";
 import type { PidstatFacts, PidstatRow } from "../parsers/pidstat.js";
 import type { PressureFacts } from "../parsers/pressure.js";
+import { type ProcStatDelta, type ProcStatFacts, procStatDelta } from "../parsers/proc-stat.js";
 import type { TopFacts, TopIteration, TopProcess } from "../parsers/top.js";
 import type { UptimeFacts } from "../parsers/uptime.js";
 import type { VmstatFacts } from "../parsers/vmstat.js";
@@ -12,7 +13,7 @@ import {
   type FactSpec,
   type ParsedSet,
 } from "./types.js";
-import { arr, counter, factsOf, n, obj, round, s, startOf } from "./util.js";
+import { arr, counter, factsOf, n, round, s, startOf } from "./util.js";
 
 /**
  * CPU facts: how busy the CPUs are (mpstat, else vmstat, else /proc/stat over the window, else
@@ -41,6 +42,12 @@ const provides: FactSpec[] = [
     unit: "s",
     from: ["uptime"],
     doc: "Seconds since boot (/proc/uptime, or `uptime` to the minute).",
+  },
+  {
+    path: "cpu.since_boot",
+    type: "boolean",
+    from: ["proc-stat"],
+    doc: "True when the CPU shares are /proc/stat's averages since boot (one snapshot, no other source).",
   },
   {
     path: "cpu.idle_pct",
@@ -209,30 +216,62 @@ interface CpuShares {
   excerpt: string;
 }
 
-/** CPU time shares over the window from two /proc/stat `cpu` lines (jiffies). */
-function procStatShares(end: unknown, start: unknown): CpuShares | undefined {
-  const e = obj(obj(end)?.cpu ?? obj(end)?.total);
-  const b = obj(obj(start)?.cpu ?? obj(start)?.total);
-  if (!e || !b) return undefined;
-  const keys = ["user", "nice", "system", "idle", "iowait", "irq", "softirq", "steal"];
-  const d: Record<string, number> = {};
-  let total = 0;
-  for (const k of keys) {
-    const v = (n(e[k]) ?? 0) - (n(b[k]) ?? 0);
-    d[k] = v;
-    total += v;
+/**
+ * CPU time shares from /proc/stat: over the window from two snapshots, else the shares since
+ * boot of the one snapshot (`sinceBoot`).
+ */
+function procStatShares(
+  end: ProcStatFacts | undefined,
+  start: ProcStatFacts | undefined,
+  seconds: number | undefined,
+): (CpuShares & { sinceBoot: boolean }) | undefined {
+  if (!end?.cpu_total) return undefined;
+  let sh: ProcStatDelta["total"];
+  let sinceBoot = false;
+  if (start?.cpu_total && seconds) {
+    sh = procStatDelta(start, end, seconds)?.total;
+  } else {
+    // One snapshot: the counters are the shares since boot.
+    const c = end.cpu_total;
+    const ticks = [
+      c.user_ticks,
+      c.nice_ticks,
+      c.system_ticks,
+      c.idle_ticks,
+      c.iowait_ticks ?? 0,
+      c.irq_ticks ?? 0,
+      c.softirq_ticks ?? 0,
+      c.steal_ticks ?? 0,
+    ];
+    const total = ticks.reduce((a, b) => a + b, 0);
+    if (total <= 0) return undefined;
+    const p = (v: number | undefined) =>
+      v === undefined ? undefined : (round((v / total) * 100) ?? 0);
+    sh = {
+      user_pct: p(c.user_ticks) ?? 0,
+      nice_pct: p(c.nice_ticks) ?? 0,
+      system_pct: p(c.system_ticks) ?? 0,
+      idle_pct: p(c.idle_ticks) ?? 0,
+      iowait_pct: p(c.iowait_ticks),
+      irq_pct: p(c.irq_ticks),
+      softirq_pct: p(c.softirq_ticks),
+      steal_pct: p(c.steal_ticks),
+      busy_pct: round(100 - (p(c.idle_ticks) ?? 0) - (p(c.iowait_ticks) ?? 0)) ?? 0,
+    };
+    sinceBoot = true;
   }
-  if (total <= 0) return undefined;
-  const p = (v: number) => round((v / total) * 100);
+  if (!sh) return undefined;
+  const span = sinceBoot ? "since boot" : `over ${seconds} s`;
   return {
-    idle: p(d.idle),
-    usr: p(d.user + d.nice),
-    sys: p(d.system + d.irq + d.softirq),
-    iowait: p(d.iowait),
-    steal: p(d.steal),
-    soft: p(d.softirq),
+    idle: sh.idle_pct,
+    usr: round(sh.user_pct + sh.nice_pct),
+    sys: round(sh.system_pct + (sh.irq_pct ?? 0) + (sh.softirq_pct ?? 0)),
+    iowait: sh.iowait_pct,
+    steal: sh.steal_pct,
+    soft: sh.softirq_pct,
     source: "proc-stat",
-    excerpt: `/proc/stat cpu over the window: user ${p(d.user)} % system ${p(d.system)} % idle ${p(d.idle)} % iowait ${p(d.iowait)} % steal ${p(d.steal)} %`,
+    sinceBoot,
+    excerpt: `/proc/stat cpu ${span}: user ${sh.user_pct} % system ${sh.system_pct} % idle ${sh.idle_pct} % iowait ${sh.iowait_pct ?? "-"} % steal ${sh.steal_pct ?? "-"} %`,
   };
 }
 
@@ -243,7 +282,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   const io = factsOf<IostatFacts>(parsed, "iostat");
   const pid = factsOf<PidstatFacts>(parsed, "pidstat");
   const up = factsOf<UptimeFacts>(parsed, "uptime");
-  const ps = factsOf<Record<string, unknown>>(parsed, "proc-stat");
+  const ps = factsOf<ProcStatFacts>(parsed, "proc-stat");
   const top = factsOf<TopFacts>(parsed, "top");
 
   // CPU count.
@@ -251,7 +290,6 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     n(mp?.cpu_count) ??
     n(io?.banner?.cpus) ??
     n(pid?.banner?.cpus) ??
-    n(ps?.cpus) ??
     n(ps?.cpu_count) ??
     (arr(top?.summary?.cpus).length || undefined) ??
     n(factsOf<{ banner?: { cpus?: number } }>(parsed, "sar")?.banner?.cpus);
@@ -296,7 +334,17 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     };
     bag.set("cpu.steal_pct_max", n(vm.st_pct_max), "vmstat", shares.excerpt);
   } else {
-    shares = procStatShares(ps, startOf(parsed, "proc-stat"));
+    const fromStat = procStatShares(
+      ps,
+      startOf<ProcStatFacts>(parsed, "proc-stat"),
+      ctx.windowSeconds,
+    );
+    shares = fromStat;
+    if (fromStat?.sinceBoot) {
+      bag.sinceBoot = true;
+      bag.note("/proc/stat was read once: CPU shares are averages since boot.");
+    }
+    bag.set("cpu.since_boot", fromStat?.sinceBoot, "proc-stat");
     if (!shares && io?.cpu_summary && n(io.cpu_summary.idle_pct_mean) !== undefined) {
       const c = io.cpu_summary;
       shares = {

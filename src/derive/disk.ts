@@ -1,3 +1,4 @@
+import { type DiskstatsFacts, diskstatsDelta } from "../parsers/diskstats.js";
 import type { IostatDeviceRow, IostatDeviceSummary, IostatFacts } from "../parsers/iostat.js";
 import type { PressureFacts } from "../parsers/pressure.js";
 import {
@@ -7,7 +8,7 @@ import {
   type FactSpec,
   type ParsedSet,
 } from "./types.js";
-import { arr, factsOf, n, obj, round, s, startOf } from "./util.js";
+import { arr, factsOf, n, round, startOf } from "./util.js";
 
 /**
  * Block device facts: the busiest device (highest %util, then await) over the window, from
@@ -197,60 +198,20 @@ function fromIostat(io: IostatFacts): Dev[] {
   return out;
 }
 
-/** One /proc/diskstats row, read defensively (field names of the kernel's iostats.rst). */
-function diskRows(facts: unknown): Map<string, Record<string, unknown>> {
-  const out = new Map<string, Record<string, unknown>>();
-  const f = obj(facts);
-  for (const r of arr(f?.devices ?? f?.rows)) {
-    const o = obj(r);
-    const dev = s(o?.device) ?? s(o?.name);
-    if (o && dev) out.set(dev, o);
-  }
-  return out;
-}
-
-function pick(o: Record<string, unknown>, ...keys: string[]): number | undefined {
-  for (const k of keys) {
-    const v = n(o[k]);
-    if (v !== undefined) return v;
-  }
-  return undefined;
-}
-
-function fromDiskstats(end: unknown, start: unknown, seconds: number): Dev[] {
-  const a = diskRows(start);
-  const out: Dev[] = [];
-  for (const [dev, e] of diskRows(end)) {
-    if (VIRTUAL.test(dev)) continue;
-    const b = a.get(dev);
-    if (!b) continue;
-    const d = (...keys: string[]) => {
-      const x = pick(e, ...keys);
-      const y = pick(b, ...keys);
-      return x !== undefined && y !== undefined && x >= y ? x - y : undefined;
-    };
-    const reads = d("reads_completed", "reads", "rd_ios") ?? 0;
-    const writes = d("writes_completed", "writes", "wr_ios") ?? 0;
-    const rms = d("ms_reading", "read_ms", "rd_ticks") ?? 0;
-    const wms = d("ms_writing", "write_ms", "wr_ticks") ?? 0;
-    const ioms = d("ms_doing_io", "io_ms", "io_ticks");
-    const wtd = d("weighted_ms_doing_io", "weighted_io_ms", "time_in_queue");
-    const ios = reads + writes;
-    const util =
-      ioms !== undefined ? Math.min(100, round((ioms / (seconds * 1000)) * 100) ?? 0) : undefined;
-    const dev2: Dev = {
-      device: dev,
-      util,
-      aqu: wtd !== undefined ? round(wtd / (seconds * 1000)) : undefined,
-      await: ios > 0 ? round((rms + wms) / ios) : undefined,
-      rAwait: reads > 0 ? round(rms / reads) : undefined,
-      wAwait: writes > 0 ? round(wms / writes) : undefined,
-      iops: round(ios / seconds),
-      excerpt: `/proc/diskstats ${dev} over ${seconds} s: ${ios} I/Os, ${ioms ?? "?"} ms busy, ${rms + wms} ms waited`,
-    };
-    out.push(dev2);
-  }
-  return out;
+function fromDiskstats(end: DiskstatsFacts, start: DiskstatsFacts, seconds: number): Dev[] {
+  return diskstatsDelta(start, end, seconds)
+    .filter((r) => !VIRTUAL.test(r.device))
+    .map((r) => ({
+      device: r.device,
+      util: r.util_pct,
+      aqu: r.aqu_sz,
+      await: r.await_ms,
+      rAwait: r.r_await_ms,
+      wAwait: r.w_await_ms,
+      iops: round(r.r_per_s + r.w_per_s),
+      kbps: round(r.r_kb_per_s + r.w_kb_per_s),
+      excerpt: `/proc/diskstats ${r.device} over ${seconds} s: r/s ${r.r_per_s} w/s ${r.w_per_s} await ${r.await_ms} ms aqu-sz ${r.aqu_sz} %util ${r.util_pct}`,
+    }));
 }
 
 function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
@@ -264,9 +225,13 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     sinceBoot = io.reports <= 1 && io.first_report_since_boot !== false;
   }
   if (devs.length === 0 && parsed.has("diskstats")) {
-    const start = startOf(parsed, "diskstats");
+    const start = startOf<DiskstatsFacts>(parsed, "diskstats");
     if (start && ctx.windowSeconds) {
-      devs = fromDiskstats(factsOf(parsed, "diskstats"), start, ctx.windowSeconds);
+      devs = fromDiskstats(
+        factsOf<DiskstatsFacts>(parsed, "diskstats") as DiskstatsFacts,
+        start,
+        ctx.windowSeconds,
+      );
       source = "diskstats";
     } else {
       sinceBoot = true;

@@ -103,14 +103,19 @@ const provides: FactSpec[] = [
     type: "number",
     unit: "kills",
     from: LOG,
-    doc: "Kills of the most often killed command.",
+    doc: "Kills in the whole log of the command killed most often within the look-back (earlier kills show the trend).",
   },
-  { path: "oom.repeat_command", type: "string", from: LOG, doc: "That command." },
+  {
+    path: "oom.repeat_command",
+    type: "string",
+    from: LOG,
+    doc: "That command, when it was killed twice or more.",
+  },
   {
     path: "oom.repeat_rss_rising",
     type: "boolean",
     from: LOG,
-    doc: "True when that command was killed twice or more and its RSS at each kill was higher than at the one before.",
+    doc: "True when that command was killed twice or more with growing resident size: +5 % or more from the first kill to the last, no kill more than 5 % below the one before.",
   },
   {
     path: "oom.repeat_rss_growth_pct",
@@ -446,7 +451,22 @@ function rssOf(ev: OomKillEvent): number | undefined {
 }
 
 /** Facts from the current (not history) events. */
-function classify(events: DmesgEvent[], bag: FactBag, memTotalKb: number | undefined): void {
+/**
+ * True when sizes grow: the last is at least 5 % above the first and none falls more than
+ * 5 % below the one before (kills land at slightly different sizes).
+ */
+export function rising(sizes: readonly number[]): boolean {
+  if (sizes.length < 2 || sizes[0] <= 0) return false;
+  const growth = sizes[sizes.length - 1] / sizes[0];
+  return growth >= 1.05 && sizes.every((v, i) => i === 0 || v >= sizes[i - 1] * 0.95);
+}
+
+function classify(
+  events: DmesgEvent[],
+  bag: FactBag,
+  memTotalKb: number | undefined,
+  allKills: OomKillEvent[],
+): void {
   const src = "dmesg";
   const of = (...kinds: DmesgEvent["kind"][]): DmesgEvent[] =>
     events.filter((e) => kinds.includes(e.kind));
@@ -475,23 +495,23 @@ function classify(events: DmesgEvent[], bag: FactBag, memTotalKb: number | undef
   const withMemcg = [...ooms].reverse().find((e) => e.memcg ?? e.task_memcg);
   if (withMemcg) bag.set("oom.memcg", withMemcg.memcg ?? withMemcg.task_memcg, src, withMemcg.text);
   if (kills.length > 0) {
+    // A trend needs the earlier kills too: every kill in the log of a command killed now
+    // (earlier ones are history as causes, but they show whether it grows).
+    const current = new Set(kills.map((k) => k.process as string));
     const byComm = new Map<string, OomKillEvent[]>();
-    for (const k of kills)
-      byComm.set(k.process as string, [...(byComm.get(k.process as string) ?? []), k]);
+    for (const k of allKills) {
+      if (k.process === undefined || !current.has(k.process)) continue;
+      byComm.set(k.process, [...(byComm.get(k.process) ?? []), k]);
+    }
     const [comm, list] = [...byComm].sort((a, b) => b[1].length - a[1].length)[0];
     const rss = list.map(rssOf);
     const line = `${list.length} OOM kills of ${comm}: resident ${rss.map((r) => (r !== undefined ? `${r} kB` : "?")).join(" → ")}`;
     bag.set("oom.repeat_kills", list.length, src, line);
-    bag.set("oom.repeat_command", comm, src, line);
+    if (list.length >= 2) bag.set("oom.repeat_command", comm, src, line);
     if (list.length >= 2) {
       const known = rss.every((r) => r !== undefined);
       const r = rss as number[];
-      bag.set(
-        "oom.repeat_rss_rising",
-        known && r.every((v, i) => i === 0 || v > r[i - 1]),
-        src,
-        line,
-      );
+      bag.set("oom.repeat_rss_rising", known && rising(r), src, line);
       if (known && r[0] > 0)
         bag.set("oom.repeat_rss_growth_pct", pct(r[r.length - 1] - r[0], r[0]), src, line);
     }
@@ -721,7 +741,12 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
         oldest = Math.max(oldest, age);
       }
     }
-    classify(current, bag, n(factsOf<MeminfoFacts>(parsed, "meminfo")?.mem_total_kb));
+    classify(
+      current,
+      bag,
+      n(factsOf<MeminfoFacts>(parsed, "meminfo")?.mem_total_kb),
+      dm.events.filter((e): e is OomKillEvent => e.kind === "oom-kill" && e.process !== undefined),
+    );
     bag.set("log.history_events", history, "dmesg");
     if (history > 0) {
       bag.note(

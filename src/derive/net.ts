@@ -206,7 +206,7 @@ const provides: FactSpec[] = [
     type: "number",
     unit: "%",
     from: [...TABLE, "sysctl"],
-    doc: "Those sockets as % of the local port range (one local port each, per local address).",
+    doc: "Those sockets as % of the local port range (one local port each, per local address); the default range 32768-60999 when sysctl was not read.",
   },
   {
     path: "net.sockets.retrans_sockets",
@@ -447,11 +447,13 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
       const line = `${rows.length} sockets to ${dest}, e.g. ${sockLine(rows[0])}`;
       bag.set("net.sockets.top_dest", dest, id, line);
       bag.set("net.sockets.top_dest_sockets", rows.length, id, line);
+      // Without sysctl, the kernel's default range 32768-60999 (ip-sysctl.rst).
+      const ports = n(sc?.ip_local_port_count);
       bag.set(
         "net.sockets.top_dest_pct_of_ports",
-        pct(rows.length, n(sc?.ip_local_port_count)),
-        "sysctl",
-        line,
+        pct(rows.length, ports ?? 28232),
+        ports !== undefined ? "sysctl" : id,
+        `${line}; ${ports ?? "28232 (default)"} local ports`,
       );
     }
     if (tf.tcp_info)

@@ -1,6 +1,7 @@
+import type { PerfReportFacts } from "../parsers/perf-report.js";
 import type { StraceFacts, StraceSyscall } from "../parsers/strace.js";
 import { type DeriveModule, FactBag, type FactSpec, type ParsedSet } from "./types.js";
-import { arr, factsOf, n, obj, round, s } from "./util.js";
+import { factsOf, n, obj, round } from "./util.js";
 
 /**
  * System call facts from strace (`strace -c` summary or a plain trace) and `perf report`:
@@ -149,28 +150,42 @@ const provides: FactSpec[] = [
     type: "number",
     unit: "%",
     from: PERF,
-    doc: "Overhead under clock_gettime/gettimeofday system calls (a vDSO fallback: slow clocksource).",
+    doc: "Share of samples under clock_gettime/gettimeofday system calls (with callees), or in slow clock reads (read_hpet, acpi_pm_read): time calls the vDSO could not serve.",
   },
   {
     path: "perf.futex_pct",
     type: "number",
     unit: "%",
     from: PERF,
-    doc: "Overhead under futex calls.",
+    doc: "Share of samples under the futex system call (with callees), or in futex code.",
   },
   {
     path: "perf.spinlock_pct",
     type: "number",
     unit: "%",
     from: PERF,
-    doc: "Overhead in kernel spin-lock slow paths (native_queued_spin_lock_slowpath, _raw_spin_lock*).",
+    doc: "Self overhead of the kernel's spin-lock slow paths added (native_queued_spin_lock_slowpath, _raw_spin_lock*, osq_lock).",
+  },
+  {
+    path: "perf.lock_pct",
+    type: "number",
+    unit: "%",
+    from: PERF,
+    doc: "Self overhead of every lock-related symbol added: kernel spin-lock slow paths, futex code, and user-space lock functions (__lock, pthread_mutex_lock, __lll_lock_wait).",
+  },
+  {
+    path: "perf.kernel_pct",
+    type: "number",
+    unit: "%",
+    from: PERF,
+    doc: "Share of the samples in kernel code (self overhead).",
   },
   {
     path: "perf.syscall_pct",
     type: "number",
     unit: "%",
     from: PERF,
-    doc: "Overhead under the system call entry (entry_SYSCALL_64*, do_syscall_64).",
+    doc: "Share of samples under the system call entry (entry_SYSCALL_64*, do_syscall_64), with callees.",
   },
 ];
 
@@ -214,6 +229,21 @@ const BLOCKING = new Set([
 
 const FORKS = new Set(["fork", "vfork", "clone", "clone3"]);
 
+/** The time system calls and the slow clock reads behind them (hpet, acpi_pm). */
+const CLOCK_SYSCALL =
+  /^(__x64_|__arm64_|__ia32_)?(sys|do)_(clock_gettime|gettimeofday|time)$|^posix_ktime_get_ts/;
+const CLOCK_READ = /^(read_hpet|acpi_pm_read\w*|posix_ktime_get_ts\w*|ktime_get_ts64)$/;
+const FUTEX_SYSCALL = /^(__x64_|__arm64_|__ia32_)?(sys|do)_futex$/;
+const FUTEX_KERNEL = /^(futex_\w+|__futex_\w+|do_futex|get_futex_key\w*|hash_futex)$/;
+/** The kernel's spin-lock slow paths: time spent waiting for a contended spin lock. */
+const SPIN_SLOWPATH =
+  /^(native_queued_spin_lock_slowpath|queued_spin_lock_slowpath|__pv_queued_spin_lock_slowpath|_raw_spin_lock\w*|osq_lock|rwsem_spin_on_owner|mutex_spin_on_owner)$/;
+/** Every lock-related symbol: kernel spin paths, futex code, and user-space lock functions. */
+const ANY_LOCK = new RegExp(
+  `${SPIN_SLOWPATH.source}|${FUTEX_KERNEL.source}|^(__lock|__unlock|__lll_lock_wait\\w*|__lll_unlock_wake\\w*|lll_lock_wait\\w*|pthread_mutex_lock|__pthread_mutex_lock\\w*|pthread_mutex_unlock|__pthread_mutex_unlock\\w*|pthread_spin_lock|pthread_rwlock_\\w+)$`,
+);
+const SYSCALL_ENTRY = /^(entry_SYSCALL_64\w*|do_syscall_64|system_call_fastpath|el0_svc\w*)$/;
+
 function errnoOf(sc: StraceSyscall | undefined, errno: string): number {
   return n(obj(sc?.errnos)?.[errno]) ?? 0;
 }
@@ -229,19 +259,6 @@ function lineOf(sc: StraceSyscall, source: string): string {
     .map(([k, v]) => `${k} ×${v}`)
     .join(", ");
   return `${sc.syscall}: ${sc.calls} calls in the trace (${round(sc.call_pct)} % of calls)${errs ? `, failed: ${errs}` : ""}`;
-}
-
-/** perf report rows, read defensively: `{ symbol, self_pct?, children_pct?, ... }`. */
-function perfRows(facts: unknown): { symbol: string; pct: number }[] {
-  const f = obj(facts);
-  const out: { symbol: string; pct: number }[] = [];
-  for (const r of arr(f?.rows ?? f?.entries ?? f?.symbols)) {
-    const o = obj(r);
-    const symbol = s(o?.symbol) ?? s(o?.name);
-    const p = n(o?.children_pct) ?? n(o?.overhead_pct) ?? n(o?.self_pct) ?? n(o?.pct);
-    if (symbol && p !== undefined) out.push({ symbol, pct: p });
-  }
-  return out;
 }
 
 function derive(parsed: ParsedSet): FactBag {
@@ -300,34 +317,64 @@ function derive(parsed: ParsedSet): FactBag {
     }
   }
 
-  const pr = factsOf<unknown>(parsed, "perf-report");
-  if (pr) {
-    const rows = perfRows(pr);
-    const top = [...rows].sort((a, b) => b.pct - a.pct)[0];
+  const pr = factsOf<PerfReportFacts>(parsed, "perf-report");
+  if (pr && Array.isArray(pr.rows)) {
+    const src = "perf-report";
+    // Rows of the first event only (a report may hold several events).
+    const rows = pr.rows.filter((r) => !r.event || !pr.event || r.event === pr.event);
+    const chains = Array.isArray(pr.callchain_top) ? pr.callchain_top : [];
+    const top = pr.top_symbols?.[0];
     if (top) {
-      bag.set("perf.top_symbol", top.symbol, "perf-report", `${top.pct}% ${top.symbol}`);
-      bag.set("perf.top_symbol_pct", top.pct, "perf-report", `${top.pct}% ${top.symbol}`);
+      const line =
+        `${top.overhead_pct}% ${top.shared_object ?? ""} ${top.kernel ? "[k]" : "[.]"} ${top.symbol}`.replace(
+          /\s+/g,
+          " ",
+        );
+      bag.set("perf.top_symbol", top.symbol, src, line);
+      bag.set("perf.top_symbol_pct", top.overhead_pct, src, line);
     }
-    const share = (re: RegExp, path: string) => {
-      const hit = rows.filter((r) => re.test(r.symbol)).sort((a, b) => b.pct - a.pct)[0];
-      bag.set(
-        path,
-        hit ? hit.pct : 0,
-        "perf-report",
-        hit ? `${hit.pct}% ${hit.symbol}` : undefined,
-      );
+    bag.set("perf.kernel_pct", n(pr.kernel_pct), src);
+    /** Self overhead of every matching row, added. */
+    const self = (re: RegExp): { pct: number; line?: string } => {
+      const hit = rows.filter((r) => r.symbol && re.test(r.symbol));
+      const pct = round(hit.reduce((a, r) => a + r.overhead_pct, 0)) ?? 0;
+      return {
+        pct,
+        line: hit.length
+          ? hit
+              .map((r) => `${r.overhead_pct}% ${r.symbol}`)
+              .slice(0, 4)
+              .join(", ")
+          : undefined,
+      };
     };
-    if (rows.length > 0) {
-      share(
-        /(sys|__x64_sys|__arm64_sys|do)_(clock_gettime|gettimeofday)|posix_ktime_get_ts|read_hpet|acpi_pm_read/,
-        "perf.clock_gettime_pct",
-      );
-      share(/(sys|__x64_sys|do)_futex|futex_wait|futex_wake/, "perf.futex_pct");
-      share(
-        /native_queued_spin_lock_slowpath|_raw_spin_lock|queued_spin_lock_slowpath/,
-        "perf.spinlock_pct",
-      );
-      share(/entry_SYSCALL_64|do_syscall_64|system_call_fastpath|el0_svc/, "perf.syscall_pct");
+    /** The largest inclusive share (Children column or call-graph frame) of a matching symbol. */
+    const inclusive = (re: RegExp): { pct: number; line?: string } => {
+      let best = { pct: 0, line: undefined as string | undefined };
+      for (const r of rows) {
+        if (r.symbol && re.test(r.symbol) && (r.children_pct ?? 0) > best.pct) {
+          best = {
+            pct: r.children_pct ?? 0,
+            line: `${r.children_pct}% (with callees) ${r.symbol}`,
+          };
+        }
+      }
+      for (const c of chains) {
+        if (re.test(c.symbol) && c.pct > best.pct)
+          best = { pct: c.pct, line: `${c.pct}% of samples under ${c.symbol}` };
+      }
+      return best;
+    };
+    const larger = (a: { pct: number; line?: string }, b: { pct: number; line?: string }) =>
+      b.pct > a.pct ? b : a;
+    const set = (path: string, v: { pct: number; line?: string }) =>
+      bag.set(path, v.pct, src, v.line);
+    if (rows.length > 0 || chains.length > 0) {
+      set("perf.clock_gettime_pct", larger(inclusive(CLOCK_SYSCALL), self(CLOCK_READ)));
+      set("perf.futex_pct", larger(inclusive(FUTEX_SYSCALL), self(FUTEX_KERNEL)));
+      set("perf.spinlock_pct", self(SPIN_SLOWPATH));
+      set("perf.lock_pct", self(ANY_LOCK));
+      set("perf.syscall_pct", inclusive(SYSCALL_ENTRY));
     }
   }
   return bag;
