@@ -173,6 +173,8 @@ export interface HungTaskEvent extends DmesgEventBase {
   blocked_on?: string;
   blocker_task?: string;
   blocker_pid?: number;
+  /** `Kernel panic - not syncing: hung_task: blocked tasks` followed (kernel.hung_task_panic). */
+  panic?: true;
 }
 
 export interface TraceEvent extends DmesgEventBase {
@@ -353,6 +355,8 @@ const DELTA_ONLY = /^\s*(?:<\s*\d+\.\d+>|\+\s*\d+\.\d+)\s*$/;
 const RELTIME = /^([A-Z][a-z]{2})\s?(\d{1,2}) (\d\d):(\d\d)$/;
 const CTIME =
   /^(?:[A-Z][a-z]{2} )?([A-Z][a-z]{2})\s+(\d{1,2}) (\d\d:\d\d:\d\d) (\d{4})\s*(?:<\s*\d+\.\d+>)?\s*$/;
+/** A wall-clock stamp some log shippers put in brackets: `[2023-06-22 21:55:31.352444]`. */
+const BRACKET_ISO = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:[.,](\d+))?(Z|[+-]\d\d:?\d\d)?$/;
 /** printk caller id (CONFIG_PRINTK_CALLER): `[T123]`, `[    C1]`. */
 const CALLER = /^\[\s*[TC]\d+\]\s?/;
 /** ISO stamp: `dmesg --time-format iso` (decimal comma) or syslog/journalctl short-iso(-precise). */
@@ -360,7 +364,9 @@ const ISO = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:([.,])(\d+))?(Z|[+-]\d\d:?
 /** RFC 3164 syslog / journalctl short(-precise): `Nov 30 10:00:00[.123456] `. */
 const RFC3164 = /^([A-Z][a-z]{2})\s+(\d{1,2}) (\d\d:\d\d:\d\d)(\.\d+)?\s+(.*)$/;
 /** After the syslog stamp: `[host ]tag[pid]: message` (the host is optional: some paste without it). */
-const SYSLOG_TAG = /^(?:([^\s:]+)\s+)?([^\s:[\]]+)(?:\[\d+\])?:\s?(.*)$/;
+const SYSLOG_TAG = /^(?:([^\s:]+)\s+)?([^\s:[\]]+)(?:\[(\d+)\])?:\s?(.*)$/;
+/** metalog and some syslog-ng templates: `[host ][kernel] message`. */
+const SYSLOG_BRACKET_TAG = /^(?:[^\s:[\]]+\s+)?\[([^\s\]]+)\]\s(.*)$/;
 const KERNEL_TAGS = new Set(["kernel", "vmunix", "klogd"]);
 /** journalctl's own lines: `-- Logs begin at …`, `-- Boot 0123abcd… --`, `-- Reboot --`, `-- No entries --`. */
 const JOURNAL_META = /^-- .*--\s*$|^-- (No entries|Logs begin|Journal begins)/;
@@ -422,6 +428,8 @@ function readBrackets(s: string, out: Prefixed): string {
       // delta since the previous message: no absolute time
     } else if (mt.test(CTIME, inner) && MONTHS[mt.m[1]]) {
       out.wallclock = `${mt.m[4]}-${MONTHS[mt.m[1]]}-${pad2(mt.m[2])}T${mt.m[3]}`;
+    } else if (mt.test(BRACKET_ISO, inner)) {
+      out.wallclock = `${mt.m[1]}T${mt.m[2]}${mt.m[3] ? `.${mt.m[3]}` : ""}${zone(mt.m[4])}`;
     } else if (mt.test(RELTIME, inner) && MONTHS[mt.m[1]]) {
       out.wallclock ??= `--${MONTHS[mt.m[1]]}-${pad2(mt.m[2])}T${mt.m[3]}:${mt.m[4]}:00`;
     } else break;
@@ -433,6 +441,24 @@ function readBrackets(s: string, out: Prefixed): string {
     if (c) rest = rest.slice(c[0].length);
   }
   return rest;
+}
+
+/** Removes a syslog `[host ]tag[pid]: ` (or metalog's `[kernel] `), marking other programs' lines foreign. */
+function readTag(s: string, out: Prefixed): string {
+  const t = SYSLOG_TAG.exec(s);
+  if (t) {
+    if (KERNEL_TAGS.has(t[2])) return t[4];
+    // `stamp subsystem: msg` with neither host nor pid is a kernel message behind a shipper's stamp
+    if (t[1] === undefined && t[3] === undefined) return s;
+    out.foreign = true;
+    return t[4];
+  }
+  const b = SYSLOG_BRACKET_TAG.exec(s);
+  if (b) {
+    if (!KERNEL_TAGS.has(b[1])) out.foreign = true;
+    return b[2];
+  }
+  return s;
 }
 
 /** Splits one line (colour escapes already removed) into its stamps and the kernel message. */
@@ -465,22 +491,15 @@ function readPrefix(line: string): Prefixed {
     s = mt.m[6];
     if (mt.m[3] !== "," && !s.startsWith("[<")) {
       // syslog / journalctl: `host tag: msg`; dmesg --time-format iso prints a decimal comma
-      const t = SYSLOG_TAG.exec(s);
-      if (t && mt.m[1] !== undefined) {
-        if (!KERNEL_TAGS.has(t[2])) out.foreign = true;
-        s = t[3];
-      }
+      s = readTag(s, out);
     }
   } else if (mt.test(RFC3164, s) && MONTHS[mt.m[1]]) {
     out.wallclock = `--${MONTHS[mt.m[1]]}-${pad2(mt.m[2])}T${mt.m[3]}${mt.m[4] ?? ""}`;
     out.stamped = true;
-    s = mt.m[5];
-    const t = SYSLOG_TAG.exec(s);
-    if (t) {
-      if (!KERNEL_TAGS.has(t[2])) out.foreign = true;
-      s = t[3];
-    }
+    s = readTag(mt.m[5], out);
   }
+  // a syslog line pasted without its date: `kernel: [  299.949355] msg`
+  if (!out.stamped && s.startsWith("kernel: ")) s = s.slice(8);
   s = readBrackets(s, out);
   // journalctl -o short-monotonic: `[  12.345678] host kernel: msg`
   if (out.stamped && mt.test(/^([^\s:]+) (kernel): ?/, s)) s = s.slice(mt.m[0].length);
@@ -511,7 +530,7 @@ const REPORT_NOISE: RegExp[] = [
   /^\s*Not tainted\b/,
   /^\s*Tainted: /,
   /^"echo 0 > \/proc\/sys\/kernel\/hung_task_timeout_secs" disables this message/, // kernel/hung_task.c
-  /^\s*task:\S+\s+state:\w/, // kernel/sched/core.c sched_show_task
+  /^\s*task:.{1,16}?\s+state:\w/, // kernel/sched/core.c sched_show_task (comm may hold blanks)
   /^\s*\S.{0,15}\s+[RSDTtXZPIWK]\+?\s+(?:[0-9a-f]{8,16}\s+)?\d+\s+\d+\s+\d+\s+0x[0-9a-f]+\s*$/, // old sched_show_task
   /^\s*(?:[0-9a-f]{8,16}\s+){1,8}[0-9a-f]{8,16}\s*$/, // stack dump words
   /^\s*(?:<[0-9a-f]+>\s*)+$/,
@@ -720,7 +739,7 @@ const NVME_ERROR =
   /^(nvme\d+n\d+): (\w[\w ]*)\(0x[0-9a-f]+\) @ LBA (\d+), \d+ blocks, (.+?) \(sct /;
 /** drivers/nvme/host/pci.c nvme_timeout: `I/O %d QID %d timeout, aborting` / `, reset controller`; 6.x `I/O tag %d (%04x) opcode %#x (%s) QID %d timeout, …`; `controller is down; will reset`. */
 const NVME_TIMEOUT =
-  /^nvme (nvme\d+): (?:I\/O (?:tag )?\d+ .*QID \d+ timeout|controller is down; will reset|Device not ready; aborting|resetting controller|Removing after probe failure)/;
+  /^nvme (nvme\d+): (?:I\/O (?:tag )?\d+ .*QID \d+ timeout|controller is down; will reset|Device not ready; aborting|resetting controller|Removing after probe failure|Disabling device after reset failure|Identify Controller failed)/;
 /** drivers/scsi/sd.c / scsi_logging.c prefix: `sd 0:0:0:1: [sdb] `. */
 const SCSI_PREFIX = /^(?:sd|sr|st|scsi) (\d+:\d+:\d+:\d+): (?:\[(\w+)\] )?(?:tag#\d+ )?(.*)$/;
 /** drivers/scsi/scsi_logging.c scsi_print_sense_hdr: `Sense Key : %s [%s]`, `Add. Sense: %s`; scsi_print_result: `[FAILED ]Result: hostbyte=%s driverbyte=%s`. */
@@ -1129,6 +1148,27 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
         e.reaped = true;
         return true;
       }
+      if (/^\s*(?:total-vm|anon-rss|file-rss|shmem-rss|UID|pgtables|oom_score_adj):/.test(msg)) {
+        // a kill line wrapped by a terminal or a paste
+        const rest = msg.trim();
+        e.total_vm_kb ??= kb(` ${rest}`, "total-vm");
+        e.anon_rss_kb ??= kb(` ${rest}`, "anon-rss");
+        e.file_rss_kb ??= kb(` ${rest}`, "file-rss");
+        e.shmem_rss_kb ??= kb(` ${rest}`, "shmem-rss");
+        e.pgtables_kb ??= kb(` ${rest}`, "pgtables");
+        const adj = /oom_score_adj:(-?\d+)/.exec(rest);
+        if (adj) e.oom_score_adj ??= Number(adj[1]);
+        for (const k of [
+          "total_vm_kb",
+          "anon_rss_kb",
+          "file_rss_kb",
+          "shmem_rss_kb",
+          "pgtables_kb",
+        ] as const) {
+          if (e[k] === undefined) delete e[k];
+        }
+        return true;
+      }
       return false;
     }
     if (mt.test(OOM_TASK_HEADER, msg)) {
@@ -1184,8 +1224,12 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
           e.blocker_task = mt.m[2];
           e.blocker_pid = Number(mt.m[3]);
           taken = true;
-        } else if (mt.test(/^\s*task:\S+\s+state:(\w)/, msg)) {
+        } else if (mt.test(/^\s*task:.{1,16}?\s+state:(\w)/, msg)) {
           e.state = mt.m[1];
+          taken = true;
+        } else if (/^Kernel panic - not syncing: hung_task/.test(msg)) {
+          // kernel.hung_task_panic = 1
+          e.panic = true;
           taken = true;
         } else if (
           mt.test(
@@ -1427,7 +1471,7 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
       e.corrected = mt.m[3] === "CE";
       e.error = mt.m[4].trim() || undefined;
       if (e.error === undefined) delete e.error;
-      e.dimm = mt.m[5];
+      if (!/^unknown$/i.test(mt.m[5])) e.dimm = mt.m[5];
       counted = true;
     } else if (mt.test(EDAC_OLD, msg)) {
       e.mc = Number(mt.m[1]);
@@ -1458,8 +1502,12 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
     }
     if (mt.test(/\bADDR (?:0x)?([0-9a-f]+)/, msg) && !/MISC/.test(msg.slice(0, mt.m.index)))
       e.address ??= mt.m[1];
-    if (mt.test(/DIMM location: (.+?)\s*$/, msg) || mt.test(/\blabel "([^"]+)"/, msg))
-      e.dimm ??= mt.m[1];
+    if (
+      mt.test(/DIMM location: ([^.,(]+?)\s*(?:[.,(]|$)/, msg) ||
+      mt.test(/\blabel "([^"]+)"/, msg)
+    ) {
+      if (!/^(?:not present|unknown)/i.test(mt.m[1])) e.dimm ??= mt.m[1];
+    }
     if (mt.test(/EDAC (?:\w+ )?MC(\d+):/, msg)) e.mc ??= Number(mt.m[1]);
     return counted;
   };

@@ -870,6 +870,80 @@ nf_conntrack: table full, dropping packet
   });
 });
 
+describe("dmesg parser: shapes seen in pasted incident reports", () => {
+  it("reads metalog's `[kernel]` tag, shipper stamps in brackets and syslog lines pasted without a date", () => {
+    const text = `Sep 12 12:36:45 [kernel] [  150.539498][ T1018] nvme nvme0: I/O 335 (I/O Cmd) QID 1 timeout, aborting
+[2023-06-22 21:55:31.352446][5975153.878190] EDAC MC0: 1 UE memory read error on CPU_SrcID#0_MC#0_Chan#1_DIMM#0 (xxx xxx)
+kernel: [  299.949355] [Hardware Error]: Machine check events logged
+2026-11-30T10:00:00Z nf_conntrack: table full, dropping packet
+`;
+    const { facts } = parseText(parseDmesg, text);
+    expect(facts.events.map((e) => [e.kind, e.t_s, e.wallclock])).toEqual([
+      ["disk-timeout-reset", 150.539498, "--09-12T12:36:45"],
+      ["mce", 5975153.87819, "2023-06-22T21:55:31.352446"],
+      ["mce", 299.949355, undefined],
+      ["conntrack-full", undefined, "2026-11-30T10:00:00Z"],
+    ]);
+    expect((facts.events[1] as MceEvent).dimm).toBe("CPU_SrcID#0_MC#0_Chan#1_DIMM#0");
+  });
+
+  it("leaves `unknown` EDAC labels and `DIMM location: not present` without a DIMM", () => {
+    const text = `May 13 15:05:20 hisilicon11 kernel: EDAC MC0: 1 CE reserved error (16) on unknown label (node:0 rank:0 bank:0 row:0 col:0 page:0x400000 offset:0x300 grain:0 syndrome:0x0)
+[  375.938411] EDAC MC0: 1 CE single-symbol chipkill ECC on unknown memory (node: 0 card: 0 rank: 0 bank: 513 DIMM location: not present. DMI handle: 0x0000 page:0x898b86)
+`;
+    const { facts } = parseText(parseDmesg, text);
+    const m = only<MceEvent>(facts, "mce");
+    expect(m.map((e) => [e.corrected, e.count, e.dimm, e.error])).toEqual([
+      [true, 1, undefined, "reserved error (16)"],
+      [true, 1, undefined, "single-symbol chipkill ECC"],
+    ]);
+    expect(facts.mce_by_location).toEqual({ MC0: { corrected: 2, uncorrected: 0 } });
+  });
+
+  it("reads a kill line wrapped onto the next line", () => {
+    const text = `Memory cgroup out of memory: Killed process 918703 (rs_cam_gui)
+  total-vm:23870700kB, anon-rss:16736460kB
+`;
+    const [o] = only<OomKillEvent>(parseText(parseDmesg, text).facts, "oom-kill");
+    expect(o).toMatchObject({
+      process: "rs_cam_gui",
+      pid: 918703,
+      total_vm_kb: 23870700,
+      anon_rss_kb: 16736460,
+    });
+    expect(o.constraint).toBe("memcg");
+  });
+
+  it("reads a task name with a blank, an arm64 trace and a hung-task panic", () => {
+    const text = `[  99.000001] INFO: task DataXceiver for:7494 blocked for more than 120 seconds.
+[  99.000002] "echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.
+[  99.000003] task:DataXceiver for state:D stack:0     pid:7494  ppid:1      flags:0x00000200
+[  99.000004] Call trace:
+[  99.000005]  __switch_to+0x14c/0x240
+[  99.000006]  io_schedule+0x24/0xa0
+[  99.000007]  __folio_lock+0x130/0x300
+[  99.000008]  ext4_file_splice_read+0x2c/0x48 [ext4]
+[  99.000009] Kernel panic - not syncing: hung_task: blocked tasks
+`;
+    const { facts } = parseText(parseDmesg, text);
+    expect(facts.counts).toEqual({ "hung-task": 1 });
+    const [h] = only<HungTaskEvent>(facts, "hung-task");
+    expect(h).toMatchObject({
+      task: "DataXceiver for",
+      pid: 7494,
+      state: "D",
+      panic: true,
+      end_line: 9,
+    });
+    expect(h.trace).toEqual([
+      "__switch_to",
+      "io_schedule",
+      "__folio_lock",
+      "ext4_file_splice_read",
+    ]);
+  });
+});
+
 describe("dmesg parser: odd input", () => {
   it("rejects empty input and binary garbage with the documented error", () => {
     expect(() => parseText(parseDmesg, "")).toThrow(UnrecognisedOutputError);
