@@ -22,8 +22,10 @@ export interface ApiCall {
   at: number;
   /** The HTTP status answered. */
   status: number;
-  /** The `error` answered, if Json. */
+  /** The `error` answered, if any. */
   error?: string;
+  /** The JSON answered. */
+  response?: Json;
 }
 
 export interface Injection {
@@ -39,7 +41,7 @@ export interface Injection {
   when?: (args: Record<string, Json>) => boolean;
 }
 
-/** Required arguments per method (Json one of the alternatives in a group). */
+/** Required arguments per method (any one of the alternatives in a group). */
 const REQUIRED: Record<string, string[][]> = {
   "auth.test": [],
   "chat.postMessage": [["channel"], ["text", "blocks", "attachments"]],
@@ -136,12 +138,14 @@ export async function startFakeSlack(
   let responseCounter = 0;
   let base = "";
 
+  let current: ApiCall | undefined;
   const answer = (
     res: ServerResponse,
     status: number,
     body: unknown,
     headers: Record<string, string> = {},
   ) => {
+    if (current) current.response = body;
     res.writeHead(status, { "content-type": "application/json", ...headers });
     res.end(JSON.stringify(body));
   };
@@ -153,6 +157,7 @@ export async function startFakeSlack(
     delete args.token;
     const call: ApiCall = { method, args, token, at: Date.now(), status: 200 };
     calls.push(call);
+    current = call;
     const fail = (error: string, status = 200, headers: Record<string, string> = {}) => {
       call.error = error;
       call.status = status;
@@ -226,7 +231,11 @@ export async function startFakeSlack(
     const body = await readBody(req);
     const url = new URL(req.url ?? "/", "http://x");
     const api = /^\/api\/([a-zA-Z.]+)$/.exec(url.pathname);
-    if (api) return handleApi(api[1], req, body, res);
+    if (api) {
+      handleApi(api[1], req, body, res);
+      current = undefined;
+      return;
+    }
     const upload = /^\/upload\/(F\d+)$/.exec(url.pathname);
     if (upload && req.method === "POST") {
       uploads.set(upload[1], fileOf(req, body));

@@ -143,9 +143,9 @@ describe("serve --http", () => {
     const calls = h.fake.calls.slice(before).filter((c) => c.args.channel === "C9");
     const root = calls.find((c) => c.method === "chat.postMessage" && !c.args.thread_ts)!;
     expect(root.args.text).toMatch(/diagnosing test-host \(latency\)/);
-    const rootTs = h.fake.callsOf("chat.postMessage").find((c) => c === root) && root;
     const answer = answers().find((a) => a.args.channel === "C9")!;
-    expect(answer.at).toBeGreaterThan(rootTs!.at);
+    expect(answer.at).toBeGreaterThan(root.at);
+    expect(answer.args.thread_ts).toBe(root.response.ts);
     const progress = h.fake
       .callsOf("chat.update")
       .filter((c) => c.args.channel === "C9" && /collectors done/.test(c.args.text));

@@ -52,10 +52,18 @@ describe("serve in Socket Mode", () => {
   });
 
   it("acknowledges a diagnosis, then answers in the thread", async () => {
-    const ack = await h.fake.sendEnvelope("slash_commands", command("test-host health --window 1s", "C2"));
+    const ack = await h.fake.sendEnvelope(
+      "slash_commands",
+      command("test-host health --window 1s", "C2"),
+    );
     expect(ack.envelope_id).toBeTruthy();
     expect(ack.payload?.text).toBeUndefined();
-    await until(() => h.fake.callsOf("chat.postMessage").some((c) => c.args.channel === "C2" && c.args.thread_ts), 20_000, "thread answer");
+    await until(
+      () =>
+        h.fake.callsOf("chat.postMessage").some((c) => c.args.channel === "C2" && c.args.thread_ts),
+      20_000,
+      "thread answer",
+    );
     const posts = h.fake.callsOf("chat.postMessage").filter((c) => c.args.channel === "C2");
     expect(posts[0].args.text).toMatch(/diagnosing test-host \(health\)/);
     expect(posts[1].args.text).toMatch(/filesystem-full/);
