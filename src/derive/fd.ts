@@ -1,4 +1,5 @@
 import type { FileNrFacts } from "../parsers/file-nr.js";
+import type { OpenFilesFacts, OpenFilesProcess } from "../parsers/open-files.js";
 import type { ProcFdsFacts, ProcFdsRow } from "../parsers/proc-fds.js";
 import type { ProcLimitsFacts } from "../parsers/proc-limits.js";
 import type { SysctlFacts } from "../parsers/sysctl.js";
@@ -32,8 +33,8 @@ const provides: FactSpec[] = [
     path: "fd.proc.open",
     type: "number",
     unit: "fds",
-    from: ["proc-fds"],
-    doc: "Its open file descriptors.",
+    from: ["proc-fds", "open-files"],
+    doc: "Its open file descriptors (proc-fds, or lsof for the process whose limits were read).",
   },
   {
     path: "fd.proc.soft_limit",
@@ -53,7 +54,7 @@ const provides: FactSpec[] = [
     path: "fd.proc.use_pct",
     type: "number",
     unit: "%",
-    from: ["proc-fds"],
+    from: ["proc-fds", "open-files"],
     doc: "Open fds / soft limit × 100.",
   },
   {
@@ -123,6 +124,14 @@ const provides: FactSpec[] = [
   },
 ];
 
+/** lsof's count of open descriptors of `pid`, when the open-files collector listed it. */
+function openFilesOf(parsed: ParsedSet, pid: number | null): OpenFilesProcess | undefined {
+  if (pid === null) return undefined;
+  return arr<OpenFilesProcess>(factsOf<OpenFilesFacts>(parsed, "open-files")?.processes).find(
+    (p) => p.pid === pid,
+  );
+}
+
 /** Default fs.nr_open (include/linux/fs.h: NR_OPEN = 1024 * 1024). */
 const NR_OPEN_DEFAULT = 1048576;
 
@@ -173,6 +182,20 @@ function derive(parsed: ParsedSet): FactBag {
     bag.set("fd.proc.use_pct", n(worst.soft_used_pct) ?? pct(open, soft), source, line);
     if (soft !== undefined && open !== undefined)
       bag.set("fd.proc.headroom", soft - open, source, line);
+  } else if (lim?.lowest_nofile && openFilesOf(parsed, lim.lowest_nofile.pid) !== undefined) {
+    // lsof counts of the process whose limits were read.
+    const low = lim.lowest_nofile;
+    const of = openFilesOf(parsed, low.pid) as OpenFilesProcess;
+    pid = n(low.pid);
+    soft = n(low.soft);
+    hard = n(low.hard);
+    open = of.nfds;
+    source = "proc-limits";
+    line = `pid ${low.pid} ${of.command}: ${of.nfds} open fds (lsof), soft limit ${low.soft ?? "unlimited"}, hard ${low.hard ?? "unlimited"}`;
+    bag.set("fd.proc.command", of.command, "open-files", line);
+    bag.set("fd.proc.open", open, "open-files", line);
+    bag.set("fd.proc.use_pct", pct(open, soft), "open-files", line);
+    if (soft !== undefined) bag.set("fd.proc.headroom", soft - open, "open-files", line);
   } else if (lim?.lowest_nofile) {
     const low = lim.lowest_nofile;
     pid = n(low.pid);

@@ -2,6 +2,7 @@ import { cgroupModule } from "./cgroup.js";
 import { conntrackModule } from "./conntrack.js";
 import { cpuModule } from "./cpu.js";
 import { diskModule } from "./disk.js";
+import { extrasModule } from "./extras.js";
 import { fdModule } from "./fd.js";
 import { fsModule } from "./fs.js";
 import { kernelLogModule } from "./kernel-log.js";
@@ -55,6 +56,7 @@ export const MODULES: readonly DeriveModule[] = [
   schedModule,
   syscallsModule,
   kernelLogModule,
+  extrasModule,
 ];
 
 const WINDOW_FACTS: FactSpec[] = [

@@ -3,6 +3,7 @@ import type { MeminfoFacts } from "../parsers/meminfo.js";
 import type { PidstatFacts, PidstatRow } from "../parsers/pidstat.js";
 import type { PressureFacts } from "../parsers/pressure.js";
 import type { SysctlFacts } from "../parsers/sysctl.js";
+import type { TopFacts } from "../parsers/top.js";
 import type { VmstatFacts } from "../parsers/vmstat.js";
 import {
   type DeriveContext,
@@ -24,7 +25,7 @@ import { arr, factsOf, n, pct, round, startOf } from "./util.js";
  * background writeback starts at vm.dirty_background_ratio %. Defaults 20 % and 10 %.
  */
 
-const MEM = ["meminfo", "free"];
+const MEM = ["meminfo", "free", "top"];
 
 const provides: FactSpec[] = [
   { path: "mem.total_kb", type: "number", unit: "kB", from: MEM, doc: "Memory in total." },
@@ -252,6 +253,27 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     bag.set("mem.available_pct", n(fr.mem_available_pct), "free", line);
     bag.set("mem.swap_total_kb", kb(n(fr.swap_total_bytes)), "free", line);
     bag.set("mem.swap_used_pct", n(fr.swap_used_pct), "free", line);
+  }
+
+  const top = factsOf<TopFacts>(parsed, "top")?.summary;
+  if (
+    !(mi && n(mi.mem_total_kb) !== undefined) &&
+    !(fr && n(fr.mem_total_bytes) !== undefined) &&
+    top &&
+    n(top.mem_total_bytes) !== undefined
+  ) {
+    const kb = (v: number | undefined) => (v === undefined ? undefined : Math.round(v / 1024));
+    const line = `top: Mem total ${top.mem_total_bytes} B, avail ${top.mem_available_bytes ?? "?"} B; Swap total ${top.swap_total_bytes ?? "?"} B, used ${top.swap_used_bytes ?? "?"} B`;
+    bag.set("mem.total_kb", kb(n(top.mem_total_bytes)), "top", line);
+    bag.set("mem.available_kb", kb(n(top.mem_available_bytes)), "top", line);
+    bag.set(
+      "mem.available_pct",
+      pct(n(top.mem_available_bytes), n(top.mem_total_bytes)),
+      "top",
+      line,
+    );
+    bag.set("mem.swap_total_kb", kb(n(top.swap_total_bytes)), "top", line);
+    bag.set("mem.swap_used_pct", pct(n(top.swap_used_bytes), n(top.swap_total_bytes)), "top", line);
   }
 
   const vm = factsOf<VmstatFacts>(parsed, "vmstat");

@@ -37,7 +37,11 @@ export type ParsedSet = ReadonlyMap<string, ParsedEntry>;
 export interface DeriveContext {
   /** Seconds between the start and end snapshots; undefined for a replay without a window. */
   windowSeconds: number | undefined;
-  /** Wall-clock time of the diagnosis (ages of dated log lines); defaults to the newest line. */
+  /**
+   * Wall-clock time of the diagnosis. Kernel log ages do not use it: they come from
+   * /proc/uptime against monotonic stamps, else from the log's newest line (wall-clock stamps
+   * of `dmesg -T` and syslog carry no zone and drift after suspend).
+   */
   now?: Date;
   /** Look-back for kernel log events, seconds; default 3600. Older events are history. */
   lookbackSeconds?: number;

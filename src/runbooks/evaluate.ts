@@ -227,11 +227,57 @@ function viewOf(tree: FactTree): FactTree {
   return out;
 }
 
-/** Fills a template from facts; HTML escaping is off (the output is text, not HTML). */
+/** Placeholder for a fact a template names but the host did not give. */
+export const ABSENT = "?";
+
+/**
+ * Fills a template from facts; HTML escaping is off (the output is text, not HTML). A fact
+ * the template prints (`{{a.b}}`) but the tree lacks is shown as `?`, unless the template
+ * also uses it as a section (`{{#a.b}}...{{/a.b}}`), whose job is to test for it.
+ */
 export function renderTemplate(template: string, view: FactTree): string {
-  return Mustache.render(template, view, {}, { escape: (s: string) => s })
+  const { printed, sections } = tagsOf(template);
+  let filled = view;
+  for (const name of printed) {
+    if (sections.has(name) || name === "." || factAt(view, name) !== undefined) continue;
+    filled = withLeaf(filled, name, ABSENT);
+  }
+  return Mustache.render(template, filled, {}, { escape: (s: string) => s })
     .replace(/[ \t]{2,}/g, " ")
     .trim();
+}
+
+/** A copy of `tree` with `path` set (copies only the objects along the path). */
+function withLeaf(tree: FactTree, path: string, value: string): FactTree {
+  const [head, ...rest] = path.split(".");
+  const out: FactTree = { ...tree };
+  if (rest.length === 0) {
+    out[head] = value;
+    return out;
+  }
+  const child = tree[head];
+  const node = typeof child === "object" && child !== null && !Array.isArray(child) ? child : {};
+  out[head] = withLeaf(node as FactTree, rest.join("."), value);
+  return out;
+}
+
+const tagCache = new Map<string, { printed: Set<string>; sections: Set<string> }>();
+
+/** Names a template prints and names it uses as sections. */
+function tagsOf(template: string): { printed: Set<string>; sections: Set<string> } {
+  let tags = tagCache.get(template);
+  if (tags) return tags;
+  tags = { printed: new Set(), sections: new Set() };
+  const walk = (tokens: unknown[]): void => {
+    for (const t of tokens as [string, string, number, number, unknown[]?][]) {
+      if (t[0] === "name" || t[0] === "&") tags?.printed.add(t[1]);
+      if (t[0] === "#" || t[0] === "^") tags?.sections.add(t[1]);
+      if (Array.isArray(t[4])) walk(t[4]);
+    }
+  };
+  walk(Mustache.parse(template));
+  tagCache.set(template, tags);
+  return tags;
 }
 
 /** Names a template reads (`{{a.b}}`, sections), for picking the template of a fact. */
@@ -351,11 +397,16 @@ function evidenceOf(
 ): Evidence[] {
   const templates = rule.evidence.map((t) => ({ t, names: templateNames(t) }));
   const out: Evidence[] = [];
-  const seen = new Set<string>();
+  // One item per fact; an `exists` guard is only shown when nothing else held on that fact.
+  const byFact = new Map<string, Held>();
   for (const h of held) {
+    const prev = byFact.get(h.comparison.fact);
+    if (!prev || (prev.comparison.op === "exists" && h.comparison.op !== "exists")) {
+      byFact.set(h.comparison.fact, h);
+    }
+  }
+  for (const h of byFact.values()) {
     const fact = h.comparison.fact;
-    if (seen.has(fact)) continue;
-    seen.add(fact);
     const template = templates.find((x) => x.names.has(fact)) ?? templates[0];
     const excerpt =
       derived.excerpts.get(fact) ??

@@ -32,6 +32,18 @@ import { CATEGORIES, type Category, SYMPTOMS, type Symptom } from "../diagnosis/
  *
  * This module checks the shape only. Whether fact paths exist and thresholds have the fact's
  * type is checked by the loader against the fact catalogue (src/runbooks/load.ts).
+ *
+ * Conditions are evaluated with three-valued logic (src/runbooks/evaluate.ts): a comparison
+ * on an absent fact is unknown, and a rule whose condition stays unknown is "not evaluated".
+ * Evidence that only some collectors give is written as a guarded alternative, so that its
+ * absence does not make the whole rule unknown:
+ *
+ * ```yaml
+ * any:
+ *   - { fact: cpu.runnable_per_cpu, gt: 1 }              # the primary signal: unknown if absent
+ *   - all: [{ fact: psi.cpu.some_avg10, exists: true },   # optional: false when PSI was not read
+ *           { fact: psi.cpu.some_avg10, gte: 20 }]
+ * ```
  */
 
 /** Comparison operators of a condition leaf. */

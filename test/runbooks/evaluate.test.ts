@@ -331,6 +331,10 @@ describe("ranking ties", () => {
 describe("templates", () => {
   it("fill facts without HTML escaping and round numbers", () => {
     expect(renderTemplate("{{a}} <&> {{b.c}}", { a: "x<y", b: { c: 1 } })).toBe("x<y <&> 1");
+    expect(renderTemplate("{{a}} of {{b.c}}", { a: 1 })).toBe("1 of ?");
+    expect(renderTemplate("{{#b.c}}has {{b.c}}{{/b.c}}{{^b.c}}none{{/b.c}}", { a: 1 })).toBe(
+      "none",
+    );
     expect(formatNumber(12.3456)).toBe("12.35");
     expect(formatNumber(0.012345)).toBe("0.0123");
     expect(formatNumber(7)).toBe("7");

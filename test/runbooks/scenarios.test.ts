@@ -79,7 +79,13 @@ describe("scenario bundles", () => {
         ctx.skip(`no parser yet for ${missing.join(", ")}`);
         return;
       }
-      const derived = derive(parsed, { windowSeconds: undefined });
+      // bundle.json (when present) records the window of the start/end snapshots.
+      const manifest = join(dir, "bundle.json");
+      const windowSeconds = existsSync(manifest)
+        ? (JSON.parse(readFileSync(manifest, "utf8")) as { window?: { seconds?: number } }).window
+            ?.seconds
+        : undefined;
+      const derived = derive(parsed, { windowSeconds });
       const { hypotheses, checked } = evaluateRunbooks(
         runbooks,
         derived,
