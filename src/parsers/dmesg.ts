@@ -498,8 +498,11 @@ function readPrefix(line: string): Prefixed {
     out.stamped = true;
     s = readTag(mt.m[5], out);
   }
-  // a syslog line pasted without its date: `kernel: [  299.949355] msg`
-  if (!out.stamped && s.startsWith("kernel: ")) s = s.slice(8);
+  // a syslog line pasted without its date (`kernel: [  299.949355] msg`) or with the time only
+  // (`14:05:22 host kernel: msg`, a custom rsyslog template)
+  if (!out.stamped && mt.test(/^(?:\d\d:\d\d:\d\d(?:\.\d+)? (?:[^\s:]+ )?)?kernel: /, s)) {
+    s = s.slice(mt.m[0].length);
+  }
   s = readBrackets(s, out);
   // journalctl -o short-monotonic: `[  12.345678] host kernel: msg`
   if (out.stamped && mt.test(/^([^\s:]+) (kernel): ?/, s)) s = s.slice(mt.m[0].length);
@@ -518,9 +521,9 @@ const FRAME_ARM =
 const FRAME_ADDR = /^\s*\[<[0-9a-f]+>\]\s+(\? )?([^\s+]+)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
 /** powerpc: `[c000000000f3fa80] [c00000000001b4a4] __switch_to+0x1e4/0x2c0` (arch/powerpc/kernel/process.c show_stack). */
 const FRAME_PPC = /^\s*\[[0-9a-f]{8,16}\] \[[0-9a-f]{8,16}\] ([^\s+]+)\+0x[0-9a-f]+\/0x[0-9a-f]+/;
-/** x86/arm64 new: ` ? foo+0x1/0x2 [mod]`, ` foo.cold+0x12/0x40` (lib/vsprintf.c %pS / %pB). */
+/** x86/arm64 new: ` ? foo+0x1/0x2 [mod]`, ` foo.cold+0x12/0x40` (lib/vsprintf.c %pS / %pB); arm64 6.x marks ` (P)` / ` (L)` (arch/arm64/kernel/stacktrace.c). */
 const FRAME_SYM =
-  /^\s*(\? )?([A-Za-z_.$][\w.$]*)\+0x[0-9a-f]+\/0x[0-9a-f]+(?:\s+\[[\w-]+(?:\s+[0-9a-f]+)?\])?\s*$/;
+  /^\s*(\? )?([A-Za-z_.$][\w.$]*)\+0x[0-9a-f]+\/0x[0-9a-f]+(?:\s+\[[\w-]+(?:\s+[0-9a-f]+)?\])?(?:\s+\([A-Z]\))?\s*$/;
 /** Lines of a report that are not frames but belong to it. */
 const REPORT_NOISE: RegExp[] = [
   /^\s*Call Trace:/, // arch/x86/kernel/dumpstack.c
@@ -709,6 +712,7 @@ const KERNEL_BUG: { re: RegExp; bug: (m: RegExpExecArray) => string }[] = [
   { re: /^Internal error: (Oops[^:]*)/, bug: () => "Oops" },
   { re: /^WARNING: CPU: \d+ PID: \d+ at /, bug: () => "WARNING" },
   { re: /^WARNING: at \S+:\d+/, bug: () => "WARNING" },
+  { re: /^WARNING: \S+:\d+ at /, bug: () => "WARNING" },
   {
     re: /^WARNING: (possible circular locking dependency|possible recursive locking|inconsistent lock state|suspicious RCU usage|bad unlock balance|possible irq lock inversion)/,
     bug: (x) => x[1],
@@ -723,6 +727,9 @@ const KERNEL_BUG: { re: RegExp; bug: (m: RegExpExecArray) => string }[] = [
 ];
 /** kernel/panic.c __warn: `WARNING: CPU: %d PID: %d at %s:%d %pS` or `… at %pS` (no file). */
 const WARN_CPU = /^WARNING: CPU: (\d+) PID: (\d+) at (?:(\S+:\d+) )?(?:([A-Za-z_.$][\w.$]*)\+0x)?/;
+/** kernel/panic.c __warn (6.16+): `WARNING: %s:%d at %pS, CPU#%d: %s/%d`. */
+const WARN_6X =
+  /^WARNING: (\S+:\d+) at ([A-Za-z_.$][\w.$]*)\+0x[0-9a-f]+\/0x[0-9a-f]+, CPU#(\d+): (.+)\/(\d+)\s*$/;
 /** mm/page_alloc.c warn_alloc: `%s: page allocation failure: order:%u, mode:%#x(%pGg), nodemask=…` (≤ 3.x `%s: page allocation failure. order:%d, mode:0x%x`); mm/vmalloc.c `vmalloc error: size %lu, …`. */
 const PAGE_ALLOC =
   /^(.+?): page allocation failure[.:] order:(\d+), mode:(0x[0-9a-f]+(?:\([^)]*\))?)/;
@@ -745,7 +752,7 @@ const SCSI_PREFIX = /^(?:sd|sr|st|scsi) (\d+:\d+:\d+:\d+): (?:\[(\w+)\] )?(?:tag
 /** drivers/scsi/scsi_logging.c scsi_print_sense_hdr: `Sense Key : %s [%s]`, `Add. Sense: %s`; scsi_print_result: `[FAILED ]Result: hostbyte=%s driverbyte=%s`. */
 const SCSI_SENSE_KEY = /^Sense Key\s*:\s*(.+?)\s*(?:\[(?:current|deferred)\].*)?$/;
 const SCSI_ADD_SENSE = /^Add\. Sense:\s*(.+?)\s*$/;
-const SCSI_RESULT = /^(?:FAILED )?Result: hostbyte=(\w+)(?: driverbyte=(\w+))?/;
+const SCSI_RESULT = /\bResult: hostbyte=(\w+)(?: driverbyte=(\w+))?/;
 /** drivers/scsi/scsi_error.c / sd.c: `timing out command, waited %lus`, `Device offlined - not ready after error recovery`, `abort`, host resets; ≤ 2.6 `SCSI error: return code = 0x%08x`. */
 const SCSI_TIMEOUT =
   /^(?:timing out command, waited (\d+)s|Device offlined - not ready after error recovery|rejecting I\/O to offline device|abort(?:ing command)?\b|.*\b(?:task abort|host reset|bus reset|device reset)\b)/i;
@@ -1270,7 +1277,7 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
           taken = true;
         } else if (
           (e as DmesgEvent).kind === "nic-link" &&
-          /^WARNING: CPU: \d+ PID: \d+ at net\/sched\/sch_generic\.c/.test(msg)
+          /^WARNING: (?:CPU: \d+ PID: \d+ at )?net\/sched\/sch_generic\.c/.test(msg)
         ) {
           // the WARN_ONCE that carries the NETDEV WATCHDOG message
           taken = true;
@@ -1667,6 +1674,12 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
           e.pid = Number(mt.m[2]);
           if (mt.m[3]) e.location = mt.m[3];
           if (mt.m[4]) e.function = mt.m[4];
+        } else if (mt.test(WARN_6X, t)) {
+          e.location = mt.m[1];
+          e.function = mt.m[2];
+          e.cpu = Number(mt.m[3]);
+          e.task = mt.m[4];
+          e.pid = Number(mt.m[5]);
         } else if (mt.test(/^WARNING: at (\S+:\d+)(?: ([A-Za-z_.$][\w.$]*)\(?)?/, t)) {
           e.location = mt.m[1];
           if (mt.m[2]) e.function = mt.m[2];
@@ -1686,7 +1699,7 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
       if (
         SCSI_SENSE_KEY.test(rest) ||
         SCSI_ADD_SENSE.test(rest) ||
-        (SCSI_RESULT.test(rest) && /FAILED|DID_(?!OK)/.test(rest)) ||
+        (SCSI_RESULT.test(rest) && /FAILED|failed|DID_(?!OK)/.test(rest)) ||
         /Unhandled (?:sense|error) code|Medium Error|Unrecovered read error/i.test(rest) ||
         SCSI_TIMEOUT.test(rest)
       ) {

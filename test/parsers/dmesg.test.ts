@@ -914,6 +914,43 @@ kernel: [  299.949355] [Hardware Error]: Machine check events logged
     expect(o.constraint).toBe("memcg");
   });
 
+  it("reads the 6.16 WARNING line and arm64 `(P)` frame marks", () => {
+    const text = `[   21.858578] ------------[ cut here ]------------
+[   21.858745] WARNING: kernel/workqueue.c:2338 at __queue_work+0x5e0/0x790, CPU#2: kworker/2:2/116
+[   21.859251] Call trace:
+[   21.859255]  __queue_work+0x5e0/0x790 (P)
+[   21.859265]  queue_work_on+0x6c/0xf0
+[   21.859270]  qcom_slim_ngd_ssr_pdr_notify+0x30/0x60 [slim_qcom_ngd_ctrl]
+`;
+    const [w] = only<TraceEvent>(parseText(parseDmesg, text).facts, "kernel-bug");
+    expect(w).toMatchObject({
+      bug: "WARNING",
+      location: "kernel/workqueue.c:2338",
+      function: "__queue_work",
+      cpu: 2,
+      task: "kworker/2:2",
+      pid: 116,
+      end_line: 6,
+    });
+    expect(w.trace).toEqual(["__queue_work", "queue_work_on", "qcom_slim_ngd_ssr_pdr_notify"]);
+  });
+
+  it("reads SCSI timeouts: a failed cache flush, a custom time-only syslog template, an offline device", () => {
+    const text = `[  532.864536] sd 15:0:0:0: [sdb] Synchronize Cache(10) failed: Result: hostbyte=DID_TIME_OUT driverbyte=DRIVER_OK
+14:05:22 raisin kernel: sd 10:0:0:0: [sdc] tag#0 FAILED Result: hostbyte=DID_TIME_OUT driverbyte=DRIVER_OK cmd_age=41s
+14:05:22 raisin kernel: sd 10:0:0:0: [sdc] tag#0 CDB: Read(10) 28 00 07 7f ff fc 00 00 01 00
+14:05:22 raisin kernel: blk_update_request: I/O error, dev sdc, sector 125829116 op 0x0:(READ) flags 0x80700 phys_seg 1 prio class 0
+[ 1926.640180] sd 5:0:0:0: rejecting I/O to offline device
+`;
+    const d = parseText(parseDmesg, text).facts.events as DiskEvent[];
+    expect(d.map((e) => [e.kind, e.device, e.hostbyte, e.sector])).toEqual([
+      ["disk-timeout-reset", "sdb", "DID_TIME_OUT", undefined],
+      ["disk-timeout-reset", "sdc", "DID_TIME_OUT", 125829116],
+      ["disk-timeout-reset", "5:0:0:0", undefined, undefined],
+    ]);
+    expect(d[1].end_line).toBe(4);
+  });
+
   it("reads a task name with a blank, an arm64 trace and a hung-task panic", () => {
     const text = `[  99.000001] INFO: task DataXceiver for:7494 blocked for more than 120 seconds.
 [  99.000002] "echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.
