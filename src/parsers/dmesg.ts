@@ -831,9 +831,21 @@ const PIDS = /^(?:cgroup: )?fork rejected by pids controller in (\S+)/;
 /** NVIDIA driver (nv-report-err / os-interface): `NVRM: Xid (PCI:%s): %d, %s`; `NVRM: GPU at PCI:%s: …`, `GPU has fallen off the bus`. */
 const XID = /NVRM: Xid \((?:PCI:)?([^)]+)\): (\d+),\s*(.*)$/;
 const GPU_OFF_BUS = /NVRM: .*GPU has fallen off the bus/;
-/** drivers/net/ethernet/mellanox/mlx5/core/cmd.c: `%s(0x%x) timeout. Will cause a leak of a command resource`; `cmd_work_handler…failed to allocate command entry`; en/*: `Error cqe on cqn 0x%x`; drivers/infiniband/hw/mlx5/cq.c `dump error cqe`; health.c `device's health compromised`; mlx4 `command 0x%x timed out`. */
-const RDMA =
-  /^(?:(mlx[45]_(?:core|ib|en)|mlx[45]_\d+|infiniband \S+|ib\w*)\s*(\S*?):?\s)?.*?(?:\((0x[0-9a-f]+)\) timeout\. Will cause a leak|failed to allocate command entry|[Ee]rror cqe on cqn (0x[0-9a-f]+)|dump error cqe|health compromised|command (0x[0-9a-f]+) timed out|cmd_exec timeout|FW command timed out)/;
+/** The device prefix of an RDMA / Mellanox message: `mlx5_core 0000:3b:00.0[ ens1f0]: `, `infiniband mlx5_0: `, `mlx4_core 0000:04:00.0: `. */
+const RDMA_DEV =
+  /^(?:infiniband (\S+?):|mlx[45]_(?:core|ib|en) ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.\d)(?: [\w.-]+)?:|(mlx[45]_\d+):)/;
+/**
+ * RDMA / Mellanox errors: drivers/net/ethernet/mellanox/mlx5/core/cmd.c (`%s(0x%x) timeout. Will
+ * cause a leak of a command resource`, `cmd[%d]: %s(0x%x) Async, timeout.`, `… No done completion`,
+ * `failed to allocate command entry`), en/reporter_*.c (`Error cqe on cqn 0x%x`), health.c
+ * (`device's health compromised`, `Fatal error %d detected`), drivers/infiniband/hw/mlx5/cq.c
+ * (`WC error: %d, Message: %s`, `dump error cqe`), mlx4 (`command 0x%x timed out`).
+ */
+const RDMA_ERR =
+  /\w+\(0x[0-9a-f]+\)(?: Async,)? (?:timeout|No done completion)|failed to allocate command entry|[Ee]rror cqe on cqn|WC error: \d+, [Mm]essage: (.+?)\s*$|dump error cqe|health compromised|Fatal error \d+ detected|command 0x[0-9a-f]+ timed out|FW command timed out/;
+/** The hex lines after `dump error cqe` (print_hex_dump, or `%08x %08x %08x %08x`). */
+const HEX_DUMP =
+  /^(?:cqe_dump: )?(?:[0-9a-f]{8}: (?:[0-9a-f]{2} ){15}[0-9a-f]{2}|[0-9a-f]{8} [0-9a-f]{8} [0-9a-f]{8} [0-9a-f]{8})\s*$/;
 /** arch/x86/mm/fault.c show_signal_msg: `%s%s[%d]: segfault at %lx ip %px sp %px error %lx[ in %s[%lx+%lx]]`; arch/x86/kernel/traps.c: `traps: %s[%d] general protection fault ip:%lx sp:%lx error:%lx`, `%s[%d] trap %s ip:%lx sp:%lx error:%lx`; arch/arm64 `%s[%d]: unhandled …`. */
 const SEGFAULT =
   /^(?:traps: )?(\S.*?)\[(\d+)\]:? (?:segfault at ([0-9a-f]+) ip ([0-9a-f]+) sp [0-9a-f]+ error (\w+)|general protection fault ip:([0-9a-f]+) sp:[0-9a-f]+ error:(\w+)|trap (.+?) ip:([0-9a-f]+) sp:[0-9a-f]+ error:(\w+)|unhandled (.+?) \(\d+\) at (0x[0-9a-f]+))(?:.*? in (\S+?)\[)?/;
@@ -844,7 +856,7 @@ const FILE_MAX = /^VFS: file-max limit (\d+) reached/;
  * above, so the long list of patterns is tried only on the few lines that may be events.
  */
 const INTERESTING =
-  /oom|Killed process|Kill process|\bpid\s*\]|Tasks state|^\s*\[\s*\d+\]\s+\d|Out of memory|deadlocked on memory|allocation failure|vmalloc|blocked for more than|lockup|LOCKUP|stall|kthread|[Mm]achine [Cc]heck|EDAC|Hardware [Ee]rror|Memory failure|MCE|BUG|Unable to handle|Oops|protection fault|Internal error|WARNING|[Pp]anic|^\s*(?:sd|sr|st|scsi) \d|error, dev |Buffer I\/O|nvme|^\s*ata\d|SCSI error|EXT\d|JBD2|Aborting journal|XFS|BTRFS|read-only|[Cc]locksource|TSC|table full|SYN flooding|tcp_mem|orphaned|NETDEV|Link is|Link up|Link down|link status|server|fork rejected|NVRM|mlx|infiniband|rdma|segfault|trap |unhandled|file-max|unregister_netdevice/;
+  /oom|Killed process|Kill process|\bpid\s*\]|Tasks state|^\s*\[\s*\d+\]\s+\d|Out of memory|deadlocked on memory|allocation failure|vmalloc|blocked for more than|lockup|LOCKUP|stall|kthread|[Mm]achine [Cc]heck|EDAC|Hardware [Ee]rror|Memory failure|MCE|BUG|Unable to handle|Oops|protection fault|Internal error|WARNING|[Pp]anic|^\s*(?:sd|sr|st|scsi) \d|error, dev |Buffer I\/O|nvme|^\s*ata\d|SCSI error|EXT\d|JBD2|Aborting journal|XFS|BTRFS|read-only|[Cc]locksource|TSC|table full|SYN flooding|tcp_mem|orphaned|NETDEV|Link is|Link up|Link down|link status|server|fork rejected|NVRM|mlx|infiniband|rdma|segfault|trap |unhandled|file-max|unregister_netdevice|timeout|WC error/;
 /** The kernel's `subsystem: message` style, for logs without any stamp. */
 const KERNEL_STYLE = /^\s*[\w.\-/ ]{1,40}(?:\s\S+)?: \S/;
 /** init/version.c linux_banner: `Linux version %s (%s@%s) …` — the first line of a boot. */
@@ -882,7 +894,17 @@ class KindStore {
   }
 }
 
-type GroupType = "oom" | "trace" | "hung" | "rcu" | "scsi" | "ata" | "mce" | "clock" | "xfs";
+type GroupType =
+  | "oom"
+  | "trace"
+  | "hung"
+  | "rcu"
+  | "scsi"
+  | "ata"
+  | "mce"
+  | "clock"
+  | "xfs"
+  | "rdma";
 
 interface Group {
   type: GroupType;
@@ -1380,6 +1402,14 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
           /^clocksource: /.test(msg)
         ) {
           taken = true;
+        }
+        break;
+      }
+      case "rdma": {
+        // the CQE dump that follows a WC error, and its hex lines
+        if (HEX_DUMP.test(msg.trim())) taken = true;
+        else if (/dump error cqe|cqe_dump/.test(msg) && mt.test(RDMA_DEV, msg)) {
+          taken = (mt.m[1] ?? mt.m[2] ?? mt.m[3]) === g.key;
         }
         break;
       }
@@ -1973,19 +2003,20 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
       emit({ ...base("gpu-xid", p, raw), kind: "gpu-xid", detail: "GPU has fallen off the bus" });
       return;
     }
-    if (/mlx[45]|infiniband|\bib\d|rdma/i.test(t) && mt.test(RDMA, t)) {
-      const e: SimpleEvent = { ...base("rdma-error", p, raw), kind: "rdma-error" };
-      const dev = /^(mlx[45]_\w+)(?: ([0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\.\d))?/.exec(t);
-      if (dev) e.device = dev[2] ?? dev[1];
-      e.detail = /timeout|timed out/.test(t)
-        ? "command timeout"
-        : /cqe/i.test(t)
-          ? "error CQE"
-          : /health/.test(t)
-            ? "health compromised"
-            : "command failure";
-      closeGroup();
-      emit(e);
+    if (mt.test(RDMA_DEV, t) && RDMA_ERR.test(t)) {
+      const device = mt.m[1] ?? mt.m[2] ?? mt.m[3];
+      const e: SimpleEvent = { ...base("rdma-error", p, raw), kind: "rdma-error", device };
+      const wc = /WC error: \d+, [Mm]essage: (.+?)\s*$/.exec(t);
+      e.detail = wc
+        ? `WC error: ${wc[1]}`
+        : /timeout|timed out|No done completion/.test(t)
+          ? "command timeout"
+          : /cqe/i.test(t)
+            ? "error CQE"
+            : /health|Fatal error/.test(t)
+              ? "health compromised"
+              : "command failure";
+      open("rdma", e, p, { key: device });
       return;
     }
     if (mt.test(SEGFAULT, t)) {

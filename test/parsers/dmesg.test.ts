@@ -951,6 +951,20 @@ kernel: [  299.949355] [Hardware Error]: Machine check events logged
     expect(d[1].end_line).toBe(4);
   });
 
+  it("keeps an RDMA work-completion error and its CQE dump as one event", () => {
+    const text = `[  408.372201] infiniband mlx5_0: mlx5_handle_error_cqe:332:(pid 0): WC error: 4, Message: local protection error
+[  408.380181] infiniband mlx5_0: dump_cqe:272:(pid 0): dump error cqe
+[  408.380187] 00000000: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+[  408.380189] 00000010: 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00
+[  500.300000] mlx5_core 0000:5e:00.0: cmd_work_handler:877:(pid 0): cmd[3]: CREATE_MKEY(0x200) Async, timeout. Will cause a leak of a command resource
+`;
+    const r = only<SimpleEvent>(parseText(parseDmesg, text).facts, "rdma-error");
+    expect(r.map((e) => [e.device, e.detail, e.line, e.end_line])).toEqual([
+      ["mlx5_0", "WC error: local protection error", 1, 4],
+      ["0000:5e:00.0", "command timeout", 5, undefined],
+    ]);
+  });
+
   it("reads a task name with a blank, an arm64 trace and a hung-task panic", () => {
     const text = `[  99.000001] INFO: task DataXceiver for:7494 blocked for more than 120 seconds.
 [  99.000002] "echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.
