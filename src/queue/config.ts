@@ -33,6 +33,8 @@ export interface QueueConfig {
   jobDeadlineMs: number;
   /** The producer's connect timeout, ms: a dead Redis is reported this fast. */
   connectTimeoutMs: number;
+  /** A job no worker has taken after this many ms is removed and answered with an error. */
+  unclaimedMs: number;
 }
 
 /** The BullMQ queue every diagnosis request goes through. */
@@ -79,6 +81,7 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
     resultMaxBytes: intVar(env, "DIAGBOT_RESULT_MAX_BYTES", 8 << 20, 4096, 256 << 20),
     jobDeadlineMs: intVar(env, "DIAGBOT_JOB_DEADLINE_MS", 180_000, 1000, 3_600_000),
     connectTimeoutMs: intVar(env, "DIAGBOT_REDIS_CONNECT_TIMEOUT_MS", 1000, 100, 60_000),
+    unclaimedMs: intVar(env, "DIAGBOT_UNCLAIMED_MS", 120_000, 500, 3_600_000),
   };
 }
 

@@ -114,6 +114,35 @@ export class DiagnosisProducer {
     }
   }
 
+  /**
+   * Ends a job that no worker has taken within `config.unclaimedMs` (no worker running, or all
+   * of them stuck): removes it from the queue and records a failed outcome, whose targets are
+   * returned for the caller to answer. Returns null when the job was taken (or is waiting for a
+   * retry or its host's intrusive slot), which is the normal case.
+   */
+  async endIfUnclaimed(
+    jobId: string,
+  ): Promise<{ targets: ReplyTarget[]; outcome: Outcome; request: DiagnoseRequest } | null> {
+    const job = await this.queue.getJob(jobId);
+    if (!job) return null;
+    const state = await job.getState();
+    if (state !== "waiting" && state !== "prioritized") return null;
+    try {
+      await job.remove();
+    } catch {
+      return null;
+    }
+    await this.queue.removeDeduplicationKey(job.data.key).catch(() => undefined);
+    const seconds = Math.round(this.config.unclaimedMs / 1000);
+    const outcome: Outcome = {
+      ok: false,
+      diagnosisId: job.data.diagnosisId,
+      error: `no worker took this diagnosis within ${seconds} s: check that \`diagbot worker\` is running and reaches Redis`,
+    };
+    const targets = await this.store.close(jobId, outcome);
+    return { targets, outcome, request: job.data.request };
+  }
+
   async close(): Promise<void> {
     await this.queueInstance?.close().catch(() => undefined);
     this.redis.disconnect();

@@ -256,6 +256,8 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
           log,
           metrics,
         });
+      } else if (submitted.joined === 1) {
+        watchUnclaimed(client, submitted.jobId);
       }
     } catch (err) {
       metrics.requests.inc({ kind: "diagnose", outcome: "error" });
@@ -279,6 +281,31 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
           .postEphemeral({ channel: who.channel, user: who.user, text })
           .catch(() => undefined);
     }
+  }
+
+  /** A job nobody takes (no worker running) ends with a message instead of a silent thread. */
+  const timers = new Set<NodeJS.Timeout>();
+  function watchUnclaimed(client: WebClient, jobId: string): void {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      void (async () => {
+        const ended = await producer.endIfUnclaimed(jobId);
+        if (!ended) return;
+        log.error(
+          { jobId, diagnosisId: ended.outcome.diagnosisId },
+          "no worker took the job: ended it",
+        );
+        await deliver(producer.store, replierFor(client), ended.outcome, ended.targets, {
+          request: ended.request,
+          log,
+          metrics,
+        });
+      })().catch((err) =>
+        log.warn({ jobId, err: (err as Error).message }, "checking an unclaimed job failed"),
+      );
+    }, producer.config.unclaimedMs);
+    timer.unref();
+    timers.add(timer);
   }
 
   app.command(COMMAND, async ({ command, ack, respond, client }) => {
@@ -525,6 +552,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
       return undefined;
     },
     async stop() {
+      for (const t of timers) clearTimeout(t);
       await app.stop().catch(() => undefined);
     },
   };

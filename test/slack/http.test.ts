@@ -357,3 +357,36 @@ describe("serve --http with Redis down", () => {
     }
   });
 });
+
+describe("serve --http with no worker running", () => {
+  it("ends a job that no worker takes with a message in the thread", async () => {
+    const h = await startHarness({ mode: "http", env: { DIAGBOT_UNCLAIMED_MS: "800" } });
+    try {
+      const r = await postSigned(
+        h.eventsUrl,
+        h.fake.signingSecret,
+        slashCommand({
+          text: "test-host --window 1s",
+          responseUrl: h.fake.responseUrl(),
+          channel: "C-NW",
+        }),
+      );
+      expect(r.status).toBe(200);
+      await until(
+        () =>
+          h.fake
+            .callsOf("chat.postMessage")
+            .some((c) => c.args.channel === "C-NW" && c.args.thread_ts),
+        10_000,
+        "failure message",
+      );
+      const msg = h.fake
+        .callsOf("chat.postMessage")
+        .find((c) => c.args.channel === "C-NW" && c.args.thread_ts)!;
+      expect(msg.args.text).toMatch(/no worker took this diagnosis within 1 s/);
+      expect(await h.producer.queue.getWaitingCount()).toBe(0);
+    } finally {
+      await h.stop();
+    }
+  });
+});
