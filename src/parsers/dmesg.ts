@@ -21,7 +21,12 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  * - `/var/log/kern.log`, `/var/log/messages`: RFC 3164 (`Nov 30 10:00:00 host kernel: [ 12.3] msg`,
  *   with or without the host) and ISO (`2026-11-30T10:00:00.123456+00:00 host kernel: msg`)
  *   syslog prefixes; lines of other programs there are counted, not classified
- * - `dmesg -t` / `printk.time=0`: no timestamp at all.
+ * - `dmesg -t` / `printk.time=0`: no timestamp at all
+ * - shapes seen in pasted reports: metalog's `[kernel]` tag, a shipper's `[2023-06-22 21:55:31.3]`
+ *   before the printk stamp, `kernel: [ 12.3] msg` without a date, lines wrapped by a terminal.
+ *
+ * Shell prompts (`$ dmesg`, `[user@host dir]$`), `...` elisions and lines with control characters
+ * are recorded as problems; lines of another format are kept as unstamped kernel text.
  *
  * Sample (plain `dmesg`):
  * ```
@@ -67,7 +72,24 @@ export interface DmesgFacts {
   mce_by_location: Record<string, { corrected: number; uncorrected: number }>;
 }
 
-/** The kinds of kernel event the parser classifies (stable ids, used by the runbooks). */
+/**
+ * The kinds of kernel event the parser classifies (stable ids, used by the runbooks), with the
+ * kernel source whose format strings define them:
+ * `oom-kill` mm/oom_kill.c, mm/memcontrol.c · `page-allocation-failure` mm/page_alloc.c warn_alloc ·
+ * `hung-task` kernel/hung_task.c · `soft-lockup`, `hard-lockup` kernel/watchdog*.c · `rcu-stall`
+ * kernel/rcu/tree_stall.h · `io-error`, `medium-error`, `disk-timeout-reset` block/blk-core.c,
+ * fs/buffer.c, drivers/scsi (scsi_logging.c, scsi_error.c, sd.c), drivers/ata/libata-eh.c,
+ * drivers/nvme/host · `fs-error` fs/ext4, fs/jbd2, fs/xfs, fs/btrfs · `mce`
+ * arch/x86/kernel/cpu/mce, drivers/edac, drivers/acpi/apei, mm/memory-failure.c ·
+ * `conntrack-full` net/netfilter/nf_conntrack_core.c · `syn-flood` net/ipv4/tcp_input.c ·
+ * `tcp-oom` net/ipv4/tcp.c · `clocksource-unstable` kernel/time/clocksource.c,
+ * arch/x86/kernel/tsc.c · `nfs-not-responding` net/sunrpc/clnt.c · `nic-link` drivers/net/*,
+ * drivers/net/phy/phy.c, net/sched/sch_generic.c · `pids-limit` kernel/cgroup/pids.c ·
+ * `kernel-bug` kernel/panic.c, arch/x86/mm/fault.c, lib/bug.c, net/core/dev.c · `gpu-xid` the
+ * NVIDIA driver's NVRM messages · `rdma-error` drivers/net/ethernet/mellanox/mlx5,
+ * drivers/infiniband/hw/mlx5 · `segfault` arch/x86/mm/fault.c, arch/x86/kernel/traps.c ·
+ * `file-max` fs/file_table.c.
+ */
 export type DmesgEventKind =
   | "oom-kill"
   | "page-allocation-failure"
