@@ -39,6 +39,13 @@ const provides: FactSpec[] = [
     doc: "nr_throttled / nr_periods × 100 (over the window, or since the cgroup was created).",
   },
   {
+    path: "cgroup.cpu.worst.nr_periods",
+    type: "number",
+    unit: "periods",
+    from: ["cgroup-cpu"],
+    doc: "Enforcement periods that ran (window or since creation): too few say nothing.",
+  },
+  {
     path: "cgroup.cpu.worst.nr_throttled",
     type: "number",
     unit: "periods",
@@ -201,6 +208,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
           line,
         );
         bag.set("cgroup.cpu.worst.nr_throttled", n(w.nr_throttled), "cgroup-cpu", line);
+        bag.set("cgroup.cpu.worst.nr_periods", n(w.nr_periods), "cgroup-cpu", line);
         bag.set("cgroup.cpu.worst.quota_cpus", n(w.quota_cpus), "cgroup-cpu", line);
         bag.set("cgroup.cpu.worst.usage_cpus", n(w.usage_cpus), "cgroup-cpu", line);
       }
@@ -224,6 +232,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
           line,
         );
         bag.set("cgroup.cpu.worst.nr_throttled", n(w.nr_throttled), "cgroup-cpu", line);
+        bag.set("cgroup.cpu.worst.nr_periods", n(w.nr_periods), "cgroup-cpu", line);
         bag.set("cgroup.cpu.worst.quota_cpus", n(w.quota_cpus), "cgroup-cpu", line);
       }
     }

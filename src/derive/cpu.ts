@@ -26,7 +26,7 @@ import { arr, counter, factsOf, n, round, s, startOf } from "./util.js";
  */
 
 const UTIL = ["mpstat", "vmstat", "proc-stat", "iostat", "top", "sar"];
-const RUNQ = ["vmstat", "uptime", "proc-stat"];
+const RUNQ = ["vmstat", "uptime", "proc-stat", "top"];
 
 const provides: FactSpec[] = [
   {
@@ -149,16 +149,16 @@ const provides: FactSpec[] = [
   {
     path: "cpu.load1",
     type: "number",
-    from: ["uptime"],
+    from: ["uptime", "top"],
     doc: "1-minute load average (runnable + uninterruptible threads, damped).",
   },
-  { path: "cpu.load5", type: "number", from: ["uptime"], doc: "5-minute load average." },
-  { path: "cpu.load15", type: "number", from: ["uptime"], doc: "15-minute load average." },
+  { path: "cpu.load5", type: "number", from: ["uptime", "top"], doc: "5-minute load average." },
+  { path: "cpu.load15", type: "number", from: ["uptime", "top"], doc: "15-minute load average." },
   {
     path: "cpu.load1_per_cpu",
     type: "number",
     unit: "ratio",
-    from: ["uptime"],
+    from: ["uptime", "top"],
     doc: "1-minute load average per CPU (needs host.cpus).",
   },
   {
@@ -405,18 +405,31 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     runnable = Math.max(0, (n(up?.runnable) ?? 1) - 1);
     runSource = "uptime";
     runExcerpt = `/proc/loadavg: ${up?.load1} ${up?.load5} ${up?.load15} ${up?.runnable}/${up?.threads}`;
+  } else if (n(top?.summary?.tasks_running) !== undefined) {
+    // top counts itself among the running tasks.
+    runnable = Math.max(0, (n(top?.summary?.tasks_running) ?? 1) - 1);
+    runSource = "top";
+    runExcerpt = `top: Tasks: ${top?.summary?.tasks_total ?? "?"} total, ${top?.summary?.tasks_running} running`;
   }
   if (runnable !== undefined) {
     bag.set("cpu.runnable", round(runnable), runSource, runExcerpt);
     if (cpus) bag.set("cpu.runnable_per_cpu", round(runnable / cpus), runSource, runExcerpt);
   }
-  if (up) {
-    const line = `load average: ${up.load1 ?? "-"}, ${up.load5 ?? "-"}, ${up.load15 ?? "-"}`;
-    bag.set("cpu.load1", n(up.load1), "uptime", line);
-    bag.set("cpu.load5", n(up.load5), "uptime", line);
-    bag.set("cpu.load15", n(up.load15), "uptime", line);
-    if (cpus && n(up.load1) !== undefined) {
-      bag.set("cpu.load1_per_cpu", round((up.load1 as number) / cpus), "uptime", line);
+  // Load averages: uptime, else top's first line.
+  const load =
+    n(up?.load1) !== undefined
+      ? { f: up as UptimeFacts, id: "uptime" }
+      : n(top?.summary?.load1) !== undefined
+        ? { f: top?.summary as TopFacts["summary"] & object, id: "top" }
+        : undefined;
+  if (load) {
+    const { f, id } = load;
+    const line = `load average: ${f.load1 ?? "-"}, ${f.load5 ?? "-"}, ${f.load15 ?? "-"}`;
+    bag.set("cpu.load1", n(f.load1), id, line);
+    bag.set("cpu.load5", n(f.load5), id, line);
+    bag.set("cpu.load15", n(f.load15), id, line);
+    if (cpus && n(f.load1) !== undefined) {
+      bag.set("cpu.load1_per_cpu", round((f.load1 as number) / cpus), id, line);
     }
   }
 

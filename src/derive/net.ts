@@ -106,6 +106,13 @@ const provides: FactSpec[] = [
     doc: "Accept-queue overflows per second over the window.",
   },
   {
+    path: "net.listen.overflow_pct",
+    type: "number",
+    unit: "%",
+    from: COUNTERS,
+    doc: "ListenOverflows / (ListenOverflows + TcpPassiveOpens) × 100: the share of incoming connections dropped at a full accept queue (window, or since boot).",
+  },
+  {
     path: "net.listen.drops",
     type: "number",
     unit: "count",
@@ -506,6 +513,18 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     }
     setCounter("net.listen.overflows", "TcpExtListenOverflows", "net.listen.overflows_per_s");
     setCounter("net.listen.drops", "TcpExtListenDrops");
+    // Overflows against the connections accepted in the same span: a since-boot total means
+    // little alone on a host that accepted millions of connections.
+    const ovf = read("TcpExtListenOverflows");
+    const opens = read("TcpPassiveOpens");
+    if (ovf && opens && ovf.delta + opens.delta > 0) {
+      bag.set(
+        "net.listen.overflow_pct",
+        round((ovf.delta / (ovf.delta + opens.delta)) * 100, 3),
+        cid,
+        `TcpExtListenOverflows ${ovf.delta}, TcpPassiveOpens ${opens.delta} ${span}`,
+      );
+    }
     setCounter("net.tcp.syncookies_sent", "TcpExtSyncookiesSent");
     setCounter("net.tcp.syn_queue_drops", "TcpExtTCPReqQFullDrop");
     setCounter("net.tcp.memory_pressures", "TcpExtTCPMemoryPressures");

@@ -168,6 +168,7 @@ describe("cpu", () => {
       "cgroup.cpu.worst.cgroup": "/kubepods/pod1",
       "cgroup.cpu.worst.throttled_pct": 60,
       "cgroup.cpu.worst.nr_throttled": 300,
+      "cgroup.cpu.worst.nr_periods": 500,
     };
     expect(hyp(f, "cpu-throttling-cgroup")?.confidence).toBeCloseTo(0.8);
     expect(
