@@ -825,9 +825,9 @@ const CONNTRACK_FULL =
 /** net/ipv4/tcp_input.c tcp_syn_flood_action: `%s: Possible SYN flooding on port %pISpc. %s.  Check SNMP counters.` (≤ 5.x: `port %d`), action "Sending cookies" / "Dropping request". */
 const SYN_FLOOD =
   /[Pp]ossible SYN flooding on port (?:(.+):)?(\d+)\. (Sending cookies|Dropping request)/;
-/** net/ipv4/tcp.c tcp_out_of_memory / tcp_check_oom: `out of memory -- consider tuning tcp_mem`, `too many orphaned sockets` (≤ 3.x `too many of orphaned sockets`). */
+/** net/ipv4/tcp.c tcp_out_of_memory / tcp_check_oom: `out of memory -- consider tuning tcp_mem`, `too many orphaned sockets` (≤ 3.x `too many of orphaned sockets`; ≤ 2.6 tcp_timer.c `Out of socket memory`). */
 const TCP_OOM =
-  /^(?:TCP: )?(out of memory -- consider tuning tcp_mem|too many (?:of )?orphaned sockets)/;
+  /^(?:TCP: )?(out of memory -- consider tuning tcp_mem|too many (?:of )?orphaned sockets|Out of socket memory)/;
 /** kernel/time/clocksource.c: `timekeeping watchdog on CPU%d: Marking clocksource '%s' as unstable because the skew is too large:`, `'%s' wd_now: …`, `Switched to clocksource %s`; ≤ 4.x: `Clocksource %s unstable (delta = %Ld ns)`. */
 const CS_UNSTABLE = /Marking clocksource '([^']+)' as unstable|Clocksource (\S+) unstable \(delta/;
 const CS_WATCHDOG_LINE = /^(?:clocksource:)?\s+'([^']+)' wd_(?:nsec|now):/;
@@ -878,7 +878,7 @@ const FILE_MAX = /^VFS: file-max limit (\d+) reached/;
  * above, so the long list of patterns is tried only on the few lines that may be events.
  */
 const INTERESTING =
-  /oom|Killed process|Kill process|\bpid\s*\]|Tasks state|^\s*\[\s*\d+\]\s+\d|Out of memory|deadlocked on memory|allocation failure|vmalloc|blocked for more than|lockup|LOCKUP|stall|kthread|[Mm]achine [Cc]heck|EDAC|Hardware [Ee]rror|Memory failure|MCE|BUG|Unable to handle|Oops|protection fault|Internal error|WARNING|[Pp]anic|^\s*(?:sd|sr|st|scsi) \d|error, dev |Buffer I\/O|nvme|^\s*ata\d|SCSI error|EXT\d|JBD2|Aborting journal|XFS|BTRFS|read-only|[Cc]locksource|TSC|table full|SYN flooding|tcp_mem|orphaned|NETDEV|Link is|Link up|Link down|link status|server|fork rejected|NVRM|mlx|infiniband|rdma|segfault|trap |unhandled|file-max|unregister_netdevice|timeout|WC error/;
+  /oom|Killed process|Kill process|\bpid\s*\]|Tasks state|^\s*\[\s*\d+\]\s+\d|Out of memory|deadlocked on memory|allocation failure|vmalloc|blocked for more than|lockup|LOCKUP|stall|kthread|[Mm]achine [Cc]heck|EDAC|Hardware [Ee]rror|Memory failure|MCE|BUG|Unable to handle|Oops|protection fault|Internal error|WARNING|[Pp]anic|^\s*(?:sd|sr|st|scsi) \d|error, dev |Buffer I\/O|nvme|^\s*ata\d|SCSI error|EXT\d|JBD2|Aborting journal|XFS|BTRFS|read-only|[Cc]locksource|TSC|table full|SYN flooding|tcp_mem|orphaned|NETDEV|Link is|Link up|Link down|link status|server|fork rejected|NVRM|mlx|infiniband|rdma|segfault|trap |unhandled|file-max|unregister_netdevice|timeout|WC error|socket memory/;
 /** The kernel's `subsystem: message` style, for logs without any stamp. */
 const KERNEL_STYLE = /^\s*[\w.\-/ ]{1,40}(?:\s\S+)?: \S/;
 /** init/version.c linux_banner: `Linux version %s (%s@%s) …` — the first line of a boot. */
@@ -1954,7 +1954,7 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
       emit({
         ...base("tcp-oom", p, raw),
         kind: "tcp-oom",
-        reason: /tcp_mem/.test(mt.m[1]) ? "tcp_mem" : "orphans",
+        reason: /orphan/.test(mt.m[1]) ? "orphans" : "tcp_mem",
       });
       return;
     }

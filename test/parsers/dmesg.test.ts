@@ -965,6 +965,11 @@ kernel: [  299.949355] [Hardware Error]: Machine check events logged
     ]);
   });
 
+  it("reads the 2.6 `Out of socket memory` as TCP memory pressure", () => {
+    const { facts } = parseText(parseDmesg, "Jan  5 03:00:01 lb1 kernel: Out of socket memory\n");
+    expect(facts.events).toEqual([expect.objectContaining({ kind: "tcp-oom", reason: "tcp_mem" })]);
+  });
+
   it("reads a task name with a blank, an arm64 trace and a hung-task panic", () => {
     const text = `[  99.000001] INFO: task DataXceiver for:7494 blocked for more than 120 seconds.
 [  99.000002] "echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.
