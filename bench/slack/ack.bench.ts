@@ -94,6 +94,7 @@ it("ack latency of 50 concurrent /diagnose commands", async () => {
   report("ack", {
     what: `ms from POST to ack, ${CONCURRENT} concurrent, ${ROUNDS} rounds, serve in its own process`,
     cpus: os.cpus().length,
+    loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100),
     node: process.version,
     ...s,
     rootMessages: roots,

@@ -93,6 +93,7 @@ it("command to thread answer on loopback, minus the sampling window", async () =
   report("answer", {
     what: `ms from /diagnose to the thread answer, ${RUNS} runs (after one warm-up), window ${WINDOW_S} s, loopback sshd, symptoms rotating`,
     cpus: os.cpus().length,
+    loadavg: os.loadavg().map((l) => Math.round(l * 100) / 100),
     node: process.version,
     totalMinusWindow: summary(minusWindow),
     engineMinusWindow: summary(engineMinusWindow),
