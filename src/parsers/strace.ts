@@ -173,6 +173,9 @@ export function parseStrace(lines: Iterable<string>): ParseResult<StraceFacts> {
   const summary = new Map<string, Row>();
   let summaryTotal: Row | null = null;
   let cols: (keyof Row | null)[] | null = null;
+  /** Rows of the current summary table, and whether its closing rule was seen. */
+  let tableRows = 0;
+  let totalNext = false;
   const trace = new Map<string, TraceAcc>();
   const errnoCounts = new Map<string, number>();
   const signals: Record<string, number> = {};
@@ -282,18 +285,27 @@ export function parseStrace(lines: Iterable<string>): ParseResult<StraceFacts> {
     const header = summaryHeader(t);
     if (header) {
       cols = header;
+      tableRows = 0;
+      totalNext = false;
       found = true;
       continue;
     }
-    if (/^-+( +-+)+$/.test(t)) continue;
+    if (/^-+( +-+)+$/.test(t)) {
+      // The rule under the rows: what follows is the total line.
+      if (cols && tableRows > 0) totalNext = true;
+      continue;
+    }
     if (/^System call usage summary for .*:$/.test(t)) continue;
     if (cols) {
       const row = readSummaryRow(t, cols);
       if (row) {
-        if (row.syscall === "total") {
-          summaryTotal = addRows(summaryTotal, row);
+        if (row.syscall === "total" || totalNext) {
+          // A total line cut inside its name (`tot`) is still the total, not a system call.
+          if (row.syscall !== "total") problems.add(n, line, "total line cut short");
+          summaryTotal = addRows(summaryTotal, { ...row, syscall: "total" });
           cols = null;
         } else {
+          tableRows++;
           summary.set(row.syscall, addRows(summary.get(row.syscall) ?? null, row));
         }
         continue;

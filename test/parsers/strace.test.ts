@@ -87,6 +87,27 @@ describe("strace parser: -c summaries", () => {
     });
     expect(facts.total).toMatchObject({ calls: 295, errors: 19, seconds: 0.007896 });
   });
+
+  it("reads a total line cut inside its name as the total, not as a system call `tot`", () => {
+    // Found by test/properties: the cut total was a call with 100 % of the time, the dominant.
+    const { facts, problems } = parseText(
+      parseStrace,
+      [
+        "% time     seconds  usecs/call     calls    errors syscall",
+        "------ ----------- ----------- --------- --------- ----------------",
+        " 60.00    0.000600          60        10           futex",
+        " 40.00    0.000400           4       100         3 read",
+        "------ ----------- ----------- --------- --------- ----------------",
+        "100.00    0.001000           9       110         3 tot",
+      ].join("\n"),
+    );
+    expect(facts.syscalls.map((s) => s.syscall)).toEqual(["futex", "read"]);
+    expect(facts.total).toEqual({ calls: 110, errors: 3, seconds: 0.001, usecs_per_call: 9 });
+    expect(facts.dominant).toMatchObject({ syscall: "futex", by: "time", share_pct: 60 });
+    expect(problems).toEqual([
+      { line: 6, text: expect.stringContaining(" tot"), reason: "total line cut short" },
+    ]);
+  });
 });
 
 describe("strace parser: traces", () => {
