@@ -310,4 +310,5 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   return bag;
 }
 
+/** The `cgroup` derive module (see the header comment of this file). */
 export const cgroupModule: DeriveModule = { id: "cgroup", provides, derive };

@@ -135,4 +135,5 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   return bag;
 }
 
+/** The `conntrack` derive module (see the header comment of this file). */
 export const conntrackModule: DeriveModule = { id: "conntrack", provides, derive };

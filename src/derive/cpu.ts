@@ -483,4 +483,5 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   return bag;
 }
 
+/** The `cpu` derive module (see the header comment of this file). */
 export const cpuModule: DeriveModule = { id: "cpu", provides, derive };

@@ -305,4 +305,5 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   return bag;
 }
 
+/** The `disk` derive module (see the header comment of this file). */
 export const diskModule: DeriveModule = { id: "disk", provides, derive };

@@ -119,4 +119,5 @@ function derive(parsed: ParsedSet): FactBag {
   return bag;
 }
 
+/** The `extras` derive module (see the header comment of this file). */
 export const extrasModule: DeriveModule = { id: "extras", provides, derive };

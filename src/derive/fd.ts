@@ -230,4 +230,5 @@ function derive(parsed: ParsedSet): FactBag {
   return bag;
 }
 
+/** The `fd` derive module (see the header comment of this file). */
 export const fdModule: DeriveModule = { id: "fd", provides, derive };

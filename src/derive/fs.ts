@@ -299,4 +299,5 @@ function derive(parsed: ParsedSet): FactBag {
   return bag;
 }
 
+/** The `fs` derive module (see the header comment of this file). */
 export const fsModule: DeriveModule = { id: "fs", provides, derive };

@@ -777,4 +777,5 @@ function formatAge(seconds: number): string {
   return `${Math.round(seconds / 60)} min`;
 }
 
+/** The `kernel-log` derive module (see the header comment of this file). */
 export const kernelLogModule: DeriveModule = { id: "kernel-log", provides, derive };

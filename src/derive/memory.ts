@@ -358,4 +358,5 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   return bag;
 }
 
+/** The `memory` derive module (see the header comment of this file). */
 export const memoryModule: DeriveModule = { id: "memory", provides, derive };

@@ -562,4 +562,5 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   return bag;
 }
 
+/** The `net` derive module (see the header comment of this file). */
 export const netModule: DeriveModule = { id: "net", provides, derive };

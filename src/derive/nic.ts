@@ -144,4 +144,5 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   return bag;
 }
 
+/** The `nic` derive module (see the header comment of this file). */
 export const nicModule: DeriveModule = { id: "nic", provides, derive };

@@ -116,4 +116,5 @@ function derive(parsed: ParsedSet): FactBag {
   return bag;
 }
 
+/** The `sched` derive module (see the header comment of this file). */
 export const schedModule: DeriveModule = { id: "sched", provides, derive };

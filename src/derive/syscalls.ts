@@ -380,4 +380,5 @@ function derive(parsed: ParsedSet): FactBag {
   return bag;
 }
 
+/** The `syscalls` derive module (see the header comment of this file). */
 export const syscallsModule: DeriveModule = { id: "syscalls", provides, derive };

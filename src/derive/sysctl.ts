@@ -89,4 +89,5 @@ function derive(parsed: ParsedSet): FactBag {
   return bag;
 }
 
+/** The `sysctl` derive module (see the header comment of this file). */
 export const sysctlModule: DeriveModule = { id: "sysctl", provides, derive };

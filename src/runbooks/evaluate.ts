@@ -1,4 +1,5 @@
 import Mustache from "mustache";
+import { FACT_CATALOGUE } from "../derive/index.js";
 import type { DerivedFacts, FactTree, FactValue } from "../derive/types.js";
 import { type RankedHypothesis, type RankInput, rankHypotheses } from "../diagnosis/rank.js";
 import type { Checked, Evidence, Symptom } from "../diagnosis/report.js";
@@ -302,9 +303,25 @@ function missingNeeds(rule: Runbook, present: ReadonlySet<string>): string[] {
   return out;
 }
 
-function sourcesOf(paths: string[], derived: DerivedFacts): string {
-  const from = [...new Set(paths.map((p) => derived.sources.get(p)).filter(Boolean))];
-  return from.length > 0 ? ` (from ${from.join(", ")})` : "";
+/**
+ * The why of a `fine` verdict: the values seen against the thresholds, then the optional
+ * evidence that was not there (`exists` guards), e.g. `ioerr.events is 0 (rule: >= 1); not
+ * seen: conntrack.drop`.
+ */
+function fineWhy(reasons: string[]): string {
+  const absent = reasons.filter((r) => r.endsWith(" is absent")).map((r) => r.slice(0, -10));
+  const seen = [...new Set(reasons.filter((r) => !r.endsWith(" is absent")))];
+  const parts = [...seen];
+  if (absent.length > 0) parts.push(`not seen: ${[...new Set(absent)].join(", ")}`);
+  return parts.join("; ") || "condition not met";
+}
+
+const PRODUCERS = new Map(FACT_CATALOGUE.map((f) => [f.path, f.from]));
+
+/** ` (read from iostat or diskstats)`: the collectors the catalogue says give these facts. */
+function sourcesOf(paths: string[]): string {
+  const from = [...new Set(paths.flatMap((p) => PRODUCERS.get(p) ?? []))];
+  return from.length > 0 ? ` (read from ${from.join(" or ")})` : "";
 }
 
 /**
@@ -343,7 +360,7 @@ export function evaluateRunbooks(
         rule: rule.id,
         category: rule.category,
         verdict: "not-evaluated",
-        why: `no value for ${result.missing.join(", ")}${sourcesOf(result.missing, derived)}`,
+        why: `no value for ${result.missing.join(", ")}${sourcesOf(result.missing)}`,
       });
       continue;
     }
@@ -352,7 +369,7 @@ export function evaluateRunbooks(
         rule: rule.id,
         category: rule.category,
         verdict: "fine",
-        why: result.reasons.join("; ") || "condition not met",
+        why: fineWhy(result.reasons),
       });
       continue;
     }

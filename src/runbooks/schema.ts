@@ -46,7 +46,12 @@ import { CATEGORIES, type Category, SYMPTOMS, type Symptom } from "../diagnosis/
  * ```
  */
 
-/** Comparison operators of a condition leaf. */
+/**
+ * Comparison operators of a condition leaf: `gt gte lt lte` need a numeric fact and a number
+ * (or a numeric fact reference); `eq ne` a value of the fact's type; `in` a list of such
+ * values; `exists` true/false (the one operator that is known on an absent fact); `matches`
+ * a regular expression (JavaScript syntax, no flags) on a string fact.
+ */
 export const OPERATORS = ["gt", "gte", "lt", "lte", "eq", "ne", "in", "exists", "matches"] as const;
 export type Operator = (typeof OPERATORS)[number];
 
@@ -55,6 +60,7 @@ export interface FactRef {
   fact: string;
 }
 
+/** A literal threshold. */
 export type Scalar = number | string | boolean;
 
 /** A condition leaf, normalised from `{ fact, <op>: value }`. */
@@ -65,17 +71,19 @@ export interface Comparison {
   value: Scalar | Scalar[] | FactRef;
 }
 
-/** The closed condition tree. */
+/** The closed condition tree: `all` / `any` / `not` over comparisons (at most 12 levels deep). */
 export type Condition =
   | { all: Condition[] }
   | { any: Condition[] }
   | { not: Condition }
   | Comparison;
 
+/** Added to the confidence when its condition is true (unknown counts as not true). */
 export interface Boost {
   when: Condition;
   add: number;
 }
+/** Subtracted from the confidence when its condition is true. */
 export interface Penalty {
   when: Condition;
   sub: number;
@@ -261,6 +269,7 @@ export const runbookSchema = z
   })
   .strict();
 
+/** A rule as written in YAML, before defaults are filled in. */
 export type RunbookInput = z.input<typeof runbookSchema>;
 
 /** True when `v` is a `{ fact: path }` reference rather than a literal. */
