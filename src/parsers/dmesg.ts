@@ -2126,6 +2126,7 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
       pendingOom = undefined;
       if (!freshBootMarker) boots++;
       newestT = p.t_s;
+      found = true; // the kernel's own banner, stamped or not (`dmesg -t`)
     }
     freshBootMarker = false;
     if (take(p, msg)) {

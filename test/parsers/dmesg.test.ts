@@ -868,6 +868,16 @@ nf_conntrack: table full, dropping packet
     expect(facts.events[7].wallclock).toBe("--11-30T10:01:00");
     expect(facts.events[11].text).toBe("[ 4716.5] nf_conntrack: table full, dropping packet");
   });
+
+  it("recognises an unstamped log (`dmesg -t`) by the kernel's banner alone", () => {
+    // Found by test/properties: `Linux version …` without a stamp was "no kernel log line".
+    const { facts, problems } = parseText(
+      parseDmesg,
+      "Linux version 6.1.0-28-amd64 (debian-kernel@lists.debian.org) (gcc-12 (Debian 12.2.0-14) 12.2.0) #1 SMP PREEMPT_DYNAMIC Debian 6.1.119-1\n",
+    );
+    expect(problems).toEqual([]);
+    expect(facts).toMatchObject({ lines: 1, boots: 1, time_basis: "none", events: [] });
+  });
 });
 
 describe("dmesg parser: shapes seen in pasted incident reports", () => {
