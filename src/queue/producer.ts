@@ -137,7 +137,7 @@ export class DiagnosisProducer {
     const outcome: Outcome = {
       ok: false,
       diagnosisId: job.data.diagnosisId,
-      error: `no worker took this diagnosis within ${seconds} s: check that \`diagbot worker\` is running and reaches Redis`,
+      error: `no worker took this diagnosis within ${seconds} s (none is running, or all are busy): check that \`diagbot worker\` runs and reaches Redis`,
     };
     const targets = await this.store.close(jobId, outcome);
     return { targets, outcome, request: job.data.request };

@@ -1,5 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import type { Report, Symptom } from "../diagnosis/report.js";
+import { PROCESS_NAME } from "../diagnosis/processes.js";
+import { type Report, SYMPTOMS, type Symptom } from "../diagnosis/report.js";
 
 /**
  * What travels through the queue. Job data holds only validated values: the host is an
@@ -114,4 +115,28 @@ export function threadKey(t: ReplyTarget): string {
     .update(t.responseUrl ?? "")
     .digest("hex")
     .slice(0, 32)}`;
+}
+
+/**
+ * Checks job data read back from Redis before anything is run: whoever can write to Redis must
+ * not be able to smuggle a string where a PID (an integer in a command line) goes.
+ * @returns what is wrong, or undefined when the data is well-formed.
+ */
+export function invalidJobData(data: unknown): string | undefined {
+  const d = data as Partial<DiagnoseJobData> | undefined;
+  const r = d?.request as Partial<DiagnoseRequest> | undefined;
+  if (!d || d.v !== 1 || !r) return "not a diagnose job of this version";
+  if (typeof d.diagnosisId !== "string" || !DIAGNOSIS_ID.test(d.diagnosisId))
+    return "bad diagnosis id";
+  if (typeof r.host !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(r.host))
+    return "bad host name";
+  if (!(SYMPTOMS as readonly unknown[]).includes(r.symptom)) return "bad symptom";
+  if (!Number.isInteger(r.windowSeconds) || r.windowSeconds! < 1 || r.windowSeconds! > 60)
+    return "bad window";
+  if (r.pid !== undefined && (!Number.isInteger(r.pid) || r.pid < 1 || r.pid > 2 ** 22))
+    return "bad pid";
+  if (r.process !== undefined && (typeof r.process !== "string" || !PROCESS_NAME.test(r.process)))
+    return "bad process name";
+  if (typeof r.deep !== "boolean") return "bad deep flag";
+  return undefined;
 }

@@ -9,7 +9,12 @@ import { deliver, type Replier } from "./deliver.js";
 import type { Engine } from "./engine.js";
 import { ProgressThrottle } from "./progress.js";
 import { ResultStore } from "./store.js";
-import type { DiagnoseJobData, DiagnoseJobResult, StoredResult } from "./types.js";
+import {
+  type DiagnoseJobData,
+  type DiagnoseJobResult,
+  invalidJobData,
+  type StoredResult,
+} from "./types.js";
 
 /**
  * `diagbot worker`: BullMQ workers running the engine. Any number of them, on any number of
@@ -81,6 +86,8 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
     token?: string,
     signal?: AbortSignal,
   ): Promise<DiagnoseJobResult> => {
+    const invalid = invalidJobData(job.data);
+    if (invalid) throw new UnrecoverableError(`malformed job ${job.id}: ${invalid}`);
     const data = job.data;
     const { request } = data;
     const jobId = job.id!;

@@ -1,7 +1,8 @@
+import { QueueEvents } from "bullmq";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { DiagbotError } from "../../src/errors.js";
 import { createLogger } from "../../src/observability/log.js";
-import { connectRedis, type QueueConfig, queueConfig } from "../../src/queue/config.js";
+import { connectRedis, QUEUE_NAME, type QueueConfig, queueConfig } from "../../src/queue/config.js";
 import type { Replier } from "../../src/queue/deliver.js";
 import type { Engine } from "../../src/queue/engine.js";
 import { DiagnosisProducer } from "../../src/queue/producer.js";
@@ -182,6 +183,28 @@ describe("diagnosis queue", () => {
     expect(calls).toBe(1);
     expect(replier.failures[0].error).toMatch(/host key of test-host changed/);
     expect(replier.answers).toHaveLength(0);
+  });
+
+  it("refuses a malformed job written straight to Redis before running anything", async () => {
+    let calls = 0;
+    const { producer } = await setup(async () => {
+      calls++;
+      return { report: fakeReport(), outputs: [] };
+    });
+    const evil = {
+      v: 1,
+      diagnosisId: "dg_evil0001",
+      key: "k",
+      requestedBy: "U1",
+      requestedAt: Date.now(),
+      request: { ...request(), pid: "1; reboot" },
+    };
+    const events = new QueueEvents(QUEUE_NAME, { connection: { url: SHARED_REDIS_URL }, prefix });
+    handles.push(events);
+    await events.waitUntilReady();
+    const job = await producer.queue.add("diagnose", evil as never, { attempts: 1 });
+    await expect(job.waitUntilFinished(events, 10_000)).rejects.toThrow(/malformed job .*bad pid/);
+    expect(calls).toBe(0);
   });
 
   it("runs at most one intrusive job per host at a time", async () => {
