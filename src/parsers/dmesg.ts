@@ -379,6 +379,8 @@ const CTIME =
   /^(?:[A-Z][a-z]{2} )?([A-Z][a-z]{2})\s+(\d{1,2}) (\d\d:\d\d:\d\d) (\d{4})\s*(?:<\s*\d+\.\d+>)?\s*$/;
 /** A wall-clock stamp some log shippers put in brackets: `[2023-06-22 21:55:31.352444]`. */
 const BRACKET_ISO = /^(\d{4}-\d\d-\d\d)[T ](\d\d:\d\d:\d\d)(?:[.,](\d+))?(Z|[+-]\d\d:?\d\d)?$/;
+/** `dmesg -T` with localised day and month names. */
+const LOCALISED_CTIME = /^\S{2,12}\.? \S{2,12}\.?\s+\d{1,2} \d\d:\d\d:\d\d \d{4}$/;
 /** printk caller id (CONFIG_PRINTK_CALLER): `[T123]`, `[    C1]`. */
 const CALLER = /^\[\s*[TC]\d+\]\s?/;
 /** ISO stamp: `dmesg --time-format iso` (decimal comma) or syslog/journalctl short-iso(-precise). */
@@ -452,6 +454,8 @@ function readBrackets(s: string, out: Prefixed): string {
       out.wallclock = `${mt.m[4]}-${MONTHS[mt.m[1]]}-${pad2(mt.m[2])}T${mt.m[3]}`;
     } else if (mt.test(BRACKET_ISO, inner)) {
       out.wallclock = `${mt.m[1]}T${mt.m[2]}${mt.m[3] ? `.${mt.m[3]}` : ""}${zone(mt.m[4])}`;
+    } else if (LOCALISED_CTIME.test(inner)) {
+      // `dmesg -T` under a non-English locale (`[Ср мар 10 20:19:39 2021]`): a stamp, month unknown
     } else if (mt.test(RELTIME, inner) && MONTHS[mt.m[1]]) {
       out.wallclock ??= `--${MONTHS[mt.m[1]]}-${pad2(mt.m[2])}T${mt.m[3]}:${mt.m[4]}:00`;
     } else break;

@@ -975,6 +975,17 @@ kernel: [  299.949355] [Hardware Error]: Machine check events logged
     ]);
   });
 
+  it("reads `dmesg -T` under a Russian locale as stamped lines", () => {
+    const text =
+      "[Ср мар 10 20:19:39 2021] TCP: request_sock_TCPv6: Possible SYN flooding on port 34391. Dropping request.  Check SNMP counters.\n";
+    const { facts, problems } = parseText(parseDmesg, text);
+    expect(problems).toEqual([]);
+    expect(facts.events).toEqual([
+      expect.objectContaining({ kind: "syn-flood", port: 34391, action: "dropping", line: 1 }),
+    ]);
+    expect(facts.events[0].wallclock).toBeUndefined();
+  });
+
   it("reads the 2.6 `Out of socket memory` as TCP memory pressure", () => {
     const { facts } = parseText(parseDmesg, "Jan  5 03:00:01 lb1 kernel: Out of socket memory\n");
     expect(facts.events).toEqual([expect.objectContaining({ kind: "tcp-oom", reason: "tcp_mem" })]);
