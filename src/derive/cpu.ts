@@ -393,18 +393,18 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   if (vm && n(vm.r_mean) !== undefined) {
     runnable = n(vm.r_mean);
     runSource = "vmstat";
-    runExcerpt = `vmstat: r ${vm.r_mean} (max ${vm.r_max ?? "-"}), b ${vm.b_mean ?? "-"} over ${vm.samples} samples`;
+    runExcerpt = `vmstat: ${vm.r_mean} runnable threads on average (r, max ${vm.r_max ?? "-"}), ${vm.b_mean ?? "-"} blocked (b), over ${vm.samples} samples`;
     bag.set("cpu.blocked", n(vm.b_mean), "vmstat", runExcerpt);
     bag.set("cpu.cs_per_s", n(vm.cs_per_s), "vmstat", runExcerpt);
   } else if (n(ps?.procs_running) !== undefined) {
     runnable = Math.max(0, (n(ps?.procs_running) ?? 1) - 1);
     runSource = "proc-stat";
-    runExcerpt = `procs_running ${ps?.procs_running}`;
+    runExcerpt = `/proc/stat: procs_running ${ps?.procs_running} (runnable threads, the reader included)`;
     bag.set("cpu.blocked", n(ps?.procs_blocked), "proc-stat", `procs_blocked ${ps?.procs_blocked}`);
   } else if (n(up?.runnable) !== undefined) {
     runnable = Math.max(0, (n(up?.runnable) ?? 1) - 1);
     runSource = "uptime";
-    runExcerpt = `/proc/loadavg: ${up?.load1} ${up?.load5} ${up?.load15} ${up?.runnable}/${up?.threads}`;
+    runExcerpt = `/proc/loadavg: ${up?.load1} ${up?.load5} ${up?.load15} ${up?.runnable}/${up?.threads} (runnable/threads)`;
   } else if (n(top?.summary?.tasks_running) !== undefined) {
     // top counts itself among the running tasks.
     runnable = Math.max(0, (n(top?.summary?.tasks_running) ?? 1) - 1);

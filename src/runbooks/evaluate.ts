@@ -194,7 +194,11 @@ function evaluateComparison(c: Comparison, tree: FactTree): ConditionResult {
       missing: [],
       reasons: truth
         ? []
-        : [`${c.fact} ${value === undefined ? "is absent" : `is ${show(value)}`}`],
+        : [
+            value === undefined
+              ? `${c.fact} is absent`
+              : `${c.fact} is ${show(value)} (rule: absent)`,
+          ],
     };
   }
   if (value === undefined) return { truth: undefined, held: [], missing: [c.fact], reasons: [] };

@@ -311,6 +311,16 @@ describe("memory", () => {
       "proc.rss_growth.monotonic": true,
     };
     expect(hyp(f, "memory-leak-rss-growth")).toBeDefined();
+    // A process warming up on a host with memory to spare is not a leak.
+    expect(
+      verdict(
+        { ...f, "mem.available_pct": 70, "oom.events": 0, "psi.memory.some_avg10": 0 },
+        "memory-leak-rss-growth",
+      ),
+    ).toBe("fine");
+    expect(hyp({ ...f, "mem.available_pct": 8 }, "memory-leak-rss-growth")?.confidence).toBeCloseTo(
+      0.65,
+    );
     expect(verdict({ ...f, "proc.rss_growth.monotonic": false }, "memory-leak-rss-growth")).toBe(
       "fine",
     );
@@ -556,6 +566,17 @@ describe("network", () => {
       ),
     ).toBe("fine");
     expect(hyp({ "net.log.syn_flood": 2 }, "network-syn-flood")).toBeDefined();
+  });
+
+  it("an overflowing accept queue explains the retransmits it causes", () => {
+    const r = run(
+      { ...full, "net.tcp.retrans_pct": 7, "net.tcp.out_segs": 20000, "net.tcp.since_boot": false },
+      "network",
+    );
+    expect(r.hypotheses[0].rule).toBe("network-listen-overflow");
+    expect(r.hypotheses.find((h) => h.rule === "network-retransmits-loss")?.explainedBy).toBe(
+      "network-listen-overflow",
+    );
   });
 
   it("network-retransmits-loss", () => {
