@@ -36,7 +36,8 @@ export function rootCommands(collectors: readonly Collector[]): string[] {
     const args = line.argv.slice(1).join(" ");
     const [p1, p2] = PIDS_SENTINEL.map(String);
     if (!args.includes(p1) && !new RegExp(`\\b${WINDOW_SENTINEL}\\b`).test(args)) {
-      specs.add([line.argv[0], escapeSudoers(args)].filter(Boolean).join(" "));
+      // In sudoers(5) a command without arguments allows ANY arguments; "" allows none.
+      specs.add(`${line.argv[0]} ${args === "" ? '""' : escapeSudoers(args)}`);
       continue;
     }
     const regex = escapeRegex(args)

@@ -61,6 +61,8 @@ describe("deploy/sudoers.d/diagbot", () => {
   it("allows digits only where the window or a PID goes", () => {
     for (const spec of rootCommands(COLLECTORS)) {
       expect(spec).not.toMatch(/(^| )\*( |$)/);
+      // A bare path would allow any arguments (`dmesg -C` clears the kernel log).
+      expect(spec, spec).toMatch(/^\/\S+ \S/);
       if (spec.includes("^")) expect(spec).toMatch(/\$$/);
     }
   });
