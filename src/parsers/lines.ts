@@ -1,3 +1,4 @@
+import { isAscii } from "node:buffer";
 import { closeSync, openSync, readSync } from "node:fs";
 
 /**
@@ -19,37 +20,66 @@ export function* linesOf(text: string): Generator<string> {
 
 /**
  * Reads a file (or fd 0 for `-`) as lines in 1 MiB chunks, so a 100 MB output is parsed in
- * bounded memory. Bytes are decoded as UTF-8; invalid sequences become U+FFFD.
+ * bounded memory. Bytes are decoded as UTF-8; invalid sequences become U+FFFD; a UTF-8 byte
+ * order mark at the start is dropped. Lines end at `\n` or `\r\n`, as in {@link linesOf}.
+ *
+ * Each line is decoded from the bytes on its own: a line is then a small string of its own,
+ * never a slice of a large decoded chunk, so the few strings a parser keeps (an address, a
+ * device name) do not keep every chunk of the input alive; ASCII stays one byte a character.
  */
 export function* linesOfFile(path: string | 0): Generator<string> {
   const fd = path === 0 ? 0 : openSync(path, "r");
-  const decoder = new TextDecoder("utf-8");
-  const chunk = Buffer.allocUnsafe(1 << 20);
-  let carry = "";
+  let buf = Buffer.allocUnsafe(1 << 20);
+  /** Bytes in `buf`: the unfinished line carried over, then what was just read. */
+  let have = 0;
+  let bomChecked = false;
+  const line = (from: number, to: number, ascii: boolean): string => {
+    const end = to > from && buf[to - 1] === 13 ? to - 1 : to;
+    return buf.toString(ascii ? "latin1" : "utf8", from, end);
+  };
   try {
     for (;;) {
+      if (have === buf.length) {
+        // One line longer than the buffer: grow it (memory is that of the longest line).
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, have);
+        buf = bigger;
+      }
       let n: number;
       try {
-        n = readSync(fd, chunk, 0, chunk.length, null);
+        n = readSync(fd, buf, have, buf.length - have, null);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === "EAGAIN") continue;
         if ((err as NodeJS.ErrnoException).code === "EOF") break;
         throw err;
       }
       if (n === 0) break;
-      carry += decoder.decode(chunk.subarray(0, n), { stream: true });
+      const scanFrom = have; // the carried bytes hold no newline
+      have += n;
       let start = 0;
-      let nl = carry.indexOf("\n", start);
-      while (nl !== -1) {
-        const end = nl > start && carry.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
-        yield carry.slice(start, end);
-        start = nl + 1;
-        nl = carry.indexOf("\n", start);
+      if (!bomChecked) {
+        if (buf[0] === 0xef && (have < 2 || buf[1] === 0xbb) && (have < 3 || buf[2] === 0xbf)) {
+          if (have < 3) continue; // maybe a byte order mark: read on
+          start = 3;
+        }
+        bomChecked = true;
       }
-      carry = carry.slice(start);
+      const last = buf.lastIndexOf(10, have - 1);
+      if (last >= scanFrom && last >= start) {
+        const ascii = isAscii(buf.subarray(start, last));
+        let nl = buf.indexOf(10, Math.max(start, scanFrom));
+        while (nl !== -1 && nl <= last) {
+          yield line(start, nl, ascii);
+          start = nl + 1;
+          nl = nl === last ? -1 : buf.indexOf(10, start);
+        }
+      }
+      if (start > 0) {
+        buf.copy(buf, 0, start, have);
+        have -= start;
+      }
     }
-    carry += decoder.decode();
-    if (carry.length > 0) yield carry;
+    if (have > 0) yield line(0, have, false);
   } finally {
     if (path !== 0) closeSync(fd);
   }
@@ -62,6 +92,17 @@ export function* linesOfFile(path: string | 0): Generator<string> {
  */
 export function num(token: string | undefined): number | undefined {
   if (token === undefined) return undefined;
+  // Fast path for what nearly every value is: digits with at most one dot (`12.50`, `0`, `.5`).
+  let digits = 0;
+  let dot = false;
+  let i = 0;
+  for (; i < token.length; i++) {
+    const c = token.charCodeAt(i);
+    if (c >= 48 && c <= 57) digits++;
+    else if (c === 46 && !dot) dot = true;
+    else break;
+  }
+  if (i === token.length && digits > 0) return Number(token);
   const t = token.includes(",") && !token.includes(".") ? token.replace(",", ".") : token;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) return undefined;
   return Number(t);
