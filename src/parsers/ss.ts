@@ -174,21 +174,24 @@ export interface SocketTableFacts {
   };
 }
 
-const STATES = new Set([
-  "ESTAB",
-  "SYN-SENT",
-  "SYN-RECV",
-  "FIN-WAIT-1",
-  "FIN-WAIT-2",
-  "TIME-WAIT",
-  "UNCONN",
-  "CLOSE-WAIT",
-  "LAST-ACK",
-  "LISTEN",
-  "CLOSING",
-  "UNKNOWN",
-  "NEW-SYN-RECV",
-]);
+/** ss's state names, each mapped to its one copy (rows share it instead of a copy each). */
+const STATES = new Map(
+  [
+    "ESTAB",
+    "SYN-SENT",
+    "SYN-RECV",
+    "FIN-WAIT-1",
+    "FIN-WAIT-2",
+    "TIME-WAIT",
+    "UNCONN",
+    "CLOSE-WAIT",
+    "LAST-ACK",
+    "LISTEN",
+    "CLOSING",
+    "UNKNOWN",
+    "NEW-SYN-RECV",
+  ].map((name) => [name, name]),
+);
 const NETID = /^[a-z][a-z0-9_]*\d?$/;
 const INT = /^\d+$/;
 const DIGITS = /^\d+(\.\d+)?$/;
@@ -250,34 +253,68 @@ export interface Endpoint {
   scope?: string;
 }
 
+/** The parts of the last endpoint split by {@link splitInto} (no object per endpoint). */
+let epAddress = "";
+let epPort: number | undefined;
+let epPortName: string | undefined;
+let epScope: string | undefined;
+
+/** `^\d+$` as a number (exact up to 15 digits; longer ones go through Number), else undefined. */
+function intOf(text: string): number | undefined {
+  const len = text.length;
+  if (len === 0 || len > 15) return len > 15 && INT.test(text) ? Number(text) : undefined;
+  let v = 0;
+  for (let k = 0; k < len; k++) {
+    const d = text.charCodeAt(k) - 48;
+    if (d < 0 || d > 9) return undefined;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/** Splits an endpoint into `epAddress`, `epPort`, `epPortName`, `epScope`. */
+function splitInto(token: string): void {
+  const colon = token.lastIndexOf(":");
+  let host = colon >= 0 ? token.slice(0, colon) : token;
+  epPort = undefined;
+  epPortName = undefined;
+  epScope = undefined;
+  if (colon >= 0 && colon + 1 < token.length) {
+    const port = token.slice(colon + 1);
+    if (port !== "*") {
+      epPort = intOf(port);
+      if (epPort === undefined) epPortName = port;
+    }
+  }
+  const pct = host.lastIndexOf("%");
+  if (pct > 0 && pct > host.lastIndexOf("]")) {
+    epScope = host.slice(pct + 1);
+    host = host.slice(0, pct);
+  }
+  if (host.length > 1 && host.charCodeAt(0) === 91 && host.charCodeAt(host.length - 1) === 93) {
+    host = host.slice(1, -1);
+  }
+  if (epScope === undefined && pct > 0) {
+    const inner = host.lastIndexOf("%");
+    if (inner > 0 && host.includes(":")) {
+      epScope = host.slice(inner + 1);
+      host = host.slice(0, inner);
+    }
+  }
+  if (epScope === "") epScope = undefined;
+  epAddress = host === "" ? "*" : host;
+}
+
 /**
  * Splits `10.0.0.1:22`, `[::1]:631`, `:::22`, `*:*`, `127.0.0.53%lo:53`,
  * `[fe80::1]%eth0:123`, `rtnl:kernel`, `*` at the last colon.
  */
 export function splitEndpoint(token: string): Endpoint {
-  const colon = token.lastIndexOf(":");
-  let host = colon >= 0 ? token.slice(0, colon) : token;
-  const port = colon >= 0 ? token.slice(colon + 1) : undefined;
-  let scope: string | undefined;
-  const pct = host.lastIndexOf("%");
-  if (pct > 0 && pct > host.lastIndexOf("]")) {
-    scope = host.slice(pct + 1);
-    host = host.slice(0, pct);
-  }
-  if (host.startsWith("[") && host.endsWith("]")) host = host.slice(1, -1);
-  if (scope === undefined) {
-    const inner = host.lastIndexOf("%");
-    if (inner > 0 && host.includes(":")) {
-      scope = host.slice(inner + 1);
-      host = host.slice(0, inner);
-    }
-  }
-  const ep: Endpoint = { address: host === "" ? "*" : host };
-  if (port !== undefined && port !== "*" && port !== "") {
-    if (INT.test(port)) ep.port = Number(port);
-    else ep.port_name = port;
-  }
-  if (scope) ep.scope = scope;
+  splitInto(token);
+  const ep: Endpoint = { address: epAddress };
+  if (epPort !== undefined) ep.port = epPort;
+  if (epPortName !== undefined) ep.port_name = epPortName;
+  if (epScope !== undefined) ep.scope = epScope;
   return ep;
 }
 
@@ -322,17 +359,62 @@ export function parseUsers(value: string): SocketProcess[] {
   return out;
 }
 
+/** The `info` keys a detail-line field can give, worked out once per field name. */
+interface FieldNames {
+  /** The field name as a key (`snd_wnd`; other characters than `[A-Za-z0-9_]` become `_`). */
+  key: string;
+  /** The key with its unit: `rto_ms`, `send_bps`, …; `isMs`: a bare number is milliseconds. */
+  ms: string;
+  pct: string;
+  bps: string;
+  maxBps: string;
+  isMs: boolean;
+}
+
+/**
+ * Field name → its keys. A detail line has some 30 fields and a large `ss -tin` 100 000 lines:
+ * building each key string anew for every field was most of the parse time. Bounded: garbage
+ * input cannot grow it.
+ */
+const fieldNames = new Map<string, FieldNames>();
+
+function namesOf(name: string): FieldNames {
+  let f = fieldNames.get(name);
+  if (f === undefined) {
+    const key = SNAKE.test(name) ? name : snake(name);
+    f = {
+      key,
+      ms: `${key}_ms`,
+      pct: `${key}_pct`,
+      bps: `${key}_bps`,
+      maxBps: `${key}_max_bps`,
+      isMs: isMs(key),
+    };
+    if (fieldNames.size < 1024) fieldNames.set(name, f);
+  }
+  return f;
+}
+
+/** One copy of each short word seen as a value (`cubic`, `bbr`): rows share it. Bounded. */
+const words = new Map<string, string>();
+
+function internWord(word: string): string {
+  const known = words.get(word);
+  if (known !== undefined) return known;
+  if (words.size < 256) words.set(word, word);
+  return word;
+}
+
 /** One `key:value` (or `key value`) field of the detail line, into `info`. */
 function putField(
   info: Record<string, number | string | boolean>,
   key: string,
   value: string,
 ): void {
-  const k = SNAKE.test(key) ? key : snake(key);
+  const names = namesOf(key);
+  const k = names.key;
   if (DIGITS.test(value)) {
-    const n = Number(value);
-    if (isMs(k)) info[`${k}_ms`] = n;
-    else info[k] = n;
+    info[names.isMs ? names.ms : k] = Number(value);
     return;
   }
   if (value.startsWith("(") && value.endsWith(")")) {
@@ -373,23 +455,23 @@ function putField(
   }
   const ms = /^(\d+(?:\.\d+)?)ms(?:\(([\d.]+)%\))?$/.exec(value);
   if (ms) {
-    info[`${k}_ms`] = Number(ms[1]);
-    if (ms[2] !== undefined) info[`${k}_pct`] = Number(ms[2]);
+    info[names.ms] = Number(ms[1]);
+    if (ms[2] !== undefined) info[names.pct] = Number(ms[2]);
     return;
   }
   if (value.includes("bps")) {
     const [rate, max] = value.split("/");
     const bps = bitsPerSecond(rate);
     if (bps !== undefined) {
-      info[`${k}_bps`] = bps;
+      info[names.bps] = bps;
       const maxBps = max === undefined ? undefined : bitsPerSecond(max);
-      if (maxBps !== undefined) info[`${k}_max_bps`] = maxBps;
+      if (maxBps !== undefined) info[names.maxBps] = maxBps;
       return;
     }
   }
   const v = numberOrText(value);
-  if (typeof v === "number" && isMs(k)) {
-    info[`${k}_ms`] = v;
+  if (typeof v === "number" && names.isMs) {
+    info[names.ms] = v;
     return;
   }
   info[k] = v;
@@ -442,7 +524,7 @@ function readExtras(row: SocketRow, toks: readonly string[], start: number): voi
     if (ulp) row.info.tcp_ulp = ulp[1];
     else if (FLAGS.has(tok)) row.info[tok] = true;
     else if (row.info.cong_alg === undefined && /^[a-z][a-z0-9_]*$/.test(tok))
-      row.info.cong_alg = tok;
+      row.info.cong_alg = internWord(tok);
     else row.info[snake(tok)] = true;
   }
 }
@@ -452,18 +534,31 @@ interface Layout {
   state: boolean;
 }
 
+/**
+ * The one copy of each netid name seen (`tcp`, `udp`, …), so that a table of 300 000 sockets
+ * does not hold 300 000 copies of `tcp`. Bounded: garbage input cannot grow it.
+ */
+const netidNames = new Map<string, string>();
+
+function internNetid(name: string): string {
+  const known = netidNames.get(name);
+  if (known !== undefined) return known;
+  if (netidNames.size < 64) netidNames.set(name, name);
+  return name;
+}
+
 /** Reads one socket line of ss, or returns null when the line is not one. */
 function readSocketLine(t: readonly string[], header: Layout | undefined): SocketRow | null {
   if (t.length < 4) return null;
   let i: number;
   let netid: string | undefined;
-  let state: string | undefined;
-  if (STATES.has(t[0])) {
-    state = t[0];
+  let state = STATES.get(t[0]);
+  const second = state === undefined ? STATES.get(t[1]) : undefined;
+  if (state !== undefined) {
     i = 1;
-  } else if (STATES.has(t[1]) && NETID.test(t[0])) {
+  } else if (second !== undefined && NETID.test(t[0])) {
     netid = t[0];
-    state = t[1];
+    state = second;
     i = 2;
   } else if (header && !header.state) {
     if (header.netid) {
@@ -477,34 +572,49 @@ function readSocketLine(t: readonly string[], header: Layout | undefined): Socke
     netid = t[0];
     i = 1;
   } else return null;
-  if (!INT.test(t[i] ?? "") || !INT.test(t[i + 1] ?? "")) return null;
-  const rest = t.slice(i + 2);
-  if (rest.length < 2) return null;
-  let local: Endpoint;
-  let peer: Endpoint;
-  let next: number;
+  const recvQ = intOf(t[i] ?? "");
+  const sendQ = intOf(t[i + 1] ?? "");
+  if (recvQ === undefined || sendQ === undefined) return null;
+  // The endpoints and extras start at r (no copy of the token array).
+  const r = i + 2;
+  const rest = t.length - r;
+  if (rest < 2) return null;
   const unix =
     netid?.startsWith("u_") ||
-    (netid === undefined && rest.length >= 4 && INT.test(rest[1]) && INT.test(rest[3]));
-  if (unix && rest.length >= 4) {
-    local = { address: rest[0], ...(INT.test(rest[1]) ? { port: Number(rest[1]) } : {}) };
-    peer = { address: rest[2], ...(INT.test(rest[3]) ? { port: Number(rest[3]) } : {}) };
-    next = 4;
-  } else {
-    if (rest[0].startsWith("users:") || rest[1].startsWith("users:")) return null;
-    local = splitEndpoint(rest[0]);
-    peer = splitEndpoint(rest[1]);
-    next = 2;
+    (netid === undefined && rest >= 4 && INT.test(t[r + 1]) && INT.test(t[r + 3]));
+  if (!unix || rest < 4) {
+    if (t[r].startsWith("users:") || t[r + 1].startsWith("users:")) return null;
   }
-  const row = {
-    ...(netid !== undefined ? { netid } : {}),
-    ...(state !== undefined ? { state } : {}),
-    recv_q: Number(t[i]),
-    send_q: Number(t[i + 1]),
-    ...endpointFields("local", local),
-    ...endpointFields("peer", peer),
-  } as SocketRow;
-  readExtras(row, rest, next);
+  // Assigned one by one in a fixed order (not spread, no endpoint objects), so that rows share
+  // a few hidden classes: building rows from spreads dominated the time on large tables.
+  const row = {} as SocketRow;
+  if (netid !== undefined) row.netid = internNetid(netid);
+  if (state !== undefined) row.state = state;
+  row.recv_q = recvQ;
+  row.send_q = sendQ;
+  let next: number;
+  if (unix && rest >= 4) {
+    row.local_address = t[r];
+    const localInode = intOf(t[r + 1]);
+    if (localInode !== undefined) row.local_port = localInode;
+    row.peer_address = t[r + 2];
+    const peerInode = intOf(t[r + 3]);
+    if (peerInode !== undefined) row.peer_port = peerInode;
+    next = r + 4;
+  } else {
+    splitInto(t[r]);
+    row.local_address = epAddress;
+    if (epPort !== undefined) row.local_port = epPort;
+    if (epPortName !== undefined) row.local_port_name = epPortName;
+    if (epScope !== undefined) row.local_scope = epScope;
+    splitInto(t[r + 1]);
+    row.peer_address = epAddress;
+    if (epPort !== undefined) row.peer_port = epPort;
+    if (epPortName !== undefined) row.peer_port_name = epPortName;
+    if (epScope !== undefined) row.peer_scope = epScope;
+    next = r + 2;
+  }
+  readExtras(row, t, next);
   return row;
 }
 
@@ -605,17 +715,19 @@ export function parseSs(lines: Iterable<string>): ParseResult<SocketTableFacts> 
   let n = 0;
   for (const line of lines) {
     n++;
-    if (line.trim() === "") continue;
     if (line.includes("Recv-Q") && HEADER.test(line)) {
       header = { netid: /^\s*Netid\b/.test(line), state: /\bState\b/.test(line) };
       found = true;
+      settle(last);
       last = undefined;
       continue;
     }
     const t = socketTokens(line);
+    if (t.length === 0) continue; // a blank line
     const row = readSocketLine(t, header);
     if (row) {
       sockets.push(row);
+      settle(last);
       last = row;
       found = true;
       continue;
@@ -626,8 +738,20 @@ export function parseSs(lines: Iterable<string>): ParseResult<SocketTableFacts> 
       continue;
     }
     problems.add(n, line, "not an ss header, socket line or detail line");
+    settle(last);
     last = undefined;
   }
+  settle(last);
   if (!found) throw new UnrecognisedOutputError("ss");
   return { facts: summariseSockets(sockets, { sendQIsBacklog: true }), problems: problems.list() };
+}
+
+/**
+ * Called once a socket's fields are all read. `info` is filled with computed keys, and V8
+ * turns an object that gets more than about 20 properties that way into a hash table (some
+ * 1.2 kB for an `-i` line, 100 000 of them on a large host); a copy of it is a compact object
+ * again (about a quarter of that), with the same keys in the same order.
+ */
+function settle(row: SocketRow | undefined): void {
+  if (row?.info) row.info = { ...row.info };
 }
