@@ -1,0 +1,61 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { linesOf } from "../../src/parsers/lines.js";
+import { parseSs } from "../../src/parsers/ss.js";
+import { runCli } from "../helpers/cli.js";
+
+/**
+ * `diagbot parse` streams its input and writes large JSON documents in pieces: the bytes are
+ * still those of `JSON.stringify(doc, null, 2)`, from a file and from standard input.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), "diagbot-parse-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function ssTable(sockets: number): string {
+  const out = ["Netid State  Recv-Q Send-Q   Local Address:Port    Peer Address:Port Process"];
+  out.push(
+    'tcp   LISTEN 3      128          0.0.0.0:22           0.0.0.0:*     users:(("sshd",pid=1,fd=3))',
+  );
+  for (let i = 0; i < sockets; i++) {
+    const peer =
+      i % 3 === 0 ? `[2001:db8::${i.toString(16)}]` : `10.1.${(i >> 8) & 255}.${i & 255}`;
+    out.push(
+      `tcp   ESTAB  ${i % 5}      ${i % 7}       10.0.0.5:443   ${peer}:${1024 + (i % 60000)}`,
+    );
+    if (i % 2 === 0)
+      out.push(
+        `\t cubic wscale:7,7 rto:204 rtt:${i % 90}.5/0.25 cwnd:10 send ${i}bps retrans:0/${i % 4}`,
+      );
+  }
+  return `${out.join("\n")}\n`;
+}
+
+describe("diagbot parse", () => {
+  it("prints JSON.stringify(doc, null, 2) for a table larger than one output batch", async () => {
+    const text = ssTable(6000);
+    const file = join(dir, "ss.out");
+    writeFileSync(file, text);
+    const { facts, problems } = parseSs(linesOf(text));
+    const want = `${JSON.stringify({ collector: "ss-tcp", facts, problems }, null, 2)}\n`;
+
+    const fromFile = await runCli(["parse", "ss-tcp", file, "--json"]);
+    expect(fromFile.code).toBe(0);
+    expect(fromFile.stdout).toBe(want);
+    const fromStdin = await runCli(["parse", "ss-tcp", "-", "--json"], { input: text });
+    expect(fromStdin.code).toBe(0);
+    expect(fromStdin.stdout).toBe(want);
+  });
+
+  it("exits 0 on a header alone and 1 when nothing of the format is there", async () => {
+    const header = await runCli(["parse", "ss-tcp", "-", "--json"], {
+      input: "State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n",
+    });
+    expect(header.code).toBe(0);
+    expect(header.json.facts.total).toBe(0);
+    const garbage = await runCli(["parse", "ss-tcp", "-", "--json"], { input: "\u0000\u00ff\n" });
+    expect(garbage.code).toBe(1);
+  });
+});
