@@ -99,6 +99,12 @@ const provides: FactSpec[] = [
     doc: "The cgroup of the victim (task_memcg), when printed.",
   },
   {
+    path: "oom.at_cgroup_limit",
+    type: "boolean",
+    from: LOG,
+    doc: "True when the last OOM kill was at a cgroup's memory limit (constraint memcg), not the whole machine running out.",
+  },
+  {
     path: "oom.repeat_kills",
     type: "number",
     unit: "kills",
@@ -350,14 +356,20 @@ const provides: FactSpec[] = [
     doc: "`nf_conntrack: table full, dropping packet` messages.",
   },
   {
-    path: "net.log.fork_rejected",
+    path: "pids.log.fork_rejected",
     type: "number",
     unit: "events",
     from: LOG,
     doc: "`cgroup: fork rejected by pids controller` messages.",
   },
   {
-    path: "net.log.file_max",
+    path: "pids.log.cgroup",
+    type: "string",
+    from: LOG,
+    doc: "The cgroup the pids controller refused forks in (the last such message).",
+  },
+  {
+    path: "fd.log.file_max",
     type: "number",
     unit: "events",
     from: LOG,
@@ -485,6 +497,7 @@ function classify(
   const withConstraint = [...ooms].reverse().find((e) => e.constraint !== undefined);
   if (withConstraint?.constraint) {
     const c = withConstraint.constraint;
+    bag.set("oom.at_cgroup_limit", c === "memcg", src, withConstraint.text);
     bag.set(
       "oom.constraint",
       c === "none" ? "global" : c === "memory_policy" ? "mempolicy" : c,
@@ -694,9 +707,11 @@ function classify(
   const ct = of("conntrack-full");
   bag.set("net.log.conntrack_full", ct.length, src, ct[0]?.text);
   const pids = of("pids-limit");
-  bag.set("net.log.fork_rejected", pids.length, src, pids[0]?.text);
+  bag.set("pids.log.fork_rejected", pids.length, src, pids[0]?.text);
+  const lastPids = pids[pids.length - 1] as SimpleEvent | undefined;
+  if (lastPids?.cgroup) bag.set("pids.log.cgroup", lastPids.cgroup, src, lastPids.text);
   const fm = of("file-max");
-  bag.set("net.log.file_max", fm.length, src, fm[0]?.text);
+  bag.set("fd.log.file_max", fm.length, src, fm[0]?.text);
 }
 
 const SLOW_CLOCKS = new Set(["hpet", "acpi_pm", "pit", "jiffies", "refined-jiffies"]);
