@@ -111,7 +111,8 @@ export async function buildReport(
     symptom: meta.symptom,
     startedAt: meta.started.toISOString(),
     durationMs: Date.now() - meta.started.getTime(),
-    window: { seconds: meta.windowSeconds ?? 0, mode: derived.mode },
+    // A replay that does not say its window judged every counter from what the files hold.
+    window: { seconds: meta.windowSeconds ?? 0, mode: meta.windowSeconds === undefined ? "since-boot" : derived.mode },
     hypotheses,
     checked,
     collectors: records,

@@ -12,15 +12,8 @@ import type { Category, Hypothesis, Symptom } from "./report.js";
  * order is deterministic.
  */
 
-/** A hypothesis as evaluation produces it: the report's fields plus what ranking adds. */
-export interface RankedHypothesis extends Hypothesis {
-  /** Commands to run next to confirm or refute it. */
-  next?: string[];
-  /** Where the rule's thresholds come from (man page, kernel documentation). */
-  source?: string;
-  /** Rule id of a fired cause that explains this hypothesis (it ranks below that cause). */
-  explainedBy?: string;
-}
+/** A ranked hypothesis: the report's Hypothesis, with its optional `next`, `source`, `explainedBy`. */
+export type RankedHypothesis = Hypothesis;
 
 /** One fired rule, as the evaluator hands it to {@link rankHypotheses}. */
 export interface RankInput {

@@ -73,6 +73,12 @@ export interface Hypothesis {
   score: number;
   evidence: Evidence[];
   remediation: string[];
+  /** Commands to run next to confirm or refute it. */
+  next?: string[];
+  /** Where the rule's thresholds come from (man page, kernel documentation). */
+  source?: string;
+  /** Rule id of a fired cause that explains this hypothesis (it ranks below that cause). */
+  explainedBy?: string;
 }
 
 export interface Checked {

@@ -26,6 +26,7 @@ export function renderTerminal(report: Report, options: { color: boolean; verbos
       out.push(`     ${c.dim("evidence")} ${e.collector}: ${e.excerpt}${c.dim(threshold)}`);
     }
     for (const r of h.remediation.slice(0, 4)) out.push(`     ${c.dim("do")}       ${r}`);
+    for (const n of (h.next ?? []).slice(0, options.verbose ? undefined : 2)) out.push(`     ${c.dim("next")}     ${n}`);
   });
   out.push("");
   const fine = report.checked.filter((k) => k.verdict === "fine");
