@@ -223,6 +223,19 @@ const provides: FactSpec[] = [
     doc: "Sockets with retransmits (ss -i retrans).",
   },
   {
+    path: "net.sockets.retrans_top_peer",
+    type: "string",
+    from: ["ss-tcp"],
+    doc: "The peer address whose connections retransmitted most (ss -i retrans:N/TOTAL, summed per peer).",
+  },
+  {
+    path: "net.sockets.retrans_top_peer_segs",
+    type: "number",
+    unit: "segments",
+    from: ["ss-tcp"],
+    doc: "Retransmits of the connections to that peer (tcpi_total_retrans, lifetime of each connection).",
+  },
+  {
     path: "net.tcp.since_boot",
     type: "boolean",
     from: COUNTERS,
@@ -465,6 +478,25 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     }
     if (tf.tcp_info)
       bag.set("net.sockets.retrans_sockets", n(tf.tcp_info.sockets_with_retrans), id);
+    // Where the loss is: the peer whose connections retransmitted most (tcp_info
+    // tcpi_total_retrans, which ss -i prints as the total of retrans:N/TOTAL).
+    const retransByPeer = new Map<string, { segs: number; row: SocketRow }>();
+    for (const r of tcp) {
+      const rt = n(r.info?.retrans_total);
+      if (!rt || r.peer_address === "*") continue;
+      const e = retransByPeer.get(r.peer_address);
+      if (e) e.segs += rt;
+      else retransByPeer.set(r.peer_address, { segs: rt, row: r });
+    }
+    const rtop = [...retransByPeer].sort(
+      (a, b) => b[1].segs - a[1].segs || a[0].localeCompare(b[0]),
+    )[0];
+    if (rtop) {
+      const [peer, { segs, row }] = rtop;
+      const line = `${segs} retransmits on connections to ${peer}, e.g. ${sockLine(row)} retrans:${row.info?.retrans ?? "?"}/${row.info?.retrans_total}`;
+      bag.set("net.sockets.retrans_top_peer", peer, id, line);
+      bag.set("net.sockets.retrans_top_peer_segs", segs, id, line);
+    }
   }
   const sum = factsOf<SsSummaryFacts>(parsed, "ss-summary");
   if (sum?.tcp) {
