@@ -19,9 +19,10 @@ import type { HostConfig } from "../inventory/inventory.js";
  * default: oncall                                 # everyone else; omit to deny
  * ```
  *
- * A person's rights are the union of every role bound to them, their user groups, the channel
- * they ask in, and `default`. `"*"` in hostGroups means every host. A diagnosis needs `cheap`
- * and `sampling`; a deep one also needs `intrusive`. Without a file: everyone may run cheap and
+ * A person holds every role bound to them, their user groups, the channel they ask in, and
+ * `default`; each role's cost classes apply to that role's host groups only. `"*"` in
+ * hostGroups means every host. A diagnosis needs a role with `cheap` and `sampling` for one of
+ * the host's groups; a deep one needs `intrusive` in that same role. Without a file: everyone may run cheap and
  * sampling collectors on every host, intrusive is denied, and a warning is logged.
  */
 export const COST_CLASSES = ["cheap", "sampling", "intrusive"] as const;
@@ -65,8 +66,9 @@ export interface Principal {
 
 /** What one person may do, resolved. */
 export interface Access {
-  /** Host groups allowed, or `*`. */
-  hostGroups: Set<string>;
+  /** Each role's grant: its cost classes apply to its own host groups only. */
+  grants: Role[];
+  /** Every cost class of any grant (for display). */
   costClasses: Set<CostClass>;
   /** Role names that gave these rights (for the audit log). */
   roles: string[];
@@ -82,16 +84,19 @@ export interface Rbac {
 
 /** May `access` diagnose `host` (`deep`: with intrusive collectors)? */
 export function allows(access: Access, host: Pick<HostConfig, "groups">, deep: boolean): boolean {
-  const hostOk = access.hostGroups.has("*") || host.groups.some((g) => access.hostGroups.has(g));
-  if (!hostOk) return false;
-  if (!access.costClasses.has("cheap") || !access.costClasses.has("sampling")) return false;
-  return !deep || access.costClasses.has("intrusive");
+  return access.grants.some(
+    (g) =>
+      (g.hostGroups.includes("*") || host.groups.some((h) => g.hostGroups.includes(h))) &&
+      g.costClasses.includes("cheap") &&
+      g.costClasses.includes("sampling") &&
+      (!deep || g.costClasses.includes("intrusive")),
+  );
 }
 
 /** The defaults: cheap and sampling on every host for everyone; intrusive denied. */
 export function defaultRbac(): Rbac {
   const access: Access = {
-    hostGroups: new Set(["*"]),
+    grants: [{ hostGroups: ["*"], costClasses: ["cheap", "sampling"] }],
     costClasses: new Set(["cheap", "sampling"]),
     roles: ["(default)"],
   };
@@ -141,13 +146,12 @@ export function parseRbac(text: string, file: string): Rbac {
           roles.add(b.role);
         }
       }
-      const access: Access = { hostGroups: new Set(), costClasses: new Set(), roles: [...roles] };
-      for (const r of roles) {
-        const role = rules.roles[r];
-        for (const g of role.hostGroups) access.hostGroups.add(g);
-        for (const c of role.costClasses) access.costClasses.add(c);
-      }
-      return access;
+      const grants = [...roles].map((r) => rules.roles[r]);
+      return {
+        grants,
+        costClasses: new Set(grants.flatMap((g) => g.costClasses)),
+        roles: [...roles],
+      };
     },
   };
 }
