@@ -109,4 +109,16 @@ describe("num reads numbers as the tools print them", () => {
       { numRuns: RUNS * 10 },
     );
   });
+
+  it("for decimals of up to 17 digits, the same double as Number()", () => {
+    const decimal = fc
+      .tuple(fc.stringMatching(/^[0-9]{1,17}$/), fc.nat({ max: 17 }))
+      .map(([d, at]) => (at >= d.length ? d : `${d.slice(0, at)}.${d.slice(at)}`));
+    fc.assert(
+      fc.property(decimal, (t) => {
+        expect(Object.is(num(t), Number(t))).toBe(true);
+      }),
+      { numRuns: RUNS * 20 },
+    );
+  });
 });
