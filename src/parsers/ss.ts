@@ -302,7 +302,9 @@ function splitInto(token: string): void {
     }
   }
   if (epScope === "") epScope = undefined;
-  epAddress = host === "" ? "*" : host;
+  // A substring of 13 characters or more is a view into its line, which it keeps alive as long
+  // as the row holds it (some 100 bytes a socket); a concatenation makes it a string of its own.
+  epAddress = host === "" ? "*" : host.length >= 13 ? ` ${host}`.slice(1) : host;
 }
 
 /**
