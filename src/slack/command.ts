@@ -59,7 +59,7 @@ export function parseCommandText(text: string): ParsedCommand {
   } catch (err) {
     const code = (err as { code?: string }).code;
     const m = /'(-{1,2}[^']*)'/.exec((err as Error).message);
-    const opt = m ? m[1] : undefined;
+    const opt = m ? m[1].replace(/\s.*$/, "") : undefined;
     if (code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
       throw new DiagbotError("usage", `unknown option ${opt ?? ""}`.trim(), {
         hint: `options: ${OPTIONS}`,

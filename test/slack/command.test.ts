@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { parseCommandText } from "../../src/slack/command.js";
+
+/** The /diagnose text: parsed by util.parseArgs, validated by the CLI's own checks. */
+describe("/diagnose text", () => {
+  it("host, symptom and options, with the defaults", () => {
+    expect(parseCommandText("host-42")).toEqual({
+      kind: "diagnose",
+      request: { host: "host-42", symptom: "health", windowSeconds: 5, deep: false },
+    });
+    expect(parseCommandText("  host-42   latency --window=1500ms --pid 4242 --deep ")).toEqual({
+      kind: "diagnose",
+      request: { host: "host-42", symptom: "latency", windowSeconds: 2, deep: true, pid: 4242 },
+    });
+    expect(parseCommandText("db-1 memory --process postgres").kind).toBe("diagnose");
+  });
+
+  it("help in its usual spellings", () => {
+    for (const t of ["", "help", "HELP", "--help", "-h", "?", "host-42 --help"])
+      expect(parseCommandText(t).kind).toBe("help");
+  });
+
+  it("undoes what Slack clients do to dashes and quotes", () => {
+    const r = parseCommandText("host-42 cpu —window 2s –deep “--pid” 7");
+    expect(r).toEqual({
+      kind: "diagnose",
+      request: { host: "host-42", symptom: "cpu", windowSeconds: 2, deep: true, pid: 7 },
+    });
+  });
+
+  it("says what is wrong, quoting the value", () => {
+    expect(() => parseCommandText("host-42 --frobnicate")).toThrow(/unknown option --frobnicate/);
+    expect(() => parseCommandText("host-42 --pid")).toThrow(/--pid needs a value/);
+    expect(() => parseCommandText("host-42 --pid abc")).toThrow(/--pid "abc"/);
+    expect(() => parseCommandText("host-42 --pid 1 --process x")).toThrow(
+      /cannot be used together/,
+    );
+    expect(() => parseCommandText("host-42 --process 'x;reboot'")).toThrow(/not a process name/);
+    expect(() => parseCommandText("host-42 latency extra")).toThrow(/unexpected "extra"/);
+    expect(() => parseCommandText("../etc/passwd")).toThrow(/is not a host name/);
+    expect(() => parseCommandText("host-42 --window 0.5s")).toThrow(/expected 1 s to 60 s/);
+    expect(() => parseCommandText("host-42 sluggish")).toThrow(/unknown symptom "sluggish"/);
+  });
+});
