@@ -90,6 +90,13 @@ const provides: FactSpec[] = [
     doc: "connect() calls that failed with EADDRNOTAVAIL (no free ephemeral port).",
   },
   {
+    path: "strace.bind_port0_eaddrinuse",
+    type: "number",
+    unit: "calls",
+    from: STRACE,
+    doc: "bind() to port 0 that failed with EADDRINUSE: every port of the ephemeral range is in use (bind(2)).",
+  },
+  {
     path: "strace.bind_eaddrinuse",
     type: "number",
     unit: "calls",
@@ -306,6 +313,7 @@ function derive(parsed: ParsedSet): FactBag {
         connect && cx ? lineOf(connect, st.source) : undefined,
       );
       bag.set("strace.bind_eaddrinuse", bx, src, bind && bx ? lineOf(bind, st.source) : undefined);
+      bag.set("strace.bind_port0_eaddrinuse", n(st.bind_port0_eaddrinuse) ?? 0, src);
       bag.set("strace.eaddrnotavail", errno("EADDRNOTAVAIL") ?? 0, src);
       bag.set("strace.emfile", errno("EMFILE") ?? 0, src);
       bag.set("strace.enfile", errno("ENFILE") ?? 0, src);

@@ -75,6 +75,11 @@ export interface StraceFacts {
   timed?: boolean;
   /** `strace: Process N attached` lines. */
   attached: number;
+  /**
+   * Trace: `bind()` to port 0 that failed with EADDRINUSE. bind(2): "the port number was
+   * specified as zero ... all port numbers in the ephemeral port range are currently in use".
+   */
+  bind_port0_eaddrinuse?: number;
 }
 
 /** strace's column names (and `-U` names) to fact keys. */
@@ -183,6 +188,7 @@ export function parseStrace(lines: Iterable<string>): ParseResult<StraceFacts> {
   const pids = new Set<number>();
   let exits = 0;
   let attached = 0;
+  let bindPort0InUse = 0;
   let timed = false;
   let firstTs: number | undefined;
   let lastTs: number | undefined;
@@ -247,6 +253,9 @@ export function parseStrace(lines: Iterable<string>): ParseResult<StraceFacts> {
         return false;
       }
       acc(name).calls++;
+      if (name === "bind" && /\bsin6?_port=htons\(0\)/.test(body) && /= -1 EADDRINUSE\b/.test(body)) {
+        bindPort0InUse++;
+      }
       return true;
     }
     const signal = SIGNAL.exec(body);
@@ -364,6 +373,7 @@ export function parseStrace(lines: Iterable<string>): ParseResult<StraceFacts> {
   facts.exits = exits;
   facts.killed = killed;
   facts.attached = attached;
+  if (facts.source === "trace") facts.bind_port0_eaddrinuse = bindPort0InUse;
   if (facts.source === "trace" && timed) facts.timed = true;
   if (firstTs !== undefined && lastTs !== undefined) {
     let span = relative ? relativeSum : lastTs - firstTs;

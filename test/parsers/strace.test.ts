@@ -191,6 +191,21 @@ describe("strace parser: traces", () => {
     });
     expect(facts.syscalls.find((s) => s.syscall === "fcntl")?.calls).toBe(2);
     expect(facts.processes).toBe(0);
+    // bind(..., sin_port=htons(0), ...) = -1 EADDRINUSE: the ephemeral range is used up.
+    expect(facts.bind_port0_eaddrinuse).toBe(1);
+  });
+
+  it("tells a bind to port 0 that found no free port from a bind to a taken port", () => {
+    const { facts } = parseText(
+      parseStrace,
+      [
+        'bind(3, {sa_family=AF_INET6, sin6_port=htons(0), sin6_flowinfo=htonl(0), inet_pton(AF_INET6, "::", &sin6_addr), sin6_scope_id=0}, 28) = -1 EADDRINUSE (Address already in use)',
+        'bind(4, {sa_family=AF_INET, sin_port=htons(8080), sin_addr=inet_addr("0.0.0.0")}, 16) = -1 EADDRINUSE (Address already in use)',
+        'bind(5, {sa_family=AF_INET, sin_port=htons(0), sin_addr=inet_addr("10.0.0.1")}, 16) = 0',
+      ].join("\n"),
+    );
+    expect(facts.bind_port0_eaddrinuse).toBe(1);
+    expect(facts.syscalls.find((s) => s.syscall === "bind")).toMatchObject({ calls: 3, errors: 2 });
   });
 
   it("reads the rt_sigprocmask loop of pbench#871, the `...` lines are problems", () => {
