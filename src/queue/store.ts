@@ -157,9 +157,9 @@ export class ResultStore {
 
   /** Takes the host's intrusive slot for `owner` for `ms`; false when another job holds it. */
   async lockHost(host: string, owner: string, ms: number): Promise<boolean> {
-    return (
-      (await this.redis.set(this.key("lock", "intrusive", host), owner, "PX", ms, "NX")) === "OK"
-    );
+    // The same job (re-run after its worker died) takes its own slot back at once.
+    const key = this.key("lock", "intrusive", host);
+    return (await this.redis.eval(LOCK_SCRIPT, 1, key, owner, String(ms))) === 1;
   }
 
   /** Extends the slot while `owner` still holds it. */
@@ -190,6 +190,14 @@ return false`;
 const CLOSE_SCRIPT = `
 redis.call('SET', KEYS[2], ARGV[1], 'EX', tonumber(ARGV[2]))
 return redis.call('SMEMBERS', KEYS[1])`;
+
+const LOCK_SCRIPT = `
+if redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]), 'NX') then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+  return 1
+end
+return 0`;
 
 const RENEW_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then

@@ -78,6 +78,14 @@ function describe(err: unknown): string {
   return `unexpected error: ${(err as Error).message}`;
 }
 
+/** An error for the audit log: its message and, when set, its cause. */
+function reasonOf(err: unknown): string {
+  const cause = (err as { cause?: unknown }).cause;
+  return typeof cause === "string"
+    ? `${(err as Error).message} (${cause})`
+    : (err as Error).message;
+}
+
 const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
 
 export function createSlackApp(deps: SlackAppDeps): SlackApp {
@@ -176,7 +184,10 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
         mayAll.map((h) => h.name),
         20,
       );
+      // The person sees the same message whether the host is missing or forbidden; the audit
+      // log (the error's cause) says which.
       throw new DiagbotError("unknown-host", `unknown host \`${name}\``, {
+        cause: host ? "not allowed by DIAGBOT_RBAC" : "not in the inventory",
         hint:
           mayAll.length === 0
             ? "you may not diagnose any host: ask an admin to add you to DIAGBOT_RBAC"
@@ -355,7 +366,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
         channel: who.channel,
         text: (command.text ?? "").slice(0, 200),
         decision: outcome,
-        reason: (err as Error).message,
+        reason: reasonOf(err),
       });
       await acked(
         ephemeral(
@@ -426,7 +437,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
             channel,
             from: action.value,
             decision: "rejected",
-            reason: (err as Error).message,
+            reason: reasonOf(err),
           });
           await respond({
             ...ephemeral(`:warning: ${describe(err)}`),
@@ -504,7 +515,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
           channel,
           diagnosisId: id,
           decision: "rejected",
-          reason: (err as Error).message,
+          reason: reasonOf(err),
         });
         await respond({ ...ephemeral(text), replace_original: false }).catch(() => undefined);
       }

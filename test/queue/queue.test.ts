@@ -273,6 +273,16 @@ describe("diagnosis queue", () => {
     expect(await store.claimPost("dg_test1", target(1))).toBe(false);
     expect(await store.claimPost("dg_test1", target(2))).toBe(true);
     expect(await store.claimPost("dg_test2", target(1))).toBe(true);
+
+    // The intrusive slot: one job per host; the same job (after a crash) takes it back.
+    expect(await store.lockHost("h1", "job-1", 5000)).toBe(true);
+    expect(await store.lockHost("h1", "job-2", 5000)).toBe(false);
+    expect(await store.lockHost("h2", "job-2", 5000)).toBe(true);
+    expect(await store.lockHost("h1", "job-1", 5000)).toBe(true);
+    await store.unlockHost("h1", "job-2");
+    expect(await store.lockHost("h1", "job-2", 5000)).toBe(false);
+    await store.unlockHost("h1", "job-1");
+    expect(await store.lockHost("h1", "job-2", 5000)).toBe(true);
   });
 });
 
