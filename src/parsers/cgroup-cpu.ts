@@ -1,16 +1,14 @@
 import {
-  addHierarchy,
   type CgroupFile,
   type CgroupHierarchy,
-  cgroupFilesOf,
-  cgroupOf,
   keyValues,
-  RowsByDir,
+  notReadFile,
+  type RowsByDir,
+  readCgroupFiles,
   singleValue,
-  versionOfPath,
 } from "./cgroup-files.js";
-import { ProblemLog } from "./lines.js";
-import { type ParseResult, UnrecognisedOutputError } from "./types.js";
+import type { ProblemLog } from "./lines.js";
+import type { ParseResult } from "./types.js";
 
 /**
  * CPU bandwidth (CFS quota) and throttling of one cgroup. Counters are since the cgroup was
@@ -101,22 +99,16 @@ function statKey(key: string): { key: string; scale: number } {
  * read.
  */
 export function parseCgroupCpu(lines: Iterable<string>): ParseResult<CgroupCpuFacts> {
-  const problems = new ProblemLog();
-  const rows = new RowsByDir<CgroupCpuRow>((dir) => ({
-    path: dir,
-    cgroup: cgroupOf(dir),
-    version: versionOfPath(dir),
-  }));
-  const hierarchies: CgroupHierarchy[] = [];
-  let found = false;
-  for (const f of cgroupFilesOf(lines)) {
-    if (f.root) addHierarchy(f, hierarchies, problems);
-    if (f.root || readFile(f, rows, problems)) found = true;
-  }
-  if (!found)
-    throw new UnrecognisedOutputError("cgroup-cpu", "no cpu.stat or CPU quota file was found");
-
-  const all = rows.values();
+  const {
+    rows: all,
+    hierarchies,
+    problems,
+  } = readCgroupFiles<CgroupCpuRow>(
+    lines,
+    "cgroup-cpu",
+    "no cpu.stat or CPU quota file was found",
+    readFile,
+  );
   let worst: CgroupCpuRow | undefined;
   let throttled = 0;
   for (const row of all) {
@@ -184,12 +176,7 @@ function readFile(f: CgroupFile, rows: RowsByDir<CgroupCpuRow>, problems: Proble
       return true;
     }
     default:
-      problems.add(
-        f.firstLine - 1,
-        `==> ${f.dir}/${f.file} <==`,
-        "not a file the cgroup-cpu parser reads",
-      );
-      return false;
+      return notReadFile(f, "cgroup-cpu", problems);
   }
 }
 

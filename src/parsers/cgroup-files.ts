@@ -1,5 +1,6 @@
-import type { ProblemLog } from "./lines.js";
+import { ProblemLog } from "./lines.js";
 import { sectionsOf } from "./sections.js";
+import { UnrecognisedOutputError } from "./types.js";
 
 /**
  * Helpers shared by the cgroup parsers (`cgroup-cpu`, `cgroup-memory`, `cgroup-pids`): the
@@ -108,6 +109,50 @@ export function addHierarchy(f: CgroupFile, list: CgroupHierarchy[], problems: P
   f.lines.forEach((line, i) => {
     if (line.trim() !== "") problems.add(f.firstLine + i, line, "text under a hierarchy marker");
   });
+}
+
+/** What every cgroup parser's row starts with. */
+export interface CgroupRowBase {
+  path: string;
+  cgroup: string | null;
+  version: 1 | 2 | null;
+}
+
+/**
+ * Reads a cgroup parser's input: root markers are recorded as hierarchies, every other file
+ * goes to `readFile` (false when the file is not one of the parser's). Rows start with the
+ * directory's path, cgroup and the version its path suggests. Throws
+ * UnrecognisedOutputError(`parser`, `notFound`) when no root marker and no file of the
+ * parser's was read.
+ */
+export function readCgroupFiles<R extends CgroupRowBase>(
+  lines: Iterable<string>,
+  parser: string,
+  notFound: string,
+  readFile: (f: CgroupFile, rows: RowsByDir<R>, problems: ProblemLog) => boolean,
+): { rows: R[]; hierarchies: CgroupHierarchy[]; problems: ProblemLog } {
+  const problems = new ProblemLog();
+  const rows = new RowsByDir<R>(
+    (dir) => ({ path: dir, cgroup: cgroupOf(dir), version: versionOfPath(dir) }) as R,
+  );
+  const hierarchies: CgroupHierarchy[] = [];
+  let found = false;
+  for (const f of cgroupFilesOf(lines)) {
+    if (f.root) addHierarchy(f, hierarchies, problems);
+    if (f.root || readFile(f, rows, problems)) found = true;
+  }
+  if (!found) throw new UnrecognisedOutputError(parser, notFound);
+  return { rows: rows.values(), hierarchies, problems };
+}
+
+/** Records a file that `parser` does not read as a problem on its marker line; false. */
+export function notReadFile(f: CgroupFile, parser: string, problems: ProblemLog): false {
+  problems.add(
+    f.firstLine - 1,
+    `==> ${f.dir}/${f.file} <==`,
+    `not a file the ${parser} parser reads`,
+  );
+  return false;
 }
 
 /** Rows keyed by cgroup directory, in first-seen order. */

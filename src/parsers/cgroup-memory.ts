@@ -1,16 +1,14 @@
 import {
-  addHierarchy,
   type CgroupFile,
   type CgroupHierarchy,
-  cgroupFilesOf,
-  cgroupOf,
   keyValues,
-  RowsByDir,
+  notReadFile,
+  type RowsByDir,
+  readCgroupFiles,
   singleValue,
-  versionOfPath,
 } from "./cgroup-files.js";
-import { ProblemLog } from "./lines.js";
-import { type ParseResult, UnrecognisedOutputError } from "./types.js";
+import type { ProblemLog } from "./lines.js";
+import type { ParseResult } from "./types.js";
 
 /**
  * Memory limit, usage and OOM events of one cgroup. Both versions fill the same names where
@@ -110,22 +108,16 @@ const V1_UNLIMITED = 2 ** 62;
  * UnrecognisedOutputError when no file of these was read.
  */
 export function parseCgroupMemory(lines: Iterable<string>): ParseResult<CgroupMemoryFacts> {
-  const problems = new ProblemLog();
-  const rows = new RowsByDir<CgroupMemoryRow>((dir) => ({
-    path: dir,
-    cgroup: cgroupOf(dir),
-    version: versionOfPath(dir),
-  }));
-  const hierarchies: CgroupHierarchy[] = [];
-  let found = false;
-  for (const f of cgroupFilesOf(lines)) {
-    if (f.root) addHierarchy(f, hierarchies, problems);
-    if (f.root || readFile(f, rows, problems)) found = true;
-  }
-  if (!found) {
-    throw new UnrecognisedOutputError("cgroup-memory", "no cgroup memory control file was found");
-  }
-  const all = rows.values();
+  const {
+    rows: all,
+    hierarchies,
+    problems,
+  } = readCgroupFiles<CgroupMemoryRow>(
+    lines,
+    "cgroup-memory",
+    "no cgroup memory control file was found",
+    readFile,
+  );
   let oomKilled = 0;
   let worstOom: CgroupMemoryRow | undefined;
   let worstUsage: CgroupMemoryRow | undefined;
@@ -234,11 +226,6 @@ function readFile(f: CgroupFile, rows: RowsByDir<CgroupMemoryRow>, problems: Pro
       return true;
     }
     default:
-      problems.add(
-        f.firstLine - 1,
-        `==> ${f.dir}/${f.file} <==`,
-        "not a file the cgroup-memory parser reads",
-      );
-      return false;
+      return notReadFile(f, "cgroup-memory", problems);
   }
 }

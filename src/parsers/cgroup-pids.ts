@@ -1,16 +1,14 @@
 import {
-  addHierarchy,
   type CgroupFile,
   type CgroupHierarchy,
-  cgroupFilesOf,
-  cgroupOf,
   keyValues,
-  RowsByDir,
+  notReadFile,
+  type RowsByDir,
+  readCgroupFiles,
   singleValue,
-  versionOfPath,
 } from "./cgroup-files.js";
-import { ProblemLog } from "./lines.js";
-import { type ParseResult, UnrecognisedOutputError } from "./types.js";
+import type { ProblemLog } from "./lines.js";
+import type { ParseResult } from "./types.js";
 
 /**
  * The pids controller of one cgroup (same file names in v1 and v2):
@@ -73,21 +71,16 @@ export interface CgroupPidsFacts {
  * UnrecognisedOutputError when no file of these was read.
  */
 export function parseCgroupPids(lines: Iterable<string>): ParseResult<CgroupPidsFacts> {
-  const problems = new ProblemLog();
-  const rows = new RowsByDir<CgroupPidsRow>((dir) => ({
-    path: dir,
-    cgroup: cgroupOf(dir),
-    version: versionOfPath(dir),
-  }));
-  const hierarchies: CgroupHierarchy[] = [];
-  let found = false;
-  for (const f of cgroupFilesOf(lines)) {
-    if (f.root) addHierarchy(f, hierarchies, problems);
-    if (f.root || readFile(f, rows, problems)) found = true;
-  }
-  if (!found)
-    throw new UnrecognisedOutputError("cgroup-pids", "no cgroup pids control file was found");
-  const all = rows.values();
+  const {
+    rows: all,
+    hierarchies,
+    problems,
+  } = readCgroupFiles<CgroupPidsRow>(
+    lines,
+    "cgroup-pids",
+    "no cgroup pids control file was found",
+    readFile,
+  );
   let worst: CgroupPidsRow | undefined;
   let atLimit = 0;
   for (const row of all) {
@@ -142,11 +135,6 @@ function readFile(f: CgroupFile, rows: RowsByDir<CgroupPidsRow>, problems: Probl
       return true;
     }
     default:
-      problems.add(
-        f.firstLine - 1,
-        `==> ${f.dir}/${f.file} <==`,
-        "not a file the cgroup-pids parser reads",
-      );
-      return false;
+      return notReadFile(f, "cgroup-pids", problems);
   }
 }
