@@ -1,7 +1,7 @@
-import { fields, ProblemLog } from "./lines.js";
+import { ProblemLog } from "./lines.js";
 import {
   columnKey,
-  parseBanner,
+  reportLines,
   round,
   rowStamp,
   type SysstatBanner,
@@ -171,26 +171,18 @@ export function parseMpstat(lines: Iterable<string>): ParseResult<MpstatFacts> {
     softirqs: [],
     softirqs_average: [],
   };
-  let banner: SysstatBanner | undefined;
+  const head: { banner?: SysstatBanner } = {};
   let found = false;
   let table: Table | undefined;
   const stamps = new Set<string>();
   const cpuIds = new Set<number>();
 
-  let n = 0;
-  for (const raw of lines) {
-    n++;
-    if (raw.trim() === "") {
+  for (const line of reportLines(lines, head)) {
+    if (!line) {
       table = undefined;
       continue;
     }
-    const b = parseBanner(raw);
-    if (b) {
-      banner ??= b;
-      found = true;
-      continue;
-    }
-    const tokens = fields(raw);
+    const { n, raw, tokens } = line;
     const stamp = rowStamp(tokens);
     if (!stamp || stamp.kind === "epoch" || stamp.kind === "summary") {
       problems.add(n, raw, "not an mpstat line");
@@ -276,7 +268,8 @@ export function parseMpstat(lines: Iterable<string>): ParseResult<MpstatFacts> {
     }
     found = true;
   }
-  if (!found) throw new UnrecognisedOutputError("mpstat");
+  const { banner } = head;
+  if (!found && !banner) throw new UnrecognisedOutputError("mpstat");
 
   facts.intervals = stamps.size;
   const count = banner?.cpus ?? (cpuIds.size > 0 ? cpuIds.size : undefined);

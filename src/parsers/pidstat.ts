@@ -1,5 +1,5 @@
-import { fields, ProblemLog } from "./lines.js";
-import { columnKey, parseBanner, rowStamp, type SysstatBanner, sysstatNumber } from "./sysstat.js";
+import { ProblemLog } from "./lines.js";
+import { columnKey, reportLines, rowStamp, type SysstatBanner, sysstatNumber } from "./sysstat.js";
 import { type ParseResult, UnrecognisedOutputError } from "./types.js";
 
 /**
@@ -118,7 +118,7 @@ function headerOf(tokens: string[]): Table | undefined {
  */
 export function parsePidstat(lines: Iterable<string>): ParseResult<PidstatFacts> {
   const problems = new ProblemLog();
-  let banner: SysstatBanner | undefined;
+  const head: { banner?: SysstatBanner } = {};
   let found = false;
   let table: Table | undefined;
   const rows: PidstatRow[] = [];
@@ -126,20 +126,12 @@ export function parsePidstat(lines: Iterable<string>): ParseResult<PidstatFacts>
   const index = new Map<string, PidstatRow>();
   const stamps = new Set<string>();
 
-  let n = 0;
-  for (const raw of lines) {
-    n++;
-    if (raw.trim() === "") {
+  for (const line of reportLines(lines, head)) {
+    if (!line) {
       table = undefined;
       continue;
     }
-    const b = parseBanner(raw);
-    if (b) {
-      banner ??= b;
-      found = true;
-      continue;
-    }
-    const tokens = fields(raw);
+    const { n, raw, tokens } = line;
     const header = headerOf(tokens);
     if (header) {
       table = header;
@@ -214,7 +206,8 @@ export function parsePidstat(lines: Iterable<string>): ParseResult<PidstatFacts>
     }
     found = true;
   }
-  if (!found) throw new UnrecognisedOutputError("pidstat");
+  const { banner } = head;
+  if (!found && !banner) throw new UnrecognisedOutputError("pidstat");
   const facts: PidstatFacts = { intervals: stamps.size, rows, average };
   return { facts: banner ? { banner, ...facts } : facts, problems: problems.list() };
 }

@@ -1,4 +1,4 @@
-import { num } from "./lines.js";
+import { fields, num } from "./lines.js";
 
 /**
  * Pieces shared by the sysstat parsers (iostat, mpstat, pidstat, sar): the banner line, the
@@ -40,6 +40,37 @@ export function parseBanner(line: string): SysstatBanner | undefined {
   if (m[5]) banner.machine = m[5];
   if (m[6]) banner.cpus = Number(m[6]);
   return banner;
+}
+
+/** A line of a sysstat report other than a banner: its 1-based number, text and fields. */
+export interface ReportLine {
+  n: number;
+  raw: string;
+  tokens: string[];
+}
+
+/**
+ * The lines of a sysstat report (mpstat, pidstat) without its banners: the first banner goes
+ * to `head.banner`. A blank line, which ends a table, yields undefined.
+ */
+export function* reportLines(
+  lines: Iterable<string>,
+  head: { banner?: SysstatBanner },
+): Generator<ReportLine | undefined> {
+  let n = 0;
+  for (const raw of lines) {
+    n++;
+    if (raw.trim() === "") {
+      yield undefined;
+      continue;
+    }
+    const b = parseBanner(raw);
+    if (b) {
+      head.banner ??= b;
+      continue;
+    }
+    yield { n, raw, tokens: fields(raw) };
+  }
 }
 
 /** What starts a sysstat row: a clock time, `Average:`, `Summary:` or an epoch (`-H`). */
