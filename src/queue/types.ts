@@ -125,7 +125,7 @@ export function threadKey(t: ReplyTarget): string {
 export function invalidJobData(data: unknown): string | undefined {
   const d = data as Partial<DiagnoseJobData> | undefined;
   const r = d?.request as Partial<DiagnoseRequest> | undefined;
-  if (!d || d.v !== 1 || !r) return "not a diagnose job of this version";
+  if (d?.v !== 1 || !r) return "not a diagnose job of this version";
   if (typeof d.diagnosisId !== "string" || !DIAGNOSIS_ID.test(d.diagnosisId))
     return "bad diagnosis id";
   if (typeof r.host !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(r.host))
