@@ -1,6 +1,5 @@
 import { type DiskstatsFacts, diskstatsDelta } from "../parsers/diskstats.js";
 import type { IostatDeviceRow, IostatDeviceSummary, IostatFacts } from "../parsers/iostat.js";
-import type { PressureFacts } from "../parsers/pressure.js";
 import {
   type DeriveContext,
   type DeriveModule,
@@ -8,7 +7,7 @@ import {
   type FactSpec,
   type ParsedSet,
 } from "./types.js";
-import { arr, factsOf, n, round, startOf } from "./util.js";
+import { arr, factsOf, n, round, setPressure, startOf } from "./util.js";
 
 /**
  * Block device facts: the busiest device (highest %util, then await) over the window, from
@@ -275,36 +274,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
       bag.set("disk.max_await_device", slow.device, source, slow.excerpt);
     }
   }
-  const psi = factsOf<PressureFacts>(parsed, "pressure-io");
-  if (psi) {
-    const line = `some avg10=${psi.some_avg10 ?? "-"} / full avg10=${psi.full_avg10 ?? "-"}`;
-    bag.set("psi.io.some_avg10", n(psi.some_avg10), "pressure-io", line);
-    bag.set("psi.io.full_avg10", n(psi.full_avg10), "pressure-io", line);
-    const start = startOf<PressureFacts>(parsed, "pressure-io");
-    if (start && ctx.windowSeconds) {
-      const w = ctx.windowSeconds * 1e6;
-      const some = n(psi.some_total_us);
-      const s0 = n(start.some_total_us);
-      if (some !== undefined && s0 !== undefined && some >= s0) {
-        bag.set(
-          "psi.io.some_pct",
-          Math.min(100, round(((some - s0) / w) * 100) ?? 0),
-          "pressure-io",
-          line,
-        );
-      }
-      const full = n(psi.full_total_us);
-      const f0 = n(start.full_total_us);
-      if (full !== undefined && f0 !== undefined && full >= f0) {
-        bag.set(
-          "psi.io.full_pct",
-          Math.min(100, round(((full - f0) / w) * 100) ?? 0),
-          "pressure-io",
-          line,
-        );
-      }
-    }
-  }
+  setPressure(bag, parsed, ctx, "io");
   return bag;
 }
 

@@ -1,7 +1,6 @@
 import type { FreeFacts } from "../parsers/free.js";
 import type { MeminfoFacts } from "../parsers/meminfo.js";
 import type { PidstatFacts, PidstatRow } from "../parsers/pidstat.js";
-import type { PressureFacts } from "../parsers/pressure.js";
 import type { SysctlFacts } from "../parsers/sysctl.js";
 import type { TopFacts } from "../parsers/top.js";
 import type { VmstatFacts } from "../parsers/vmstat.js";
@@ -12,7 +11,7 @@ import {
   type FactSpec,
   type ParsedSet,
 } from "./types.js";
-import { arr, factsOf, n, pct, round, startOf } from "./util.js";
+import { arr, factsOf, n, pct, round, setPressure } from "./util.js";
 
 /**
  * Memory facts: how much is available (`/proc/meminfo`, else `free`), swap use and swap
@@ -288,28 +287,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     }
   }
 
-  const psi = factsOf<PressureFacts>(parsed, "pressure-memory");
-  if (psi) {
-    const line = `some avg10=${psi.some_avg10 ?? "-"} / full avg10=${psi.full_avg10 ?? "-"}`;
-    bag.set("psi.memory.some_avg10", n(psi.some_avg10), "pressure-memory", line);
-    bag.set("psi.memory.full_avg10", n(psi.full_avg10), "pressure-memory", line);
-    const start = startOf<PressureFacts>(parsed, "pressure-memory");
-    if (start && ctx.windowSeconds) {
-      const w = ctx.windowSeconds * 1e6;
-      for (const kind of ["some", "full"] as const) {
-        const e = n(psi[`${kind}_total_us`]);
-        const b = n(start[`${kind}_total_us`]);
-        if (e !== undefined && b !== undefined && e >= b) {
-          bag.set(
-            `psi.memory.${kind}_pct`,
-            Math.min(100, round(((e - b) / w) * 100) ?? 0),
-            "pressure-memory",
-            line,
-          );
-        }
-      }
-    }
-  }
+  setPressure(bag, parsed, ctx, "memory");
 
   // RSS growth per process over pidstat's intervals.
   const pid = factsOf<PidstatFacts>(parsed, "pidstat");

@@ -1,4 +1,5 @@
-import type { ParsedSet } from "./types.js";
+import type { PressureFacts } from "../parsers/pressure.js";
+import type { DeriveContext, FactBag, ParsedSet } from "./types.js";
 
 /**
  * Small helpers shared by the derive modules: reading parsed facts defensively (parsers are
@@ -99,6 +100,40 @@ export function counter(
   const delta = end - start;
   if (delta < 0) return undefined;
   return { mode: "window", delta, per_s: round(delta / windowSeconds, 3) };
+}
+
+/**
+ * The PSI facts of one resource from `pressure-<resource>`: `psi.<resource>.some_avg10` and
+ * `full_avg10`, and with a start snapshot and a window, `some_pct` and `full_pct` (the share
+ * of the window stalled, from the `total` counters, at most 100).
+ */
+export function setPressure(
+  bag: FactBag,
+  parsed: ParsedSet,
+  ctx: DeriveContext,
+  resource: "io" | "memory",
+): void {
+  const id = `pressure-${resource}`;
+  const psi = factsOf<PressureFacts>(parsed, id);
+  if (!psi) return;
+  const line = `some avg10=${psi.some_avg10 ?? "-"} / full avg10=${psi.full_avg10 ?? "-"}`;
+  bag.set(`psi.${resource}.some_avg10`, n(psi.some_avg10), id, line);
+  bag.set(`psi.${resource}.full_avg10`, n(psi.full_avg10), id, line);
+  const start = startOf<PressureFacts>(parsed, id);
+  if (!start || !ctx.windowSeconds) return;
+  const w = ctx.windowSeconds * 1e6;
+  for (const kind of ["some", "full"] as const) {
+    const e = n(psi[`${kind}_total_us`]);
+    const b = n(start[`${kind}_total_us`]);
+    if (e !== undefined && b !== undefined && e >= b) {
+      bag.set(
+        `psi.${resource}.${kind}_pct`,
+        Math.min(100, round(((e - b) / w) * 100) ?? 0),
+        id,
+        line,
+      );
+    }
+  }
 }
 
 /** Distinct values, in first-seen order. */
