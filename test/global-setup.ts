@@ -12,6 +12,8 @@ export default function setup(): void {
   } catch (err) {
     if (!existsSync("dist/cli/main.js")) throw err;
     const out = String((err as { stdout?: Buffer }).stdout ?? "");
-    process.stderr.write(`warning: tsc reported type errors (dist/ was still built):\n${out.slice(0, 2000)}\n`);
+    process.stderr.write(
+      `warning: tsc reported type errors (dist/ was still built):\n${out.slice(0, 2000)}\n`,
+    );
   }
 }

@@ -1,5 +1,5 @@
-import { COLLECTORS } from "../collectors/index.js";
 import { buildCommand } from "../collectors/command.js";
+import { COLLECTORS } from "../collectors/index.js";
 import { renderSudoers } from "../collectors/sudoers.js";
 import { DiagbotError } from "../errors.js";
 
@@ -16,7 +16,8 @@ export function runCollectors(opts: { json: boolean }): number {
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   } else {
-    for (const r of rows) process.stdout.write(`${r.id.padEnd(20)} ${r.cost.padEnd(10)} ${r.title}\n`);
+    for (const r of rows)
+      process.stdout.write(`${r.id.padEnd(20)} ${r.cost.padEnd(10)} ${r.title}\n`);
   }
   return 0;
 }

@@ -1,7 +1,13 @@
-import { buildReport, diagnoseLive, knownCollectorIds, noCollectorRan, nothingRan } from "../diagnosis/diagnose.js";
-import type { Report } from "../diagnosis/report.js";
 import { loadBundle } from "../bundle/load.js";
 import { saveBundle } from "../bundle/save.js";
+import {
+  buildReport,
+  diagnoseLive,
+  knownCollectorIds,
+  noCollectorRan,
+  nothingRan,
+} from "../diagnosis/diagnose.js";
+import type { Report } from "../diagnosis/report.js";
 import { resolveTarget } from "../inventory/inventory.js";
 import { loadRunbooks } from "../runbooks/load.js";
 import { renderTerminal } from "../summary/terminal.js";
@@ -24,7 +30,11 @@ export interface DiagnoseCliOptions {
  * `diagbot diagnose <target> [symptom]`: the whole pipeline in-process, no Redis, no Slack.
  * Every option is validated before any connection is opened.
  */
-export async function runDiagnose(target: string, symptomText: string, opts: DiagnoseCliOptions): Promise<number> {
+export async function runDiagnose(
+  target: string,
+  symptomText: string,
+  opts: DiagnoseCliOptions,
+): Promise<number> {
   const symptom = parseSymptom(symptomText);
   const windowSeconds = parseWindow(opts.window);
   const pid = opts.pid === undefined ? undefined : parsePid(opts.pid);
@@ -44,7 +54,12 @@ export async function runDiagnose(target: string, symptomText: string, opts: Dia
       notes: bundle.notes,
       ignored: bundle.ignored,
     });
-    if (opts.save) await saveBundle(opts.save, { host: report.host, startedAt: report.startedAt, symptom, windowSeconds }, bundle.outputs);
+    if (opts.save)
+      await saveBundle(
+        opts.save,
+        { host: report.host, startedAt: report.startedAt, symptom, windowSeconds },
+        bundle.outputs,
+      );
   } else {
     const host = await resolveTarget(target);
     const progress = progressLine(process.stderr, host.name);
@@ -62,7 +77,11 @@ export async function runDiagnose(target: string, symptomText: string, opts: Dia
       });
       report = result.report;
       if (opts.save) {
-        await saveBundle(opts.save, { host: host.name, startedAt: report.startedAt, symptom, windowSeconds }, result.outputs);
+        await saveBundle(
+          opts.save,
+          { host: host.name, startedAt: report.startedAt, symptom, windowSeconds },
+          result.outputs,
+        );
       }
     } finally {
       progress.done();
@@ -73,7 +92,10 @@ export async function runDiagnose(target: string, symptomText: string, opts: Dia
   process.stdout.write(
     opts.json
       ? `${JSON.stringify(report, null, 2)}\n`
-      : renderTerminal(report, { color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR, verbose: opts.verbose }),
+      : renderTerminal(report, {
+          color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+          verbose: opts.verbose,
+        }),
   );
   if (nothingRan(report)) {
     const err = noCollectorRan(report.host, report);

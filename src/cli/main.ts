@@ -35,7 +35,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   program
     .command("parse")
     .description("parse one collector's output and print its facts and problems")
-    .argument("<collector-id>", "a collector id, e.g. iostat, ss-tcp, dmesg (see `diagbot collectors`)")
+    .argument(
+      "<collector-id>",
+      "a collector id, e.g. iostat, ss-tcp, dmesg (see `diagbot collectors`)",
+    )
     .argument("[file]", "the output to read, or - for standard input", "-")
     .option("--json", "print JSON (the default when output is not a terminal)", false)
     .action(async (id: string, file: string, opts) => {
@@ -61,7 +64,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   program
     .command("serve")
     .description("run the Slack app: Socket Mode with SLACK_APP_TOKEN, or --http on --port")
-    .option("--http", "receive Slack requests over HTTP at /slack/events (needs SLACK_SIGNING_SECRET)", false)
+    .option(
+      "--http",
+      "receive Slack requests over HTTP at /slack/events (needs SLACK_SIGNING_SECRET)",
+      false,
+    )
     .option("--port <port>", "HTTP port (default 3000)")
     .option("--host <address>", "HTTP address to listen on (default: every address)")
     .action(async (opts) => {
@@ -71,7 +78,10 @@ export async function main(argv: readonly string[]): Promise<number> {
   program
     .command("worker")
     .description("run diagnosis jobs from the queue (Redis: REDIS_URL) until SIGTERM")
-    .option("--concurrency <n>", "jobs run at once by this process (default DIAGBOT_WORKER_CONCURRENCY or 4)")
+    .option(
+      "--concurrency <n>",
+      "jobs run at once by this process (default DIAGBOT_WORKER_CONCURRENCY or 4)",
+    )
     .option("--metrics-port <port>", "serve Prometheus metrics on 127.0.0.1:<port>/metrics")
     .action(async (opts) => {
       code = await (await import("../queue/worker-cli.js")).runWorker(opts);

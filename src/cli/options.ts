@@ -1,6 +1,6 @@
 import ms from "ms";
-import { SYMPTOMS, type Symptom } from "../diagnosis/report.js";
 import { PROCESS_NAME } from "../diagnosis/processes.js";
+import { SYMPTOMS, type Symptom } from "../diagnosis/report.js";
 import { DiagbotError } from "../errors.js";
 
 /**
@@ -16,7 +16,12 @@ export function parseWindow(text: string): number {
   } catch {
     msValue = undefined;
   }
-  if (typeof msValue !== "number" || !Number.isFinite(msValue) || msValue < 1000 || msValue > 60_000) {
+  if (
+    typeof msValue !== "number" ||
+    !Number.isFinite(msValue) ||
+    msValue < 1000 ||
+    msValue > 60_000
+  ) {
     throw new DiagbotError("usage", `--window ${JSON.stringify(text)}: expected 1 s to 60 s`, {
       hint: "write it as 5, 5s or 1500ms",
     });
@@ -34,7 +39,10 @@ export function parseSymptom(text: string | undefined): Symptom {
 
 export function parsePid(text: string): number {
   if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > 2 ** 22) {
-    throw new DiagbotError("usage", `--pid ${JSON.stringify(text)}: expected a process id (a positive integer)`);
+    throw new DiagbotError(
+      "usage",
+      `--pid ${JSON.stringify(text)}: expected a process id (a positive integer)`,
+    );
   }
   return Number(text);
 }
@@ -51,7 +59,10 @@ export function parseProcessName(text: string): string {
 /** A replay label: `[A-Za-z0-9._-]+`, never looked up in the inventory. */
 export function parseLabel(text: string): string {
   if (!/^[A-Za-z0-9._-]{1,128}$/.test(text)) {
-    throw new DiagbotError("usage", `target ${JSON.stringify(text)}: a replay label is letters, digits and ._-`);
+    throw new DiagbotError(
+      "usage",
+      `target ${JSON.stringify(text)}: a replay label is letters, digits and ._-`,
+    );
   }
   return text;
 }

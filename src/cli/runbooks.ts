@@ -29,7 +29,9 @@ export async function runRunbooksTest(opts: { dir?: string; json: boolean }): Pr
   } else {
     for (const r of results) {
       const want = [r.expected, ...r.also].join(" | ");
-      process.stdout.write(`${r.pass ? "pass" : "FAIL"}  ${r.name}: expected ${want}, got ${r.got}\n`);
+      process.stdout.write(
+        `${r.pass ? "pass" : "FAIL"}  ${r.name}: expected ${want}, got ${r.got}\n`,
+      );
     }
   }
   const failed = results.filter((r) => !r.pass).length;

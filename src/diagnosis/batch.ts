@@ -86,7 +86,11 @@ function splitStream(buf: Buffer, nonce: string): Map<string, { data: Buffer; ex
 }
 
 /** Splits a batch's stdout and stderr into one section per item that started. */
-export function splitBatch(stdout: Buffer, stderr: Buffer, nonce: string): Map<string, BatchSection> {
+export function splitBatch(
+  stdout: Buffer,
+  stderr: Buffer,
+  nonce: string,
+): Map<string, BatchSection> {
   const out = splitStream(stdout, nonce);
   const err = splitStream(stderr, nonce);
   const result = new Map<string, BatchSection>();

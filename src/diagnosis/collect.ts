@@ -185,7 +185,9 @@ export function classify(collector: Collector, command: string, r: ExecResult): 
       return { ...base, status: "missing", error: `not installed on the host${pkg}: ${lastErr}` };
     }
   }
-  if (/sudo: (a password is required|a terminal is required)|is not allowed to execute/.test(errText)) {
+  if (
+    /sudo: (a password is required|a terminal is required)|is not allowed to execute/.test(errText)
+  ) {
     return {
       ...base,
       status: "failed",
@@ -196,11 +198,17 @@ export function classify(collector: Collector, command: string, r: ExecResult): 
     return { ...base, status: "skipped", error: collector.absent.reason };
   }
   if (r.exitCode !== 0 && out.length === 0) {
-    const denied = /Operation not permitted|Permission denied|must be root|EPERM|EACCES/.test(errText);
+    const denied = /Operation not permitted|Permission denied|must be root|EPERM|EACCES/.test(
+      errText,
+    );
     const hint = denied
       ? "; it needs root: connect as root, or set `sudo: true` for the host and install deploy/sudoers.d/diagbot"
       : "";
-    return { ...base, status: "failed", error: `exit ${r.exitCode}: ${lastErr || "no output"}${hint}` };
+    return {
+      ...base,
+      status: "failed",
+      error: `exit ${r.exitCode}: ${lastErr || "no output"}${hint}`,
+    };
   }
   return base;
 }

@@ -1,6 +1,6 @@
 import { COLLECTORS } from "../collectors/index.js";
-import type { DerivedFacts } from "../derive/types.js";
 import { derive } from "../derive/index.js";
+import type { DerivedFacts } from "../derive/types.js";
 import { DiagbotError } from "../errors.js";
 import { PARSERS } from "../parsers/index.js";
 import type { UnameFacts } from "../parsers/uname.js";
@@ -56,7 +56,8 @@ export async function diagnoseLive(
   if (options.pid !== undefined) pids.push(options.pid);
   if (options.process !== undefined) {
     const found = await resolveProcess(transport, options.process);
-    if (found.length === 0) notes.push(`no process named ${options.process} runs on ${options.host}`);
+    if (found.length === 0)
+      notes.push(`no process named ${options.process} runs on ${options.host}`);
     pids.push(...found);
   }
   const collectors = plan(COLLECTORS, options.symptom, {
@@ -112,7 +113,10 @@ export async function buildReport(
     startedAt: meta.started.toISOString(),
     durationMs: Date.now() - meta.started.getTime(),
     // A replay that does not say its window judged every counter from what the files hold.
-    window: { seconds: meta.windowSeconds ?? 0, mode: meta.windowSeconds === undefined ? "since-boot" : derived.mode },
+    window: {
+      seconds: meta.windowSeconds ?? 0,
+      mode: meta.windowSeconds === undefined ? "since-boot" : derived.mode,
+    },
     hypotheses,
     checked,
     collectors: records,

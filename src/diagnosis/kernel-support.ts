@@ -103,7 +103,8 @@ export function kernelSupportNote(release: string, now: Date = new Date()): stri
     const vm = v.release.exec(release);
     if (!vm) continue;
     const support = v.ends[v.key(vm, line)];
-    if (!support) return `kernel ${release}: a ${v.vendor} kernel; check its support with the vendor`;
+    if (!support)
+      return `kernel ${release}: a ${v.vendor} kernel; check its support with the vendor`;
     return support.end < month
       ? `kernel ${release}: ${support.product}, vendor support ended ${support.end}; plan an upgrade`
       : `kernel ${release}: ${support.product}, supported by the vendor until ${support.end}`;

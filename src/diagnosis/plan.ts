@@ -36,7 +36,11 @@ export interface PlanOptions {
 }
 
 /** The collectors to run for a symptom, in registry order. */
-export function plan(all: readonly Collector[], symptom: Symptom, options: PlanOptions): Collector[] {
+export function plan(
+  all: readonly Collector[],
+  symptom: Symptom,
+  options: PlanOptions,
+): Collector[] {
   const wanted = new Set([...SAMPLING[symptom], ...(options.deep ? DEEP[symptom] : [])]);
   return all.filter((c) => {
     if (c.needsPid && !options.hasPids) return false;

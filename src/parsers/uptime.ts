@@ -28,27 +28,26 @@ const UPTIME_LINE = /\bup\s+(.*?),?\s+load averages?:\s*(\S+?),?\s+(\S+?),?\s+(\
 const LOADAVG_LINE = /^\s*(\d+[.,]\d+)\s+(\d+[.,]\d+)\s+(\d+[.,]\d+)\s+(\d+)\/(\d+)\s+\d+\s*$/;
 const PROC_UPTIME_LINE = /^\s*(\d+\.\d+)\s+(\d+\.\d+)\s*$/;
 
+/** Seconds per unit of each part of the `up ...` clause. */
+const UP_PARTS: readonly [RegExp, (m: RegExpExecArray) => number][] = [
+  [/^(\d+)\s+days?$/, (m) => Number(m[1]) * 86400],
+  [/^(\d+):(\d+)$/, (m) => Number(m[1]) * 3600 + Number(m[2]) * 60],
+  [/^(\d+)\s+min/, (m) => Number(m[1]) * 60],
+];
+
 /** Seconds in the `up ...` clause: "40 days, 21:17,  1 user" / "30 min" / "2 days". */
 function upSeconds(clause: string): { seconds?: number; users?: number } {
-  let seconds = 0;
-  let seen = false;
+  let seconds: number | undefined;
   let users: number | undefined;
   for (const part of clause.split(",").map((p) => p.trim())) {
-    let m: RegExpExecArray | null;
-    if ((m = /^(\d+)\s+days?$/.exec(part))) {
-      seconds += Number(m[1]) * 86400;
-      seen = true;
-    } else if ((m = /^(\d+):(\d+)$/.exec(part))) {
-      seconds += Number(m[1]) * 3600 + Number(m[2]) * 60;
-      seen = true;
-    } else if ((m = /^(\d+)\s+min/.exec(part))) {
-      seconds += Number(m[1]) * 60;
-      seen = true;
-    } else if ((m = /^(\d+)\s+users?$/.exec(part))) {
-      users = Number(m[1]);
+    const usersMatch = /^(\d+)\s+users?$/.exec(part);
+    if (usersMatch) users = Number(usersMatch[1]);
+    for (const [pattern, toSeconds] of UP_PARTS) {
+      const m = pattern.exec(part);
+      if (m) seconds = (seconds ?? 0) + toSeconds(m);
     }
   }
-  return { seconds: seen ? seconds : undefined, users };
+  return { seconds, users };
 }
 
 export function parseUptime(lines: Iterable<string>): ParseResult<UptimeFacts> {

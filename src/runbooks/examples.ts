@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadBundle } from "../bundle/load.js";
 import { buildReport, knownCollectorIds } from "../diagnosis/diagnose.js";
-import { type Symptom, SYMPTOMS } from "../diagnosis/report.js";
+import { SYMPTOMS, type Symptom } from "../diagnosis/report.js";
 import type { Runbook } from "./schema.js";
 
 /**
@@ -18,7 +18,10 @@ export interface ExampleResult {
   pass: boolean;
 }
 
-export async function replayExamples(dir: string, runbooks: readonly Runbook[]): Promise<ExampleResult[]> {
+export async function replayExamples(
+  dir: string,
+  runbooks: readonly Runbook[],
+): Promise<ExampleResult[]> {
   const root = join(dir, "examples");
   if (!existsSync(root)) return [];
   const results: ExampleResult[] = [];
@@ -45,7 +48,13 @@ export async function replayExamples(dir: string, runbooks: readonly Runbook[]):
     });
     const got = report.hypotheses[0]?.category ?? "none";
     const also = expected.also ?? [];
-    results.push({ name, expected: expected.category, also, got, pass: got === expected.category || also.includes(got) });
+    results.push({
+      name,
+      expected: expected.category,
+      also,
+      got,
+      pass: got === expected.category || also.includes(got),
+    });
   }
   return results;
 }

@@ -4,7 +4,10 @@ import type { Report } from "../diagnosis/report.js";
  * The terminal report: the top hypotheses with their evidence, what to do, what was checked
  * and found fine, and each collector's status. Plain text; colour only when `color` is set.
  */
-export function renderTerminal(report: Report, options: { color: boolean; verbose?: boolean }): string {
+export function renderTerminal(
+  report: Report,
+  options: { color: boolean; verbose?: boolean },
+): string {
   const c = palette(options.color);
   const out: string[] = [];
   const when = report.startedAt.replace("T", " ").replace(/\.\d+Z$/, "Z");
@@ -20,21 +23,26 @@ export function renderTerminal(report: Report, options: { color: boolean; verbos
   report.hypotheses.slice(0, options.verbose ? undefined : 5).forEach((h, i) => {
     const pct = `${Math.round(h.confidence * 100)} %`;
     const head = `${i + 1}. ${h.title}`;
-    out.push(`${i === 0 ? c.red(c.bold(head)) : c.yellow(head)}  ${c.dim(`[${h.category}, ${pct}]`)}`);
+    out.push(
+      `${i === 0 ? c.red(c.bold(head)) : c.yellow(head)}  ${c.dim(`[${h.category}, ${pct}]`)}`,
+    );
     for (const e of h.evidence.slice(0, options.verbose ? undefined : 6)) {
       const threshold = e.threshold ? ` (rule: ${e.threshold})` : "";
       out.push(`     ${c.dim("evidence")} ${e.collector}: ${e.excerpt}${c.dim(threshold)}`);
     }
     for (const r of h.remediation.slice(0, 4)) out.push(`     ${c.dim("do")}       ${r}`);
-    for (const n of (h.next ?? []).slice(0, options.verbose ? undefined : 2)) out.push(`     ${c.dim("next")}     ${n}`);
+    for (const n of (h.next ?? []).slice(0, options.verbose ? undefined : 2))
+      out.push(`     ${c.dim("next")}     ${n}`);
   });
   out.push("");
   const fine = report.checked.filter((k) => k.verdict === "fine");
   const skipped = report.checked.filter((k) => k.verdict === "not-evaluated");
   if (fine.length > 0) {
     out.push(c.bold(`Checked and fine (${fine.length})`));
-    for (const k of fine.slice(0, options.verbose ? undefined : 12)) out.push(`  ${c.green("ok")}  ${k.rule}: ${k.why}`);
-    if (!options.verbose && fine.length > 12) out.push(c.dim(`  … ${fine.length - 12} more (--verbose)`));
+    for (const k of fine.slice(0, options.verbose ? undefined : 12))
+      out.push(`  ${c.green("ok")}  ${k.rule}: ${k.why}`);
+    if (!options.verbose && fine.length > 12)
+      out.push(c.dim(`  … ${fine.length - 12} more (--verbose)`));
   }
   if (skipped.length > 0) {
     out.push(c.dim(`Not evaluated (${skipped.length}): ${skipped.map((k) => k.rule).join(", ")}`));
@@ -42,7 +50,12 @@ export function renderTerminal(report: Report, options: { color: boolean; verbos
   out.push("");
   out.push(c.bold("Collectors"));
   for (const col of report.collectors) {
-    const status = col.status === "ok" ? c.green("ok") : col.status === "skipped" ? c.dim(col.status) : c.red(col.status);
+    const status =
+      col.status === "ok"
+        ? c.green("ok")
+        : col.status === "skipped"
+          ? c.dim(col.status)
+          : c.red(col.status);
     const extra = [
       col.truncated ? "truncated" : "",
       col.problems?.length ? `${col.problems.length} unreadable lines` : "",
@@ -50,7 +63,9 @@ export function renderTerminal(report: Report, options: { color: boolean; verbos
     ]
       .filter(Boolean)
       .join("; ");
-    out.push(`  ${col.id.padEnd(20)} ${status.padEnd(options.color ? 16 : 8)} ${c.dim(`${col.durationMs} ms`)}${extra ? `  ${extra}` : ""}`);
+    out.push(
+      `  ${col.id.padEnd(20)} ${status.padEnd(options.color ? 16 : 8)} ${c.dim(`${col.durationMs} ms`)}${extra ? `  ${extra}` : ""}`,
+    );
   }
   if (report.ignored.length > 0) out.push(c.dim(`Ignored files: ${report.ignored.join(", ")}`));
   for (const note of report.notes) out.push(c.dim(`note: ${note}`));

@@ -22,10 +22,28 @@ describe("evidence bundles", () => {
   it("round-trips outputs byte for byte with a manifest and SHA-256 sums", async () => {
     const dir = tempDir();
     const out = Buffer.from([0x31, 0x0a, 0xff, 0x00]);
-    await saveBundle(dir, { host: "h1", startedAt: "2026-11-30T00:00:00.000Z", symptom: "latency", windowSeconds: 5 }, [
-      { id: "nstat", status: "ok", out, start: Buffer.from("start"), durationMs: 12, command: "nstat -asz", stream: "stdout" },
-      { id: "dmesg", status: "failed", durationMs: 3, exitCode: 1, error: "exit 1: Operation not permitted" },
-    ]);
+    await saveBundle(
+      dir,
+      { host: "h1", startedAt: "2026-11-30T00:00:00.000Z", symptom: "latency", windowSeconds: 5 },
+      [
+        {
+          id: "nstat",
+          status: "ok",
+          out,
+          start: Buffer.from("start"),
+          durationMs: 12,
+          command: "nstat -asz",
+          stream: "stdout",
+        },
+        {
+          id: "dmesg",
+          status: "failed",
+          durationMs: 3,
+          exitCode: 1,
+          error: "exit 1: Operation not permitted",
+        },
+      ],
+    );
     const manifest = JSON.parse(readFileSync(join(dir, "bundle.json"), "utf8"));
     expect(manifest).toMatchObject({ host: "h1", symptom: "latency", window: { seconds: 5 } });
     expect(manifest.collectors.nstat.sha256.out).toMatch(/^[0-9a-f]{64}$/);
@@ -33,7 +51,10 @@ describe("evidence bundles", () => {
     const nstat = loaded.outputs.find((o) => o.id === "nstat")!;
     expect([...nstat.out!]).toEqual([...out]);
     expect(nstat.start!.toString()).toBe("start");
-    expect(loaded.outputs.find((o) => o.id === "dmesg")).toMatchObject({ status: "failed", error: /not permitted/ });
+    expect(loaded.outputs.find((o) => o.id === "dmesg")).toMatchObject({
+      status: "failed",
+      error: /not permitted/,
+    });
     expect(loaded.notes).toEqual([]);
   });
 

@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { parseLabel, parsePid, parseProcessName, parseSymptom, parseWindow } from "../../src/cli/options.js";
+import {
+  parseLabel,
+  parsePid,
+  parseProcessName,
+  parseSymptom,
+  parseWindow,
+} from "../../src/cli/options.js";
 import { DiagbotError } from "../../src/errors.js";
 
 describe("diagnose options", () => {
@@ -11,10 +17,13 @@ describe("diagnose options", () => {
     expect(parseWindow("1m")).toBe(60);
   });
 
-  it.each(["0", "0.5s", "61", "2m", "five", "", "5 s; rm -rf /"])("refuses window %j naming the value", (bad) => {
-    expect(() => parseWindow(bad)).toThrow(DiagbotError);
-    expect(() => parseWindow(bad)).toThrow(JSON.stringify(bad));
-  });
+  it.each(["0", "0.5s", "61", "2m", "five", "", "5 s; rm -rf /"])(
+    "refuses window %j naming the value",
+    (bad) => {
+      expect(() => parseWindow(bad)).toThrow(DiagbotError);
+      expect(() => parseWindow(bad)).toThrow(JSON.stringify(bad));
+    },
+  );
 
   it("defaults the symptom to health and lists the choices for a bad one", () => {
     expect(parseSymptom(undefined)).toBe("health");
@@ -29,7 +38,8 @@ describe("diagnose options", () => {
 
   it("takes a pid only as a positive integer", () => {
     expect(parsePid("4242")).toBe(4242);
-    for (const bad of ["0", "-1", "1 2", "12a", "$(id)", "99999999999"]) expect(() => parsePid(bad)).toThrow(DiagbotError);
+    for (const bad of ["0", "-1", "1 2", "12a", "$(id)", "99999999999"])
+      expect(() => parsePid(bad)).toThrow(DiagbotError);
   });
 
   it("refuses process names that are not plain names", () => {

@@ -33,7 +33,9 @@ describe("collector registry", () => {
     for (const c of COLLECTORS) {
       const built = buildCommand(c, ctx);
       if (!built) continue;
-      expect(built.text, c.id).toMatch(/^timeout -s INT -k 2 \d+ env LC_ALL=C S_TIME_FORMAT=ISO PATH=/);
+      expect(built.text, c.id).toMatch(
+        /^timeout -s INT -k 2 \d+ env LC_ALL=C S_TIME_FORMAT=ISO PATH=/,
+      );
       if (c.cost !== "cheap") expect(built.text, c.id).toContain("nice -n 10 ionice -c 2 -n 7");
       if (c.spansWindow) expect(built.seconds, c.id).toBe(c.timeoutSeconds + 7);
     }

@@ -50,8 +50,11 @@ describe("batched execs", () => {
   });
 
   it("quotes ids and commands so the shell runs them as written", () => {
-    expect(execFileSync("/bin/sh", ["-c", batchScript([{ id: "q", command: "echo \"it's\"" }], "ab")]).toString()).toContain(
-      "it's",
-    );
+    expect(
+      execFileSync("/bin/sh", [
+        "-c",
+        batchScript([{ id: "q", command: 'echo "it\'s"' }], "ab"),
+      ]).toString(),
+    ).toContain("it's");
   });
 });

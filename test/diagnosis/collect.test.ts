@@ -38,7 +38,12 @@ const slow: Collector = {
   timeoutSeconds: 1,
   command: () => ({ argv: ["sleep", "30"] }),
 };
-const perPid: Collector = { ...notInstalled, id: "per-pid", needsPid: true, command: (ctx) => (ctx.pids.length ? { argv: ["true"] } : null) };
+const perPid: Collector = {
+  ...notInstalled,
+  id: "per-pid",
+  needsPid: true,
+  command: (ctx) => (ctx.pids.length ? { argv: ["true"] } : null),
+};
 
 describe("collect on this machine", () => {
   it("runs cheap, windowed and sampling collectors over one window, each with its status", async () => {
@@ -47,7 +52,16 @@ describe("collect on this machine", () => {
     const started = Date.now();
     const outputs = await collect(
       transport,
-      [byId("uptime"), byId("proc-stat"), byId("vmstat"), notInstalled, failing, chatty, slow, perPid],
+      [
+        byId("uptime"),
+        byId("proc-stat"),
+        byId("vmstat"),
+        notInstalled,
+        failing,
+        chatty,
+        slow,
+        perPid,
+      ],
       { windowSeconds: 1, pids: [], sudo: false, onProgress: (_d, _t, id) => progress.push(id) },
     );
     await transport.close();
@@ -57,7 +71,9 @@ describe("collect on this machine", () => {
     expect(got["proc-stat"].status).toBe("ok");
     expect(got["proc-stat"].start!.toString()).toMatch(/^cpu /);
     expect(got.vmstat.status).toBe("ok");
-    expect(got.vmstat.command).toMatch(/^timeout -s INT -k 2 \d+ env LC_ALL=C .* nice -n 10 ionice -c 2 -n 7 vmstat /);
+    expect(got.vmstat.command).toMatch(
+      /^timeout -s INT -k 2 \d+ env LC_ALL=C .* nice -n 10 ionice -c 2 -n 7 vmstat /,
+    );
     expect(got["not-installed"]).toMatchObject({ status: "missing", error: /made-up-tools/ });
     expect(got.failing).toMatchObject({ status: "failed", error: /No such file/ });
     expect(got.chatty).toMatchObject({ status: "ok", truncated: true });

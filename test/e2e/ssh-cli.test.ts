@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Report } from "../../src/diagnosis/report.js";
 import { runCli } from "../helpers/cli.js";
 import { type SshdHandle, startSshd } from "../helpers/sshd.js";
 import { createTestUser, type TestUser } from "../helpers/users.js";
@@ -15,7 +16,10 @@ describe("diagnose over SSH", () => {
   let sudoer: TestUser;
 
   beforeAll(async () => {
-    const shipped = readFileSync(new URL("../../deploy/sudoers.d/diagbot", import.meta.url), "utf8");
+    const shipped = readFileSync(
+      new URL("../../deploy/sudoers.d/diagbot", import.meta.url),
+      "utf8",
+    );
     plain = await createTestUser();
     sudoer = await createTestUser({ sudoers: shipped.replace(/\bdiag\b/g, "%USER%") });
     sshd = await startSshd({ users: [plain.name, sudoer.name] });
@@ -27,7 +31,8 @@ describe("diagnose over SSH", () => {
     await sudoer?.remove();
   });
 
-  const ok = (report: any) => report.collectors.filter((c: any) => c.status === "ok").map((c: any) => c.id);
+  const ok = (report: Report) =>
+    report.collectors.filter((c) => c.status === "ok").map((c) => c.id);
 
   it("as root: a full health report with at least 15 collectors ok", async () => {
     const r = await runCli(["diagnose", "test-host", "health", "--json", "--window", "2s"], {
@@ -41,12 +46,15 @@ describe("diagnose over SSH", () => {
   });
 
   it("as a user without sudo: root collectors fail with a hint, the rest completes", async () => {
-    const inventory = sshd.writeInventory({ box: { address: "127.0.0.1", user: plain.name } }, "plain.yaml");
+    const inventory = sshd.writeInventory(
+      { box: { address: "127.0.0.1", user: plain.name } },
+      "plain.yaml",
+    );
     const r = await runCli(["diagnose", "box", "health", "--json", "--window", "1s"], {
       env: { DIAGBOT_INVENTORY: inventory },
     });
     expect(r.code, r.stderr).toBe(0);
-    const dmesg = r.json.collectors.find((c: any) => c.id === "dmesg");
+    const dmesg = (r.json as Report).collectors.find((c) => c.id === "dmesg")!;
     expect(dmesg.status).toBe("failed");
     expect(dmesg.error).toMatch(/root|sudo/);
     expect(ok(r.json).length).toBeGreaterThanOrEqual(12);
@@ -65,14 +73,18 @@ describe("diagnose over SSH", () => {
   });
 
   it("refuses a changed host key before any command runs", async () => {
-    const other = execFileSync("sh", ["-c", `cat ${sshd.dir}/client_ed25519.pub`], { encoding: "utf8" });
+    const other = execFileSync("sh", ["-c", `cat ${sshd.dir}/client_ed25519.pub`], {
+      encoding: "utf8",
+    });
     const knownHosts = sshd.writeFile("wrong_known_hosts", `[127.0.0.1]:${sshd.port} ${other}`);
     const inventory = sshd.writeFile(
       "wrong.yaml",
       readFileSync(sshd.inventory, "utf8").replace(sshd.knownHosts, knownHosts),
     );
     const before = sshd.log().length;
-    const r = await runCli(["diagnose", "test-host", "health", "--json"], { env: { DIAGBOT_INVENTORY: inventory } });
+    const r = await runCli(["diagnose", "test-host", "health", "--json"], {
+      env: { DIAGBOT_INVENTORY: inventory },
+    });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/host key/i);
     expect(sshd.log().slice(before)).not.toMatch(/Accepted publickey/);
@@ -89,14 +101,18 @@ describe("diagnose over SSH", () => {
   });
 
   it("refuses an unknown host with the closest names, before any connection", async () => {
-    const r = await runCli(["diagnose", "test-hots", "health"], { env: { DIAGBOT_INVENTORY: sshd.inventory } });
+    const r = await runCli(["diagnose", "test-hots", "health"], {
+      env: { DIAGBOT_INVENTORY: sshd.inventory },
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/test-hots/);
   });
 
   it("reports an unreachable port with exit 3 and the address", async () => {
     const inventory = sshd.writeInventory({ gone: { address: "127.0.0.1", port: 1 } }, "gone.yaml");
-    const r = await runCli(["diagnose", "gone", "health"], { env: { DIAGBOT_INVENTORY: inventory } });
+    const r = await runCli(["diagnose", "gone", "health"], {
+      env: { DIAGBOT_INVENTORY: inventory },
+    });
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/127\.0\.0\.1:1/);
   });

@@ -31,7 +31,9 @@ describe("fault: filesystem full and inode exhaustion on a loop device", () => {
   it("control: the fresh file system gives no capacity finding for it", async () => {
     const report = await diagnoseLocal("disk");
     const mine = report.hypotheses.filter(
-      (h: any) => ["filesystem-full", "inode-exhaustion"].includes(h.category) && evidenceText(h).includes(mnt),
+      (h: any) =>
+        ["filesystem-full", "inode-exhaustion"].includes(h.category) &&
+        evidenceText(h).includes(mnt),
     );
     expect(mine).toEqual([]);
   });

@@ -3,10 +3,11 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
+import type { Hypothesis, Report } from "../../src/diagnosis/report.js";
 import { runCli } from "../helpers/cli.js";
 
 /** Runs `diagbot diagnose local <symptom> --json` and returns the report. */
-export async function diagnoseLocal(symptom: string, extra: string[] = []): Promise<any> {
+export async function diagnoseLocal(symptom: string, extra: string[] = []): Promise<Report> {
   const r = await runCli(["diagnose", "local", symptom, "--json", "--window", "3s", ...extra]);
   expect(r.code, r.stderr).toBe(0);
   expect(r.json, r.stdout.slice(0, 500)).toBeDefined();
@@ -14,12 +15,12 @@ export async function diagnoseLocal(symptom: string, extra: string[] = []): Prom
 }
 
 /** Categories of the hypotheses, best first. */
-export function categories(report: any): string[] {
-  return report.hypotheses.map((h: any) => h.category);
+export function categories(report: Report): string[] {
+  return report.hypotheses.map((h) => h.category);
 }
 
 /** All evidence text of a hypothesis, for "names the injected object" checks. */
-export function evidenceText(hypothesis: any): string {
+export function evidenceText(hypothesis: Hypothesis): string {
   return JSON.stringify([hypothesis.title, hypothesis.evidence]);
 }
 
@@ -32,7 +33,10 @@ export function sh(command: string): string {
 }
 
 /** Starts a process in its own group; `stop()` kills the whole group. */
-export function startGroup(command: string, args: string[]): { child: ChildProcess; stop: () => void } {
+export function startGroup(
+  command: string,
+  args: string[],
+): { child: ChildProcess; stop: () => void } {
   const child = spawn(command, args, { detached: true, stdio: "ignore" });
   return {
     child,

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { linesOf } from "../../src/parsers/lines.js";
 import { loadParser, PARSERS } from "../../src/parsers/index.js";
+import { linesOf } from "../../src/parsers/lines.js";
 import { fixturePath } from "../helpers/fixtures.js";
 
 /**

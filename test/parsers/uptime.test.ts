@@ -5,7 +5,10 @@ import { parseFixture, parseText } from "../helpers/fixtures.js";
 
 describe("uptime parser", () => {
   it("reads days, hours and load (insights-core case1)", () => {
-    const { facts, problems } = parseFixture(parseUptime, "uptime/insights-core__test_uptime__case1.txt");
+    const { facts, problems } = parseFixture(
+      parseUptime,
+      "uptime/insights-core__test_uptime__case1.txt",
+    );
     expect(facts.uptime_s).toBe(40 * 86400 + 21 * 3600 + 17 * 60);
     expect(facts.users).toBe(1);
     expect([facts.load1, facts.load5, facts.load15]).toEqual([0.49, 0.12, 0.04]);
