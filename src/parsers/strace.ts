@@ -253,7 +253,11 @@ export function parseStrace(lines: Iterable<string>): ParseResult<StraceFacts> {
         return false;
       }
       acc(name).calls++;
-      if (name === "bind" && /\bsin6?_port=htons\(0\)/.test(body) && /= -1 EADDRINUSE\b/.test(body)) {
+      if (
+        name === "bind" &&
+        /\bsin6?_port=htons\(0\)/.test(body) &&
+        /= -1 EADDRINUSE\b/.test(body)
+      ) {
         bindPort0InUse++;
       }
       return true;
