@@ -1,3 +1,5 @@
+import type { ExecResult } from "./types.js";
+
 /**
  * A byte sink that keeps the first `capBytes` of a stream and drops the rest while still
  * consuming it, so the writer never blocks on a full pipe or SSH window.
@@ -32,6 +34,27 @@ export class CappedBuffer {
   toBuffer(): Buffer {
     return Buffer.concat(this.chunks, this.kept);
   }
+}
+
+/**
+ * The result of a command from its captured output: no exit code when it timed out;
+ * `started` is its `performance.now()` at the start.
+ */
+export function execResult(
+  stdout: CappedBuffer,
+  stderr: CappedBuffer,
+  exitCode: number | null,
+  timedOut: boolean,
+  started: number,
+): ExecResult {
+  return {
+    stdout: stdout.toBuffer(),
+    stderr: stderr.toBuffer(),
+    exitCode: timedOut ? null : exitCode,
+    timedOut,
+    truncated: stdout.truncated || stderr.truncated,
+    durationMs: Math.round(performance.now() - started),
+  };
 }
 
 /** Throws when options are out of range (a programming error, not a user one). */

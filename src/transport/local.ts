@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { HostConfig } from "../inventory/inventory.js";
-import { abortReason, CappedBuffer, checkExecOptions } from "./capture.js";
+import { abortReason, CappedBuffer, checkExecOptions, execResult } from "./capture.js";
 import type { ExecOptions, ExecResult, Transport } from "./types.js";
 
 /** Time given to the pipes to close after the process group was killed, ms. */
@@ -90,14 +90,7 @@ export class LocalTransport implements Transport {
           reject(abortReason(signal));
           return;
         }
-        resolve({
-          stdout: stdout.toBuffer(),
-          stderr: stderr.toBuffer(),
-          exitCode: timedOut ? null : exitCode,
-          timedOut,
-          truncated: stdout.truncated || stderr.truncated,
-          durationMs: Math.round(performance.now() - started),
-        });
+        resolve(execResult(stdout, stderr, exitCode, timedOut, started));
       };
       // After the group is killed the pipes close at once, unless a process left the group
       // (setsid) while holding them: do not wait for it forever.

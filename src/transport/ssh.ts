@@ -10,7 +10,7 @@ import ssh2, {
 import { DiagbotError } from "../errors.js";
 import type { HostConfig } from "../inventory/inventory.js";
 import { checkHostKey, type HostKeyPins, loadHostKeyPins } from "../inventory/known-hosts.js";
-import { abortReason, CappedBuffer, checkExecOptions } from "./capture.js";
+import { abortReason, CappedBuffer, checkExecOptions, execResult } from "./capture.js";
 import type { ExecOptions, ExecResult, Transport } from "./types.js";
 
 const { Client, utils } = ssh2;
@@ -603,14 +603,7 @@ export class SshTransport implements Transport {
           reject(error);
           return;
         }
-        resolve({
-          stdout: stdout.toBuffer(),
-          stderr: stderr.toBuffer(),
-          exitCode: timedOut ? null : exitCode,
-          timedOut,
-          truncated: stdout.truncated || stderr.truncated,
-          durationMs: Math.round(performance.now() - started),
-        });
+        resolve(execResult(stdout, stderr, exitCode, timedOut, started));
       };
       // Abandon the channel: close it and do not wait for the remote side. The command's own
       // `timeout` prefix ends it on the host. (An SSH "signal" request would not help: sshd
