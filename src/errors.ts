@@ -49,3 +49,11 @@ export const USAGE_CODES: ReadonlySet<ErrorCode> = new Set([
   "runbook",
   "bundle",
 ]);
+
+/** Why a file could not be read: `no such file`, `permission denied`, else the error's message. */
+export function whyUnreadable(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return "no such file";
+  if (code === "EACCES") return "permission denied";
+  return (err as Error).message;
+}

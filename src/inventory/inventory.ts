@@ -4,7 +4,7 @@ import { homedir, userInfo } from "node:os";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { DiagbotError } from "../errors.js";
+import { DiagbotError, whyUnreadable } from "../errors.js";
 
 /**
  * The inventory (DESIGN.md "Inventory"): `DIAGBOT_INVENTORY` (default `./inventory.yaml`) with
@@ -455,14 +455,7 @@ export async function loadInventory(path: string = inventoryPath()): Promise<Inv
     text = await readFile(absolute, "utf8");
   } catch (err) {
     if (err instanceof DiagbotError) throw err;
-    const code = (err as NodeJS.ErrnoException).code ?? "error";
-    const why =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EACCES"
-          ? "permission denied"
-          : (err as Error).message;
-    throw new DiagbotError("config", `${file}: cannot read the inventory: ${why}`, {
+    throw new DiagbotError("config", `${file}: cannot read the inventory: ${whyUnreadable(err)}`, {
       hint: `set DIAGBOT_INVENTORY to your inventory file (default ${DEFAULT_INVENTORY}); the target "${LOCAL_TARGET}" needs no inventory`,
       cause: err,
     });

@@ -7,7 +7,7 @@ import ssh2, {
   type ClientChannel,
   type ConnectConfig,
 } from "ssh2";
-import { DiagbotError } from "../errors.js";
+import { DiagbotError, whyUnreadable } from "../errors.js";
 import type { HostConfig } from "../inventory/inventory.js";
 import { checkHostKey, type HostKeyPins, loadHostKeyPins } from "../inventory/known-hosts.js";
 import { abortReason, CappedBuffer, checkExecOptions, execResult } from "./capture.js";
@@ -104,16 +104,9 @@ async function loadAuth(host: HostConfig, env: NodeJS.ProcessEnv): Promise<Auth>
   try {
     data = await readFile(host.identityFile);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT"
-        ? "no such file"
-        : code === "EACCES"
-          ? "permission denied"
-          : (err as Error).message;
     throw new DiagbotError(
       "config",
-      `cannot read the SSH key ${host.identityFile} (identityFile of ${host.name}): ${why}`,
+      `cannot read the SSH key ${host.identityFile} (identityFile of ${host.name}): ${whyUnreadable(err)}`,
       { hint: useAgent, cause: err },
     );
   }
