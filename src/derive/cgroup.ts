@@ -1,4 +1,9 @@
-import { type CgroupCpuFacts, type CgroupCpuRow, cgroupCpuDelta } from "../parsers/cgroup-cpu.js";
+import {
+  type CgroupCpuDeltaRow,
+  type CgroupCpuFacts,
+  type CgroupCpuRow,
+  cgroupCpuDelta,
+} from "../parsers/cgroup-cpu.js";
 import type { CgroupMemoryFacts, CgroupMemoryRow } from "../parsers/cgroup-memory.js";
 import type { CgroupPidsFacts, CgroupPidsRow } from "../parsers/cgroup-pids.js";
 import type { SysctlFacts } from "../parsers/sysctl.js";
@@ -186,6 +191,21 @@ function name(r: { cgroup: string | null; path: string }): string {
   return r.cgroup ?? (r.path || "(unnamed cgroup)");
 }
 
+/** The `cgroup.cpu.worst.*` facts of the most throttled cgroup, over the window or since creation. */
+function setWorstThrottled(bag: FactBag, w: CgroupCpuRow | CgroupCpuDeltaRow, line: string): void {
+  bag.set("cgroup.cpu.worst.cgroup", name(w), "cgroup-cpu", line);
+  // nr_throttled cannot exceed nr_periods; a hand-edited paste can say otherwise.
+  bag.set(
+    "cgroup.cpu.worst.throttled_pct",
+    Math.min(100, n(w.throttled_pct) ?? 0),
+    "cgroup-cpu",
+    line,
+  );
+  bag.set("cgroup.cpu.worst.nr_throttled", n(w.nr_throttled), "cgroup-cpu", line);
+  bag.set("cgroup.cpu.worst.nr_periods", n(w.nr_periods), "cgroup-cpu", line);
+  bag.set("cgroup.cpu.worst.quota_cpus", n(w.quota_cpus), "cgroup-cpu", line);
+}
+
 function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   const bag = new FactBag();
   const cpu = factsOf<CgroupCpuFacts>(parsed, "cgroup-cpu");
@@ -200,16 +220,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
       bag.set("cgroup.cpu.since_boot", false, "cgroup-cpu");
       if (w) {
         const line = `${name(w)}: nr_throttled +${w.nr_throttled} of nr_periods +${w.nr_periods} over the window, throttled ${Math.round(w.throttled_us / 1000)} ms`;
-        bag.set("cgroup.cpu.worst.cgroup", name(w), "cgroup-cpu", line);
-        bag.set(
-          "cgroup.cpu.worst.throttled_pct",
-          Math.min(100, n(w.throttled_pct) ?? 0),
-          "cgroup-cpu",
-          line,
-        );
-        bag.set("cgroup.cpu.worst.nr_throttled", n(w.nr_throttled), "cgroup-cpu", line);
-        bag.set("cgroup.cpu.worst.nr_periods", n(w.nr_periods), "cgroup-cpu", line);
-        bag.set("cgroup.cpu.worst.quota_cpus", n(w.quota_cpus), "cgroup-cpu", line);
+        setWorstThrottled(bag, w, line);
         bag.set("cgroup.cpu.worst.usage_cpus", n(w.usage_cpus), "cgroup-cpu", line);
       }
     } else {
@@ -223,17 +234,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
         .sort((a, b) => (b.throttled_pct ?? 0) - (a.throttled_pct ?? 0))[0];
       if (w) {
         const line = `${name(w)}: nr_periods ${w.nr_periods} nr_throttled ${w.nr_throttled} throttled_us ${w.throttled_us ?? "?"}`;
-        bag.set("cgroup.cpu.worst.cgroup", name(w), "cgroup-cpu", line);
-        // nr_throttled cannot exceed nr_periods; a hand-edited paste can say otherwise.
-        bag.set(
-          "cgroup.cpu.worst.throttled_pct",
-          Math.min(100, n(w.throttled_pct) ?? 0),
-          "cgroup-cpu",
-          line,
-        );
-        bag.set("cgroup.cpu.worst.nr_throttled", n(w.nr_throttled), "cgroup-cpu", line);
-        bag.set("cgroup.cpu.worst.nr_periods", n(w.nr_periods), "cgroup-cpu", line);
-        bag.set("cgroup.cpu.worst.quota_cpus", n(w.quota_cpus), "cgroup-cpu", line);
+        setWorstThrottled(bag, w, line);
       }
     }
   }
