@@ -15,10 +15,10 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  * `High:`), `-t` (`Total:`), procps 4 `-v` (`Comm:`), `-h` (`1.9G`, `237M`, `268K`, `23Gi`,
  * `585Mi`, `0B`; a plain `G` is read as GiB as procps 3.3 printed it), `-b`/`-k`/`-m`/`-g`.
  *
- * Unit of plain numbers (the output does not print it): bytes when every non-zero value is a
- * multiple of 1024 (what `free -b` prints, since the kernel counts in KiB), else the unit of a
- * pasted `free -m`-style command line above the table, else KiB (free's default). `unit`
- * says which was used and `unit_source` how it was chosen.
+ * Unit of plain numbers (the output does not print it): bytes when every non-zero value of the
+ * `Mem:` row is a multiple of 1024 (what `free -b` prints, since the kernel counts in KiB),
+ * else the unit of a pasted `free -m`-style command line above the table, else KiB (free's
+ * default). `unit` says which was used and `unit_source` how it was chosen.
  * Source: free(1), procps-ng free.c, proc(5) /proc/meminfo.
  */
 export interface FreeFacts {
@@ -186,7 +186,9 @@ export function parseFree(lines: Iterable<string>): ParseResult<FreeFacts> {
 
   let unit: Unit;
   let source: FreeFacts["unit_source"];
-  const nonZero = [...raw.values()].filter((v) => v !== 0);
+  // The Mem: row alone decides: it comes first, so a cut last row (Swap:, Total:) cannot turn
+  // every value of the table 1024 times larger or smaller.
+  const nonZero = [...raw].filter(([k, v]) => k.startsWith("mem_") && v !== 0).map(([, v]) => v);
   if (human) {
     unit = "human";
     source = "suffix";

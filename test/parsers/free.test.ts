@@ -106,6 +106,22 @@ describe("free parser", () => {
     expect(problems.map((p) => p.line)).toEqual([7]);
   });
 
+  it("keeps free -b in bytes when the last row is cut (the Mem: row decides the unit)", () => {
+    // Found by test/properties: a cut Swap: value, no longer a multiple of 1024, made the whole
+    // table KiB, every value 1024 times too large.
+    const { facts } = parseText(
+      parseFree,
+      [
+        "               total        used        free      shared  buff/cache   available",
+        "Mem:     25276076032  1408294912 21828186112    70602752  2432012288 23867781120",
+        "Swap:     2147479552           0  21474",
+      ].join("\n"),
+    );
+    expect(facts.unit).toBe("bytes");
+    expect(facts.mem_total_bytes).toBe(25276076032);
+    expect(facts.swap_free_bytes).toBe(21474);
+  });
+
   it("rejects empty and garbage input with the documented error", () => {
     expect(() => parseText(parseFree, "")).toThrow(UnrecognisedOutputError);
     expect(() => parseText(parseFree, "\u0000\u00ff garbage\n1 2 3\n")).toThrow(
