@@ -45,6 +45,10 @@ const mpstatRun = fc
     ampm: fc.boolean(),
     comma: fc.boolean(),
     average: fc.boolean(),
+    truncate: fc.option(fc.double({ min: 0, max: 0.999, noNaN: true }), {
+      freq: 5,
+      nil: undefined,
+    }),
     start: fc.integer({ min: 0, max: 86_399 - 10 }),
   })
   .chain((shape) => {
@@ -111,6 +115,14 @@ describe("mpstat -P ALL: generated intervals parse back", () => {
         }
         if (shape.average) block("Average:", undefined, average);
 
+        if (shape.truncate !== undefined) {
+          // The last row is cut: every row before it is read as it was printed.
+          const cut = parseCut(parseMpstat, truncateLastLine(out.join("\n"), shape.truncate).text);
+          const rows = [...cpu, ...average].slice(0, -1);
+          const got = [...(cut?.facts.cpu ?? []), ...(cut?.facts.cpu_average ?? [])];
+          expect(got.slice(0, rows.length)).toEqual(rows);
+          return;
+        }
         const { facts, problems } = parseText(parseMpstat, out.join("\n"));
         expect(problems).toEqual([]);
         expect(facts.cpu).toEqual(cpu);
