@@ -125,6 +125,16 @@ export function fields(line: string): string[] {
   return t === "" ? [] : t.split(/\s+/);
 }
 
+/** Offset in `line` of the start of its 0-based `k`-th white-space separated field. */
+export function nthFieldStart(line: string, k: number): number {
+  let i = 0;
+  for (const m of line.matchAll(/\S+/g)) {
+    if (i === k) return m.index;
+    i++;
+  }
+  return line.length;
+}
+
 /** Collects problems with their 1-based line numbers and a bounded count (first 200 kept). */
 export class ProblemLog {
   readonly problems: { line: number; text: string; reason: string }[] = [];

@@ -1,4 +1,4 @@
-import { ProblemLog } from "./lines.js";
+import { nthFieldStart, ProblemLog } from "./lines.js";
 import { columnKey, reportLines, rowStamp, type SysstatBanner, sysstatNumber } from "./sysstat.js";
 import { type ParseResult, UnrecognisedOutputError } from "./types.js";
 
@@ -210,14 +210,4 @@ export function parsePidstat(lines: Iterable<string>): ParseResult<PidstatFacts>
   if (!found && !banner) throw new UnrecognisedOutputError("pidstat");
   const facts: PidstatFacts = { intervals: stamps.size, rows, average };
   return { facts: banner ? { banner, ...facts } : facts, problems: problems.list() };
-}
-
-/** Offset in `line` of the start of its 0-based `k`-th white-space separated field. */
-function nthFieldStart(line: string, k: number): number {
-  let i = 0;
-  for (const m of line.matchAll(/\S+/g)) {
-    if (i === k) return m.index;
-    i++;
-  }
-  return line.length;
 }

@@ -1,4 +1,4 @@
-import { fields, num, ProblemLog } from "./lines.js";
+import { fields, nthFieldStart, num, ProblemLog } from "./lines.js";
 import { type ParseResult, UnrecognisedOutputError } from "./types.js";
 
 /**
@@ -404,7 +404,7 @@ export function parseTop(lines: Iterable<string>): ParseResult<TopFacts> {
       if (layout.positional) cells = cellsByPosition(line, layout);
       else if (tokens.length === k) cells = tokens;
       else if (tokens.length > k && LEFT_COLUMNS.has(layout.columns[k - 1])) {
-        cells = [...tokens.slice(0, k - 1), line.slice(nthStart(line, k - 1)).trim()];
+        cells = [...tokens.slice(0, k - 1), line.slice(nthFieldStart(line, k - 1)).trim()];
       } else {
         problems.add(n, raw, "process row whose fields do not match the header");
         continue;
@@ -450,14 +450,4 @@ export function parseTop(lines: Iterable<string>): ParseResult<TopFacts> {
     facts.process_count = processes.length;
   }
   return { facts, problems: problems.list() };
-}
-
-/** Offset in `line` of the start of its 0-based `k`-th white-space separated field. */
-function nthStart(line: string, k: number): number {
-  let i = 0;
-  for (const m of line.matchAll(/\S+/g)) {
-    if (i === k) return m.index;
-    i++;
-  }
-  return line.length;
 }
