@@ -100,16 +100,8 @@ const COLUMN_KEYS: Record<string, keyof Row> = {
   "max-time": "longest_s",
 };
 
-interface Row {
-  syscall: string;
-  calls: number;
-  errors: number;
-  seconds: number | null;
-  usecs_per_call: number | null;
-  time_pct: number | null;
-  shortest_s?: number;
-  longest_s?: number;
-}
+/** A table line as read or added up, before the computed and trace-only fields. */
+type Row = Omit<StraceSyscall, "call_pct" | "errnos" | "top_errno">;
 
 /** Columns of a `-c` header line, or null when the line is not one. */
 function summaryHeader(line: string): (keyof Row | null)[] | null {
