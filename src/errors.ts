@@ -15,7 +15,8 @@ export type ErrorCode =
   | "command-timeout"
   | "bundle"
   | "runbook"
-  | "no-collector-ran";
+  | "no-collector-ran"
+  | "interrupted";
 
 export class DiagbotError extends Error {
   readonly code: ErrorCode;

@@ -20,7 +20,10 @@ export interface LoadedBundle {
   notes: string[];
 }
 
-export async function loadBundle(dir: string, knownIds: ReadonlySet<string>): Promise<LoadedBundle> {
+export async function loadBundle(
+  dir: string,
+  knownIds: ReadonlySet<string>,
+): Promise<LoadedBundle> {
   let names: string[];
   try {
     if (!(await stat(dir)).isDirectory()) throw new Error("not a directory");
@@ -30,10 +33,10 @@ export async function loadBundle(dir: string, knownIds: ReadonlySet<string>): Pr
       hint: "--from takes a directory written by --save, or one holding <collector-id>.out files",
     });
   }
-  const manifest = await readManifest(dir, names);
+  const notes: string[] = [];
+  const manifest = await readManifest(dir, names, notes);
   const outputs: CollectedOutput[] = [];
   const ignored: string[] = [];
-  const notes: string[] = [];
   for (const name of names) {
     if (!name.endsWith(".out") || name.endsWith(".start.out")) {
       if (name !== "bundle.json" && !name.endsWith(".start.out")) ignored.push(name);
@@ -45,11 +48,22 @@ export async function loadBundle(dir: string, knownIds: ReadonlySet<string>): Pr
       continue;
     }
     const entry = manifest.collectors?.[id];
-    const out = await readFile(join(dir, name));
+    const out = await readRegularFile(join(dir, name));
+    if (typeof out === "string") {
+      outputs.push({ id, status: "failed", durationMs: 0, error: `${name}: ${out}` });
+      continue;
+    }
     const startName = `${id}.start.out`;
-    const start = names.includes(startName) ? await readFile(join(dir, startName)) : undefined;
+    const startRead = names.includes(startName)
+      ? await readRegularFile(join(dir, startName))
+      : undefined;
+    const start = Buffer.isBuffer(startRead) ? startRead : undefined;
+    if (typeof startRead === "string")
+      notes.push(`${startName}: ${startRead}; ${id} judged from one snapshot`);
     if (entry?.sha256?.out && entry.sha256.out !== sha256hex(out)) {
-      notes.push(`${name} differs from the SHA-256 in bundle.json: it was edited after it was saved`);
+      notes.push(
+        `${name} differs from the SHA-256 in bundle.json: it was edited after it was saved`,
+      );
     }
     outputs.push({
       id,
@@ -67,34 +81,62 @@ export async function loadBundle(dir: string, knownIds: ReadonlySet<string>): Pr
   for (const [id, entry] of Object.entries(manifest.collectors ?? {})) {
     if (outputs.some((o) => o.id === id) || !knownIds.has(id) || !entry.status) continue;
     if (entry.status === "ok") continue;
-    outputs.push({ id, status: entry.status, durationMs: entry.durationMs ?? 0, error: entry.error });
+    outputs.push({
+      id,
+      status: entry.status,
+      durationMs: entry.durationMs ?? 0,
+      error: entry.error,
+    });
   }
   if (outputs.length === 0 && !manifest.collectors) {
     const none = ignored.length > 0 ? ` (ignored: ${ignored.slice(0, 10).join(", ")})` : "";
-    throw new DiagbotError("bundle", `${dir} holds no output of a known collector and no bundle.json${none}`, {
-      hint: `name files after collector ids, e.g. dmesg.out, iostat.out (see: diagbot collectors)`,
-    });
+    throw new DiagbotError(
+      "bundle",
+      `${dir} holds no output of a known collector and no bundle.json${none}`,
+      {
+        hint: `name files after collector ids, e.g. dmesg.out, iostat.out (see: diagbot collectors)`,
+      },
+    );
   }
   return { manifest, outputs, ignored, notes };
 }
 
-async function readManifest(dir: string, names: string[]): Promise<Manifest> {
+/**
+ * Reads `bundle.json`. A broken one is a note, not an error: the `.out` files diagnose
+ * without it (DESIGN.md).
+ */
+async function readManifest(dir: string, names: string[], notes: string[]): Promise<Manifest> {
   if (!names.includes("bundle.json")) return {};
   const path = join(dir, "bundle.json");
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(path, "utf8"));
   } catch (err) {
-    throw new DiagbotError("bundle", `${path}: not valid JSON (${(err as Error).message})`, {
-      hint: "fix or delete bundle.json; the .out files diagnose without it",
-    });
+    notes.push(
+      `${path}: not valid JSON (${(err as Error).message}); ignored, the .out files were read without it`,
+    );
+    return {};
   }
   const parsed = ManifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new DiagbotError("bundle", `${path}: ${issue.path.join(".")}: ${issue.message}`, {
-      hint: "fix or delete bundle.json; the .out files diagnose without it",
-    });
+    notes.push(
+      `${path}: ${issue.path.join(".")}: ${issue.message}; ignored, the .out files were read without it`,
+    );
+    return {};
   }
   return parsed.data;
+}
+
+/**
+ * The bytes of a regular file, or a sentence saying why they could not be read (a FIFO or a
+ * device would block, a file may be unreadable): one bad file must not stop the replay.
+ */
+async function readRegularFile(path: string): Promise<Buffer | string> {
+  try {
+    if (!(await stat(path)).isFile()) return "not a regular file";
+    return await readFile(path);
+  } catch (err) {
+    return `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
 }

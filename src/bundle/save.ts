@@ -1,6 +1,7 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { CollectedOutput } from "../diagnosis/collect.js";
+import { DiagbotError } from "../errors.js";
 import { type CollectorEntry, type Manifest, STDERR_EXCERPT_BYTES, sha256hex } from "./manifest.js";
 
 /**
@@ -46,4 +47,34 @@ export async function saveBundle(
     collectors,
   };
   await writeFile(join(dir, "bundle.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+}
+
+/**
+ * Makes sure `dir` can take a bundle before any collector runs, so a bad `--save` path costs
+ * nothing: creates it when missing; an existing bundle (it holds `bundle.json`) has its old
+ * outputs removed so no stale file is replayed as if it were new; any other non-empty
+ * directory, or a path that is not a writable directory, is refused.
+ * @throws DiagbotError "usage" naming the path and the reason.
+ */
+export async function prepareBundleDir(dir: string): Promise<void> {
+  const refuse = (why: string) =>
+    new DiagbotError("usage", `--save ${dir}: ${why}`, {
+      hint: "give a new or empty directory, or one an earlier --save wrote",
+    });
+  try {
+    await mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw refuse((err as Error).message);
+  }
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (err) {
+    throw refuse((err as Error).message);
+  }
+  if (names.length === 0) return;
+  if (!names.includes("bundle.json")) throw refuse("not empty and not a bundle");
+  for (const name of names) {
+    if (name === "bundle.json" || name.endsWith(".out")) await rm(join(dir, name), { force: true });
+  }
 }

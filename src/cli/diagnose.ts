@@ -1,5 +1,6 @@
 import { loadBundle } from "../bundle/load.js";
-import { saveBundle } from "../bundle/save.js";
+import { prepareBundleDir, saveBundle } from "../bundle/save.js";
+import type { CollectedOutput } from "../diagnosis/collect.js";
 import {
   buildReport,
   diagnoseLive,
@@ -8,6 +9,7 @@ import {
   nothingRan,
 } from "../diagnosis/diagnose.js";
 import type { Report } from "../diagnosis/report.js";
+import { DiagbotError } from "../errors.js";
 import { resolveTarget } from "../inventory/inventory.js";
 import { loadRunbooks } from "../runbooks/load.js";
 import { renderTerminal } from "../summary/terminal.js";
@@ -40,8 +42,10 @@ export async function runDiagnose(
   const pid = opts.pid === undefined ? undefined : parsePid(opts.pid);
   const processName = opts.process === undefined ? undefined : parseProcessName(opts.process);
   const runbooks = await loadRunbooks();
+  if (opts.save) await prepareBundleDir(opts.save);
 
   let report: Report;
+  let outputs: readonly CollectedOutput[];
   if (opts.from) {
     const label = parseLabel(target);
     const bundle = await loadBundle(opts.from, knownCollectorIds());
@@ -54,16 +58,17 @@ export async function runDiagnose(
       notes: bundle.notes,
       ignored: bundle.ignored,
     });
-    if (opts.save)
-      await saveBundle(
-        opts.save,
-        { host: report.host, startedAt: report.startedAt, symptom, windowSeconds },
-        bundle.outputs,
-      );
+    outputs = bundle.outputs;
   } else {
     const host = await resolveTarget(target);
     const progress = progressLine(process.stderr, host.name);
     const transport = await openTransport(host);
+    // Ctrl-C or a stop: abort the collectors, end their processes, then leave.
+    const interrupted = new AbortController();
+    const onSignal = () =>
+      interrupted.abort(new DiagbotError("interrupted", "interrupted: collectors stopped"));
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
     try {
       const result = await diagnoseLive(transport, host.sudo, {
         host: host.name,
@@ -74,21 +79,32 @@ export async function runDiagnose(
         deep: opts.deep,
         runbooks,
         onProgress: progress.update,
+        signal: interrupted.signal,
       });
       report = result.report;
-      if (opts.save) {
-        await saveBundle(
-          opts.save,
-          { host: host.name, startedAt: report.startedAt, symptom, windowSeconds },
-          result.outputs,
-        );
-      }
+      outputs = result.outputs;
     } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
       progress.done();
       await transport.close();
     }
   }
 
+  if (opts.save) {
+    // A failed save must not cost the report: say so, and print the report all the same.
+    try {
+      await saveBundle(
+        opts.save,
+        { host: report.host, startedAt: report.startedAt, symptom, windowSeconds },
+        outputs,
+      );
+    } catch (err) {
+      const why = `the evidence bundle could not be written to ${opts.save}: ${(err as Error).message}`;
+      report.notes.push(why);
+      process.stderr.write(`diagbot: ${why}\n`);
+    }
+  }
   process.stdout.write(
     opts.json
       ? `${JSON.stringify(report, null, 2)}\n`

@@ -119,10 +119,16 @@ export function reportError(err: unknown): number {
     if (err.code === "commander.help") return 0;
     return 2;
   }
+  // An aborted signal rejects with its reason, or with a plain AbortError.
+  if (err instanceof Error && err.name === "AbortError" && !(err instanceof DiagbotError)) {
+    process.stderr.write("diagbot: interrupted: collectors stopped\n");
+    return 130;
+  }
   if (err instanceof DiagbotError) {
     process.stderr.write(`diagbot: ${err.describe()}\n`);
     if (err.code === "unrecognised-output") return 1;
     if (err.code === "no-collector-ran") return 3;
+    if (err.code === "interrupted") return 130;
     return USAGE_CODES.has(err.code) ? 2 : 3;
   }
   process.stderr.write(`diagbot: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);

@@ -78,5 +78,7 @@ export function wrapCommand(
 
 /** POSIX single-quoting: words of safe characters stay bare, others are quoted. */
 export function shellQuote(words: readonly string[]): string {
-  return words.map((w) => (/^[A-Za-z0-9_./:=,@%+-]+$/.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`)).join(" ");
+  return words
+    .map((w) => (/^[A-Za-z0-9_./:=,@%+-]+$/.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`))
+    .join(" ");
 }

@@ -1,3 +1,4 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { HostConfig } from "../inventory/inventory.js";
@@ -70,12 +71,7 @@ export class LocalTransport implements Transport {
       let drainTimer: NodeJS.Timeout | undefined;
 
       const killGroup = () => {
-        if (pid === undefined) return;
-        try {
-          process.kill(-pid, "SIGKILL");
-        } catch {
-          // ESRCH: the group is already gone.
-        }
+        if (pid !== undefined) killSession(pid);
       };
       const finish = () => {
         if (settled) return;
@@ -135,12 +131,43 @@ export class LocalTransport implements Transport {
   /** Kills the process groups of commands still running; later `exec` calls fail. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const pid of this.running) {
-      try {
-        process.kill(-pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
+    for (const pid of this.running) killSession(pid);
+  }
+}
+
+/**
+ * Kills every process of the session led by `sid` (the shell spawned with `detached: true`).
+ * Killing the process group is not enough: `timeout(1)` moves itself and the collector into
+ * a process group of their own, but they stay in the session, which proc(5) shows as field 6
+ * of /proc/PID/stat.
+ */
+export function killSession(sid: number): void {
+  const kill = (pid: number) => {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // ESRCH: already gone.
+    }
+  };
+  kill(-sid);
+  let entries: string[] = [];
+  try {
+    entries = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
+  } catch {
+    return;
+  }
+  for (const name of entries) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${name}/stat`, "utf8");
+    } catch {
+      continue;
+    }
+    // comm may hold blanks and parentheses: the fields after it start at the last ")".
+    const after = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    if (Number(after[3]) === sid) {
+      kill(-Number(after[2]));
+      kill(Number(name));
     }
   }
 }

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -82,6 +83,27 @@ describe("evidence bundles", () => {
     await expect(loadBundle(tempDir(), known)).rejects.toThrow(DiagbotError);
     const broken = tempDir();
     writeFileSync(join(broken, "bundle.json"), "{ not json");
-    await expect(loadBundle(broken, known)).rejects.toThrow(/bundle.json: not valid JSON/);
+    await expect(loadBundle(broken, known)).rejects.toThrow(/holds no output of a known collector/);
+  });
+
+  it("reads the .out files when bundle.json is broken, and says so", async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, "bundle.json"), "{ not json");
+    writeFileSync(join(dir, "uptime.out"), "0.1 0.2 0.3 1/100 5\n");
+    const loaded = await loadBundle(dir, known);
+    expect(loaded.outputs.map((o) => o.id)).toEqual(["uptime"]);
+    expect(loaded.notes[0]).toMatch(/bundle.json: not valid JSON .* ignored/);
+  });
+
+  it("marks an .out that is not a regular file failed instead of blocking on it", async () => {
+    const dir = tempDir();
+    execFileSync("mkfifo", [join(dir, "dmesg.out")]);
+    writeFileSync(join(dir, "uptime.out"), "0.1 0.2 0.3 1/100 5\n");
+    const loaded = await loadBundle(dir, known);
+    expect(loaded.outputs.find((o) => o.id === "dmesg")).toMatchObject({
+      status: "failed",
+      error: /not a regular file/,
+    });
+    expect(loaded.outputs.find((o) => o.id === "uptime")?.status).toBe("ok");
   });
 });

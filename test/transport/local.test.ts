@@ -68,6 +68,15 @@ describe("LocalTransport", () => {
     expect(await gone(`sleep ${m}`)).toEqual([]);
   });
 
+  it("also kills what timeout(1) moved into a process group of its own", async () => {
+    const t = new LocalTransport();
+    const m = marker();
+    const r = await t.exec(`timeout -s INT -k 2 30 sh -c 'sleep ${m}'`, { ...opts, timeoutMs: 500 });
+    expect(r.timedOut).toBe(true);
+    expect(await gone(`sleep ${m}`)).toEqual([]);
+    await t.close();
+  });
+
   it("ends what a command left running in the background when the shell exits", async () => {
     const t = new LocalTransport();
     const m = marker();

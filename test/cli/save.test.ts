@@ -1,0 +1,38 @@
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+
+const bundle = "/work/shared/scenarios/bundles/01-inode-exhaustion-nixos-root";
+const source = existsSync(bundle)
+  ? bundle
+  : new URL("../../runbooks/examples/01-inode-exhaustion-nixos-root", import.meta.url).pathname;
+const root = mkdtempSync(join(tmpdir(), "diagbot-save-"));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe("--save", () => {
+  it("refuses a path that cannot hold a bundle before doing any work", async () => {
+    const file = join(root, "a-file");
+    writeFileSync(file, "x");
+    const r = await runCli(["diagnose", "x", "errors", "--from", source, "--save", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--save ${file}`);
+    const notBundle = join(root, "not-a-bundle");
+    mkdirSync(notBundle);
+    writeFileSync(join(notBundle, "keep"), "");
+    const r2 = await runCli(["diagnose", "x", "errors", "--from", source, "--save", notBundle]);
+    expect(r2.code).toBe(2);
+    expect(r2.stderr).toMatch(/not empty and not a bundle/);
+  });
+
+  it("replaces an earlier bundle in the same directory, leaving no stale output", async () => {
+    const dir = join(root, "bundle");
+    const first = await runCli(["diagnose", "x", "errors", "--from", source, "--save", dir]);
+    expect(first.code, first.stderr).toBe(0);
+    writeFileSync(join(dir, "iostat.out"), "stale\n");
+    const again = await runCli(["diagnose", "x", "errors", "--from", source, "--save", dir]);
+    expect(again.code, again.stderr).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(["bundle.json", "df-inodes.out", "df.out"]);
+  });
+});
