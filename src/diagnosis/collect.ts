@@ -179,11 +179,10 @@ export function classify(collector: Collector, command: string, r: ExecResult): 
     if (collector.untilStopped) return base;
     return { ...base, status: "timeout", error: `stopped by its time limit; ${hintTimeout()}` };
   }
-  if (r.exitCode === 127 || /: (command )?not found|No such file or directory$/m.test(errText)) {
-    if (missingTool(errText)) {
-      const pkg = collector.package ? ` (Debian/Ubuntu package ${collector.package})` : "";
-      return { ...base, status: "missing", error: `not installed on the host${pkg}: ${lastErr}` };
-    }
+  // 127: env(1), nice(1), ionice(1) and the shell found no such program; sudo says it in words.
+  if (r.exitCode === 127 || /^sudo: .*: command not found$/m.test(errText)) {
+    const pkg = collector.package ? ` (Debian/Ubuntu package ${collector.package})` : "";
+    return { ...base, status: "missing", error: `not installed on the host${pkg}: ${lastErr}` };
   }
   if (
     /sudo: (a password is required|a terminal is required)|is not allowed to execute/.test(errText)
@@ -213,11 +212,6 @@ export function classify(collector: Collector, command: string, r: ExecResult): 
   return base;
 }
 
-function missingTool(stderr: string): boolean {
-  return /env: ['‘]?[^:]+['’]?: No such file or directory|command not found|sudo: .*: command not found|not found$/m.test(
-    stderr,
-  );
-}
 
 function hintTimeout(): string {
   return "the host may be overloaded or the tool hung (e.g. on a stuck mount); the other collectors went on";

@@ -38,6 +38,12 @@ const slow: Collector = {
   timeoutSeconds: 1,
   command: () => ({ argv: ["sleep", "30"] }),
 };
+/** Sampling collectors run under nice/ionice, which report a missing program in their own words. */
+const notInstalledSampling: Collector = {
+  ...notInstalled,
+  id: "not-installed-sampling",
+  cost: "sampling",
+};
 const perPid: Collector = {
   ...notInstalled,
   id: "per-pid",
@@ -75,6 +81,10 @@ describe("collect on this machine", () => {
       /^timeout -s INT -k 2 \d+ env LC_ALL=C .* nice -n 10 ionice -c 2 -n 7 vmstat /,
     );
     expect(got["not-installed"]).toMatchObject({ status: "missing", error: /made-up-tools/ });
+    expect(got["not-installed-sampling"]).toMatchObject({
+      status: "missing",
+      error: /made-up-tools/,
+    });
     expect(got.failing).toMatchObject({ status: "failed", error: /No such file/ });
     expect(got.chatty).toMatchObject({ status: "ok", truncated: true });
     expect(got.chatty.out!.length).toBe(1000);

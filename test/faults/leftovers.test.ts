@@ -29,7 +29,8 @@ describe("hanging collectors leave nothing behind", () => {
   });
   afterAll(async () => {
     for (const path of SHADOWS) rmSync(path, { force: true });
-    execFileSync("sh", ["-c", `pkill -f 'sleep ${MARK}' || true`]);
+    // `[3]` keeps pkill from matching the shell that runs it.
+    execFileSync("sh", ["-c", `pkill -f 'sleep [${MARK[0]}]${MARK.slice(1)}' || true`]);
     await sshd?.stop();
   });
 
