@@ -63,6 +63,7 @@ describe("collect on this machine", () => {
         byId("proc-stat"),
         byId("vmstat"),
         notInstalled,
+        notInstalledSampling,
         failing,
         chatty,
         slow,
