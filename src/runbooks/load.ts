@@ -58,6 +58,12 @@ export interface LoadOptions {
   catalogue?: readonly FactSpec[];
   /** Collector ids rules may name; defaults to every `from` of the catalogue. */
   collectors?: ReadonlySet<string>;
+  /**
+   * Check that each rule's example bundles exist (default true: `runbooks lint` and `test`).
+   * Loading rules for a diagnosis does not need them, so a rule copied into another folder
+   * without its examples still loads.
+   */
+  checkExamples?: boolean;
 }
 
 /** Largest runbook file read, bytes. */
@@ -100,7 +106,7 @@ export async function loadRunbooks(
   dir: string = defaultRunbookDir(),
   options: LoadOptions = {},
 ): Promise<Runbook[]> {
-  const result = lintRunbooks(dir, options);
+  const result = lintRunbooks(dir, { checkExamples: false, ...options });
   if (result.issues.length > 0) {
     const shown = result.issues.slice(0, 20).map(formatIssue);
     const more = result.issues.length > 20 ? [`... and ${result.issues.length - 20} more`] : [];
@@ -265,7 +271,12 @@ export function parseRunbooks(
       continue;
     }
     ids.add(rule.id);
-    const ruleIssues = checkRule(rule, facts, collectors, baseDir).map((i) => ({
+    const ruleIssues = checkRule(
+      rule,
+      facts,
+      collectors,
+      options.checkExamples === false ? undefined : baseDir,
+    ).map((i) => ({
       file,
       rule: rule.id,
       ...i,
@@ -305,7 +316,8 @@ function checkRule(
   rule: Runbook,
   facts: ReadonlyMap<string, FactSpec>,
   collectors: ReadonlySet<string>,
-  baseDir: string,
+  /** Folder that example bundles are relative to; undefined: examples are not checked. */
+  baseDir: string | undefined,
 ): Issue[] {
   const issues: Issue[] = [];
   checkCondition(rule.when, "when", facts, issues);
@@ -340,6 +352,7 @@ function checkRule(
     }
   });
   rule.examples.forEach((ex, i) => {
+    if (baseDir === undefined) return;
     const dir = resolve(baseDir, ex.bundle);
     if (existsSync(baseDir) && !existsSync(dir)) {
       issues.push({
