@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import { Command, CommanderError, Option } from "commander";
 import { DiagbotError, USAGE_CODES } from "../errors.js";
 
@@ -11,6 +12,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
   const program = new Command("diagbot")
     .description("Incident diagnosis for Linux hosts: sample, match runbooks, rank root causes.")
+    .version(packageVersion(), "-V, --version")
     .exitOverride()
     .configureOutput({ outputError: (text, write) => write(text) })
     .showHelpAfterError("(run with --help for usage)");
@@ -110,6 +112,11 @@ export async function main(argv: readonly string[]): Promise<number> {
   } catch (err) {
     return reportError(err);
   }
+}
+
+/** The version in package.json (dist/cli/main.js and src/cli/main.ts both sit two levels down). */
+function packageVersion(): string {
+  return (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
 }
 
 /** Prints an error as one or two sentences and returns its exit code. */
