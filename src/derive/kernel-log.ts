@@ -486,8 +486,9 @@ function classify(
   // OOM reports (one event per report; a report cut before its kill line has no process).
   const ooms = of("oom-kill") as OomKillEvent[];
   const kills = ooms.filter((e) => e.process !== undefined);
-  bag.set("oom.events", ooms.length, src, ooms[0]?.text);
-  bag.set("oom.kills", kills.length, src, kills[0]?.text);
+  // Cite the newest report: the victim named in the title is the last one killed.
+  bag.set("oom.events", ooms.length, src, ooms.at(-1)?.text);
+  bag.set("oom.kills", kills.length, src, kills.at(-1)?.text);
   const victim = kills[kills.length - 1];
   if (victim) {
     bag.set("oom.victim", victim.process, src, victim.text);
