@@ -32,7 +32,7 @@ describe("cgroup-memory parser", () => {
       max_usage_bytes: 3194003456,
     });
     const child = facts.rows.find(
-      (r) => r.cgroup === "/process_api/00b2ffaafcf2b09cca7cda41913a8b65",
+      (r) => r.cgroup === "/agentd/00b2ffaafcf2b09cca7cda41913a8b65",
     )!;
     expect([child.usage_bytes, child.max_usage_bytes, child.limit_bytes]).toEqual([
       177602560,

@@ -13,7 +13,7 @@ describe("proc-fds parser", () => {
     expect(facts.rows).toHaveLength(50);
     expect(facts.rows[0]).toEqual({
       pid: 1,
-      comm: "process_api",
+      comm: "agentd",
       nfds: 85,
       soft_limit: 32768,
       hard_limit: 32768,
@@ -39,7 +39,7 @@ describe("proc-fds parser", () => {
     expect([facts.processes, facts.readable, facts.unreadable]).toEqual([108, 5, 103]);
     expect(facts.rows.find((r) => r.pid === 1)).toEqual({
       pid: 1,
-      comm: "process_api",
+      comm: "agentd",
       nfds: null,
       soft_limit: 32768,
       hard_limit: 32768,
