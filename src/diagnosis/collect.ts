@@ -212,7 +212,6 @@ export function classify(collector: Collector, command: string, r: ExecResult): 
   return base;
 }
 
-
 function hintTimeout(): string {
   return "the host may be overloaded or the tool hung (e.g. on a stuck mount); the other collectors went on";
 }

@@ -1,5 +1,5 @@
-import { readdirSync, readFileSync } from "node:fs";
 import { spawn } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import pLimit, { type LimitFunction } from "p-limit";
 import type { HostConfig } from "../inventory/inventory.js";
 import { abortReason, CappedBuffer, checkExecOptions, execResult } from "./capture.js";

@@ -31,9 +31,7 @@ describe("cgroup-memory parser", () => {
       usage_bytes: 2489978880,
       max_usage_bytes: 3194003456,
     });
-    const child = facts.rows.find(
-      (r) => r.cgroup === "/agentd/00b2ffaafcf2b09cca7cda41913a8b65",
-    )!;
+    const child = facts.rows.find((r) => r.cgroup === "/agentd/00b2ffaafcf2b09cca7cda41913a8b65")!;
     expect([child.usage_bytes, child.max_usage_bytes, child.limit_bytes]).toEqual([
       177602560,
       308645888,

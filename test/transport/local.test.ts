@@ -71,7 +71,10 @@ describe("LocalTransport", () => {
   it("also kills what timeout(1) moved into a process group of its own", async () => {
     const t = new LocalTransport();
     const m = marker();
-    const r = await t.exec(`timeout -s INT -k 2 30 sh -c 'sleep ${m}'`, { ...opts, timeoutMs: 500 });
+    const r = await t.exec(`timeout -s INT -k 2 30 sh -c 'sleep ${m}'`, {
+      ...opts,
+      timeoutMs: 500,
+    });
     expect(r.timedOut).toBe(true);
     expect(await gone(`sleep ${m}`)).toEqual([]);
     await t.close();
