@@ -1,13 +1,13 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 
-const bundle = "/work/shared/scenarios/bundles/01-inode-exhaustion-nixos-root";
-const source = existsSync(bundle)
-  ? bundle
-  : new URL("../../runbooks/examples/01-inode-exhaustion-nixos-root", import.meta.url).pathname;
+const source = fileURLToPath(
+  new URL("../../runbooks/examples/01-inode-exhaustion-nixos-root", import.meta.url),
+);
 const root = mkdtempSync(join(tmpdir(), "diagbot-save-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

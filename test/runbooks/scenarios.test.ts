@@ -20,7 +20,8 @@ import type { Runbook } from "../../src/runbooks/schema.js";
  */
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
-const SHARED = "/work/shared/scenarios/bundles";
+/** The shared incident bundles beside the repository, else the copies in runbooks/examples. */
+const SHARED = join(root, "..", "shared", "scenarios", "bundles");
 const EXAMPLES = join(root, "runbooks", "examples");
 const BUNDLES = existsSync(SHARED) ? SHARED : EXAMPLES;
 
