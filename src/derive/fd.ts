@@ -142,6 +142,13 @@ function derive(parsed: ParsedSet): FactBag {
   const fnr = factsOf<FileNrFacts>(parsed, "file-nr");
   const sc = factsOf<SysctlFacts>(parsed, "sysctl");
 
+  // Without root, other users' fd directories cannot be read: say how much the check covers.
+  const unreadable = n(fds?.unreadable) ?? 0;
+  if (unreadable > 0) {
+    bag.note(
+      `proc-fds: ${unreadable} of ${n(fds?.processes) ?? "?"} processes belong to other users and could not be read; the per-process fd check covers only the rest (run as root, or with sudo: true)`,
+    );
+  }
   const nrOpen = n(sc?.fs_nr_open) ?? n(fnr?.nr_open);
   if (nrOpen !== undefined)
     bag.set(

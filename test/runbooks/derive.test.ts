@@ -238,3 +238,15 @@ describe("limits that decide remediation", () => {
     expect(fact(d, "net.sockets.top_dest_pct_of_ports")).toBeCloseTo(93.75, 1);
   });
 });
+
+describe("fd facts seen without root", () => {
+  it("say how many processes the fd check could not read", async () => {
+    const { readFileSync } = await import("node:fs");
+    const text = readFileSync(
+      fixturePath("proc-fds/vm-debian12-k6.18__proc-fds-nonroot.txt"),
+      "utf8",
+    );
+    const d = await derived({ "proc-fds": text });
+    expect(d.notes.join("\n")).toMatch(/proc-fds: \d+ of \d+ processes belong to other users/);
+  });
+});
