@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { derive } from "../../src/derive/index.js";
 import { rising, wallMs } from "../../src/derive/kernel-log.js";
@@ -241,7 +242,6 @@ describe("limits that decide remediation", () => {
 
 describe("fd facts seen without root", () => {
   it("say how many processes the fd check could not read", async () => {
-    const { readFileSync } = await import("node:fs");
     const text = readFileSync(
       fixturePath("proc-fds/vm-debian12-k6.18__proc-fds-nonroot.txt"),
       "utf8",
