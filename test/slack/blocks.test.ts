@@ -1,3 +1,7 @@
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { evidenceText, LIMITS, renderAnswer, renderHome } from "../../src/summary/blocks.js";
 import { REDACTED, redactDeep, redactText } from "../../src/summary/redact.js";
@@ -134,10 +138,16 @@ describe("redaction", () => {
   }
 
   it("redacts a private key block whole", () => {
-    const r = redactText(
-      "before\n-----BEGIN OPENSSH PRIVATE KEY-----\nAAAA\nBBBB\n-----END OPENSSH PRIVATE KEY-----\nafter",
-    );
-    expect(r.text).toBe(`before\n${REDACTED}\nafter`);
+    // A real key, made now: none is kept in the repository.
+    const dir = mkdtempSync(join(tmpdir(), "diagbot-redact-"));
+    try {
+      execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "k")]);
+      const key = readFileSync(join(dir, "k"), "utf8").trimEnd();
+      const r = redactText(`before\n${key}\nafter`);
+      expect(r.text).toBe(`before\n${REDACTED}\nafter`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("leaves ordinary diagnostic output alone", () => {
