@@ -15,8 +15,8 @@ import type { Runbook } from "../../src/runbooks/schema.js";
  * Replays every real-incident bundle (shared/scenarios/bundles, copied into
  * runbooks/examples): parse each `<collector-id>.out` with the parser registry, derive,
  * evaluate the packaged runbooks, and check that the top hypothesis names the expected
- * category or one of its accepted alternatives. A bundle whose collector has no parser yet is
- * skipped with the parser's name in the reason.
+ * category or one of its accepted alternatives. Every collector of a bundle must have a
+ * parser.
  */
 
 const root = fileURLToPath(new URL("../..", import.meta.url));
@@ -72,14 +72,11 @@ describe("scenario bundles", () => {
   });
 
   for (const name of bundles) {
-    it(name, async (ctx) => {
+    it(name, async () => {
       const dir = join(BUNDLES, name);
       const expected = JSON.parse(readFileSync(join(dir, "expected.json"), "utf8")) as Expected;
       const { parsed, missing } = await parseBundle(dir);
-      if (missing.length > 0 && parsed.size === 0) {
-        ctx.skip(`no parser yet for ${missing.join(", ")}`);
-        return;
-      }
+      expect(missing, "collectors of the bundle without a parser").toEqual([]);
       // bundle.json (when present) records the window of the start/end snapshots.
       const manifest = join(dir, "bundle.json");
       const windowSeconds = existsSync(manifest)
@@ -98,7 +95,6 @@ describe("scenario bundles", () => {
       const got = top ? `${top.category} (${top.rule}, ${top.confidence})` : "no hypothesis";
       const detail = [
         `expected ${accepted.join(" | ")}, got ${got}`,
-        missing.length > 0 ? `no parser for ${missing.join(", ")}` : "",
         `hypotheses: ${hypotheses.map((h) => `${h.rule}=${h.score}`).join(", ") || "none"}`,
         `not evaluated: ${checked.filter((c) => c.verdict === "not-evaluated").length}`,
       ]
@@ -106,11 +102,6 @@ describe("scenario bundles", () => {
         .join("\n");
       if (process.env.DIAGBOT_DEBUG_SCENARIOS) {
         console.log(`${name}\n${detail}\n${JSON.stringify(hypotheses, null, 1)}`);
-      }
-      const pass = top !== undefined && accepted.includes(top.category);
-      if (!pass && missing.length > 0) {
-        ctx.skip(`no parser yet for ${missing.join(", ")} (${detail.split("\n")[0]})`);
-        return;
       }
       expect(top, detail).toBeDefined();
       expect(accepted, detail).toContain(top.category);
