@@ -1,13 +1,6 @@
-import { loadBundle } from "../bundle/load.js";
 import { prepareBundleDir, saveBundle } from "../bundle/save.js";
 import type { CollectedOutput } from "../diagnosis/collect.js";
-import {
-  buildReport,
-  diagnoseLive,
-  knownCollectorIds,
-  noCollectorRan,
-  nothingRan,
-} from "../diagnosis/diagnose.js";
+import { diagnoseBundle, diagnoseLive, noCollectorRan, nothingRan } from "../diagnosis/diagnose.js";
 import type { Report } from "../diagnosis/report.js";
 import { DiagbotError } from "../errors.js";
 import { resolveTarget } from "../inventory/inventory.js";
@@ -47,18 +40,7 @@ export async function runDiagnose(
   let report: Report;
   let outputs: readonly CollectedOutput[];
   if (opts.from) {
-    const label = parseLabel(target);
-    const bundle = await loadBundle(opts.from, knownCollectorIds());
-    report = await buildReport(bundle.outputs, {
-      host: bundle.manifest.host ?? label,
-      symptom,
-      started: new Date(),
-      windowSeconds: bundle.manifest.window?.seconds,
-      runbooks,
-      notes: bundle.notes,
-      ignored: bundle.ignored,
-    });
-    outputs = bundle.outputs;
+    ({ report, outputs } = await diagnoseBundle(opts.from, parseLabel(target), symptom, runbooks));
   } else {
     const host = await resolveTarget(target);
     const progress = progressLine(process.stderr, host.name);

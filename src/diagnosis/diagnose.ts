@@ -1,3 +1,4 @@
+import { loadBundle } from "../bundle/load.js";
 import { COLLECTORS } from "../collectors/index.js";
 import { derive } from "../derive/index.js";
 import type { DerivedFacts } from "../derive/types.js";
@@ -81,6 +82,31 @@ export async function diagnoseLive(
     ignored: [],
   });
   return { report, outputs };
+}
+
+/**
+ * Diagnoses a saved evidence bundle (`--from DIR`): every output present is parsed and every
+ * rule whose inputs are present is evaluated; the symptom changes only the ranking. The host
+ * is the one `bundle.json` names, else `label`.
+ * @throws DiagbotError "bundle" when the directory holds nothing to read (see loadBundle).
+ */
+export async function diagnoseBundle(
+  dir: string,
+  label: string,
+  symptom: Symptom,
+  runbooks: readonly Runbook[],
+): Promise<Diagnosis> {
+  const bundle = await loadBundle(dir, knownCollectorIds());
+  const report = await buildReport(bundle.outputs, {
+    host: bundle.manifest.host ?? label,
+    symptom,
+    started: new Date(),
+    windowSeconds: bundle.manifest.window?.seconds,
+    runbooks,
+    notes: bundle.notes,
+    ignored: bundle.ignored,
+  });
+  return { report, outputs: bundle.outputs };
 }
 
 /** Every collector id this version can read from a bundle. */

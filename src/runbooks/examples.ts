@@ -1,7 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { loadBundle } from "../bundle/load.js";
-import { buildReport, knownCollectorIds } from "../diagnosis/diagnose.js";
+import { diagnoseBundle } from "../diagnosis/diagnose.js";
 import { SYMPTOMS, type Symptom } from "../diagnosis/report.js";
 import type { Runbook } from "./schema.js";
 
@@ -36,16 +35,7 @@ export async function replayExamples(
     const symptom = (SYMPTOMS as readonly string[]).includes(expected.symptom ?? "")
       ? (expected.symptom as Symptom)
       : "health";
-    const bundle = await loadBundle(join(root, name), knownCollectorIds());
-    const report = await buildReport(bundle.outputs, {
-      host: name,
-      symptom,
-      started: new Date(),
-      windowSeconds: bundle.manifest.window?.seconds,
-      runbooks,
-      notes: [],
-      ignored: bundle.ignored,
-    });
+    const { report } = await diagnoseBundle(join(root, name), name, symptom, runbooks);
     const got = report.hypotheses[0]?.category ?? "none";
     const also = expected.also ?? [];
     results.push({
