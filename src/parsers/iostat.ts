@@ -7,7 +7,7 @@ import {
   type SysstatBanner,
   sysstatNumber,
 } from "./sysstat.js";
-import { type ParseResult, UnrecognisedOutputError } from "./types.js";
+import { type ParseResult, type RowSink, UnrecognisedOutputError } from "./types.js";
 
 /**
  * One device row of one iostat report. Every column of the row is kept; units are in the
@@ -266,6 +266,70 @@ function min(values: number[]): number | undefined {
   return values.length === 0 ? undefined : Math.min(...values);
 }
 
+/** The device columns summarised: mean for all, max for the first three. */
+const SUMMARISED = [
+  "util_pct",
+  "await_ms",
+  "aqu_sz",
+  "r_per_s",
+  "w_per_s",
+  "r_kb_per_s",
+  "w_kb_per_s",
+  "svctm_ms",
+] as const;
+const WITH_MAX = 3;
+
+/**
+ * Running sums of one device's summarised columns, so that the rows need not be kept. Sums
+ * are added in row order from 0, as `mean` adds a list: the same doubles.
+ */
+class DeviceTally {
+  private samples = 0;
+  private readonly sum = new Float64Array(SUMMARISED.length);
+  private readonly count = new Uint32Array(SUMMARISED.length);
+  private readonly max = new Float64Array(SUMMARISED.length).fill(-Infinity);
+
+  add(row: IostatDeviceRow): void {
+    this.samples++;
+    for (let k = 0; k < SUMMARISED.length; k++) {
+      const v = row[SUMMARISED[k]];
+      if (typeof v !== "number") continue;
+      this.sum[k] += v;
+      this.count[k]++;
+      if (v > this.max[k]) this.max[k] = v;
+    }
+  }
+
+  summary(device: string): IostatDeviceSummary {
+    const s: IostatDeviceSummary = { device, samples: this.samples };
+    const out = s as unknown as Record<string, number>;
+    for (let k = 0; k < SUMMARISED.length; k++) {
+      if (this.count[k] === 0) continue;
+      out[`${SUMMARISED[k]}_mean`] = round(this.sum[k] / this.count[k], 4);
+      if (k < WITH_MAX) out[`${SUMMARISED[k]}_max`] = this.max[k];
+    }
+    return s;
+  }
+}
+
+/** {@link DeviceTally} per device, in the order the devices first appear. */
+class DeviceTallies {
+  private readonly byDevice = new Map<string, DeviceTally>();
+
+  add(row: IostatDeviceRow): void {
+    let tally = this.byDevice.get(row.device);
+    if (tally === undefined) {
+      tally = new DeviceTally();
+      this.byDevice.set(row.device, tally);
+    }
+    tally.add(row);
+  }
+
+  summaries(): IostatDeviceSummary[] {
+    return [...this.byDevice].map(([device, tally]) => tally.summary(device));
+  }
+}
+
 /** Fills `await_ms` as the IO-weighted mean of the r/w/d awaits when the row has none. */
 function computeAwait(row: IostatDeviceRow): void {
   if (row.await_ms !== undefined) return;
@@ -289,13 +353,17 @@ function computeAwait(row: IostatDeviceRow): void {
 }
 
 /**
- * Parses iostat output (see {@link IostatFacts}). Throws UnrecognisedOutputError when not one
- * avg-cpu block, device table or banner was found.
+ * Parses iostat output (see {@link IostatFacts}). With a `sink`, each device row goes to it
+ * under `devices` and `facts.devices` is left empty; the summaries are the same.
+ * @throws UnrecognisedOutputError when not one avg-cpu block, device table or banner was found.
  */
-export function parseIostat(lines: Iterable<string>): ParseResult<IostatFacts> {
+export function parseIostat(lines: Iterable<string>, sink?: RowSink): ParseResult<IostatFacts> {
   const problems = new ProblemLog();
   const cpu: IostatCpuRow[] = [];
   const devices: IostatDeviceRow[] = [];
+  /** Summaries of the first report's rows and of the others' (see "Since boot" above). */
+  const firstReport = new DeviceTallies();
+  const laterReports = new DeviceTallies();
   let banner: SysstatBanner | undefined;
   let found = false;
   let yFlag = false;
@@ -332,6 +400,7 @@ export function parseIostat(lines: Iterable<string>): ParseResult<IostatFacts> {
       const values = tokens.map((t) => sysstatNumber(t));
       if (values.length === cols.length && values.every((v) => v !== undefined)) {
         const row: IostatCpuRow = { report };
+        if (report === 0 && !yFlag) row.since_boot = true;
         if (time !== undefined) row.time = time;
         cols.forEach((c, i) => {
           row[columnKey(c)] = values[i];
@@ -401,12 +470,14 @@ export function parseIostat(lines: Iterable<string>): ParseResult<IostatFacts> {
         valueTokens = tokens.slice(1);
       }
       const group = !table.deviceLast && /^\s/.test(raw);
-      const variant = (group ? 1 : 0) + (time !== undefined ? 2 : 0);
+      const sinceBoot = report === 0 && !yFlag;
+      const variant = (group ? 1 : 0) + (time !== undefined ? 2 : 0) + (sinceBoot ? 4 : 0);
       const template = table.templates[variant];
       // Every row of a table has the same keys in the same order (they depend on the columns
       // only), so rows after the first are copies of a template with those keys, filled in.
       const row = (template ? { ...template } : {}) as IostatDeviceRow;
       row.report = report;
+      if (sinceBoot) row.since_boot = true;
       row.device = device;
       if (group) row.group = true;
       if (time !== undefined) row.time = time;
@@ -432,23 +503,28 @@ export function parseIostat(lines: Iterable<string>): ParseResult<IostatFacts> {
         row.areq_sz_kb = round(row.avgrq_sz_sectors / 2);
       }
       computeAwait(row);
-      if (template) devices.push(row);
-      else {
+      let done = row;
+      if (!template) {
         // The first row of its kind: it gives the template. A row of `iostat -x` has some 25
         // keys set by name at run time, which V8 keeps as a hash table (about 2 kB); a copy is a
         // compact object with the same keys in the same order, a quarter of the memory.
         const keys: Record<string, undefined> = {};
         for (const key of Object.keys(row)) keys[key] = undefined;
         table.templates[variant] = { ...keys };
-        devices.push({ ...row });
+        done = { ...row };
       }
+      (report === 0 && !yFlag ? firstReport : laterReports).add(done);
+      if (sink) sink("devices", done);
+      else devices.push(done);
       found = true;
       continue;
     }
 
     const prompt = PROMPT.exec(line);
     if (prompt) {
-      if (/\biostat\b/.test(prompt[1]) && /\s-[a-zA-Z]*y/.test(` ${prompt[1]}`)) yFlag = true;
+      // A command line counts before the output only: rows already read cannot change.
+      const y = /\biostat\b/.test(prompt[1]) && /\s-[a-zA-Z]*y/.test(` ${prompt[1]}`);
+      if (y && report < 0) yFlag = true;
       problems.add(n, raw, "shell prompt or command line, not iostat output");
       continue;
     }
@@ -459,36 +535,8 @@ export function parseIostat(lines: Iterable<string>): ParseResult<IostatFacts> {
   const reports = report + 1;
   const firstSinceBoot = !yFlag;
   const skipFirst = firstSinceBoot && reports > 1;
-  if (firstSinceBoot) {
-    for (const r of cpu) if (r.report === 0) r.since_boot = true;
-    for (const r of devices) if (r.report === 0) r.since_boot = true;
-  }
   const used = (r: { report: number }) => !(skipFirst && r.report === 0);
-
-  const byDevice = new Map<string, IostatDeviceRow[]>();
-  for (const r of devices) {
-    if (!used(r)) continue;
-    const list = byDevice.get(r.device);
-    if (list) list.push(r);
-    else byDevice.set(r.device, [r]);
-  }
-  const pick = (rows: IostatDeviceRow[], key: string) =>
-    rows.map((r) => r[key]).filter((v): v is number => typeof v === "number");
-  const summary: IostatDeviceSummary[] = [];
-  for (const [device, rows] of byDevice) {
-    const s: IostatDeviceSummary = { device, samples: rows.length };
-    const util = pick(rows, "util_pct");
-    const wait = pick(rows, "await_ms");
-    const aqu = pick(rows, "aqu_sz");
-    if (util.length) [s.util_pct_mean, s.util_pct_max] = [mean(util), max(util)];
-    if (wait.length) [s.await_ms_mean, s.await_ms_max] = [mean(wait), max(wait)];
-    if (aqu.length) [s.aqu_sz_mean, s.aqu_sz_max] = [mean(aqu), max(aqu)];
-    for (const key of ["r_per_s", "w_per_s", "r_kb_per_s", "w_kb_per_s", "svctm_ms"] as const) {
-      const v = pick(rows, key);
-      if (v.length) s[`${key}_mean`] = mean(v);
-    }
-    summary.push(s);
-  }
+  const summary = (skipFirst || yFlag ? laterReports : firstReport).summaries();
 
   const facts: IostatFacts = {
     reports,

@@ -1,5 +1,5 @@
 import { fields, ProblemLog } from "./lines.js";
-import { type ParseResult, UnrecognisedOutputError } from "./types.js";
+import { type ParseResult, type RowSink, UnrecognisedOutputError } from "./types.js";
 
 /** A process holding a socket: `users:(("nginx",pid=1,fd=6))` (old ss: `("nginx",1,6)`). */
 export interface SocketProcess {
@@ -259,12 +259,19 @@ let epPort: number | undefined;
 let epPortName: string | undefined;
 let epScope: string | undefined;
 
-/** `^\d+$` as a number (exact up to 15 digits; longer ones go through Number), else undefined. */
-function intOf(text: string): number | undefined {
-  const len = text.length;
-  if (len === 0 || len > 15) return len > 15 && INT.test(text) ? Number(text) : undefined;
+/**
+ * `^\d+$` of `text[from, to)` as a number (exact up to 15 digits; longer ones go through
+ * Number), else undefined.
+ */
+function intOf(text: string, from = 0, to = text.length): number | undefined {
+  const len = to - from;
+  if (len > 15) {
+    const digits = text.slice(from, to);
+    return INT.test(digits) ? Number(digits) : undefined;
+  }
+  if (len <= 0) return undefined;
   let v = 0;
-  for (let k = 0; k < len; k++) {
+  for (let k = from; k < to; k++) {
     const d = text.charCodeAt(k) - 48;
     if (d < 0 || d > 9) return undefined;
     v = v * 10 + d;
@@ -272,20 +279,45 @@ function intOf(text: string): number | undefined {
   return v;
 }
 
-/** Splits an endpoint into `epAddress`, `epPort`, `epPortName`, `epScope`. */
+/**
+ * A string of its own with the text of `s`. A substring of 13 characters or more is a view
+ * into the string it was cut from (V8's sliced strings), which it keeps alive as long as it
+ * is held: an address kept in a row would keep its whole line (some 100 bytes a socket).
+ */
+function ownCopy(s: string): string {
+  return s.length >= 13 ? ` ${s}`.slice(1) : s;
+}
+
+/**
+ * Splits an endpoint into `epAddress`, `epPort`, `epPortName`, `epScope`. Scans with
+ * charCodeAt: `lastIndexOf` is a call into the runtime, and this runs twice per socket.
+ */
 function splitInto(token: string): void {
-  const colon = token.lastIndexOf(":");
-  let host = colon >= 0 ? token.slice(0, colon) : token;
   epPort = undefined;
   epPortName = undefined;
   epScope = undefined;
-  if (colon >= 0 && colon + 1 < token.length) {
-    const port = token.slice(colon + 1);
-    if (port !== "*") {
-      epPort = intOf(port);
-      if (epPort === undefined) epPortName = port;
-    }
+  let colon = token.length - 1;
+  while (colon >= 0 && token.charCodeAt(colon) !== 58) colon--;
+  const end = colon >= 0 ? colon : token.length;
+  if (
+    colon >= 0 &&
+    colon + 1 < token.length &&
+    !(colon + 2 === token.length && token.charCodeAt(colon + 1) === 42)
+  ) {
+    epPort = intOf(token, colon + 1);
+    if (epPort === undefined) epPortName = token.slice(colon + 1);
   }
+  let plain = true; // no `%` scope and no `[` bracket
+  for (let k = 0; k < end && plain; k++) {
+    const c = token.charCodeAt(k);
+    plain = c !== 37 && c !== 91;
+  }
+  if (plain) {
+    epAddress = end === 0 ? "*" : token.slice(0, end);
+    return;
+  }
+  // Scopes and brackets: `127.0.0.53%lo`, `[::1]`, `[fe80::1]%eth0`, `[fe80::1%eth0]`.
+  let host = token.slice(0, end);
   const pct = host.lastIndexOf("%");
   if (pct > 0 && pct > host.lastIndexOf("]")) {
     epScope = host.slice(pct + 1);
@@ -302,9 +334,7 @@ function splitInto(token: string): void {
     }
   }
   if (epScope === "") epScope = undefined;
-  // A substring of 13 characters or more is a view into its line, which it keeps alive as long
-  // as the row holds it (some 100 bytes a socket); a concatenation makes it a string of its own.
-  epAddress = host === "" ? "*" : host.length >= 13 ? ` ${host}`.slice(1) : host;
+  epAddress = host === "" ? "*" : host;
 }
 
 /**
@@ -313,7 +343,7 @@ function splitInto(token: string): void {
  */
 export function splitEndpoint(token: string): Endpoint {
   splitInto(token);
-  const ep: Endpoint = { address: epAddress };
+  const ep: Endpoint = { address: ownCopy(epAddress) };
   if (epPort !== undefined) ep.port = epPort;
   if (epPortName !== undefined) ep.port_name = epPortName;
   if (epScope !== undefined) ep.scope = epScope;
@@ -630,28 +660,33 @@ export function endpointFields(side: "local" | "peer", ep: Endpoint): Partial<So
 }
 
 /**
- * Totals of a socket table. `sendQIsBacklog`: the Send-Q of a LISTEN socket is its backlog
- * (ss); netstat prints 0 there.
+ * Totals of a socket table, worked out one socket at a time so that the sockets themselves
+ * need not be kept (see {@link RowSink}). `sendQIsBacklog`: the Send-Q of a LISTEN socket is
+ * its backlog (ss); netstat prints 0 there.
  */
-export function summariseSockets(
-  sockets: SocketRow[],
-  options: { sendQIsBacklog: boolean },
-): SocketTableFacts {
-  const byState: Record<string, number> = {};
-  const byNetid: Record<string, number> = {};
-  const listeners: ListenerRow[] = [];
-  const synPeers = new Set<string>();
-  let recvQ = 0;
-  let sendQ = 0;
-  let full = 0;
-  let worst: ListenerRow | undefined;
-  let info: SocketTableFacts["tcp_info"];
-  for (const s of sockets) {
-    if (s.state !== undefined) byState[s.state] = (byState[s.state] ?? 0) + 1;
-    if (s.netid !== undefined) byNetid[s.netid] = (byNetid[s.netid] ?? 0) + 1;
-    if (s.state === "SYN-RECV") synPeers.add(s.peer_address);
+export class SocketTally {
+  private total = 0;
+  private readonly byState: Record<string, number> = {};
+  private readonly byNetid: Record<string, number> = {};
+  private readonly listeners: ListenerRow[] = [];
+  private readonly synPeers = new Set<string>();
+  private recvQ = 0;
+  private sendQ = 0;
+  private full = 0;
+  private worst: ListenerRow | undefined;
+  private info: SocketTableFacts["tcp_info"];
+
+  constructor(private readonly sendQIsBacklog: boolean) {}
+
+  /** Counts one socket. */
+  add(s: SocketRow): void {
+    this.total++;
+    if (s.state !== undefined) this.byState[s.state] = (this.byState[s.state] ?? 0) + 1;
+    if (s.netid !== undefined) this.byNetid[s.netid] = (this.byNetid[s.netid] ?? 0) + 1;
+    if (s.state === "SYN-RECV") this.synPeers.add(s.peer_address);
     if (s.info && Object.keys(s.info).some((k) => !k.startsWith("timer_"))) {
-      info ??= { sockets: 0, retrans_total: 0, sockets_with_retrans: 0, lost: 0 };
+      this.info ??= { sockets: 0, retrans_total: 0, sockets_with_retrans: 0, lost: 0 };
+      const info = this.info;
       info.sockets++;
       const rt = s.info.retrans_total;
       if (typeof rt === "number") {
@@ -660,11 +695,14 @@ export function summariseSockets(
       }
       if (typeof s.info.lost === "number") info.lost += s.info.lost;
     }
-    if (s.state !== "LISTEN") {
-      recvQ += s.recv_q ?? 0;
-      sendQ += s.send_q ?? 0;
-      continue;
+    if (s.state === "LISTEN") this.addListener(s);
+    else {
+      this.recvQ += s.recv_q ?? 0;
+      this.sendQ += s.send_q ?? 0;
     }
+  }
+
+  private addListener(s: SocketRow): void {
     const l: ListenerRow = {
       ...(s.netid !== undefined ? { netid: s.netid } : {}),
       local_address: s.local_address,
@@ -673,63 +711,86 @@ export function summariseSockets(
       ...(s.local_scope !== undefined ? { local_scope: s.local_scope } : {}),
       recv_q: s.recv_q ?? 0,
     };
-    if (options.sendQIsBacklog && s.send_q !== undefined) {
+    if (this.sendQIsBacklog && s.send_q !== undefined) {
       l.backlog = s.send_q;
       if (s.send_q > 0) l.queue_pct = Math.round((l.recv_q / s.send_q) * 10000) / 100;
-      if (l.recv_q >= s.send_q && (s.send_q > 0 || l.recv_q > 0)) full++;
+      if (l.recv_q >= s.send_q && (s.send_q > 0 || l.recv_q > 0)) this.full++;
     }
     if (s.process) l.process = s.process;
-    listeners.push(l);
-    const score = (x: ListenerRow) => [x.queue_pct ?? -1, x.recv_q];
-    if (!worst) worst = l;
-    else {
-      const [a1, a2] = score(l);
-      const [b1, b2] = score(worst);
-      if (a1 > b1 || (a1 === b1 && a2 > b2)) worst = l;
-    }
+    this.listeners.push(l);
+    const worst = this.worst;
+    const a = l.queue_pct ?? -1;
+    const b = worst?.queue_pct ?? -1;
+    if (!worst || a > b || (a === b && l.recv_q > worst.recv_q)) this.worst = l;
   }
-  const facts: SocketTableFacts = {
-    sockets,
-    total: sockets.length,
-    by_state: byState,
-    by_netid: byNetid,
-    recv_q_bytes_total: recvQ,
-    send_q_bytes_total: sendQ,
-    listeners,
-    listeners_full: full,
-    syn_recv_peers: synPeers.size,
-  };
-  if (worst) facts.worst_listener = worst;
-  if (info) facts.tcp_info = info;
-  return facts;
+
+  /** The facts, with `sockets` as the table (empty when the sockets went to a sink). */
+  facts(sockets: SocketRow[]): SocketTableFacts {
+    const facts: SocketTableFacts = {
+      sockets,
+      total: this.total,
+      by_state: this.byState,
+      by_netid: this.byNetid,
+      recv_q_bytes_total: this.recvQ,
+      send_q_bytes_total: this.sendQ,
+      listeners: this.listeners,
+      listeners_full: this.full,
+      syn_recv_peers: this.synPeers.size,
+    };
+    if (this.worst) facts.worst_listener = this.worst;
+    if (this.info) facts.tcp_info = this.info;
+    return facts;
+  }
+}
+
+/** Totals of a whole socket table (see {@link SocketTally}). */
+export function summariseSockets(
+  sockets: SocketRow[],
+  options: { sendQIsBacklog: boolean },
+): SocketTableFacts {
+  const tally = new SocketTally(options.sendQIsBacklog);
+  for (const s of sockets) tally.add(s);
+  return tally.facts(sockets);
 }
 
 /**
- * Parses any `ss` socket table (see {@link SocketTableFacts}).
+ * Parses any `ss` socket table (see {@link SocketTableFacts}). With a `sink`, each socket goes
+ * to it under `sockets` once its detail lines are read, and `facts.sockets` is left empty.
  * @throws UnrecognisedOutputError when neither a header nor a socket line was found.
  */
-export function parseSs(lines: Iterable<string>): ParseResult<SocketTableFacts> {
+export function parseSs(lines: Iterable<string>, sink?: RowSink): ParseResult<SocketTableFacts> {
   const problems = new ProblemLog();
   const sockets: SocketRow[] = [];
+  const tally = new SocketTally(true);
   let header: Layout | undefined;
   let found = false;
+  /** The socket whose detail lines may still follow. */
   let last: SocketRow | undefined;
+  const settle = (): void => {
+    if (last === undefined) return;
+    const row = settled(last);
+    last = undefined;
+    tally.add(row);
+    if (sink) sink("sockets", row);
+    else {
+      detach(row);
+      sockets.push(row);
+    }
+  };
   let n = 0;
   for (const line of lines) {
     n++;
     if (line.includes("Recv-Q") && HEADER.test(line)) {
       header = { netid: /^\s*Netid\b/.test(line), state: /\bState\b/.test(line) };
       found = true;
-      settle(last);
-      last = undefined;
+      settle();
       continue;
     }
     const t = socketTokens(line);
     if (t.length === 0) continue; // a blank line
     const row = readSocketLine(t, header);
     if (row) {
-      sockets.push(row);
-      settle(last);
+      settle();
       last = row;
       found = true;
       continue;
@@ -740,12 +801,11 @@ export function parseSs(lines: Iterable<string>): ParseResult<SocketTableFacts> 
       continue;
     }
     problems.add(n, line, "not an ss header, socket line or detail line");
-    settle(last);
-    last = undefined;
+    settle();
   }
-  settle(last);
+  settle();
   if (!found) throw new UnrecognisedOutputError("ss");
-  return { facts: summariseSockets(sockets, { sendQIsBacklog: true }), problems: problems.list() };
+  return { facts: tally.facts(sockets), problems: problems.list() };
 }
 
 /**
@@ -754,6 +814,13 @@ export function parseSs(lines: Iterable<string>): ParseResult<SocketTableFacts> 
  * 1.2 kB for an `-i` line, 100 000 of them on a large host); a copy of it is a compact object
  * again (about a quarter of that), with the same keys in the same order.
  */
-function settle(row: SocketRow | undefined): void {
-  if (row?.info) row.info = { ...row.info };
+function settled(row: SocketRow): SocketRow {
+  if (row.info) row.info = { ...row.info };
+  return row;
+}
+
+/** Gives a row that is kept its own copies of its addresses (see {@link ownCopy}). */
+function detach(row: SocketRow): void {
+  row.local_address = ownCopy(row.local_address);
+  row.peer_address = ownCopy(row.peer_address);
 }

@@ -20,7 +20,21 @@ export interface ParseResult<F> {
   problems: Problem[];
 }
 
-/** `lines` may be a huge lazy iterable: parsers read it once, front to back. */
-export type Parser<F> = (lines: Iterable<string>) => ParseResult<F>;
+/**
+ * Receives the rows of a parser's one large table (`sockets` of ss, `devices` of iostat) one
+ * at a time, in output order, as each row is complete. `table` is the key the rows belong
+ * under in the facts.
+ */
+export type RowSink = (table: string, row: object) => void;
+
+/**
+ * `lines` may be a huge lazy iterable: parsers read it once, front to back.
+ *
+ * With a `sink`, a parser that has a large table hands each of its rows to the sink instead of
+ * keeping it, and returns that table empty; its totals and summaries are the same, as they
+ * are worked out row by row. This is how `diagbot parse` prints a table of any size in bounded
+ * memory. Parsers without a large table ignore the sink.
+ */
+export type Parser<F> = (lines: Iterable<string>, sink?: RowSink) => ParseResult<F>;
 
 export { UnrecognisedOutputError } from "./unrecognised.js";

@@ -1,14 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { parseIostat } from "../../src/parsers/iostat.js";
 import { linesOf } from "../../src/parsers/lines.js";
 import { parseSs } from "../../src/parsers/ss.js";
 import { runCli } from "../helpers/cli.js";
+import { fixturePath } from "../helpers/fixtures.js";
 
 /**
- * `diagbot parse` streams its input and writes large JSON documents in pieces: the bytes are
- * still those of `JSON.stringify(doc, null, 2)`, from a file and from standard input.
+ * `diagbot parse` streams its input and, for a large table, its output: the rows are written
+ * as they are read. The document is one line of JSON with the same value as the facts the
+ * parser returns in memory, from a file and from standard input.
  */
 
 const dir = mkdtempSync(join(tmpdir(), "diagbot-parse-"));
@@ -34,19 +37,30 @@ function ssTable(sockets: number): string {
 }
 
 describe("diagbot parse", () => {
-  it("prints JSON.stringify(doc, null, 2) for a table larger than one output batch", async () => {
+  it("prints the facts of a table larger than one output batch as one line of JSON", async () => {
     const text = ssTable(6000);
     const file = join(dir, "ss.out");
     writeFileSync(file, text);
     const { facts, problems } = parseSs(linesOf(text));
-    const want = `${JSON.stringify({ collector: "ss-tcp", facts, problems }, null, 2)}\n`;
+    const want = JSON.parse(JSON.stringify({ collector: "ss-tcp", facts, problems }));
+    expect(facts.sockets).toHaveLength(6001);
 
     const fromFile = await runCli(["parse", "ss-tcp", file, "--json"]);
     expect(fromFile.code).toBe(0);
-    expect(fromFile.stdout).toBe(want);
+    expect(fromFile.stdout.trimEnd()).not.toContain("\n");
+    expect(JSON.parse(fromFile.stdout)).toEqual(want);
     const fromStdin = await runCli(["parse", "ss-tcp", "-", "--json"], { input: text });
     expect(fromStdin.code).toBe(0);
-    expect(fromStdin.stdout).toBe(want);
+    expect(fromStdin.stdout).toBe(fromFile.stdout);
+  });
+
+  it("streams iostat device rows with the same summaries", async () => {
+    const fixture = fixturePath("iostat/jc__ubuntu-20.10__iostat-x.out.txt");
+    const { facts, problems } = parseIostat(linesOf(readFileSync(fixture, "utf8")));
+    expect(facts.devices.length).toBeGreaterThan(0);
+    const out = await runCli(["parse", "iostat", fixture, "--json"]);
+    expect(out.code).toBe(0);
+    expect(out.json).toEqual(JSON.parse(JSON.stringify({ collector: "iostat", facts, problems })));
   });
 
   it("exits 0 on a header alone and 1 when nothing of the format is there", async () => {
