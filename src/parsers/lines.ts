@@ -121,9 +121,9 @@ export function num(token: string | undefined): number | undefined {
 
 /** Splits a table row on runs of white space, dropping leading and trailing blanks. */
 export function fields(line: string): string[] {
-  const t = line.trim();
-  return t === "" ? [] : t.split(/\s+/);
+  return line.match(NON_BLANK) ?? [];
 }
+const NON_BLANK = /\S+/g;
 
 /** Offset in `line` of the start of its 0-based `k`-th white-space separated field. */
 export function nthFieldStart(line: string, k: number): number {
