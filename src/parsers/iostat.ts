@@ -1,4 +1,4 @@
-import { fields, ProblemLog } from "./lines.js";
+import { fieldBounds, fields, fieldsOf, isBlank, ProblemLog, plainDecimal } from "./lines.js";
 import {
   columnBase,
   columnKey,
@@ -210,13 +210,19 @@ const TIME_LINE =
   /^\s*(\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}[ T]\d{1,2}:\d{2}:\d{2}(?:\s*[AP]M)?(?:\s*[+-]\d{2}:?\d{2}|Z)?)\s*$/i;
 const PROMPT = /^\s*(?:\S*[$#>]|COMMAND>)\s+(\S.*)$/;
 
+/** Field offsets of the line being read (see fieldBounds): up to 255 fields. */
+const BOUNDS = new Int32Array(510);
+
 /** How one column's values are stored, worked out once per header rather than once per value. */
 interface ColumnSpec {
   /** Fact key: a known one from {@link COLUMNS}, else the {@link columnKey} name. */
   key: string;
   /** Factor into the key's unit (known columns); 1 for the others. */
   factor: number;
+  /** A column of {@link COLUMNS}: its values are converted and rounded. */
   known: boolean;
+  /** False for a conversion whose key an earlier column of the table already gives. */
+  write: boolean;
   /** The column's unit as a power of 1024, for `--human` values ({@link columnBase}). */
   base: number;
 }
@@ -231,11 +237,15 @@ interface Table {
 }
 
 function tableOf(columns: string[], deviceLast: boolean): Table {
-  const specs = columns.map((col): ColumnSpec => {
+  const specs = columns.map((col, i): ColumnSpec => {
     const known = COLUMNS[col];
-    return known
-      ? { key: known[0], factor: known[1], known: true, base: columnBase(col) }
-      : { key: columnKey(col), factor: 1, known: false, base: columnBase(col) };
+    if (!known) {
+      return { key: columnKey(col), factor: 1, known: false, write: true, base: columnBase(col) };
+    }
+    // A unit conversion does not overwrite a value of the same key from an earlier column.
+    const first = !columns.slice(0, i).some((c) => COLUMNS[c]?.[0] === known[0]);
+    const write = known[1] === 1 || first;
+    return { key: known[0], factor: known[1], known: true, write, base: columnBase(col) };
   });
   return { columns, specs, deviceLast, templates: [] };
 }
@@ -333,20 +343,18 @@ class DeviceTallies {
 /** Fills `await_ms` as the IO-weighted mean of the r/w/d awaits when the row has none. */
 function computeAwait(row: IostatDeviceRow): void {
   if (row.await_ms !== undefined) return;
-  const parts: [number | undefined, number | undefined][] = [
-    [row.r_per_s, row.r_await_ms],
-    [row.w_per_s, row.w_await_ms],
-    [row.d_per_s, row.d_await_ms],
-  ];
   let ios = 0;
   let weighted = 0;
   let seen = false;
-  for (const [rate, wait] of parts) {
-    if (rate === undefined || wait === undefined) continue;
+  const add = (rate: number | undefined, wait: number | undefined): void => {
+    if (rate === undefined || wait === undefined) return;
     seen = true;
     ios += rate;
     weighted += rate * wait;
-  }
+  };
+  add(row.r_per_s, row.r_await_ms);
+  add(row.w_per_s, row.w_await_ms);
+  add(row.d_per_s, row.d_await_ms);
   if (!seen) return;
   row.await_ms = ios > 0 ? round(weighted / ios, 4) : 0;
   row.await_computed = true;
@@ -384,12 +392,70 @@ export function parseIostat(lines: Iterable<string>, sink?: RowSink): ParseResul
     pendingTime = false;
   };
 
+  /** Reads a device row of `table` into the facts; false when the line is not one. */
+  const readDeviceRow = (table: Table, raw: string, line: string): boolean => {
+    const specs = table.specs;
+    const count = fieldBounds(line, BOUNDS);
+    if (count < 0 || (table.deviceLast ? count < specs.length + 1 : count !== specs.length + 1)) {
+      return false;
+    }
+    // `-h` puts the device last (it may then hold blanks); else it is the first field.
+    const first = table.deviceLast ? 0 : 1;
+    const device = table.deviceLast
+      ? fieldsOf(line, BOUNDS, specs.length, count).join(" ")
+      : line.slice(BOUNDS[0], BOUNDS[1]);
+    const group = !table.deviceLast && isBlank(raw.charCodeAt(0));
+    const sinceBoot = report === 0 && !yFlag;
+    const variant = (group ? 1 : 0) + (time !== undefined ? 2 : 0) + (sinceBoot ? 4 : 0);
+    const template = table.templates[variant];
+    // Every row of a table has the same keys in the same order (they depend on the columns
+    // only), so rows after the first are copies of a template with those keys, filled in.
+    const row = (template ? { ...template } : {}) as IostatDeviceRow;
+    row.report = report;
+    if (sinceBoot) row.since_boot = true;
+    row.device = device;
+    if (group) row.group = true;
+    if (time !== undefined) row.time = time;
+    for (let i = 0; i < specs.length; i++) {
+      const spec = specs[i];
+      const from = BOUNDS[2 * (first + i)];
+      const to = BOUNDS[2 * (first + i) + 1];
+      const v = plainDecimal(line, from, to) ?? sysstatNumber(line.slice(from, to), spec.base);
+      if (v === undefined) return false;
+      if (spec.write) row[spec.key] = spec.known ? round(v * spec.factor) : v;
+    }
+    if (row.avgrq_sz_sectors !== undefined && row.areq_sz_kb === undefined) {
+      row.areq_sz_kb = round(row.avgrq_sz_sectors / 2);
+    }
+    computeAwait(row);
+    let done = row;
+    if (!template) {
+      // The first row of its kind: it gives the template. A row of `iostat -x` has some 25
+      // keys set by name at run time, which V8 keeps as a hash table (about 2 kB); a copy is a
+      // compact object with the same keys in the same order, a quarter of the memory.
+      const keys: Record<string, undefined> = {};
+      for (const key of Object.keys(row)) keys[key] = undefined;
+      table.templates[variant] = { ...keys };
+      done = { ...row };
+    }
+    (sinceBoot ? firstReport : laterReports).add(done);
+    if (sink) sink("devices", done);
+    else devices.push(done);
+    return true;
+  };
+
   let n = 0;
   for (const raw of lines) {
     n++;
     const line = raw.trimEnd();
     if (line.trim() === "") {
       table = undefined;
+      continue;
+    }
+    // Device rows, nearly every line of a large output, are read from field offsets; what is
+    // not a well-formed row of the current table goes through the checks below.
+    if (table && readDeviceRow(table, raw, line)) {
+      found = true;
       continue;
     }
     const tokens = fields(line);
@@ -450,73 +516,15 @@ export function parseIostat(lines: Iterable<string>, sink?: RowSink): ParseResul
     }
 
     if (table) {
-      const expect = table.columns.length + 1;
-      let device: string;
-      let valueTokens: string[];
-      if (table.deviceLast) {
-        // The device is the last field and may not contain spaces; values come first.
-        if (tokens.length < expect) {
-          problems.add(n, raw, "device row with fewer fields than its header");
-          continue;
-        }
-        valueTokens = tokens.slice(0, table.columns.length);
-        device = tokens.slice(table.columns.length).join(" ");
-      } else {
-        if (tokens.length !== expect) {
-          problems.add(n, raw, "device row whose field count differs from its header");
-          continue;
-        }
-        device = tokens[0];
-        valueTokens = tokens.slice(1);
-      }
-      const group = !table.deviceLast && /^\s/.test(raw);
-      const sinceBoot = report === 0 && !yFlag;
-      const variant = (group ? 1 : 0) + (time !== undefined ? 2 : 0) + (sinceBoot ? 4 : 0);
-      const template = table.templates[variant];
-      // Every row of a table has the same keys in the same order (they depend on the columns
-      // only), so rows after the first are copies of a template with those keys, filled in.
-      const row = (template ? { ...template } : {}) as IostatDeviceRow;
-      row.report = report;
-      if (sinceBoot) row.since_boot = true;
-      row.device = device;
-      if (group) row.group = true;
-      if (time !== undefined) row.time = time;
-      let bad = false;
-      const specs = table.specs;
-      for (let i = 0; i < specs.length; i++) {
-        const spec = specs[i];
-        const v = sysstatNumber(valueTokens[i], spec.base);
-        if (v === undefined) {
-          bad = true;
-          break;
-        }
-        if (!spec.known) row[spec.key] = v;
-        else if (row[spec.key] === undefined || spec.factor === 1) {
-          row[spec.key] = round(v * spec.factor);
-        }
-      }
-      if (bad) {
-        problems.add(n, raw, "device row with a value that is not a number");
-        continue;
-      }
-      if (row.avgrq_sz_sectors !== undefined && row.areq_sz_kb === undefined) {
-        row.areq_sz_kb = round(row.avgrq_sz_sectors / 2);
-      }
-      computeAwait(row);
-      let done = row;
-      if (!template) {
-        // The first row of its kind: it gives the template. A row of `iostat -x` has some 25
-        // keys set by name at run time, which V8 keeps as a hash table (about 2 kB); a copy is a
-        // compact object with the same keys in the same order, a quarter of the memory.
-        const keys: Record<string, undefined> = {};
-        for (const key of Object.keys(row)) keys[key] = undefined;
-        table.templates[variant] = { ...keys };
-        done = { ...row };
-      }
-      (report === 0 && !yFlag ? firstReport : laterReports).add(done);
-      if (sink) sink("devices", done);
-      else devices.push(done);
-      found = true;
+      // What readDeviceRow refused, said precisely.
+      const short = table.deviceLast && tokens.length < table.columns.length + 1;
+      const count = !table.deviceLast && tokens.length !== table.columns.length + 1;
+      const reason = short
+        ? "device row with fewer fields than its header"
+        : count
+          ? "device row whose field count differs from its header"
+          : "device row with a value that is not a number";
+      problems.add(n, raw, reason);
       continue;
     }
 

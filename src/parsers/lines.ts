@@ -88,32 +88,37 @@ export function* linesOfFile(path: string | 0): Generator<string> {
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /**
+ * The number in `text[from, to)` when it is what nearly every value is, digits with at most one
+ * point (`12.50`, `0`, `.5`) and at most 15 digits, else undefined. Up to 15 digits the value
+ * is an exact integer over a power of ten, and that one division is correctly rounded: the same
+ * double as Number() of the text, without cutting the text out first.
+ */
+export function plainDecimal(text: string, from = 0, to = text.length): number | undefined {
+  let digits = 0;
+  let whole = 0;
+  let decimals = -1;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      digits++;
+      whole = whole * 10 + (c - 48);
+      if (decimals >= 0) decimals++;
+    } else if (c === 46 && decimals < 0) decimals = 0;
+    else return undefined;
+  }
+  if (digits === 0 || digits > 15) return undefined;
+  return decimals > 0 ? whole / POW10[decimals] : whole;
+}
+
+/**
  * Reads a number as the tools print it: `12.5`, `12,5` (a decimal comma from a localised
  * sysstat), `-`, `1.2k`-style suffixes are NOT expanded here. Returns undefined when the
  * token is not a number.
  */
 export function num(token: string | undefined): number | undefined {
   if (token === undefined) return undefined;
-  // Fast path for what nearly every value is: digits with at most one dot (`12.50`, `0`, `.5`).
-  // Up to 15 digits the value is an exact integer over a power of ten, and that one division
-  // is correctly rounded: the same double as Number(token), without parsing the string twice.
-  let digits = 0;
-  let whole = 0;
-  let decimals = -1;
-  let i = 0;
-  for (; i < token.length; i++) {
-    const c = token.charCodeAt(i);
-    if (c >= 48 && c <= 57) {
-      digits++;
-      whole = whole * 10 + (c - 48);
-      if (decimals >= 0) decimals++;
-    } else if (c === 46 && decimals < 0) decimals = 0;
-    else break;
-  }
-  if (i === token.length && digits > 0) {
-    if (digits > 15) return Number(token);
-    return decimals > 0 ? whole / POW10[decimals] : whole;
-  }
+  const plain = plainDecimal(token);
+  if (plain !== undefined) return plain;
   const t = token.includes(",") && !token.includes(".") ? token.replace(",", ".") : token;
   if (!/^[-+]?(\d+\.?\d*|\.\d+)(e[-+]?\d+)?$/i.test(t)) return undefined;
   return Number(t);
@@ -124,6 +129,52 @@ export function fields(line: string): string[] {
   return line.match(NON_BLANK) ?? [];
 }
 const NON_BLANK = /\S+/g;
+
+/** True for the characters of `\s`: ECMAScript WhiteSpace and LineTerminator. */
+export function isBlank(c: number): boolean {
+  if (c === 32 || (c >= 9 && c <= 13)) return true;
+  if (c < 160) return false;
+  return (
+    c === 160 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/**
+ * The fields of a row as {@link fields} splits it, as offsets instead of strings: field `k` is
+ * `line.slice(bounds[2k], bounds[2k + 1])`. Returns the number of fields, or -1 when the line
+ * has more than `bounds.length / 2`. For the hot loops of large tables, which read most fields
+ * as numbers ({@link plainDecimal}) and need no string of them.
+ */
+export function fieldBounds(line: string, bounds: Int32Array): number {
+  const len = line.length;
+  let count = 0;
+  let i = 0;
+  while (i < len) {
+    while (i < len && isBlank(line.charCodeAt(i))) i++;
+    if (i === len) break;
+    if (2 * count + 1 >= bounds.length) return -1;
+    bounds[2 * count] = i;
+    while (i < len && !isBlank(line.charCodeAt(i))) i++;
+    bounds[2 * count + 1] = i;
+    count++;
+  }
+  return count;
+}
+
+/** Fields `from` to `to - 1` of a line split by {@link fieldBounds}, as strings. */
+export function fieldsOf(line: string, bounds: Int32Array, from: number, to: number): string[] {
+  const out: string[] = [];
+  for (let k = from; k < to; k++) out.push(line.slice(bounds[2 * k], bounds[2 * k + 1]));
+  return out;
+}
 
 /** Offset in `line` of the start of its 0-based `k`-th white-space separated field. */
 export function nthFieldStart(line: string, k: number): number {

@@ -3,7 +3,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
-import { linesOf, linesOfFile, num } from "../../src/parsers/lines.js";
+import {
+  fieldBounds,
+  fields,
+  fieldsOf,
+  linesOf,
+  linesOfFile,
+  num,
+} from "../../src/parsers/lines.js";
 import { RUNS } from "./render.js";
 
 /**
@@ -120,5 +127,36 @@ describe("num reads numbers as the tools print them", () => {
       }),
       { numRuns: RUNS * 20 },
     );
+  });
+});
+
+describe("fieldBounds finds the fields that fields() cuts", () => {
+  it("for any text of words and blanks, Unicode spaces included", () => {
+    const blank = fc.constantFrom(
+      " ",
+      "\t",
+      "\r",
+      "\v",
+      "\f",
+      "\u00a0",
+      "\u2003",
+      "\u3000",
+      "\ufeff",
+    );
+    const piece = fc.oneof(blank, fc.string({ maxLength: 4 }), fc.constantFrom("x", "ü", "12.5"));
+    const bounds = new Int32Array(64);
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 12 }), (pieces) => {
+        const line = pieces.join("");
+        const count = fieldBounds(line, bounds);
+        expect(fieldsOf(line, bounds, 0, count)).toEqual(fields(line));
+      }),
+      { numRuns: RUNS * 10 },
+    );
+  });
+
+  it("says -1 when the line has more fields than the bounds hold", () => {
+    expect(fieldBounds("a b c", new Int32Array(4))).toBe(-1);
+    expect(fieldBounds("a b", new Int32Array(4))).toBe(2);
   });
 });
