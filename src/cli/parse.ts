@@ -1,14 +1,17 @@
+import { isatty } from "node:tty";
 import { inspect } from "node:util";
 import { DiagbotError } from "../errors.js";
 import { loadParser, PARSERS } from "../parsers/index.js";
 import { linesOfFile } from "../parsers/lines.js";
 import type { ParseResult } from "../parsers/types.js";
 import { ParseDocumentWriter } from "./parse-document.js";
+import { writeAll } from "./write-fd.js";
 
 /**
  * `diagbot parse <collector-id> [FILE|-] [--json]`: prints
  * `{ collector, facts, problems }`, as compact JSON with `--json` or when the output is not a
- * terminal (rows are written while the input is read, see {@link ParseDocumentWriter}), else
+ * terminal (rows are written to fd 1 while the input is read, see {@link ParseDocumentWriter}
+ * and {@link writeAll}), else
  * as a coloured view for reading. Exit 0 when the output was read (header-only output is
  * valid), 1 when nothing of the expected format was found (the parser's
  * UnrecognisedOutputError, handled by the CLI), 2 for an unknown id or an unreadable file.
@@ -37,10 +40,16 @@ export async function runParse(id: string, file: string, opts: { json: boolean }
       throw err;
     }
   };
-  if (opts.json || !process.stdout.isTTY) {
-    const doc = new ParseDocumentWriter(id, (text) => process.stdout.write(text));
-    const { facts, problems } = read(() => parser(lines, doc.row));
-    doc.end(facts as object, problems);
+  if (opts.json || !isatty(1)) {
+    const doc = new ParseDocumentWriter(id, (text) => writeAll(1, text));
+    try {
+      const { facts, problems } = read(() => parser(lines, doc.row));
+      doc.end(facts as object, problems);
+    } catch (err) {
+      // The reader has gone (`diagbot parse … | head`): nothing more to say.
+      if ((err as NodeJS.ErrnoException).code === "EPIPE") return 0;
+      throw err;
+    }
   } else {
     const { facts, problems } = read(() => parser(lines));
     const doc = { collector: id, facts, problems };

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -5,7 +6,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { parseIostat } from "../../src/parsers/iostat.js";
 import { linesOf } from "../../src/parsers/lines.js";
 import { parseSs } from "../../src/parsers/ss.js";
-import { runCli } from "../helpers/cli.js";
+import { BIN, runCli } from "../helpers/cli.js";
 import { fixturePath } from "../helpers/fixtures.js";
 
 /**
@@ -61,6 +62,21 @@ describe("diagbot parse", () => {
     const out = await runCli(["parse", "iostat", fixture, "--json"]);
     expect(out.code).toBe(0);
     expect(out.json).toEqual(JSON.parse(JSON.stringify({ collector: "iostat", facts, problems })));
+  });
+
+  it("stops quietly when the reader goes away (| head)", () => {
+    const file = join(dir, "ss-big.out");
+    writeFileSync(file, ssTable(40_000));
+    const r = spawnSync(
+      "bash",
+      [
+        "-c",
+        `node '${BIN}' parse ss-tcp '${file}' --json | head -c 100 >/dev/null; echo \${PIPESTATUS[0]}`,
+      ],
+      { encoding: "utf8" },
+    );
+    expect(r.stderr).toBe("");
+    expect(r.stdout.trim()).toBe("0");
   });
 
   it("exits 0 on a header alone and 1 when nothing of the format is there", async () => {
