@@ -165,7 +165,7 @@ export function sysstatNumber(token: string | undefined, base = 0): number | und
 
 /** Rounds to 6 significant decimals so that converted values stay readable in JSON. */
 export function round(v: number, digits = 6): number {
-  const f = 10 ** digits;
+  const f = digits === 6 ? 1e6 : 10 ** digits;
   return Math.round(v * f) / f;
 }
 
