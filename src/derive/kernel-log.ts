@@ -675,8 +675,12 @@ function classify(
   bag.set("ioerr.timeouts", resets.length, src, resets[0]?.text ?? first?.text);
   bag.set("ioerr.fs_errors", fsErr.length, src, fsErr[0]?.text ?? first?.text);
 
-  // Clocksource.
-  const clocks = of("clocksource-unstable") as ClocksourceEvent[];
+  // Clocksource. `tsc=unstable` on the kernel command line is the booter's choice, not a fault.
+  const marked = of("clocksource-unstable") as ClocksourceEvent[];
+  const clocks = marked.filter((c) => c.reason !== "boot parameter");
+  if (clocks.length < marked.length) {
+    bag.note("The TSC is off by the tsc=unstable boot parameter: a choice at boot, not a fault.");
+  }
   if (clocks.length > 0) {
     const c = clocks.find((x) => x.clocksource) ?? clocks[0];
     const sw = [...clocks].reverse().find((x) => x.switched_to);

@@ -282,6 +282,12 @@ export interface ClocksourceEvent extends DmesgEventBase {
   watchdog?: string;
   /** What the kernel switched to (`hpet`). */
   switched_to?: string;
+  /**
+   * Why the TSC was marked (`Marking TSC unstable due to %s`): `clocksource watchdog`,
+   * `check_tsc_sync_source failed`, `TSCs unsynchronized`, or `boot parameter` (`tsc=unstable`
+   * on the kernel command line: a choice of whoever booted the host, not a fault).
+   */
+  reason?: string;
 }
 
 export interface SimpleEvent extends DmesgEventBase {
@@ -1931,6 +1937,7 @@ export function parseDmesg(lines: Iterable<string>): ParseResult<DmesgFacts> {
         kind: "clocksource-unstable",
         clocksource: "tsc",
       };
+      if (mt.m[1] !== undefined) e.reason = mt.m[1];
       open("clock", e, p);
       return;
     }

@@ -716,6 +716,16 @@ describe("dmesg parser: machine checks, clocks, network, limits, GPUs", () => {
     ]);
   });
 
+  it("keeps why the TSC was marked unstable (here the tsc=unstable boot parameter)", () => {
+    const text = `[    0.076180] tsc: Marking TSC unstable due to boot parameter
+[    0.270684] clocksource: Switched to clocksource kvm-clock
+`;
+    const { facts } = parseText(parseDmesg, text);
+    expect(only<ClocksourceEvent>(facts, "clocksource-unstable")).toEqual([
+      expect.objectContaining({ clocksource: "tsc", reason: "boot parameter", line: 1 }),
+    ]);
+  });
+
   it("reads conntrack, SYN flood, TCP memory, link, NFS, pids, Xid, mlx5, segfault and file-max lines", () => {
     const text = `[ 2000.000001] nf_conntrack: nf_conntrack: table full, dropping packet
 [ 2000.000002] nf_conntrack: table full, dropping packet

@@ -149,6 +149,41 @@ describe("hung tasks", () => {
   });
 });
 
+describe("clocksource", () => {
+  // The boot of a VM that turns the TSC off on its kernel command line (tsc=unstable).
+  const boot = [
+    "[    0.076180] tsc: Marking TSC unstable due to boot parameter",
+    "[    0.270684] clocksource: Switched to clocksource kvm-clock",
+  ].join("\n");
+  const watchdog = [
+    "[335323.734091] clocksource: timekeeping watchdog on CPU5: Marking clocksource 'tsc' as unstable because the skew is too large:",
+    "[335323.808733] tsc: Marking TSC unstable due to clocksource watchdog",
+    "[335323.813890] clocksource: Switched to clocksource hpet",
+  ].join("\n");
+
+  it("a TSC turned off by the tsc=unstable boot parameter is a choice, not a clock finding", async () => {
+    const d = await derived({ dmesg: boot });
+    expect(fact(d, "clock.unstable")).toBeUndefined();
+    expect(d.notes.some((n) => n.includes("tsc=unstable boot parameter"))).toBe(true);
+    const { hypotheses } = evaluateRunbooks(runbooks, d, new Set(["dmesg"]), "latency");
+    expect(hypotheses.filter((h) => h.category === "clock-skew")).toEqual([]);
+  });
+
+  it("a TSC the watchdog rejected is a finding, weaker when the clock left is read in the vDSO", async () => {
+    const onHpet = await derived({ dmesg: watchdog });
+    expect(fact(onHpet, "clock.unstable")).toBe("tsc");
+    expect(fact(onHpet, "clock.slow")).toBe(true);
+    const onKvm = await derived({ dmesg: watchdog.replace(/hpet$/, "kvm-clock") });
+    expect(fact(onKvm, "clock.slow")).toBe(false);
+    const confidence = (d: DerivedFacts) =>
+      evaluateRunbooks(runbooks, d, new Set(["dmesg"]), "latency").hypotheses.find(
+        (h) => h.rule === "clocksource-unstable",
+      )?.confidence;
+    expect(confidence(onHpet)).toBeCloseTo(0.8);
+    expect(confidence(onKvm)).toBeCloseTo(0.4);
+  });
+});
+
 describe("counters over the window", () => {
   const nstat = (out: number, re: number, ovf: number) =>
     `#kernel\nTcpOutSegs ${out} 0.0\nTcpRetransSegs ${re} 0.0\nTcpExtListenOverflows ${ovf} 0.0\n`;
