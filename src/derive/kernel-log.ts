@@ -712,8 +712,9 @@ function classify(
   const ct = of("conntrack-full");
   bag.set("net.log.conntrack_full", ct.length, src, ct[0]?.text);
   const pids = of("pids-limit");
-  bag.set("pids.log.fork_rejected", pids.length, src, pids[0]?.text);
+  // The newest refusal is cited, the one whose cgroup the finding names.
   const lastPids = pids[pids.length - 1] as SimpleEvent | undefined;
+  bag.set("pids.log.fork_rejected", pids.length, src, lastPids?.text);
   if (lastPids?.cgroup) bag.set("pids.log.cgroup", lastPids.cgroup, src, lastPids.text);
   const fm = of("file-max");
   bag.set("fd.log.file_max", fm.length, src, fm[0]?.text);

@@ -184,6 +184,25 @@ describe("clocksource", () => {
   });
 });
 
+describe("pids controller", () => {
+  it("cites the newest refused fork, the one whose cgroup the finding names", async () => {
+    const d = await derived({
+      dmesg: [
+        "[ 2375.560638] cgroup: fork rejected by pids controller in /batch-1",
+        "[ 2854.105868] cgroup: fork rejected by pids controller in /batch-2",
+      ].join("\n"),
+      uptime: "2900.00 1.00\n",
+    });
+    expect(fact(d, "pids.log.fork_rejected")).toBe(2);
+    expect(fact(d, "pids.log.cgroup")).toBe("/batch-2");
+    const { hypotheses } = evaluateRunbooks(runbooks, d, new Set(["dmesg", "uptime"]), "errors");
+    const pids = hypotheses.find((h) => h.category === "pids-exhaustion");
+    expect(pids?.title).toContain("/batch-2");
+    expect(pids?.evidence.map((e) => e.excerpt).join("\n")).toContain("/batch-2");
+    expect(pids?.evidence.map((e) => e.excerpt).join("\n")).not.toContain("/batch-1");
+  });
+});
+
 describe("counters over the window", () => {
   const nstat = (out: number, re: number, ovf: number) =>
     `#kernel\nTcpOutSegs ${out} 0.0\nTcpRetransSegs ${re} 0.0\nTcpExtListenOverflows ${ovf} 0.0\n`;
