@@ -250,17 +250,24 @@ function tableOf(columns: string[], deviceLast: boolean): Table {
   return { columns, specs, deviceLast, templates: [] };
 }
 
-function isDeviceHeader(tokens: string[]): Table | undefined {
+/**
+ * The table of a device header line, or undefined when the line is not one. Every report
+ * repeats its header: `known` keeps the table of each header seen (a few per output), so that
+ * the rows of all reports are copies of the same templates.
+ */
+function isDeviceHeader(tokens: string[], known: Map<string, Table>): Table | undefined {
   if (tokens.length < 2) return undefined;
   const first = tokens[0];
   const last = tokens[tokens.length - 1];
-  if (first === "Device:" || first === "Device") {
-    return tableOf(tokens.slice(1), false);
+  const deviceFirst = first === "Device:" || first === "Device";
+  if (!deviceFirst && last !== "Device" && last !== "Device:") return undefined;
+  const text = tokens.join(" ");
+  let table = known.get(text);
+  if (table === undefined) {
+    table = tableOf(deviceFirst ? tokens.slice(1) : tokens.slice(0, -1), !deviceFirst);
+    if (known.size < 64) known.set(text, table);
   }
-  if (last === "Device" || last === "Device:") {
-    return tableOf(tokens.slice(0, -1), true);
-  }
-  return undefined;
+  return table;
 }
 
 function mean(values: number[]): number | undefined {
@@ -369,6 +376,8 @@ export function parseIostat(lines: Iterable<string>, sink?: RowSink): ParseResul
   const problems = new ProblemLog();
   const cpu: IostatCpuRow[] = [];
   const devices: IostatDeviceRow[] = [];
+  /** The table of each device header seen (see isDeviceHeader). */
+  const tables = new Map<string, Table>();
   /** Summaries of the first report's rows and of the others' (see "Since boot" above). */
   const firstReport = new DeviceTallies();
   const laterReports = new DeviceTallies();
@@ -433,9 +442,11 @@ export function parseIostat(lines: Iterable<string>, sink?: RowSink): ParseResul
       // The first row of its kind: it gives the template. A row of `iostat -x` has some 25
       // keys set by name at run time, which V8 keeps as a hash table (about 2 kB); a copy is a
       // compact object with the same keys in the same order, a quarter of the memory.
-      const keys: Record<string, undefined> = {};
-      for (const key of Object.keys(row)) keys[key] = undefined;
-      table.templates[variant] = { ...keys };
+      // Its values are numbers then undefined, so that each field already holds "any value":
+      // filling a copy then never changes the layout the copies share.
+      const template: Record<string, unknown> = { ...row };
+      for (const key of Object.keys(template)) template[key] = undefined;
+      table.templates[variant] = template as Record<string, undefined>;
       done = { ...row };
     }
     (sinceBoot ? firstReport : laterReports).add(done);
@@ -506,7 +517,7 @@ export function parseIostat(lines: Iterable<string>, sink?: RowSink): ParseResul
       continue;
     }
 
-    const header = isDeviceHeader(tokens);
+    const header = isDeviceHeader(tokens, tables);
     if (header) {
       if (report < 0 || hasDev) startReport();
       hasDev = true;
