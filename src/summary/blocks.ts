@@ -1,4 +1,5 @@
 import type { Hypothesis, Report } from "../diagnosis/report.js";
+import { citedLines } from "./cited.js";
 
 /**
  * Block Kit rendering of a report for Slack, within Slack's limits: at most 50 blocks a
@@ -96,12 +97,10 @@ function hypothesisText(
     rank === "top"
       ? `:mag: *${escapeMrkdwn(clip(h.title, 300))}*\n\`${h.category}\` · confidence *${pct(h.confidence)}* · rule \`${escapeMrkdwn(h.rule)}\``
       : `*Also possible:* ${escapeMrkdwn(clip(h.title, 300))} (\`${h.category}\`, ${pct(h.confidence)})`;
-  const evidence = h.evidence
-    .slice(0, 1000)
-    .map(
-      (e) =>
-        `• ${escapeMrkdwn(e.excerpt.replace(/\s+/g, " ").trim())}${e.threshold ? ` _(${escapeMrkdwn(e.threshold)})_` : ""}`,
-    );
+  const evidence = citedLines(h.evidence.slice(0, 1000)).map(
+    (e) =>
+      `• ${escapeMrkdwn(e.excerpt.replace(/\s+/g, " ").trim())}${e.threshold ? ` _(${escapeMrkdwn(e.threshold)})_` : ""}`,
+  );
   const shown = evidence.slice(0, evidenceLines);
   const extra = evidence.length - shown.length;
   const budget = LIMITS.sectionText - head.length - 2;

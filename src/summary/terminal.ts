@@ -1,4 +1,5 @@
 import type { Report } from "../diagnosis/report.js";
+import { citedLines } from "./cited.js";
 
 /**
  * The terminal report: the top hypotheses with their evidence, what to do, what was checked
@@ -26,7 +27,7 @@ export function renderTerminal(
     out.push(
       `${i === 0 ? c.red(c.bold(head)) : c.yellow(head)}  ${c.dim(`[${h.category}, ${pct}]`)}`,
     );
-    for (const e of h.evidence.slice(0, options.verbose ? undefined : 6)) {
+    for (const e of citedLines(h.evidence).slice(0, options.verbose ? undefined : 6)) {
       const threshold = e.threshold ? ` (rule: ${e.threshold})` : "";
       out.push(`     ${c.dim("evidence")} ${e.collector}: ${e.excerpt}${c.dim(threshold)}`);
     }
