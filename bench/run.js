@@ -5,7 +5,9 @@
  *
  *   npm run bench                      (or: node bench/run.js [options])
  *   --dir DIR      where the generated inputs and results go ($TMPDIR/diagbot-bench)
- *   --runs N       timed runs per command (5); --warmup N warm-up runs (1)
+ *   --runs N       timed runs per command and round (3); --warmup N warm-up runs (1)
+ *   --rounds N     hyperfine runs per input, one after the other (3): the machine's speed
+ *                  drifts, so the ratio to jc is taken per round and the median is reported
  *   --only NAME    one input: ss-tuna, iostat-x, ss-tin or dmesg (repeatable)
  *   --no-jc        diagbot alone
  *   --regenerate   write the inputs again even when they exist
@@ -51,12 +53,21 @@ const CASES = [
 ];
 
 function options(argv) {
-  const o = { dir: defaultDir(), runs: 5, warmup: 1, only: [], jc: true, regenerate: false };
+  const o = {
+    dir: defaultDir(),
+    runs: 3,
+    warmup: 1,
+    rounds: 3,
+    only: [],
+    jc: true,
+    regenerate: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--dir") o.dir = argv[++i];
     else if (a === "--runs") o.runs = Number(argv[++i]);
     else if (a === "--warmup") o.warmup = Number(argv[++i]);
+    else if (a === "--rounds") o.rounds = Number(argv[++i]);
     else if (a === "--only") o.only.push(argv[++i]);
     else if (a === "--no-jc") o.jc = false;
     else if (a === "--regenerate") o.regenerate = true;
@@ -172,17 +183,22 @@ async function main() {
     ];
     if (jc && c.jc)
       commands.push({ name: `jc ${c.jc}`, cmd: `jc ${c.jc} < ${q(file)} > /dev/null` });
-    const timed = hyperfine(commands, o, join(o.dir, `hf-${c.name}.json`));
-    timed.forEach((t, i) => {
+    const rounds = [];
+    for (let k = 0; k < o.rounds; k++) {
+      rounds.push(hyperfine(commands, o, join(o.dir, `hf-${c.name}-${k + 1}.json`)));
+    }
+    const ratios = rounds.map((r) => (r[1] ? r[1].mean / r[0].mean : undefined));
+    commands.forEach((command, i) => {
       results.push({
         input: c.name,
         what: c.what,
         id: c.id,
         tool: i === 0 ? "diagbot" : "jc",
-        command: commands[i].cmd,
+        command: command.cmd,
         bytes,
-        ...pick(t),
-        rss_mb: peakRss(commands[i].cmd, 3),
+        ...pooled(rounds.map((r) => r[i])),
+        ...(i === 0 && jc && c.jc ? { jc_ratio_by_round: ratios, jc_ratio: median(ratios) } : {}),
+        rss_mb: peakRss(command.cmd, 3),
       });
     });
   }
@@ -214,10 +230,33 @@ function pick(t) {
   };
 }
 
+/** One command's hyperfine results of several rounds as one: every run's time pooled. */
+function pooled(results) {
+  const times = results.flatMap((t) => t.times);
+  const mean = times.reduce((a, b) => a + b, 0) / times.length;
+  const variance = times.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, times.length - 1);
+  const avg = (key) => results.reduce((a, t) => a + t[key], 0) / results.length;
+  return {
+    mean_s: mean,
+    stddev_s: Math.sqrt(variance),
+    min_s: Math.min(...times),
+    user_s: avg("user"),
+    system_s: avg("system"),
+    runs: times.length,
+  };
+}
+
+function median(values) {
+  const v = values.filter((x) => x !== undefined).sort((a, b) => a - b);
+  if (v.length === 0) return undefined;
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
 function table(results) {
   const lines = [
-    "| input | size | command | wall mean ± sd (s) | min (s) | user + sys (s) | peak RSS (MB) | vs jc (wall / CPU) |",
-    "|---|---:|---|---:|---:|---:|---:|---:|",
+    "| input | size | command | wall mean ± sd (s) | min (s) | user + sys (s) | peak RSS (MB) | vs jc (wall / CPU) | vs jc, median of rounds (each round) |",
+    "|---|---:|---|---:|---:|---:|---:|---:|---|",
   ];
   for (const r of results) {
     const jcRow = results.find((x) => x.input === r.input && x.tool === "jc");
@@ -228,8 +267,12 @@ function table(results) {
         : "";
     const name =
       r.tool === "jc" ? `jc ${CASES.find((c) => c.name === r.input)?.jc}` : `diagbot parse ${r.id}`;
+    const rounds =
+      r.jc_ratio === undefined
+        ? ""
+        : `${fmt(r.jc_ratio, 1)}x (${r.jc_ratio_by_round.map((x) => `${fmt(x, 1)}x`).join(", ")})`;
     lines.push(
-      `| ${r.input} | ${fmt(r.bytes / 1e6, 1)} MB | ${name} | ${fmt(r.mean_s)} ± ${fmt(r.stddev_s)} | ${fmt(r.min_s)} | ${fmt(cpu)} | ${fmt(r.rss_mb, 0)} | ${ratio} |`,
+      `| ${r.input} | ${fmt(r.bytes / 1e6, 1)} MB | ${name} | ${fmt(r.mean_s)} ± ${fmt(r.stddev_s)} | ${fmt(r.min_s)} | ${fmt(cpu)} | ${fmt(r.rss_mb, 0)} | ${ratio} | ${rounds} |`,
     );
   }
   return lines.join("\n");
