@@ -1,5 +1,6 @@
-import { mkdir, readdir, rm, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import type { CollectedOutput } from "../diagnosis/collect.js";
 import { DiagbotError } from "../errors.js";
 import { type CollectorEntry, type Manifest, STDERR_EXCERPT_BYTES, sha256hex } from "./manifest.js";
@@ -14,7 +15,7 @@ export async function saveBundle(
   meta: { host: string; startedAt: string; symptom: string; windowSeconds: number },
   outputs: readonly CollectedOutput[],
 ): Promise<void> {
-  await mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   const collectors: Record<string, CollectorEntry> = {};
   for (const o of outputs) {
     const sha256: CollectorEntry["sha256"] = {};
@@ -62,7 +63,7 @@ export async function prepareBundleDir(dir: string): Promise<void> {
       hint: "give a new or empty directory, or one an earlier --save wrote",
     });
   try {
-    await mkdir(dir, { recursive: true });
+    await makeDirectory(dir);
   } catch (err) {
     throw refuse((err as Error).message);
   }
@@ -76,5 +77,24 @@ export async function prepareBundleDir(dir: string): Promise<void> {
   if (!names.includes("bundle.json")) throw refuse("not empty and not a bundle");
   for (const name of names) {
     if (name === "bundle.json" || name.endsWith(".out")) await rm(join(dir, name), { force: true });
+  }
+}
+
+/**
+ * `mkdir -p`, one level at a time. Node 20's `mkdir(dir, { recursive: true })` never returns
+ * for a path under /proc: mkdir there fails with ENOENT although the parent exists, and it
+ * creates the parent again, forever. Here that ENOENT is thrown.
+ * @throws the fs error: ENOENT (under /proc), EACCES, EROFS, ENOTDIR, EEXIST for a file.
+ */
+async function makeDirectory(dir: string): Promise<void> {
+  try {
+    await mkdir(dir);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "EEXIST" && (await stat(dir)).isDirectory()) return;
+    const parent = dirname(dir);
+    if (code !== "ENOENT" || parent === dir || existsSync(parent)) throw err;
+    await makeDirectory(parent);
+    await mkdir(dir);
   }
 }

@@ -26,6 +26,18 @@ describe("--save", () => {
     expect(r2.stderr).toMatch(/not empty and not a bundle/);
   });
 
+  it("refuses a directory under /proc at once (recursive mkdir would spin there)", async () => {
+    for (const dir of ["/proc/diagbot-nope", "/proc/1/diagbot-nope/x"]) {
+      const r = await runCli(["diagnose", "x", "errors", "--from", source, "--save", dir]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`--save ${dir}`);
+    }
+    const nested = join(root, "a", "b", "c");
+    const r = await runCli(["diagnose", "x", "errors", "--from", source, "--save", nested]);
+    expect(r.code).toBe(0);
+    expect(readdirSync(nested)).toContain("bundle.json");
+  });
+
   it("replaces an earlier bundle in the same directory, leaving no stale output", async () => {
     const dir = join(root, "bundle");
     const first = await runCli(["diagnose", "x", "errors", "--from", source, "--save", dir]);
