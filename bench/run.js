@@ -11,6 +11,7 @@
  *   --only NAME    one input: ss-tuna, iostat-x, ss-tin or dmesg (repeatable)
  *   --no-jc        diagbot alone
  *   --regenerate   write the inputs again even when they exist
+ *   -h, --help     the usage
  *
  * Needs a built dist/ (`npm run build`), hyperfine and GNU time (`apt-get install hyperfine
  * time`), and for the comparison `jc` (`apt-get install jc`). Inputs are generated, never
@@ -21,6 +22,7 @@ import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "no
 import { cpus, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 import { defaultDir, generate, INPUTS } from "./parse/generate.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -52,31 +54,56 @@ const CASES = [
   { name: "dmesg", file: "dmesg.out", id: "dmesg", jc: null, what: "`dmesg`, 1 000 000 lines" },
 ];
 
+const USAGE = `usage: node bench/run.js [--dir DIR] [--runs N] [--warmup N] [--rounds N]
+                         [--only ${CASES.map((c) => c.name).join("|")}]... [--no-jc] [--regenerate]
+(see the header of bench/run.js and bench/README.md)
+`;
+
+function fail(message) {
+  process.stderr.write(`bench: ${message}\n${USAGE}`);
+  process.exit(2);
+}
+
+/** The command line, checked: counts are whole numbers, --only names an input. */
 function options(argv) {
-  const o = {
-    dir: defaultDir(),
-    runs: 3,
-    warmup: 1,
-    rounds: 3,
-    only: [],
-    jc: true,
-    regenerate: false,
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (a === "--dir") o.dir = argv[++i];
-    else if (a === "--runs") o.runs = Number(argv[++i]);
-    else if (a === "--warmup") o.warmup = Number(argv[++i]);
-    else if (a === "--rounds") o.rounds = Number(argv[++i]);
-    else if (a === "--only") o.only.push(argv[++i]);
-    else if (a === "--no-jc") o.jc = false;
-    else if (a === "--regenerate") o.regenerate = true;
-    else {
-      process.stderr.write(`bench: unknown option ${a} (see the header of bench/run.js)\n`);
-      process.exit(2);
-    }
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        dir: { type: "string", default: defaultDir() },
+        runs: { type: "string", default: "3" },
+        warmup: { type: "string", default: "1" },
+        rounds: { type: "string", default: "3" },
+        only: { type: "string", multiple: true, default: [] },
+        "no-jc": { type: "boolean", default: false },
+        regenerate: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    }));
+  } catch (err) {
+    fail(err.message);
   }
-  return o;
+  if (values.help) {
+    process.stdout.write(USAGE);
+    process.exit(0);
+  }
+  const count = (name, min) => {
+    const n = Number(values[name]);
+    if (!Number.isInteger(n) || n < min) fail(`--${name} must be a whole number >= ${min}`);
+    return n;
+  };
+  const unknown = values.only.filter((name) => !CASES.some((c) => c.name === name));
+  if (unknown.length > 0) fail(`--only ${unknown.join(", ")}: no such input`);
+  return {
+    dir: values.dir,
+    runs: count("runs", 1),
+    warmup: count("warmup", 0),
+    rounds: count("rounds", 1),
+    only: values.only,
+    jc: !values["no-jc"],
+    regenerate: values.regenerate,
+  };
 }
 
 function have(cmd, args = ["--version"]) {

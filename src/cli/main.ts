@@ -24,7 +24,11 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument("[symptom]", "latency, errors, cpu, memory, disk, network, hang or health", "health")
     .option("--from <dir>", "replay an evidence bundle instead of collecting")
     .option("--save <dir>", "write the evidence bundle (byte-exact outputs) to this directory")
-    .option("--window <duration>", "sampling window: 5, 5s or 1500ms (1 s to 60 s)", "5s")
+    .option(
+      "--window <duration>",
+      "sampling window in whole seconds: 5, 5s or 1500ms (rounded up to 2 s), 1 s to 60 s",
+      "5s",
+    )
     .addOption(new Option("--pid <pid>", "scope collectors to this process").conflicts("process"))
     .option("--process <name>", "scope collectors to processes with this name (comm)")
     .option("--deep", "also run intrusive collectors (strace, perf record, perf sched)", false)
