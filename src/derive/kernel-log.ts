@@ -768,6 +768,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
       n(factsOf<MeminfoFacts>(parsed, "meminfo")?.mem_total_kb),
       dm.events.filter((e): e is OomKillEvent => e.kind === "oom-kill" && e.process !== undefined),
     );
+    datedExcerpts(bag, current, ageOf);
     bag.set("log.history_events", history, "dmesg");
     if (history > 0) {
       bag.note(
@@ -795,7 +796,29 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
 function formatAge(seconds: number): string {
   if (seconds >= 86400) return `${Math.round(seconds / 86400)} d`;
   if (seconds >= 3600) return `${Math.round(seconds / 3600)} h`;
-  return `${Math.round(seconds / 60)} min`;
+  if (seconds >= 60) return `${Math.round(seconds / 60)} min`;
+  return `${Math.max(0, Math.round(seconds))} s`;
+}
+
+/**
+ * Adds its age to every kernel log line cited as evidence (`… (23 min ago)`): an OOM kill of a
+ * minute ago and one of forty minutes ago read the same, and only the age tells the reader
+ * whether it is the incident at hand.
+ */
+function datedExcerpts(
+  bag: FactBag,
+  events: readonly DmesgEvent[],
+  ageOf: (e: DmesgEvent) => number | undefined,
+): void {
+  const ages = new Map<string, number>();
+  for (const e of events) {
+    const age = ageOf(e);
+    if (age !== undefined) ages.set(e.text.trim(), age);
+  }
+  for (const [path, excerpt] of bag.excerpts) {
+    const age = bag.sources.get(path) === "dmesg" ? ages.get(excerpt) : undefined;
+    if (age !== undefined) bag.excerpts.set(path, `${excerpt}  (${formatAge(age)} ago)`);
+  }
 }
 
 /** The `kernel-log` derive module (see the header comment of this file). */

@@ -200,6 +200,8 @@ describe("pids controller", () => {
     expect(pids?.title).toContain("/batch-2");
     expect(pids?.evidence.map((e) => e.excerpt).join("\n")).toContain("/batch-2");
     expect(pids?.evidence.map((e) => e.excerpt).join("\n")).not.toContain("/batch-1");
+    // Cited kernel log lines carry their age: 2900 s of uptime − 2854.1 s.
+    expect(d.excerpts.get("pids.log.cgroup")).toMatch(/\/batch-2 {2}\(46 s ago\)$/);
   });
 });
 
