@@ -13,7 +13,7 @@ import { type CollectedOutput, collect } from "./collect.js";
 import { kernelSupportNote } from "./kernel-support.js";
 import { parseOutputs } from "./parse-outputs.js";
 import { plan } from "./plan.js";
-import { resolveProcess } from "./processes.js";
+import { listProcesses } from "./processes.js";
 import type { Report, Symptom } from "./report.js";
 
 /**
@@ -54,12 +54,20 @@ export async function diagnoseLive(
   const started = new Date();
   const notes: string[] = [];
   const pids: number[] = [];
-  if (options.pid !== undefined) pids.push(options.pid);
-  if (options.process !== undefined) {
-    const found = await resolveProcess(transport, options.process);
-    if (found.length === 0)
-      notes.push(`no process named ${options.process} runs on ${options.host}`);
-    pids.push(...found);
+  if (options.pid !== undefined || options.process !== undefined) {
+    const running = await listProcesses(transport);
+    if (options.pid !== undefined) {
+      pids.push(options.pid);
+      // An empty listing means ps could not run, not that nothing runs.
+      if (running.length > 0 && !running.some((p) => p.pid === options.pid))
+        notes.push(`no process with pid ${options.pid} runs on ${options.host}`);
+    }
+    if (options.process !== undefined) {
+      const found = running.filter((p) => p.comm === options.process).map((p) => p.pid);
+      if (found.length === 0)
+        notes.push(`no process named ${options.process} runs on ${options.host}`);
+      pids.push(...found);
+    }
   }
   const collectors = plan(COLLECTORS, options.symptom, {
     deep: options.deep,

@@ -4,11 +4,18 @@ import type { Transport } from "../transport/types.js";
 /** `--process NAME`: letters, digits and `._:-`, 1 to 64 characters (DESIGN.md). */
 export const PROCESS_NAME = /^[A-Za-z0-9._:-]{1,64}$/;
 
+/** One line of `ps -eo pid=,comm=`. */
+export interface ProcessEntry {
+  pid: number;
+  comm: string;
+}
+
 /**
- * PIDs whose `comm` equals `name`, from a fixed `ps -eo pid=,comm=` listing on the host.
- * The name is matched here, in the worker: it never reaches a shell.
+ * Every process on the host, from a fixed `ps -eo pid=,comm=` listing; empty when `ps` could
+ * not run. Names and PIDs given by the user are matched here, in the worker: they never reach
+ * a shell.
  */
-export async function resolveProcess(transport: Transport, name: string): Promise<number[]> {
+export async function listProcesses(transport: Transport): Promise<ProcessEntry[]> {
   const built = wrapCommand(
     { argv: ["ps", "-eo", "pid=,comm="] },
     { seconds: 5, lowPriority: false, ctx: { sudo: false, root: transport.root } },
@@ -18,6 +25,6 @@ export async function resolveProcess(transport: Transport, name: string): Promis
     .toString("utf8")
     .split("\n")
     .map((line) => /^\s*(\d+)\s+(.*?)\s*$/.exec(line))
-    .filter((m): m is RegExpExecArray => m !== null && m[2] === name)
-    .map((m) => Number(m[1]));
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ pid: Number(m[1]), comm: m[2] }));
 }
