@@ -109,12 +109,18 @@ export async function diagnoseBundle(
     host: bundle.manifest.host ?? label,
     symptom,
     started: new Date(),
+    collectedAt: validTime(bundle.manifest.startedAt),
     windowSeconds: bundle.manifest.window?.seconds,
     runbooks,
     notes: bundle.notes,
     ignored: bundle.ignored,
   });
   return { report, outputs: bundle.outputs };
+}
+
+/** An ISO 8601 time as given, or undefined when it is not one. */
+function validTime(text: string | undefined): string | undefined {
+  return text !== undefined && !Number.isNaN(Date.parse(text)) ? text : undefined;
 }
 
 /** Every collector id this version can read from a bundle. */
@@ -129,6 +135,8 @@ export async function buildReport(
     host: string;
     symptom: Symptom;
     started: Date;
+    /** When a replayed bundle was collected (ISO 8601, from bundle.json); else `started`. */
+    collectedAt?: string;
     /** Window of the snapshots; undefined for a replay that does not say. */
     windowSeconds: number | undefined;
     runbooks: readonly Runbook[];
@@ -144,7 +152,7 @@ export async function buildReport(
     version: 1,
     host: meta.host,
     symptom: meta.symptom,
-    startedAt: meta.started.toISOString(),
+    startedAt: meta.collectedAt ?? meta.started.toISOString(),
     durationMs: Date.now() - meta.started.getTime(),
     // A replay that does not say its window judged every counter from what the files hold.
     window: {

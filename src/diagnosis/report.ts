@@ -106,7 +106,7 @@ export interface Report {
   version: 1;
   host: string;
   symptom: Symptom;
-  /** ISO 8601. */
+  /** ISO 8601: when the outputs were collected (for a replay, the time its bundle.json gives). */
   startedAt: string;
   durationMs: number;
   window: { seconds: number; mode: "window" | "since-boot" };

@@ -26,6 +26,28 @@ describe("--save", () => {
     expect(r2.stderr).toMatch(/not empty and not a bundle/);
   });
 
+  it("a replay of a saved bundle is dated when it was collected and names its host", async () => {
+    const dir = join(root, "dated");
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, "uptime.out"),
+      " 10:00:00 up 1 day,  1 user,  load average: 0.10, 0.20, 0.30\n",
+    );
+    writeFileSync(
+      join(dir, "bundle.json"),
+      JSON.stringify({
+        version: 1,
+        host: "db-7",
+        startedAt: "2026-01-02T03:04:05.000Z",
+        collectors: {},
+      }),
+    );
+    const r = await runCli(["diagnose", "label", "health", "--from", dir, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.startedAt).toBe("2026-01-02T03:04:05.000Z");
+    expect(r.json.host).toBe("db-7");
+  });
+
   it("refuses a directory under /proc at once (recursive mkdir would spin there)", async () => {
     for (const dir of ["/proc/diagbot-nope", "/proc/1/diagbot-nope/x"]) {
       const r = await runCli(["diagnose", "x", "errors", "--from", source, "--save", dir]);
