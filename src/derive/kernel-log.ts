@@ -84,7 +84,7 @@ const provides: FactSpec[] = [
     type: "number",
     unit: "%",
     from: ["dmesg", "meminfo"],
-    doc: "Its RSS as % of MemTotal (meminfo), or of the RSS in the OOM task dump.",
+    doc: "Its RSS as % of MemTotal (meminfo); absent without meminfo (the task dump's share is oom.top_task_share_pct).",
   },
   {
     path: "oom.constraint",
@@ -109,7 +109,7 @@ const provides: FactSpec[] = [
     type: "number",
     unit: "kills",
     from: LOG,
-    doc: "Kills in the whole log of the command killed most often within the look-back (earlier kills show the trend).",
+    doc: "Kills in the whole log of the program killed most often within the look-back (earlier kills show the trend); a program is a command in one cgroup, when the log names it.",
   },
   {
     path: "oom.repeat_command",
@@ -511,15 +511,20 @@ function classify(
   if (kills.length > 0) {
     // A trend needs the earlier kills too: every kill in the log of a command killed now
     // (earlier ones are history as causes, but they show whether it grows).
-    const current = new Set(kills.map((k) => k.process as string));
-    const byComm = new Map<string, OomKillEvent[]>();
+    // One program is one command in one cgroup: a restarted service keeps its cgroup, while
+    // the same command name in another cgroup is another program.
+    const programOf = (k: OomKillEvent) => `${k.process}\u0000${k.task_memcg ?? k.memcg ?? ""}`;
+    const current = new Set(kills.map(programOf));
+    const byProgram = new Map<string, OomKillEvent[]>();
     for (const k of allKills) {
-      if (k.process === undefined || !current.has(k.process)) continue;
-      byComm.set(k.process, [...(byComm.get(k.process) ?? []), k]);
+      if (k.process === undefined || !current.has(programOf(k))) continue;
+      byProgram.set(programOf(k), [...(byProgram.get(programOf(k)) ?? []), k]);
     }
-    const [comm, list] = [...byComm].sort((a, b) => b[1].length - a[1].length)[0];
+    const [, list] = [...byProgram].sort((a, b) => b[1].length - a[1].length)[0];
+    const comm = list[0].process as string;
+    const cgroup = list[0].task_memcg ?? list[0].memcg;
     const rss = list.map(rssOf);
-    const line = `${list.length} OOM kills of ${comm}: resident ${rss.map((r) => (r !== undefined ? `${r} kB` : "?")).join(" → ")}`;
+    const line = `${list.length} OOM kills of ${comm}${cgroup ? ` in ${cgroup}` : ""}: resident ${rss.map((r) => (r !== undefined ? `${r} kB` : "?")).join(" → ")}`;
     bag.set("oom.repeat_kills", list.length, src, line);
     if (list.length >= 2) bag.set("oom.repeat_command", comm, src, line);
     if (list.length >= 2) {
@@ -558,14 +563,8 @@ function classify(
     bag.set("oom.top_task_rss_kb", top.rss, src, line);
     bag.set("oom.top_task_share_pct", pct(top.rss, total), src, line);
     bag.set("oom.top_task_processes", top.procs, src, line);
-    if (victim && victim === table) {
-      const whole = memTotalKb ?? total;
-      bag.set(
-        "oom.victim_pct_of_ram",
-        pct(rssOf(victim), whole),
-        memTotalKb ? "meminfo" : src,
-        victim.text,
-      );
+    if (victim && victim === table && memTotalKb) {
+      bag.set("oom.victim_pct_of_ram", pct(rssOf(victim), memTotalKb), "meminfo", victim.text);
     }
   } else if (victim && memTotalKb) {
     bag.set("oom.victim_pct_of_ram", pct(rssOf(victim), memTotalKb), "meminfo", victim.text);

@@ -184,6 +184,35 @@ describe("clocksource", () => {
   });
 });
 
+describe("repeated OOM kills", () => {
+  const memcgKill = (t: number, pid: number, cgroup: string) =>
+    [
+      `[${t.toFixed(6)}] oom-kill:constraint=CONSTRAINT_MEMCG,nodemask=(null),cpuset=/,mems_allowed=0,oom_memcg=${cgroup},task_memcg=${cgroup},task=python3,pid=${pid},uid=0`,
+      `[${t.toFixed(6)}] Memory cgroup out of memory: Killed process ${pid} (python3) total-vm:278720kB, anon-rss:65152kB, file-rss:6640kB, shmem-rss:0kB, UID:0 pgtables:196kB oom_score_adj:0`,
+    ].join("\n");
+
+  it("counts one program: the same command in the same cgroup, not the same name elsewhere", async () => {
+    const apart = await derived({
+      dmesg: [memcgKill(2000, 101, "/job-a"), memcgKill(2400, 202, "/job-b")].join("\n"),
+      uptime: "2500.00 1.00\n",
+    });
+    expect(fact(apart, "oom.repeat_kills")).toBe(1);
+    expect(fact(apart, "oom.repeat_command")).toBeUndefined();
+    const restarted = await derived({
+      dmesg: [memcgKill(2000, 101, "/svc"), memcgKill(2400, 202, "/svc")].join("\n"),
+      uptime: "2500.00 1.00\n",
+    });
+    expect(fact(restarted, "oom.repeat_kills")).toBe(2);
+    expect(fact(restarted, "oom.repeat_command")).toBe("python3");
+    expect(restarted.excerpts.get("oom.repeat_kills")).toContain("2 OOM kills of python3 in /svc");
+  });
+
+  it("gives no share of RAM without meminfo", async () => {
+    const d = await derived({ dmesg: memcgKill(2000, 101, "/svc"), uptime: "2500.00 1.00\n" });
+    expect(fact(d, "oom.victim_pct_of_ram")).toBeUndefined();
+  });
+});
+
 describe("pids controller", () => {
   it("cites the newest refused fork, the one whose cgroup the finding names", async () => {
     const d = await derived({
