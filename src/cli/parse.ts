@@ -28,6 +28,11 @@ export async function runParse(id: string, file: string, opts: { json: boolean }
       },
     );
   }
+  if (file === "-" && isatty(0)) {
+    throw new DiagbotError("usage", `parse ${id}: no FILE, and standard input is a terminal`, {
+      hint: `give the output as a file (diagbot parse ${id} FILE) or pipe it in (… | diagbot parse ${id} -)`,
+    });
+  }
   const lines = linesOfFile(file === "-" ? 0 : file);
   const read = (run: () => ParseResult<unknown>): ParseResult<unknown> => {
     try {

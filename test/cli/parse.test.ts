@@ -79,6 +79,16 @@ describe("diagbot parse", () => {
     expect(r.stdout.trim()).toBe("0");
   });
 
+  it("refuses to wait on a terminal when no FILE is given", () => {
+    // script(1) gives the command a terminal for its standard input.
+    const r = spawnSync("script", ["-qec", `node '${BIN}' parse dmesg`, "/dev/null"], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stdout).toContain("standard input is a terminal");
+  });
+
   it("exits 0 on a header alone and 1 when nothing of the format is there", async () => {
     const header = await runCli(["parse", "ss-tcp", "-", "--json"], {
       input: "State Recv-Q Send-Q Local Address:Port Peer Address:Port Process\n",
