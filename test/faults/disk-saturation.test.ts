@@ -32,6 +32,23 @@ function diskOf(path: string): string {
   return `${major}:${minor}`;
 }
 
+/**
+ * Waits until the loop device has a queue (`inflight`, block/stat.rst: requests issued and not
+ * completed), at least 8 writes: fio's start, the throttle and the loop worker take from under
+ * a second to several on a busy machine, and a diagnosis before that sees an idle device.
+ * @throws Error after 20 s without one.
+ */
+async function queueBuilt(device: string): Promise<void> {
+  const inflight = `/sys/block/${basename(device)}/inflight`;
+  const until = Date.now() + 20_000;
+  for (;;) {
+    const [, writes] = readFileSync(inflight, "utf8").trim().split(/\s+/).map(Number);
+    if (writes >= 8) return;
+    if (Date.now() > until) throw new Error(`${device}: no queue after 20 s (inflight ${writes})`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 describe("fault: disk saturation (fio on a throttled loop device)", () => {
   const dir = tempDir("disksat");
   const image = join(dir, "disk.img");
@@ -75,7 +92,7 @@ describe("fault: disk saturation (fio on a throttled loop device)", () => {
       "--runtime=60",
       "--output=/dev/null",
     ]);
-    await new Promise((r) => setTimeout(r, 2000));
+    await queueBuilt(loop);
     const report = await diagnoseFault("disk-saturation", "disk", {
       category: "disk-saturation",
       keep: ["iostat", "diskstats", "pressure-io", "vmstat", "proc-stat"],
