@@ -197,7 +197,7 @@ function evaluateComparison(c: Comparison, tree: FactTree): ConditionResult {
         : [
             value === undefined
               ? `${c.fact} is absent`
-              : `${c.fact} is ${show(value)} (rule: absent)`,
+              : `${c.fact} is ${show(value)} (the rule holds only while it is unknown)`,
           ],
     };
   }

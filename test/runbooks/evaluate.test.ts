@@ -81,6 +81,9 @@ describe("three-valued conditions", () => {
     expect(evaluateCondition(cmp("b.n", "exists", false), tree).truth).toBe(true);
     expect(evaluateCondition(cmp("b.n", "exists", true), tree).truth).toBe(false);
     expect(evaluateCondition(cmp("a.n", "exists", true), tree).truth).toBe(true);
+    expect(evaluateCondition(cmp("a.n", "exists", false), tree).reasons).toEqual([
+      "a.n is 5 (the rule holds only while it is unknown)",
+    ]);
   });
 
   it("fact references", () => {
