@@ -1,4 +1,4 @@
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseCgroupCpu } from "../../src/parsers/cgroup-cpu.js";
 import { parseCgroupMemory } from "../../src/parsers/cgroup-memory.js";
 import { parseCgroupPids } from "../../src/parsers/cgroup-pids.js";
@@ -47,10 +47,14 @@ const PIECES = [
   "x 12 13 y root 3u REG 8,1 99 0 7 /a (deleted)\n",
   " 1 0 lrwx------ 1 r r 64 Nov 2 08:00 /proc/9/fd/1 -> /x\\ (deleted)\n",
   "==> /sys/devices/system/clocksource/clocksource0/current_clocksource <==\n",
+  "some avg10=0.00 avg60=0.00 avg300=0.00 total=0\n",
 ];
 
 describe("filesystem, limits and cgroup parsers on arbitrary input", () => {
   it.each(PARSERS)("%s throws nothing but UnrecognisedOutputError", (_name, parser) => {
-    expectOnlyUnrecognised(parser, PIECES, 20240611);
+    const { read, unrecognised } = expectOnlyUnrecognised(parser, PIECES, 20240611);
+    expect(read + unrecognised).toBe(300);
+    // The inputs reach the parser's reading, not only its refusal.
+    expect(read).toBeGreaterThan(0);
   });
 });

@@ -1,4 +1,4 @@
-import { describe, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { parseBccTcpretrans } from "../../src/parsers/bcc-tcpretrans.js";
 import { parseConntrack } from "../../src/parsers/conntrack.js";
 import { parseConntrackStats } from "../../src/parsers/conntrack-stats.js";
@@ -39,10 +39,16 @@ const PIECES = [
   "tcp 0 0 1.2.3.4:80 5.6.7.8:9 SYN_RECV 1/x off (0.00/0\n",
   "[10.0.0.1]#22 <-> [10.0.0.2]# 5\n",
   "NIC statistics:\n     rx: \n",
+  "Total: 190\nTCP:   8 (estab 2, closed 0, orphaned 0, timewait 0)\n",
+  "#kernel\nIpInReceives 100 0.0\n",
+  "sockets: used 120\nTCP: inuse 4 orphan 0 tw 0 alloc 6 mem 1\n",
 ];
 
 describe("network parsers on arbitrary input", () => {
   it.each(PARSERS)("%s throws nothing but UnrecognisedOutputError", (_name, parser) => {
-    expectOnlyUnrecognised(parser, PIECES, 20240607);
+    const { read, unrecognised } = expectOnlyUnrecognised(parser, PIECES, 20240607);
+    expect(read + unrecognised).toBe(300);
+    // The inputs reach the parser's reading, not only its refusal.
+    expect(read).toBeGreaterThan(0);
   });
 });
