@@ -15,48 +15,25 @@ function unusedPid(): number {
   return pid;
 }
 
+/** `diagnose local cpu` over a 1 s window, scoped with `--pid` or `--process`. */
+const diagnoseCpu = (option: "--pid" | "--process", value: string) =>
+  runCli(["diagnose", "local", "cpu", "--window", "1", "--json", option, value]);
+
 describe("diagnose local --pid / --process", () => {
   it("says when no process has the PID or the name, and diagnoses anyway", async () => {
     const pid = unusedPid();
-    const r = await runCli([
-      "diagnose",
-      "local",
-      "cpu",
-      "--window",
-      "1",
-      "--json",
-      "--pid",
-      String(pid),
-    ]);
+    const r = await diagnoseCpu("--pid", String(pid));
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.notes).toContain(`no process with pid ${pid} runs on local`);
     expect(r.json.collectors.length).toBeGreaterThan(5);
 
-    const named = await runCli([
-      "diagnose",
-      "local",
-      "cpu",
-      "--window",
-      "1",
-      "--json",
-      "--process",
-      "diagbot-nosuch",
-    ]);
+    const named = await diagnoseCpu("--process", "diagbot-nosuch");
     expect(named.code, named.stderr).toBe(0);
     expect(named.json.notes).toContain("no process named diagbot-nosuch runs on local");
   });
 
   it("says nothing of the kind for a process that runs", async () => {
-    const r = await runCli([
-      "diagnose",
-      "local",
-      "cpu",
-      "--window",
-      "1",
-      "--json",
-      "--pid",
-      String(process.pid),
-    ]);
+    const r = await diagnoseCpu("--pid", String(process.pid));
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.notes.filter((n: string) => n.startsWith("no process"))).toEqual([]);
   });
