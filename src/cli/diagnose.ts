@@ -35,7 +35,10 @@ export async function runDiagnose(
   const pid = opts.pid === undefined ? undefined : parsePid(opts.pid);
   const processName = opts.process === undefined ? undefined : parseProcessName(opts.process);
   const runbooks = await loadRunbooks();
-  if (opts.save) await prepareBundleDir(opts.save);
+  if (opts.save) {
+    const note = await prepareBundleDir(opts.save);
+    if (note) process.stderr.write(`diagbot: ${note}\n`);
+  }
 
   let report: Report;
   let outputs: readonly CollectedOutput[];

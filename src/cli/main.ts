@@ -23,7 +23,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument("<target>", "`local`, a host of the inventory, or a label for --from")
     .argument("[symptom]", "latency, errors, cpu, memory, disk, network, hang or health", "health")
     .option("--from <dir>", "replay an evidence bundle instead of collecting")
-    .option("--save <dir>", "write the evidence bundle (byte-exact outputs) to this directory")
+    .option(
+      "--save <dir>",
+      "write the evidence bundle (byte-exact, unredacted; folder 0700, files 0600) here",
+    )
     .option(
       "--window <duration>",
       "sampling window in whole seconds: 5, 5s or 1500ms (rounded up to 2 s), 1 s to 60 s",

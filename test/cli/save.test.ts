@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -69,4 +78,75 @@ describe("--save", () => {
     expect(again.code, again.stderr).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(["bundle.json", "df-inodes.out", "df.out"]);
   });
+});
+
+/** Permission bits of a path, as octal text ("0700"). */
+function modeOf(path: string): string {
+  return `0${(statSync(path).mode & 0o777).toString(8)}`;
+}
+
+describe("--save permissions (the outputs are unredacted)", () => {
+  const save = (dir: string) =>
+    runCli(["diagnose", "x", "errors", "--from", source, "--save", dir], { umask: "000" });
+
+  it("under umask 000 creates every folder 0700 and every file 0600", async () => {
+    const top = join(root, "perm-new");
+    const dir = join(top, "inner", "bundle");
+    const r = await save(dir);
+    expect(r.code, r.stderr).toBe(0);
+    for (const folder of [top, join(top, "inner"), dir])
+      expect(modeOf(folder), folder).toBe("0700");
+    const files = readdirSync(dir);
+    expect(files).toContain("bundle.json");
+    expect(files.length).toBeGreaterThan(1);
+    for (const f of files) expect(modeOf(join(dir, f)), f).toBe("0600");
+  });
+
+  it("tightens an own folder that others may only read to 0700, and says so", async () => {
+    const dir = join(root, "perm-readable");
+    mkdirSync(dir);
+    chmodSync(dir, 0o755);
+    const r = await save(dir);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`--save ${dir}: permissions tightened from 0755 to 0700`);
+    expect(modeOf(dir)).toBe("0700");
+    for (const f of readdirSync(dir)) expect(modeOf(join(dir, f)), f).toBe("0600");
+  });
+
+  it("rewrites an earlier bundle's files 0600 even when they were loosened since", async () => {
+    const dir = join(root, "perm-again");
+    expect((await save(dir)).code).toBe(0);
+    for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o644);
+    const r = await save(dir);
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of readdirSync(dir)) expect(modeOf(join(dir, f)), f).toBe("0600");
+  });
+
+  it("refuses a folder the group or others may write to, writing nothing (exit 2)", async () => {
+    for (const mode of [0o777, 0o770, 0o702, 0o1777]) {
+      const dir = join(root, `perm-writable-${mode.toString(8)}`);
+      mkdirSync(dir);
+      chmodSync(dir, mode);
+      const r = await save(dir);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`--save ${dir}: the group or others may write to the folder`);
+      expect(r.stderr).toMatch(/unredacted secrets/);
+      expect(readdirSync(dir)).toEqual([]);
+      expect(statSync(dir).mode & 0o7777).toBe(mode);
+    }
+  });
+
+  it.runIf(process.getuid?.() === 0)(
+    "refuses a folder owned by another user, even a private one (exit 2)",
+    async () => {
+      const dir = join(root, "perm-foreign");
+      mkdirSync(dir);
+      chmodSync(dir, 0o700);
+      chownSync(dir, 65534, 65534);
+      const r = await save(dir);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(`--save ${dir}: the folder is owned by uid 65534`);
+      expect(readdirSync(dir)).toEqual([]);
+    },
+  );
 });

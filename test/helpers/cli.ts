@@ -11,13 +11,26 @@ export interface CliResult {
   json?: any;
 }
 
-/** Runs the real `diagbot` binary (built dist/) with arguments and extra environment. */
+/**
+ * Runs the real `diagbot` binary (built dist/) with arguments and extra environment;
+ * `umask` (octal text such as "000") runs it under that umask, set by `sh`.
+ */
 export function runCli(
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; input?: string; cwd?: string; timeoutMs?: number } = {},
+  options: {
+    env?: NodeJS.ProcessEnv;
+    input?: string;
+    cwd?: string;
+    timeoutMs?: number;
+    umask?: string;
+  } = {},
 ): Promise<CliResult> {
+  const argv = [process.execPath, BIN, ...args];
+  const [file, ...rest] = options.umask
+    ? ["/bin/sh", "-c", 'umask "$0" && exec "$@"', options.umask, ...argv]
+    : argv;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const child = spawn(file, rest, {
       cwd: options.cwd,
       env: { ...process.env, NO_COLOR: "1", ...options.env },
       stdio: ["pipe", "pipe", "pipe"],
