@@ -1,4 +1,5 @@
 import ms from "ms";
+import { WINDOW_SECONDS } from "../collectors/types.js";
 import { PROCESS_NAME } from "../diagnosis/processes.js";
 import { SYMPTOMS, type Symptom } from "../diagnosis/report.js";
 import { DiagbotError } from "../errors.js";
@@ -19,10 +20,11 @@ export function parseWindow(text: string): number {
   if (
     typeof msValue !== "number" ||
     !Number.isFinite(msValue) ||
-    msValue < 1000 ||
-    msValue > 60_000
+    msValue < WINDOW_SECONDS.min * 1000 ||
+    msValue > WINDOW_SECONDS.max * 1000
   ) {
-    throw new DiagbotError("usage", `--window ${JSON.stringify(text)}: expected 1 s to 60 s`, {
+    const expected = `${WINDOW_SECONDS.min} s to ${WINDOW_SECONDS.max} s`;
+    throw new DiagbotError("usage", `--window ${JSON.stringify(text)}: expected ${expected}`, {
       hint: "write it as 5, 5s or 1500ms",
     });
   }

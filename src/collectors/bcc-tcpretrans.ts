@@ -1,10 +1,12 @@
 import { parseBccTcpretrans } from "../parsers/bcc-tcpretrans.js";
+import { boundSeconds, underTimeout } from "./command.js";
 import type { Collector } from "./types.js";
 
 /**
  * Each TCP retransmit as it happens, traced with eBPF for the window (opt-in: intrusive, only
- * with `--deep`). The tool runs until the host-side `timeout` stops it with SIGINT; bcc
- * compiles its program first, which takes a few seconds, hence the slack. Needs root.
+ * with `--deep`). The tool runs until `/usr/bin/timeout`, run as root ({@link underTimeout}),
+ * stops it with SIGINT; bcc compiles its program first, which takes a few seconds, hence the
+ * slack. Needs root.
  */
 export const bccTcpretrans: Collector = {
   id: "bcc-tcpretrans",
@@ -16,6 +18,11 @@ export const bccTcpretrans: Collector = {
   spansWindow: true,
   untilStopped: true,
   package: "bpfcc-tools",
-  command: () => ({ argv: ["/usr/sbin/tcpretrans-bpfcc"], root: true }),
+  command: (ctx) => ({
+    argv: underTimeout(boundSeconds(bccTcpretrans, ctx.windowSeconds), [
+      "/usr/sbin/tcpretrans-bpfcc",
+    ]),
+    root: true,
+  }),
   parse: parseBccTcpretrans,
 };

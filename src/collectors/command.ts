@@ -17,6 +17,17 @@ export const SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 /** Exit status of `timeout(1)` when it had to stop the command. */
 export const TIMEOUT_EXIT = 124;
 
+/**
+ * `argv` behind `/usr/bin/timeout -s INT -k 2 <seconds>`, for a root tool that runs until it
+ * is stopped (bcc tracers, `strace -p`). The sudoers drop-in allows such a tool only this way,
+ * with `seconds` bounded, so whoever holds the SSH key cannot leave a root tracer running; and
+ * the host-side `timeout` of {@link wrapCommand}, which runs as the SSH user, cannot kill a
+ * root process once its `sudo` is gone. `seconds` is the collector's {@link boundSeconds}.
+ */
+export function underTimeout(seconds: number, argv: readonly string[]): string[] {
+  return ["/usr/bin/timeout", "-s", "INT", "-k", "2", String(seconds), ...argv];
+}
+
 export interface BuiltCommand {
   /** The full command string for `sh -c` / an SSH exec request. */
   text: string;

@@ -1,11 +1,15 @@
 import { parsePidstat } from "../parsers/pidstat.js";
 import type { Collector } from "./types.js";
 
+/** At most this many target processes are named with `-p` (the sudoers drop-in allows no more). */
+export const PIDSTAT_MAX_PIDS = 64;
+
 /**
  * Per-process CPU, I/O, context switches and memory over the window, one line per process
  * and interval (`-h`; no Average block with `-h`). Only the processes active in an interval
  * are printed. Root is needed to read other users' `/proc/PID/io` (otherwise pidstat prints
- * -1 for their I/O); with `--pid`/`--process` the report is limited to those processes.
+ * -1 for their I/O); with `--pid`/`--process` the report is limited to those processes (the
+ * first {@link PIDSTAT_MAX_PIDS}).
  */
 export const pidstat: Collector = {
   id: "pidstat",
@@ -18,7 +22,7 @@ export const pidstat: Collector = {
   package: "sysstat",
   command: (ctx) => {
     const argv = ["/usr/bin/pidstat", "-u", "-d", "-w", "-r", "-h"];
-    for (const pid of ctx.pids) argv.push("-p", String(Math.trunc(pid)));
+    for (const pid of ctx.pids.slice(0, PIDSTAT_MAX_PIDS)) argv.push("-p", String(Math.trunc(pid)));
     argv.push("1", String(ctx.windowSeconds));
     return { argv, root: true };
   },

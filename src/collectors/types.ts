@@ -9,9 +9,15 @@ import type { Parser } from "../parsers/types.js";
  */
 export type CostClass = "cheap" | "sampling" | "intrusive";
 
+/**
+ * The sampling windows diagbot accepts, in whole seconds (DESIGN.md "CLI contract": 1 s to
+ * 60 s). The sudoers drop-in allows exactly the command lines of these windows.
+ */
+export const WINDOW_SECONDS = { min: 1, max: 60 } as const;
+
 /** Everything a command template may depend on. Never free user text. */
 export interface CommandContext {
-  /** Sampling window in whole seconds (1..60). */
+  /** Sampling window in whole seconds ({@link WINDOW_SECONDS}). */
   windowSeconds: number;
   /** Target processes for `--pid` / `--process` (integers, already resolved). */
   pids: number[];

@@ -63,7 +63,10 @@ describe("network collectors", () => {
       ["conntrack", `sh -c ${conntrack.command(ctx)?.script}`],
       ["conntrack-stats", `sh -c ${conntrackStats.command(ctx)?.script}`],
       ["ethtool-stats", `sh -c ${ethtoolStats.command(ctx)?.script}`],
-      ["bcc-tcpretrans", "/usr/sbin/tcpretrans-bpfcc"],
+      [
+        "bcc-tcpretrans",
+        `/usr/bin/timeout -s INT -k 2 ${8 + ctx.windowSeconds} /usr/sbin/tcpretrans-bpfcc`,
+      ],
     ]);
     expect(ssTcp.capBytes).toBe(64 << 20);
     expect(ALL.filter((c) => c.windowed).map((c) => c.id)).toEqual([

@@ -92,7 +92,18 @@ describe("bcc-biolatency parser", () => {
 describe("bcc-biolatency collector", () => {
   it("prints one histogram per disk and second of the window, as root", () => {
     expect(bccBiolatency.command({ windowSeconds: 4, pids: [], sudo: true, root: false })).toEqual({
-      argv: ["/usr/sbin/biolatency-bpfcc", "-D", "1", "4"],
+      argv: [
+        "/usr/bin/timeout",
+        "-s",
+        "INT",
+        "-k",
+        "2",
+        "19",
+        "/usr/sbin/biolatency-bpfcc",
+        "-D",
+        "1",
+        "4",
+      ],
       root: true,
     });
     expect(bccBiolatency).toMatchObject({ cost: "intrusive", package: "bpfcc-tools" });

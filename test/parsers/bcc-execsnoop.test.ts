@@ -116,7 +116,17 @@ describe("bcc-execsnoop parser", () => {
 describe("bcc-execsnoop collector", () => {
   it("traces every exec, failed ones too, until stopped, as root", () => {
     expect(bccExecsnoop.command({ windowSeconds: 5, pids: [], sudo: true, root: false })).toEqual({
-      argv: ["/usr/sbin/execsnoop-bpfcc", "-t", "-x"],
+      argv: [
+        "/usr/bin/timeout",
+        "-s",
+        "INT",
+        "-k",
+        "2",
+        "13",
+        "/usr/sbin/execsnoop-bpfcc",
+        "-t",
+        "-x",
+      ],
       root: true,
     });
     expect(bccExecsnoop).toMatchObject({

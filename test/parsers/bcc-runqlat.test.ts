@@ -145,7 +145,7 @@ describe("bcc-runqlat parser", () => {
 describe("bcc-runqlat collector", () => {
   it("prints one histogram per second of the window, as root", () => {
     expect(bccRunqlat.command({ windowSeconds: 5, pids: [], sudo: true, root: false })).toEqual({
-      argv: ["/usr/sbin/runqlat-bpfcc", "1", "5"],
+      argv: ["/usr/bin/timeout", "-s", "INT", "-k", "2", "20", "/usr/sbin/runqlat-bpfcc", "1", "5"],
       root: true,
     });
     expect(bccRunqlat).toMatchObject({

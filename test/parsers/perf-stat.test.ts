@@ -306,7 +306,10 @@ describe("perf-stat parser", () => {
 describe("perf-stat collector", () => {
   it("counts system-wide over the window as root, reporting on stderr", () => {
     const line = perfStat.command({ windowSeconds: 7, pids: [], sudo: true, root: false });
-    expect(line).toEqual({ argv: ["/usr/bin/perf", "stat", "-a", "--", "sleep", "7"], root: true });
+    expect(line).toEqual({
+      argv: ["/usr/bin/perf", "stat", "-a", "--", "/usr/bin/sleep", "7"],
+      root: true,
+    });
     expect(perfStat).toMatchObject({
       stream: "stderr",
       cost: "sampling",

@@ -271,13 +271,19 @@ describe("strace parser: traces", () => {
 });
 
 describe("strace collector", () => {
-  it("attaches to every target PID (at most 16) as root and reports on stderr", () => {
+  it("attaches to every target PID (at most 8) as root, under a root timeout, on stderr", () => {
     const ctx = { windowSeconds: 30, sudo: true, root: false };
     expect(strace.command({ ...ctx, pids: [] })).toBeNull();
+    const timeout = ["/usr/bin/timeout", "-s", "INT", "-k", "2"];
     expect(strace.command({ ...ctx, pids: [42, 43] })).toEqual({
-      argv: ["/usr/bin/strace", "-c", "-f", "-p", "42", "-p", "43"],
+      argv: [...timeout, "5", "/usr/bin/strace", "-c", "-f", "-p", "42", "-p", "43"],
       root: true,
     });
+    // A window shorter than the 5 s cap stops strace at the end of the window.
+    expect(strace.command({ ...ctx, windowSeconds: 2, pids: [42] })?.argv.slice(0, 6)).toEqual([
+      ...timeout,
+      "2",
+    ]);
     const many = strace.command({ ...ctx, pids: Array.from({ length: 40 }, (_, i) => 100 + i) });
     expect(many?.argv.filter((a) => a === "-p")).toHaveLength(STRACE_MAX_PIDS);
     expect(strace).toMatchObject({
