@@ -22,23 +22,41 @@ export class DiagbotError extends Error {
   readonly code: ErrorCode;
   readonly retryable: boolean;
   readonly hint?: string;
+  /**
+   * `message` as a chat channel may show it: every local path named in `localPaths` (an SSH
+   * key, a known_hosts file) is cut to its file name. The operator's terminal and logs get
+   * `message`, with the whole path.
+   */
+  readonly publicMessage: string;
+  /** `hint` with the same paths cut to their file names. */
+  readonly publicHint?: string;
 
   constructor(
     code: ErrorCode,
     message: string,
-    options: { hint?: string; retryable?: boolean; cause?: unknown } = {},
+    options: { hint?: string; retryable?: boolean; cause?: unknown; localPaths?: string[] } = {},
   ) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = "DiagbotError";
     this.code = code;
     this.retryable = options.retryable ?? false;
     this.hint = options.hint;
+    const paths = options.localPaths ?? [];
+    this.publicMessage = withFileNames(message, paths);
+    this.publicHint = options.hint === undefined ? undefined : withFileNames(options.hint, paths);
   }
 
   /** `message` followed by the hint, as one or two sentences for a terminal or chat. */
   describe(): string {
     return this.hint ? `${this.message}\n  hint: ${this.hint}` : this.message;
   }
+}
+
+/** `text` with each of `paths` (absolute, with a folder) replaced by its last component. */
+function withFileNames(text: string, paths: readonly string[]): string {
+  // Longest first, so that a path is not cut inside a longer one that starts with it.
+  const sorted = paths.filter((p) => p.includes("/")).sort((a, b) => b.length - a.length);
+  return sorted.reduce((out, p) => out.replaceAll(p, p.slice(p.lastIndexOf("/") + 1)), text);
 }
 
 /** Errors that come from bad user input or configuration: the CLI exits 2 on these. */

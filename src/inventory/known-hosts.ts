@@ -351,6 +351,7 @@ export function requireHostKeys(pins: HostKeyPins, host: HostForPins): HostKeyPi
       `host key of ${label} is vouched for only by @cert-authority (${pins.file} line ${lines}); diagbot cannot check host certificates, so the host is refused`,
       {
         hint: `pin the host key itself: ${unknownHostHint(host, pins.file)}`,
+        localPaths: [pins.file],
       },
     );
   }
@@ -361,13 +362,14 @@ export function requireHostKeys(pins: HostKeyPins, host: HostForPins): HostKeyPi
       `every key pinned for ${label} in ${pins.file} is @revoked; the host is refused`,
       {
         hint: `if the host has a new key, remove the old lines (ssh-keygen -R ${shellWord(pins.matchedAs!)} -f ${shellWord(pins.file)}) and pin the new one: ${unknownHostHint(host, pins.file)}`,
+        localPaths: [pins.file],
       },
     );
   }
   throw new DiagbotError(
     "host-key-refused",
     `no host key pinned for ${label} in ${pins.file} (looked up as ${looked}); unknown hosts are refused`,
-    { hint: unknownHostHint(host, pins.file) },
+    { hint: unknownHostHint(host, pins.file), localPaths: [pins.file] },
   );
 }
 
@@ -386,7 +388,7 @@ export async function loadHostKeyPins(host: HostForPins): Promise<HostKeyPins> {
     throw new DiagbotError(
       "host-key-refused",
       `cannot read known_hosts ${host.knownHosts} for ${host.name}: ${why}; unknown hosts are refused`,
-      { hint: unknownHostHint(host), cause: err },
+      { hint: unknownHostHint(host), cause: err, localPaths: [host.knownHosts] },
     );
   }
   return requireHostKeys(findHostKeys(parseKnownHosts(text), host, host.knownHosts), host);
@@ -412,7 +414,10 @@ export function checkHostKey(
     return new DiagbotError(
       "host-key-refused",
       `host key of ${label} is REVOKED (${pins.file} line ${revoked.line}): ${got}; refused`,
-      { hint: "the host's key was marked @revoked: find out why before connecting again" },
+      {
+        hint: "the host's key was marked @revoked: find out why before connecting again",
+        localPaths: [pins.file],
+      },
     );
   }
   const pinned = pins.keys.map((k) => `${k.type} ${k.fingerprint} (line ${k.line})`).join(", ");
@@ -421,6 +426,7 @@ export function checkHostKey(
     `host key of ${label} has CHANGED (possible man-in-the-middle attack): presented ${got}, pinned in ${pins.file}: ${pinned}; refused`,
     {
       hint: `if the host was reinstalled, verify the new fingerprint out of band (on its console: ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub), then replace the pin: ssh-keygen -R ${shellWord(pins.matchedAs ?? host.address)} -f ${shellWord(pins.file)} && ${keyscanCommand(host, pins.file)}`,
+      localPaths: [pins.file],
     },
   );
 }

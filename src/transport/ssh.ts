@@ -107,7 +107,7 @@ async function loadAuth(host: HostConfig, env: NodeJS.ProcessEnv): Promise<Auth>
     throw new DiagbotError(
       "config",
       `cannot read the SSH key ${host.identityFile} (identityFile of ${host.name}): ${whyUnreadable(err)}`,
-      { hint: useAgent, cause: err },
+      { hint: useAgent, cause: err, localPaths: keyFiles(host) },
     );
   }
   const parsed = utils.parseKey(data);
@@ -118,20 +118,20 @@ async function loadAuth(host: HostConfig, env: NodeJS.ProcessEnv): Promise<Auth>
       throw new DiagbotError(
         "config",
         `the SSH key ${host.identityFile} (identityFile of ${host.name}) is encrypted with a passphrase, which diagbot cannot type`,
-        { hint: useAgent },
+        { hint: useAgent, localPaths: keyFiles(host) },
       );
     }
     throw new DiagbotError(
       "config",
       `${host.identityFile} (identityFile of ${host.name}) is not a usable private key: ${message}`,
-      { hint: useAgent },
+      { hint: useAgent, localPaths: keyFiles(host) },
     );
   }
   if (!first.isPrivateKey()) {
     throw new DiagbotError(
       "config",
       `${host.identityFile} (identityFile of ${host.name}) holds a public key, not a private key`,
-      { hint: useAgent },
+      { hint: useAgent, localPaths: keyFiles(host) },
     );
   }
   return {
@@ -139,6 +139,14 @@ async function loadAuth(host: HostConfig, env: NodeJS.ProcessEnv): Promise<Auth>
     agent,
     describe: `key ${host.identityFile}${agent ? " and the ssh-agent keys" : ""}`,
   };
+}
+
+/**
+ * The host's key files (identity, known_hosts): an error that names them gives a chat channel
+ * only their file names ({@link DiagbotError.publicMessage}).
+ */
+function keyFiles(host: HostConfig): string[] {
+  return [host.identityFile, host.knownHosts].filter((p): p is string => p !== undefined);
 }
 
 /** Maps an ssh2 connection error to a DiagbotError for a person. */
@@ -167,6 +175,7 @@ function connectError(
       {
         hint: `add the public key (ssh-keygen -y -f ${host.identityFile ?? "KEY"}) to ~${host.user}/.ssh/authorized_keys on ${host.name}, and check that the user ${host.user} exists and may log in`,
         cause: err,
+        localPaths: keyFiles(host),
       },
     );
   }
@@ -177,6 +186,7 @@ function connectError(
       {
         hint: `the pin in ${host.knownHosts} may be outdated: verify the host's keys out of band and pin them again with ssh-keyscan -p ${host.port} ${host.address}`,
         cause: err,
+        localPaths: keyFiles(host),
       },
     );
   }

@@ -264,6 +264,45 @@ describe.skipIf(!sshdAvailable())("SshTransport against a real sshd", () => {
     expect(none.message).toMatch(/SSH_AUTH_SOCK is not set/);
   });
 
+  it("gives a chat channel only the file names of key files; the operator keeps the paths", async () => {
+    const stranger = join(sshd.dir, "stranger_key_2");
+    await generateKey(stranger);
+    const otherPub = await generateKey(join(sshd.dir, "other_host_key_2"));
+    const errors = [
+      await rejection(SshTransport.connect(variant({ identityFile: stranger }))),
+      await rejection(SshTransport.connect(variant({ identityFile: join(sshd.dir, "gone_key") }))),
+      await rejection(
+        SshTransport.connect(variant({ knownHosts: knownHostsFile("kh-none", "# none\n") })),
+      ),
+      await rejection(
+        SshTransport.connect(
+          variant({
+            knownHosts: knownHostsFile("kh-other", `[127.0.0.1]:${sshd.port} ${otherPub}\n`),
+          }),
+        ),
+      ),
+    ];
+    expect(errors.map((e) => e.code)).toEqual([
+      "auth-failed",
+      "config",
+      "host-key-refused",
+      "host-key-refused",
+    ]);
+    for (const err of errors) {
+      expect(`${err.message} ${err.hint}`, err.message).toContain(sshd.dir);
+      const channel = `${err.publicMessage} ${err.publicHint ?? ""}`;
+      expect(channel, channel).not.toContain(sshd.dir);
+      expect(channel).toContain("test-host");
+    }
+    expect(errors[0].publicMessage).toContain("key stranger_key_2");
+    expect(errors[0].publicHint).toContain("ssh-keygen -y -f stranger_key_2");
+    expect(errors[1].publicMessage).toContain(
+      "cannot read the SSH key gone_key (identityFile of test-host)",
+    );
+    expect(errors[2].publicHint).toContain(`ssh-keyscan -p ${sshd.port} 127.0.0.1 >> kh-none`);
+    expect(errors[3].publicMessage).toMatch(/has CHANGED .* pinned in kh-other: ssh-ed25519/);
+  });
+
   it("logs in through ssh-agent (SSH_AUTH_SOCK)", async () => {
     const sock = join(sshd.dir, "agent.sock");
     const agent: ChildProcess = spawn("ssh-agent", ["-D", "-a", sock], { stdio: "ignore" });
