@@ -117,13 +117,74 @@ function hostsOf(list: string, defaultPort: number): { host: string; port: numbe
   });
 }
 
+/** A Redis URL cut at its credentials. */
+export interface RedisUrlParts {
+  /** `redis://`, `rediss://`, `redis+sentinel://`...; empty when the text has no scheme. */
+  scheme: string;
+  /** Before the first `:` of the credentials, percent-decoded; undefined when empty. */
+  username?: string;
+  /** After the first `:` of the credentials, percent-decoded; undefined when there is none. */
+  password?: string;
+  /** True when the credentials have no `:` (then `username` may well be a password). */
+  bare: boolean;
+  /** Everything after the credentials: host (or host list), path, query. */
+  rest: string;
+}
+
+/**
+ * Cuts a Redis URL at its credentials: they run from the scheme to the LAST `@` of the URL,
+ * because a password may hold `@`, `/` or `:` as typed (`redis://user:p@ss/w0rd@host:6379/0`:
+ * user `user`, password `p@ss/w0rd`, host `host`), whereas the WHATWG URL parser (and ioredis,
+ * which uses it) ends the credentials at the first `/` and would take `ss` for the host. The
+ * user name runs to the first `:`. Percent-escapes (`%40`) are decoded; a `%` that starts no
+ * escape is kept as it is.
+ */
+export function splitRedisUrl(url: string): RedisUrlParts {
+  const scheme = /^[a-z][a-z0-9+.-]*:\/\//i.exec(url)?.[0] ?? "";
+  const afterScheme = url.slice(scheme.length);
+  const at = afterScheme.lastIndexOf("@");
+  if (at < 0) return { scheme, bare: false, rest: afterScheme };
+  const credentials = afterScheme.slice(0, at);
+  const colon = credentials.indexOf(":");
+  const user = colon < 0 ? credentials : credentials.slice(0, colon);
+  return {
+    scheme,
+    username: user === "" ? undefined : decode(user),
+    password: colon < 0 ? undefined : decode(credentials.slice(colon + 1)),
+    bare: colon < 0,
+    rest: afterScheme.slice(at + 1),
+  };
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text);
+  } catch {
+    return text;
+  }
+}
+
+/**
+ * A Redis URL for messages and logs: the password becomes `***` (credentials without a `:`,
+ * which may be a bare password, are hidden whole); the user name, hosts, database and the rest
+ * are kept.
+ */
+export function redisUrlForDisplay(url: string): string {
+  const { scheme, rest, bare, password } = splitRedisUrl(url);
+  if (bare) return `${scheme}***@${rest}`;
+  if (password === undefined) return url;
+  const user = url.slice(scheme.length).split(":", 1)[0];
+  return `${scheme}${user}:***@${rest}`;
+}
+
 /**
  * Opens a Redis connection for `role` from `REDIS_URL`:
  * - `redis://[user:password@]host:port[/db]`, `rediss://...` (TLS);
  * - `redis+sentinel://[:password@]s1:26379,s2:26379/master-name[/db]` (Sentinel);
  * - `redis+cluster://[:password@]n1:6379,n2:6379` (Cluster; set `DIAGBOT_REDIS_PREFIX` to a
  *   hash tag such as `{diagbot}` so that each queue's keys share a slot).
- * @throws DiagbotError `config` for a URL of another form.
+ * The password may hold `@`, `/` and `:` unescaped ({@link splitRedisUrl}).
+ * @throws DiagbotError `config` for a URL of another form (shown without its password).
  */
 export function connectRedis(
   config: QueueConfig,
@@ -135,44 +196,43 @@ export function connectRedis(
     connectionName: name,
     lazyConnect: false,
   };
-  const url = config.redisUrl;
-  const special =
-    /^redis\+(sentinel|cluster):\/\/(?:([^:@/]*):([^@/]*)@)?([^/]+)(?:\/([^/]+))?(?:\/(\d+))?$/.exec(
-      url,
+  const url = splitRedisUrl(config.redisUrl);
+  const auth = { username: url.username, password: url.password };
+  const scheme = url.scheme.toLowerCase();
+  if (scheme === "redis://" || scheme === "rediss://") {
+    // ioredis reads host, port, db and query options from the URL; the credentials, which its
+    // URL parser would cut at a `/` in the password, are given apart.
+    return new Redis(`${scheme}${url.rest}`, { ...options, ...auth });
+  }
+  const special = /^redis\+(sentinel|cluster):\/\/$/.exec(scheme);
+  const path = /^([^/]+)(?:\/([^/]+))?(?:\/(\d+))?$/.exec(url.rest);
+  if (!special || !path) {
+    throw new DiagbotError(
+      "config",
+      `REDIS_URL=${JSON.stringify(redisUrlForDisplay(config.redisUrl))}: expected redis://host:port, rediss://, redis+sentinel:// or redis+cluster://`,
     );
-  if (special) {
-    const [, kind, user, password, hostList, name2, db] = special;
-    const auth = {
-      username: user || undefined,
-      password: password ? decodeURIComponent(password) : undefined,
-    };
-    if (kind === "sentinel") {
-      if (!name2)
-        throw new DiagbotError(
-          "config",
-          "REDIS_URL: a Sentinel URL names the master: redis+sentinel://s1:26379,s2:26379/mymaster",
-        );
-      return new Redis({
-        ...options,
-        ...auth,
-        sentinels: hostsOf(hostList, 26379),
-        name: name2,
-        db: db ? Number(db) : 0,
-      });
-    }
+  }
+  const [, hostList, master, db] = path;
+  if (special[1] === "cluster") {
     return new Cluster(hostsOf(hostList, 6379), {
       enableOfflineQueue: options.enableOfflineQueue,
       clusterRetryStrategy: options.retryStrategy,
       redisOptions: { ...options, ...auth },
     });
   }
-  if (!/^rediss?:\/\//.test(url)) {
+  if (!master) {
     throw new DiagbotError(
       "config",
-      `REDIS_URL=${JSON.stringify(url)}: expected redis://host:port, rediss://, redis+sentinel:// or redis+cluster://`,
+      "REDIS_URL: a Sentinel URL names the master: redis+sentinel://s1:26379,s2:26379/mymaster",
     );
   }
-  return new Redis(url, options);
+  return new Redis({
+    ...options,
+    ...auth,
+    sentinels: hostsOf(hostList, 26379),
+    name: master,
+    db: db ? Number(db) : 0,
+  });
 }
 
 /** Resolves when the client is ready, or rejects after `ms` (the client keeps reconnecting). */

@@ -1,7 +1,14 @@
 import { Cluster, Redis } from "ioredis";
 import { describe, expect, it } from "vitest";
-import { connectRedis, queueConfig } from "../../src/queue/config.js";
+import {
+  connectRedis,
+  queueConfig,
+  redisUrlForDisplay,
+  splitRedisUrl,
+  waitReady,
+} from "../../src/queue/config.js";
 import { redact } from "../../src/queue/producer.js";
+import { startRedisServer } from "../helpers/redis.js";
 
 /** REDIS_URL forms and the queue settings read from the environment. */
 describe("queue configuration", () => {
@@ -56,5 +63,87 @@ describe("queue configuration", () => {
 
   it("never shows a Redis password in messages", () => {
     expect(redact("redis://user:hunter2@host:6379/0")).toBe("redis://user:***@host:6379/0");
+  });
+
+  const PASSWORD = "p@ss/w0rd";
+
+  it("hides a password that holds @, / or :, keeping user, hosts, database and options", () => {
+    const shown: [string, string][] = [
+      ["redis://user:p@ss/w0rd@host:6379/0", "redis://user:***@host:6379/0"],
+      ["redis://user:hunter2@host:6379/0", "redis://user:***@host:6379/0"],
+      [
+        "rediss://default:a:b@c/d@10.0.0.1:6380/2?family=4",
+        "rediss://default:***@10.0.0.1:6380/2?family=4",
+      ],
+      [
+        "redis+sentinel://:p@ss/w0rd@s1:26379,s2:26379/mymaster/3",
+        "redis+sentinel://:***@s1:26379,s2:26379/mymaster/3",
+      ],
+      ["redis+cluster://:p@ss/w0rd@n1:6379,n2:6379", "redis+cluster://:***@n1:6379,n2:6379"],
+      ["redis://p%40ss%2Fw0rd@host:6379", "redis://***@host:6379"],
+      ["http://u:p@ss/w0rd@x", "http://u:***@x"],
+      ["redis://127.0.0.1:6379/0", "redis://127.0.0.1:6379/0"],
+    ];
+    for (const [url, display] of shown) {
+      expect(redisUrlForDisplay(url), url).toBe(display);
+      expect(redisUrlForDisplay(url)).not.toMatch(/w0rd|hunter2|a:b/);
+    }
+    expect(splitRedisUrl("redis://user:p@ss/w0rd@host:6379/0")).toEqual({
+      scheme: "redis://",
+      username: "user",
+      password: PASSWORD,
+      bare: false,
+      rest: "host:6379/0",
+    });
+    expect(splitRedisUrl("redis://:p%40ss%2Fw0rd@host").password).toBe(PASSWORD);
+    expect(splitRedisUrl("redis://:100%@host").password).toBe("100%");
+    expect(() =>
+      connectRedis(queueConfig({ REDIS_URL: "http://u:p@ss/w0rd@x" }), "producer"),
+    ).toThrow(/REDIS_URL="http:\/\/u:\*\*\*@x"/);
+  });
+
+  it("gives Sentinel and Cluster such a password whole, and their hosts", () => {
+    try {
+      const sentinel = open(
+        "redis+sentinel://:p@ss/w0rd@127.0.0.1:1,127.0.0.2:2/mymaster/3",
+      ) as Redis;
+      expect(sentinel.options.password).toBe(PASSWORD);
+      expect(sentinel.options.sentinels).toEqual([
+        { host: "127.0.0.1", port: 1 },
+        { host: "127.0.0.2", port: 2 },
+      ]);
+      expect(sentinel.options).toMatchObject({ name: "mymaster", db: 3 });
+      const cluster = open("redis+cluster://:p@ss/w0rd@127.0.0.1:1,127.0.0.1:2") as Cluster;
+      expect(cluster.options.redisOptions?.password).toBe(PASSWORD);
+      const plain = open("redis://user:p@ss/w0rd@127.0.0.1:1/4") as Redis;
+      expect(plain.options).toMatchObject({ host: "127.0.0.1", port: 1, db: 4 });
+      expect(plain.options).toMatchObject({ username: "user", password: PASSWORD });
+    } finally {
+      for (const c of closeAll.splice(0)) c.disconnect();
+    }
+  });
+
+  it("logs in to a real Redis whose password holds @ and /", async () => {
+    const server = await startRedisServer();
+    try {
+      const admin = new Redis(server.url);
+      await admin.config("SET", "requirepass", PASSWORD);
+      admin.disconnect();
+      for (const url of [
+        `redis://:${PASSWORD}@127.0.0.1:${server.port}/0`,
+        `redis://default:${PASSWORD}@127.0.0.1:${server.port}/1`,
+        `redis://default:${encodeURIComponent(PASSWORD)}@127.0.0.1:${server.port}`,
+      ]) {
+        const client = connectRedis(queueConfig({ REDIS_URL: url }), "worker");
+        try {
+          await waitReady(client, 5000);
+          expect(await client.ping(), redisUrlForDisplay(url)).toBe("PONG");
+        } finally {
+          client.disconnect();
+        }
+      }
+    } finally {
+      await server.stop();
+    }
   });
 });
