@@ -1,5 +1,5 @@
 import ms from "ms";
-import { WINDOW_SECONDS } from "../collectors/types.js";
+import { PID_MAX, WINDOW_SECONDS } from "../collectors/types.js";
 import { PROCESS_NAME } from "../diagnosis/processes.js";
 import { SYMPTOMS, type Symptom } from "../diagnosis/report.js";
 import { DiagbotError } from "../errors.js";
@@ -40,10 +40,10 @@ export function parseSymptom(text: string | undefined): Symptom {
 }
 
 export function parsePid(text: string): number {
-  if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > 2 ** 22) {
+  if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > PID_MAX) {
     throw new DiagbotError(
       "usage",
-      `--pid ${JSON.stringify(text)}: expected a process id (a positive integer)`,
+      `--pid ${JSON.stringify(text)}: expected a process id (1 to ${PID_MAX})`,
     );
   }
   return Number(text);

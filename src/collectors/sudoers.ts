@@ -1,5 +1,5 @@
 import toRegexRange from "to-regex-range";
-import { type Collector, type CommandLine, WINDOW_SECONDS } from "./types.js";
+import { type Collector, type CommandLine, PID_MAX, WINDOW_SECONDS } from "./types.js";
 
 /**
  * The sudoers drop-in that lets a non-root user run exactly the collectors that need root
@@ -17,9 +17,6 @@ import { type Collector, type CommandLine, WINDOW_SECONDS } from "./types.js";
  * differs between the two windows must be a number and becomes that number's range, and the
  * PIDs a collector keeps become a bounded repetition.
  */
-
-/** The highest PID Linux can give: PID_MAX_LIMIT (2^22, include/linux/threads.h) minus one. */
-export const PID_MAX = 4_194_303;
 
 /** More target PIDs than any collector takes, so that each collector's own cap shows. */
 const PROBE_PIDS = Array.from({ length: 100 }, (_, i) => PID_MAX - i);

@@ -15,6 +15,12 @@ export type CostClass = "cheap" | "sampling" | "intrusive";
  */
 export const WINDOW_SECONDS = { min: 1, max: 60 } as const;
 
+/**
+ * The highest PID Linux can give: PIDs stay below `kernel.pid_max`, which is at most
+ * PID_MAX_LIMIT (2^22 on 64-bit, include/linux/threads.h).
+ */
+export const PID_MAX = 4_194_303;
+
 /** Everything a command template may depend on. Never free user text. */
 export interface CommandContext {
   /** Sampling window in whole seconds ({@link WINDOW_SECONDS}). */

@@ -38,7 +38,8 @@ describe("diagnose options", () => {
 
   it("takes a pid only as a positive integer", () => {
     expect(parsePid("4242")).toBe(4242);
-    for (const bad of ["0", "-1", "1 2", "12a", "$(id)", "99999999999"])
+    expect(parsePid("4194303")).toBe(4194303);
+    for (const bad of ["0", "-1", "1 2", "12a", "$(id)", "99999999999", "4194304"])
       expect(() => parsePid(bad)).toThrow(DiagbotError);
   });
 

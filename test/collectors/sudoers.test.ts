@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COLLECTORS } from "../../src/collectors/index.js";
 import { PIDSTAT_MAX_PIDS } from "../../src/collectors/pidstat.js";
 import { STRACE_MAX_PIDS } from "../../src/collectors/strace.js";
-import { PID_MAX, rootCommands } from "../../src/collectors/sudoers.js";
-import type { Collector } from "../../src/collectors/types.js";
+import { rootCommands } from "../../src/collectors/sudoers.js";
+import { type Collector, PID_MAX } from "../../src/collectors/types.js";
 import { canCreateUsers, createTestUser, type TestUser } from "../helpers/users.js";
 
 const run = promisify(execFile);
