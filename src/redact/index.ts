@@ -106,7 +106,8 @@ export function redactText(text: string): Redacted {
 
 /**
  * Redacts every string inside a JSON-like value (a report), returning a copy and the counts.
- * Keys are kept; numbers and booleans are untouched.
+ * Keys are kept; numbers, booleans and objects that are not plain (an Error, a Buffer) are
+ * untouched.
  */
 export function redactDeep<T>(value: T): { value: T; count: number; counts: RedactionCounts } {
   const counts = emptyCounts();
@@ -117,7 +118,7 @@ export function redactDeep<T>(value: T): { value: T; count: number; counts: Reda
       return r.text;
     }
     if (Array.isArray(v)) return v.map(walk);
-    if (v && typeof v === "object") {
+    if (isPlainObject(v)) {
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) out[k] = walk(x);
       return out;
@@ -126,4 +127,10 @@ export function redactDeep<T>(value: T): { value: T; count: number; counts: Reda
   };
   const out = walk(value) as T;
   return { value: out, count: CLASSES.reduce((n, c) => n + counts[c], 0), counts };
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+  if (!v || typeof v !== "object") return false;
+  const proto = Object.getPrototypeOf(v);
+  return proto === Object.prototype || proto === null;
 }

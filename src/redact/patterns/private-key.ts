@@ -12,14 +12,11 @@ import type { Rule } from "./types.js";
 const BEGIN = "-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----";
 const END = "-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----";
 const BODY_LINE =
-  "(?:\\r?\\n|\\\\n)(?:[A-Za-z0-9+/=]{4,}|(?:Proc-Type|DEK-Info|Comment|Version|Hash|Charset):[^\\n\\\\]*|=[A-Za-z0-9+/]{4}|)";
+  "(?:\\r?\\n|\\\\n)(?:[A-Za-z0-9+/=]{4,}|(?:Proc-Type|DEK-Info|Comment|Version|Hash|Charset):[^\\n\\\\]*|=[A-Za-z0-9+/]{4}|(?=\\r?\\n))";
 
 export const PRIVATE_KEY_RULES: Rule[] = [
   {
     class: "private-key",
-    re: new RegExp(
-      `${BEGIN}(?:[\\s\\S]*?${END}|(?:${BODY_LINE})*(?:\\r?\\n|\\\\n)?[A-Za-z0-9+/=]*)`,
-      "g",
-    ),
+    re: new RegExp(`${BEGIN}(?:[\\s\\S]*?${END}|(?:${BODY_LINE})*)`, "g"),
   },
 ];

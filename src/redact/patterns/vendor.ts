@@ -194,7 +194,7 @@ export const VENDOR_TOKENS: readonly VendorToken[] = [
   {
     vendor: "Doppler",
     family: "secret-manager",
-    pattern: "dp\\.(?:pt|st|sa|ct|scim|audit)\\.[0-9A-Za-z]{8,}",
+    pattern: "dp\\.(?:pt|st|sa|ct|scim|audit)\\.(?:[0-9A-Za-z_-]{2,40}\\.)?[0-9A-Za-z]{8,}",
   },
   {
     vendor: "1Password service account",
