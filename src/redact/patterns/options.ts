@@ -1,4 +1,4 @@
-import { carriesSecret } from "./names.js";
+import { carriesSecret, isSecretName } from "./names.js";
 import { NOT_REDACTED, type Rule } from "./types.js";
 
 /**
@@ -113,6 +113,16 @@ function toolRule(t: ToolFlags): Rule {
   };
 }
 
+/**
+ * Whether `-name VALUE` is an option in the single-dash long style (keytool's `-storepass`,
+ * `-password`): lower case, and not a password glued to a short `-p` (`-pS3cret`, `-ppassword`,
+ * whose next word is a database name, not a value).
+ */
+function isSingleDashOption(name: string): boolean {
+  if (!/^[a-z][a-z0-9.]*$/.test(name)) return false;
+  return !(name.startsWith("p") && isSecretName(name.slice(1)));
+}
+
 export const OPTION_RULES: Rule[] = [
   {
     class: "option",
@@ -122,10 +132,12 @@ export const OPTION_RULES: Rule[] = [
   {
     class: "option",
     re: new RegExp(
-      `(?<pre>(?<![\\w-])--?(?<name>[A-Za-z][\\w.-]*)[ \\t]+["']?)(?!-)(?<secret>${VALUE})`,
+      `(?<pre>(?<![\\w-])(?<dashes>--?)(?<name>[A-Za-z][\\w.-]*)[ \\t]+["']?)(?!-)(?<secret>${VALUE})`,
       "g",
     ),
-    accept: (g) => carriesSecret(g.name ?? "", g.secret ?? ""),
+    accept: (g) =>
+      (g.dashes === "--" || isSingleDashOption(g.name ?? "")) &&
+      carriesSecret(g.name ?? "", g.secret ?? ""),
   },
   ...TOOL_FLAGS.map(toolRule),
   {

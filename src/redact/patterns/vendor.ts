@@ -66,7 +66,7 @@ export const VENDOR_TOKENS: readonly VendorToken[] = [
   {
     vendor: "Grafana",
     family: "cloud",
-    pattern: "(?:glc_[0-9A-Za-z+/]{20,}={0,2}|glsa_[0-9A-Za-z_]{8,})",
+    pattern: "(?:glc_[0-9A-Za-z+/]{8,}={0,2}|glsa_[0-9A-Za-z_]{8,})",
   },
   { vendor: "New Relic", family: "cloud", pattern: "NR(?:AK|II|JS)-[0-9A-Z]{8,}" },
   { vendor: "Sentry", family: "cloud", pattern: "sntry[su]_[0-9A-Za-z+/=_]{20,}" },
@@ -93,7 +93,7 @@ export const VENDOR_TOKENS: readonly VendorToken[] = [
   {
     vendor: "Telegram bot token",
     family: "chat",
-    pattern: "(?:bot)?\\d{8,10}:AA[0-9A-Za-z_-]{8,}",
+    pattern: "(?:bot)?\\d{8,10}:AA[0-9A-Za-z_-]{4,}",
   },
   {
     vendor: "Microsoft Teams webhook",
@@ -169,7 +169,7 @@ export const VENDOR_TOKENS: readonly VendorToken[] = [
   {
     vendor: "Anthropic",
     family: "llm",
-    pattern: "sk-ant-(?:api|admin|oat|sid)\\d{2}-[0-9A-Za-z_-]{8,}",
+    pattern: "sk-ant-[0-9A-Za-z_-]{6,}",
   },
   {
     vendor: "OpenAI project/service key",
@@ -177,15 +177,15 @@ export const VENDOR_TOKENS: readonly VendorToken[] = [
     pattern: "sk-(?:proj|svcacct|admin|None)-[0-9A-Za-z_-]{8,}",
   },
   { vendor: "OpenRouter", family: "llm", pattern: "sk-or-v1-[0-9a-f]{8,}" },
-  { vendor: "OpenAI-style secret key", family: "llm", pattern: "sk-[0-9A-Za-z]{20,}" },
-  { vendor: "Hugging Face", family: "llm", pattern: "hf_[A-Za-z]{20,}" },
+  { vendor: "OpenAI-style secret key", family: "llm", pattern: "sk-[0-9A-Za-z]{16,}" },
+  { vendor: "Hugging Face", family: "llm", pattern: "hf_[A-Za-z]{16,}" },
   { vendor: "Groq", family: "llm", pattern: "gsk_[0-9A-Za-z]{8,}" },
   { vendor: "Replicate", family: "llm", pattern: "r8_[0-9A-Za-z]{20,}" },
   { vendor: "Perplexity", family: "llm", pattern: "pplx-[0-9A-Za-z]{8,}" },
   { vendor: "xAI", family: "llm", pattern: "xai-[0-9A-Za-z]{20,}" },
   { vendor: "LangSmith", family: "llm", pattern: "lsv2_(?:pt|sk)_[0-9a-f]{8,}(?:_[0-9a-f]*)?" },
   // secret managers
-  { vendor: "HashiCorp Vault", family: "secret-manager", pattern: "hv[sbr]\\.[0-9A-Za-z_-]{20,}" },
+  { vendor: "HashiCorp Vault", family: "secret-manager", pattern: "hv[sbr]\\.[0-9A-Za-z_-]{8,}" },
   {
     vendor: "HashiCorp Vault (legacy)",
     family: "secret-manager",
@@ -206,7 +206,7 @@ export const VENDOR_TOKENS: readonly VendorToken[] = [
     family: "secret-manager",
     pattern: "A3-[0-9A-Z]{6}-[0-9A-Z]{6}-[0-9A-Z-]{5,}",
   },
-  { vendor: "age secret key", family: "secret-manager", pattern: "AGE-SECRET-KEY-1[0-9A-Z]{8,}" },
+  { vendor: "age secret key", family: "secret-manager", pattern: "AGE-SECRET-KEY-1[0-9A-Z]{4,}" },
   // other SaaS
   { vendor: "Linear", family: "saas", pattern: "lin_api_[0-9A-Za-z]{8,}" },
   { vendor: "Notion", family: "saas", pattern: "(?:ntn_[0-9A-Za-z]{8,}|secret_[0-9A-Za-z]{43})" },
