@@ -159,7 +159,8 @@ async function expectRepliesSilent(report: Report, request: DiagnoseRequest, h: 
   };
   await replier.progress(target, request, 1, 2);
   await replier.answer(target, result, [ASKER]);
-  await replier.failure(target, request, `boom ${h}`, "dg_abc123");
+  await replier.failure(target, request, `ssh: mysql -pHunter2Pass ${h}`, "dg_abc123");
   expect(calls.length).toBe(5);
   expectSilent(calls, h);
+  expect(JSON.stringify(calls)).not.toContain("Hunter2Pass");
 }
