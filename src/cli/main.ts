@@ -96,6 +96,15 @@ export async function main(argv: readonly string[]): Promise<number> {
       code = await (await import("../queue/worker-cli.js")).runWorker(opts);
     });
 
+  program
+    .command("redact")
+    .description("replace secrets in a file, standard input or a bundle (a copy in --out)")
+    .argument("[path]", "a file, a bundle directory, or - for standard input", "-")
+    .option("--out <path>", "where the redacted copy goes (required for a bundle directory)")
+    .action(async (path: string, opts) => {
+      code = await (await import("./redact.js")).runRedact(path, opts);
+    });
+
   const runbooks = program.command("runbooks").description("check the runbook library");
   runbooks
     .command("lint")

@@ -1,31 +1,76 @@
-import { destination, type Logger as PinoLogger, pino, stdTimeFunctions } from "pino";
+import {
+  type DestinationStream,
+  destination,
+  type Logger as PinoLogger,
+  pino,
+  stdTimeFunctions,
+} from "pino";
+import { redactDeep, redactText } from "../redact/index.js";
 
 /**
  * Structured logging (pino, JSON lines on stderr). `DIAGBOT_LOG_LEVEL` sets the level
- * (default `info`; `silent` turns it off). Secrets never reach the log: requests are logged by
- * their fields (user, host, symptom, options), never by their raw text or tokens.
+ * (default `info`; `silent` turns it off). Secrets never reach the log: the fields that hold
+ * credentials by name are censored by pino's `redact` paths ({@link REDACT_PATHS}), and every
+ * other field and the message go through the text redactor (`formatters.log` and
+ * `hooks.logMethod`), so a command line, an error from a host or a request text that carries a
+ * password is logged with `[REDACTED]` in its place.
  */
 export type Logger = PinoLogger;
 
-export function createLogger(name: string, env: NodeJS.ProcessEnv = process.env): Logger {
+/** Fields censored whole, wherever a request, header or config object is logged. */
+export const REDACT_PATHS = [
+  "token",
+  "*.token",
+  "password",
+  "*.password",
+  "secret",
+  "*.secret",
+  "apiKey",
+  "*.apiKey",
+  "authorization",
+  "*.authorization",
+  "headers.authorization",
+  "headers.cookie",
+  "*.headers.authorization",
+  "*.headers.cookie",
+  "botToken",
+  "appToken",
+  "signingSecret",
+  "*.botToken",
+  "*.appToken",
+  "*.signingSecret",
+  "response_url",
+  "*.response_url",
+];
+
+export function createLogger(
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+  dest: DestinationStream = destination({ dest: 2, sync: false }),
+): Logger {
   return pino(
     {
       name,
       level: env.DIAGBOT_LOG_LEVEL || "info",
       base: { pid: process.pid, service: name },
       timestamp: stdTimeFunctions.isoTime,
-      redact: {
-        paths: ["token", "*.token", "headers.authorization", "*.response_url", "response_url"],
-        censor: "[REDACTED]",
+      redact: { paths: REDACT_PATHS, censor: "[REDACTED]" },
+      formatters: { log: (object) => redactDeep(object).value },
+      hooks: {
+        logMethod(args, method) {
+          const clean = args.map((a) => (typeof a === "string" ? redactText(a).text : a));
+          method.apply(this, clean as Parameters<typeof method>);
+        },
       },
     },
-    destination({ dest: 2, sync: false }),
+    dest,
   );
 }
 
 /**
  * The audit trail: one line per request and per access decision, with `audit: true` so that a
- * log shipper can route them apart. Kept in the same stream as the rest of the log.
+ * log shipper can route them apart. Kept in the same stream as the rest of the log, and
+ * redacted like it.
  */
 export function audit(
   log: Logger,

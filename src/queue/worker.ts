@@ -2,7 +2,7 @@ import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import { DiagbotError } from "../errors.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
-import { redactDeep } from "../summary/redact.js";
+import { redactDeep, redactText } from "../summary/redact.js";
 import { redactedBundle } from "./bundle.js";
 import { connectRedis, QUEUE_NAME, type QueueConfig, type RedisClient } from "./config.js";
 import { deliver, type Replier } from "./deliver.js";
@@ -261,7 +261,7 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
       jlog.error({ err: err.message }, "diagnosis failed");
       const error = /stalled more than allowable limit/.test(err.message)
         ? "the worker running it stopped several times (crashed or was killed); check the worker logs"
-        : err.message;
+        : redactText(err.message).text;
       await job.removeDeduplicationKey().catch(() => undefined);
       const outcome = { ok: false as const, diagnosisId: job.data.diagnosisId, error };
       const targets = await store.close(job.id!, outcome);

@@ -20,7 +20,7 @@ import { bundleTarGz, type StoredBundle } from "../queue/bundle.js";
 import { deliver } from "../queue/deliver.js";
 import type { DiagnosisProducer } from "../queue/producer.js";
 import { DIAGNOSIS_ID, type DiagnoseRequest, type ReplyTarget } from "../queue/types.js";
-import { ACTIONS, evidenceText, renderHome, rootText } from "../summary/blocks.js";
+import { ACTIONS, escapeMrkdwn, evidenceText, renderHome, rootText } from "../summary/blocks.js";
 import { HELP, parseCommandText, USAGE } from "./command.js";
 import { type SlackConfig, slackError, webClientOptions } from "./config.js";
 import { CANNOT_POST, INVITE_HINT, SlackReplier } from "./replies.js";
@@ -72,10 +72,11 @@ function boltLogger(log: Logger): BoltLogger {
 
 const ephemeral = (text: string) => ({ response_type: "ephemeral" as const, text });
 
+/** An error for a Slack message (mrkdwn, escaped). */
 function describe(err: unknown): string {
   if (err instanceof DiagbotError)
-    return err.hint ? `${err.message}. ${capital(err.hint)}.` : `${err.message}.`;
-  return `unexpected error: ${(err as Error).message}`;
+    return escapeMrkdwn(err.hint ? `${err.message}. ${capital(err.hint)}.` : `${err.message}.`);
+  return escapeMrkdwn(`unexpected error: ${(err as Error).message}`);
 }
 
 /** An error for the audit log: its message and, when set, its cause. */
@@ -488,7 +489,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
         await client.files.uploadV2({
           channel_id: channel,
           thread_ts: body.message?.thread_ts ?? body.message?.ts,
-          initial_comment: `Evidence of \`${id}\` (${result.request.host}, ${result.request.symptom}), asked by <@${user}>${result.redactions ? `; ${result.redactions} secrets redacted` : ""}. The .tar.gz replays with \`diagbot diagnose ${result.request.host} --from ${folder}\`.`,
+          initial_comment: `Evidence of \`${id}\` (${escapeMrkdwn(`${result.request.host}, ${result.request.symptom}`)}), asked by <@${user}>${result.redactions ? `; ${result.redactions} secrets redacted` : ""}. The .tar.gz replays with \`diagbot diagnose ${result.request.host} --from ${folder}\`.`,
           file_uploads: [
             {
               file: Buffer.from(evidenceText(result.report, outputs, id)),

@@ -1,6 +1,7 @@
 import type { WebClient } from "@slack/web-api";
 import type { Replier } from "../queue/deliver.js";
 import type { DiagnoseRequest, ReplyTarget, StoredResult } from "../queue/types.js";
+import { redactText } from "../redact/index.js";
 import { type RenderedMessage, renderAnswer, renderFailure, rootText } from "../summary/blocks.js";
 import { slackError } from "./config.js";
 
@@ -66,8 +67,10 @@ export class SlackReplier implements Replier {
     error: string,
     diagnosisId: string,
   ): Promise<void> {
-    await this.post(target, renderFailure(request, error, diagnosisId));
-    await this.editRoot(target, rootText(request, { phase: "failed", error }));
+    // A failure's text can quote a host (an SSH error, a command's stderr): redacted like a report.
+    const said = redactText(error).text;
+    await this.post(target, renderFailure(request, said, diagnosisId));
+    await this.editRoot(target, rootText(request, { phase: "failed", error: said }));
   }
 
   private async editRoot(target: ReplyTarget, text: string): Promise<void> {

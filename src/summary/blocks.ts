@@ -1,12 +1,18 @@
 import type { Hypothesis, Report } from "../diagnosis/report.js";
+import { escapeMrkdwn as esc } from "../redact/index.js";
 import { citedLines } from "./cited.js";
+
+export { escapeMrkdwn } from "../redact/index.js";
 
 /**
  * Block Kit rendering of a report for Slack, within Slack's limits: at most 50 blocks a
  * message, 3000 characters a section, 150 a header, 75 a button label, 10 elements a context
  * block. What does not fit (more hypotheses, long evidence, every fine check) is in the
- * evidence file that *Show evidence* uploads, and the message says so. Host output is
- * escaped (`&`, `<`, `>`), so that a line such as `<!channel>` in a log cannot ping anyone.
+ * evidence file that *Show evidence* uploads, and the message says so. Every text that comes
+ * from a host or a request (host names, symptoms, titles, evidence, errors, rule and category
+ * names) is escaped ({@link esc}: `&`, `<`, `>`) in every field, the fallback `text` and the
+ * plain-text header included, so that a process named `<!channel>` cannot ping anyone and
+ * `<https://x|label>` never renders as a link. The text is expected redacted already.
  */
 
 /** Slack's limits (https://api.slack.com/reference/block-kit/blocks). */
@@ -37,11 +43,6 @@ export const ACTIONS = {
   deep: "diagbot_deep",
   evidence: "diagbot_evidence",
 } as const;
-
-/** Escapes text for mrkdwn (`&`, `<`, `>`), so host output cannot form links or mentions. */
-export function escapeMrkdwn(text: string): string {
-  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-}
 
 /** Cuts `text` to `max` characters, ending with `…` when cut. */
 export function clip(text: string, max: number): string {
@@ -95,11 +96,11 @@ function hypothesisText(
 ): { text: string; cut: boolean } {
   const head =
     rank === "top"
-      ? `:mag: *${escapeMrkdwn(clip(h.title, 300))}*\n\`${h.category}\` · confidence *${pct(h.confidence)}* · rule \`${escapeMrkdwn(h.rule)}\``
-      : `*Also possible:* ${escapeMrkdwn(clip(h.title, 300))} (\`${h.category}\`, ${pct(h.confidence)})`;
+      ? `:mag: *${esc(clip(h.title, 300))}*\n\`${esc(h.category)}\` · confidence *${pct(h.confidence)}* · rule \`${esc(h.rule)}\``
+      : `*Also possible:* ${esc(clip(h.title, 300))} (\`${esc(h.category)}\`, ${pct(h.confidence)})`;
   const evidence = citedLines(h.evidence.slice(0, 1000)).map(
     (e) =>
-      `• ${escapeMrkdwn(e.excerpt.replace(/\s+/g, " ").trim())}${e.threshold ? ` _(${escapeMrkdwn(e.threshold)})_` : ""}`,
+      `• ${esc(e.excerpt.replace(/\s+/g, " ").trim())}${e.threshold ? ` _(${esc(e.threshold)})_` : ""}`,
   );
   const shown = evidence.slice(0, evidenceLines);
   const extra = evidence.length - shown.length;
@@ -131,7 +132,7 @@ export function renderAnswer(report: Report, options: AnswerOptions): RenderedMe
     type: "header",
     text: {
       type: "plain_text",
-      text: clip(`${report.host} · ${report.symptom}`, LIMITS.headerText),
+      text: clip(esc(`${report.host} · ${report.symptom}`), LIMITS.headerText),
       emoji: false,
     },
   });
@@ -141,7 +142,7 @@ export function renderAnswer(report: Report, options: AnswerOptions): RenderedMe
     blocks.push(section(t.text));
     if (top.remediation.length > 0) {
       const r = linesWithin(
-        top.remediation.map((x) => `→ ${escapeMrkdwn(x)}`),
+        top.remediation.map((x) => `→ ${esc(x)}`),
         LIMITS.sectionText - 20,
         (n) => `_+${n} more steps in the evidence file_`,
       );
@@ -162,7 +163,7 @@ export function renderAnswer(report: Report, options: AnswerOptions): RenderedMe
   } else {
     blocks.push(
       section(
-        `:white_check_mark: *No root cause found* for ${report.symptom} on ${escapeMrkdwn(report.host)}.`,
+        `:white_check_mark: *No root cause found* for ${esc(report.symptom)} on ${esc(report.host)}.`,
       ),
     );
   }
@@ -175,7 +176,7 @@ export function renderAnswer(report: Report, options: AnswerOptions): RenderedMe
     truncated ||= shownNames.length < names.join(", ").length;
     blocks.push(
       context(
-        `:heavy_check_mark: ${fine.length} rule${fine.length === 1 ? "" : "s"} checked and fine${names.length ? `: ${escapeMrkdwn(shownNames)}` : ""}${notEvaluated.length ? ` · ${notEvaluated.length} not evaluated (inputs missing)` : ""}`,
+        `:heavy_check_mark: ${fine.length} rule${fine.length === 1 ? "" : "s"} checked and fine${names.length ? `: ${esc(shownNames)}` : ""}${notEvaluated.length ? ` · ${notEvaluated.length} not evaluated (inputs missing)` : ""}`,
       ),
     );
   }
@@ -183,8 +184,7 @@ export function renderAnswer(report: Report, options: AnswerOptions): RenderedMe
   const failed = report.collectors.filter((c) => c.status !== "ok" && c.status !== "skipped");
   if (failed.length > 0) {
     const lines = failed.map(
-      (c) =>
-        `• \`${c.id}\` ${c.status}${c.error ? `: ${escapeMrkdwn(c.error.replace(/\s+/g, " "))}` : ""}`,
+      (c) => `• \`${c.id}\` ${c.status}${c.error ? `: ${esc(c.error.replace(/\s+/g, " "))}` : ""}`,
     );
     const f = linesWithin(
       lines,
@@ -221,8 +221,8 @@ export function renderAnswer(report: Report, options: AnswerOptions): RenderedMe
   blocks.push(actionsBlock(options.diagnosisId, options.bundle));
 
   const text = top
-    ? `${report.host} (${report.symptom}): ${clip(top.title, 200)} — ${top.category}, ${pct(top.confidence)}`
-    : `${report.host} (${report.symptom}): no root cause found`;
+    ? `${esc(report.host)} (${esc(report.symptom)}): ${esc(clip(top.title, 200))} — ${esc(top.category)}, ${pct(top.confidence)}`
+    : `${esc(report.host)} (${esc(report.symptom)}): no root cause found`;
   return { text: clip(text, LIMITS.fallbackText), blocks: capBlocks(blocks), truncated };
 }
 
@@ -260,7 +260,7 @@ export function capBlocks(blocks: Block[]): Block[] {
   ];
 }
 
-/** The root message while the diagnosis runs, and once it is done. */
+/** The root message while the diagnosis runs, and once it is done (mrkdwn, escaped). */
 export function rootText(
   request: { host: string; symptom: string; deep?: boolean },
   state:
@@ -269,16 +269,16 @@ export function rootText(
     | { phase: "done"; headline: string }
     | { phase: "failed"; error: string },
 ): string {
-  const what = `${request.host} (${request.symptom}${request.deep ? ", deep" : ""})`;
+  const what = esc(`${request.host} (${request.symptom}${request.deep ? ", deep" : ""})`);
   switch (state.phase) {
     case "queued":
       return `:hourglass_flowing_sand: diagnosing ${what}…`;
     case "collecting":
       return `:hourglass_flowing_sand: diagnosing ${what}… ${state.done}/${state.total} collectors done`;
     case "done":
-      return `:mag: ${what}: ${clip(state.headline, 300)} (answer in the thread)`;
+      return `:mag: ${what}: ${esc(clip(state.headline, 300))} (answer in the thread)`;
     case "failed":
-      return `:warning: diagnosing ${what} failed: ${clip(state.error, 1000)}`;
+      return `:warning: diagnosing ${what} failed: ${esc(clip(state.error, 1000))}`;
   }
 }
 
@@ -288,13 +288,10 @@ export function renderFailure(
   error: string,
   diagnosisId: string,
 ): RenderedMessage {
-  const text = `:warning: diagnosing ${request.host} (${request.symptom}) failed: ${clip(error, 2000)}`;
+  const text = `:warning: diagnosing ${esc(`${request.host} (${request.symptom})`)} failed: ${esc(clip(error, 2000))}`;
   return {
     text: clip(text, LIMITS.fallbackText),
-    blocks: [
-      section(escapeMrkdwn(text).replace(/^:warning:/, ":warning:")),
-      context(`\`${diagnosisId}\``),
-    ],
+    blocks: [section(text), context(`\`${diagnosisId}\``)],
     truncated: false,
   };
 }
@@ -317,7 +314,7 @@ export function renderHome(
   const blocks: Block[] = [
     { type: "header", text: { type: "plain_text", text: "diagbot: recent diagnoses" } },
     context(
-      `Run \`/diagnose <host> [symptom]\` in a channel; \`/diagnose help\` lists the options.${options.canDeep ? "" : " Deep dives (intrusive collectors) are not allowed for you."}`,
+      `Run \`/diagnose &lt;host&gt; [symptom]\` in a channel; \`/diagnose help\` lists the options.${options.canDeep ? "" : " Deep dives (intrusive collectors) are not allowed for you."}`,
     ),
     { type: "divider" },
   ];
@@ -325,12 +322,12 @@ export function renderHome(
   for (const e of entries.slice(0, 40)) {
     const when = `<!date^${Math.floor(e.finishedAt / 1000)}^{date_short_pretty} {time}|${new Date(e.finishedAt).toISOString()}>`;
     const what = e.error
-      ? `:warning: failed: ${escapeMrkdwn(clip(e.error, 300))}`
+      ? `:warning: failed: ${esc(clip(e.error, 300))}`
       : e.category
-        ? `:mag: ${escapeMrkdwn(clip(e.title ?? e.category, 300))} (\`${e.category}\`, ${pct(e.confidence ?? 0)})`
+        ? `:mag: ${esc(clip(e.title ?? e.category, 300))} (\`${esc(e.category)}\`, ${pct(e.confidence ?? 0)})`
         : ":white_check_mark: no root cause found";
     blocks.push(
-      section(`*${escapeMrkdwn(e.host)}* · ${e.symptom} · ${when} · <@${e.requestedBy}>\n${what}`),
+      section(`*${esc(e.host)}* · ${esc(e.symptom)} · ${when} · <@${e.requestedBy}>\n${what}`),
     );
   }
   return { type: "home", blocks: blocks.slice(0, LIMITS.homeBlocks) };

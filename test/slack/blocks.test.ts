@@ -158,7 +158,7 @@ describe("redaction", () => {
       "net.ipv4.tcp_max_syn_backlog = 512",
       "[12345.678] Out of memory: Killed process 4242 (java) total-vm:1234kB",
     ].join("\n");
-    expect(redactText(text)).toEqual({ text, count: 0 });
+    expect(redactText(text)).toMatchObject({ text, count: 0 });
   });
 
   it("redacts every string in a report and counts", () => {

@@ -1,0 +1,123 @@
+import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { DiagbotError, whyUnreadable } from "../errors.js";
+import {
+  addCounts,
+  emptyCounts,
+  type RedactionCounts,
+  redactDeep,
+  redactText,
+} from "../redact/index.js";
+import { type CollectorEntry, type Manifest, sha256hex } from "./manifest.js";
+
+/**
+ * Writes a redacted copy of an evidence bundle, for attaching to a public bug report: every
+ * file of `dir` redacted into `out` (created 0700, files 0600), and `bundle.json` updated so the
+ * copy still replays and checks: its strings redacted, each collector's SHA-256 sums (and
+ * `bytes`, when the manifest records sizes) those of the redacted files, and `redacted` (the
+ * number of values replaced, as the bundles kept for Slack record it) with `redactions`
+ * (per class). Files are read as bytes (latin1), so whatever holds no secret is copied byte for
+ * byte. Sub-directories are not copied.
+ * @throws DiagbotError "usage" when `dir` is not a readable directory, or `out` is `dir` or a
+ * non-empty directory.
+ */
+export async function redactBundleDir(dir: string, out: string): Promise<RedactionCounts> {
+  const names = await bundleFiles(dir);
+  await prepareOut(dir, out);
+  const counts = emptyCounts();
+  const sums = new Map<string, { sha256: string; bytes: number }>();
+  for (const name of names) {
+    if (name === "bundle.json") continue;
+    const r = redactText((await readFile(join(dir, name))).toString("latin1"));
+    addCounts(counts, r.counts);
+    const data = Buffer.from(r.text, "latin1");
+    await writeFile(join(out, name), data, { mode: 0o600 });
+    sums.set(name, { sha256: sha256hex(data), bytes: data.length });
+  }
+  if (names.includes("bundle.json")) {
+    const manifest = await readManifest(join(dir, "bundle.json"));
+    const red = redactDeep(manifest);
+    addCounts(counts, red.counts);
+    const updated = updateManifest(red.value, sums, counts);
+    await writeFile(join(out, "bundle.json"), `${JSON.stringify(updated, null, 2)}\n`, {
+      mode: 0o600,
+    });
+  }
+  return counts;
+}
+
+async function bundleFiles(dir: string): Promise<string[]> {
+  try {
+    const names: string[] = [];
+    for (const name of (await readdir(dir)).sort())
+      if ((await stat(join(dir, name))).isFile()) names.push(name);
+    return names;
+  } catch (err) {
+    throw new DiagbotError("usage", `cannot read bundle ${dir}: ${whyUnreadable(err)}`, {
+      hint: "give a directory written by `diagbot diagnose --save`",
+    });
+  }
+}
+
+async function prepareOut(dir: string, out: string): Promise<void> {
+  const refuse = (why: string) =>
+    new DiagbotError("usage", `--out ${out}: ${why}`, {
+      hint: "give a new or empty directory for the redacted copy",
+    });
+  if (resolve(out) === resolve(dir)) throw refuse("is the bundle itself");
+  try {
+    await mkdir(out, { recursive: true, mode: 0o700 });
+    if ((await readdir(out)).length > 0) throw refuse("not empty");
+    await chmod(out, 0o700);
+  } catch (err) {
+    if (err instanceof DiagbotError) throw err;
+    throw refuse(whyUnreadable(err));
+  }
+}
+
+async function readManifest(path: string): Promise<Manifest> {
+  try {
+    const value = JSON.parse(await readFile(path, "utf8")) as unknown;
+    if (value && typeof value === "object" && !Array.isArray(value)) return value as Manifest;
+    throw new Error("not a JSON object");
+  } catch (err) {
+    throw new DiagbotError("bundle", `${path}: ${(err as Error).message}`, {
+      hint: "bundle.json must be the JSON object `diagbot diagnose --save` writes",
+    });
+  }
+}
+
+/** The manifest with the redacted files' sums and sizes, marked redacted; same shape. */
+function updateManifest(
+  manifest: Manifest,
+  sums: Map<string, { sha256: string; bytes: number }>,
+  counts: RedactionCounts,
+): Manifest {
+  const collectors: Record<string, CollectorEntry> = {};
+  for (const [id, entry] of Object.entries(manifest.collectors ?? {})) {
+    const out = sums.get(`${id}.out`);
+    const start = sums.get(`${id}.start.out`);
+    const next: CollectorEntry = { ...entry };
+    if (entry.sha256)
+      next.sha256 = {
+        ...entry.sha256,
+        ...(out && { out: out.sha256 }),
+        ...(start && { start: start.sha256 }),
+      };
+    const bytes = (entry as { bytes?: unknown }).bytes;
+    if (bytes && typeof bytes === "object")
+      (next as { bytes: unknown }).bytes = {
+        ...bytes,
+        ...(out && { out: out.bytes }),
+        ...(start && { start: start.bytes }),
+      };
+    collectors[id] = next;
+  }
+  const total = Object.values(counts).reduce((n, c) => n + c, 0);
+  return {
+    ...manifest,
+    ...(manifest.collectors && { collectors }),
+    redacted: total,
+    redactions: counts,
+  };
+}

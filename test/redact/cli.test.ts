@@ -1,0 +1,49 @@
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+
+/** `diagbot redact`: a file, usage errors (exit 2), and the modes of what it writes. */
+const dir = mkdtempSync(join(tmpdir(), "diagbot-redact-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe("diagbot redact", () => {
+  it("redacts a file to standard output and counts each class on stderr", async () => {
+    const file = join(dir, "ps.txt");
+    writeFileSync(
+      file,
+      "app 1 0.0 0.1 1 1 ? S 0:00 mysql -uroot -pS3cretPass shop\nDB_PASSWORD=hunter22x curl -u a:b9Zk3QwP https://x\n",
+    );
+    const r = await runCli(["redact", file]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe(
+      "app 1 0.0 0.1 1 1 ? S 0:00 mysql -uroot -p[REDACTED] shop\nDB_PASSWORD=[REDACTED] curl -u a:[REDACTED] https://x\n",
+    );
+    expect(r.stderr).toBe(
+      "diagbot redact: 3 values replaced: 1 user-password, 1 option, 1 env-assignment\n",
+    );
+  });
+
+  it("writes a file's copy 0600 with --out", async () => {
+    const file = join(dir, "env.txt");
+    const out = join(dir, "env.redacted");
+    writeFileSync(file, "export GH_TOKEN=ghp_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789\n");
+    const r = await runCli(["redact", file, "--out", out]);
+    expect(r.code).toBe(0);
+    expect(readFileSync(out, "utf8")).toBe("export GH_TOKEN=[REDACTED]\n");
+    expect(statSync(out).mode & 0o777).toBe(0o600);
+  });
+
+  it("exits 2 for a missing path, a directory without --out, or an --out that is not empty", async () => {
+    const missing = await runCli(["redact", join(dir, "nope")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/cannot read .*nope: no such file/);
+    const noOut = await runCli(["redact", dir]);
+    expect(noOut.code).toBe(2);
+    expect(noOut.stderr).toMatch(/is a directory and --out is not given/);
+    const busy = await runCli(["redact", dir, "--out", dir]);
+    expect(busy.code).toBe(2);
+    expect(busy.stderr).toMatch(/is the bundle itself/);
+  });
+});

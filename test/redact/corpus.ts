@@ -1,0 +1,30 @@
+import { readFileSync } from "node:fs";
+import type { RedactionClass } from "../../src/redact/index.js";
+
+/** One planted secret: its class and shape, the value, and the output it hides in. */
+export interface PlantedSecret {
+  class: RedactionClass;
+  shape: string;
+  /** Where it was seen: `top -c`, `ps auxww`, execsnoop, dmesg, an environment dump… */
+  context: string;
+  secret: string;
+  text: string;
+}
+
+/** The redaction corpus (made-up values of real shapes; none is a real credential). */
+export const CORPUS: PlantedSecret[] = JSON.parse(
+  readFileSync(new URL("../fixtures/redaction/secrets.json", import.meta.url), "utf8"),
+);
+
+/**
+ * The first piece of `secret` at least 8 characters long (or the whole of a shorter one) that
+ * `text` still holds, or undefined: a redacted text must hold none.
+ */
+export function leaked(text: string, secret: string): string | undefined {
+  if (secret.length < 8) return text.includes(secret) ? secret : undefined;
+  for (let i = 0; i + 8 <= secret.length; i++) {
+    const piece = secret.slice(i, i + 8);
+    if (text.includes(piece)) return piece;
+  }
+  return undefined;
+}

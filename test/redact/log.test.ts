@@ -1,0 +1,34 @@
+import { Writable } from "node:stream";
+import { describe, expect, it } from "vitest";
+import { audit, createLogger } from "../../src/observability/log.js";
+
+/** The log: credential fields censored by name, free text through the redactor. */
+describe("log redaction", () => {
+  it("censors credential fields and redacts secrets in any other field and the message", () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const log = createLogger("test", { DIAGBOT_LOG_LEVEL: "info" }, sink);
+    log.info(
+      {
+        token: "plain-token-value",
+        slack: { botToken: "xoxb-1-2-abc" },
+        command: "mysql -pHunter2Pass db",
+      },
+      "ran redis-cli -a Sup3rSecretPw info",
+    );
+    audit(log, "request", { user: "U1", text: "web-1 --password=OpenSesame1" });
+    const text = lines.join("");
+    expect(text).not.toMatch(
+      /plain-token-value|xoxb-1-2-abc|Hunter2Pass|Sup3rSecretPw|OpenSesame1/,
+    );
+    expect(text).toContain('"command":"mysql -p[REDACTED] db"');
+    expect(text).toContain("ran redis-cli -a [REDACTED] info");
+    expect(text).toContain('"text":"web-1 --password=[REDACTED]"');
+    expect(lines).toHaveLength(2);
+  });
+});
