@@ -152,6 +152,41 @@ function mean(values: number[]): number | undefined {
   return round(values.reduce((a, b) => a + b, 0) / values.length, 2);
 }
 
+/** Summary of the `all` row (its average, else the mean of its rows) and the busiest single CPU. */
+function summaryOf(facts: MpstatFacts): MpstatFacts["summary"] | undefined {
+  const allAvg = facts.cpu_average.find((r) => r.cpu === "all");
+  const allRows = facts.cpu.filter((r) => r.cpu === "all");
+  if (!allAvg && allRows.length === 0) return undefined;
+  const s: NonNullable<MpstatFacts["summary"]> = {};
+  for (const key of [
+    "usr_pct",
+    "sys_pct",
+    "iowait_pct",
+    "steal_pct",
+    "soft_pct",
+    "irq_pct",
+    "idle_pct",
+  ] as const) {
+    const v = allAvg
+      ? allAvg[key]
+      : mean(allRows.map((r) => r[key]).filter((x): x is number => x !== undefined));
+    if (v !== undefined) s[key] = v;
+  }
+  const steal = allRows.map((r) => r.steal_pct).filter((x): x is number => x !== undefined);
+  const iowait = allRows.map((r) => r.iowait_pct).filter((x): x is number => x !== undefined);
+  if (steal.length) s.steal_pct_max = Math.max(...steal);
+  if (iowait.length) s.iowait_pct_max = Math.max(...iowait);
+  const perCpu = (facts.cpu_average.length ? facts.cpu_average : facts.cpu).filter(
+    (r) => typeof r.cpu === "number" && r.idle_pct !== undefined,
+  );
+  if (perCpu.length) {
+    const busiest = perCpu.reduce((a, b) => (b.idle_pct! < a.idle_pct! ? b : a));
+    s.busiest_cpu = busiest.cpu as number;
+    s.busiest_cpu_idle_pct = busiest.idle_pct;
+  }
+  return s;
+}
+
 /**
  * Parses mpstat output (see {@link MpstatFacts}). Throws UnrecognisedOutputError when no
  * banner and no mpstat table was found.
@@ -276,38 +311,7 @@ export function parseMpstat(lines: Iterable<string>): ParseResult<MpstatFacts> {
   const out: MpstatFacts = banner ? { banner, ...facts } : { ...facts };
   if (count !== undefined) out.cpu_count = count;
 
-  // Summary of the `all` row and the busiest single CPU.
-  const allAvg = facts.cpu_average.find((r) => r.cpu === "all");
-  const allRows = facts.cpu.filter((r) => r.cpu === "all");
-  if (allAvg || allRows.length) {
-    const s: NonNullable<MpstatFacts["summary"]> = {};
-    for (const key of [
-      "usr_pct",
-      "sys_pct",
-      "iowait_pct",
-      "steal_pct",
-      "soft_pct",
-      "irq_pct",
-      "idle_pct",
-    ] as const) {
-      const v = allAvg
-        ? allAvg[key]
-        : mean(allRows.map((r) => r[key]).filter((x): x is number => x !== undefined));
-      if (v !== undefined) s[key] = v;
-    }
-    const steal = allRows.map((r) => r.steal_pct).filter((x): x is number => x !== undefined);
-    const iowait = allRows.map((r) => r.iowait_pct).filter((x): x is number => x !== undefined);
-    if (steal.length) s.steal_pct_max = Math.max(...steal);
-    if (iowait.length) s.iowait_pct_max = Math.max(...iowait);
-    const perCpu = (facts.cpu_average.length ? facts.cpu_average : facts.cpu).filter(
-      (r) => typeof r.cpu === "number" && r.idle_pct !== undefined,
-    );
-    if (perCpu.length) {
-      const busiest = perCpu.reduce((a, b) => (b.idle_pct! < a.idle_pct! ? b : a));
-      s.busiest_cpu = busiest.cpu as number;
-      s.busiest_cpu_idle_pct = busiest.idle_pct;
-    }
-    out.summary = s;
-  }
+  const summary = summaryOf(facts);
+  if (summary) out.summary = summary;
   return { facts: out, problems: problems.list() };
 }
