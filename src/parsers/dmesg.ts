@@ -37,6 +37,9 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  * [1942275.993650] oom-kill:constraint=CONSTRAINT_NONE,nodemask=(null),cpuset=/,mems_allowed=0-1,global_oom,task_memcg=/user.slice,task=mo-service,pid=3466589,uid=1028
  * [1942275.993934] Out of memory: Killed process 3466589 (mo-service) total-vm:95320364kB, anon-rss:77996632kB, file-rss:88kB, shmem-rss:0kB, UID:1028 pgtables:170544kB oom_score_adj:0
  * ```
+ * Yields: `time_basis = "monotonic"`, `events[0].kind = "oom-kill"`.
+ * Yields: `events[0].process = "mo-service"`, `events[0].anon_rss_kb = 77996632`.
+ * Yields: `events[0].constraint = "none"`.
  *
  * Units: `t_s` is seconds since boot (the printk monotonic clock) when the line carries it;
  * `wallclock` is the printed wall-clock time as ISO 8601 text: `YYYY-MM-DDTHH:MM:SS[.ffffff][±HH:MM]`,

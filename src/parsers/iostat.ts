@@ -111,6 +111,7 @@ export interface IostatDeviceSummary {
  * Device            r/s     rkB/s   rrqm/s  %rrqm r_await rareq-sz     w/s ...  aqu-sz  %util
  * sda              2.67    100.76     0.66  19.76    0.36    37.75    2.81 ...    0.00   0.41
  * ```
+ * Yields: `banner.cpus = 2`, `reports = 1`, `cpu[0].user_pct = 0.39`, `cpu[0].system_pct = 0.44`.
  * Variants read: plain (`tps kB_read/s ...`, `MB_read/s` with `-m`, `Blk_read/s` on old
  * versions), `-x` old (`Device:` … `avgrq-sz avgqu-sz await [r_await w_await] svctm %util`,
  * `rsec/s` or `rkB/s` or `rMB/s`), `-x` 11.x (`rareq-sz aqu-sz svctm`), `-x` 12.x (`d/s`,

@@ -68,6 +68,7 @@ export interface MpstatIrqRow {
  * Average:     CPU    %usr   %nice    %sys %iowait    %irq   %soft  %steal  %guest  %gnice   %idle
  * Average:     all    0.00    0.00    0.00    0.00    0.00    0.00    0.00    0.00    0.00  100.00
  * ```
+ * Yields: `banner.cpus = 2`, `intervals = 1`, `cpu[0].cpu = "all"`.
  * Variants read: `-A` (CPU, NODE, `intr/s`, per-IRQ and softirq tables), `-T` (CORE SOCK NODE
  * columns, blank on the `all` row), `-N`, `-I`, `--dec=0..2`, decimal commas, 12-hour stamps
  * (`03:15:06 PM`), old `%user` (stored as `usr_pct`), sysstat 8 with `intr/s` in the CPU table,

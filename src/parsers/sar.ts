@@ -49,6 +49,8 @@ export interface SarSection {
  * ...
  * 13:37:29     LINUX RESTART	(9 CPU)
  * ```
+ * Yields: `banner.cpus = 9`, `sections.cpu.rows[0].cpu = "all"`.
+ * Yields: `sections.cpu.rows[0].user_pct = 2.15`, `sections.cpu.rows[0].nice_pct = 12.5`.
  * Sections are keyed by a stable name taken from the header's columns: `cpu` (-u, -P),
  * `task` (-w), `interrupts` (-I), `swapping` (-W), `paging` (-B), `io` (-b), `memory` (-r),
  * `swap` (-S), `hugepages` (-H), `inode` (-v), `queue` (-q), `psi_cpu`/`psi_io`/`psi_mem`

@@ -34,6 +34,7 @@ export interface StraceSyscall {
  *   ------ ----------- ----------- --------- --------- ----------------
  *   100.00    0.314404           4     67134     11022 total
  *   ```
+ *   Yields: `source = "summary"`, `total.calls = 67134`, `dominant.syscall = "wait4"`.
  *   with a blank `errors` cell when zero (and no `errors` column in some old builds), `-w`
  *   (wall-clock time instead of system CPU time; the layout is the same), `-S` (other order),
  *   `-U` (strace ≥ 5.18: other columns in any order, e.g. `shortest`, `longest`), and a

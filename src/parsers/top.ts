@@ -94,6 +94,8 @@ export interface TopIteration extends TopSummary {
  *     PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND
  *       1 root      20   0  104364  13208   8636 S   0.0   0.3   0:06.01 systemd
  * ```
+ * Yields: `iterations[0].time = "23:06:21"`, `iterations[0].processes[0].command = "systemd"`.
+ * Yields: `iterations[0].processes[0].res_kb = 13208`, `iterations[0].processes[0].time_s = 6.01`.
  * Variants read: procps 3.2 (`Cpu(s):  0.3%us,` and `Mem:  3861332k total,` with `buffers`,
  * `Swap: … cached`), procps-ng 3.3 and 4 (`KiB`/`MiB`/`GiB`/`TiB Mem :`), `-E` scaling,
  * per-CPU lines, `Threads:` (`-H`), `-w` wide rows, extra fields in any order with text
