@@ -241,19 +241,15 @@ export const block: Family = {
     if (scsi(r, p, t, raw)) return true;
     const e = singleLine(r, p, t, raw);
     if (e) {
-      r.closeGroup();
-      r.emit(e);
-      return true;
+      return r.single(e);
     }
     if (ata(r, p, t, raw)) return true;
     const old = SCSI_OLD_ERROR.exec(t);
     if (!old) return false;
-    r.closeGroup();
-    r.emit({
+    return r.single({
       ...r.base("disk-timeout-reset", p, raw),
       kind: "disk-timeout-reset",
       error: `return code ${old[1]}`,
     });
-    return true;
   },
 };

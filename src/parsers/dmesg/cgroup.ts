@@ -13,8 +13,6 @@ export const cgroup: Family = {
   classify(r, p, t, raw) {
     const m = PIDS.exec(t);
     if (!m) return false;
-    r.closeGroup();
-    r.emit({ ...r.base("pids-limit", p, raw), kind: "pids-limit", cgroup: m[1] });
-    return true;
+    return r.single({ ...r.base("pids-limit", p, raw), kind: "pids-limit", cgroup: m[1] });
   },
 };

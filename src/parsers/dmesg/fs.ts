@@ -107,9 +107,7 @@ export const filesystem: Family = {
   classify(r, p, t, raw) {
     const one = singleLine(r, p, t, raw);
     if (one) {
-      r.closeGroup();
-      r.emit(one);
-      return true;
+      return r.single(one);
     }
     const x = XFS.exec(t);
     if (x && XFS_BAD.test(x[2])) {
@@ -122,8 +120,6 @@ export const filesystem: Family = {
     }
     const later = laterLine(r, p, t, raw);
     if (!later) return false;
-    r.closeGroup();
-    r.emit(later);
-    return true;
+    return r.single(later);
   },
 };

@@ -25,13 +25,13 @@ export const gpu: Family = {
       };
       const pid = /pid=(\d+)/.exec(m[3]);
       if (pid) e.pid = Number(pid[1]);
-      r.closeGroup();
-      r.emit(e);
-      return true;
+      return r.single(e);
     }
     if (!GPU_OFF_BUS.test(t)) return false;
-    r.closeGroup();
-    r.emit({ ...r.base("gpu-xid", p, raw), kind: "gpu-xid", detail: "GPU has fallen off the bus" });
-    return true;
+    return r.single({
+      ...r.base("gpu-xid", p, raw),
+      kind: "gpu-xid",
+      detail: "GPU has fallen off the bus",
+    });
   },
 };

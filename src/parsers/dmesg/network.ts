@@ -105,9 +105,7 @@ export const network: Family = {
   classify(r, p, t, raw) {
     const one = singleLine(r, p, t, raw);
     if (one) {
-      r.closeGroup();
-      r.emit(one);
-      return true;
+      return r.single(one);
     }
     const w = NETDEV_WATCHDOG.exec(t);
     if (w) {
@@ -128,8 +126,6 @@ export const network: Family = {
     }
     const link = linkOrNfs(r, p, t, raw);
     if (!link) return false;
-    r.closeGroup();
-    r.emit(link);
-    return true;
+    return r.single(link);
   },
 };

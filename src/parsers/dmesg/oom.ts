@@ -348,9 +348,7 @@ export const oom: Family = {
     if (OOM_PANIC.test(t)) {
       const e = newOom(r, p, raw);
       e.panic = true;
-      r.closeGroup();
-      r.emit(e);
-      return true;
+      return r.single(e);
     }
     if (mt.test(OOM_KILL_OLD, t)) {
       const e = newOom(r, p, raw);

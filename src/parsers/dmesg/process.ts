@@ -53,14 +53,10 @@ export const processFaults: Family = {
         pid: Number(m[2]),
       };
       readFault(e, m);
-      r.closeGroup();
-      r.emit(e);
-      return true;
+      return r.single(e);
     }
     const f = FILE_MAX.exec(t);
     if (!f) return false;
-    r.closeGroup();
-    r.emit({ ...r.base("file-max", p, raw), kind: "file-max", limit: Number(f[1]) });
-    return true;
+    return r.single({ ...r.base("file-max", p, raw), kind: "file-max", limit: Number(f[1]) });
   },
 };

@@ -104,6 +104,13 @@ export class KernelLogReader {
     this.eventsSeen++;
   }
 
+  /** A one-line event: ends the open report and keeps `e`; true (the line was an event). */
+  single(e: DmesgEvent): true {
+    this.closeGroup();
+    this.emit(e);
+    return true;
+  }
+
   /** Ends the open report and starts `g`, whose first line is `p`. */
   open(g: Group, p: Prefixed): void {
     this.closeGroup();
