@@ -275,17 +275,44 @@ function procStatShares(
   };
 }
 
+/** The parsed inputs the cpu facts are read from (any may be absent). */
+interface CpuInputs {
+  mp: MpstatFacts | undefined;
+  vm: VmstatFacts | undefined;
+  io: IostatFacts | undefined;
+  pid: PidstatFacts | undefined;
+  up: UptimeFacts | undefined;
+  ps: ProcStatFacts | undefined;
+  top: TopFacts | undefined;
+}
+
 function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   const bag = new FactBag();
-  const mp = factsOf<MpstatFacts>(parsed, "mpstat");
-  const vm = factsOf<VmstatFacts>(parsed, "vmstat");
-  const io = factsOf<IostatFacts>(parsed, "iostat");
-  const pid = factsOf<PidstatFacts>(parsed, "pidstat");
-  const up = factsOf<UptimeFacts>(parsed, "uptime");
-  const ps = factsOf<ProcStatFacts>(parsed, "proc-stat");
-  const top = factsOf<TopFacts>(parsed, "top");
+  const inputs: CpuInputs = {
+    mp: factsOf<MpstatFacts>(parsed, "mpstat"),
+    vm: factsOf<VmstatFacts>(parsed, "vmstat"),
+    io: factsOf<IostatFacts>(parsed, "iostat"),
+    pid: factsOf<PidstatFacts>(parsed, "pidstat"),
+    up: factsOf<UptimeFacts>(parsed, "uptime"),
+    ps: factsOf<ProcStatFacts>(parsed, "proc-stat"),
+    top: factsOf<TopFacts>(parsed, "top"),
+  };
+  const cpus = hostFacts(parsed, inputs, bag);
+  const shares = utilisation(parsed, ctx, inputs, bag);
+  if (shares) shareFacts(shares, bag);
+  runnableFacts(inputs, cpus, bag);
+  loadFacts(inputs, cpus, bag);
+  psiFacts(parsed, ctx, bag);
+  busiestProcess(inputs, bag);
+  return bag;
+}
 
-  // CPU count.
+/** The CPU count (the first input that prints it) and the uptime. */
+function hostFacts(
+  parsed: ParsedSet,
+  { mp, io, pid, ps, top, up }: CpuInputs,
+  bag: FactBag,
+): number | undefined {
   const cpus =
     n(mp?.cpu_count) ??
     n(io?.banner?.cpus) ??
@@ -297,8 +324,19 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     mp?.cpu_count !== undefined ? "mpstat" : io?.banner?.cpus ? "iostat" : "pidstat";
   bag.set("host.cpus", cpus, cpuSource);
   bag.set("host.uptime_s", n(up?.uptime_s), "uptime");
+  return cpus;
+}
 
-  // Utilisation.
+/**
+ * The CPU time shares: mpstat, else vmstat, else /proc/stat (two snapshots, or since boot),
+ * else iostat's avg-cpu, else top's `%Cpu(s)` line.
+ */
+function utilisation(
+  parsed: ParsedSet,
+  ctx: DeriveContext,
+  { mp, vm, ps, io, top }: CpuInputs,
+  bag: FactBag,
+): CpuShares | undefined {
   let shares: CpuShares | undefined;
   const sm = mp?.summary;
   if (sm && n(sm.idle_pct) !== undefined) {
@@ -372,21 +410,29 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
       };
     }
   }
-  if (shares) {
-    const { source, excerpt } = shares;
-    bag.set("cpu.idle_pct", shares.idle, source, excerpt);
-    bag.set("cpu.usr_pct", shares.usr, source, excerpt);
-    bag.set("cpu.sys_pct", shares.sys, source, excerpt);
-    bag.set("cpu.iowait_pct", shares.iowait, source, excerpt);
-    bag.set("cpu.steal_pct", shares.steal, source, excerpt);
-    bag.set("cpu.soft_pct", shares.soft, source, excerpt);
-    if (shares.idle !== undefined) {
-      const busy = 100 - shares.idle - (shares.iowait ?? 0) - (shares.steal ?? 0);
-      bag.set("cpu.busy_pct", round(Math.max(0, busy)), source, excerpt);
-    }
-  }
+  return shares;
+}
 
-  // Saturation: threads wanting a CPU.
+function shareFacts(shares: CpuShares, bag: FactBag): void {
+  const { source, excerpt } = shares;
+  bag.set("cpu.idle_pct", shares.idle, source, excerpt);
+  bag.set("cpu.usr_pct", shares.usr, source, excerpt);
+  bag.set("cpu.sys_pct", shares.sys, source, excerpt);
+  bag.set("cpu.iowait_pct", shares.iowait, source, excerpt);
+  bag.set("cpu.steal_pct", shares.steal, source, excerpt);
+  bag.set("cpu.soft_pct", shares.soft, source, excerpt);
+  if (shares.idle !== undefined) {
+    const busy = 100 - shares.idle - (shares.iowait ?? 0) - (shares.steal ?? 0);
+    bag.set("cpu.busy_pct", round(Math.max(0, busy)), source, excerpt);
+  }
+}
+
+/** Saturation: threads wanting a CPU (vmstat r, else /proc/stat, /proc/loadavg or top). */
+function runnableFacts(
+  { vm, ps, up, top }: CpuInputs,
+  cpus: number | undefined,
+  bag: FactBag,
+): void {
   let runnable: number | undefined;
   let runSource = "";
   let runExcerpt: string | undefined;
@@ -415,7 +461,10 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     bag.set("cpu.runnable", round(runnable), runSource, runExcerpt);
     if (cpus) bag.set("cpu.runnable_per_cpu", round(runnable / cpus), runSource, runExcerpt);
   }
-  // Load averages: uptime, else top's first line.
+}
+
+/** Load averages: uptime, else top's first line. */
+function loadFacts({ up, top }: CpuInputs, cpus: number | undefined, bag: FactBag): void {
   const load =
     n(up?.load1) !== undefined
       ? { f: up as UptimeFacts, id: "uptime" }
@@ -432,8 +481,10 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
       bag.set("cpu.load1_per_cpu", round((f.load1 as number) / cpus), id, line);
     }
   }
+}
 
-  // PSI.
+/** CPU pressure stall information (/proc/pressure/cpu). */
+function psiFacts(parsed: ParsedSet, ctx: DeriveContext, bag: FactBag): void {
   const psi = factsOf<PressureFacts>(parsed, "pressure-cpu");
   if (psi) {
     const line = `some avg10=${psi.some_avg10 ?? "-"} avg60=${psi.some_avg60 ?? "-"} avg300=${psi.some_avg300 ?? "-"} total=${psi.some_total_us ?? "-"}`;
@@ -453,8 +504,10 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
       );
     }
   }
+}
 
-  // Busiest process.
+/** The busiest process: pidstat, else the last iteration of top. */
+function busiestProcess({ pid, top }: CpuInputs, bag: FactBag): void {
   const rows =
     arr<PidstatRow>(pid?.average).length > 0
       ? arr<PidstatRow>(pid?.average)
@@ -480,7 +533,6 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
       bag.set("proc.top_cpu.cpu_pct", n(t.cpu_pct), "top", line);
     }
   }
-  return bag;
 }
 
 /** The `cpu` derive module (see the header comment of this file). */

@@ -362,8 +362,17 @@ function isTcp(r: SocketRow): boolean {
 function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   const bag = new FactBag();
   const sc = factsOf<SysctlFacts>(parsed, "sysctl");
+  listenerFacts(parsed, sc, bag);
+  const table = socketTable(parsed);
+  if (table) socketTableFacts(parsed, table, sc, bag);
+  const sum = summaryFacts(parsed, table !== undefined, bag);
+  counterFacts(parsed, ctx, bag);
+  memoryFacts(parsed, sc, table !== undefined, sum, bag);
+  return bag;
+}
 
-  // Listeners: ss-listen first (it has Send-Q = backlog), else whatever table has them.
+/** The fullest listen queue: ss-listen first (it has Send-Q = backlog), else whatever table has listeners. */
+function listenerFacts(parsed: ParsedSet, sc: SysctlFacts | undefined, bag: FactBag): void {
   const lsrc = ["ss-listen", "ss-tcp", "netstat-conn"].find(
     (id) => arr(factsOf<SocketTableFacts>(parsed, id)?.listeners).length > 0,
   );
@@ -396,174 +405,221 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
       }
     }
   }
+}
 
-  // The socket table.
-  const table = socketTable(parsed);
-  if (table) {
-    const { facts: tf, id } = table;
-    const tcp = arr<SocketRow>(tf.sockets).filter((r) => isTcp(r) && r.state !== "LISTEN");
-    const inState = (st: string) => tcp.filter((r) => r.state === st);
-    const synRecv = inState("SYN-RECV");
-    const closeWait = inState("CLOSE-WAIT");
-    bag.set("net.sockets.tcp", tcp.length, id);
-    bag.set("net.sockets.estab", inState("ESTAB").length, id);
-    bag.set("net.sockets.syn_sent", inState("SYN-SENT").length, id);
-    bag.set("net.sockets.time_wait", inState("TIME-WAIT").length, id);
-    bag.set(
-      "net.sockets.syn_recv",
-      synRecv.length,
-      id,
-      synRecv[0] ? sockLine(synRecv[0]) : undefined,
+/** The TCP sockets by state, CLOSE-WAIT holders, the busiest destination and the lossiest peer. */
+function socketTableFacts(
+  parsed: ParsedSet,
+  table: NonNullable<ReturnType<typeof socketTable>>,
+  sc: SysctlFacts | undefined,
+  bag: FactBag,
+): void {
+  const { facts: tf, id } = table;
+  const tcp = arr<SocketRow>(tf.sockets).filter((r) => isTcp(r) && r.state !== "LISTEN");
+  const inState = (st: string) => tcp.filter((r) => r.state === st);
+  const synRecv = inState("SYN-RECV");
+  const closeWait = inState("CLOSE-WAIT");
+  bag.set("net.sockets.tcp", tcp.length, id);
+  bag.set("net.sockets.estab", inState("ESTAB").length, id);
+  bag.set("net.sockets.syn_sent", inState("SYN-SENT").length, id);
+  bag.set("net.sockets.time_wait", inState("TIME-WAIT").length, id);
+  bag.set(
+    "net.sockets.syn_recv",
+    synRecv.length,
+    id,
+    synRecv[0] ? sockLine(synRecv[0]) : undefined,
+  );
+  const peers = new Set(synRecv.map((r) => r.peer_address)).size;
+  bag.set("net.sockets.syn_recv_peers", peers, id, synRecv[0] ? sockLine(synRecv[0]) : undefined);
+  if (tcp.length > 0) bag.set("net.sockets.syn_recv_pct", pct(synRecv.length, tcp.length), id);
+  const cwLine = closeWait[0] ? sockLine(closeWait[0]) : undefined;
+  bag.set("net.sockets.close_wait", closeWait.length, id, cwLine);
+  const unread = closeWait.filter((r) => (r.recv_q ?? 0) > 0);
+  bag.set(
+    "net.sockets.close_wait_unread",
+    unread.length,
+    id,
+    unread[0] ? sockLine(unread[0]) : cwLine,
+  );
+  closeWaitIdle(parsed, id, bag);
+  closeWaitHolder(closeWait, id, cwLine, bag);
+  topDestination(tcp, id, sc, bag);
+  retransFacts(tf, tcp, id, bag);
+}
+
+/** Idle time of the longest-idle CLOSE-WAIT socket: it needs ss -i detail, which the chosen table may lack, so every table is looked in. */
+function closeWaitIdle(parsed: ParsedSet, id: string, bag: FactBag): void {
+  for (const tid of ["ss-tcp", "netstat-conn", id]) {
+    const rows = arr<SocketRow>(factsOf<SocketTableFacts>(parsed, tid)?.sockets).filter(
+      (r) => r.state === "CLOSE-WAIT" && n(obj(r.info)?.lastrcv_ms) !== undefined,
     );
-    const peers = new Set(synRecv.map((r) => r.peer_address)).size;
-    bag.set("net.sockets.syn_recv_peers", peers, id, synRecv[0] ? sockLine(synRecv[0]) : undefined);
-    if (tcp.length > 0) bag.set("net.sockets.syn_recv_pct", pct(synRecv.length, tcp.length), id);
-    const cwLine = closeWait[0] ? sockLine(closeWait[0]) : undefined;
-    bag.set("net.sockets.close_wait", closeWait.length, id, cwLine);
-    const unread = closeWait.filter((r) => (r.recv_q ?? 0) > 0);
-    bag.set(
-      "net.sockets.close_wait_unread",
-      unread.length,
-      id,
-      unread[0] ? sockLine(unread[0]) : cwLine,
-    );
-    // Idle time needs ss -i detail, which the chosen table may lack: look in every table.
-    for (const tid of ["ss-tcp", "netstat-conn", id]) {
-      const rows = arr<SocketRow>(factsOf<SocketTableFacts>(parsed, tid)?.sockets).filter(
-        (r) => r.state === "CLOSE-WAIT" && n(obj(r.info)?.lastrcv_ms) !== undefined,
-      );
-      if (rows.length === 0) continue;
-      const worst = rows.sort(
-        (a, b) => (n(b.info?.lastrcv_ms) ?? 0) - (n(a.info?.lastrcv_ms) ?? 0),
-      )[0];
-      bag.set(
-        "net.sockets.close_wait_idle_s",
-        round((n(worst.info?.lastrcv_ms) ?? 0) / 1000),
-        tid,
-        `${sockLine(worst)} lastrcv:${worst.info?.lastrcv_ms}`,
-      );
-      break;
-    }
-    const holders = new Map<string, number>();
-    for (const r of closeWait) {
-      const name = r.process?.[0]?.name;
-      if (name) holders.set(name, (holders.get(name) ?? 0) + 1);
-    }
-    const holder = [...holders].sort((a, b) => b[1] - a[1])[0];
-    if (holder) bag.set("net.sockets.close_wait_process", holder[0], id, cwLine);
-    // Destinations of client sockets: the same remote ip:port uses one local port per socket.
-    const dests = new Map<string, SocketRow[]>();
-    for (const r of tcp) {
-      if (!["ESTAB", "TIME-WAIT", "SYN-SENT", "FIN-WAIT-1", "FIN-WAIT-2"].includes(r.state ?? ""))
-        continue;
-      if (r.peer_port === undefined || r.peer_address === "*") continue;
-      const key = `${endpoint(r.peer_address, r.peer_port)}|${r.local_address}`;
-      dests.set(key, [...(dests.get(key) ?? []), r]);
-    }
-    const top = [...dests].sort((a, b) => b[1].length - a[1].length)[0];
-    if (top) {
-      const [key, rows] = top;
-      const dest = key.split("|")[0];
-      const line = `${rows.length} sockets to ${dest}, e.g. ${sockLine(rows[0])}`;
-      bag.set("net.sockets.top_dest", dest, id, line);
-      bag.set("net.sockets.top_dest_sockets", rows.length, id, line);
-      // Without sysctl, the kernel's default range 32768-60999 (ip-sysctl.rst).
-      const ports = n(sc?.ip_local_port_count);
-      bag.set(
-        "net.sockets.top_dest_pct_of_ports",
-        pct(rows.length, ports ?? 28232),
-        ports !== undefined ? "sysctl" : id,
-        `${line}; ${ports ?? "28232 (default)"} local ports`,
-      );
-    }
-    if (tf.tcp_info)
-      bag.set("net.sockets.retrans_sockets", n(tf.tcp_info.sockets_with_retrans), id);
-    // Where the loss is: the peer whose connections retransmitted most (tcp_info
-    // tcpi_total_retrans, which ss -i prints as the total of retrans:N/TOTAL).
-    const retransByPeer = new Map<string, { segs: number; row: SocketRow }>();
-    for (const r of tcp) {
-      const rt = n(r.info?.retrans_total);
-      if (!rt || r.peer_address === "*") continue;
-      const e = retransByPeer.get(r.peer_address);
-      if (e) e.segs += rt;
-      else retransByPeer.set(r.peer_address, { segs: rt, row: r });
-    }
-    const rtop = [...retransByPeer].sort(
-      (a, b) => b[1].segs - a[1].segs || a[0].localeCompare(b[0]),
+    if (rows.length === 0) continue;
+    const worst = rows.sort(
+      (a, b) => (n(b.info?.lastrcv_ms) ?? 0) - (n(a.info?.lastrcv_ms) ?? 0),
     )[0];
-    if (rtop) {
-      const [peer, { segs, row }] = rtop;
-      const line = `${segs} retransmits on connections to ${peer}, e.g. ${sockLine(row)} retrans:${row.info?.retrans ?? "?"}/${row.info?.retrans_total}`;
-      bag.set("net.sockets.retrans_top_peer", peer, id, line);
-      bag.set("net.sockets.retrans_top_peer_segs", segs, id, line);
-    }
+    bag.set(
+      "net.sockets.close_wait_idle_s",
+      round((n(worst.info?.lastrcv_ms) ?? 0) / 1000),
+      tid,
+      `${sockLine(worst)} lastrcv:${worst.info?.lastrcv_ms}`,
+    );
+    break;
   }
+}
+
+function closeWaitHolder(
+  closeWait: SocketRow[],
+  id: string,
+  cwLine: string | undefined,
+  bag: FactBag,
+): void {
+  const holders = new Map<string, number>();
+  for (const r of closeWait) {
+    const name = r.process?.[0]?.name;
+    if (name) holders.set(name, (holders.get(name) ?? 0) + 1);
+  }
+  const holder = [...holders].sort((a, b) => b[1] - a[1])[0];
+  if (holder) bag.set("net.sockets.close_wait_process", holder[0], id, cwLine);
+}
+
+/** Destinations of client sockets: the same remote ip:port uses one local port per socket. */
+function topDestination(
+  tcp: SocketRow[],
+  id: string,
+  sc: SysctlFacts | undefined,
+  bag: FactBag,
+): void {
+  const dests = new Map<string, SocketRow[]>();
+  for (const r of tcp) {
+    if (!["ESTAB", "TIME-WAIT", "SYN-SENT", "FIN-WAIT-1", "FIN-WAIT-2"].includes(r.state ?? ""))
+      continue;
+    if (r.peer_port === undefined || r.peer_address === "*") continue;
+    const key = `${endpoint(r.peer_address, r.peer_port)}|${r.local_address}`;
+    dests.set(key, [...(dests.get(key) ?? []), r]);
+  }
+  const top = [...dests].sort((a, b) => b[1].length - a[1].length)[0];
+  if (top) {
+    const [key, rows] = top;
+    const dest = key.split("|")[0];
+    const line = `${rows.length} sockets to ${dest}, e.g. ${sockLine(rows[0])}`;
+    bag.set("net.sockets.top_dest", dest, id, line);
+    bag.set("net.sockets.top_dest_sockets", rows.length, id, line);
+    // Without sysctl, the kernel's default range 32768-60999 (ip-sysctl.rst).
+    const ports = n(sc?.ip_local_port_count);
+    bag.set(
+      "net.sockets.top_dest_pct_of_ports",
+      pct(rows.length, ports ?? 28232),
+      ports !== undefined ? "sysctl" : id,
+      `${line}; ${ports ?? "28232 (default)"} local ports`,
+    );
+  }
+}
+
+function retransFacts(tf: SocketTableFacts, tcp: SocketRow[], id: string, bag: FactBag): void {
+  if (tf.tcp_info) bag.set("net.sockets.retrans_sockets", n(tf.tcp_info.sockets_with_retrans), id);
+  // Where the loss is: the peer whose connections retransmitted most (tcp_info
+  // tcpi_total_retrans, which ss -i prints as the total of retrans:N/TOTAL).
+  const retransByPeer = new Map<string, { segs: number; row: SocketRow }>();
+  for (const r of tcp) {
+    const rt = n(r.info?.retrans_total);
+    if (!rt || r.peer_address === "*") continue;
+    const e = retransByPeer.get(r.peer_address);
+    if (e) e.segs += rt;
+    else retransByPeer.set(r.peer_address, { segs: rt, row: r });
+  }
+  const rtop = [...retransByPeer].sort(
+    (a, b) => b[1].segs - a[1].segs || a[0].localeCompare(b[0]),
+  )[0];
+  if (rtop) {
+    const [peer, { segs, row }] = rtop;
+    const line = `${segs} retransmits on connections to ${peer}, e.g. ${sockLine(row)} retrans:${row.info?.retrans ?? "?"}/${row.info?.retrans_total}`;
+    bag.set("net.sockets.retrans_top_peer", peer, id, line);
+    bag.set("net.sockets.retrans_top_peer_segs", segs, id, line);
+  }
+}
+
+/** ss -s: TIME-WAIT and SYN-RECV counts when no socket table was read, and orphans. */
+function summaryFacts(
+  parsed: ParsedSet,
+  haveTable: boolean,
+  bag: FactBag,
+): SsSummaryFacts | undefined {
   const sum = factsOf<SsSummaryFacts>(parsed, "ss-summary");
   if (sum?.tcp) {
     const line = `TCP: ${sum.tcp.total ?? "?"} (estab ${sum.tcp.estab ?? "?"}, closed ${sum.tcp.closed ?? "?"}, orphaned ${sum.tcp.orphaned ?? "?"}, timewait ${sum.tcp.timewait ?? "?"})`;
-    if (!table) {
+    if (!haveTable) {
       bag.set("net.sockets.time_wait", n(sum.tcp.timewait), "ss-summary", line);
       bag.set("net.sockets.syn_recv", n(sum.tcp.synrecv), "ss-summary", line);
     }
     bag.set("net.tcp.orphans", n(sum.tcp.orphaned), "ss-summary", line);
   }
+  return sum;
+}
 
-  // TCP counters over the window.
+/** TCP counters over the window (nstat, else netstat -s). */
+function counterFacts(parsed: ParsedSet, ctx: DeriveContext, bag: FactBag): void {
   const cid = ["nstat", "netstat-s"].find((id) => factsOf<NstatFacts>(parsed, id)?.counters);
-  if (cid) {
-    const end = (factsOf<NstatFacts>(parsed, cid) as NstatFacts).counters ?? {};
-    const start = startOf<NstatFacts>(parsed, cid)?.counters;
-    const read = (name: string) =>
-      counter(n(end[name]), start ? (n(start[name]) ?? 0) : undefined, ctx.windowSeconds);
-    const out = read("TcpOutSegs");
-    const re = read("TcpRetransSegs");
-    const mode = out?.mode ?? re?.mode ?? (start && ctx.windowSeconds ? "window" : "since-boot");
-    bag.set("net.tcp.since_boot", mode === "since-boot", cid);
-    if (mode === "since-boot") {
-      bag.sinceBoot = true;
-      bag.note(
-        `${cid} was read once: TCP counters are totals since boot, not rates over the window.`,
-      );
-    }
-    const span = mode === "window" ? `over ${ctx.windowSeconds} s` : "since boot";
-    const setCounter = (path: string, name: string, rate?: string) => {
-      const c = read(name);
-      if (!c) return;
-      const line = `${name} ${c.delta} ${span}`;
-      bag.set(path, c.delta, cid, line);
-      if (rate && c.per_s !== undefined) bag.set(rate, c.per_s, cid, line);
-    };
-    setCounter("net.tcp.out_segs", "TcpOutSegs");
-    setCounter("net.tcp.retrans_segs", "TcpRetransSegs", "net.tcp.retrans_per_s");
-    if (out && re && out.delta > 0) {
-      bag.set(
-        "net.tcp.retrans_pct",
-        round((re.delta / out.delta) * 100, 3),
-        cid,
-        `TcpRetransSegs ${re.delta} / TcpOutSegs ${out.delta} ${span}`,
-      );
-    }
-    setCounter("net.listen.overflows", "TcpExtListenOverflows", "net.listen.overflows_per_s");
-    setCounter("net.listen.drops", "TcpExtListenDrops");
-    // Overflows against the connections accepted in the same span: a since-boot total means
-    // little alone on a host that accepted millions of connections.
-    const ovf = read("TcpExtListenOverflows");
-    const opens = read("TcpPassiveOpens");
-    if (ovf && opens && ovf.delta + opens.delta > 0) {
-      bag.set(
-        "net.listen.overflow_pct",
-        round((ovf.delta / (ovf.delta + opens.delta)) * 100, 3),
-        cid,
-        `TcpExtListenOverflows ${ovf.delta}, TcpPassiveOpens ${opens.delta} ${span}`,
-      );
-    }
-    setCounter("net.tcp.syncookies_sent", "TcpExtSyncookiesSent");
-    setCounter("net.tcp.syn_queue_drops", "TcpExtTCPReqQFullDrop");
-    setCounter("net.tcp.memory_pressures", "TcpExtTCPMemoryPressures");
-    setCounter("net.tcp.abort_on_memory", "TcpExtTCPAbortOnMemory");
+  if (!cid) return;
+  const end = (factsOf<NstatFacts>(parsed, cid) as NstatFacts).counters ?? {};
+  const start = startOf<NstatFacts>(parsed, cid)?.counters;
+  const read = (name: string) =>
+    counter(n(end[name]), start ? (n(start[name]) ?? 0) : undefined, ctx.windowSeconds);
+  const out = read("TcpOutSegs");
+  const re = read("TcpRetransSegs");
+  const mode = out?.mode ?? re?.mode ?? (start && ctx.windowSeconds ? "window" : "since-boot");
+  bag.set("net.tcp.since_boot", mode === "since-boot", cid);
+  if (mode === "since-boot") {
+    bag.sinceBoot = true;
+    bag.note(
+      `${cid} was read once: TCP counters are totals since boot, not rates over the window.`,
+    );
   }
+  const span = mode === "window" ? `over ${ctx.windowSeconds} s` : "since boot";
+  const setCounter = (path: string, name: string, rate?: string) => {
+    const c = read(name);
+    if (!c) return;
+    const line = `${name} ${c.delta} ${span}`;
+    bag.set(path, c.delta, cid, line);
+    if (rate && c.per_s !== undefined) bag.set(rate, c.per_s, cid, line);
+  };
+  setCounter("net.tcp.out_segs", "TcpOutSegs");
+  setCounter("net.tcp.retrans_segs", "TcpRetransSegs", "net.tcp.retrans_per_s");
+  if (out && re && out.delta > 0) {
+    bag.set(
+      "net.tcp.retrans_pct",
+      round((re.delta / out.delta) * 100, 3),
+      cid,
+      `TcpRetransSegs ${re.delta} / TcpOutSegs ${out.delta} ${span}`,
+    );
+  }
+  setCounter("net.listen.overflows", "TcpExtListenOverflows", "net.listen.overflows_per_s");
+  setCounter("net.listen.drops", "TcpExtListenDrops");
+  // Overflows against the connections accepted in the same span: a since-boot total means
+  // little alone on a host that accepted millions of connections.
+  const ovf = read("TcpExtListenOverflows");
+  const opens = read("TcpPassiveOpens");
+  if (ovf && opens && ovf.delta + opens.delta > 0) {
+    bag.set(
+      "net.listen.overflow_pct",
+      round((ovf.delta / (ovf.delta + opens.delta)) * 100, 3),
+      cid,
+      `TcpExtListenOverflows ${ovf.delta}, TcpPassiveOpens ${opens.delta} ${span}`,
+    );
+  }
+  setCounter("net.tcp.syncookies_sent", "TcpExtSyncookiesSent");
+  setCounter("net.tcp.syn_queue_drops", "TcpExtTCPReqQFullDrop");
+  setCounter("net.tcp.memory_pressures", "TcpExtTCPMemoryPressures");
+  setCounter("net.tcp.abort_on_memory", "TcpExtTCPAbortOnMemory");
+}
 
-  // TCP memory and orphans.
+/** TCP memory and orphans (sockstat) against their sysctl limits. */
+function memoryFacts(
+  parsed: ParsedSet,
+  sc: SysctlFacts | undefined,
+  haveTable: boolean,
+  sum: SsSummaryFacts | undefined,
+  bag: FactBag,
+): void {
   const ss = factsOf<SockstatFacts>(parsed, "sockstat");
   const t = obj(ss?.protocols?.tcp);
   if (t) {
@@ -583,7 +639,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
       line,
     );
     bag.set("net.tcp.orphans", n(t.orphan), "sockstat", line);
-    if (!table && !sum?.tcp) bag.set("net.sockets.time_wait", n(t.tw), "sockstat", line);
+    if (!haveTable && !sum?.tcp) bag.set("net.sockets.time_wait", n(t.tw), "sockstat", line);
   }
   const orphans = n(t?.orphan) ?? n(sum?.tcp?.orphaned);
   bag.set(
@@ -591,7 +647,6 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     pct(orphans, n(sc?.net_ipv4_tcp_max_orphans)),
     t ? "sockstat" : "ss-summary",
   );
-  return bag;
 }
 
 /** The `net` derive module (see the header comment of this file). */

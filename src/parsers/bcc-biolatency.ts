@@ -21,6 +21,7 @@ import type { ParseResult } from "./types.js";
  *          0 -> 1          : 0        |                                        |
  *        512 -> 1023       : 147      |****************************************|
  * ```
+ * Yields: `histograms[0].disk = "sda"`, `histograms[0].count = 147`, `histograms[0].p50_us = 1023`.
  *
  * Variants: one histogram per interval, `-m` (msecs), `-T` (`HH:MM:SS` line), `-D` (one
  * histogram per disk: `disk = 'sda'`, `disk = sda` or, from some bcc builds under Python 3,

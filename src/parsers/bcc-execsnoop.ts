@@ -32,6 +32,7 @@ export interface ExecsnoopRow {
  * 0.375   node             17359  17329    0 /usr/bin/node server.js
  * 1.401   sh               18370  18192   -2 /nonexistent-cmd
  * ```
+ * Yields: `count = 2`, `failed = 1`, `execs[1].args = "/nonexistent-cmd"`.
  *
  * Variants (mapped by header name): old bcc `COMM PID RET ARGS` (no PPID), `PCOMM PID PPID
  * RET ARGS`, `-T` (`TIME` HH:MM:SS), `-t` (`TIME(s)`), `-U` (`UID`), several tables in one

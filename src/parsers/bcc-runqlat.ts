@@ -14,6 +14,7 @@ import type { ParseResult } from "./types.js";
  *          2 -> 3          : 742      |************************************    |
  *      16384 -> 32767      : 809      |****************************************|
  * ```
+ * Yields: `histograms[0].unit = "usecs"`, `histograms[0].count = 1784`, `histograms[0].p50_us = 3`.
  *
  * Variants: one histogram per interval (`runqlat 1 5`), `-m` (msecs), `-T` (an `HH:MM:SS`
  * line above each histogram), `-P` / `-L` / `--pidnss` (a `pid = N`, `tid = N`,

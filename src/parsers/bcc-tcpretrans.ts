@@ -40,6 +40,8 @@ export interface TcpretransFlow {
  * TIME     PID    IP LADDR:LPORT          T> RADDR:RPORT          STATE
  * 01:55:05 0      4  10.153.223.157:22    R> 203.0.113.10:34619   ESTABLISHED
  * ```
+ * Yields: `events[0].peer_address = "203.0.113.10"`, `events[0].state = "ESTABLISHED"`.
+ * Yields: `retransmits = 1`.
  *
  * Variants: the event table (with the `SEQ` column of `-s`; `L>` rows of `-l`), count mode
  * (`-c`: `LADDR:LPORT RADDR:RPORT RETRANSMITS`, endpoints as `10.0.0.1:22 <-> 10.0.0.2:80 700`

@@ -66,6 +66,8 @@ export interface CgroupCpuRow {
  * ==> /sys/fs/cgroup/system.slice/docker-1c8f.scope/cpu.max <==
  * 50000 100000
  * ```
+ * Yields: `rows[0].cgroup = "/system.slice/docker-1c8f.scope"`, `rows[0].nr_throttled = 1046`.
+ * Yields: `rows[0].quota_cpus = 0.5`, `throttled_cgroups = 1`.
  *
  * An unmarked paste of one `cpu.stat` gives one row with path "". Versions: v2 (unified),
  * v1 (`cpu` / `cpu,cpuacct` hierarchy; kernels before 5.x lack `nr_bursts`), the hybrid

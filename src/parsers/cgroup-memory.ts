@@ -67,6 +67,8 @@ export interface CgroupMemoryRow {
  * ==> /sys/fs/cgroup/system.slice/app.service/memory.max <==
  * 536870912
  * ```
+ * Yields: `rows[0].cgroup = "/system.slice/app.service"`, `rows[0].oom_kill = 2`.
+ * Yields: `rows[0].limit_bytes = 536870912`, `oom_killed_cgroups = 1`.
  *
  * An unmarked paste is classified by its keys: `oom_kill_disable`/`under_oom` → oom_control,
  * only event keys → memory.events, anything else → memory.stat. Unmarked single values

@@ -49,6 +49,8 @@ export interface CgroupPidsRow {
  * ==> /sys/fs/cgroup/system.slice/docker.service/pids.events <==
  * max 1630
  * ```
+ * Yields: `rows[0].max = 4915`, `rows[0].current = 4915`, `rows[0].events_max = 1630`.
+ * Yields: `at_limit_cgroups = 1`.
  *
  * Unmarked: a `max N` line is read as pids.events; lone values cannot be told apart and are
  * recorded as problems.

@@ -11,6 +11,7 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  * ==> /sys/devices/system/clocksource/clocksource0/available_clocksource <==
  * tsc hpet acpi_pm
  * ```
+ * Yields: `current = "hpet"`, `tsc_available = true`, `current_is_tsc = false`.
  *
  * Unmarked pastes are read in the order people paste them: a first single word is the
  * current clocksource, a line of several words the available list (a second single word

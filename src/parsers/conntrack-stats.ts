@@ -7,6 +7,7 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  *   ```
  *   cpu=0   found=0 invalid=3 ignore=0 insert=0 insert_failed=12 drop=0 early_drop=0 error=0 search_restart=0
  *   ```
+ *   Yields: `cpus[0].invalid = 3`, `totals.insert_failed = 12`.
  *   old versions add `searched=`, `new=`, `delete=`, `delete_list=`; new ones add
  *   `clash_resolve=` and `chaintoolong=`;
  * - /proc/net/stat/nf_conntrack, a header and one row of 8-digit hexadecimal numbers per CPU:
@@ -14,6 +15,7 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  *   entries  clashres found new invalid ignore delete chainlength insert insert_failed drop early_drop icmp_error  expect_new expect_create expect_delete search_restart
  *   0000002a  00000000 00000000 00000000 00000003 00000000 00000000 00000000 00000000 0000000c 00000000 00000000 00000000  00000000 00000000 00000000 00000000
  *   ```
+ *   Yields: `entries = 42`, `totals.invalid = 3`, `totals.insert_failed = 12`.
  *   (old kernels: `searched` and `delete_list` instead of `clashres` and `chainlength`),
  *   optionally under a `==> path <==` marker; the rows are numbered from 0 as CPUs.
  *

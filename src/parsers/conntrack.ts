@@ -12,6 +12,7 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  *   ==> /proc/sys/net/netfilter/nf_conntrack_max <==
  *   262144
  *   ```
+ *   Yields: `count = 1234`, `max = 262144`, `used_pct = 0.47`.
  *   (old kernels: /proc/sys/net/ipv4/netfilter/ip_conntrack_count and _max);
  * - `sysctl net.netfilter.nf_conntrack_count net.netfilter.nf_conntrack_max` (also
  *   `net.nf_conntrack_max`), including its `cannot stat ... No such file` errors;

@@ -47,10 +47,13 @@ export interface DeletedFile {
  * COMMAND   PID USER   FD   TYPE DEVICE   SIZE/OFF NLINK    NODE NAME
  * nginx   11228 root    1w   REG  253,1 4034970120     0 1310742 /var/log/nginx/error.log-20161102 (deleted)
  * ```
+ * Yields: `rows[0].command = "nginx"`, `rows[0].size_bytes = 4034970120`.
+ * Yields: `files[0].path = "/var/log/nginx/error.log-20161102"`.
  * From `find /proc/*\/fd -ls | grep deleted` (no file sizes: the size shown is the link's):
  * ```
  *  99310458  0 l-wx------  1 root root  64 Nov  2 08:00 /proc/11228/fd/1 -> /var/log/nginx/error.log-20161102\ (deleted)
  * ```
+ * Yields: `rows[0].pid = 11228`, `files[0].holders = 1`, `unknown_size_files = 1`.
  * Rows of a full lsof table that are not deleted (NLINK ≥ 1, no `(deleted)`, FD not `DEL`)
  * are skipped. `ls -l /proc/PID/fd` lines (`l-wx------ 1 root root 64 Nov 2 08:00 1 -> /var/log/x (deleted)`)
  * are read too, with the pid from a preceding `/proc/PID/fd:` line when there is one.

@@ -48,6 +48,8 @@ export interface DfRow {
  * /dev/vda                ext4       264212084 23471292  82919620      23% /
  * tmpfs                   tmpfs       24684092     1052  24683040       1% /dev/shm
  * ```
+ * Yields: `rows[0].filesystem = "/dev/vda"`, `rows[0].use_pct = 23`, `rows[0].mount = "/"`.
+ * Yields: `rows[1].type = "tmpfs"`.
  *
  * Variants read (columns are mapped by header name, never by position):
  * - block columns `1K-blocks`, `1024-blocks` (`-P`), `512-blocks` (POSIXLY_CORRECT, BSD),

@@ -41,6 +41,8 @@ export interface DiskstatsRow {
  * ```
  *  254       0 vda 31189 6373 1859874 5314 45633 19182 26880808 25952 0 12324 33058 12531 41 8731184 1614 7698 177
  * ```
+ * Yields: `devices[0].device = "vda"`, `devices[0].reads_completed = 31189`.
+ * Yields: `devices[0].sectors_written = 26880808`, `devices[0].io_ms = 12324`.
  * Variants read: 14 fields (up to 4.17), 18 (4.18+: discards), 20 (5.5+: flushes), and the
  * 7-field partition lines of kernels before 2.6.25 (reads, sectors read, writes, sectors
  * written). Rates come from {@link diskstatsDelta}.

@@ -29,6 +29,8 @@ export interface EthtoolInterface {
  *      rx_missed_errors: 12
  *      rx_no_buffer_count: 0
  * ```
+ * Yields: `interfaces.eth0.counters.rx_missed_errors = 12`, `drop_counters_total = 12`.
+ * Yields: `worst.counter = "rx_missed_errors"`.
  *
  * Counters are driver-specific and count since the driver was loaded (or the interface was
  * reset): judge them over a window. `rx_missed_errors` / `rx_no_buffer_count` /

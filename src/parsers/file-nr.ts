@@ -8,6 +8,7 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  * ```
  * 3264	0	9223372036854775807
  * ```
+ * Yields: `allocated = 3264`, `unused = 0`, `used = 3264`.
  *
  * Three numbers: allocated file handles, allocated but unused ones (always 0 since Linux
  * 2.6), and the maximum (`fs.file-max`; LONG_MAX on recent kernels, which loses precision

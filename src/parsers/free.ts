@@ -10,6 +10,8 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  * Mem:        3861332      222820     3364176       11832      274336     3389588
  * Swap:       2097148           0     2097148
  * ```
+ * Yields: `mem_total_bytes = 3954003968`, `mem_available_bytes = 3470938112`.
+ * Yields: `swap_used_bytes = 0`, `mem_available_pct = 87.78`.
  * Variants read: procps 3.2 (`buffers cached` columns, `-/+ buffers/cache:` line, no
  * `available`), procps-ng 3.3 and 4, `-w` (`buffers` and `cache` apart), `-l` (`Low:`,
  * `High:`), `-t` (`Total:`), procps 4 `-v` (`Comm:`), `-h` (`1.9G`, `237M`, `268K`, `23Gi`,

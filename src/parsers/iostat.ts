@@ -111,6 +111,7 @@ export interface IostatDeviceSummary {
  * Device            r/s     rkB/s   rrqm/s  %rrqm r_await rareq-sz     w/s ...  aqu-sz  %util
  * sda              2.67    100.76     0.66  19.76    0.36    37.75    2.81 ...    0.00   0.41
  * ```
+ * Yields: `banner.cpus = 2`, `reports = 1`, `cpu[0].user_pct = 0.39`, `cpu[0].system_pct = 0.44`.
  * Variants read: plain (`tps kB_read/s ...`, `MB_read/s` with `-m`, `Blk_read/s` on old
  * versions), `-x` old (`Device:` … `avgrq-sz avgqu-sz await [r_await w_await] svctm %util`,
  * `rsec/s` or `rkB/s` or `rMB/s`), `-x` 11.x (`rareq-sz aqu-sz svctm`), `-x` 12.x (`d/s`,
@@ -368,6 +369,91 @@ function computeAwait(row: IostatDeviceRow): void {
 }
 
 /**
+ * Fills a device row with the values of `line` (fields found by fieldBounds in BOUNDS, the
+ * device in field `first - 1`): false when one is not a number.
+ */
+function fillRow(
+  row: IostatDeviceRow,
+  specs: Table["specs"],
+  line: string,
+  first: number,
+): boolean {
+  for (let i = 0; i < specs.length; i++) {
+    const spec = specs[i];
+    const from = BOUNDS[2 * (first + i)];
+    const to = BOUNDS[2 * (first + i) + 1];
+    const v = plainDecimal(line, from, to) ?? sysstatNumber(line.slice(from, to), spec.base);
+    if (v === undefined) return false;
+    if (spec.write) row[spec.key] = spec.known ? round(v * spec.factor) : v;
+  }
+  if (row.avgrq_sz_sectors !== undefined && row.areq_sz_kb === undefined) {
+    row.areq_sz_kb = round(row.avgrq_sz_sectors / 2);
+  }
+  computeAwait(row);
+  return true;
+}
+
+/**
+ * The template of a table's rows, from its first row. A row of `iostat -x` has some 25 keys set
+ * by name at run time, which V8 keeps as a hash table (about 2 kB); a copy is a compact object
+ * with the same keys in the same order, a quarter of the memory. Its values are numbers then
+ * undefined, so that each field already holds "any value": filling a copy then never changes
+ * the layout the copies share.
+ */
+function templateOf(row: IostatDeviceRow): Record<string, undefined> {
+  const template: Record<string, unknown> = { ...row };
+  for (const key of Object.keys(template)) template[key] = undefined;
+  return template as Record<string, undefined>;
+}
+
+/** The avg-cpu values line under its header; undefined when it is not one. */
+function cpuRow(
+  cols: string[],
+  tokens: string[],
+  report: number,
+  sinceBoot: boolean,
+  time: string | undefined,
+): IostatCpuRow | undefined {
+  const values = tokens.map((t) => sysstatNumber(t));
+  if (values.length !== cols.length || !values.every((v) => v !== undefined)) return undefined;
+  const row: IostatCpuRow = { report };
+  if (sinceBoot) row.since_boot = true;
+  if (time !== undefined) row.time = time;
+  cols.forEach((c, i) => {
+    row[columnKey(c)] = values[i];
+  });
+  return row;
+}
+
+/** Why a line under a device header is not a row of it, said precisely. */
+function refusalReason(table: Table, tokens: string[]): string {
+  const short = table.deviceLast && tokens.length < table.columns.length + 1;
+  const count = !table.deviceLast && tokens.length !== table.columns.length + 1;
+  return short
+    ? "device row with fewer fields than its header"
+    : count
+      ? "device row whose field count differs from its header"
+      : "device row with a value that is not a number";
+}
+
+/** Means and extremes of the avg-cpu rows summarised. */
+function cpuSummary(cpuRows: IostatCpuRow[]): IostatFacts["cpu_summary"] {
+  const col = (k: string) =>
+    cpuRows.map((r) => r[k]).filter((v): v is number => typeof v === "number");
+  return {
+    samples: cpuRows.length,
+    user_pct_mean: mean(col("user_pct")),
+    system_pct_mean: mean(col("system_pct")),
+    iowait_pct_mean: mean(col("iowait_pct")),
+    iowait_pct_max: max(col("iowait_pct")),
+    steal_pct_mean: mean(col("steal_pct")),
+    steal_pct_max: max(col("steal_pct")),
+    idle_pct_mean: mean(col("idle_pct")),
+    idle_pct_min: min(col("idle_pct")),
+  };
+}
+
+/**
  * Parses iostat output (see {@link IostatFacts}). With a `sink`, each device row goes to it
  * under `devices` and `facts.devices` is left empty; the summaries are the same.
  * @throws UnrecognisedOutputError when not one avg-cpu block, device table or banner was found.
@@ -425,28 +511,10 @@ export function parseIostat(lines: Iterable<string>, sink?: RowSink): ParseResul
     row.device = device;
     if (group) row.group = true;
     if (time !== undefined) row.time = time;
-    for (let i = 0; i < specs.length; i++) {
-      const spec = specs[i];
-      const from = BOUNDS[2 * (first + i)];
-      const to = BOUNDS[2 * (first + i) + 1];
-      const v = plainDecimal(line, from, to) ?? sysstatNumber(line.slice(from, to), spec.base);
-      if (v === undefined) return false;
-      if (spec.write) row[spec.key] = spec.known ? round(v * spec.factor) : v;
-    }
-    if (row.avgrq_sz_sectors !== undefined && row.areq_sz_kb === undefined) {
-      row.areq_sz_kb = round(row.avgrq_sz_sectors / 2);
-    }
-    computeAwait(row);
+    if (!fillRow(row, specs, line, first)) return false;
     let done = row;
     if (!template) {
-      // The first row of its kind: it gives the template. A row of `iostat -x` has some 25
-      // keys set by name at run time, which V8 keeps as a hash table (about 2 kB); a copy is a
-      // compact object with the same keys in the same order, a quarter of the memory.
-      // Its values are numbers then undefined, so that each field already holds "any value":
-      // filling a copy then never changes the layout the copies share.
-      const template: Record<string, unknown> = { ...row };
-      for (const key of Object.keys(template)) template[key] = undefined;
-      table.templates[variant] = template as Record<string, undefined>;
+      table.templates[variant] = templateOf(row);
       done = { ...row };
     }
     (sinceBoot ? firstReport : laterReports).add(done);
@@ -472,16 +540,9 @@ export function parseIostat(lines: Iterable<string>, sink?: RowSink): ParseResul
     const tokens = fields(line);
 
     if (cpuColumns) {
-      const cols = cpuColumns;
+      const row = cpuRow(cpuColumns, tokens, report, report === 0 && !yFlag, time);
       cpuColumns = undefined;
-      const values = tokens.map((t) => sysstatNumber(t));
-      if (values.length === cols.length && values.every((v) => v !== undefined)) {
-        const row: IostatCpuRow = { report };
-        if (report === 0 && !yFlag) row.since_boot = true;
-        if (time !== undefined) row.time = time;
-        cols.forEach((c, i) => {
-          row[columnKey(c)] = values[i];
-        });
+      if (row) {
         cpu.push(row);
         found = true;
         continue;
@@ -527,15 +588,7 @@ export function parseIostat(lines: Iterable<string>, sink?: RowSink): ParseResul
     }
 
     if (table) {
-      // What readDeviceRow refused, said precisely.
-      const short = table.deviceLast && tokens.length < table.columns.length + 1;
-      const count = !table.deviceLast && tokens.length !== table.columns.length + 1;
-      const reason = short
-        ? "device row with fewer fields than its header"
-        : count
-          ? "device row whose field count differs from its header"
-          : "device row with a value that is not a number";
-      problems.add(n, raw, reason);
+      problems.add(n, raw, refusalReason(table, tokens));
       continue;
     }
 
@@ -551,7 +604,20 @@ export function parseIostat(lines: Iterable<string>, sink?: RowSink): ParseResul
   }
   if (!found) throw new UnrecognisedOutputError("iostat");
 
-  const reports = report + 1;
+  const facts = assemble(report + 1, yFlag, cpu, devices, firstReport, laterReports, banner);
+  return { facts: banner ? { banner, ...facts } : facts, problems: problems.list() };
+}
+
+/** The facts of the reports read: rows, per-device summaries, the avg-cpu summary. */
+function assemble(
+  reports: number,
+  yFlag: boolean,
+  cpu: IostatCpuRow[],
+  devices: IostatDeviceRow[],
+  firstReport: DeviceTallies,
+  laterReports: DeviceTallies,
+  banner: SysstatBanner | undefined,
+): IostatFacts {
   const firstSinceBoot = !yFlag;
   const skipFirst = firstSinceBoot && reports > 1;
   const used = (r: { report: number }) => !(skipFirst && r.report === 0);
@@ -567,20 +633,6 @@ export function parseIostat(lines: Iterable<string>, sink?: RowSink): ParseResul
   };
   if (banner) facts.banner = banner;
   const cpuRows = cpu.filter(used);
-  if (cpuRows.length) {
-    const col = (k: string) =>
-      cpuRows.map((r) => r[k]).filter((v): v is number => typeof v === "number");
-    facts.cpu_summary = {
-      samples: cpuRows.length,
-      user_pct_mean: mean(col("user_pct")),
-      system_pct_mean: mean(col("system_pct")),
-      iowait_pct_mean: mean(col("iowait_pct")),
-      iowait_pct_max: max(col("iowait_pct")),
-      steal_pct_mean: mean(col("steal_pct")),
-      steal_pct_max: max(col("steal_pct")),
-      idle_pct_mean: mean(col("idle_pct")),
-      idle_pct_min: min(col("idle_pct")),
-    };
-  }
-  return { facts: banner ? { banner, ...facts } : facts, problems: problems.list() };
+  if (cpuRows.length) facts.cpu_summary = cpuSummary(cpuRows);
+  return facts;
 }

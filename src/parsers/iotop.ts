@@ -60,6 +60,8 @@ export interface IotopTask {
  *   PID  PRIO  USER     DISK READ  DISK WRITE  SWAPIN      IO    COMMAND
  * 26048 be/4 root        0.00 B/s  246.19 M/s  0.00 % 14.42 % python3 /tmp/writer.py
  * ```
+ * Yields: `rows[0].command = "python3 /tmp/writer.py"`, `rows[0].pid = 26048`.
+ * Yields: `rows[0].write_bytes_per_s = 258148925.44`.
  * Variants read: TID or PID (`-P`) tables, `-k` (K/s), `-t` time stamps, `-qqq` (no headers),
  * `-a` (totals), `?unavailable?` SWAPIN/IO when `kernel.task_delayacct` is off, `Actual` or
  * `Current` totals lines. Sizes use 1024 steps (B, K, M, G, T).

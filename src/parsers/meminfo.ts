@@ -13,6 +13,7 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  * Active(anon):    2020004 kB
  * HugePages_Total:       0
  * ```
+ * Yields: `mem_total_kb = 3742148`, `mem_available_kb = 1234567`, `mem_available_pct = 32.99`.
  * Names: `MemTotal` → `mem_total_kb`, `Active(anon)` → `active_anon_kb`, `SReclaimable` →
  * `s_reclaimable_kb`, `NFS_Unstable` → `nfs_unstable_kb`, `Committed_AS` →
  * `committed_as_kb`, `DirectMap2M` → `direct_map2m_kb`, `HugePages_Total` →

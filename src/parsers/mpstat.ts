@@ -68,6 +68,7 @@ export interface MpstatIrqRow {
  * Average:     CPU    %usr   %nice    %sys %iowait    %irq   %soft  %steal  %guest  %gnice   %idle
  * Average:     all    0.00    0.00    0.00    0.00    0.00    0.00    0.00    0.00    0.00  100.00
  * ```
+ * Yields: `banner.cpus = 2`, `intervals = 1`, `cpu[0].cpu = "all"`.
  * Variants read: `-A` (CPU, NODE, `intr/s`, per-IRQ and softirq tables), `-T` (CORE SOCK NODE
  * columns, blank on the `all` row), `-N`, `-I`, `--dec=0..2`, decimal commas, 12-hour stamps
  * (`03:15:06 PM`), old `%user` (stored as `usr_pct`), sysstat 8 with `intr/s` in the CPU table,
@@ -150,6 +151,41 @@ function cpuId(token: string): number | "all" | undefined {
 function mean(values: number[]): number | undefined {
   if (values.length === 0) return undefined;
   return round(values.reduce((a, b) => a + b, 0) / values.length, 2);
+}
+
+/** Summary of the `all` row (its average, else the mean of its rows) and the busiest single CPU. */
+function summaryOf(facts: MpstatFacts): MpstatFacts["summary"] | undefined {
+  const allAvg = facts.cpu_average.find((r) => r.cpu === "all");
+  const allRows = facts.cpu.filter((r) => r.cpu === "all");
+  if (!allAvg && allRows.length === 0) return undefined;
+  const s: NonNullable<MpstatFacts["summary"]> = {};
+  for (const key of [
+    "usr_pct",
+    "sys_pct",
+    "iowait_pct",
+    "steal_pct",
+    "soft_pct",
+    "irq_pct",
+    "idle_pct",
+  ] as const) {
+    const v = allAvg
+      ? allAvg[key]
+      : mean(allRows.map((r) => r[key]).filter((x): x is number => x !== undefined));
+    if (v !== undefined) s[key] = v;
+  }
+  const steal = allRows.map((r) => r.steal_pct).filter((x): x is number => x !== undefined);
+  const iowait = allRows.map((r) => r.iowait_pct).filter((x): x is number => x !== undefined);
+  if (steal.length) s.steal_pct_max = Math.max(...steal);
+  if (iowait.length) s.iowait_pct_max = Math.max(...iowait);
+  const perCpu = (facts.cpu_average.length ? facts.cpu_average : facts.cpu).filter(
+    (r) => typeof r.cpu === "number" && r.idle_pct !== undefined,
+  );
+  if (perCpu.length) {
+    const busiest = perCpu.reduce((a, b) => (b.idle_pct! < a.idle_pct! ? b : a));
+    s.busiest_cpu = busiest.cpu as number;
+    s.busiest_cpu_idle_pct = busiest.idle_pct;
+  }
+  return s;
 }
 
 /**
@@ -276,38 +312,7 @@ export function parseMpstat(lines: Iterable<string>): ParseResult<MpstatFacts> {
   const out: MpstatFacts = banner ? { banner, ...facts } : { ...facts };
   if (count !== undefined) out.cpu_count = count;
 
-  // Summary of the `all` row and the busiest single CPU.
-  const allAvg = facts.cpu_average.find((r) => r.cpu === "all");
-  const allRows = facts.cpu.filter((r) => r.cpu === "all");
-  if (allAvg || allRows.length) {
-    const s: NonNullable<MpstatFacts["summary"]> = {};
-    for (const key of [
-      "usr_pct",
-      "sys_pct",
-      "iowait_pct",
-      "steal_pct",
-      "soft_pct",
-      "irq_pct",
-      "idle_pct",
-    ] as const) {
-      const v = allAvg
-        ? allAvg[key]
-        : mean(allRows.map((r) => r[key]).filter((x): x is number => x !== undefined));
-      if (v !== undefined) s[key] = v;
-    }
-    const steal = allRows.map((r) => r.steal_pct).filter((x): x is number => x !== undefined);
-    const iowait = allRows.map((r) => r.iowait_pct).filter((x): x is number => x !== undefined);
-    if (steal.length) s.steal_pct_max = Math.max(...steal);
-    if (iowait.length) s.iowait_pct_max = Math.max(...iowait);
-    const perCpu = (facts.cpu_average.length ? facts.cpu_average : facts.cpu).filter(
-      (r) => typeof r.cpu === "number" && r.idle_pct !== undefined,
-    );
-    if (perCpu.length) {
-      const busiest = perCpu.reduce((a, b) => (b.idle_pct! < a.idle_pct! ? b : a));
-      s.busiest_cpu = busiest.cpu as number;
-      s.busiest_cpu_idle_pct = busiest.idle_pct;
-    }
-    out.summary = s;
-  }
+  const summary = summaryOf(facts);
+  if (summary) out.summary = summary;
   return { facts: out, problems: problems.list() };
 }

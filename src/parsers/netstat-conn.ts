@@ -21,6 +21,8 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  * tcp6       0      0 :::80                   :::*                    LISTEN      -
  * udp        0      0 0.0.0.0:68              0.0.0.0:*                           702/dhclient
  * ```
+ * Yields: `sockets[0].state = "LISTEN"`, `sockets[0].local_port = 22`.
+ * Yields: `sockets[0].process[0].pid = 861`.
  *
  * Variants read: `-tan`, `-tanp`, `-an` (with the `Active UNIX domain sockets` table:
  * `unix 2 [ ACC ] STREAM LISTENING 20699 1/init /run/udev/control`), `-tulpn`, `-e` (User,

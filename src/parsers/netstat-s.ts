@@ -23,6 +23,8 @@ export interface NetstatSUnmapped {
  *     5678 SYNs to LISTEN sockets dropped
  *     TCPTimeouts: 2
  * ```
+ * Yields: `counters.TcpRetransSegs = 12`, `counters.TcpExtListenOverflows = 1234`.
+ * Yields: `counters.TcpExtListenDrops = 5678`.
  *
  * Prose lines are mapped to counter names from net-tools' own tables (statistics.c) with the
  * wordings of old and new versions ("segments retransmited" and "retransmitted", "segments

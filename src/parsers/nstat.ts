@@ -13,6 +13,7 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  * TcpExtListenOverflows           1234               0.0
  * TcpExtListenDrops               1234               0.0
  * ```
+ * Yields: `counters.TcpRetransSegs = 12`, `counters.TcpExtListenOverflows = 1234`.
  *
  * Variants: `-a` (absolute values since boot) and without `-a` (increments since the last
  * nstat run that updated the history file: a paste cannot tell them apart, and neither can

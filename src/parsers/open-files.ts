@@ -175,6 +175,7 @@ export interface OpenFilesProcess {
  * nginx      1201                 root    6u  IPv4  31337      0t0     TCP *:80 (LISTEN)
  * nginx      1201  1203 nginx     root    6u  IPv4  31337      0t0     TCP *:80 (LISTEN)
  * ```
+ * Yields: `processes[0].command = "nginx"`, `processes[0].nfds = 1`, `total_fds = 1`.
  *
  * Rows of threads (TID filled, lsof ≥ 4.90) repeat their process's descriptors (threads
  * share the fd table) and are not counted; `thread_rows` says how many were skipped. lsof

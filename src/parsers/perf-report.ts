@@ -43,6 +43,8 @@ export interface PerfReportRow {
  *             ---do_syscall_64
  *                |--6.11%--ksys_read
  * ```
+ * Yields: `samples = 16000`, `rows[0].overhead_pct = 12.87`, `rows[0].symbol = "do_syscall_64"`.
+ * Yields: `rows[0].command = "dd"`.
  *
  * Variants: `Overhead` alone (`--no-children`, or no call chains), `Children  Self`, `-n`
  * (`Samples`), `--sort` with other columns (`Pid:Command`, `Shared Object` only, ...), the

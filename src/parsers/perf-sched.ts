@@ -40,6 +40,8 @@ export interface PerfSchedTask {
  *  -----------------------------------------------------------------------------------------------------------------
  *   TOTAL:                |  62277.578 ms |   379556 |
  * ```
+ * Yields: `tasks[0].comm = "raftstore-4"`, `tasks[0].switches = 9713`.
+ * Yields: `tasks[0].max_delay_ms = 12.974`.
  *
  * Variants, mapped by header name: older perf `Switches | Average delay ms | Maximum delay ms
  * | Maximum delay at`; perf 6.x `Count | Avg delay ms | Max delay ms | Max delay start | Max

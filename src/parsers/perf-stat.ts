@@ -60,6 +60,8 @@ export interface PerfStatMetric {
  *        0.458127000 seconds user
  *        0.000000000 seconds sys
  * ```
+ * Yields: `target = "system wide"`, `events[0].event = "cpu-clock"`, `events[0].value = 2003.43`.
+ * Yields: `events[1].value = 103`.
  *
  * Variants: old perf's `task-clock:u (msec)` and `[75.00%]`; thousands separators of any
  * locale (`1,234,567`, `1.234.567`, `1’234’567`) and decimal commas; `<not supported>` (e.g.

@@ -61,6 +61,7 @@ export interface PidstatRow {
  * #      Time   UID       PID    %usr %system  %guest    %CPU   CPU  minflt/s ... Command
  *  1646857494     0         2    0.00    0.00    0.00    0.00     0      0.00 ... kthreadd
  * ```
+ * Yields: `banner.kernel_release = "3.10.0-1062.1.2.el7.x86_64"`, `banner.cpus = 1`.
  * Variants read: separate tables per report (no `-h`), `-h` (one line), `-H`/`-h` epoch
  * stamps (`# Time` headers), `-l` (command lines with spaces), `-t` (TGID/TID, `|__` thread
  * rows), `-U` (user names), `-R`, `-s`, `-v`, `-T CHILD|ALL`, `--dec`, 12-hour stamps,

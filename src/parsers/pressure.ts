@@ -44,6 +44,8 @@ export interface PsiRow extends PsiValues {
  * some avg10=0.18 avg60=0.34 avg300=0.10 total=159886802
  * full avg10=0.18 avg60=0.34 avg300=0.10 total=159229614
  * ```
+ * Yields: `some_avg10 = 0.18`, `some_avg60 = 0.34`, `some_total_us = 159886802`.
+ * Yields: `full_total_us = 159229614`.
  *
  * The top-level `some_*` / `full_*` are the first system-wide file's (`/proc/pressure/*`,
  * or an unmarked paste); `system` lists every system-wide file (a paste may hold all three

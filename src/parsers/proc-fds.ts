@@ -26,6 +26,8 @@ export interface ProcFdsRow {
  * 1 97 1073741816 1073741816 systemd
  * SUMMARY processes=212 readable=212 unreadable=0
  * ```
+ * Yields: `rows[0].comm = "router"`, `rows[0].nfds = 1021`, `rows[0].soft_used_pct = 99.71`.
+ * Yields: `worst.pid = 812`.
  *
  * The script counts `/proc/PID/fd` entries and reads the `Max open files` line of
  * `/proc/PID/limits` and `/proc/PID/comm` for every process, sorts by NFDS, and keeps the

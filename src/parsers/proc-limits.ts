@@ -12,6 +12,8 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  * Max open files            1024                 4096                 files
  * Max nice priority         0                    0
  * ```
+ * Yields: `processes[0].pid = 1234`, `processes[0].limits.max_open_files.soft = 1024`.
+ * Yields: `processes[0].limits.max_open_files.hard = 4096`.
  *
  * Every limit line of the kernel's table is read (`Max cpu time`, `Max file size`, `Max
  * data size`, `Max stack size`, `Max core file size`, `Max resident set`, `Max processes`,

@@ -36,6 +36,7 @@ export interface ProcStatCpuTimes {
  * procs_blocked 0
  * softirq 188479 0 16828 4 9341 66202 0 2 59432 0 36670
  * ```
+ * Yields: `cpu_count = 1`, `cpus[0].user_ticks = 18661`, `cpus[0].steal_ticks = 177`.
  * Variants read: kernels with 4 to 10 CPU columns (missing ones are absent), no `softirq`
  * line (before 2.6.31). Rates over a window come from {@link procStatDelta}.
  * Source: proc(5), kernel Documentation/filesystems/proc.rst (1.8 Miscellaneous kernel

@@ -49,6 +49,8 @@ export interface SarSection {
  * ...
  * 13:37:29     LINUX RESTART	(9 CPU)
  * ```
+ * Yields: `banner.cpus = 9`, `sections.cpu.rows[0].cpu = "all"`.
+ * Yields: `sections.cpu.rows[0].user_pct = 2.15`, `sections.cpu.rows[0].nice_pct = 12.5`.
  * Sections are keyed by a stable name taken from the header's columns: `cpu` (-u, -P),
  * `task` (-w), `interrupts` (-I), `swapping` (-W), `paging` (-B), `io` (-b), `memory` (-r),
  * `swap` (-S), `hugepages` (-H), `inode` (-v), `queue` (-q), `psi_cpu`/`psi_io`/`psi_mem`
@@ -150,6 +152,39 @@ interface Table {
 
 const RESTART = /^(?:LINUX[ -]RESTART)\s*(?:\((\d+) CPU\))?/;
 
+/** Fills a row from value tokens; returns false when a numeric column is not a number. */
+function fill(row: SarRow, t: Table, values: string[]): boolean {
+  let vals = values;
+  const last = t.columns[t.columns.length - 1];
+  if (vals.length > t.columns.length && NAME_COLUMNS.has(last)) {
+    vals = [...vals.slice(0, t.columns.length - 1), vals.slice(t.columns.length - 1).join(" ")];
+  }
+  // Name columns at the end may be blank (USB devices without strings, battery Average).
+  while (vals.length < t.columns.length && NAME_COLUMNS.has(t.columns[vals.length])) {
+    if (!t.columns.slice(vals.length).every((c) => NAME_COLUMNS.has(c))) break;
+    vals = [...vals, ""];
+  }
+  if (vals.length !== t.columns.length) return false;
+  for (let i = 0; i < t.columns.length; i++) {
+    const col = t.columns[i];
+    const tok = vals[i];
+    const key = t.keys[i];
+    if (NAME_COLUMNS.has(col)) {
+      row[key] = tok;
+      continue;
+    }
+    if (col === "CPU" && tok === "-1") {
+      row[key] = "all";
+      continue;
+    }
+    const v = sysstatNumber(tok, columnBase(col));
+    if (v !== undefined) row[key] = v;
+    else if (ID_COLUMNS.has(col) || !/\d/.test(tok)) row[key] = tok;
+    else return false;
+  }
+  return true;
+}
+
 /**
  * Parses sar and `sadf -d` output (see {@link SarFacts}). Throws UnrecognisedOutputError when
  * no banner, sar header or sadf record was found.
@@ -192,39 +227,6 @@ export function parseSar(lines: Iterable<string>): ParseResult<SarFacts> {
     if (!seenComment.has(key)) {
       seenComment.add(key);
       facts.comments.push({ time, text: m[1] });
-    }
-    return true;
-  };
-
-  /** Fills a row from value tokens; returns false when a numeric column is not a number. */
-  const fill = (row: SarRow, t: Table, values: string[]): boolean => {
-    let vals = values;
-    const last = t.columns[t.columns.length - 1];
-    if (vals.length > t.columns.length && NAME_COLUMNS.has(last)) {
-      vals = [...vals.slice(0, t.columns.length - 1), vals.slice(t.columns.length - 1).join(" ")];
-    }
-    // Name columns at the end may be blank (USB devices without strings, battery Average).
-    while (vals.length < t.columns.length && NAME_COLUMNS.has(t.columns[vals.length])) {
-      if (!t.columns.slice(vals.length).every((c) => NAME_COLUMNS.has(c))) break;
-      vals = [...vals, ""];
-    }
-    if (vals.length !== t.columns.length) return false;
-    for (let i = 0; i < t.columns.length; i++) {
-      const col = t.columns[i];
-      const tok = vals[i];
-      const key = t.keys[i];
-      if (NAME_COLUMNS.has(col)) {
-        row[key] = tok;
-        continue;
-      }
-      if (col === "CPU" && tok === "-1") {
-        row[key] = "all";
-        continue;
-      }
-      const v = sysstatNumber(tok, columnBase(col));
-      if (v !== undefined) row[key] = v;
-      else if (ID_COLUMNS.has(col) || !/\d/.test(tok)) row[key] = tok;
-      else return false;
     }
     return true;
   };

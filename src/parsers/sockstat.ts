@@ -14,6 +14,8 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  * FRAG: inuse 0 memory 0
  * TCP6: inuse 2
  * ```
+ * Yields: `sockets_used = 31`, `protocols.tcp.inuse = 11`, `protocols.tcp.tw = 2`.
+ * Yields: `protocols.tcp.mem_pages = 249`.
  *
  * Every `PROTO: key value ...` line becomes `protocols.<proto lowercase>.<key>`, with units
  * in the names where the field has one:

@@ -24,6 +24,7 @@ export interface SsTransportRow {
  * INET      1         1         0
  * FRAG      0         0         0
  * ```
+ * Yields: `total = 9`, `tcp.total = 1`, `tcp.timewait = 0`.
  *
  * Variants: new iproute2 prints `Total: 9` and `TCP: 1 (estab 0, closed 0, orphaned 0,
  * timewait 0)`; old iproute2 adds `(kernel N)`, `synrecv`, `timewait A/B` and `, ports N`,

@@ -125,6 +125,8 @@ export interface ListenerRow {
  * tcp   ESTAB  0      0          10.0.0.5:22      10.0.0.9:50514
  *          cubic wscale:7,7 rto:204 rtt:0.5/0.25 ato:40 mss:1448 cwnd:10 retrans:0/3 send 231.7Mbps
  * ```
+ * Yields: `sockets[0].state = "LISTEN"`, `sockets[0].send_q = 128`, `sockets[0].local_port = 22`.
+ * Yields: `sockets[0].process[0].name = "sshd"`.
  *
  * Variants read: any ss socket table (`-ltn`, `-tan`, `-tanp`, `-a`, `-tupna`, `-tulpen`,
  * `-tin`, `-x`); old iproute2 (no Netid column when one protocol is selected, `:::22` and

@@ -34,6 +34,7 @@ export interface StraceSyscall {
  *   ------ ----------- ----------- --------- --------- ----------------
  *   100.00    0.314404           4     67134     11022 total
  *   ```
+ *   Yields: `source = "summary"`, `total.calls = 67134`, `dominant.syscall = "wait4"`.
  *   with a blank `errors` cell when zero (and no `errors` column in some old builds), `-w`
  *   (wall-clock time instead of system CPU time; the layout is the same), `-S` (other order),
  *   `-U` (strace ≥ 5.18: other columns in any order, e.g. `shortest`, `longest`), and a
@@ -161,44 +162,26 @@ interface TraceAcc {
   errnos: Map<string, number>;
 }
 
-/**
- * Parses strace output: a `-c` summary, a trace, or both (`-C`).
- * @throws UnrecognisedOutputError when neither a summary table nor a trace line was found.
- */
-export function parseStrace(lines: Iterable<string>): ParseResult<StraceFacts> {
-  const problems = new ProblemLog();
-  const summary = new Map<string, Row>();
-  let summaryTotal: Row | null = null;
-  let cols: (keyof Row | null)[] | null = null;
-  /** Rows of the current summary table, and whether its closing rule was seen. */
-  let tableRows = 0;
-  let totalNext = false;
-  const trace = new Map<string, TraceAcc>();
-  const errnoCounts = new Map<string, number>();
-  const signals: Record<string, number> = {};
-  const killed: Record<string, number> = {};
-  const pids = new Set<number>();
-  let exits = 0;
-  let attached = 0;
-  let bindPort0InUse = 0;
-  let timed = false;
-  let firstTs: number | undefined;
-  let lastTs: number | undefined;
-  let relativeSum = 0;
-  let relative = false;
-  let found = false;
-  let n = 0;
+/** What the trace lines add up to: calls, errors and time per system call, signals, exits. */
+class TraceTally {
+  readonly trace = new Map<string, TraceAcc>();
+  readonly errnoCounts = new Map<string, number>();
+  readonly signals: Record<string, number> = {};
+  readonly killed: Record<string, number> = {};
+  exits = 0;
+  bindPort0InUse = 0;
+  timed = false;
 
-  const acc = (name: string) => {
-    let a = trace.get(name);
+  acc(name: string): TraceAcc {
+    let a = this.trace.get(name);
     if (!a) {
       a = { calls: 0, errors: 0, seconds: 0, errnos: new Map() };
-      trace.set(name, a);
+      this.trace.set(name, a);
     }
     return a;
-  };
+  }
   /** Reads the ` = result` part and `-T` of a completed call; false when there is none. */
-  const complete = (name: string, rest: string): boolean => {
+  complete(name: string, rest: string): boolean {
     let body = rest;
     let seconds: number | undefined;
     const d = DURATION.exec(body);
@@ -213,26 +196,27 @@ export function parseStrace(lines: Iterable<string>): ParseResult<StraceFacts> {
       if (r) result = r;
     }
     if (!result) return false;
-    const a = acc(name);
+    const a = this.acc(name);
     if (seconds !== undefined) {
       a.seconds += seconds;
-      timed = true;
+      this.timed = true;
     }
     const errno = result[2];
     if (errno) {
       a.errors++;
       a.errnos.set(errno, (a.errnos.get(errno) ?? 0) + 1);
-      errnoCounts.set(errno, (errnoCounts.get(errno) ?? 0) + 1);
+      this.errnoCounts.set(errno, (this.errnoCounts.get(errno) ?? 0) + 1);
     }
     return true;
-  };
+  }
 
   /** Reads the event part of a trace line; false when it is none of strace's forms. */
-  const readEvent = (body: string, line: string): boolean => {
+  readEvent(body: string, line: string): boolean {
     const resumed = RESUMED.exec(body);
     if (resumed) {
       return (
-        complete(resumed[1], body.slice(resumed[0].length)) || /<unfinished \.\.\.>\s*$/.test(body)
+        this.complete(resumed[1], body.slice(resumed[0].length)) ||
+        /<unfinished \.\.\.>\s*$/.test(body)
       );
     }
     const call = CALL.exec(body);
@@ -240,36 +224,59 @@ export function parseStrace(lines: Iterable<string>): ParseResult<StraceFacts> {
       const name = call[1];
       if (
         !/<unfinished \.\.\.>\s*$/.test(body) &&
-        !complete(name, body.slice(call[0].length - 1))
+        !this.complete(name, body.slice(call[0].length - 1))
       ) {
         return false;
       }
-      acc(name).calls++;
+      this.acc(name).calls++;
       if (
         name === "bind" &&
         /\bsin6?_port=htons\(0\)/.test(body) &&
         /= -1 EADDRINUSE\b/.test(body)
       ) {
-        bindPort0InUse++;
+        this.bindPort0InUse++;
       }
       return true;
     }
     const signal = SIGNAL.exec(body);
     if (signal) {
       const sig = signal[1] ?? signal[2];
-      signals[sig] = (signals[sig] ?? 0) + 1;
+      this.signals[sig] = (this.signals[sig] ?? 0) + 1;
       return true;
     }
     const exited = EXITED.exec(body);
     if (exited) {
-      exits++;
-      if (exited[2]) killed[exited[2]] = (killed[exited[2]] ?? 0) + 1;
+      this.exits++;
+      if (exited[2]) this.killed[exited[2]] = (this.killed[exited[2]] ?? 0) + 1;
       return true;
     }
     // a detached call's end, or a -k stack frame
     return /^<detached \.\.\.>$/.test(body) || /^ ?> /.test(line);
-  };
+  }
+}
 
+/**
+ * Parses strace output: a `-c` summary, a trace, or both (`-C`).
+ * @throws UnrecognisedOutputError when neither a summary table nor a trace line was found.
+ */
+export function parseStrace(lines: Iterable<string>): ParseResult<StraceFacts> {
+  const problems = new ProblemLog();
+  const summary = new Map<string, Row>();
+  let summaryTotal: Row | null = null;
+  let cols: (keyof Row | null)[] | null = null;
+  /** Rows of the current summary table, and whether its closing rule was seen. */
+  let tableRows = 0;
+  let totalNext = false;
+  const pids = new Set<number>();
+  let attached = 0;
+  let firstTs: number | undefined;
+  let lastTs: number | undefined;
+  let relativeSum = 0;
+  let relative = false;
+  let found = false;
+  let n = 0;
+
+  const tally = new TraceTally();
   let carry: string | null = null;
   for (const raw of lines) {
     n++;
@@ -346,7 +353,7 @@ export function parseStrace(lines: Iterable<string>): ParseResult<StraceFacts> {
       body = body.slice(epoch[0].length);
       if (ts < 1e6) relative = true; // -r: seconds since the previous line
     }
-    const ok = readEvent(body, line);
+    const ok = tally.readEvent(body, line);
     if (!ok) {
       problems.add(n, line, "not a strace trace or summary line");
       continue;
@@ -362,15 +369,17 @@ export function parseStrace(lines: Iterable<string>): ParseResult<StraceFacts> {
   if (!found) throw new UnrecognisedOutputError("strace");
 
   const facts =
-    summary.size > 0 || summaryTotal ? fromSummary(summary, summaryTotal) : fromTrace(trace, timed);
-  facts.errno_counts = Object.fromEntries([...errnoCounts].sort((a, b) => b[1] - a[1]));
-  facts.signals = signals;
+    summary.size > 0 || summaryTotal
+      ? fromSummary(summary, summaryTotal)
+      : fromTrace(tally.trace, tally.timed);
+  facts.errno_counts = Object.fromEntries([...tally.errnoCounts].sort((a, b) => b[1] - a[1]));
+  facts.signals = tally.signals;
   facts.processes = pids.size;
-  facts.exits = exits;
-  facts.killed = killed;
+  facts.exits = tally.exits;
+  facts.killed = tally.killed;
   facts.attached = attached;
-  if (facts.source === "trace") facts.bind_port0_eaddrinuse = bindPort0InUse;
-  if (facts.source === "trace" && timed) facts.timed = true;
+  if (facts.source === "trace") facts.bind_port0_eaddrinuse = tally.bindPort0InUse;
+  if (facts.source === "trace" && tally.timed) facts.timed = true;
   if (firstTs !== undefined && lastTs !== undefined) {
     let span = relative ? relativeSum : lastTs - firstTs;
     if (span < 0) span += 86400; // -t/-tt clock past midnight

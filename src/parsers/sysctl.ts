@@ -10,6 +10,7 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  * net.ipv4.tcp_mem = 188316	251089	376632        (several numbers: tab-separated)
  * kern.maxfiles: 12288                             (BSD / macOS form)
  * ```
+ * Yields: `net_core_somaxconn = 4096`, `values["net.core.somaxconn"] = "4096"`.
  *
  * `values` holds every key as printed (a key printed several times, like `dev.cdrom.info`,
  * has its values joined with newlines). The keys the runbooks read are also typed, named as

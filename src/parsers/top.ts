@@ -94,6 +94,8 @@ export interface TopIteration extends TopSummary {
  *     PID USER      PR  NI    VIRT    RES    SHR S  %CPU  %MEM     TIME+ COMMAND
  *       1 root      20   0  104364  13208   8636 S   0.0   0.3   0:06.01 systemd
  * ```
+ * Yields: `iterations[0].time = "23:06:21"`, `iterations[0].processes[0].command = "systemd"`.
+ * Yields: `iterations[0].processes[0].res_kb = 13208`, `iterations[0].processes[0].time_s = 6.01`.
  * Variants read: procps 3.2 (`Cpu(s):  0.3%us,` and `Mem:  3861332k total,` with `buffers`,
  * `Swap: … cached`), procps-ng 3.3 and 4 (`KiB`/`MiB`/`GiB`/`TiB Mem :`), `-E` scaling,
  * per-CPU lines, `Threads:` (`-H`), `-w` wide rows, extra fields in any order with text
@@ -294,6 +296,57 @@ function cellsByPosition(line: string, l: Layout): string[] {
   return cells;
 }
 
+/** A `Mem` or `Swap` line (`KiB Mem :  total, free, used, buff/cache`): sizes in bytes. */
+function readMemLine(
+  it: TopIteration,
+  prefix: string | undefined,
+  which: string,
+  rest: string,
+): void {
+  const unit = prefix ? 1024 ** (UNIT_POWER[prefix] + 1) : 1024;
+  const pairs = memPairs(rest, unit);
+  if (which === "Mem") {
+    if (pairs.total !== undefined) it.mem_total_bytes = pairs.total;
+    if (pairs.free !== undefined) it.mem_free_bytes = pairs.free;
+    if (pairs.used !== undefined) it.mem_used_bytes = pairs.used;
+    if (pairs["buff/cache"] !== undefined) it.mem_buff_cache_bytes = pairs["buff/cache"];
+    if (pairs.buffers !== undefined) it.mem_buffers_bytes = pairs.buffers;
+  } else {
+    if (pairs.total !== undefined) it.swap_total_bytes = pairs.total;
+    if (pairs.free !== undefined) it.swap_free_bytes = pairs.free;
+    if (pairs.used !== undefined) it.swap_used_bytes = pairs.used;
+    if (pairs.cached !== undefined) it.mem_cached_bytes = pairs.cached;
+    const avail = pairs["avail Mem"] ?? pairs.avail;
+    if (avail !== undefined) it.mem_available_bytes = avail;
+  }
+}
+
+/** A process row's cells, by column: sizes in KiB, times in seconds, counts as numbers. */
+function processOf(layout: Layout, cells: string[]): Record<string, number | string> {
+  const proc: Record<string, number | string> = {};
+  layout.columns.forEach((col, i) => {
+    const cell = cells[i] ?? "";
+    const key = layout.keys[i];
+    if (cell === "") return;
+    if (MEM_COLUMNS.has(col)) {
+      const v = kib(cell);
+      if (v === undefined) proc[key] = cell;
+      else proc[key] = v;
+    } else if (TEXT_COLUMNS.has(col)) {
+      const v = col === "PR" ? num(cell) : undefined;
+      proc[key] = v ?? cell;
+      if (col === "TIME+") {
+        const s = seconds(cell);
+        if (s !== undefined) proc.time_s = s;
+      }
+    } else {
+      const v = num(cell) ?? count(cell);
+      proc[key] = v ?? cell;
+    }
+  });
+  return proc;
+}
+
 /**
  * Parses `top -b` output (see {@link TopFacts}). Throws UnrecognisedOutputError when no
  * `top -` line and no process header was found.
@@ -372,22 +425,7 @@ export function parseTop(lines: Iterable<string>): ParseResult<TopFacts> {
     if (mem) {
       const m = mem;
       const it = iteration();
-      const unit = m[1] ? 1024 ** (UNIT_POWER[m[1]] + 1) : 1024;
-      const pairs = memPairs(m[3], unit);
-      if (m[2] === "Mem") {
-        if (pairs.total !== undefined) it.mem_total_bytes = pairs.total;
-        if (pairs.free !== undefined) it.mem_free_bytes = pairs.free;
-        if (pairs.used !== undefined) it.mem_used_bytes = pairs.used;
-        if (pairs["buff/cache"] !== undefined) it.mem_buff_cache_bytes = pairs["buff/cache"];
-        if (pairs.buffers !== undefined) it.mem_buffers_bytes = pairs.buffers;
-      } else {
-        if (pairs.total !== undefined) it.swap_total_bytes = pairs.total;
-        if (pairs.free !== undefined) it.swap_free_bytes = pairs.free;
-        if (pairs.used !== undefined) it.swap_used_bytes = pairs.used;
-        if (pairs.cached !== undefined) it.mem_cached_bytes = pairs.cached;
-        const avail = pairs["avail Mem"] ?? pairs.avail;
-        if (avail !== undefined) it.mem_available_bytes = avail;
-      }
+      readMemLine(it, m[1], m[2], m[3]);
       found = true;
       continue;
     }
@@ -409,28 +447,8 @@ export function parseTop(lines: Iterable<string>): ParseResult<TopFacts> {
         problems.add(n, raw, "process row whose fields do not match the header");
         continue;
       }
-      const proc: Record<string, number | string> = {};
+      const proc = processOf(layout, cells);
       let bad = false;
-      layout.columns.forEach((col, i) => {
-        const cell = cells[i] ?? "";
-        const key = layout!.keys[i];
-        if (cell === "") return;
-        if (MEM_COLUMNS.has(col)) {
-          const v = kib(cell);
-          if (v === undefined) proc[key] = cell;
-          else proc[key] = v;
-        } else if (TEXT_COLUMNS.has(col)) {
-          const v = col === "PR" ? num(cell) : undefined;
-          proc[key] = v ?? cell;
-          if (col === "TIME+") {
-            const s = seconds(cell);
-            if (s !== undefined) proc.time_s = s;
-          }
-        } else {
-          const v = num(cell) ?? count(cell);
-          proc[key] = v ?? cell;
-        }
-      });
       if (typeof proc.pid !== "number") bad = true;
       if (bad) {
         problems.add(n, raw, "process row without a PID");

@@ -8,6 +8,8 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  * ```
  * Linux host-a 4.15.0-65-generic #74-Ubuntu SMP Tue Sep 17 17:06:04 UTC 2019 x86_64 x86_64 x86_64 GNU/Linux
  * ```
+ * Yields: `kernel_release = "4.15.0-65-generic"`, `kernel_major = 4`, `kernel_minor = 15`.
+ * Yields: `machine = "x86_64"`.
  * Fields, in order: kernel name, node name, kernel release, kernel version (free text with
  * spaces: `#1 SMP PREEMPT_DYNAMIC Debian 6.1.55-1 (2023-09-29)`), machine, processor,
  * hardware platform, operating system. GNU uname leaves out processor and hardware platform

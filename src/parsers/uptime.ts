@@ -10,6 +10,12 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  *
  * Load average is the exponentially damped count of runnable plus uninterruptible (D) tasks
  * over 1, 5 and 15 minutes (proc(5)), so it is not a CPU utilisation.
+ *
+ * Sample (`uptime` on RHEL, from insights-core's tests):
+ * ```
+ *  10:55:22 up 40 days, 21:17,  1 user,  load average: 0.49, 0.12, 0.04
+ * ```
+ * Yields: `load1 = 0.49`, `load15 = 0.04`, `uptime_s = 3532620`, `users = 1`.
  */
 export interface UptimeFacts {
   load1?: number;

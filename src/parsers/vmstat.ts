@@ -69,6 +69,7 @@ export interface VmstatDiskRow {
  *  1  0      0 24232596   3488 351580    0    0  1193  1889  559 1456 14  8 77  0  0
  *  1  0      0 24232596   3488 351580    0    0     0     0   62   96  0  1 100  0  0
  * ```
+ * Yields: `rows[0].r = 1`, `rows[0].free = 24232596`, `rows[0].bi = 1193`, `rows[0].cs = 1456`.
  * Variants read: `-a` (inact/active), `-w` and extra-wide, `-t` (timestamp and zone), `-S`
  * (units not visible), `gu` (procps 4), repeated headers, `-d` disk mode (`-dt`), several
  * `-d` reports. Source: vmstat(8), procps-ng vmstat.c.

@@ -1,0 +1,53 @@
+import type { SimpleEvent } from "../../parsers/dmesg.js";
+import { LOG, type LogJudge, SRC } from "./judge.js";
+
+/**
+ * Network messages: SYN floods (net/ipv4/tcp_input.c), TCP memory and orphan limits
+ * (net/ipv4/tcp.c), conntrack table full (net/netfilter/nf_conntrack_core.c).
+ */
+export const network: LogJudge = {
+  name: "network",
+  provides: [
+    {
+      path: "net.log.syn_flood",
+      type: "number",
+      unit: "events",
+      from: LOG,
+      doc: "`Possible SYN flooding on port N` messages (current).",
+    },
+    { path: "net.log.syn_flood_port", type: "number", from: LOG, doc: "The port named." },
+    {
+      path: "net.log.tcp_oom",
+      type: "number",
+      unit: "events",
+      from: LOG,
+      doc: "`TCP: out of memory -- consider tuning tcp_mem` messages.",
+    },
+    {
+      path: "net.log.orphans",
+      type: "number",
+      unit: "events",
+      from: LOG,
+      doc: "`TCP: too many orphaned sockets` messages.",
+    },
+    {
+      path: "net.log.conntrack_full",
+      type: "number",
+      unit: "events",
+      from: LOG,
+      doc: "`nf_conntrack: table full, dropping packet` messages.",
+    },
+  ],
+  judge(ev, bag) {
+    const syn = ev.of("syn-flood") as SimpleEvent[];
+    bag.set("net.log.syn_flood", syn.length, SRC, syn[0]?.text);
+    bag.set("net.log.syn_flood_port", syn[0]?.port, SRC, syn[0]?.text);
+    const tcp = ev.of("tcp-oom") as SimpleEvent[];
+    const tcpMem = tcp.filter((e) => e.reason !== "orphans");
+    const orphans = tcp.filter((e) => e.reason === "orphans");
+    bag.set("net.log.tcp_oom", tcpMem.length, SRC, tcpMem[0]?.text);
+    bag.set("net.log.orphans", orphans.length, SRC, orphans[0]?.text);
+    const ct = ev.of("conntrack-full");
+    bag.set("net.log.conntrack_full", ct.length, SRC, ct[0]?.text);
+  },
+};
