@@ -169,8 +169,10 @@ export function expandHostRange(pattern: string, file: string, line?: number): s
 export function splitHostPort(pattern: string): { pattern: string; port?: number } {
   const v6 = /^\[([0-9A-Fa-f:.]+)\](?::([0-9]+))?$/.exec(pattern);
   if (v6) return { pattern: v6[1], port: v6[2] === undefined ? undefined : Number(v6[2]) };
-  const m = /^([^:]+):([0-9]+)$/.exec(pattern);
-  return m ? { pattern: m[1], port: Number(m[2]) } : { pattern };
+  const m = /^(.+):([0-9]+)$/.exec(pattern);
+  // Colons inside a range (`db-[a:c]`) are not a port separator.
+  if (!m || m[1].replace(/\[[^\]]*\]/g, "").includes(":")) return { pattern };
+  return { pattern: m[1], port: Number(m[2]) };
 }
 
 /**

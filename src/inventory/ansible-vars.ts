@@ -71,7 +71,12 @@ async function readVarsFile(
     return;
   }
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, merge: false });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    uniqueKeys: false,
+    merge: false,
+    logLevel: "error",
+  });
   const root = doc.contents;
   if (
     doc.errors.length > 0 ||

@@ -141,7 +141,12 @@ export function readAnsibleYaml(
   warnings: InventoryWarning[],
 ): AnsibleTree {
   const lines = new LineCounter();
-  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: false, merge: false });
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    uniqueKeys: false,
+    merge: false,
+    logLevel: "error",
+  });
   if (doc.errors.length > 0) {
     throw configError(
       file,

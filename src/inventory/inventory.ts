@@ -250,6 +250,8 @@ export interface ResolveTargetOptions {
   /** Inventory file (default: {@link inventoryPath} of `env`). */
   inventoryPath?: string;
   env?: NodeJS.ProcessEnv;
+  /** Called with each warning of an inventory this function loads (the CLI prints them). */
+  onWarning?: (warning: InventoryWarning) => void;
 }
 
 /**
@@ -263,10 +265,31 @@ export async function resolveTarget(
   options: ResolveTargetOptions = {},
 ): Promise<HostConfig> {
   if (target === LOCAL_TARGET) return localHost();
-  const inventory =
-    options.inventory ??
-    (await loadInventory(options.inventoryPath ?? inventoryPath(options.env ?? process.env)));
+  let inventory = options.inventory;
+  if (!inventory) {
+    inventory = await loadInventory(
+      options.inventoryPath ?? inventoryPath(options.env ?? process.env),
+    );
+    for (const w of inventory.warnings) options.onWarning?.(w);
+  }
   return resolveHost(inventory, target);
+}
+
+/**
+ * The bundle folder of a `transport: replay` host, checked when the host is used.
+ * @throws DiagbotError `config` when the host is not a replay host or its folder is missing.
+ */
+export async function replayBundle(host: HostConfig): Promise<string> {
+  const dir = host.transport === "replay" ? host.bundle : undefined;
+  const info = dir === undefined ? undefined : await stat(dir).catch(() => undefined);
+  if (dir === undefined || !info?.isDirectory()) {
+    throw new DiagbotError(
+      "config",
+      `host ${host.name}: its replay bundle ${dir === undefined ? "is not set" : `${dir} is not a folder`}`,
+      { hint: "set bundle: in the inventory to a folder written by diagbot diagnose --save" },
+    );
+  }
+  return dir;
 }
 
 /**

@@ -58,7 +58,7 @@ export function detectKind(text: string, path: string): SourceKind {
   }
   let data: unknown;
   try {
-    data = parseYaml(text, { maxAliasCount: 50, uniqueKeys: false });
+    data = parseYaml(text, { maxAliasCount: 50, uniqueKeys: false, logLevel: "error" });
   } catch {
     return yamlName ? "diagbot" : "ansible-ini";
   }

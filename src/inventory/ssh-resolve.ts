@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { promisify } from "node:util";
 import pLimit from "p-limit";
-import { configError, type HostEntry, type InventoryWarning, NAME_RE } from "./host.js";
+import { configError, type HostEntry, type InventoryWarning, NAME_RE, USER_RE } from "./host.js";
 import { parseJumpSpecs } from "./jump.js";
 import { copyName, readSshConfig, type SshConfigRead } from "./ssh-config.js";
 
@@ -113,12 +113,12 @@ export async function sshConfigEntries(
       names.map((n) =>
         limit(async () => {
           const got = await sshG(config, n.name, ssh).catch((err: Error) => {
+            // OpenSSH names its copy of the file: name the original instead.
+            const said = err.message.split("\n").slice(1).join(" ").trim() || err.message;
             throw configError(
-              n.file,
-              [
-                `ssh -G ${n.name}: ${err.message.split("\n").slice(1).join(" ").trim() || err.message}`,
-              ],
-              "fix the ssh_config line ssh names",
+              shown,
+              [`ssh -G ${n.name} rejects the config: ${said.replaceAll(`${dir}/`, "")}`],
+              "OpenSSH would refuse this config too: fix or remove the line it names",
             );
           });
           return entryOf(n, got, defaults, dirname(path), warnings);
@@ -146,8 +146,15 @@ function entryOf(
     groups: [],
     address: one("hostname"),
     port: Number(one("port") ?? 22),
-    user: one("user"),
   };
+  const user = one("user");
+  if (user !== undefined && USER_RE.test(user)) entry.user = user;
+  else
+    warnings.push({
+      file: n.file,
+      line: n.line,
+      message: `Host ${n.name}: user ${JSON.stringify(user)} is not a login name; not used`,
+    });
   const keys = got.get("identityfile") ?? [];
   // With no IdentityFile set, ssh -G lists OpenSSH's default keys: those are ssh-agent's job.
   if (keys.join("\n") !== (defaults.get("identityfile") ?? []).join("\n") && keys[0]) {
