@@ -1,7 +1,8 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
-import { isMap, isScalar, LineCounter, type Node, parseDocument } from "yaml";
+import { isMap, isScalar, type Node } from "yaml";
 import type { AnsibleTree, Vars } from "./ansible-tree.js";
+import { parseAnsibleYaml } from "./ansible-yaml.js";
 import { type InventoryWarning, MAX_INVENTORY_BYTES } from "./host.js";
 
 /**
@@ -70,13 +71,7 @@ async function readVarsFile(
     });
     return;
   }
-  const lines = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter: lines,
-    uniqueKeys: false,
-    merge: false,
-    logLevel: "error",
-  });
+  const { doc, lines } = parseAnsibleYaml(text);
   const root = doc.contents;
   if (
     doc.errors.length > 0 ||

@@ -131,6 +131,21 @@ function addHosts(
 }
 
 /**
+ * YAML as Ansible reads it (duplicate keys allowed, the later one winning; no `<<` merge keys),
+ * with a line counter for messages. Unknown tags such as `!vault` stay on their nodes.
+ */
+export function parseAnsibleYaml(text: string): { doc: Document; lines: LineCounter } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, {
+    lineCounter: lines,
+    uniqueKeys: false,
+    merge: false,
+    logLevel: "error",
+  });
+  return { doc, lines };
+}
+
+/**
  * Reads Ansible YAML or `--list` JSON text.
  * @throws DiagbotError `config` for YAML syntax errors, alias bombs, a top level that is not
  *   a mapping, and bad host ranges.
@@ -140,13 +155,7 @@ export function readAnsibleYaml(
   file: string,
   warnings: InventoryWarning[],
 ): AnsibleTree {
-  const lines = new LineCounter();
-  const doc = parseDocument(text, {
-    lineCounter: lines,
-    uniqueKeys: false,
-    merge: false,
-    logLevel: "error",
-  });
+  const { doc, lines } = parseAnsibleYaml(text);
   if (doc.errors.length > 0) {
     throw configError(
       file,
