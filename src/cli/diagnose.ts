@@ -3,7 +3,7 @@ import type { CollectedOutput } from "../diagnosis/collect.js";
 import { diagnoseBundle, diagnoseLive, noCollectorRan, nothingRan } from "../diagnosis/diagnose.js";
 import type { Report } from "../diagnosis/report.js";
 import { DiagbotError } from "../errors.js";
-import { resolveTarget } from "../inventory/inventory.js";
+import { formatWarning, replayBundle, resolveTarget } from "../inventory/inventory.js";
 import { loadRunbooks } from "../runbooks/load.js";
 import { renderTerminal } from "../summary/terminal.js";
 import { openTransport } from "../transport/open.js";
@@ -42,10 +42,17 @@ export async function runDiagnose(
 
   let report: Report;
   let outputs: readonly CollectedOutput[];
-  if (opts.from) {
-    ({ report, outputs } = await diagnoseBundle(opts.from, parseLabel(target), symptom, runbooks));
+  // An inventory host with transport: replay is diagnosed from its bundle, as --from is.
+  const host = opts.from
+    ? undefined
+    : await resolveTarget(target, {
+        onWarning: (w) => process.stderr.write(`diagbot: inventory: ${formatWarning(w)}\n`),
+      });
+  if (host === undefined || host.transport === "replay") {
+    const dir = opts.from ?? (await replayBundle(host!));
+    const label = host ? host.name : parseLabel(target);
+    ({ report, outputs } = await diagnoseBundle(dir, label, symptom, runbooks));
   } else {
-    const host = await resolveTarget(target);
     const progress = progressLine(process.stderr, host.name);
     const transport = await openTransport(host);
     // Ctrl-C or a stop: abort the collectors, end their processes, then leave.

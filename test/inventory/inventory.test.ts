@@ -268,7 +268,7 @@ describe("inventory: malformed", () => {
       `${file}: hosts.web-1.groups: expected a list of group names, got "web"`,
     );
     expect(err.message).toContain(
-      `${file}: hosts.web-2.transport: expected "ssh" or "local", got "telnet"`,
+      `${file}: hosts.web-2.transport: expected "ssh", "local" or "replay", got "telnet"`,
     );
   });
 
