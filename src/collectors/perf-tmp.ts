@@ -15,7 +15,6 @@ import type { CommandLine } from "./types.js";
  */
 
 /** The parent folder, for the user running the script. */
-// biome-ignore lint/suspicious/noTemplateCurlyInString: shell command substitution
 const PARENT = "/tmp/diagbot-perf.$(id -u)";
 
 /** Shell lines that remove the stale subfolders of `$p`. */

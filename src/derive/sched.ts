@@ -55,6 +55,34 @@ const provides: FactSpec[] = [
     doc: "Task rows whose maximum delay is 10 ms or more.",
   },
   {
+    path: "sched.max_delay_switches",
+    type: "number",
+    unit: "switches",
+    from: ["perf-sched"],
+    doc: "Context switches of the task with the worst delay: the sample its maximum is taken over.",
+  },
+  {
+    path: "sched.worst_avg_switches",
+    type: "number",
+    unit: "switches",
+    from: ["perf-sched"],
+    doc: "Context switches of the task with the highest average delay: the sample of that mean.",
+  },
+  {
+    path: "sched.switches",
+    type: "number",
+    unit: "switches",
+    from: ["perf-sched"],
+    doc: "Context switches recorded for all tasks (`TOTAL:` line).",
+  },
+  {
+    path: "sched.runqlat_waits",
+    type: "number",
+    unit: "waits",
+    from: ["bcc-runqlat"],
+    doc: "Run-queue waits in the runqlat histogram: the sample of its percentiles.",
+  },
+  {
     path: "sched.runqlat_p50_us",
     type: "number",
     unit: "µs",
@@ -89,13 +117,16 @@ function derive(parsed: ParsedSet): FactBag {
     if (w) {
       bag.set("sched.max_delay_ms", n(ps.max_delay_ms) ?? n(w.max_delay_ms), "perf-sched", row(w));
       bag.set("sched.max_delay_task", w.task, "perf-sched", row(w));
+      bag.set("sched.max_delay_switches", n(w.switches), "perf-sched", row(w));
     }
     const a = ps.worst_avg_delay;
     if (a) {
       bag.set("sched.worst_avg_delay_ms", n(a.avg_delay_ms), "perf-sched", row(a));
       bag.set("sched.worst_avg_delay_task", a.task, "perf-sched", row(a));
+      bag.set("sched.worst_avg_switches", n(a.switches), "perf-sched", row(a));
     }
     bag.set("sched.mean_delay_ms", n(ps.mean_delay_ms), "perf-sched");
+    bag.set("sched.switches", n(ps.total_switches), "perf-sched");
     if (Array.isArray(ps.tasks) && ps.tasks.length > 0) {
       bag.set(
         "sched.tasks_over_10ms",
@@ -109,6 +140,7 @@ function derive(parsed: ParsedSet): FactBag {
   const sm = rq?.summary;
   if (sm && sm.count > 0) {
     const line = `runqlat: ${sm.count} waits, p50 ≤ ${sm.p50_us} µs, p99 ≤ ${sm.p99_us} µs, max ≤ ${sm.max_us} µs`;
+    bag.set("sched.runqlat_waits", n(sm.count), "bcc-runqlat", line);
     bag.set("sched.runqlat_p50_us", n(sm.p50_us), "bcc-runqlat", line);
     bag.set("sched.runqlat_p99_us", n(sm.p99_us), "bcc-runqlat", line);
     bag.set("sched.runqlat_max_us", n(sm.max_us), "bcc-runqlat", line);

@@ -19,8 +19,9 @@ import {
  * - `any` is true if any part is true, else unknown if any part is unknown, else false;
  * - `not` swaps true and false and keeps unknown.
  *
- * A rule whose `needs` lack output, or whose condition is unknown, is `not-evaluated` (with a
- * why naming the missing collector or facts): it could not run, which is not the same as
+ * A rule whose `needs` lack output, whose sample is below its `minSamples`, or whose condition
+ * is unknown, is `not-evaluated` (with a why naming the missing collector, the short sample or
+ * the missing facts): it could not run, which is not the same as
  * "fine" (insights-core's skipped rules). A false condition is `fine`, with a why quoting the
  * values seen. A true condition gives a hypothesis.
  *
@@ -308,6 +309,21 @@ function missingNeeds(rule: Runbook, present: ReadonlySet<string>): string[] {
 }
 
 /**
+ * Why the rule's sample is too small to trust (`too few samples: sched.worst_avg_switches is 1
+ * switches, the rule trusts 20 or more (source)`), or undefined. An absent counting fact does
+ * not stop the rule: the figure it counts for is absent too.
+ */
+function shortSample(rule: Runbook, tree: FactTree): string | undefined {
+  for (const m of rule.minSamples) {
+    const count = factAt(tree, m.fact);
+    if (typeof count === "number" && count < m.min) {
+      return `too few samples: ${m.fact} is ${formatNumber(count)} ${m.unit}, the rule trusts ${m.min} or more (${m.source})`;
+    }
+  }
+  return undefined;
+}
+
+/**
  * The why of a `fine` verdict: the values seen against the thresholds, then the optional
  * evidence that was not there (`exists` guards), e.g. `ioerr.events is 0 (rule: >= 1); not
  * seen: conntrack.drop`.
@@ -355,6 +371,16 @@ export function evaluateRunbooks(
         category: rule.category,
         verdict: "not-evaluated",
         why: `needs output of ${lacking.join(", ")}, which is missing`,
+      });
+      continue;
+    }
+    const short = shortSample(rule, derived.tree);
+    if (short) {
+      checked.push({
+        rule: rule.id,
+        category: rule.category,
+        verdict: "not-evaluated",
+        why: short,
       });
       continue;
     }
