@@ -1,5 +1,5 @@
 import { parsePerfReport } from "../parsers/perf-report.js";
-import { perfTmpCleanup, perfTmpPrologue } from "./perf-tmp.js";
+import { perfSkipReason, perfTmpCleanup, perfTmpPrologue } from "./perf-tmp.js";
 import type { Collector, CommandContext } from "./types.js";
 
 /** Longest recording, seconds: intrusive collectors are capped to a few seconds. */
@@ -48,5 +48,6 @@ export const perfReport: Collector = {
     return { argv: ["sh", "-c", script], script, root: true };
   },
   cleanup: perfTmpCleanup(),
+  skipReason: perfSkipReason,
   parse: parsePerfReport,
 };

@@ -1,5 +1,5 @@
 import { parsePerfSched } from "../parsers/perf-sched.js";
-import { perfTmpCleanup, perfTmpPrologue } from "./perf-tmp.js";
+import { perfSkipReason, perfTmpCleanup, perfTmpPrologue } from "./perf-tmp.js";
 import type { Collector, CommandContext } from "./types.js";
 
 /** Longest recording, seconds: intrusive collectors are capped to a few seconds. */
@@ -51,5 +51,6 @@ export const perfSched: Collector = {
     return { argv: ["sh", "-c", script], script, root: true };
   },
   cleanup: perfTmpCleanup(),
+  skipReason: perfSkipReason,
   parse: parsePerfSched,
 };

@@ -1,7 +1,8 @@
 import type { CommandLine } from "./types.js";
 
 /**
- * Where the perf collectors keep `perf.data`: one known parent folder per user,
+ * What the two perf script collectors (perf-sched, perf-report) share: why they are skipped
+ * on a sudo-only host, and where they keep `perf.data`: one known parent folder per user,
  * `/tmp/diagbot-perf.<uid>` (mode 0700, refused unless it is a real folder owned by that user),
  * with one subfolder per run named `<kind>.<pid of the script>`. The script's own trap removes
  * its subfolder; when it cannot (perf ignored SIGINT for more than 2 s and `timeout -k 2`
@@ -58,4 +59,12 @@ export function perfTmpCleanup(): CommandLine {
     ...REMOVE_STALE,
   ].join("\n");
   return { argv: ["sh", "-c", script], script };
+}
+
+/**
+ * Why a perf script is skipped: it needs root, and the host reaches root only through sudo,
+ * under which a script never runs (DESIGN.md: no `sudo sh`).
+ */
+export function perfSkipReason(): string {
+  return "needs root, and as a script (record, report, clean up) it never runs under sudo (no `sudo sh`); this host reaches root only through sudo: connect as root to run it";
 }

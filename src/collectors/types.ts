@@ -73,6 +73,8 @@ export interface Collector<F = unknown> {
    * temporary folders). Never needs root; its failure is ignored.
    */
   cleanup?: CommandLine;
+  /** Why `command()` returned null in this context, for the report (default: a generic line). */
+  skipReason?: (ctx: CommandContext) => string;
   /** The command line, or null when it cannot run in this context. */
   command(ctx: CommandContext): CommandLine | null;
   parse: Parser<F>;

@@ -75,7 +75,7 @@ export async function collect(
         durationMs: 0,
         error: collector.needsPid
           ? "needs a target process: give --pid N or --process NAME"
-          : "cannot run in this context",
+          : (collector.skipReason?.(ctx) ?? "cannot run in this context"),
       });
       continue;
     }
