@@ -89,7 +89,7 @@ describe("an interrupted SSH diagnosis leaves nothing on the host", () => {
         return procs.some((p) => p.comm === "perf") && procs.some((p) => p.comm === "sleep")
           ? procs
           : undefined;
-      }, 20_000);
+      }, 45_000);
       expect(running, `no perf with the marker appeared; stderr: ${stderr}`).toBeDefined();
       await new Promise((r) => setTimeout(r, 1000));
       const before = marked(marker);
@@ -116,7 +116,7 @@ describe("an interrupted SSH diagnosis leaves nothing on the host", () => {
         }
       }
     }
-  }, 60_000);
+  }, 90_000);
 });
 
 describe("perf's temporary folders are removed without the script's trap", () => {
