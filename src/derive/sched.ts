@@ -1,7 +1,7 @@
 import type { BccRunqlatFacts } from "../parsers/bcc-runqlat.js";
 import type { PerfSchedFacts, PerfSchedTask } from "../parsers/perf-sched.js";
 import { type DeriveModule, FactBag, type FactSpec, type ParsedSet } from "./types.js";
-import { factsOf, n } from "./util.js";
+import { arr, factsOf, n } from "./util.js";
 
 /**
  * Scheduler latency facts: how long runnable tasks waited for a CPU, from
@@ -32,7 +32,7 @@ const provides: FactSpec[] = [
     type: "number",
     unit: "ms",
     from: ["perf-sched"],
-    doc: "Highest average scheduling delay of any task.",
+    doc: "Highest average scheduling delay of a task with at least 20 switches (else of any task).",
   },
   {
     path: "sched.worst_avg_delay_task",
@@ -105,6 +105,27 @@ const provides: FactSpec[] = [
   },
 ];
 
+/**
+ * Fewest switches behind a per-task average that is trusted; the run-queue rule declares the
+ * same number as its `minSamples` (runbooks/cpu.yaml). One long wait among 19 short ones
+ * (0.05 ms) still averages 0.26 ms; with fewer switches one wait is the mean.
+ */
+export const MEAN_MIN_SWITCHES = 20;
+
+/**
+ * The task with the highest average delay among those with at least
+ * {@link MEAN_MIN_SWITCHES} switches, else the parser's worst average (whose few switches
+ * then keep the rule from being evaluated).
+ */
+function worstAverage(ps: PerfSchedFacts): PerfSchedTask | null {
+  let best: PerfSchedTask | null = null;
+  for (const t of arr<PerfSchedTask>(ps.tasks)) {
+    if ((n(t.switches) ?? 0) < MEAN_MIN_SWITCHES) continue;
+    if ((n(t.avg_delay_ms) ?? -1) > (n(best?.avg_delay_ms) ?? -1)) best = t;
+  }
+  return best ?? ps.worst_avg_delay;
+}
+
 function row(t: PerfSchedTask): string {
   return `${t.task} | ${t.runtime_ms ?? "?"} ms | ${t.switches ?? "?"} | avg: ${t.avg_delay_ms ?? "?"} ms | max: ${t.max_delay_ms ?? "?"} ms`;
 }
@@ -119,7 +140,7 @@ function derive(parsed: ParsedSet): FactBag {
       bag.set("sched.max_delay_task", w.task, "perf-sched", row(w));
       bag.set("sched.max_delay_switches", n(w.switches), "perf-sched", row(w));
     }
-    const a = ps.worst_avg_delay;
+    const a = worstAverage(ps);
     if (a) {
       bag.set("sched.worst_avg_delay_ms", n(a.avg_delay_ms), "perf-sched", row(a));
       bag.set("sched.worst_avg_delay_task", a.task, "perf-sched", row(a));
