@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from "node:fs/promises";
+import { open, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import type { CollectedOutput } from "../diagnosis/collect.js";
 import { DiagbotError } from "../errors.js";
@@ -19,6 +19,14 @@ export interface LoadedBundle {
   ignored: string[];
   notes: string[];
 }
+
+/**
+ * Most bytes read from one `.out` file, above every collector's output cap (dmesg's 8 MiB is
+ * the largest), so a saved bundle is always read whole; of a larger file, written by hand or
+ * by something else, only this much is read (memory stays bounded) and the output is marked
+ * truncated.
+ */
+export const REPLAY_CAP_BYTES = 16 << 20;
 
 export async function loadBundle(
   dir: string,
@@ -48,16 +56,22 @@ export async function loadBundle(
       continue;
     }
     const entry = manifest.collectors?.[id];
-    const out = await readRegularFile(join(dir, name));
-    if (typeof out === "string") {
-      outputs.push({ id, status: "failed", durationMs: 0, error: `${name}: ${out}` });
+    const read = await readRegularFile(join(dir, name));
+    if (typeof read === "string") {
+      outputs.push({ id, status: "failed", durationMs: 0, error: `${name}: ${read}` });
       continue;
+    }
+    const { bytes: out, size } = read;
+    if (size > out.length) {
+      notes.push(
+        `${name} holds ${size} bytes, more than any collector writes: only the first ${out.length} were read`,
+      );
     }
     const startName = `${id}.start.out`;
     const startRead = names.includes(startName)
       ? await readRegularFile(join(dir, startName))
       : undefined;
-    const start = Buffer.isBuffer(startRead) ? startRead : undefined;
+    const start = typeof startRead === "object" ? startRead.bytes : undefined;
     if (typeof startRead === "string")
       notes.push(`${startName}: ${startRead}; ${id} judged from one snapshot`);
     if (entry?.sha256?.out && entry.sha256.out !== sha256hex(out)) {
@@ -72,7 +86,7 @@ export async function loadBundle(
       start,
       exitCode: entry?.exitCode,
       durationMs: entry?.durationMs ?? 0,
-      truncated: entry?.truncated,
+      truncated: entry?.truncated || size > out.length || undefined,
       command: entry?.command,
       stream: entry?.stream,
       error: entry?.error,
@@ -129,13 +143,22 @@ async function readManifest(dir: string, names: string[], notes: string[]): Prom
 }
 
 /**
- * The bytes of a regular file, or a sentence saying why they could not be read (a FIFO or a
- * device would block, a file may be unreadable): one bad file must not stop the replay.
+ * The first {@link REPLAY_CAP_BYTES} bytes of a regular file and its size, or a sentence saying
+ * why it could not be read (a FIFO or a device would block, a file may be unreadable): one bad
+ * file must not stop the replay.
  */
-async function readRegularFile(path: string): Promise<Buffer | string> {
+async function readRegularFile(path: string): Promise<{ bytes: Buffer; size: number } | string> {
   try {
-    if (!(await stat(path)).isFile()) return "not a regular file";
-    return await readFile(path);
+    const info = await stat(path);
+    if (!info.isFile()) return "not a regular file";
+    const file = await open(path, "r");
+    try {
+      const bytes = Buffer.alloc(Math.min(info.size, REPLAY_CAP_BYTES));
+      const { bytesRead } = await file.read(bytes, 0, bytes.length, 0);
+      return { bytes: bytes.subarray(0, bytesRead), size: info.size };
+    } finally {
+      await file.close();
+    }
   } catch (err) {
     return `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
   }

@@ -3,6 +3,7 @@ import { inspect } from "node:util";
 import { DiagbotError } from "../errors.js";
 import { loadParser, PARSERS } from "../parsers/index.js";
 import { linesOfFile } from "../parsers/lines.js";
+import { parseRefusing } from "../parsers/refuse.js";
 import type { ParseResult } from "../parsers/types.js";
 import { ParseDocumentWriter } from "./parse-document.js";
 import { writeAll } from "./write-fd.js";
@@ -13,7 +14,8 @@ import { writeAll } from "./write-fd.js";
  * terminal (rows are written to fd 1 while the input is read, see {@link ParseDocumentWriter}
  * and {@link writeAll}), else
  * as a coloured view for reading. Exit 0 when the output was read (header-only output is
- * valid), 1 when nothing of the expected format was found (the parser's
+ * valid), 1 when nothing of the expected format was found or the output is refused as not of
+ * its format (binary, or under 1 % of lines recognised: parsers/refuse.ts; an
  * UnrecognisedOutputError, handled by the CLI), 2 for an unknown id or an unreadable file.
  * Only the one parser needed is loaded; the file is streamed.
  */
@@ -48,7 +50,7 @@ export async function runParse(id: string, file: string, opts: { json: boolean }
   if (opts.json || !isatty(1)) {
     const doc = new ParseDocumentWriter(id, (text) => writeAll(1, text));
     try {
-      const { facts, problems } = read(() => parser(lines, doc.row));
+      const { facts, problems } = read(() => parseRefusing(id, parser, lines, doc.row));
       doc.end(facts as object, problems);
     } catch (err) {
       // The reader has gone (`diagbot parse … | head`): nothing more to say.
@@ -56,7 +58,7 @@ export async function runParse(id: string, file: string, opts: { json: boolean }
       throw err;
     }
   } else {
-    const { facts, problems } = read(() => parser(lines));
+    const { facts, problems } = read(() => parseRefusing(id, parser, lines));
     const doc = { collector: id, facts, problems };
     process.stdout.write(`${inspect(doc, { depth: 6, colors: true })}\n`);
   }

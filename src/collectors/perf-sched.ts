@@ -1,4 +1,5 @@
 import { parsePerfSched } from "../parsers/perf-sched.js";
+import { perfSkipReason, perfTmpCleanup, perfTmpPrologue } from "./perf-tmp.js";
 import type { Collector, CommandContext } from "./types.js";
 
 /** Longest recording, seconds: intrusive collectors are capped to a few seconds. */
@@ -13,8 +14,7 @@ export const PERF_SCHED_MAX_SECONDS = 5;
 export function perfSchedScript(seconds: number): string {
   const s = Math.max(1, Math.min(PERF_SCHED_MAX_SECONDS, Math.trunc(seconds)));
   return [
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
-    'd=$(mktemp -d "${TMPDIR:-/tmp}/diagbot-perf-sched.XXXXXX") || exit 1',
+    ...perfTmpPrologue("sched", "perf-sched"),
     "trap 'rm -rf \"$d\"' EXIT",
     "trap 'exit 130' HUP INT TERM",
     `if ! perf sched record -o "$d/perf.data" -- sleep ${s} >/dev/null; then`,
@@ -50,5 +50,7 @@ export const perfSched: Collector = {
     const script = perfSchedScript(ctx.windowSeconds);
     return { argv: ["sh", "-c", script], script, root: true };
   },
+  cleanup: perfTmpCleanup(),
+  skipReason: perfSkipReason,
   parse: parsePerfSched,
 };

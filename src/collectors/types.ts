@@ -79,6 +79,14 @@ export interface Collector<F = unknown> {
   absent?: { stderr: RegExp; reason: string };
   /** Runs only with target processes (`--pid`/`--process`). */
   needsPid?: boolean;
+  /**
+   * Run once after a collection that ran this collector (the same line for several collectors
+   * runs once): removes what an interrupted or killed run may have left on the host (perf's
+   * temporary folders). Never needs root; its failure is ignored.
+   */
+  cleanup?: CommandLine;
+  /** Why `command()` returned null in this context, for the report (default: a generic line). */
+  skipReason?: (ctx: CommandContext) => string;
   /** The command line, or null when it cannot run in this context. */
   command(ctx: CommandContext): CommandLine | null;
   parse: Parser<F>;

@@ -137,6 +137,12 @@ const provides: FactSpec[] = [
     doc: "The cgroup nearest its pids.max.",
   },
   {
+    path: "cgroup.pids.root",
+    type: "string",
+    from: ["cgroup-pids"],
+    doc: "Mount point of the pids hierarchy (`/sys/fs/cgroup/pids` on cgroup v1, `/sys/fs/cgroup` on v2), where cgroup paths start.",
+  },
+  {
     path: "cgroup.pids.worst.current",
     type: "number",
     unit: "tasks",
@@ -186,6 +192,21 @@ const provides: FactSpec[] = [
     doc: "Threads / kernel.threads-max × 100.",
   },
 ];
+
+/**
+ * The pids hierarchy's mount point: the worst row's directory without its cgroup, else the
+ * first hierarchy the walk visited; undefined for an unmarked paste.
+ */
+function pidsRoot(
+  row: CgroupPidsRow | undefined,
+  facts: CgroupPidsFacts | undefined,
+): string | undefined {
+  if (row?.cgroup && row.path.endsWith(row.cgroup) && row.path.length > row.cgroup.length) {
+    return row.path.slice(0, -row.cgroup.length);
+  }
+  const first = arr<{ path: string }>(facts?.hierarchies)[0]?.path;
+  return first ? first.replace(/\/$/, "") : undefined;
+}
 
 function name(r: { cgroup: string | null; path: string }): string {
   return r.cgroup ?? (r.path || "(unnamed cgroup)");
@@ -286,6 +307,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     bag.set("cgroup.pids.worst.usage_pct", n(pw.usage_pct), "cgroup-pids", line);
     bag.set("cgroup.pids.worst.refused", n(pw.events_max), "cgroup-pids", line);
   }
+  bag.set("cgroup.pids.root", pidsRoot(pw, pids), "cgroup-pids");
 
   const up = factsOf<UptimeFacts>(parsed, "uptime");
   const sc = factsOf<SysctlFacts>(parsed, "sysctl");

@@ -3,7 +3,13 @@ import type { OpenFilesFacts, OpenFilesProcess } from "../parsers/open-files.js"
 import type { ProcFdsFacts, ProcFdsRow } from "../parsers/proc-fds.js";
 import type { ProcLimitsFacts } from "../parsers/proc-limits.js";
 import type { SysctlFacts } from "../parsers/sysctl.js";
-import { type DeriveModule, FactBag, type FactSpec, type ParsedSet } from "./types.js";
+import {
+  type DeriveContext,
+  type DeriveModule,
+  FactBag,
+  type FactSpec,
+  type ParsedSet,
+} from "./types.js";
 import { arr, factsOf, n, pct } from "./util.js";
 
 /**
@@ -135,20 +141,28 @@ function openFilesOf(parsed: ParsedSet, pid: number | null): OpenFilesProcess | 
 /** Default fs.nr_open (include/linux/fs.h: NR_OPEN = 1024 * 1024). */
 const NR_OPEN_DEFAULT = 1048576;
 
-function derive(parsed: ParsedSet): FactBag {
+/**
+ * Says how much of the per-process fd check was done. Without root, other users' fd
+ * directories cannot be read, and sudo does not help: proc-fds is a script, never run under
+ * sudo. As root, a process that ended during the walk, or a security module, is the cause.
+ */
+function unreadableNote(unreadable: number, processes: number | undefined, root?: boolean): string {
+  const head = `proc-fds: ${unreadable} of ${processes ?? "?"} processes could not be read`;
+  if (root) {
+    return `${head} even as root (they ended during the walk, or a security module such as Yama or SELinux hides their fd directories); the per-process fd check covers only the rest`;
+  }
+  return `${head}: they belong to other users; the per-process fd check covers only the rest (connect as root for all of them: proc-fds is a script, which never runs under sudo)`;
+}
+
+function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   const bag = new FactBag();
   const fds = factsOf<ProcFdsFacts>(parsed, "proc-fds");
   const lim = factsOf<ProcLimitsFacts>(parsed, "proc-limits");
   const fnr = factsOf<FileNrFacts>(parsed, "file-nr");
   const sc = factsOf<SysctlFacts>(parsed, "sysctl");
 
-  // Without root, other users' fd directories cannot be read: say how much the check covers.
   const unreadable = n(fds?.unreadable) ?? 0;
-  if (unreadable > 0) {
-    bag.note(
-      `proc-fds: ${unreadable} of ${n(fds?.processes) ?? "?"} processes belong to other users and could not be read; the per-process fd check covers only the rest (run as root, or with sudo: true)`,
-    );
-  }
+  if (unreadable > 0) bag.note(unreadableNote(unreadable, n(fds?.processes), ctx.root));
   const nrOpen = n(sc?.fs_nr_open) ?? n(fnr?.nr_open);
   if (nrOpen !== undefined)
     bag.set(

@@ -120,6 +120,13 @@ const provides: FactSpec[] = [
     doc: "Swap-out rate (vmstat so).",
   },
   {
+    path: "mem.vmstat_reports",
+    type: "number",
+    unit: "reports",
+    from: ["vmstat"],
+    doc: "vmstat interval reports the swap rates are the mean of (absent when only the since-boot line was printed).",
+  },
+  {
     path: "mem.swap_io_since_boot",
     type: "boolean",
     from: ["vmstat"],
@@ -281,6 +288,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     bag.set("mem.swap_in_kb_per_s", n(vm.si_per_s), "vmstat", line);
     bag.set("mem.swap_out_kb_per_s", n(vm.so_per_s), "vmstat", line);
     bag.set("mem.swap_io_since_boot", vm.means_since_boot === true, "vmstat", line);
+    if (!vm.means_since_boot) bag.set("mem.vmstat_reports", n(vm.samples), "vmstat", line);
     if (vm.means_since_boot) {
       bag.sinceBoot = true;
       bag.note("vmstat printed only its since-boot line: swap rates are averages since boot.");

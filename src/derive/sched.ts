@@ -1,7 +1,7 @@
 import type { BccRunqlatFacts } from "../parsers/bcc-runqlat.js";
 import type { PerfSchedFacts, PerfSchedTask } from "../parsers/perf-sched.js";
 import { type DeriveModule, FactBag, type FactSpec, type ParsedSet } from "./types.js";
-import { factsOf, n } from "./util.js";
+import { arr, factsOf, n } from "./util.js";
 
 /**
  * Scheduler latency facts: how long runnable tasks waited for a CPU, from
@@ -32,7 +32,7 @@ const provides: FactSpec[] = [
     type: "number",
     unit: "ms",
     from: ["perf-sched"],
-    doc: "Highest average scheduling delay of any task.",
+    doc: "Highest average scheduling delay of a task with at least 20 switches (else of any task).",
   },
   {
     path: "sched.worst_avg_delay_task",
@@ -53,6 +53,34 @@ const provides: FactSpec[] = [
     unit: "tasks",
     from: ["perf-sched"],
     doc: "Task rows whose maximum delay is 10 ms or more.",
+  },
+  {
+    path: "sched.max_delay_switches",
+    type: "number",
+    unit: "switches",
+    from: ["perf-sched"],
+    doc: "Context switches of the task with the worst delay: the sample its maximum is taken over.",
+  },
+  {
+    path: "sched.worst_avg_switches",
+    type: "number",
+    unit: "switches",
+    from: ["perf-sched"],
+    doc: "Context switches of the task with the highest average delay: the sample of that mean.",
+  },
+  {
+    path: "sched.switches",
+    type: "number",
+    unit: "switches",
+    from: ["perf-sched"],
+    doc: "Context switches recorded for all tasks (`TOTAL:` line).",
+  },
+  {
+    path: "sched.runqlat_waits",
+    type: "number",
+    unit: "waits",
+    from: ["bcc-runqlat"],
+    doc: "Run-queue waits in the runqlat histogram: the sample of its percentiles.",
   },
   {
     path: "sched.runqlat_p50_us",
@@ -77,6 +105,27 @@ const provides: FactSpec[] = [
   },
 ];
 
+/**
+ * Fewest switches behind a per-task average that is trusted; the run-queue rule declares the
+ * same number as its `minSamples` (runbooks/cpu.yaml). One long wait among 19 short ones
+ * (0.05 ms) still averages 0.26 ms; with fewer switches one wait is the mean.
+ */
+export const MEAN_MIN_SWITCHES = 20;
+
+/**
+ * The task with the highest average delay among those with at least
+ * {@link MEAN_MIN_SWITCHES} switches, else the parser's worst average (whose few switches
+ * then keep the rule from being evaluated).
+ */
+function worstAverage(ps: PerfSchedFacts): PerfSchedTask | null {
+  let best: PerfSchedTask | null = null;
+  for (const t of arr<PerfSchedTask>(ps.tasks)) {
+    if ((n(t.switches) ?? 0) < MEAN_MIN_SWITCHES) continue;
+    if ((n(t.avg_delay_ms) ?? -1) > (n(best?.avg_delay_ms) ?? -1)) best = t;
+  }
+  return best ?? ps.worst_avg_delay;
+}
+
 function row(t: PerfSchedTask): string {
   return `${t.task} | ${t.runtime_ms ?? "?"} ms | ${t.switches ?? "?"} | avg: ${t.avg_delay_ms ?? "?"} ms | max: ${t.max_delay_ms ?? "?"} ms`;
 }
@@ -89,13 +138,16 @@ function derive(parsed: ParsedSet): FactBag {
     if (w) {
       bag.set("sched.max_delay_ms", n(ps.max_delay_ms) ?? n(w.max_delay_ms), "perf-sched", row(w));
       bag.set("sched.max_delay_task", w.task, "perf-sched", row(w));
+      bag.set("sched.max_delay_switches", n(w.switches), "perf-sched", row(w));
     }
-    const a = ps.worst_avg_delay;
+    const a = worstAverage(ps);
     if (a) {
       bag.set("sched.worst_avg_delay_ms", n(a.avg_delay_ms), "perf-sched", row(a));
       bag.set("sched.worst_avg_delay_task", a.task, "perf-sched", row(a));
+      bag.set("sched.worst_avg_switches", n(a.switches), "perf-sched", row(a));
     }
     bag.set("sched.mean_delay_ms", n(ps.mean_delay_ms), "perf-sched");
+    bag.set("sched.switches", n(ps.total_switches), "perf-sched");
     if (Array.isArray(ps.tasks) && ps.tasks.length > 0) {
       bag.set(
         "sched.tasks_over_10ms",
@@ -109,6 +161,7 @@ function derive(parsed: ParsedSet): FactBag {
   const sm = rq?.summary;
   if (sm && sm.count > 0) {
     const line = `runqlat: ${sm.count} waits, p50 ≤ ${sm.p50_us} µs, p99 ≤ ${sm.p99_us} µs, max ≤ ${sm.max_us} µs`;
+    bag.set("sched.runqlat_waits", n(sm.count), "bcc-runqlat", line);
     bag.set("sched.runqlat_p50_us", n(sm.p50_us), "bcc-runqlat", line);
     bag.set("sched.runqlat_p99_us", n(sm.p99_us), "bcc-runqlat", line);
     bag.set("sched.runqlat_max_us", n(sm.max_us), "bcc-runqlat", line);

@@ -146,6 +146,13 @@ const provides: FactSpec[] = [
     doc: "fork/vfork/clone/clone3 calls that failed with EAGAIN (task limits).",
   },
   {
+    path: "perf.samples",
+    type: "number",
+    unit: "samples",
+    from: PERF,
+    doc: "Samples in the profile (`# Samples:`, approximate: perf prints 16K): the sample of every share.",
+  },
+  {
     path: "perf.top_symbol",
     type: "string",
     from: PERF,
@@ -341,6 +348,7 @@ function derive(parsed: ParsedSet): FactBag {
       bag.set("perf.top_symbol", top.symbol, src, line);
       bag.set("perf.top_symbol_pct", top.overhead_pct, src, line);
     }
+    bag.set("perf.samples", n(pr.samples), src);
     bag.set("perf.kernel_pct", n(pr.kernel_pct), src);
     /** Self overhead of every matching row, added. */
     const self = (re: RegExp): { pct: number; line?: string } => {

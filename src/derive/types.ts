@@ -45,6 +45,8 @@ export interface DeriveContext {
   now?: Date;
   /** Look-back for kernel log events, seconds; default 3600. Older events are history. */
   lookbackSeconds?: number;
+  /** True when the collectors ran as root; undefined when not known (a replay). */
+  root?: boolean;
 }
 
 /** A fact tree: nested plain objects whose leaves are numbers, strings, booleans, string[]. */

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { buildCommand, TIMEOUT_EXIT } from "../collectors/command.js";
+import { buildCommand, TIMEOUT_EXIT, wrapCommand } from "../collectors/command.js";
 import type { Collector, CommandContext } from "../collectors/types.js";
 import type { ExecResult, Transport } from "../transport/types.js";
 import { batchScript, newNonce, splitBatch } from "./batch.js";
@@ -75,7 +75,7 @@ export async function collect(
         durationMs: 0,
         error: collector.needsPid
           ? "needs a target process: give --pid N or --process NAME"
-          : "cannot run in this context",
+          : (collector.skipReason?.(ctx) ?? "cannot run in this context"),
       });
       continue;
     }
@@ -152,7 +152,35 @@ export async function collect(
   })();
 
   await Promise.all([...single.map(runSingle), windowedRun, batchRun]);
+  await cleanUp(transport, [...single, ...batched, ...windowed], ctx, options.signal);
   return collectors.map((c) => results.get(c.id)!);
+}
+
+/** Longest a cleanup command may run on the host, seconds. */
+const CLEANUP_SECONDS = 10;
+
+/**
+ * Runs the `cleanup` lines of the collectors that ran, each distinct line once; a failure
+ * only leaves the leftovers to the next run's cleanup.
+ */
+async function cleanUp(
+  transport: Transport,
+  ran: readonly { collector: Collector }[],
+  ctx: CommandContext,
+  signal: AbortSignal | undefined,
+): Promise<void> {
+  const lines = new Set<string>();
+  for (const { collector } of ran) {
+    if (!collector.cleanup) continue;
+    lines.add(
+      wrapCommand(collector.cleanup, { seconds: CLEANUP_SECONDS, lowPriority: false, ctx }).text,
+    );
+  }
+  for (const command of lines) {
+    await transport
+      .exec(command, { timeoutMs: CLEANUP_SECONDS * 1000 + SLACK_MS, capBytes: 4096, signal })
+      .catch(() => undefined);
+  }
 }
 
 /** Turns an exec result into a collector record with a status and a message that helps. */

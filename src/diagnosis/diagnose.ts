@@ -1,5 +1,6 @@
 import { loadBundle } from "../bundle/load.js";
 import { COLLECTORS } from "../collectors/index.js";
+import type { Collector } from "../collectors/types.js";
 import { derive } from "../derive/index.js";
 import type { DerivedFacts } from "../derive/types.js";
 import { DiagbotError } from "../errors.js";
@@ -14,7 +15,7 @@ import { kernelSupportNote } from "./kernel-support.js";
 import { parseOutputs } from "./parse-outputs.js";
 import { plan } from "./plan.js";
 import { listProcesses } from "./processes.js";
-import type { Report, Symptom } from "./report.js";
+import type { CollectorStatus, Report, Symptom } from "./report.js";
 
 /**
  * The engine: plan → collect → parse → derive → evaluate → rank → summarise
@@ -88,9 +89,37 @@ export async function diagnoseLive(
     runbooks: options.runbooks,
     notes,
     ignored: [],
+    notRun: notPlanned(collectors, options.symptom, options.deep, pids.length > 0),
+    root: transport.root,
   });
   return { report, outputs };
 }
+
+/** Why each collector left out of the plan did not run: `runs only with --deep`. */
+function notPlanned(
+  planned: readonly Collector[],
+  symptom: Symptom,
+  deep: boolean,
+  hasPids: boolean,
+): Map<string, string> {
+  const why = new Map<string, string>();
+  for (const c of COLLECTORS) {
+    if (planned.includes(c)) continue;
+    if (c.cost === "intrusive" && !deep) why.set(c.id, "runs only with --deep");
+    else if (c.needsPid && !hasPids) why.set(c.id, "runs only with --pid or --process");
+    else why.set(c.id, `is not collected for the ${symptom} symptom`);
+  }
+  return why;
+}
+
+/** How a collector's status reads after "which": `failed`, `is not installed`. */
+const STATUS_WHY: Record<CollectorStatus, string> = {
+  ok: "gave no output",
+  failed: "failed",
+  missing: "is not installed",
+  timeout: "timed out",
+  skipped: "was skipped",
+};
 
 /**
  * Diagnoses a saved evidence bundle (`--from DIR`): every output present is parsed and every
@@ -142,12 +171,27 @@ export async function buildReport(
     runbooks: readonly Runbook[];
     notes: string[];
     ignored: string[];
+    /** Why collectors that were not run did not run (live diagnoses), by id. */
+    notRun?: ReadonlyMap<string, string>;
+    /** True when the collectors ran as root; undefined for a replay. */
+    root?: boolean;
   },
 ): Promise<Report> {
   const { parsed, records } = await parseOutputs(outputs);
-  const derived: DerivedFacts = derive(parsed, { windowSeconds: meta.windowSeconds });
+  const derived: DerivedFacts = derive(parsed, {
+    windowSeconds: meta.windowSeconds,
+    root: meta.root,
+  });
   const present = new Set(parsed.keys());
-  const { hypotheses, checked } = evaluateRunbooks(meta.runbooks, derived, present, meta.symptom);
+  const absent = new Map(meta.notRun);
+  for (const r of records) if (!present.has(r.id)) absent.set(r.id, STATUS_WHY[r.status]);
+  const { hypotheses, checked } = evaluateRunbooks(
+    meta.runbooks,
+    derived,
+    present,
+    meta.symptom,
+    absent,
+  );
   const report: Report = {
     version: 1,
     host: meta.host,

@@ -1,13 +1,17 @@
 import type { ParsedEntry } from "../derive/types.js";
 import { loadParser } from "../parsers/index.js";
 import { linesOf } from "../parsers/lines.js";
+import { binaryReason, parseRefusing } from "../parsers/refuse.js";
 import type { Problem } from "../parsers/types.js";
+import { RefusedOutputError } from "../parsers/unrecognised.js";
 import type { CollectedOutput } from "./collect.js";
 import type { CollectorRecord } from "./report.js";
 
 /**
- * Parses every output that has one. A parser that finds nothing of its format, or fails in
- * any other way, turns that collector into `failed` with the reason; the others go on.
+ * Parses every output that has one. An output refused as not of its format (binary, or hardly
+ * a line recognised: parsers/refuse.ts), one in which the parser finds nothing of its format,
+ * or a parser failing in any other way, turns that collector into `failed` with the reason, so
+ * its rules are not evaluated; the others go on.
  */
 export async function parseOutputs(
   outputs: readonly CollectedOutput[],
@@ -27,13 +31,19 @@ export async function parseOutputs(
     if (o.status !== "ok" || o.out === undefined) continue;
     const parser = await loadParser(o.id);
     if (!parser) continue;
+    const binary = binaryReason(o.id, o.out);
+    if (binary) {
+      record.status = "failed";
+      record.error = binary;
+      continue;
+    }
     try {
-      const { facts, problems } = parser(linesOf(o.out.toString("utf8")));
+      const { facts, problems } = parseRefusing(o.id, parser, linesOf(o.out.toString("utf8")));
       const entry: ParsedEntry = { facts };
       if (problems.length > 0) record.problems = problems;
       if (o.start !== undefined) {
         try {
-          entry.start = parser(linesOf(o.start.toString("utf8"))).facts;
+          entry.start = parseRefusing(o.id, parser, linesOf(o.start.toString("utf8"))).facts;
         } catch (err) {
           record.problems = [...(record.problems ?? []), startProblem(err)];
         }
@@ -41,7 +51,10 @@ export async function parseOutputs(
       parsed.set(o.id, entry);
     } catch (err) {
       record.status = "failed";
-      record.error = `output not understood: ${(err as Error).message}`;
+      record.error =
+        err instanceof RefusedOutputError
+          ? err.detail
+          : `output not understood: ${(err as Error).message}`;
     }
   }
   return { parsed, records };

@@ -186,6 +186,18 @@ export function nthFieldStart(line: string, k: number): number {
   return line.length;
 }
 
+const NOT_LISTED = /^(\d+) more problems not listed$/;
+
+/**
+ * The number of problems a list stands for: its entries, plus the ones counted in the final
+ * "N more problems not listed" entry of {@link ProblemLog.list} (which is not itself one).
+ */
+export function problemCount(problems: readonly { line: number; reason: string }[]): number {
+  const last = problems[problems.length - 1];
+  const more = last && last.line === 0 ? NOT_LISTED.exec(last.reason) : null;
+  return more ? problems.length - 1 + Number(more[1]) : problems.length;
+}
+
 /** Collects problems with their 1-based line numbers and a bounded count (first 200 kept). */
 export class ProblemLog {
   readonly problems: { line: number; text: string; reason: string }[] = [];
@@ -201,6 +213,7 @@ export class ProblemLog {
     if (this.dropped === 0) return this.problems;
     return [
       ...this.problems,
+      // problemCount() reads this entry back: keep the wording in step with NOT_LISTED.
       { line: 0, text: "", reason: `${this.dropped} more problems not listed` },
     ];
   }

@@ -179,7 +179,7 @@ const VARIANCE = /\(\s*\+-\s*([\d.,]+)\s*%\s*\)/;
 const RUNNING = /[[(]\s*([\d.,]+)\s*%\s*[\])]\s*$/;
 const AGGREGATE = /^(CPU\d+|S\d+(-D\d+)?(-C\d+|-L\d+-ID\d+)?|N\d+|\S+-\d+)$/;
 const MESSAGE =
-  /^\s*(Some events weren't counted|Try disabling the NMI watchdog|echo [01] > \/proc\/sys\/kernel\/nmi_watchdog|perf stat \.\.\.|Error:|WARNING|Warning:|Access to performance monitoring|The events in group usually|failed to|Consider tweaking)/;
+  /^\s*(Some events weren't counted|Try disabling the NMI watchdog|echo [01] > \/proc\/sys\/kernel\/nmi_watchdog|perf stat \.\.\.|Error:|WARNING|Warning:|Access to performance monitoring|The events in group usually|failed to|Consider tweaking|Consider adjusting|perf_event_paranoid setting is)/;
 
 function isValueToken(t: string | undefined): boolean {
   return (
@@ -526,15 +526,26 @@ export function parsePerfStat(lines: Iterable<string>): ParseResult<PerfStatFact
       facts.metrics.push(entry);
     }
   }
-  if (!found) {
-    const error = facts.messages.find((msg) => /^(Error|WARNING|Warning|Access)/.test(msg));
-    throw new UnrecognisedOutputError(
-      "perf-stat",
-      error ? `no counters; perf said: ${error}` : undefined,
-    );
-  }
+  if (!found) throw new UnrecognisedOutputError("perf-stat", refusal(facts.messages));
   derive(facts);
   return { facts, problems: problems.list() };
+}
+
+/**
+ * What to say when perf printed no counter: perf's own words, and when it refused for
+ * `kernel.perf_event_paranoid` (its text names the setting: "perf_event_paranoid setting is
+ * 2"), what that means for `perf stat -a` and what to do (kernel
+ * Documentation/admin-guide/perf-security.rst: counting CPU events system-wide needs 0 or lower, or
+ * CAP_PERFMON / root).
+ */
+function refusal(messages: readonly string[]): string | undefined {
+  const at = messages.findIndex((msg) => /^(Error|WARNING|Warning|Access)/.test(msg));
+  if (at === -1) return undefined;
+  const said = /^Error:?$/.test(messages[at]) && messages[at + 1] ? messages[at + 1] : messages[at];
+  const text = messages.join("\n");
+  if (!/perf_event_paranoid/.test(text)) return `no counters; perf said: ${said}`;
+  const level = /perf_event_paranoid setting is (-?\d+)/.exec(text)?.[1];
+  return `no counters: perf refused system-wide counting (${said.replace(/\.$/, "")}; kernel.perf_event_paranoid is ${level ?? "above -1"}, and perf stat -a needs 0 or lower, or root): connect as root, or set sudo: true for the host and install deploy/sudoers.d/diagbot, or lower it (sysctl kernel.perf_event_paranoid=0)`;
 }
 
 function round(x: number, digits = 3): number {

@@ -150,6 +150,7 @@ const RESUMED = /^<\.\.\. ([\w]+|\?\?\?\?) resumed>/;
 const SIGNAL = /^--- (?:stopped by (SIG\w+)|(SIG\w+|\w+) )/;
 const EXITED = /^\+\+\+ (?:exited with (-?\d+)|killed by (SIG\w+))/;
 const INTERLEAVED = /strace: Process \d+ attached\s*$/;
+const OWN_LINE = /^(?:\/\S*\/)?strace: /;
 const DURATION = /\s<(\d+\.\d+)>\s*$/;
 const RESULT_AT = /\)\s+=\s+/g;
 const RESULT =
@@ -325,8 +326,10 @@ export function parseStrace(lines: Iterable<string>): ParseResult<StraceFacts> {
       cols = null;
     }
 
-    if (t.startsWith("strace: ")) {
-      if (/ attached$/.test(t)) attached++;
+    // strace names itself by its argv[0]: `strace: `, or `/usr/bin/strace: ` as the collector
+    // runs it (`Process N attached with 4 threads`, `Process N detached`).
+    if (OWN_LINE.test(t)) {
+      if (/ attached( with \d+ threads?)?$/.test(t)) attached++;
       found = true;
       continue;
     }

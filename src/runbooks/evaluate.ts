@@ -19,8 +19,9 @@ import {
  * - `any` is true if any part is true, else unknown if any part is unknown, else false;
  * - `not` swaps true and false and keeps unknown.
  *
- * A rule whose `needs` lack output, or whose condition is unknown, is `not-evaluated` (with a
- * why naming the missing collector or facts): it could not run, which is not the same as
+ * A rule whose `needs` lack output, whose sample is below its `minSamples`, or whose condition
+ * is unknown, is `not-evaluated` (with a why naming the missing collector, the short sample or
+ * the missing facts): it could not run, which is not the same as
  * "fine" (insights-core's skipped rules). A false condition is `fine`, with a why quoting the
  * values seen. A true condition gives a hypothesis.
  *
@@ -298,13 +299,41 @@ function templateNames(template: string): Set<string> {
   return names;
 }
 
-function missingNeeds(rule: Runbook, present: ReadonlySet<string>): string[] {
-  const out: string[] = [];
+function missingNeeds(rule: Runbook, present: ReadonlySet<string>): string[][] {
+  const out: string[][] = [];
   for (const need of rule.needs) {
     const alts = Array.isArray(need) ? need : [need];
-    if (!alts.some((id) => present.has(id))) out.push(alts.join(" or "));
+    if (!alts.some((id) => present.has(id))) out.push(alts);
   }
   return out;
+}
+
+/**
+ * The why of a rule whose needs lack output: `needs output of strace, which runs only with
+ * --deep`. `absent` says why each collector gave none; an id it does not name "is missing".
+ * One reason shared by every id is said once, else each id's is given.
+ */
+function lackingWhy(lacking: string[][], absent: ReadonlyMap<string, string> | undefined): string {
+  const ids = [...new Set(lacking.flat())];
+  const reasons = ids.map((id) => absent?.get(id) ?? "is missing");
+  const needs = lacking.map((alts) => alts.join(" or ")).join(", ");
+  if (new Set(reasons).size === 1) return `needs output of ${needs}, which ${reasons[0]}`;
+  return `needs output of ${needs} (${ids.map((id, i) => `${id} ${reasons[i]}`).join("; ")})`;
+}
+
+/**
+ * Why the rule's sample is too small to trust (`too few samples: sched.worst_avg_switches is 1
+ * switches, the rule trusts 20 or more (source)`), or undefined. An absent counting fact does
+ * not stop the rule: the figure it counts for is absent too.
+ */
+function shortSample(rule: Runbook, tree: FactTree): string | undefined {
+  for (const m of rule.minSamples) {
+    const count = factAt(tree, m.fact);
+    if (typeof count === "number" && count < m.min) {
+      return `too few samples: ${m.fact} is ${formatNumber(count)} ${m.unit}, the rule trusts ${m.min} or more (${m.source})`;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -335,6 +364,7 @@ function sourcesOf(paths: string[]): string {
  * @param derived facts from src/derive (`derive(parsed, ctx)`)
  * @param present collector ids that produced output (a `.out` file, or a command that ran)
  * @param symptom the request's symptom: it changes only the ranking, never what is evaluated
+ * @param absent why a collector gave no output (`runs only with --deep`, `failed`), by id
  * @returns hypotheses sorted by score (empty when no rule crossed a threshold), and for every
  *   rule that did not fire a `fine` or `not-evaluated` verdict with its reason
  */
@@ -343,6 +373,7 @@ export function evaluateRunbooks(
   derived: DerivedFacts,
   present: ReadonlySet<string>,
   symptom: Symptom,
+  absent?: ReadonlyMap<string, string>,
 ): Evaluation {
   const checked: Checked[] = [];
   const fired: RankInput[] = [];
@@ -354,7 +385,17 @@ export function evaluateRunbooks(
         rule: rule.id,
         category: rule.category,
         verdict: "not-evaluated",
-        why: `needs output of ${lacking.join(", ")}, which is missing`,
+        why: lackingWhy(lacking, absent),
+      });
+      continue;
+    }
+    const short = shortSample(rule, derived.tree);
+    if (short) {
+      checked.push({
+        rule: rule.id,
+        category: rule.category,
+        verdict: "not-evaluated",
+        why: short,
       });
       continue;
     }

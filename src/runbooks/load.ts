@@ -327,6 +327,9 @@ function checkRule(
   for (const [i, p] of rule.confidence.penalties.entries()) {
     checkCondition(p.when, `confidence.penalties[${i}].when`, facts, issues);
   }
+  for (const [i, m] of rule.minSamples.entries()) {
+    checkComparison({ fact: m.fact, op: "gte", value: m.min }, `minSamples[${i}]`, facts, issues);
+  }
   checkTemplate(rule.title, "title", facts, issues);
   for (const [i, t] of rule.evidence.entries()) checkTemplate(t, `evidence[${i}]`, facts, issues);
   for (const [i, t] of rule.remediation.entries()) {

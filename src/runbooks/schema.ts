@@ -26,6 +26,8 @@ import { CATEGORIES, type Category, SYMPTOMS, type Symptom } from "../diagnosis/
  * remediation: ["Find the heaviest I/O processes: iotop -o"]
  * next: ["iostat -x 1 10"]
  * supersedes: [hung-task]
+ * minSamples:                      # below it the rule is not evaluated
+ *   - { fact: window.seconds, min: 2, unit: seconds, source: "iostat(1): the first report is since boot" }
  * source: "iostat(1); the USE method"
  * examples: [examples/18-disk-medium-errors-unrecovered-read]
  * ```
@@ -97,6 +99,32 @@ export interface Example {
   category?: Category | "none";
 }
 
+/** Units a sample is counted in. */
+export const SAMPLE_UNITS = [
+  "switches",
+  "reports",
+  "seconds",
+  "periods",
+  "waits",
+  "samples",
+] as const;
+
+/**
+ * The smallest sample a rule trusts (DESIGN.md "Runbooks"): a rule that reads a rate, a mean
+ * or a maximum names the fact counting what that figure was worked out from, and the least
+ * count it believes, with a source for the number. Below it the rule is not evaluated. When
+ * the counting fact is absent, so is the figure it counts for (the collector that gives both
+ * did not run), and the condition decides as usual.
+ */
+export interface MinSamples {
+  /** A numeric fact counting the sample (`sched.worst_avg_switches`, `window.seconds`). */
+  fact: string;
+  min: number;
+  unit: (typeof SAMPLE_UNITS)[number];
+  /** Where the number comes from. */
+  source: string;
+}
+
 /** One validated rule. `file` is the YAML file it was read from. */
 export interface Runbook {
   id: string;
@@ -118,6 +146,8 @@ export interface Runbook {
   /** Categories this cause explains: their hypotheses rank below it. */
   supersedes: Category[];
   source: string;
+  /** Smallest samples the rule trusts; empty for rules that read no rate, mean or maximum. */
+  minSamples: MinSamples[];
   examples: Example[];
   file: string;
 }
@@ -265,6 +295,18 @@ export const runbookSchema = z
     next: z.array(text).default([]),
     supersedes: z.array(z.enum(CATEGORIES)).default([]),
     source: text,
+    minSamples: z
+      .array(
+        z
+          .object({
+            fact: factPath,
+            min: z.number().int().positive(),
+            unit: z.enum(SAMPLE_UNITS),
+            source: text,
+          })
+          .strict(),
+      )
+      .default([]),
     examples: z.array(exampleSchema).default([]),
   })
   .strict();

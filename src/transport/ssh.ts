@@ -12,6 +12,7 @@ import type { HostConfig } from "../inventory/inventory.js";
 import { checkHostKey, type HostKeyPins, loadHostKeyPins } from "../inventory/known-hosts.js";
 import { abortReason, CappedBuffer, checkExecOptions, execResult } from "./capture.js";
 import type { ExecOptions, ExecResult, Transport } from "./types.js";
+import { isRunMarker, newRunMarker, RUN_MARKER_VARIABLE, underWatchdog } from "./watchdog.js";
 
 const { Client, utils } = ssh2;
 type SshClient = InstanceType<typeof Client>;
@@ -37,7 +38,10 @@ export interface SshConnectOptions {
   channelWaitMs?: number;
   /** Limit for the `id -u` run after connect (default 15 000). */
   probeTimeoutMs?: number;
-  /** Environment for `SSH_AUTH_SOCK` (default `process.env`). */
+  /**
+   * Environment for `SSH_AUTH_SOCK` and `DIAGBOT_RUN` (default `process.env`): the marker every
+   * remote process of this connection carries (see `watchdog.ts`); a fresh one when unset.
+   */
   env?: NodeJS.ProcessEnv;
   /** Aborts the connection attempt. */
   signal?: AbortSignal;
@@ -362,6 +366,8 @@ export class SshTransport implements Transport {
     readonly config: HostConfig,
     private readonly hops: Hop[],
     private readonly channelWaitMs: number,
+    /** `DIAGBOT_RUN` of every command of this connection. */
+    readonly runMarker: string,
   ) {
     this.host = config.name;
     this.maxSessions = config.maxSessions;
@@ -407,6 +413,14 @@ export class SshTransport implements Transport {
       signal: options.signal,
       debug: options.debug,
     };
+    const marker = env[RUN_MARKER_VARIABLE] || newRunMarker();
+    if (!isRunMarker(marker)) {
+      throw new DiagbotError(
+        "config",
+        `${RUN_MARKER_VARIABLE} must be 1 to 64 letters, digits, _ or -, got ${JSON.stringify(marker.slice(0, 80))}`,
+        { hint: `unset ${RUN_MARKER_VARIABLE} to get a fresh marker for each connection` },
+      );
+    }
     const chain = hopChain(host);
     // Everything that can be refused locally is refused before the first packet.
     const prepared: { host: HostConfig; pins: HostKeyPins; auth: Auth }[] = [];
@@ -427,7 +441,7 @@ export class SshTransport implements Transport {
       for (const hop of hops.reverse()) hop.client.end();
       throw err;
     }
-    const transport = new SshTransport(host, hops, options.channelWaitMs ?? 60_000);
+    const transport = new SshTransport(host, hops, options.channelWaitMs ?? 60_000, marker);
     try {
       const probe = await transport.exec("id -u", {
         timeoutMs: options.probeTimeoutMs ?? 15_000,
@@ -443,10 +457,11 @@ export class SshTransport implements Transport {
   }
 
   /**
-   * Runs one command line on an exec channel, at most `maxSessions` at once. A channel the
-   * server refuses (sshd `MaxSessions`) is retried with backoff, not counted as a failure.
-   * On timeout the channel is closed without waiting (the remote process is bounded by the
-   * command's own `timeout` prefix): `timedOut` is set, `exitCode` is null.
+   * Runs one command line on an exec channel, at most `maxSessions` at once, under the
+   * watchdog of `watchdog.ts`: when the channel closes (timeout, abort, connection lost) the
+   * remote command is stopped at once. A channel the server refuses (sshd `MaxSessions`) is
+   * retried with backoff, not counted as a failure. On timeout the channel is closed without
+   * waiting: `timedOut` is set, `exitCode` is null.
    * @returns output capped at `capBytes` per stream; `durationMs` from the channel's start.
    * @throws DiagbotError `connect-failed` (retryable) when the connection is closed or lost,
    *   `command-timeout` (retryable) when no channel could be opened within `channelWaitMs`;
@@ -458,7 +473,10 @@ export class SshTransport implements Transport {
     const unusable = this.unusable();
     if (unusable) return Promise.reject(unusable);
     return this.limit(async () => {
-      const { channel, started } = await this.openChannel(command, options.signal);
+      const { channel, started } = await this.openChannel(
+        underWatchdog(command, this.runMarker),
+        options.signal,
+      );
       return this.collect(channel, started, options);
     });
   }
@@ -608,10 +626,10 @@ export class SshTransport implements Transport {
         }
         resolve(execResult(stdout, stderr, exitCode, timedOut, started));
       };
-      // Abandon the channel: close it and do not wait for the remote side. The command's own
-      // `timeout` prefix ends it on the host. (An SSH "signal" request would not help: sshd
-      // refuses it for root logins, and `timeout` runs in its own process group, which the
-      // session's killpg does not reach.)
+      // Abandon the channel: close it and do not wait for the remote side. sshd then closes
+      // the command's stdin, and the watchdog stops it on the host. (An SSH "signal" request
+      // would not help: sshd refuses it for root logins, and `timeout` runs in its own process
+      // group, which the session's killpg does not reach.)
       const abandon = () => {
         try {
           channel.close();

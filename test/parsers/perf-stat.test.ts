@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { perfStat } from "../../src/collectors/perf-stat.js";
 import { baseEvent, parsePerfStat, perfCount } from "../../src/parsers/perf-stat.js";
 import { UnrecognisedOutputError } from "../../src/parsers/types.js";
-import { parseFixture, parseText } from "../helpers/fixtures.js";
+import { parseFixture, parseText, readFixture } from "../helpers/fixtures.js";
 
 const VM = "perf-stat/vm-debian12-k6.18__perf-stat";
 
@@ -289,7 +289,14 @@ describe("perf-stat parser", () => {
         parsePerfStat,
         "Error:\nAccess to performance monitoring and observability operations is limited.\n",
       ),
-    ).toThrow(/perf said: Error/);
+    ).toThrow(
+      "no counters; perf said: Access to performance monitoring and observability operations is limited.",
+    );
+    // The whole refusal as perf prints it to a non-root user: the setting and what to do.
+    const nonRoot = readFixture("perf-stat/vm-debian12-k6.18__perf-stat-a-non-root.txt");
+    expect(() => parseText(parsePerfStat, nonRoot)).toThrow(
+      /perf refused system-wide counting .*kernel\.perf_event_paranoid is 2, and perf stat -a needs 0 or lower, or root\): connect as root, or set sudo: true/,
+    );
   });
 
   it("normalises event names and counts", () => {

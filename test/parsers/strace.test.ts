@@ -296,3 +296,13 @@ describe("strace collector", () => {
     });
   });
 });
+
+describe("strace's own lines", () => {
+  it("reads Process N attached/detached, under any argv[0], as strace's, not unreadable", () => {
+    const r = parseFixture(parseStrace, "strace/vm-debian12-k6.18__strace-c-f-collector.txt");
+    expect(r.problems).toEqual([]);
+    expect(r.facts.attached).toBe(1);
+    const text = "strace: Process 7 attached\n/usr/bin/strace: Process 7 detached\n";
+    expect(parseText(parseStrace, text).problems).toEqual([]);
+  });
+});

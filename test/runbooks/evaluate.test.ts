@@ -230,6 +230,58 @@ describe("evaluateRunbooks", () => {
   });
 });
 
+describe("minSamples", () => {
+  const yaml = `
+- id: r-mean
+  category: other
+  title: "mean {{a.n}}"
+  symptoms: [latency]
+  needs: [ca]
+  when: { fact: a.n, gte: 1 }
+  confidence: { base: 0.6 }
+  remediation: ["look"]
+  source: "test"
+  minSamples:
+    - { fact: a.m, min: 20, unit: switches, source: "twenty switches" }
+`;
+  it("does not evaluate a rule below its smallest sample, and says so", () => {
+    const [h] = evaluateRunbooks(
+      rules(yaml),
+      derived({ "a.n": 4.29, "a.m": 1 }),
+      new Set(["ca"]),
+      "latency",
+    ).checked;
+    expect(h).toEqual({
+      rule: "r-mean",
+      category: "other",
+      verdict: "not-evaluated",
+      why: "too few samples: a.m is 1 switches, the rule trusts 20 or more (twenty switches)",
+    });
+  });
+
+  it("evaluates it at or above the sample, and when the count is absent", () => {
+    const cases: Record<string, FactValue>[] = [{ "a.n": 4.29, "a.m": 20 }, { "a.n": 4.29 }];
+    for (const flat of cases) {
+      const r = evaluateRunbooks(rules(yaml), derived(flat), new Set(["ca"]), "latency");
+      expect(r.hypotheses.map((x) => x.rule)).toEqual(["r-mean"]);
+    }
+  });
+
+  it("refuses a count fact that is unknown or not a number at load", () => {
+    for (const [fact, message] of [
+      ["a.zz", /unknown fact "a\.zz"/],
+      ["a.s", /needs a numeric fact/],
+    ] as const) {
+      const r = parseRunbooks(yaml.replace("fact: a.m,", `fact: ${fact},`), "t.yaml", {
+        catalogue: CATALOGUE,
+        collectors: new Set(["ca"]),
+        baseDir: "/nonexistent",
+      });
+      expect(r.issues.map((i) => `${i.field}: ${i.message}`).join("\n")).toMatch(message);
+    }
+  });
+});
+
 describe("supersedes", () => {
   const yaml = `
 - id: symptom

@@ -344,8 +344,9 @@ describe.skipIf(!sshdAvailable())("SshTransport against a real sshd", () => {
   it("a lost connection fails the running and later execs as connect-failed", async () => {
     const t = await SshTransport.connect(host);
     try {
-      // The shell's parent is the sshd process serving this connection (root: no privsep child).
-      const err = await rejection(t.exec("kill -KILL $PPID; sleep 5", opts));
+      // The command's parent is the watchdog shell, whose parent is the sshd process serving
+      // this connection (root: no privsep child).
+      const err = await rejection(t.exec("kill -KILL $(ps -o ppid= -p $PPID); sleep 5", opts));
       expect(err.code).toBe("connect-failed");
       expect(err.retryable).toBe(true);
       expect(err.message).toMatch(/connection to test-host .* was lost/);

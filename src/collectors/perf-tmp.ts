@@ -1,0 +1,70 @@
+import type { CommandLine } from "./types.js";
+
+/**
+ * What the two perf script collectors (perf-sched, perf-report) share: why they are skipped
+ * on a sudo-only host, and where they keep `perf.data`: one known parent folder per user,
+ * `/tmp/diagbot-perf.<uid>` (mode 0700, refused unless it is a real folder owned by that user),
+ * with one subfolder per run named `<kind>.<pid of the script>`. The script's own trap removes
+ * its subfolder; when it cannot (perf ignored SIGINT for more than 2 s and `timeout -k 2`
+ * killed the script, or the run was killed), the subfolder is removed later, independently of
+ * that trap:
+ *   - by the next perf collector on the host, before it records;
+ *   - by the engine after every collection that ran a perf collector ({@link perfTmpCleanup}).
+ * A subfolder is stale when no process with its pid is running, a zombie counting as ended
+ * (a killed script re-parented to a PID 1 that does not reap stays a zombie); a folder whose
+ * pid was reused waits for a later pass.
+ */
+
+/** The parent folder, for the user running the script. */
+const PARENT = "/tmp/diagbot-perf.$(id -u)";
+
+/** Shell lines that remove the stale subfolders of `$p`. */
+const REMOVE_STALE = [
+  'for o in "$p"/*.*; do',
+  '  [ -d "$o" ] || continue',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
+  "  n=${o##*.}",
+  '  if kill -0 "$n" 2>/dev/null && ! ps -o stat= -p "$n" | grep -q "^Z"; then continue; fi',
+  '  rm -rf "$o"',
+  "done",
+];
+
+/**
+ * Shell lines that make `$d`, this run's empty subfolder `<kind>.$$`, after removing the stale
+ * ones; the script exits 1 with a message when the parent folder is not safe to use.
+ * @param kind `sched` or `report`; `label` prefixes the message (the collector id).
+ */
+export function perfTmpPrologue(kind: "sched" | "report", label: string): string[] {
+  return [
+    `p=${PARENT}`,
+    'mkdir -p -m 700 "$p" 2>/dev/null',
+    'if [ -L "$p" ] || [ ! -d "$p" ] || [ ! -O "$p" ]; then',
+    `  echo "${label}: $p is not a folder owned by this user; remove it" >&2`,
+    "  exit 1",
+    "fi",
+    ...REMOVE_STALE,
+    `d="$p/${kind}.$$"`,
+    'rm -rf "$d" && mkdir -m 700 "$d" || exit 1',
+  ];
+}
+
+/**
+ * The command the engine runs after a collection with a perf collector: removes the stale
+ * subfolders (the run's own were removed by their scripts, or are stale by now).
+ */
+export function perfTmpCleanup(): CommandLine {
+  const script = [
+    `p=${PARENT}`,
+    '[ -d "$p" ] && [ ! -L "$p" ] && [ -O "$p" ] || exit 0',
+    ...REMOVE_STALE,
+  ].join("\n");
+  return { argv: ["sh", "-c", script], script };
+}
+
+/**
+ * Why a perf script is skipped: it needs root, and the host reaches root only through sudo,
+ * under which a script never runs (DESIGN.md: no `sudo sh`).
+ */
+export function perfSkipReason(): string {
+  return "needs root, and as a script (record, report, clean up) it never runs under sudo (no `sudo sh`); this host reaches root only through sudo: connect as root to run it";
+}
