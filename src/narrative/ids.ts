@@ -18,10 +18,3 @@ export function withEvidenceIds(report: Report): Report {
     })),
   };
 }
-
-/** Every evidence id of a report (after {@link withEvidenceIds}). */
-export function evidenceIds(report: Report): Set<string> {
-  return new Set(
-    withEvidenceIds(report).hypotheses.flatMap((h) => h.evidence.map((e) => e.id as string)),
-  );
-}

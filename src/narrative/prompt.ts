@@ -186,7 +186,6 @@ export function buildMessages(
 ): {
   messages: { role: "system" | "user"; content: string }[];
   document: GroundDocument;
-  redacted: number;
 } {
   const r = redactDeep(withEvidenceIds(report));
   const q = question === undefined ? undefined : redactText(question.trim());
@@ -197,6 +196,5 @@ export function buildMessages(
       { role: "user", content: JSON.stringify(document, null, 1) },
     ],
     document,
-    redacted: r.count + (q?.count ?? 0),
   };
 }

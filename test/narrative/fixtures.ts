@@ -1,11 +1,12 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import { diagnoseBundle } from "../../src/diagnosis/diagnose.js";
 import type { Report, Symptom } from "../../src/diagnosis/report.js";
 import type { NarrativeConfig } from "../../src/narrative/config.js";
 import { withEvidenceIds } from "../../src/narrative/ids.js";
 import { loadRunbooks } from "../../src/runbooks/load.js";
-import type { StandIn } from "../helpers/openai-stand-in.js";
+import { type StandIn, startStandIn } from "../helpers/openai-stand-in.js";
 
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 export const EXAMPLES = join(ROOT, "runbooks", "examples");
@@ -47,4 +48,21 @@ export function groundedAnswer(report: Report): {
     text: `${top.title}. The evidence: ${first?.excerpt}.`,
     cites: first?.id ? [first.id] : [],
   };
+}
+
+/**
+ * A stand-in server and the report of an example bundle for a test file: started before its
+ * tests, its recorded requests cleared before each, closed after them.
+ */
+export function standInSuite(example: string, symptom: Symptom): { s: StandIn; report: Report } {
+  const ctx = {} as { s: StandIn; report: Report };
+  beforeAll(async () => {
+    ctx.s = await startStandIn();
+    ctx.report = await exampleReport(join(EXAMPLES, example), symptom);
+  });
+  afterAll(() => ctx.s.close());
+  beforeEach(() => {
+    ctx.s.requests.length = 0;
+  });
+  return ctx;
 }

@@ -1,21 +1,16 @@
-import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Report } from "../../src/diagnosis/report.js";
 import { answerFollowUp } from "../../src/narrative/index.js";
-import { type StandIn, startStandIn } from "../helpers/openai-stand-in.js";
-import { EXAMPLES, exampleReport, groundedAnswer, standInConfig } from "./fixtures.js";
+import type { StandIn } from "../helpers/openai-stand-in.js";
+import { groundedAnswer, standInConfig, standInSuite } from "./fixtures.js";
 
 /** Thread follow-ups answered from the stored report alone, checked like a narrative. */
 
+const suite = standInSuite("fault-disk-saturation", "disk");
 let s: StandIn;
 let report: Report;
-beforeAll(async () => {
-  s = await startStandIn();
-  report = await exampleReport(join(EXAMPLES, "fault-disk-saturation"), "disk");
-});
-afterAll(() => s.close());
-beforeEach(() => {
-  s.requests.length = 0;
+beforeAll(() => {
+  ({ s, report } = suite);
 });
 
 describe("answerFollowUp", () => {

@@ -1,10 +1,10 @@
-import { join } from "node:path";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Report } from "../../src/diagnosis/report.js";
+import { retryAfterMs } from "../../src/narrative/client.js";
 import { withNarrative, writeNarrative } from "../../src/narrative/index.js";
 import { createMetrics } from "../../src/observability/metrics.js";
-import { type StandIn, startStandIn } from "../helpers/openai-stand-in.js";
-import { EXAMPLES, exampleReport, groundedAnswer, standInConfig } from "./fixtures.js";
+import type { StandIn } from "../helpers/openai-stand-in.js";
+import { groundedAnswer, standInConfig, standInSuite } from "./fixtures.js";
 
 /**
  * The narrative against a local OpenAI-compatible server: each scripted reply leads to the
@@ -12,15 +12,11 @@ import { EXAMPLES, exampleReport, groundedAnswer, standInConfig } from "./fixtur
  * example bundle.
  */
 
+const suite = standInSuite("fault-disk-saturation", "disk");
 let s: StandIn;
 let report: Report;
-beforeAll(async () => {
-  s = await startStandIn();
-  report = await exampleReport(join(EXAMPLES, "fault-disk-saturation"), "disk");
-});
-afterAll(() => s.close());
-beforeEach(() => {
-  s.requests.length = 0;
+beforeAll(() => {
+  ({ s, report } = suite);
 });
 
 describe("a valid answer", () => {
@@ -182,5 +178,20 @@ describe("fallbacks: no retry storm", () => {
     s.script({ content: groundedAnswer(report) });
     const out = await writeNarrative(report, standInConfig(s, { apiKey: "sk-wrong" }));
     expect(out.note).toBe("LLM narrative not shown: the model's server answered HTTP 401");
+  });
+});
+
+describe("retryAfterMs", () => {
+  it("reads retry-after-ms, Retry-After seconds and dates, else 1 s", () => {
+    const now = Date.parse("2026-12-07T01:00:00Z");
+    expect(retryAfterMs(new Headers({ "retry-after-ms": "250", "retry-after": "9" }), now)).toBe(
+      250,
+    );
+    expect(retryAfterMs(new Headers({ "retry-after": "2" }), now)).toBe(2000);
+    expect(retryAfterMs(new Headers({ "retry-after": "Mon, 07 Dec 2026 01:00:03 GMT" }), now)).toBe(
+      3000,
+    );
+    expect(retryAfterMs(new Headers({ "retry-after": "soon" }), now)).toBe(1000);
+    expect(retryAfterMs(undefined, now)).toBe(1000);
   });
 });

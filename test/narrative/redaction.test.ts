@@ -1,23 +1,21 @@
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Report } from "../../src/diagnosis/report.js";
 import { answerFollowUp, writeNarrative } from "../../src/narrative/index.js";
-import { type StandIn, startStandIn } from "../helpers/openai-stand-in.js";
+import type { StandIn } from "../helpers/openai-stand-in.js";
 import { CORPUS, leaked } from "../redact/corpus.js";
-import { EXAMPLES, exampleReport, groundedAnswer, standInConfig } from "./fixtures.js";
+import { groundedAnswer, standInConfig, standInSuite } from "./fixtures.js";
 
 /**
  * No request to the model holds a secret of the redaction corpus planted in the report: in
  * evidence excerpts, titles, checked rules' reasons, collector errors and a follow-up question.
  */
 
+const suite = standInSuite("fault-disk-saturation", "disk");
 let s: StandIn;
 let clean: Report;
-beforeAll(async () => {
-  s = await startStandIn();
-  clean = await exampleReport(join(EXAMPLES, "fault-disk-saturation"), "disk");
+beforeAll(() => {
+  ({ s, report: clean } = suite);
 });
-afterAll(() => s.close());
 
 /** The report with `text` planted wherever host text or a rule's words can be. */
 function plant(text: string): Report {
