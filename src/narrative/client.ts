@@ -73,8 +73,9 @@ export async function complete(
       const res = await openai.chat.completions.create({
         model: config.model,
         messages,
+        // `max_tokens`, which vLLM, Ollama and llama.cpp read; no `temperature`, which reasoning
+        // models refuse unless it is their default.
         max_tokens: config.maxTokens,
-        temperature: 0,
         response_format: { type: "json_schema", json_schema: schema },
       });
       usage.tokens.prompt += res.usage?.prompt_tokens ?? 0;
