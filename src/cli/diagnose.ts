@@ -4,6 +4,12 @@ import { diagnoseBundle, diagnoseLive, noCollectorRan, nothingRan } from "../dia
 import type { Report } from "../diagnosis/report.js";
 import { DiagbotError } from "../errors.js";
 import { formatWarning, replayBundle, resolveTarget } from "../inventory/inventory.js";
+import {
+  narrativeConfig,
+  renderNarrativeSection,
+  withNarrative,
+  writeNarrative,
+} from "../narrative/index.js";
 import { loadRunbooks } from "../runbooks/load.js";
 import { renderTerminal } from "../summary/terminal.js";
 import { openTransport } from "../transport/open.js";
@@ -35,6 +41,7 @@ export async function runDiagnose(
   const pid = opts.pid === undefined ? undefined : parsePid(opts.pid);
   const processName = opts.process === undefined ? undefined : parseProcessName(opts.process);
   const runbooks = await loadRunbooks();
+  const llm = narrativeConfig();
   if (opts.save) {
     const note = await prepareBundleDir(opts.save);
     if (note) process.stderr.write(`diagbot: ${note}\n`);
@@ -97,6 +104,9 @@ export async function runDiagnose(
       process.stderr.write(`diagbot: ${why}\n`);
     }
   }
+  // The LLM narrative: `--json` waits for it (one document); the terminal report never does.
+  const narrating = llm ? writeNarrative(report, llm) : undefined;
+  if (opts.json && narrating) report = withNarrative(report, await narrating);
   process.stdout.write(
     opts.json
       ? `${JSON.stringify(report, null, 2)}\n`
@@ -105,6 +115,7 @@ export async function runDiagnose(
           verbose: opts.verbose,
         }),
   );
+  if (!opts.json && narrating) process.stdout.write(renderNarrativeSection(await narrating));
   if (nothingRan(report)) {
     const err = noCollectorRan(report.host, report);
     process.stderr.write(`diagbot: ${err.describe()}\n`);

@@ -51,6 +51,8 @@ export type Symptom = (typeof SYMPTOMS)[number];
 
 /** One fact that supports a hypothesis. */
 export interface Evidence {
+  /** Stable within a report: `<rule>#<n>` (1-based), cited by a narrative. */
+  id?: string;
   /** Collector id the fact comes from (e.g. `iostat`). */
   collector: string;
   /** Fact path (e.g. `disk.worst.util_pct`). */
@@ -117,4 +119,22 @@ export interface Report {
   ignored: string[];
   notes: string[];
   summary: string;
+  /** The optional LLM narrative, checked against the evidence; it never changes the above. */
+  narrative?: Narrative;
+  /** What asking the LLM cost, whether or not its answer was kept. */
+  llm?: LlmUsage;
+}
+
+/** A model's text, shown beside the rules' verdict; `cites` are evidence ids. */
+export interface Narrative {
+  text: string;
+  model: string;
+  cites: string[];
+}
+
+/** Requests made to the LLM and the tokens they used (from each response's `usage`). */
+export interface LlmUsage {
+  model: string;
+  requests: number;
+  tokens: { prompt: number; completion: number; total: number };
 }

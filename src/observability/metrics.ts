@@ -16,6 +16,10 @@ export interface Metrics {
   ackSeconds: Histogram;
   /** Answers posted (`posted`) or skipped because another process already posted (`duplicate`). */
   answers: Counter<"outcome">;
+  /** Tokens the LLM narrative and follow-ups used, by kind (`prompt`, `completion`). */
+  llmTokens: Counter<"kind">;
+  /** LLM answers by outcome (`shown`, `discarded`: failed the checks, `failed`: no answer). */
+  llmAnswers: Counter<"outcome">;
 }
 
 export function createMetrics(defaults = true): Metrics {
@@ -51,6 +55,18 @@ export function createMetrics(defaults = true): Metrics {
     answers: new Counter({
       name: "diagbot_answers_total",
       help: "Answers posted, or skipped as already posted by another process",
+      labelNames: ["outcome"],
+      registers: [registry],
+    }),
+    llmTokens: new Counter({
+      name: "diagbot_llm_tokens_total",
+      help: "Tokens used by the LLM narrative and follow-ups, by kind (prompt, completion)",
+      labelNames: ["kind"],
+      registers: [registry],
+    }),
+    llmAnswers: new Counter({
+      name: "diagbot_llm_answers_total",
+      help: "LLM answers shown, discarded by the evidence checks, or failed (timeout, HTTP error)",
       labelNames: ["outcome"],
       registers: [registry],
     }),
