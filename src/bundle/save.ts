@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { CollectedOutput } from "../diagnosis/collect.js";
-import { DiagbotError } from "../errors.js";
+import type { CollectedOutput } from "../model/collected.js";
+import { DiagbotError } from "../model/errors.js";
 import { type CollectorEntry, type Manifest, STDERR_EXCERPT_BYTES, sha256hex } from "./manifest.js";
 
 /**

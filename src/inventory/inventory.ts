@@ -4,7 +4,7 @@ import { homedir, userInfo } from "node:os";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { DiagbotError, whyUnreadable } from "../errors.js";
+import { DiagbotError, whyUnreadable } from "../model/errors.js";
 
 /**
  * The inventory (DESIGN.md "Inventory"): `DIAGBOT_INVENTORY` (default `./inventory.yaml`) with

@@ -6,8 +6,8 @@ import {
   STDERR_EXCERPT_BYTES,
   sha256hex,
 } from "../bundle/manifest.js";
-import type { CollectedOutput } from "../diagnosis/collect.js";
-import { redactText } from "../summary/redact.js";
+import type { CollectedOutput } from "../model/collected.js";
+import { redactText } from "../redact/redact.js";
 
 const gzipAsync = promisify(gzip);
 

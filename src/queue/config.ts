@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
-import { DiagbotError } from "../errors.js";
+import { DiagbotError } from "../model/errors.js";
 
 /**
  * Queue configuration from the environment (DESIGN.md "Environment variables") and the Redis
@@ -194,7 +194,6 @@ export function waitReady(client: RedisClient, ms: number): Promise<void> {
 /** The error a request gets when Redis does not answer. */
 export function queueUnavailable(why: string, cause?: unknown): DiagbotError {
   return new DiagbotError("connect-failed", `the queue is unavailable (Redis: ${why})`, {
-    retryable: true,
     hint: "try again in a minute; if it persists, check REDIS_URL and that Redis is running",
     cause,
   });

@@ -1,20 +1,16 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
-import { DiagbotError } from "../errors.js";
+import type { Replier, StoredResult } from "../model/answer.js";
+import { DiagbotError } from "../model/errors.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
-import { redactDeep } from "../summary/redact.js";
+import { redactDeep } from "../redact/redact.js";
 import { redactedBundle } from "./bundle.js";
 import { connectRedis, QUEUE_NAME, type QueueConfig, type RedisClient } from "./config.js";
-import { deliver, type Replier } from "./deliver.js";
+import { deliver } from "./deliver.js";
 import type { Engine } from "./engine.js";
 import { ProgressThrottle } from "./progress.js";
 import { ResultStore } from "./store.js";
-import {
-  type DiagnoseJobData,
-  type DiagnoseJobResult,
-  invalidJobData,
-  type StoredResult,
-} from "./types.js";
+import { type DiagnoseJobData, type DiagnoseJobResult, invalidJobData } from "./types.js";
 
 /**
  * `diagbot worker`: BullMQ workers running the engine. Any number of them, on any number of
@@ -49,25 +45,15 @@ const HOST_LOCK_MS = 30_000;
 /** A deep job waiting for its host's slot looks again after this long, ms. */
 const HOST_RETRY_MS = 3000;
 
-/** Error codes that no retry can fix. */
-const UNRECOVERABLE = new Set([
-  "usage",
-  "config",
-  "unknown-host",
-  "unknown-collector",
-  "host-key-refused",
-  "auth-failed",
-  "runbook",
-  "bundle",
-]);
-
-/** Turns an engine error into BullMQ's control flow: UnrecoverableError, or a plain Error to retry. */
+/**
+ * Turns an engine error into BullMQ's control flow: UnrecoverableError, or a plain Error to retry,
+ * as the error code's entry in ERROR_CODES says.
+ */
 export function classify(err: unknown): Error {
   if (err instanceof UnrecoverableError || err instanceof DelayedError) return err;
   if (err instanceof DiagbotError) {
     const text = err.hint ? `${err.message} (${err.hint})` : err.message;
-    const retry = !UNRECOVERABLE.has(err.code) && (err.retryable || err.code === "connect-timeout");
-    return retry ? new Error(text) : new UnrecoverableError(text);
+    return err.unrecoverable ? new UnrecoverableError(text) : new Error(text);
   }
   return err instanceof Error ? err : new Error(String(err));
 }

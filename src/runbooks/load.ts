@@ -6,7 +6,7 @@ import YAML from "yaml";
 import type { z } from "zod";
 import { FACT_CATALOGUE } from "../derive/index.js";
 import type { FactSpec, FactType } from "../derive/types.js";
-import { DiagbotError } from "../errors.js";
+import { DiagbotError } from "../model/errors.js";
 import {
   type Comparison,
   type Condition,

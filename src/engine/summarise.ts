@@ -1,4 +1,4 @@
-import type { Report } from "../diagnosis/report.js";
+import type { Report } from "../model/report.js";
 
 /**
  * The deterministic summary: one paragraph a person can paste into an incident channel.

@@ -1,11 +1,11 @@
 import { createServer, type Server } from "node:http";
 import { createLogger } from "../observability/log.js";
 import { createMetrics } from "../observability/metrics.js";
+import { queueConfig } from "../queue/config.js";
+import { liveEngine } from "../queue/engine.js";
+import { startWorker } from "../queue/worker.js";
 import { slackConfig, webClient } from "../slack/config.js";
 import { SlackReplier } from "../slack/replies.js";
-import { queueConfig } from "./config.js";
-import { liveEngine } from "./engine.js";
-import { startWorker } from "./worker.js";
 
 export interface WorkerCliOptions {
   concurrency?: string;

@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { diagnoseBundle } from "../diagnosis/diagnose.js";
-import { SYMPTOMS, type Symptom } from "../diagnosis/report.js";
-import type { Runbook } from "./schema.js";
+import { diagnoseBundle } from "../engine/diagnose.js";
+import { SYMPTOMS, type Symptom } from "../model/report.js";
+import type { Runbook } from "../runbooks/schema.js";
 
 /**
  * `runbooks test`: replays every example bundle under `<runbook dir>/examples/*` and checks

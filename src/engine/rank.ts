@@ -1,4 +1,7 @@
-import type { Category, Hypothesis, Symptom } from "./report.js";
+import type { DerivedFacts } from "../derive/types.js";
+import type { Category, Checked, Hypothesis, Symptom } from "../model/report.js";
+import { evaluateRules, type Fired } from "../runbooks/evaluate.js";
+import type { Runbook } from "../runbooks/schema.js";
 
 /**
  * Ranking of fired rules for a symptom.
@@ -16,12 +19,29 @@ import type { Category, Hypothesis, Symptom } from "./report.js";
 export type RankedHypothesis = Hypothesis;
 
 /** One fired rule, as the evaluator hands it to {@link rankHypotheses}. */
-export interface RankInput {
-  hypothesis: RankedHypothesis;
-  /** The rule's symptoms (full weight for these). */
-  symptoms: readonly Symptom[];
-  /** Categories the rule explains when it fires. */
-  supersedes: readonly Category[];
+export type RankInput = Fired;
+
+/** The result of {@link evaluateRunbooks}: ranked hypotheses and every rule that did not fire. */
+export interface Evaluation {
+  hypotheses: RankedHypothesis[];
+  checked: Checked[];
+}
+
+/**
+ * Evaluates every rule (src/runbooks/evaluate.ts), then ranks the hypotheses for the symptom.
+ * @param present collector ids that produced output (a `.out` file, or a command that ran)
+ * @param symptom the request's symptom: it changes only the ranking, never what is evaluated
+ * @returns hypotheses sorted by score (empty when no rule crossed a threshold), and for every
+ *   rule that did not fire a `fine` or `not-evaluated` verdict with its reason
+ */
+export function evaluateRunbooks(
+  runbooks: readonly Runbook[],
+  derived: DerivedFacts,
+  present: ReadonlySet<string>,
+  symptom: Symptom,
+): Evaluation {
+  const { fired, checked } = evaluateRules(runbooks, derived, present);
+  return { hypotheses: rankHypotheses(fired, symptom), checked };
 }
 
 /** Weight of a rule for a symptom: 1.0 when it lists the symptom or for `health`, else 0.5. */

@@ -1,9 +1,9 @@
 import type { ParsedEntry } from "../derive/types.js";
+import type { CollectedOutput } from "../model/collected.js";
+import type { CollectorRecord } from "../model/report.js";
 import { loadParser } from "../parsers/index.js";
 import { linesOf } from "../parsers/lines.js";
 import type { Problem } from "../parsers/types.js";
-import type { CollectedOutput } from "./collect.js";
-import type { CollectorRecord } from "./report.js";
 
 /**
  * Parses every output that has one. A parser that finds nothing of its format, or fails in

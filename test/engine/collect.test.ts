@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { COLLECTORS } from "../../src/collectors/index.js";
 import type { Collector } from "../../src/collectors/types.js";
-import { collect } from "../../src/diagnosis/collect.js";
+import { collect } from "../../src/engine/collect.js";
 import { LocalTransport } from "../../src/transport/local.js";
 
 const byId = (id: string) => COLLECTORS.find((c) => c.id === id)!;

@@ -1,13 +1,13 @@
 import { loadRbac } from "../access/rbac.js";
-import { DiagbotError } from "../errors.js";
 import { inventoryPath } from "../inventory/inventory.js";
+import { DiagbotError } from "../model/errors.js";
 import { createLogger } from "../observability/log.js";
 import { createMetrics } from "../observability/metrics.js";
 import { queueConfig } from "../queue/config.js";
 import { DiagnosisProducer, redact } from "../queue/producer.js";
-import { createSlackApp } from "./app.js";
-import { slackConfig } from "./config.js";
-import { InventoryCache } from "./inventory-cache.js";
+import { createSlackApp } from "../slack/app.js";
+import { slackConfig } from "../slack/config.js";
+import { InventoryCache } from "../slack/inventory-cache.js";
 
 export interface ServeCliOptions {
   http: boolean;

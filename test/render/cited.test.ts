@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { citedLines } from "../../src/summary/cited.js";
-import { renderTerminal } from "../../src/summary/terminal.js";
+import { citedLines } from "../../src/render/cited.js";
+import { renderTerminal } from "../../src/render/terminal.js";
 import { fakeReport } from "../helpers/reports.js";
 
 /**

@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { buildCommand, TIMEOUT_EXIT } from "../collectors/command.js";
 import type { Collector, CommandContext } from "../collectors/types.js";
+import type { CollectedOutput } from "../model/collected.js";
 import type { ExecResult, Transport } from "../transport/types.js";
 import { batchScript, newNonce, splitBatch } from "./batch.js";
-import type { CollectorStatus } from "./report.js";
 
 /**
  * Runs a plan of collectors on one host over one transport (DESIGN.md "Collectors"):
@@ -11,26 +11,6 @@ import type { CollectorStatus } from "./report.js";
  * grow are read at the start and the end of the window; cheap reads are batched into one
  * exec. A failing, missing or slow collector is recorded and the others go on.
  */
-
-/** The raw result of one collector, as saved in an evidence bundle. */
-export interface CollectedOutput {
-  id: string;
-  status: CollectorStatus;
-  /** The report stream (stdout, or stderr for tools that report there), byte-exact. */
-  out?: Buffer;
-  /** First snapshot of a windowed counter (`<id>.start.out`). */
-  start?: Buffer;
-  /** The other stream, for the manifest's excerpt. */
-  stderr?: Buffer;
-  exitCode?: number;
-  durationMs: number;
-  truncated?: boolean;
-  /** The exact command line run on the host. */
-  command?: string;
-  stream?: "stdout" | "stderr";
-  /** What went wrong and what to do next. */
-  error?: string;
-}
 
 export interface CollectOptions {
   windowSeconds: number;

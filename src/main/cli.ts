@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { Command, CommanderError, Option } from "commander";
-import { DiagbotError, USAGE_CODES } from "../errors.js";
+import { DiagbotError } from "../model/errors.js";
 
 /**
  * The `diagbot` command line. Returns the exit code (DESIGN.md "CLI contract"):
@@ -35,7 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--json", "print the report as JSON", false)
     .option("--verbose", "show every hypothesis, evidence line and fine check", false)
     .action(async (target: string, symptom: string, opts) => {
-      code = await (await import("./diagnose.js")).runDiagnose(target, symptom, opts);
+      code = await (await import("../cli/diagnose.js")).runDiagnose(target, symptom, opts);
     });
 
   program
@@ -48,7 +48,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .argument("[file]", "the output to read, or - for standard input", "-")
     .option("--json", "print JSON (the default when output is not a terminal)", false)
     .action(async (id: string, file: string, opts) => {
-      code = await (await import("./parse.js")).runParse(id, file, opts);
+      code = await (await import("../cli/parse.js")).runParse(id, file, opts);
     });
 
   program
@@ -56,7 +56,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description("list the collectors: id, cost class, command")
     .option("--json", "print JSON", false)
     .action(async (opts) => {
-      code = (await import("./collectors.js")).runCollectors(opts);
+      code = (await import("../cli/collectors.js")).runCollectors(opts);
     });
 
   program
@@ -64,7 +64,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description("print the sudoers drop-in that allows exactly the collectors needing root")
     .option("--user <user>", "the SSH user diagbot logs in as", "diag")
     .action(async (opts) => {
-      code = (await import("./collectors.js")).runSudoers(opts);
+      code = (await import("../cli/collectors.js")).runSudoers(opts);
     });
 
   program
@@ -78,7 +78,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--port <port>", "HTTP port (default 3000)")
     .option("--host <address>", "HTTP address to listen on (default: every address)")
     .action(async (opts) => {
-      code = await (await import("../slack/serve.js")).runServe(opts);
+      code = await (await import("./serve.js")).runServe(opts);
     });
 
   program
@@ -90,7 +90,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .option("--metrics-port <port>", "serve Prometheus metrics on 127.0.0.1:<port>/metrics")
     .action(async (opts) => {
-      code = await (await import("../queue/worker-cli.js")).runWorker(opts);
+      code = await (await import("./worker.js")).runWorker(opts);
     });
 
   const runbooks = program.command("runbooks").description("check the runbook library");
@@ -99,7 +99,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description("validate every runbook: schema, fact paths, thresholds, duplicate ids")
     .option("--dir <dir>", "runbook folder (default: DIAGBOT_RUNBOOKS or the packaged runbooks/)")
     .action(async (opts) => {
-      code = await (await import("./runbooks.js")).runRunbooksLint(opts);
+      code = await (await import("../cli/runbooks.js")).runRunbooksLint(opts);
     });
   runbooks
     .command("test")
@@ -107,7 +107,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--dir <dir>", "runbook folder (default: DIAGBOT_RUNBOOKS or the packaged runbooks/)")
     .option("--json", "print JSON", false)
     .action(async (opts) => {
-      code = await (await import("./runbooks.js")).runRunbooksTest(opts);
+      code = await (await import("../cli/runbooks.js")).runRunbooksTest(opts);
     });
 
   try {
@@ -118,7 +118,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   }
 }
 
-/** The version in package.json (dist/cli/main.js and src/cli/main.ts both sit two levels down). */
+/** The version in package.json (dist/main/cli.js and src/main/cli.ts both sit two levels down). */
 function packageVersion(): string {
   return (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
 }
@@ -137,10 +137,7 @@ export function reportError(err: unknown): number {
   }
   if (err instanceof DiagbotError) {
     process.stderr.write(`diagbot: ${err.describe()}\n`);
-    if (err.code === "unrecognised-output") return 1;
-    if (err.code === "no-collector-ran") return 3;
-    if (err.code === "interrupted") return 130;
-    return USAGE_CODES.has(err.code) ? 2 : 3;
+    return err.kind.exit;
   }
   process.stderr.write(`diagbot: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
   return 70;

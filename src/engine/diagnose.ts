@@ -2,19 +2,20 @@ import { loadBundle } from "../bundle/load.js";
 import { COLLECTORS } from "../collectors/index.js";
 import { derive } from "../derive/index.js";
 import type { DerivedFacts } from "../derive/types.js";
-import { DiagbotError } from "../errors.js";
+import type { CollectedOutput } from "../model/collected.js";
+import { DiagbotError } from "../model/errors.js";
+import type { Report, Symptom } from "../model/report.js";
 import { PARSERS } from "../parsers/index.js";
 import type { UnameFacts } from "../parsers/uname.js";
-import { evaluateRunbooks } from "../runbooks/evaluate.js";
 import type { Runbook } from "../runbooks/schema.js";
-import { summarise } from "../summary/text.js";
 import type { Transport } from "../transport/types.js";
-import { type CollectedOutput, collect } from "./collect.js";
+import { collect } from "./collect.js";
 import { kernelSupportNote } from "./kernel-support.js";
 import { parseOutputs } from "./parse-outputs.js";
 import { plan } from "./plan.js";
 import { listProcesses } from "./processes.js";
-import type { Report, Symptom } from "./report.js";
+import { evaluateRunbooks } from "./rank.js";
+import { summarise } from "./summarise.js";
 
 /**
  * The engine: plan → collect → parse → derive → evaluate → rank → summarise

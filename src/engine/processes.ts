@@ -1,9 +1,6 @@
 import { wrapCommand } from "../collectors/command.js";
 import type { Transport } from "../transport/types.js";
 
-/** `--process NAME`: letters, digits and `._:-`, 1 to 64 characters (DESIGN.md). */
-export const PROCESS_NAME = /^[A-Za-z0-9._:-]{1,64}$/;
-
 /** One line of `ps -eo pid=,comm=`. */
 export interface ProcessEntry {
   pid: number;

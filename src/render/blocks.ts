@@ -1,4 +1,4 @@
-import type { Hypothesis, Report } from "../diagnosis/report.js";
+import type { Hypothesis, Report } from "../model/report.js";
 import { citedLines } from "./cited.js";
 
 /**

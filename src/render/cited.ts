@@ -1,4 +1,4 @@
-import type { Evidence } from "../diagnosis/report.js";
+import type { Evidence } from "../model/report.js";
 
 /** One line a hypothesis cites, with the rule thresholds of every fact read from it. */
 export interface CitedLine {

@@ -1,5 +1,5 @@
 import type { Collector } from "../collectors/types.js";
-import type { Symptom } from "./report.js";
+import type { Symptom } from "../model/report.js";
 
 /**
  * Which collectors a symptom runs. Every cheap collector runs for every symptom (they cost a

@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { batchScript, newNonce, splitBatch } from "../../src/diagnosis/batch.js";
+import { batchScript, newNonce, splitBatch } from "../../src/engine/batch.js";
 
 /** Runs a batch with the real /bin/sh and splits it again. */
 function runBatch(items: { id: string; command: string }[]) {

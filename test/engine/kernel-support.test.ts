@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { kernelSupportNote } from "../../src/diagnosis/kernel-support.js";
+import { kernelSupportNote } from "../../src/engine/kernel-support.js";
 
 const NOW = new Date("2026-11-30T00:00:00Z");
 
