@@ -215,7 +215,10 @@ describe("diagnosis queue", () => {
       running.set(req.host, n - 1);
       return { report: fakeReport({ host: req.host }), outputs: [] };
     };
-    const { replier, producer } = await setup(engine, { DIAGBOT_WORKER_CONCURRENCY: "4" });
+    const { replier, producer } = await setup(engine, {
+      DIAGBOT_WORKER_CONCURRENCY: "4",
+      DIAGBOT_HOST_RETRY_MS: "200",
+    });
     await Promise.all([
       producer.submit(request({ deep: true, pid: 1 }), "U1", target(1)),
       producer.submit(request({ deep: true, pid: 2 }), "U1", target(2)),

@@ -68,8 +68,8 @@ describe("serve --http", () => {
         "  - { role: sre, usergroups: [S1] }",
         "default: oncall",
       ].join("\n"),
+      usergroups: { S1: ["U3"] },
     });
-    h.fake.usergroups.set("S1", ["U3"]);
   });
 
   afterAll(async () => {

@@ -1,0 +1,22 @@
+import { DiagbotError } from "../model/errors.js";
+
+/** The texts every listener answers with: ephemeral replies, errors for people and for the audit log. */
+
+export const ephemeral = (text: string) => ({ response_type: "ephemeral" as const, text });
+
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+
+/** An error as one or two sentences for a chat message. */
+export function describe(err: unknown): string {
+  if (err instanceof DiagbotError)
+    return err.hint ? `${err.message}. ${capital(err.hint)}.` : `${err.message}.`;
+  return `unexpected error: ${(err as Error).message}`;
+}
+
+/** An error for the audit log: its message and, when set, its cause. */
+export function reasonOf(err: unknown): string {
+  const cause = (err as { cause?: unknown }).cause;
+  return typeof cause === "string"
+    ? `${(err as Error).message} (${cause})`
+    : (err as Error).message;
+}
