@@ -2,6 +2,7 @@ import { readFile, stat } from "node:fs/promises";
 import { isIP } from "node:net";
 import { homedir, userInfo } from "node:os";
 import { dirname, isAbsolute, relative, resolve } from "node:path";
+import { distance as editDistance } from "fastest-levenshtein";
 import { parseDocument } from "yaml";
 import { z } from "zod";
 import { DiagbotError, whyUnreadable } from "../model/errors.js";
@@ -463,19 +464,6 @@ export async function loadInventory(path: string = inventoryPath()): Promise<Inv
   return parseInventory(text, { file, baseDir: dirname(absolute), path: absolute });
 }
 
-function levenshtein(a: string, b: string): number {
-  if (a === b) return 0;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
 /**
  * Known names closest to `target`: those sharing the longest prefix with it first (then by
  * edit distance, then by name), plus near typos (edit distance <= 2). At most `limit`.
@@ -487,7 +475,7 @@ export function closestNames(target: string, names: Iterable<string>, limit = 20
     const n = name.toLowerCase();
     let prefix = 0;
     while (prefix < n.length && prefix < t.length && n[prefix] === t[prefix]) prefix++;
-    const distance = levenshtein(t, n);
+    const distance = editDistance(t, n);
     if (prefix > 0 || distance <= 2) scored.push({ name, prefix, distance });
   }
   scored.sort(
