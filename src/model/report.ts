@@ -51,6 +51,8 @@ export type Symptom = (typeof SYMPTOMS)[number];
 
 /** One fact that supports a hypothesis. */
 export interface Evidence {
+  /** Stable id a narrative cites (DESIGN.md "Report"); not filled by the engine yet. */
+  id?: string;
   /** Collector id the fact comes from (e.g. `iostat`). */
   collector: string;
   /** Fact path (e.g. `disk.worst.util_pct`). */
@@ -88,6 +90,29 @@ export interface Checked {
   why: string;
 }
 
+/** An event that ended before the window: a hypothesis with how long ago it ended. */
+export interface PastEvent extends Hypothesis {
+  ageSeconds: number;
+}
+
+/** A collector that could not be read, and the rules and categories its output would decide. */
+export interface Coverage {
+  collector: string;
+  reason: string;
+  rules: string[];
+  categories: Category[];
+  /** The command that would decide them. */
+  wouldDecide?: string;
+}
+
+/** Optional LLM text beside the report; it never changes the report's other fields. */
+export interface Narrative {
+  text: string;
+  model: string;
+  /** Evidence ids the text cites. */
+  cites: string[];
+}
+
 export type CollectorStatus = "ok" | "failed" | "missing" | "timeout" | "skipped";
 
 export interface CollectorRecord {
@@ -111,8 +136,13 @@ export interface Report {
   durationMs: number;
   window: { seconds: number; mode: "window" | "since-boot" };
   hypotheses: Hypothesis[];
+  /** Events that ended before the window (not filled by the engine yet). */
+  history?: PastEvent[];
   checked: Checked[];
+  /** What could not be read and what it hides (not filled by the engine yet). */
+  coverage?: Coverage[];
   collectors: CollectorRecord[];
+  narrative?: Narrative;
   /** Bundle files no collector of this version reads. */
   ignored: string[];
   notes: string[];
