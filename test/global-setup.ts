@@ -10,7 +10,7 @@ export default function setup(): void {
   try {
     execFileSync("npx", ["tsc", "-p", "tsconfig.build.json"], { stdio: "pipe" });
   } catch (err) {
-    if (!existsSync("dist/cli/main.js")) throw err;
+    if (!existsSync("dist/main/cli.js")) throw err;
     const out = String((err as { stdout?: Buffer }).stdout ?? "");
     process.stderr.write(
       `warning: tsc reported type errors (dist/ was still built):\n${out.slice(0, 2000)}\n`,

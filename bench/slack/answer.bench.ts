@@ -1,6 +1,6 @@
 import os from "node:os";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { diagnoseLive } from "../../src/diagnosis/diagnose.js";
+import { diagnoseLive } from "../../src/engine/diagnose.js";
 import { loadInventory } from "../../src/inventory/inventory.js";
 import { createLogger } from "../../src/observability/log.js";
 import { queueConfig } from "../../src/queue/config.js";

@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { DiagbotError } from "../errors.js";
 import type { HostConfig } from "../inventory/inventory.js";
+import { DiagbotError } from "../model/errors.js";
 
 /**
  * Who may diagnose which hosts, and who may run intrusive collectors (DESIGN.md "Security

@@ -1,7 +1,7 @@
 import { open, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
-import type { CollectedOutput } from "../diagnosis/collect.js";
-import { DiagbotError } from "../errors.js";
+import type { CollectedOutput } from "../model/collected.js";
+import { DiagbotError } from "../model/errors.js";
 import { type Manifest, ManifestSchema, sha256hex } from "./manifest.js";
 
 /**

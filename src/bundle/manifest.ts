@@ -41,3 +41,73 @@ export const STDERR_EXCERPT_BYTES = 2048;
 export function sha256hex(data: Buffer): string {
   return createHash("sha256").update(data).digest("hex");
 }
+
+/** One file of a bundle: `<id>.out` or `<id>.start.out`. */
+export interface BundleFile {
+  name: string;
+  data: Buffer;
+}
+
+/**
+ * The files of a bundle and its manifest, built from the collected outputs; the one place a
+ * manifest is made (`--save` writes it byte-exact, the queue keeps it redacted).
+ * @param rewrite.data applied to every output and stderr excerpt before it is kept and hashed
+ * @param rewrite.text applied to each command line and error message
+ */
+export function buildBundle(
+  meta: { host: string; startedAt: string; symptom: string; windowSeconds: number },
+  outputs: readonly {
+    id: string;
+    status: CollectorEntry["status"];
+    out?: Buffer;
+    start?: Buffer;
+    stderr?: Buffer;
+    command?: string;
+    stream?: "stdout" | "stderr";
+    exitCode?: number;
+    durationMs: number;
+    truncated?: boolean;
+    error?: string;
+  }[],
+  rewrite: { data?: (b: Buffer) => Buffer; text?: (s: string) => string } = {},
+): { files: BundleFile[]; manifest: Manifest } {
+  const data = rewrite.data ?? ((b: Buffer) => b);
+  const text = rewrite.text ?? ((s: string) => s);
+  const files: BundleFile[] = [];
+  const collectors: Record<string, CollectorEntry> = {};
+  for (const o of outputs) {
+    const sha256: CollectorEntry["sha256"] = {};
+    const out = o.out === undefined ? undefined : data(o.out);
+    const start = o.start === undefined ? undefined : data(o.start);
+    if (out !== undefined) {
+      files.push({ name: `${o.id}.out`, data: out });
+      sha256.out = sha256hex(out);
+    }
+    if (start !== undefined) {
+      files.push({ name: `${o.id}.start.out`, data: start });
+      sha256.start = sha256hex(start);
+    }
+    const stderr =
+      o.stderr === undefined ? undefined : data(o.stderr.subarray(0, STDERR_EXCERPT_BYTES));
+    collectors[o.id] = {
+      status: o.status,
+      command: o.command === undefined ? undefined : text(o.command),
+      stream: o.stream,
+      exitCode: o.exitCode,
+      durationMs: o.durationMs,
+      stderr: stderr?.toString("utf8") || undefined,
+      truncated: o.truncated,
+      error: o.error === undefined ? undefined : text(o.error),
+      sha256: out !== undefined || start !== undefined ? sha256 : undefined,
+    };
+  }
+  const manifest: Manifest = {
+    version: 1,
+    host: meta.host,
+    startedAt: meta.startedAt,
+    symptom: meta.symptom,
+    window: { seconds: meta.windowSeconds },
+    collectors,
+  };
+  return { files, manifest };
+}

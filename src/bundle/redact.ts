@@ -1,6 +1,6 @@
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { DiagbotError, whyUnreadable } from "../errors.js";
+import { DiagbotError, whyUnreadable } from "../model/errors.js";
 import {
   addCounts,
   emptyCounts,

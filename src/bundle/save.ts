@@ -1,9 +1,9 @@
 import { constants, existsSync } from "node:fs";
 import { chmod, mkdir, open, readdir, rm, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import type { CollectedOutput } from "../diagnosis/collect.js";
-import { DiagbotError } from "../errors.js";
-import { type CollectorEntry, type Manifest, STDERR_EXCERPT_BYTES, sha256hex } from "./manifest.js";
+import type { CollectedOutput } from "../model/collected.js";
+import { DiagbotError } from "../model/errors.js";
+import { buildBundle } from "./manifest.js";
 
 /**
  * Modes of what `--save` writes: the outputs are byte-exact and unredacted (every token in a
@@ -29,37 +29,8 @@ export async function saveBundle(
   outputs: readonly CollectedOutput[],
 ): Promise<void> {
   await secureDirectory(dir);
-  const collectors: Record<string, CollectorEntry> = {};
-  for (const o of outputs) {
-    const sha256: CollectorEntry["sha256"] = {};
-    if (o.out !== undefined) {
-      await writePrivate(join(dir, `${o.id}.out`), o.out);
-      sha256.out = sha256hex(o.out);
-    }
-    if (o.start !== undefined) {
-      await writePrivate(join(dir, `${o.id}.start.out`), o.start);
-      sha256.start = sha256hex(o.start);
-    }
-    collectors[o.id] = {
-      status: o.status,
-      command: o.command,
-      stream: o.stream,
-      exitCode: o.exitCode,
-      durationMs: o.durationMs,
-      stderr: o.stderr?.subarray(0, STDERR_EXCERPT_BYTES).toString("utf8") || undefined,
-      truncated: o.truncated,
-      error: o.error,
-      sha256: o.out || o.start ? sha256 : undefined,
-    };
-  }
-  const manifest: Manifest = {
-    version: 1,
-    host: meta.host,
-    startedAt: meta.startedAt,
-    symptom: meta.symptom,
-    window: { seconds: meta.windowSeconds },
-    collectors,
-  };
+  const { files, manifest } = buildBundle(meta, outputs);
+  for (const f of files) await writePrivate(join(dir, f.name), f.data);
   await writePrivate(join(dir, "bundle.json"), `${JSON.stringify(manifest, null, 2)}\n`);
 }
 

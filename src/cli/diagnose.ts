@@ -1,19 +1,19 @@
 import { prepareBundleDir, saveBundle } from "../bundle/save.js";
-import type { CollectedOutput } from "../diagnosis/collect.js";
-import { diagnoseBundle, diagnoseLive, noCollectorRan, nothingRan } from "../diagnosis/diagnose.js";
-import type { Report } from "../diagnosis/report.js";
-import { DiagbotError } from "../errors.js";
+import { diagnoseBundle, diagnoseLive, noCollectorRan, nothingRan } from "../engine/diagnose.js";
 import { formatWarning, replayBundle, resolveTarget } from "../inventory/inventory.js";
+import type { CollectedOutput } from "../model/collected.js";
+import { DiagbotError } from "../model/errors.js";
+import type { Report } from "../model/report.js";
+import { parseDiagnoseOptions, parseLabel } from "../model/request.js";
 import {
   narrativeConfig,
   renderNarrativeSection,
   withNarrative,
   writeNarrative,
 } from "../narrative/index.js";
+import { renderTerminal } from "../render/terminal.js";
 import { loadRunbooks } from "../runbooks/load.js";
-import { renderTerminal } from "../summary/terminal.js";
 import { openTransport } from "../transport/open.js";
-import { parseLabel, parsePid, parseProcessName, parseSymptom, parseWindow } from "./options.js";
 import { progressLine } from "./progress.js";
 
 export interface DiagnoseCliOptions {
@@ -36,10 +36,12 @@ export async function runDiagnose(
   symptomText: string,
   opts: DiagnoseCliOptions,
 ): Promise<number> {
-  const symptom = parseSymptom(symptomText);
-  const windowSeconds = parseWindow(opts.window);
-  const pid = opts.pid === undefined ? undefined : parsePid(opts.pid);
-  const processName = opts.process === undefined ? undefined : parseProcessName(opts.process);
+  const {
+    symptom,
+    windowSeconds,
+    pid,
+    process: processName,
+  } = parseDiagnoseOptions({ ...opts, symptom: symptomText });
   const runbooks = await loadRunbooks();
   const llm = narrativeConfig();
   if (opts.save) {

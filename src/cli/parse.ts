@@ -1,6 +1,6 @@
 import { isatty } from "node:tty";
 import { inspect } from "node:util";
-import { DiagbotError } from "../errors.js";
+import { DiagbotError } from "../model/errors.js";
 import { loadParser, PARSERS } from "../parsers/index.js";
 import { linesOfFile } from "../parsers/lines.js";
 import { parseRefusing } from "../parsers/refuse.js";

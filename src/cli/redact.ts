@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { readFile, stat, writeFile } from "node:fs/promises";
 import { isatty } from "node:tty";
 import { redactBundleDir } from "../bundle/redact.js";
-import { DiagbotError, whyUnreadable } from "../errors.js";
+import { DiagbotError, whyUnreadable } from "../model/errors.js";
 import { describeCounts, type RedactionCounts, redactText } from "../redact/index.js";
 
 /**

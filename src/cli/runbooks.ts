@@ -1,6 +1,6 @@
-import { DiagbotError } from "../errors.js";
-import { replayExamples } from "../runbooks/examples.js";
+import { DiagbotError } from "../model/errors.js";
 import { defaultRunbookDir, formatIssue, lintRunbooks, loadRunbooks } from "../runbooks/load.js";
+import { replayExamples } from "./examples.js";
 
 /** `diagbot runbooks lint`: exit 0 when every rule is valid, 2 otherwise (every problem listed). */
 export async function runRunbooksLint(opts: { dir?: string }): Promise<number> {

@@ -1,6 +1,6 @@
 import { isIP } from "node:net";
 import { userInfo } from "node:os";
-import { DiagbotError } from "../errors.js";
+import { DiagbotError } from "../model/errors.js";
 
 /**
  * The inventory's vocabulary (DESIGN.md "Inventory"): a resolved host, a loaded inventory, the

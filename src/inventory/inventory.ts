@@ -1,7 +1,7 @@
 import { stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { isAbsolute, relative, resolve } from "node:path";
-import { DiagbotError, whyUnreadable } from "../errors.js";
+import { DiagbotError, whyUnreadable } from "../model/errors.js";
 import { type EntryProblem, resolveEntries } from "./build.js";
 import {
   configErrorOf,

@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { DiagbotError } from "../errors.js";
+import { DiagbotError } from "../model/errors.js";
 import type { HostConfig } from "./inventory.js";
 
 /**

@@ -1,17 +1,6 @@
-/** Suggestions for a mistyped host or group name. */
+import { distance as levenshtein } from "fastest-levenshtein";
 
-function levenshtein(a: string, b: string): number {
-  if (a === b) return 0;
-  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) {
-      cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = cur;
-  }
-  return prev[b.length];
-}
+/** Suggestions for a mistyped host or group name. */
 
 /**
  * Known names closest to `target`: those sharing the longest prefix with it first (then by

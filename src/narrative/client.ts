@@ -1,5 +1,5 @@
 import OpenAI, { APIConnectionTimeoutError, APIError } from "openai";
-import type { LlmUsage } from "../diagnosis/report.js";
+import type { LlmUsage } from "../model/report.js";
 import type { NarrativeConfig } from "./config.js";
 
 /**

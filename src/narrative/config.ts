@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { DiagbotError, whyUnreadable } from "../errors.js";
+import { DiagbotError, whyUnreadable } from "../model/errors.js";
 
 /** The LLM settings (README "Narrative"); absent when the narrative is off. */
 export interface NarrativeConfig {

@@ -1,4 +1,4 @@
-import type { LlmUsage, Narrative, Report } from "../diagnosis/report.js";
+import type { LlmUsage, Narrative, Report } from "../model/report.js";
 import type { NarrativeConfig } from "./config.js";
 import { withEvidenceIds } from "./ids.js";
 import { askChecked, type LlmMetrics } from "./narrate.js";

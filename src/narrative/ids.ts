@@ -1,4 +1,4 @@
-import type { Report } from "../diagnosis/report.js";
+import type { Report } from "../model/report.js";
 
 /** The id of a hypothesis's evidence: `<rule>#<n>`, n counted from 1 in the report's order. */
 export function evidenceId(rule: string, index: number): string {

@@ -1,4 +1,4 @@
-import type { LlmUsage, Narrative, Report } from "../diagnosis/report.js";
+import type { LlmUsage, Narrative, Report } from "../model/report.js";
 import type { Metrics } from "../observability/metrics.js";
 import { redactText } from "../redact/index.js";
 import { type Completion, complete } from "./client.js";

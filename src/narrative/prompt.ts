@@ -1,4 +1,4 @@
-import { CATEGORIES, type Report } from "../diagnosis/report.js";
+import { CATEGORIES, type Report } from "../model/report.js";
 import { redactText } from "../redact/index.js";
 import { withEvidenceIds } from "./ids.js";
 

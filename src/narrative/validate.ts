@@ -1,4 +1,4 @@
-import { CATEGORIES, type Narrative } from "../diagnosis/report.js";
+import { CATEGORIES, type Narrative } from "../model/report.js";
 import { documentNumbers, ungroundedNumbers } from "./numbers.js";
 import { type GroundDocument, MAX_TEXT_CHARS } from "./prompt.js";
 

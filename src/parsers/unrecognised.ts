@@ -1,4 +1,4 @@
-import { DiagbotError } from "../errors.js";
+import { DiagbotError } from "../model/errors.js";
 
 /** Thrown by a parser when not one line of its expected format was found. */
 export class UnrecognisedOutputError extends DiagbotError {

@@ -1,5 +1,5 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
-import { DiagbotError } from "../errors.js";
+import { DiagbotError } from "../model/errors.js";
 
 /**
  * Queue configuration from the environment (DESIGN.md "Environment variables") and the Redis
@@ -35,6 +35,8 @@ export interface QueueConfig {
   connectTimeoutMs: number;
   /** A job no worker has taken after this many ms is removed and answered with an error. */
   unclaimedMs: number;
+  /** A deep job waiting for its host's intrusive slot looks again after this many ms. */
+  hostRetryMs: number;
 }
 
 /** The BullMQ queue every diagnosis request goes through. */
@@ -82,6 +84,7 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
     jobDeadlineMs: intVar(env, "DIAGBOT_JOB_DEADLINE_MS", 180_000, 1000, 3_600_000),
     connectTimeoutMs: intVar(env, "DIAGBOT_REDIS_CONNECT_TIMEOUT_MS", 1000, 100, 60_000),
     unclaimedMs: intVar(env, "DIAGBOT_UNCLAIMED_MS", 120_000, 500, 3_600_000),
+    hostRetryMs: intVar(env, "DIAGBOT_HOST_RETRY_MS", 3000, 50, 600_000),
   };
 }
 
@@ -254,7 +257,6 @@ export function waitReady(client: RedisClient, ms: number): Promise<void> {
 /** The error a request gets when Redis does not answer. */
 export function queueUnavailable(why: string, cause?: unknown): DiagbotError {
   return new DiagbotError("connect-failed", `the queue is unavailable (Redis: ${why})`, {
-    retryable: true,
     hint: "try again in a minute; if it persists, check REDIS_URL and that Redis is running",
     cause,
   });

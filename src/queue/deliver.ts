@@ -1,30 +1,8 @@
+import type { Outcome, Replier, ReplyTarget, StoredResult } from "../model/answer.js";
+import type { DiagnoseRequest } from "../model/request.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { ResultStore } from "./store.js";
-import type { DiagnoseRequest, Outcome, ReplyTarget, StoredResult } from "./types.js";
-
-/**
- * Where answers go. The Slack implementation is `src/slack/replies.ts`; tests and other
- * front ends can give their own. Every method may throw: the caller logs and goes on.
- */
-export interface Replier {
-  /** Edits the root message with progress ("12/26 collectors done"). */
-  progress(
-    target: ReplyTarget,
-    request: DiagnoseRequest,
-    done: number,
-    total: number,
-  ): Promise<void>;
-  /** Posts the answer in the thread (or through response_url) and edits the root message. */
-  answer(target: ReplyTarget, result: StoredResult, requesters: string[]): Promise<void>;
-  /** Posts that the diagnosis failed, and why. */
-  failure(
-    target: ReplyTarget,
-    request: DiagnoseRequest,
-    error: string,
-    diagnosisId: string,
-  ): Promise<void>;
-}
 
 /**
  * Sends an outcome to each target exactly once per diagnosis and thread: the `SET NX` guard

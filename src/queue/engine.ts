@@ -1,17 +1,17 @@
-import type { CollectedOutput } from "../diagnosis/collect.js";
-import { diagnoseLive } from "../diagnosis/diagnose.js";
-import type { Report } from "../diagnosis/report.js";
-import { DiagbotError } from "../errors.js";
+import { diagnoseLive } from "../engine/diagnose.js";
 import {
   closestNames,
   type HostConfig,
   type Inventory,
   loadInventory,
 } from "../inventory/inventory.js";
+import type { CollectedOutput } from "../model/collected.js";
+import { DiagbotError } from "../model/errors.js";
+import type { Report } from "../model/report.js";
+import type { DiagnoseRequest } from "../model/request.js";
 import { loadRunbooks } from "../runbooks/load.js";
 import type { Runbook } from "../runbooks/schema.js";
 import { openTransport } from "../transport/open.js";
-import type { DiagnoseRequest } from "./types.js";
 
 /** What a worker runs for a job: the engine on one inventory host. */
 export type Engine = (

@@ -1,4 +1,6 @@
 import { Queue } from "bullmq";
+import type { Outcome, ReplyTarget } from "../model/answer.js";
+import type { DiagnoseRequest } from "../model/request.js";
 import {
   connectRedis,
   QUEUE_NAME,
@@ -7,14 +9,7 @@ import {
   type RedisClient,
 } from "./config.js";
 import { ResultStore } from "./store.js";
-import {
-  type DiagnoseJobData,
-  type DiagnoseRequest,
-  newDiagnosisId,
-  type Outcome,
-  type ReplyTarget,
-  requestKey,
-} from "./types.js";
+import { type DiagnoseJobData, newDiagnosisId, requestKey } from "./types.js";
 
 /** What {@link DiagnosisProducer.submit} did with a request. */
 export interface Submitted {

@@ -1,7 +1,8 @@
 import { promisify } from "node:util";
 import { gunzip, gzip } from "node:zlib";
+import type { Outcome, ReplyTarget, StoredResult } from "../model/answer.js";
 import type { RedisClient } from "./config.js";
-import type { Outcome, RecentEntry, ReplyTarget, StoredResult } from "./types.js";
+import type { RecentEntry } from "./types.js";
 import { threadKey } from "./types.js";
 
 const gzipAsync = promisify(gzip);

@@ -1,24 +1,14 @@
 import { createHash, randomBytes } from "node:crypto";
-import { PROCESS_NAME } from "../diagnosis/processes.js";
-import { type Report, SYMPTOMS, type Symptom } from "../diagnosis/report.js";
+import { z } from "zod";
+import type { ReplyTarget } from "../model/answer.js";
+import type { Symptom } from "../model/report.js";
+import { type DiagnoseRequest, DiagnoseRequestSchema } from "../model/request.js";
 
 /**
  * What travels through the queue. Job data holds only validated values: the host is an
  * inventory name, the symptom one of SYMPTOMS, the process name matched PROCESS_NAME. The
  * worker checks the host against its own inventory again before connecting.
  */
-
-/** One diagnosis request, as identical requests compare (see {@link requestKey}). */
-export interface DiagnoseRequest {
-  host: string;
-  symptom: Symptom;
-  /** Sampling window, seconds (1..60). */
-  windowSeconds: number;
-  pid?: number;
-  process?: string;
-  /** Intrusive collectors too (strace, perf record): at most one such job per host at a time. */
-  deep: boolean;
-}
 
 /** The data of a `diagnose` job. */
 export interface DiagnoseJobData {
@@ -34,45 +24,11 @@ export interface DiagnoseJobData {
   requestedAt: number;
 }
 
-/**
- * Where an answer goes. A thread (`channel` + `ts` of the root message to edit, answering in
- * `threadTs`), or, when the bot is not in the channel, only a `responseUrl`.
- */
-export interface ReplyTarget {
-  user: string;
-  channel: string;
-  /** The bot's root message ("diagnosing host-42 (latency)…"), edited with progress. */
-  ts?: string;
-  /** The thread the answer goes to (the root message's ts unless the request came from a thread). */
-  threadTs?: string;
-  /** Slack's response_url: used when the bot cannot post in the channel. */
-  responseUrl?: string;
-}
-
 /** What a worker returns for a job (kept in BullMQ's completed set). */
 export interface DiagnoseJobResult {
   diagnosisId: string;
   category?: string;
   targets: number;
-}
-
-/** How a finished job ended, as late joiners learn it. */
-export type Outcome =
-  | { ok: true; diagnosisId: string }
-  | { ok: false; diagnosisId: string; error: string };
-
-/** A finished diagnosis as kept in Redis: the redacted report and what was asked. */
-export interface StoredResult {
-  diagnosisId: string;
-  request: DiagnoseRequest;
-  requestedBy: string;
-  requestedAt: number;
-  finishedAt: number;
-  report: Report;
-  /** Secrets replaced in the report and the bundle. */
-  redactions: number;
-  /** Bundle stored too (false when it was over the size cap). */
-  bundle: boolean;
 }
 
 /** One line of the App Home's "recent diagnoses". */
@@ -117,26 +73,23 @@ export function threadKey(t: ReplyTarget): string {
     .slice(0, 32)}`;
 }
 
+/** Job data as read back from Redis: a diagnose job of this version, its request validated. */
+const DiagnoseJobDataSchema = z.object({
+  v: z.literal(1, { message: "not a diagnose job of this version" }),
+  diagnosisId: z.string({ message: "bad diagnosis id" }).regex(DIAGNOSIS_ID, "bad diagnosis id"),
+  request: DiagnoseRequestSchema,
+});
+
 /**
- * Checks job data read back from Redis before anything is run: whoever can write to Redis must
- * not be able to smuggle a string where a PID (an integer in a command line) goes.
+ * Checks job data read back from Redis before anything is run, with the request schema every
+ * door uses: whoever can write to Redis must not be able to smuggle a string where a PID (an
+ * integer in a command line) goes.
  * @returns what is wrong, or undefined when the data is well-formed.
  */
 export function invalidJobData(data: unknown): string | undefined {
   const d = data as Partial<DiagnoseJobData> | undefined;
-  const r = d?.request as Partial<DiagnoseRequest> | undefined;
-  if (d?.v !== 1 || !r) return "not a diagnose job of this version";
-  if (typeof d.diagnosisId !== "string" || !DIAGNOSIS_ID.test(d.diagnosisId))
-    return "bad diagnosis id";
-  if (typeof r.host !== "string" || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(r.host))
-    return "bad host name";
-  if (!(SYMPTOMS as readonly unknown[]).includes(r.symptom)) return "bad symptom";
-  if (!Number.isInteger(r.windowSeconds) || r.windowSeconds! < 1 || r.windowSeconds! > 60)
-    return "bad window";
-  if (r.pid !== undefined && (!Number.isInteger(r.pid) || r.pid < 1 || r.pid > 2 ** 22))
-    return "bad pid";
-  if (r.process !== undefined && (typeof r.process !== "string" || !PROCESS_NAME.test(r.process)))
-    return "bad process name";
-  if (typeof r.deep !== "boolean") return "bad deep flag";
-  return undefined;
+  if (d?.v !== 1 || typeof d.request !== "object" || d.request === null)
+    return "not a diagnose job of this version";
+  const parsed = DiagnoseJobDataSchema.safeParse(data);
+  return parsed.success ? undefined : parsed.error.issues[0].message;
 }

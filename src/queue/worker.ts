@@ -1,20 +1,16 @@
 import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
-import { DiagbotError } from "../errors.js";
+import type { Replier, StoredResult } from "../model/answer.js";
+import { DiagbotError } from "../model/errors.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
-import { redactDeep, redactText } from "../summary/redact.js";
+import { redactDeep, redactText } from "../redact/index.js";
 import { redactedBundle } from "./bundle.js";
 import { connectRedis, QUEUE_NAME, type QueueConfig, type RedisClient } from "./config.js";
-import { deliver, type Replier } from "./deliver.js";
+import { deliver } from "./deliver.js";
 import type { Engine } from "./engine.js";
 import { ProgressThrottle } from "./progress.js";
 import { ResultStore } from "./store.js";
-import {
-  type DiagnoseJobData,
-  type DiagnoseJobResult,
-  invalidJobData,
-  type StoredResult,
-} from "./types.js";
+import { type DiagnoseJobData, type DiagnoseJobResult, invalidJobData } from "./types.js";
 
 /**
  * `diagbot worker`: BullMQ workers running the engine. Any number of them, on any number of
@@ -46,30 +42,27 @@ export interface WorkerHandle {
 
 /** How long the intrusive slot is held between renewals, ms. */
 const HOST_LOCK_MS = 30_000;
-/** A deep job waiting for its host's slot looks again after this long, ms. */
-const HOST_RETRY_MS = 3000;
 
-/** Error codes that no retry can fix. */
-const UNRECOVERABLE = new Set([
-  "usage",
-  "config",
-  "unknown-host",
-  "unknown-collector",
-  "host-key-refused",
-  "auth-failed",
-  "runbook",
-  "bundle",
-]);
-
-/** Turns an engine error into BullMQ's control flow: UnrecoverableError, or a plain Error to retry. */
+/**
+ * Turns an engine error into BullMQ's control flow: UnrecoverableError, or a plain Error to retry,
+ * as the error code's entry in ERROR_CODES says.
+ */
 export function classify(err: unknown): Error {
   if (err instanceof UnrecoverableError || err instanceof DelayedError) return err;
   if (err instanceof DiagbotError) {
     const text = err.hint ? `${err.message} (${err.hint})` : err.message;
-    const retry = !UNRECOVERABLE.has(err.code) && (err.retryable || err.code === "connect-timeout");
-    return retry ? new Error(text) : new UnrecoverableError(text);
+    return err.unrecoverable ? new UnrecoverableError(text) : new Error(text);
   }
   return err instanceof Error ? err : new Error(String(err));
+}
+
+/** What one job's steps share. */
+interface JobScope {
+  config: QueueConfig;
+  deps: WorkerDeps;
+  store: ResultStore;
+  job: Job<DiagnoseJobData, DiagnoseJobResult>;
+  jlog: Logger;
 }
 
 export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle {
@@ -79,156 +72,12 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
     ttlSeconds: config.resultTtlSeconds,
     maxBytes: config.resultMaxBytes,
   });
-  const { log, metrics, replier } = deps;
-
-  const processor = async (
+  const processor = (
     job: Job<DiagnoseJobData, DiagnoseJobResult>,
     token?: string,
     signal?: AbortSignal,
-  ): Promise<DiagnoseJobResult> => {
-    const invalid = invalidJobData(job.data);
-    if (invalid) throw new UnrecoverableError(`malformed job ${job.id}: ${invalid}`);
-    const data = job.data;
-    const { request } = data;
-    const jobId = job.id!;
-    const jlog = log.child({
-      jobId,
-      diagnosisId: data.diagnosisId,
-      host: request.host,
-      symptom: request.symptom,
-      deep: request.deep,
-    });
-
-    let release: (() => Promise<void>) | undefined;
-    if (request.deep) {
-      if (!(await store.lockHost(request.host, jobId, HOST_LOCK_MS))) {
-        jlog.info("another intrusive job holds this host: waiting");
-        await job.moveToDelayed(Date.now() + HOST_RETRY_MS, token);
-        throw new DelayedError();
-      }
-      const renew = setInterval(
-        () => void store.renewHost(request.host, jobId, HOST_LOCK_MS).catch(() => undefined),
-        HOST_LOCK_MS / 3,
-      );
-      release = async () => {
-        clearInterval(renew);
-        await store.unlockHost(request.host, jobId).catch(() => undefined);
-      };
-    }
-
-    const deadlineMs = config.jobDeadlineMs + request.windowSeconds * 1000;
-    const abort = new AbortController();
-    const onAbort = () => abort.abort(signal?.reason);
-    signal?.addEventListener("abort", onAbort, { once: true });
-    const deadline = setTimeout(() => abort.abort(new Error("deadline")), deadlineMs);
-
-    const throttle = new ProgressThrottle(deps.progressIntervalMs ?? 2000, async (done, total) => {
-      const targets = await store.targets(jobId);
-      await Promise.all(
-        targets.map((t) =>
-          replier
-            .progress(t, request, done, total)
-            .catch((err) => jlog.warn({ err: (err as Error).message }, "progress edit failed")),
-        ),
-      );
-      await job.updateProgress({ done, total }).catch(() => undefined);
-    });
-    let held: Promise<void> | undefined;
-    const onProgress = (done: number, total: number) => {
-      throttle.update(done, total);
-      if (deps.testHook === "hold-mid-diagnosis" && !held) {
-        process.stderr.write(`diagbot-test-hook: held ${jobId}\n`);
-        held = new Promise<void>(() => undefined);
-      }
-    };
-
-    try {
-      jlog.info({ attempt: job.attemptsMade + 1 }, "diagnosis started");
-      const timedOut = new Promise<never>((_, reject) =>
-        abort.signal.addEventListener("abort", () =>
-          reject(
-            new UnrecoverableError(
-              `the diagnosis did not finish within ${Math.round(deadlineMs / 1000)} s and was stopped`,
-            ),
-          ),
-        ),
-      );
-      const { report, outputs } = await Promise.race([
-        deps.engine(request, { signal: abort.signal, onProgress }),
-        timedOut,
-      ]);
-      if (held) await held;
-      await throttle.stop();
-
-      const red = redactDeep(report);
-      const bundle = redactedBundle(
-        {
-          host: report.host,
-          startedAt: report.startedAt,
-          symptom: report.symptom,
-          windowSeconds: request.windowSeconds,
-        },
-        outputs,
-      );
-      const redactions = red.count + bundle.redactions;
-      if (redactions > 0)
-        red.value.notes.push(
-          `${redactions} secret${redactions === 1 ? "" : "s"} redacted (tokens, keys, passwords)`,
-        );
-      const result: StoredResult = await store.saveResult(
-        {
-          diagnosisId: data.diagnosisId,
-          request,
-          requestedBy: data.requestedBy,
-          requestedAt: data.requestedAt,
-          finishedAt: Date.now(),
-          report: red.value,
-          redactions,
-          bundle: true,
-        },
-        bundle,
-      );
-      const top = result.report.hypotheses[0];
-      await store.pushRecent({
-        diagnosisId: data.diagnosisId,
-        host: request.host,
-        symptom: request.symptom,
-        requestedBy: data.requestedBy,
-        finishedAt: result.finishedAt,
-        category: top?.category,
-        title: top?.title,
-        confidence: top?.confidence,
-      });
-      // New identical requests start a fresh run from here on; those that joined meanwhile are
-      // in the target set and get this answer.
-      await job.removeDeduplicationKey().catch(() => undefined);
-      const targets = await store.close(jobId, { ok: true, diagnosisId: data.diagnosisId });
-      const posted = await deliver(
-        store,
-        replier,
-        { ok: true, diagnosisId: data.diagnosisId },
-        targets,
-        { result, log: jlog, metrics },
-      );
-      metrics?.answerSeconds.observe(
-        { symptom: request.symptom },
-        (Date.now() - data.requestedAt) / 1000,
-      );
-      metrics?.jobs.inc({ outcome: "ok" });
-      jlog.info(
-        { category: top?.category ?? null, targets: targets.length, posted, redactions },
-        "diagnosis answered",
-      );
-      return { diagnosisId: data.diagnosisId, category: top?.category, targets: targets.length };
-    } catch (err) {
-      await throttle.stop();
-      throw classify(err);
-    } finally {
-      clearTimeout(deadline);
-      signal?.removeEventListener("abort", onAbort);
-      await release?.();
-    }
-  };
+  ): Promise<DiagnoseJobResult> =>
+    runJob({ config, deps, store, job, jlog: deps.log }, token, signal);
 
   const worker = new Worker<DiagnoseJobData, DiagnoseJobResult>(QUEUE_NAME, processor, {
     connection: redis,
@@ -239,48 +88,13 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
     maxStalledCount: config.maxStalledCount,
     name: `diagbot-worker-${process.pid}`,
   });
-
   worker.on("failed", (job, err) => {
     if (!job) return;
-    void (async () => {
-      const state = await job.getState().catch(() => "unknown");
-      const final = state === "failed";
-      metrics?.jobs.inc({ outcome: final ? "failed" : "retry" });
-      const jlog = log.child({
-        jobId: job.id,
-        diagnosisId: job.data.diagnosisId,
-        host: job.data.request.host,
-      });
-      if (!final) {
-        jlog.warn(
-          { err: err.message, attempt: job.attemptsMade },
-          "diagnosis failed; it will be retried",
-        );
-        return;
-      }
-      jlog.error({ err: err.message }, "diagnosis failed");
-      const error = /stalled more than allowable limit/.test(err.message)
-        ? "the worker running it stopped several times (crashed or was killed); check the worker logs"
-        : redactText(err.message).text;
-      await job.removeDeduplicationKey().catch(() => undefined);
-      const outcome = { ok: false as const, diagnosisId: job.data.diagnosisId, error };
-      const targets = await store.close(job.id!, outcome);
-      await store.pushRecent({
-        diagnosisId: job.data.diagnosisId,
-        host: job.data.request.host,
-        symptom: job.data.request.symptom,
-        requestedBy: job.data.requestedBy,
-        finishedAt: Date.now(),
-        error,
-      });
-      await deliver(store, replier, outcome, targets, {
-        request: job.data.request,
-        log: jlog,
-        metrics,
-      });
-    })().catch((e) => log.error({ err: (e as Error).message }, "reporting a failed job failed"));
+    void reportFailed(store, deps, job, err).catch((e) =>
+      deps.log.error({ err: (e as Error).message }, "reporting a failed job failed"),
+    );
   });
-  worker.on("error", (err) => log.error({ err: err.message }, "worker error"));
+  worker.on("error", (err) => deps.log.error({ err: err.message }, "worker error"));
 
   return {
     worker,
@@ -291,4 +105,225 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
       redis.disconnect();
     },
   };
+}
+
+/**
+ * One job: checks its data, takes the host's intrusive slot when deep (else goes back to the
+ * delayed set), runs the engine with a deadline, stores and answers.
+ */
+async function runJob(
+  scope: JobScope,
+  token: string | undefined,
+  signal: AbortSignal | undefined,
+): Promise<DiagnoseJobResult> {
+  const { job, config, deps } = scope;
+  const invalid = invalidJobData(job.data);
+  if (invalid) throw new UnrecoverableError(`malformed job ${job.id}: ${invalid}`);
+  const { request } = job.data;
+  const jlog = deps.log.child({
+    jobId: job.id,
+    diagnosisId: job.data.diagnosisId,
+    host: request.host,
+    symptom: request.symptom,
+    deep: request.deep,
+  });
+  const release = request.deep ? await takeHostSlot({ ...scope, jlog }, token) : undefined;
+
+  const deadlineMs = config.jobDeadlineMs + request.windowSeconds * 1000;
+  const abort = new AbortController();
+  const onAbort = () => abort.abort(signal?.reason);
+  signal?.addEventListener("abort", onAbort, { once: true });
+  const deadline = setTimeout(() => abort.abort(new Error("deadline")), deadlineMs);
+  const throttle = progressThrottle({ ...scope, jlog });
+  try {
+    jlog.info({ attempt: job.attemptsMade + 1 }, "diagnosis started");
+    const timedOut = new Promise<never>((_, reject) =>
+      abort.signal.addEventListener("abort", () =>
+        reject(
+          new UnrecoverableError(
+            `the diagnosis did not finish within ${Math.round(deadlineMs / 1000)} s and was stopped`,
+          ),
+        ),
+      ),
+    );
+    let held: Promise<void> | undefined;
+    const onProgress = (done: number, total: number) => {
+      throttle.update(done, total);
+      if (deps.testHook === "hold-mid-diagnosis" && !held) {
+        process.stderr.write(`diagbot-test-hook: held ${job.id}\n`);
+        held = new Promise<void>(() => undefined);
+      }
+    };
+    const answer = await Promise.race([
+      deps.engine(request, { signal: abort.signal, onProgress }),
+      timedOut,
+    ]);
+    if (held) await held;
+    await throttle.stop();
+    return await storeAndAnswer({ ...scope, jlog }, answer);
+  } catch (err) {
+    await throttle.stop();
+    throw classify(err);
+  } finally {
+    clearTimeout(deadline);
+    signal?.removeEventListener("abort", onAbort);
+    await release?.();
+  }
+}
+
+/**
+ * Takes the host's intrusive slot (one deep job per host at a time), renewed while held.
+ * @returns the release function
+ * @throws DelayedError after moving the job back to the delayed set when another job holds it
+ */
+async function takeHostSlot(
+  scope: JobScope,
+  token: string | undefined,
+): Promise<() => Promise<void>> {
+  const { job, store, config, jlog } = scope;
+  const { host } = job.data.request;
+  const jobId = job.id!;
+  if (!(await store.lockHost(host, jobId, HOST_LOCK_MS))) {
+    jlog.info("another intrusive job holds this host: waiting");
+    await job.moveToDelayed(Date.now() + config.hostRetryMs, token);
+    throw new DelayedError();
+  }
+  const renew = setInterval(
+    () => void store.renewHost(host, jobId, HOST_LOCK_MS).catch(() => undefined),
+    HOST_LOCK_MS / 3,
+  );
+  return async () => {
+    clearInterval(renew);
+    await store.unlockHost(host, jobId).catch(() => undefined);
+  };
+}
+
+/** Progress edits of every requester's root message, at most every `progressIntervalMs`. */
+function progressThrottle(scope: JobScope): ProgressThrottle {
+  const { job, store, deps, jlog } = scope;
+  return new ProgressThrottle(deps.progressIntervalMs ?? 2000, async (done, total) => {
+    const targets = await store.targets(job.id!);
+    await Promise.all(
+      targets.map((t) =>
+        deps.replier
+          .progress(t, job.data.request, done, total)
+          .catch((err) => jlog.warn({ err: (err as Error).message }, "progress edit failed")),
+      ),
+    );
+    await job.updateProgress({ done, total }).catch(() => undefined);
+  });
+}
+
+/** Redacts the report and the bundle, stores them, and answers every requester once. */
+async function storeAndAnswer(
+  scope: JobScope,
+  { report, outputs }: Awaited<ReturnType<Engine>>,
+): Promise<DiagnoseJobResult> {
+  const { job, store, deps, jlog } = scope;
+  const data = job.data;
+  const { request } = data;
+  const red = redactDeep(report);
+  const bundle = redactedBundle(
+    {
+      host: report.host,
+      startedAt: report.startedAt,
+      symptom: report.symptom,
+      windowSeconds: request.windowSeconds,
+    },
+    outputs,
+  );
+  const redactions = red.count + bundle.redactions;
+  if (redactions > 0)
+    red.value.notes.push(
+      `${redactions} secret${redactions === 1 ? "" : "s"} redacted (tokens, keys, passwords)`,
+    );
+  const result: StoredResult = await store.saveResult(
+    {
+      diagnosisId: data.diagnosisId,
+      request,
+      requestedBy: data.requestedBy,
+      requestedAt: data.requestedAt,
+      finishedAt: Date.now(),
+      report: red.value,
+      redactions,
+      bundle: true,
+    },
+    bundle,
+  );
+  const top = result.report.hypotheses[0];
+  await store.pushRecent({
+    diagnosisId: data.diagnosisId,
+    host: request.host,
+    symptom: request.symptom,
+    requestedBy: data.requestedBy,
+    finishedAt: result.finishedAt,
+    category: top?.category,
+    title: top?.title,
+    confidence: top?.confidence,
+  });
+  // New identical requests start a fresh run from here on; those that joined meanwhile are
+  // in the target set and get this answer.
+  await job.removeDeduplicationKey().catch(() => undefined);
+  const targets = await store.close(job.id!, { ok: true, diagnosisId: data.diagnosisId });
+  const posted = await deliver(
+    store,
+    deps.replier,
+    { ok: true, diagnosisId: data.diagnosisId },
+    targets,
+    { result, log: jlog, metrics: deps.metrics },
+  );
+  deps.metrics?.answerSeconds.observe(
+    { symptom: request.symptom },
+    (Date.now() - data.requestedAt) / 1000,
+  );
+  deps.metrics?.jobs.inc({ outcome: "ok" });
+  jlog.info(
+    { category: top?.category ?? null, targets: targets.length, posted, redactions },
+    "diagnosis answered",
+  );
+  return { diagnosisId: data.diagnosisId, category: top?.category, targets: targets.length };
+}
+
+/** A failed attempt: logged; when it was the last, every requester is told why. */
+async function reportFailed(
+  store: ResultStore,
+  deps: WorkerDeps,
+  job: Job<DiagnoseJobData, DiagnoseJobResult>,
+  err: Error,
+): Promise<void> {
+  const state = await job.getState().catch(() => "unknown");
+  const final = state === "failed";
+  deps.metrics?.jobs.inc({ outcome: final ? "failed" : "retry" });
+  const jlog = deps.log.child({
+    jobId: job.id,
+    diagnosisId: job.data.diagnosisId,
+    host: job.data.request.host,
+  });
+  if (!final) {
+    jlog.warn(
+      { err: err.message, attempt: job.attemptsMade },
+      "diagnosis failed; it will be retried",
+    );
+    return;
+  }
+  jlog.error({ err: err.message }, "diagnosis failed");
+  const error = /stalled more than allowable limit/.test(err.message)
+    ? "the worker running it stopped several times (crashed or was killed); check the worker logs"
+    : redactText(err.message).text;
+  await job.removeDeduplicationKey().catch(() => undefined);
+  const outcome = { ok: false as const, diagnosisId: job.data.diagnosisId, error };
+  const targets = await store.close(job.id!, outcome);
+  await store.pushRecent({
+    diagnosisId: job.data.diagnosisId,
+    host: job.data.request.host,
+    symptom: job.data.request.symptom,
+    requestedBy: job.data.requestedBy,
+    finishedAt: Date.now(),
+    error,
+  });
+  await deliver(store, deps.replier, outcome, targets, {
+    request: job.data.request,
+    log: jlog,
+    metrics: deps.metrics,
+  });
 }

@@ -1,8 +1,7 @@
 import Mustache from "mustache";
 import { FACT_CATALOGUE } from "../derive/index.js";
 import type { DerivedFacts, FactTree, FactValue } from "../derive/types.js";
-import { type RankedHypothesis, type RankInput, rankHypotheses } from "../diagnosis/rank.js";
-import type { Checked, Evidence, Symptom } from "../diagnosis/report.js";
+import type { Category, Checked, Evidence, Hypothesis, Symptom } from "../model/report.js";
 import {
   type Comparison,
   type Condition,
@@ -27,6 +26,9 @@ import {
  *
  * On string[] facts, `eq`, `in` and `matches` hold when any element does, `ne` when none is
  * equal.
+ *
+ * This module gives verdicts only: which rules fired (with their evidence) and why the others
+ * did not. Ranking for a symptom is the engine's (src/engine/rank.ts).
  */
 
 /** Unknown is `undefined`. */
@@ -50,9 +52,18 @@ export interface ConditionResult {
   reasons: string[];
 }
 
-/** The result of {@link evaluateRunbooks}: ranked hypotheses and every rule that did not fire. */
-export interface Evaluation {
-  hypotheses: RankedHypothesis[];
+/** One fired rule: its hypothesis (score 0 until ranked) and what ranking needs of the rule. */
+export interface Fired {
+  hypothesis: Hypothesis;
+  /** The rule's symptoms (full weight for these). */
+  symptoms: readonly Symptom[];
+  /** Categories the rule explains when it fires. */
+  supersedes: readonly Category[];
+}
+
+/** The verdicts of {@link evaluateRules}: the rules that fired and every rule that did not. */
+export interface Verdicts {
+  fired: Fired[];
   checked: Checked[];
 }
 
@@ -358,25 +369,23 @@ function sourcesOf(paths: string[]): string {
 }
 
 /**
- * Evaluates every rule and ranks the hypotheses for the symptom.
+ * Evaluates every rule: a hypothesis for each that fired, a verdict for each that did not.
  *
  * @param runbooks validated rules (src/runbooks/load.ts)
  * @param derived facts from src/derive (`derive(parsed, ctx)`)
  * @param present collector ids that produced output (a `.out` file, or a command that ran)
- * @param symptom the request's symptom: it changes only the ranking, never what is evaluated
  * @param absent why a collector gave no output (`runs only with --deep`, `failed`), by id
- * @returns hypotheses sorted by score (empty when no rule crossed a threshold), and for every
- *   rule that did not fire a `fine` or `not-evaluated` verdict with its reason
+ * @returns the fired rules in runbook order (empty when no rule crossed a threshold), and for
+ *   every rule that did not fire a `fine` or `not-evaluated` verdict with its reason
  */
-export function evaluateRunbooks(
+export function evaluateRules(
   runbooks: readonly Runbook[],
   derived: DerivedFacts,
   present: ReadonlySet<string>,
-  symptom: Symptom,
   absent?: ReadonlyMap<string, string>,
-): Evaluation {
+): Verdicts {
   const checked: Checked[] = [];
-  const fired: RankInput[] = [];
+  const fired: Fired[] = [];
   let view: FactTree | undefined;
   for (const rule of runbooks) {
     const lacking = missingNeeds(rule, present);
@@ -448,7 +457,7 @@ export function evaluateRunbooks(
       supersedes: rule.supersedes,
     });
   }
-  return { hypotheses: rankHypotheses(fired, symptom), checked };
+  return { fired, checked };
 }
 
 function evidenceOf(

@@ -1,12 +1,13 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { distance as editDistance } from "fastest-levenshtein";
 import Mustache from "mustache";
 import YAML from "yaml";
 import type { z } from "zod";
 import { FACT_CATALOGUE } from "../derive/index.js";
 import type { FactSpec, FactType } from "../derive/types.js";
-import { DiagbotError } from "../errors.js";
+import { DiagbotError } from "../model/errors.js";
 import {
   type Comparison,
   type Condition,
@@ -532,25 +533,10 @@ export function suggest(name: string, known: readonly string[]): string {
   const scored = known
     .map((k) => {
       const kLast = k.split(".").pop() ?? k;
-      return { k, d: Math.min(distance(name, k), distance(last, kLast) + 2) };
+      return { k, d: Math.min(editDistance(name, k), editDistance(last, kLast) + 2) };
     })
     .sort((a, b) => a.d - b.d || a.k.localeCompare(b.k));
   const best = scored.filter((s) => s.d <= Math.max(3, Math.floor(name.length / 3))).slice(0, 3);
   const picks = best.length > 0 ? best : scored.slice(0, 3);
   return picks.length > 0 ? ` (closest: ${picks.map((s) => s.k).join(", ")})` : "";
-}
-
-/** Levenshtein distance. */
-function distance(a: string, b: string): number {
-  const prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let diag = prev[0];
-    prev[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = prev[j];
-      prev[j] = Math.min(prev[j] + 1, prev[j - 1] + 1, diag + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diag = tmp;
-    }
-  }
-  return prev[b.length];
 }

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { CATEGORIES, type Category, SYMPTOMS, type Symptom } from "../diagnosis/report.js";
+import { CATEGORIES, type Category, SYMPTOMS, type Symptom } from "../model/report.js";
 
 /**
  * The runbook rule shape (DESIGN.md "Runbooks"), validated with zod: every object is

@@ -1,13 +1,12 @@
 import { parseArgs } from "node:util";
-import { parsePid, parseProcessName, parseSymptom, parseWindow } from "../cli/options.js";
-import { SYMPTOMS } from "../diagnosis/report.js";
-import { DiagbotError } from "../errors.js";
-import type { DiagnoseRequest } from "../queue/types.js";
+import { DiagbotError } from "../model/errors.js";
+import { SYMPTOMS } from "../model/report.js";
+import { type DiagnoseRequest, HOST_NAME, parseDiagnoseOptions } from "../model/request.js";
 
 /**
  * The `/diagnose` command line: `<host> [symptom] [--pid N | --process NAME] [--deep]
  * [--window 5s]`, or `help`. Parsed with Node's own argument parser (`util.parseArgs`,
- * strict: unknown options are errors); values are validated by the same functions as the CLI's.
+ * strict: unknown options are errors); values are validated by the request schema every door uses (src/model/request.ts).
  */
 export type ParsedCommand = { kind: "help" } | { kind: "diagnose"; request: DiagnoseRequest };
 
@@ -86,7 +85,7 @@ export function parseCommandText(text: string): ParsedCommand {
       { hint: `usage: ${USAGE}` },
     );
   }
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(host)) {
+  if (!HOST_NAME.test(host)) {
     throw new DiagbotError("usage", `${JSON.stringify(host.slice(0, 80))} is not a host name`, {
       hint: `usage: ${USAGE}`,
     });
@@ -98,11 +97,13 @@ export function parseCommandText(text: string): ParsedCommand {
   }
   const request: DiagnoseRequest = {
     host,
-    symptom: parseSymptom(symptomText),
-    windowSeconds: parseWindow(values.window ?? "5s"),
-    deep: values.deep ?? false,
+    ...parseDiagnoseOptions({
+      symptom: symptomText,
+      window: values.window ?? "5s",
+      pid: values.pid,
+      process: values.process,
+      deep: values.deep ?? false,
+    }),
   };
-  if (values.pid !== undefined) request.pid = parsePid(values.pid);
-  if (values.process !== undefined) request.process = parseProcessName(values.process);
   return { kind: "diagnose", request };
 }

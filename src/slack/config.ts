@@ -1,5 +1,5 @@
 import { LogLevel, WebClient, type WebClientOptions } from "@slack/web-api";
-import { DiagbotError } from "../errors.js";
+import { DiagbotError } from "../model/errors.js";
 
 /** Slack settings from the environment (DESIGN.md "Environment variables"). */
 export interface SlackConfig {

@@ -1,8 +1,8 @@
 import type { WebClient } from "@slack/web-api";
-import type { Replier } from "../queue/deliver.js";
-import type { DiagnoseRequest, ReplyTarget, StoredResult } from "../queue/types.js";
+import type { Replier, ReplyTarget, StoredResult } from "../model/answer.js";
+import type { DiagnoseRequest } from "../model/request.js";
 import { redactText } from "../redact/index.js";
-import { type RenderedMessage, renderAnswer, renderFailure, rootText } from "../summary/blocks.js";
+import { type RenderedMessage, renderAnswer, renderFailure, rootText } from "../render/blocks.js";
 import { slackError } from "./config.js";
 
 /** Errors that mean "the bot cannot post here": answer through response_url instead. */

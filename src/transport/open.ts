@@ -1,5 +1,5 @@
-import { DiagbotError } from "../errors.js";
 import type { HostConfig } from "../inventory/inventory.js";
+import { DiagbotError } from "../model/errors.js";
 import { LocalTransport } from "./local.js";
 import type { SshConnectOptions } from "./ssh.js";
 import type { Transport } from "./types.js";

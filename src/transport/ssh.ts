@@ -7,9 +7,9 @@ import ssh2, {
   type ClientChannel,
   type ConnectConfig,
 } from "ssh2";
-import { DiagbotError, whyUnreadable } from "../errors.js";
 import type { HostConfig } from "../inventory/inventory.js";
 import { checkHostKey, type HostKeyPins, loadHostKeyPins } from "../inventory/known-hosts.js";
+import { DiagbotError, whyUnreadable } from "../model/errors.js";
 import { abortReason, CappedBuffer, checkExecOptions, execResult } from "./capture.js";
 import type { ExecOptions, ExecResult, Transport } from "./types.js";
 import { isRunMarker, newRunMarker, RUN_MARKER_VARIABLE, underWatchdog } from "./watchdog.js";
@@ -166,7 +166,6 @@ function connectError(
       "connect-timeout",
       `connecting to ${where} timed out after ${readyTimeoutMs} ms (TCP connect, SSH handshake and login)`,
       {
-        retryable: true,
         hint: "check that the host is up and that sshd answers on that port from here",
         cause: err,
       },
@@ -205,17 +204,20 @@ function connectError(
       ENOTFOUND: "the name does not resolve",
       EAI_AGAIN: "the name server did not answer",
     };
-    return new DiagbotError("connect-failed", `cannot connect to ${where}: ${why[code] ?? code}`, {
-      retryable: code !== "ENOTFOUND",
-      hint:
-        code === "ENOTFOUND"
-          ? `check the address of ${host.name} in the inventory`
-          : "check that the host is up and reachable from here; try again",
-      cause: err,
-    });
+    const unresolved = code === "ENOTFOUND";
+    return new DiagbotError(
+      unresolved ? "unresolved-host" : "connect-failed",
+      `cannot connect to ${where}: ${why[code] ?? code}`,
+      {
+        hint:
+          code === "ENOTFOUND"
+            ? `check the address of ${host.name} in the inventory`
+            : "check that the host is up and reachable from here; try again",
+        cause: err,
+      },
+    );
   }
   return new DiagbotError("connect-failed", `SSH connection to ${where} failed: ${err.message}`, {
-    retryable: true,
     cause: err,
   });
 }
@@ -230,7 +232,6 @@ function forward(jump: Hop, host: HostConfig): Promise<Duplex> {
             "connect-failed",
             `jump host ${jump.host.name} cannot open a connection to ${host.name} (${endpoint(host)}): ${err.message.replace(/^\(SSH\) /, "")}`,
             {
-              retryable: true,
               hint: `check that ${host.name} is up, reachable from ${jump.host.name}, and that sshd on ${jump.host.name} allows TCP forwarding (AllowTcpForwarding)`,
               cause: err,
             },
@@ -305,7 +306,6 @@ async function connectHop(
           new DiagbotError(
             "connect-failed",
             `${label(host)} closed the connection during the SSH handshake`,
-            { retryable: true },
           ),
       );
     });
@@ -379,7 +379,7 @@ export class SshTransport implements Transport {
       this.lost = new DiagbotError(
         "connect-failed",
         `the connection to ${label(config)} was lost${err ? `: ${err.message}` : ""}`,
-        { retryable: true, cause: err },
+        { cause: err },
       );
       this.wakeSlotWaiters();
     };
@@ -399,7 +399,7 @@ export class SshTransport implements Transport {
    * @throws DiagbotError `host-key-refused` (unknown, changed, revoked or CA-only host key;
    *   no command has run), `config` (key file unreadable or encrypted, no key and no agent),
    *   `connect-timeout` (retryable), `connect-failed` (refused / unreachable, retryable; names
-   *   address:port), `auth-failed` (not retryable; names user, host and key file).
+   *   address:port), `unresolved-host` (the name does not resolve), `auth-failed` (not retryable; names user, host and key file).
    */
   static async connect(host: HostConfig, options: SshConnectOptions = {}): Promise<SshTransport> {
     if (host.transport !== "ssh") {
@@ -563,7 +563,6 @@ export class SshTransport implements Transport {
             "command-timeout",
             `${this.host} refused every session channel for ${this.channelWaitMs} ms (sshd MaxSessions is lower than maxSessions ${this.maxSessions}?)`,
             {
-              retryable: true,
               hint: `lower maxSessions for ${this.host} in the inventory to the host's sshd MaxSessions`,
               cause: err,
             },
@@ -592,7 +591,6 @@ export class SshTransport implements Transport {
     if (err instanceof Error && err.name === "AbortError") return err;
     const message = err instanceof Error ? err.message : String(err);
     return new DiagbotError("connect-failed", `${this.host}: cannot run a command: ${message}`, {
-      retryable: true,
       cause: err,
     });
   }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { loadBundle } from "../../src/bundle/load.js";
 import { saveBundle } from "../../src/bundle/save.js";
-import { DiagbotError } from "../../src/errors.js";
+import { DiagbotError } from "../../src/model/errors.js";
 
 const dirs: string[] = [];
 function tempDir(): string {

@@ -1,12 +1,12 @@
 import { describe, expect, it } from "vitest";
+import { DiagbotError } from "../../src/model/errors.js";
 import {
   parseLabel,
   parsePid,
   parseProcessName,
   parseSymptom,
   parseWindow,
-} from "../../src/cli/options.js";
-import { DiagbotError } from "../../src/errors.js";
+} from "../../src/model/request.js";
 
 describe("diagnose options", () => {
   it("reads windows as 5, 5s or 1500ms, in whole seconds from 1 to 60", () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { buildCommand } from "../../src/collectors/command.js";
 import { COLLECTORS } from "../../src/collectors/index.js";
 import { renderSudoers, rootCommands } from "../../src/collectors/sudoers.js";
-import { plannedIds } from "../../src/diagnosis/plan.js";
+import { plannedIds } from "../../src/engine/plan.js";
 import { PARSERS } from "../../src/parsers/index.js";
 import { checkSudoers } from "../helpers/users.js";
 

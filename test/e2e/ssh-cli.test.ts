@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Report } from "../../src/diagnosis/report.js";
+import type { Report } from "../../src/model/report.js";
 import { runCli } from "../helpers/cli.js";
 import { type SshdHandle, startSshd } from "../helpers/sshd.js";
 import { createTestUser, type TestUser } from "../helpers/users.js";

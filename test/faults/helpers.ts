@@ -3,7 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
-import type { Hypothesis, Report } from "../../src/diagnosis/report.js";
+import type { Hypothesis, Report } from "../../src/model/report.js";
 import { runCli } from "../helpers/cli.js";
 
 /** Runs `diagbot diagnose local <symptom> --json` and returns the report. */

@@ -1,4 +1,4 @@
-import type { Category, Report } from "../../src/diagnosis/report.js";
+import type { Category, Report } from "../../src/model/report.js";
 
 /** A report with `findings` hypotheses, for rendering and queue tests. */
 export function fakeReport(

@@ -26,6 +26,8 @@ export interface ApiCall {
   error?: string;
   /** The JSON answered. */
   response?: Json;
+  /** When a successful answer was sent (ms since the epoch). */
+  answeredAt?: number;
 }
 
 export interface Injection {
@@ -35,6 +37,8 @@ export interface Injection {
   status?: number;
   /** Seconds for 429's Retry-After header. */
   retryAfter?: number;
+  /** Answer (normally, or as set above) only after this many ms: a slow Slack API. */
+  delayMs?: number;
   /** How many calls it applies to (default 1). */
   times?: number;
   /** Only calls whose arguments match. */
@@ -175,55 +179,75 @@ export async function startFakeSlack(
     const inj = queue.find((i) => (i.times ?? 1) > 0 && (!i.when || i.when(args)));
     if (inj) {
       inj.times = (inj.times ?? 1) - 1;
-      if (inj.status === 429)
-        return fail("ratelimited", 429, { "retry-after": String(inj.retryAfter ?? 1) });
-      if (inj.status) return fail("internal_error", inj.status);
-      if (inj.error) return fail(inj.error);
+      if (inj.delayMs) {
+        const { delayMs, ...rest } = inj;
+        setTimeout(() => {
+          current = call;
+          finish(rest);
+        }, delayMs);
+        return;
+      }
     }
-    const ts = () => `1700000000.${String(++tsCounter).padStart(6, "0")}`;
-    switch (method) {
-      case "auth.test":
-        return answer(res, 200, {
-          ok: true,
-          user_id: "UBOT",
-          bot_id: "BBOT",
-          team_id: "T1",
-          user: "diagbot",
-          team: "test",
-        });
-      case "chat.postMessage":
-        return answer(res, 200, {
-          ok: true,
-          channel: args.channel,
-          ts: ts(),
-          message: { text: args.text },
-        });
-      case "chat.update":
-        return answer(res, 200, { ok: true, channel: args.channel, ts: args.ts, text: args.text });
-      case "chat.postEphemeral":
-        return answer(res, 200, { ok: true, message_ts: ts() });
-      case "views.publish":
-        return answer(res, 200, { ok: true, view: { id: "V1", ...args.view } });
-      case "files.getUploadURLExternal": {
-        const id = `F${++fileCounter}`;
-        return answer(res, 200, { ok: true, upload_url: `${base}/upload/${id}`, file_id: id });
+    finish(inj);
+    function finish(inj: Injection | undefined) {
+      if (inj?.status === 429)
+        return fail("ratelimited", 429, { "retry-after": String(inj.retryAfter ?? 1) });
+      if (inj?.status) return fail("internal_error", inj.status);
+      if (inj?.error) return fail(inj.error);
+      call.answeredAt = Date.now();
+      respond();
+    }
+    function respond() {
+      const ts = () => `1700000000.${String(++tsCounter).padStart(6, "0")}`;
+      switch (method) {
+        case "auth.test":
+          return answer(res, 200, {
+            ok: true,
+            user_id: "UBOT",
+            bot_id: "BBOT",
+            team_id: "T1",
+            user: "diagbot",
+            team: "test",
+          });
+        case "chat.postMessage":
+          return answer(res, 200, {
+            ok: true,
+            channel: args.channel,
+            ts: ts(),
+            message: { text: args.text },
+          });
+        case "chat.update":
+          return answer(res, 200, {
+            ok: true,
+            channel: args.channel,
+            ts: args.ts,
+            text: args.text,
+          });
+        case "chat.postEphemeral":
+          return answer(res, 200, { ok: true, message_ts: ts() });
+        case "views.publish":
+          return answer(res, 200, { ok: true, view: { id: "V1", ...args.view } });
+        case "files.getUploadURLExternal": {
+          const id = `F${++fileCounter}`;
+          return answer(res, 200, { ok: true, upload_url: `${base}/upload/${id}`, file_id: id });
+        }
+        case "files.completeUploadExternal": {
+          const files = (Array.isArray(args.files) ? args.files : []) as {
+            id: string;
+            title?: string;
+          }[];
+          const missing = files.find((f) => !uploads.has(f.id));
+          if (missing) return fail("file_not_found");
+          return answer(res, 200, {
+            ok: true,
+            files: files.map((f) => ({ id: f.id, title: f.title })),
+          });
+        }
+        case "usergroups.users.list":
+          return answer(res, 200, { ok: true, users: usergroups.get(args.usergroup) ?? [] });
+        case "apps.connections.open":
+          return answer(res, 200, { ok: true, url: `${base.replace(/^http/, "ws")}/socket` });
       }
-      case "files.completeUploadExternal": {
-        const files = (Array.isArray(args.files) ? args.files : []) as {
-          id: string;
-          title?: string;
-        }[];
-        const missing = files.find((f) => !uploads.has(f.id));
-        if (missing) return fail("file_not_found");
-        return answer(res, 200, {
-          ok: true,
-          files: files.map((f) => ({ id: f.id, title: f.title })),
-        });
-      }
-      case "usergroups.users.list":
-        return answer(res, 200, { ok: true, users: usergroups.get(args.usergroup) ?? [] });
-      case "apps.connections.open":
-        return answer(res, 200, { ok: true, url: `${base.replace(/^http/, "ws")}/socket` });
     }
   };
 

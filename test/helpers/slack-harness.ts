@@ -40,10 +40,17 @@ export interface HarnessOptions {
   rbac?: string;
   redisUrl?: string;
   env?: Record<string, string>;
+  /** Members of Slack user groups, as the stand-in lists them from the start. */
+  usergroups?: Record<string, string[]>;
+  /** Called with the stand-in before the app starts (to inject slow or failing calls). */
+  beforeStart?: (fake: FakeSlack) => void;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const fake = await startFakeSlack();
+  for (const [group, members] of Object.entries(options.usergroups ?? {}))
+    fake.usergroups.set(group, members);
+  options.beforeStart?.(fake);
   const dir = mkdtempSync(join(tmpdir(), "diagbot-slack-"));
   const hosts = options.hosts ?? { "test-host": ["test"] };
   const inventory = join(dir, "inventory.yaml");

@@ -1,7 +1,6 @@
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { DiagbotError } from "../../src/errors.js";
 import {
   closestNames,
   hostsInGroup,
@@ -11,6 +10,7 @@ import {
   resolveHost,
   resolveTarget,
 } from "../../src/inventory/index.js";
+import { DiagbotError } from "../../src/model/errors.js";
 import { fixturePath } from "../helpers/fixtures.js";
 
 const inv = (relative: string) => fixturePath(`inventory/${relative}`);

@@ -4,7 +4,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import type { DiagbotError } from "../../src/errors.js";
 import {
   checkHostKey,
   findHostKeys,
@@ -15,6 +14,7 @@ import {
   parseKnownHosts,
   requireHostKeys,
 } from "../../src/inventory/known-hosts.js";
+import type { DiagbotError } from "../../src/model/errors.js";
 
 /** A syntactically valid key blob of a type (random body: only matched as bytes). */
 function blob(type: string): Buffer {

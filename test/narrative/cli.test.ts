@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import type { Report } from "../../src/diagnosis/report.js";
+import type { Report } from "../../src/model/report.js";
 import { narrativeConfig } from "../../src/narrative/index.js";
 import { runCli } from "../helpers/cli.js";
 import { type StandIn, startStandIn } from "../helpers/openai-stand-in.js";

@@ -1,8 +1,8 @@
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, beforeEach } from "vitest";
-import { diagnoseBundle } from "../../src/diagnosis/diagnose.js";
-import type { Report, Symptom } from "../../src/diagnosis/report.js";
+import { diagnoseBundle } from "../../src/engine/diagnose.js";
+import type { Report, Symptom } from "../../src/model/report.js";
 import type { NarrativeConfig } from "../../src/narrative/config.js";
 import { withEvidenceIds } from "../../src/narrative/ids.js";
 import { loadRunbooks } from "../../src/runbooks/load.js";

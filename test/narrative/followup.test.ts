@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Report } from "../../src/diagnosis/report.js";
+import type { Report } from "../../src/model/report.js";
 import { answerFollowUp } from "../../src/narrative/index.js";
 import type { StandIn } from "../helpers/openai-stand-in.js";
 import { groundedAnswer, standInConfig, standInSuite } from "./fixtures.js";

@@ -2,7 +2,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Report } from "../../src/diagnosis/report.js";
+import type { Report } from "../../src/model/report.js";
 import { writeNarrative } from "../../src/narrative/index.js";
 import { type ChatRequest, type StandIn, startStandIn } from "../helpers/openai-stand-in.js";
 import { EXAMPLES, exampleReport, standInConfig } from "./fixtures.js";

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import type { Report } from "../../src/diagnosis/report.js";
+import type { Report } from "../../src/model/report.js";
 import { retryAfterMs } from "../../src/narrative/client.js";
 import { withNarrative, writeNarrative } from "../../src/narrative/index.js";
 import { createMetrics } from "../../src/observability/metrics.js";

@@ -1,13 +1,13 @@
 import { QueueEvents } from "bullmq";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { DiagbotError } from "../../src/errors.js";
+import type { Replier, ReplyTarget, StoredResult } from "../../src/model/answer.js";
+import { DiagbotError } from "../../src/model/errors.js";
+import type { DiagnoseRequest } from "../../src/model/request.js";
 import { createLogger } from "../../src/observability/log.js";
 import { connectRedis, QUEUE_NAME, type QueueConfig, queueConfig } from "../../src/queue/config.js";
-import type { Replier } from "../../src/queue/deliver.js";
 import type { Engine } from "../../src/queue/engine.js";
 import { DiagnosisProducer } from "../../src/queue/producer.js";
 import { ResultStore } from "../../src/queue/store.js";
-import type { DiagnoseRequest, ReplyTarget, StoredResult } from "../../src/queue/types.js";
 import { startWorker, type WorkerHandle } from "../../src/queue/worker.js";
 import {
   removePrefix,
@@ -154,10 +154,7 @@ describe("diagnosis queue", () => {
     let calls = 0;
     const engine: Engine = async () => {
       calls++;
-      if (calls < 3)
-        throw new DiagbotError("connect-failed", "cannot connect to 127.0.0.1:1", {
-          retryable: true,
-        });
+      if (calls < 3) throw new DiagbotError("connect-failed", "cannot connect to 127.0.0.1:1");
       return { report: fakeReport(), outputs: [] };
     };
     const { replier, producer } = await setup(engine);
@@ -218,7 +215,10 @@ describe("diagnosis queue", () => {
       running.set(req.host, n - 1);
       return { report: fakeReport({ host: req.host }), outputs: [] };
     };
-    const { replier, producer } = await setup(engine, { DIAGBOT_WORKER_CONCURRENCY: "4" });
+    const { replier, producer } = await setup(engine, {
+      DIAGBOT_WORKER_CONCURRENCY: "4",
+      DIAGBOT_HOST_RETRY_MS: "200",
+    });
     await Promise.all([
       producer.submit(request({ deep: true, pid: 1 }), "U1", target(1)),
       producer.submit(request({ deep: true, pid: 2 }), "U1", target(2)),

@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { sha256hex } from "../../src/bundle/manifest.js";
 import { redactedBundle } from "../../src/queue/bundle.js";
 import { CLASSES, redactDeep, redactText } from "../../src/redact/index.js";
-import { evidenceText, renderAnswer } from "../../src/summary/blocks.js";
+import { evidenceText, renderAnswer } from "../../src/render/blocks.js";
 import { runCli } from "../helpers/cli.js";
 import { fakeReport } from "../helpers/reports.js";
 import { CORPUS, leaked } from "./corpus.js";

@@ -1,10 +1,11 @@
 import type { WebClient } from "@slack/web-api";
 import { describe, expect, it } from "vitest";
-import type { Report } from "../../src/diagnosis/report.js";
-import type { DiagnoseRequest, StoredResult } from "../../src/queue/types.js";
+import type { StoredResult } from "../../src/model/answer.js";
+import type { Report } from "../../src/model/report.js";
+import type { DiagnoseRequest } from "../../src/model/request.js";
 import { escapeMrkdwn } from "../../src/redact/mrkdwn.js";
+import { renderAnswer, renderFailure, renderHome, rootText } from "../../src/render/blocks.js";
 import { SlackReplier } from "../../src/slack/replies.js";
-import { renderAnswer, renderFailure, renderHome, rootText } from "../../src/summary/blocks.js";
 import { fakeReport } from "../helpers/reports.js";
 
 /**

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { DerivedFacts, FactSpec, FactTree, FactValue } from "../../src/derive/types.js";
-import { rankHypotheses, symptomWeight } from "../../src/diagnosis/rank.js";
+import { evaluateRunbooks, rankHypotheses, symptomWeight } from "../../src/engine/rank.js";
 import {
   evaluateCondition,
-  evaluateRunbooks,
   factAt,
   formatNumber,
   renderTemplate,

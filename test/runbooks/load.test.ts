@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { FACT_CATALOGUE } from "../../src/derive/index.js";
-import { DiagbotError } from "../../src/errors.js";
+import { DiagbotError } from "../../src/model/errors.js";
 import {
   formatIssue,
   lintRunbooks,

@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { diagnoseBundle } from "../../src/diagnosis/diagnose.js";
+import { diagnoseBundle } from "../../src/engine/diagnose.js";
 import { loadRunbooks } from "../../src/runbooks/load.js";
 import { fixturePath } from "../helpers/fixtures.js";
 

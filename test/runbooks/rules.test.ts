@@ -1,9 +1,9 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { FACT_CATALOGUE } from "../../src/derive/index.js";
 import type { DerivedFacts, FactTree, FactValue } from "../../src/derive/types.js";
-import type { RankedHypothesis } from "../../src/diagnosis/rank.js";
-import { CATEGORIES, type Symptom } from "../../src/diagnosis/report.js";
-import { evaluateRunbooks } from "../../src/runbooks/evaluate.js";
+import type { RankedHypothesis } from "../../src/engine/rank.js";
+import { evaluateRunbooks } from "../../src/engine/rank.js";
+import { CATEGORIES, type Symptom } from "../../src/model/report.js";
 import { lintRunbooks } from "../../src/runbooks/load.js";
 import type { Runbook } from "../../src/runbooks/schema.js";
 import { fixturePath } from "../helpers/fixtures.js";

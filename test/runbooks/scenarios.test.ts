@@ -4,10 +4,10 @@ import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { derive } from "../../src/derive/index.js";
 import type { ParsedEntry } from "../../src/derive/types.js";
-import type { Symptom } from "../../src/diagnosis/report.js";
+import { evaluateRunbooks } from "../../src/engine/rank.js";
+import type { Symptom } from "../../src/model/report.js";
 import { loadParser } from "../../src/parsers/index.js";
 import { linesOf } from "../../src/parsers/lines.js";
-import { evaluateRunbooks } from "../../src/runbooks/evaluate.js";
 import { loadRunbooks } from "../../src/runbooks/load.js";
 import type { Runbook } from "../../src/runbooks/schema.js";
 

@@ -3,8 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { evidenceText, LIMITS, renderAnswer, renderHome } from "../../src/summary/blocks.js";
-import { REDACTED, redactDeep, redactText } from "../../src/summary/redact.js";
+import { REDACTED, redactDeep, redactText } from "../../src/redact/index.js";
+import { evidenceText, LIMITS, renderAnswer, renderHome } from "../../src/render/blocks.js";
 import { fakeReport } from "../helpers/reports.js";
 
 // biome-ignore lint/suspicious/noExplicitAny: Block Kit JSON is checked field by field below

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../src/queue/engine.js";
-import { ACTIONS } from "../../src/summary/blocks.js";
+import { ACTIONS } from "../../src/render/blocks.js";
 import { startRedisServer } from "../helpers/redis.js";
 import { fakeReport } from "../helpers/reports.js";
 import { buttonPayload, type Json, postSigned, slashCommand } from "../helpers/slack-api.js";
@@ -68,8 +68,8 @@ describe("serve --http", () => {
         "  - { role: sre, usergroups: [S1] }",
         "default: oncall",
       ].join("\n"),
+      usergroups: { S1: ["U3"] },
     });
-    h.fake.usergroups.set("S1", ["U3"]);
   });
 
   afterAll(async () => {

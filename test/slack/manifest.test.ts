@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { COMMAND } from "../../src/slack/app.js";
+import { COMMAND } from "../../src/slack/listeners/diagnose-command.js";
 
 /** The app manifest creates an app that has what `diagbot serve` uses. */
 describe("deploy/slack-app-manifest.yaml", () => {

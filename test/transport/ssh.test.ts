@@ -5,8 +5,8 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DiagbotError } from "../../src/errors.js";
 import { type HostConfig, loadInventory } from "../../src/inventory/index.js";
+import { DiagbotError } from "../../src/model/errors.js";
 import { openTransport } from "../../src/transport/open.js";
 import { SshTransport } from "../../src/transport/ssh.js";
 import {

@@ -1,0 +1,239 @@
+import { loadBundle } from "../bundle/load.js";
+import { COLLECTORS } from "../collectors/index.js";
+import type { Collector } from "../collectors/types.js";
+import { derive } from "../derive/index.js";
+import type { DerivedFacts } from "../derive/types.js";
+import type { CollectedOutput } from "../model/collected.js";
+import { DiagbotError } from "../model/errors.js";
+import type { CollectorStatus, Report, Symptom } from "../model/report.js";
+import { PARSERS } from "../parsers/index.js";
+import type { UnameFacts } from "../parsers/uname.js";
+import type { Runbook } from "../runbooks/schema.js";
+import type { Transport } from "../transport/types.js";
+import { collect } from "./collect.js";
+import { kernelSupportNote } from "./kernel-support.js";
+import { parseOutputs } from "./parse-outputs.js";
+import { plan } from "./plan.js";
+import { listProcesses } from "./processes.js";
+import { evaluateRunbooks } from "./rank.js";
+import { summarise } from "./summarise.js";
+
+/**
+ * The engine: plan → collect → parse → derive → evaluate → rank → summarise
+ * (DESIGN.md "The flow"). The CLI, the queue worker and the sweeps all call this.
+ */
+export interface DiagnoseOptions {
+  /** Host label in the report (the inventory name, `local`, or a replay label). */
+  host: string;
+  symptom: Symptom;
+  /** Sampling window, seconds (1..60). */
+  windowSeconds: number;
+  pid?: number;
+  /** A process name (`comm`), matched against `ps -eo pid=,comm=` on the host. */
+  process?: string;
+  deep: boolean;
+  runbooks: readonly Runbook[];
+  onProgress?: (done: number, total: number, id: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface Diagnosis {
+  report: Report;
+  /** The raw outputs, for `--save` and evidence uploads. */
+  outputs: CollectedOutput[];
+}
+
+/**
+ * Diagnoses a live host over `transport` (local or SSH). The caller opens and closes the
+ * transport. Throws DiagbotError "no-collector-ran" when every collector failed, after the
+ * report is complete (it is attached as `cause`... see {@link NoCollectorRanError}).
+ */
+export async function diagnoseLive(
+  transport: Transport,
+  sudo: boolean,
+  options: DiagnoseOptions,
+): Promise<Diagnosis> {
+  const started = new Date();
+  const notes: string[] = [];
+  const pids: number[] = [];
+  if (options.pid !== undefined || options.process !== undefined) {
+    const running = await listProcesses(transport);
+    if (options.pid !== undefined) {
+      pids.push(options.pid);
+      // An empty listing means ps could not run, not that nothing runs.
+      if (running.length > 0 && !running.some((p) => p.pid === options.pid))
+        notes.push(`no process with pid ${options.pid} runs on ${options.host}`);
+    }
+    if (options.process !== undefined) {
+      const found = running.filter((p) => p.comm === options.process).map((p) => p.pid);
+      if (found.length === 0)
+        notes.push(`no process named ${options.process} runs on ${options.host}`);
+      pids.push(...found);
+    }
+  }
+  const collectors = plan(COLLECTORS, options.symptom, {
+    deep: options.deep,
+    hasPids: pids.length > 0,
+  });
+  const outputs = await collect(transport, collectors, {
+    windowSeconds: options.windowSeconds,
+    pids,
+    sudo,
+    onProgress: options.onProgress,
+    signal: options.signal,
+  });
+  const report = await buildReport(outputs, {
+    host: options.host,
+    symptom: options.symptom,
+    started,
+    windowSeconds: options.windowSeconds,
+    runbooks: options.runbooks,
+    notes,
+    ignored: [],
+    notRun: notPlanned(collectors, options.symptom, options.deep, pids.length > 0),
+    root: transport.root,
+  });
+  return { report, outputs };
+}
+
+/** Why each collector left out of the plan did not run: `runs only with --deep`. */
+function notPlanned(
+  planned: readonly Collector[],
+  symptom: Symptom,
+  deep: boolean,
+  hasPids: boolean,
+): Map<string, string> {
+  const why = new Map<string, string>();
+  for (const c of COLLECTORS) {
+    if (planned.includes(c)) continue;
+    if (c.cost === "intrusive" && !deep) why.set(c.id, "runs only with --deep");
+    else if (c.needsPid && !hasPids) why.set(c.id, "runs only with --pid or --process");
+    else why.set(c.id, `is not collected for the ${symptom} symptom`);
+  }
+  return why;
+}
+
+/** How a collector's status reads after "which": `failed`, `is not installed`. */
+const STATUS_WHY: Record<CollectorStatus, string> = {
+  ok: "gave no output",
+  failed: "failed",
+  missing: "is not installed",
+  timeout: "timed out",
+  skipped: "was skipped",
+};
+
+/**
+ * Diagnoses a saved evidence bundle (`--from DIR`): every output present is parsed and every
+ * rule whose inputs are present is evaluated; the symptom changes only the ranking. The host
+ * is the one `bundle.json` names, else `label`.
+ * @throws DiagbotError "bundle" when the directory holds nothing to read (see loadBundle).
+ */
+export async function diagnoseBundle(
+  dir: string,
+  label: string,
+  symptom: Symptom,
+  runbooks: readonly Runbook[],
+): Promise<Diagnosis> {
+  const bundle = await loadBundle(dir, knownCollectorIds());
+  const report = await buildReport(bundle.outputs, {
+    host: bundle.manifest.host ?? label,
+    symptom,
+    started: new Date(),
+    collectedAt: validTime(bundle.manifest.startedAt),
+    windowSeconds: bundle.manifest.window?.seconds,
+    runbooks,
+    notes: bundle.notes,
+    ignored: bundle.ignored,
+  });
+  return { report, outputs: bundle.outputs };
+}
+
+/** An ISO 8601 time as given, or undefined when it is not one. */
+function validTime(text: string | undefined): string | undefined {
+  return text !== undefined && !Number.isNaN(Date.parse(text)) ? text : undefined;
+}
+
+/** Every collector id this version can read from a bundle. */
+export function knownCollectorIds(): Set<string> {
+  return new Set([...COLLECTORS.map((c) => c.id), ...Object.keys(PARSERS)]);
+}
+
+/** Builds the report from raw outputs (live or replayed). */
+export async function buildReport(
+  outputs: readonly CollectedOutput[],
+  meta: {
+    host: string;
+    symptom: Symptom;
+    started: Date;
+    /** When a replayed bundle was collected (ISO 8601, from bundle.json); else `started`. */
+    collectedAt?: string;
+    /** Window of the snapshots; undefined for a replay that does not say. */
+    windowSeconds: number | undefined;
+    runbooks: readonly Runbook[];
+    notes: string[];
+    ignored: string[];
+    /** Why collectors that were not run did not run (live diagnoses), by id. */
+    notRun?: ReadonlyMap<string, string>;
+    /** True when the collectors ran as root; undefined for a replay. */
+    root?: boolean;
+  },
+): Promise<Report> {
+  const { parsed, records } = await parseOutputs(outputs);
+  const derived: DerivedFacts = derive(parsed, {
+    windowSeconds: meta.windowSeconds,
+    root: meta.root,
+  });
+  const present = new Set(parsed.keys());
+  const absent = new Map(meta.notRun);
+  for (const r of records) if (!present.has(r.id)) absent.set(r.id, STATUS_WHY[r.status]);
+  const { hypotheses, checked } = evaluateRunbooks(
+    meta.runbooks,
+    derived,
+    present,
+    meta.symptom,
+    absent,
+  );
+  const report: Report = {
+    version: 1,
+    host: meta.host,
+    symptom: meta.symptom,
+    startedAt: meta.collectedAt ?? meta.started.toISOString(),
+    durationMs: Date.now() - meta.started.getTime(),
+    // A replay that does not say its window judged every counter from what the files hold.
+    window: {
+      seconds: meta.windowSeconds ?? 0,
+      mode: meta.windowSeconds === undefined ? "since-boot" : derived.mode,
+    },
+    hypotheses,
+    checked,
+    collectors: records,
+    ignored: meta.ignored,
+    notes: [...meta.notes, ...derived.notes, ...kernelNotes(parsed.get("uname")?.facts)],
+    summary: "",
+  };
+  report.summary = summarise(report);
+  return report;
+}
+
+/** The kernel support note, when `uname` was read. */
+function kernelNotes(uname: unknown): string[] {
+  const release = (uname as UnameFacts | undefined)?.kernel_release;
+  const note = release ? kernelSupportNote(release) : undefined;
+  return note ? [note] : [];
+}
+
+/** True when not a single collector produced output. */
+export function nothingRan(report: Report): boolean {
+  return !report.collectors.some((c) => c.status === "ok");
+}
+
+export function noCollectorRan(host: string, report: Report): DiagbotError {
+  const reasons = report.collectors
+    .filter((c) => c.error)
+    .slice(0, 3)
+    .map((c) => `${c.id}: ${c.error}`)
+    .join("; ");
+  return new DiagbotError("no-collector-ran", `no collector could run on ${host}`, {
+    hint: reasons || "check that the host is reachable and the tools are installed",
+  });
+}

@@ -1,0 +1,156 @@
+import { createRequire } from "node:module";
+import { Command, CommanderError, Option } from "commander";
+import { DiagbotError } from "../model/errors.js";
+
+/**
+ * The `diagbot` command line. Returns the exit code (DESIGN.md "CLI contract"):
+ * 0 a report was produced, 1 `parse` found nothing of its format, 2 usage or configuration
+ * error, 3 no collector could run. Each verb's module is loaded only when that verb runs, so
+ * `diagbot parse` starts without the SSH, Slack or queue libraries.
+ */
+export async function main(argv: readonly string[]): Promise<number> {
+  let code = 0;
+  const program = new Command("diagbot")
+    .description("Incident diagnosis for Linux hosts: sample, match runbooks, rank root causes.")
+    .version(packageVersion(), "-V, --version")
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(text) })
+    .showHelpAfterError("(run with --help for usage)");
+
+  program
+    .command("diagnose")
+    .description("diagnose a host (`local`, an inventory host, or a label with --from)")
+    .argument("<target>", "`local`, a host of the inventory, or a label for --from")
+    .argument("[symptom]", "latency, errors, cpu, memory, disk, network, hang or health", "health")
+    .option("--from <dir>", "replay an evidence bundle instead of collecting")
+    .option(
+      "--save <dir>",
+      "write the evidence bundle (byte-exact, unredacted; folder 0700, files 0600) here",
+    )
+    .option(
+      "--window <duration>",
+      "sampling window in whole seconds: 5, 5s or 1500ms (rounded up to 2 s), 1 s to 60 s",
+      "5s",
+    )
+    .addOption(new Option("--pid <pid>", "scope collectors to this process").conflicts("process"))
+    .option("--process <name>", "scope collectors to processes with this name (comm)")
+    .option("--deep", "also run intrusive collectors (strace, perf record, perf sched)", false)
+    .option("--json", "print the report as JSON", false)
+    .option("--verbose", "show every hypothesis, evidence line and fine check", false)
+    .action(async (target: string, symptom: string, opts) => {
+      code = await (await import("../cli/diagnose.js")).runDiagnose(target, symptom, opts);
+    });
+
+  program
+    .command("parse")
+    .description("parse one collector's output and print its facts and problems")
+    .argument(
+      "<collector-id>",
+      "a collector id, e.g. iostat, ss-tcp, dmesg (see `diagbot collectors`)",
+    )
+    .argument("[file]", "the output to read, or - for standard input", "-")
+    .option("--json", "print JSON (the default when output is not a terminal)", false)
+    .action(async (id: string, file: string, opts) => {
+      code = await (await import("../cli/parse.js")).runParse(id, file, opts);
+    });
+
+  program
+    .command("collectors")
+    .description("list the collectors: id, cost class, command")
+    .option("--json", "print JSON", false)
+    .action(async (opts) => {
+      code = (await import("../cli/collectors.js")).runCollectors(opts);
+    });
+
+  program
+    .command("sudoers")
+    .description("print the sudoers drop-in that allows exactly the collectors needing root")
+    .option("--user <user>", "the SSH user diagbot logs in as", "diag")
+    .action(async (opts) => {
+      code = (await import("../cli/collectors.js")).runSudoers(opts);
+    });
+
+  program
+    .command("serve")
+    .description("run the Slack app: Socket Mode with SLACK_APP_TOKEN, or --http on --port")
+    .option(
+      "--http",
+      "receive Slack requests over HTTP at /slack/events (needs SLACK_SIGNING_SECRET)",
+      false,
+    )
+    .option("--port <port>", "HTTP port (default 3000)")
+    .option("--host <address>", "HTTP address to listen on (default: every address)")
+    .action(async (opts) => {
+      code = await (await import("./serve.js")).runServe(opts);
+    });
+
+  program
+    .command("worker")
+    .description("run diagnosis jobs from the queue (Redis: REDIS_URL) until SIGTERM")
+    .option(
+      "--concurrency <n>",
+      "jobs run at once by this process (default DIAGBOT_WORKER_CONCURRENCY or 4)",
+    )
+    .option("--metrics-port <port>", "serve Prometheus metrics on 127.0.0.1:<port>/metrics")
+    .action(async (opts) => {
+      code = await (await import("./worker.js")).runWorker(opts);
+    });
+
+  program
+    .command("redact")
+    .description("replace secrets in a file, standard input or a bundle (a copy in --out)")
+    .argument("[path]", "a file, a bundle directory, or - for standard input", "-")
+    .option("--out <path>", "where the redacted copy goes (required for a bundle directory)")
+    .action(async (path: string, opts) => {
+      code = await (await import("../cli/redact.js")).runRedact(path, opts);
+    });
+
+  const runbooks = program.command("runbooks").description("check the runbook library");
+  runbooks
+    .command("lint")
+    .description("validate every runbook: schema, fact paths, thresholds, duplicate ids")
+    .option("--dir <dir>", "runbook folder (default: DIAGBOT_RUNBOOKS or the packaged runbooks/)")
+    .action(async (opts) => {
+      code = await (await import("../cli/runbooks.js")).runRunbooksLint(opts);
+    });
+  runbooks
+    .command("test")
+    .description("replay every example bundle and check the expected top category")
+    .option("--dir <dir>", "runbook folder (default: DIAGBOT_RUNBOOKS or the packaged runbooks/)")
+    .option("--json", "print JSON", false)
+    .action(async (opts) => {
+      code = await (await import("../cli/runbooks.js")).runRunbooksTest(opts);
+    });
+
+  try {
+    await program.parseAsync(argv as string[]);
+    return code;
+  } catch (err) {
+    return reportError(err);
+  }
+}
+
+/** The version in package.json (dist/main/cli.js and src/main/cli.ts both sit two levels down). */
+function packageVersion(): string {
+  return (createRequire(import.meta.url)("../../package.json") as { version: string }).version;
+}
+
+/** Prints an error as one or two sentences and returns its exit code. */
+export function reportError(err: unknown): number {
+  if (err instanceof CommanderError) {
+    if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return 0;
+    if (err.code === "commander.help") return 0;
+    return 2;
+  }
+  // An aborted signal rejects with its reason, or with a plain AbortError.
+  if (err instanceof Error && err.name === "AbortError" && !(err instanceof DiagbotError)) {
+    process.stderr.write("diagbot: interrupted: collectors stopped\n");
+    return 130;
+  }
+  if (err instanceof DiagbotError) {
+    process.stderr.write(`diagbot: ${err.describe()}\n`);
+    return err.kind.exit;
+  }
+  process.stderr.write(`diagbot: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+  return 70;
+}

@@ -1,0 +1,69 @@
+import { loadRbac } from "../access/rbac.js";
+import { inventoryPath } from "../inventory/inventory.js";
+import { DiagbotError } from "../model/errors.js";
+import { createLogger } from "../observability/log.js";
+import { createMetrics } from "../observability/metrics.js";
+import { queueConfig } from "../queue/config.js";
+import { DiagnosisProducer, redact } from "../queue/producer.js";
+import { createSlackApp } from "../slack/app.js";
+import { slackConfig } from "../slack/config.js";
+import { InventoryCache } from "../slack/inventory-cache.js";
+
+export interface ServeCliOptions {
+  http: boolean;
+  port?: string;
+  host?: string;
+}
+
+/**
+ * `diagbot serve`: the Slack app. Socket Mode when SLACK_APP_TOKEN is set (no public URL
+ * needed); with `--http`, Slack's requests arrive at `/slack/events` on `--port`, each checked
+ * against SLACK_SIGNING_SECRET (bad signature or stale timestamp: 401). Runs until SIGTERM or
+ * SIGINT. The inventory and RBAC file are read before the app starts: a bad file exits 2.
+ */
+export async function runServe(opts: ServeCliOptions): Promise<number> {
+  const env = process.env;
+  const http = opts.http || (!env.SLACK_APP_TOKEN && opts.port !== undefined);
+  const slack = slackConfig(env, http ? "http" : "socket");
+  const port = Number(opts.port ?? "3000");
+  if (http && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new DiagbotError(
+      "usage",
+      `--port ${JSON.stringify(opts.port)}: expected a TCP port (0 to 65535)`,
+    );
+  }
+  const log = createLogger("diagbot-serve");
+  const metrics = createMetrics();
+  const config = queueConfig(env);
+  const rbac = await loadRbac(env, (msg) => log.warn(msg));
+  const inventory = new InventoryCache(inventoryPath(env), 2000, (err) =>
+    log.error(
+      { err: err.message },
+      "the inventory changed and is invalid: keeping the last good one",
+    ),
+  );
+  await inventory.get();
+  const producer = new DiagnosisProducer(config);
+  producer.redis.on("ready", () => log.info({ redis: redact(config.redisUrl) }, "queue connected"));
+  const app = createSlackApp({
+    slack,
+    producer,
+    inventory: () => inventory.get(),
+    rbac,
+    log,
+    metrics,
+    http: http ? { port, host: opts.host } : undefined,
+  });
+  const listening = await app.start();
+  const where = http ? `HTTP on port ${listening} at /slack/events` : "Socket Mode";
+  log.info({ mode: http ? "http" : "socket", port: listening, rbac: rbac.source }, "serving");
+  process.stderr.write(`diagbot serve: ready (${where})\n`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGTERM", () => resolve());
+    process.once("SIGINT", () => resolve());
+  });
+  await app.stop();
+  await producer.close();
+  log.flush();
+  return 0;
+}

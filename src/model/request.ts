@@ -1,0 +1,135 @@
+import ms from "ms";
+import { z } from "zod";
+import { DiagbotError } from "./errors.js";
+import { SYMPTOMS, type Symptom } from "./report.js";
+
+/**
+ * One diagnosis request and its validation (DESIGN.md "CLI contract"), shared by every door:
+ * the CLI's options, Slack's `/diagnose` text and the queue's job data all go through
+ * {@link DiagnoseRequestSchema}. Text is read by the `parse*` functions below, whose errors
+ * quote the bad value and say what is accepted (usage errors: the CLI exits 2 on them).
+ */
+
+/** A host name as a request may give it: an inventory name, `local`, or a replay label. */
+export const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
+/** `--process NAME`: letters, digits and `._:-`, 1 to 64 characters (DESIGN.md). */
+export const PROCESS_NAME = /^[A-Za-z0-9._:-]{1,64}$/;
+
+/** The highest PID Linux hands out (`kernel.pid_max` is at most 2^22, PIDs stay below it). */
+export const MAX_PID = 2 ** 22 - 1;
+
+/** What a request asks, without the host: the options of `diagnose` and `/diagnose`. */
+export const DiagnoseOptionsSchema = z.object({
+  symptom: z.enum(SYMPTOMS, { message: "bad symptom" }),
+  /** Sampling window, seconds (1..60). */
+  windowSeconds: z
+    .number({ message: "bad window" })
+    .int("bad window")
+    .min(1, "bad window")
+    .max(60, "bad window"),
+  pid: z
+    .number({ message: "bad pid" })
+    .int("bad pid")
+    .min(1, "bad pid")
+    .max(MAX_PID, "bad pid")
+    .optional(),
+  /** A process name (`comm`), matched against `ps -eo pid=,comm=` on the host, never a shell. */
+  process: z
+    .string({ message: "bad process name" })
+    .regex(PROCESS_NAME, "bad process name")
+    .optional(),
+  /** Intrusive collectors too (strace, perf record): at most one such job per host at a time. */
+  deep: z.boolean({ message: "bad deep flag" }),
+});
+export type DiagnoseOptions = z.infer<typeof DiagnoseOptionsSchema>;
+
+/** One diagnosis request: the host and the options. Identical requests share one run. */
+export const DiagnoseRequestSchema = DiagnoseOptionsSchema.extend({
+  host: z.string({ message: "bad host name" }).regex(HOST_NAME, "bad host name"),
+});
+export type DiagnoseRequest = z.infer<typeof DiagnoseRequestSchema>;
+
+/** The options as a person types them (CLI flags, Slack command text). */
+export interface DiagnoseOptionsText {
+  symptom?: string;
+  window: string;
+  pid?: string;
+  process?: string;
+  deep: boolean;
+}
+
+/**
+ * Reads typed option text into validated options, field by field in the order symptom, window,
+ * pid, process (the first bad one is reported).
+ * @throws DiagbotError `usage` quoting the bad value and naming what is accepted.
+ */
+export function parseDiagnoseOptions(text: DiagnoseOptionsText): DiagnoseOptions {
+  const options: DiagnoseOptions = {
+    symptom: parseSymptom(text.symptom),
+    windowSeconds: parseWindow(text.window),
+    deep: text.deep,
+  };
+  if (text.pid !== undefined) options.pid = parsePid(text.pid);
+  if (text.process !== undefined) options.process = parseProcessName(text.process);
+  return DiagnoseOptionsSchema.parse(options);
+}
+
+/** `5`, `5s` or `1500ms` → whole seconds, 1..60 (rounded up to whole seconds for the tools). */
+export function parseWindow(text: string): number {
+  let msValue: number | undefined;
+  try {
+    msValue = /^\d+(\.\d+)?$/.test(text) ? Number(text) * 1000 : ms(text as ms.StringValue);
+  } catch {
+    msValue = undefined;
+  }
+  if (
+    typeof msValue !== "number" ||
+    !Number.isFinite(msValue) ||
+    msValue < 1000 ||
+    msValue > 60_000
+  ) {
+    throw new DiagbotError("usage", `--window ${JSON.stringify(text)}: expected 1 s to 60 s`, {
+      hint: "write it as 5, 5s or 1500ms",
+    });
+  }
+  return Math.ceil(msValue / 1000);
+}
+
+export function parseSymptom(text: string | undefined): Symptom {
+  if (text === undefined) return "health";
+  if ((SYMPTOMS as readonly string[]).includes(text)) return text as Symptom;
+  throw new DiagbotError("usage", `unknown symptom ${JSON.stringify(text)}`, {
+    hint: `choose one of: ${SYMPTOMS.join(", ")}`,
+  });
+}
+
+export function parsePid(text: string): number {
+  if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > MAX_PID) {
+    throw new DiagbotError(
+      "usage",
+      `--pid ${JSON.stringify(text)}: expected a process id (1 to ${MAX_PID})`,
+    );
+  }
+  return Number(text);
+}
+
+export function parseProcessName(text: string): string {
+  if (!PROCESS_NAME.test(text)) {
+    throw new DiagbotError("usage", `--process ${JSON.stringify(text)}: not a process name`, {
+      hint: "a process name (as `ps -o comm` shows it) is 1 to 64 letters, digits or ._:-",
+    });
+  }
+  return text;
+}
+
+/** A replay label: `[A-Za-z0-9._-]+`, never looked up in the inventory. */
+export function parseLabel(text: string): string {
+  if (!/^[A-Za-z0-9._-]{1,128}$/.test(text)) {
+    throw new DiagbotError(
+      "usage",
+      `target ${JSON.stringify(text)}: a replay label is letters, digits and ._-`,
+    );
+  }
+  return text;
+}

@@ -1,0 +1,380 @@
+import type { Hypothesis, Report } from "../model/report.js";
+import { escapeMrkdwn as esc } from "../redact/index.js";
+import { citedLines } from "./cited.js";
+
+export { escapeMrkdwn } from "../redact/index.js";
+
+/**
+ * Block Kit rendering of a report for Slack, within Slack's limits: at most 50 blocks a
+ * message, 3000 characters a section, 150 a header, 75 a button label, 10 elements a context
+ * block. What does not fit (more hypotheses, long evidence, every fine check) is in the
+ * evidence file that *Show evidence* uploads, and the message says so. Every text that comes
+ * from a host or a request (host names, symptoms, titles, evidence, errors, rule and category
+ * names) is escaped ({@link esc}: `&`, `<`, `>`) in every field, the fallback `text` and the
+ * plain-text header included, so that a process named `<!channel>` cannot ping anyone and
+ * `<https://x|label>` never renders as a link. The text is expected redacted already.
+ */
+
+/** Slack's limits (https://api.slack.com/reference/block-kit/blocks). */
+export const LIMITS = {
+  blocks: 50,
+  sectionText: 3000,
+  headerText: 150,
+  buttonText: 75,
+  contextElements: 10,
+  fallbackText: 3000,
+  homeBlocks: 100,
+} as const;
+
+/** A Block Kit block (kept loose: Slack's own types are a dependency of the app only). */
+export type Block = Record<string, unknown>;
+
+export interface RenderedMessage {
+  /** Notification / fallback text. */
+  text: string;
+  blocks: Block[];
+  /** True when something was left out of the message (it is in the evidence file). */
+  truncated: boolean;
+}
+
+/** Action ids of the answer's buttons; each button's `value` is the diagnosis id. */
+export const ACTIONS = {
+  rerun: "diagbot_rerun",
+  deep: "diagbot_deep",
+  evidence: "diagbot_evidence",
+} as const;
+
+/** Cuts `text` to `max` characters, ending with `…` when cut. */
+export function clip(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, Math.max(0, max - 1))}…`;
+}
+
+const pct = (c: number) => `${Math.round(c * 100)} %`;
+
+function section(text: string): Block {
+  return { type: "section", text: { type: "mrkdwn", text: clip(text, LIMITS.sectionText) } };
+}
+
+function context(...texts: string[]): Block {
+  return {
+    type: "context",
+    elements: texts
+      .slice(0, LIMITS.contextElements)
+      .map((t) => ({ type: "mrkdwn", text: clip(t, LIMITS.sectionText) })),
+  };
+}
+
+/**
+ * Lines joined under a budget: as many whole lines as fit in `max` characters, then
+ * "+N more …" naming where the rest is.
+ */
+function linesWithin(
+  lines: string[],
+  max: number,
+  more: (n: number) => string,
+): { text: string; cut: boolean } {
+  const out: string[] = [];
+  let used = 0;
+  for (let i = 0; i < lines.length; i++) {
+    const line = clip(lines[i], 600);
+    const tail = more(lines.length - i);
+    if (used + line.length + 1 + (i < lines.length - 1 ? tail.length + 1 : 0) > max) {
+      out.push(tail);
+      return { text: out.join("\n"), cut: true };
+    }
+    out.push(line);
+    used += line.length + 1;
+  }
+  return { text: out.join("\n"), cut: false };
+}
+
+function hypothesisText(
+  h: Hypothesis,
+  rank: "top" | "runner-up",
+  evidenceLines: number,
+): { text: string; cut: boolean } {
+  const head =
+    rank === "top"
+      ? `:mag: *${esc(clip(h.title, 300))}*\n\`${esc(h.category)}\` · confidence *${pct(h.confidence)}* · rule \`${esc(h.rule)}\``
+      : `*Also possible:* ${esc(clip(h.title, 300))} (\`${esc(h.category)}\`, ${pct(h.confidence)})`;
+  const evidence = citedLines(h.evidence.slice(0, 1000)).map(
+    (e) =>
+      `• ${esc(e.excerpt.replace(/\s+/g, " ").trim())}${e.threshold ? ` _(${esc(e.threshold)})_` : ""}`,
+  );
+  const shown = evidence.slice(0, evidenceLines);
+  const extra = evidence.length - shown.length;
+  const budget = LIMITS.sectionText - head.length - 2;
+  const body = linesWithin(
+    extra > 0 ? [...shown, `_+${extra} more evidence lines in the evidence file_`] : shown,
+    budget,
+    (n) => `_+${n} more evidence lines in the evidence file_`,
+  );
+  return { text: `${head}\n${body.text}`, cut: body.cut || extra > 0 };
+}
+
+export interface AnswerOptions {
+  diagnosisId: string;
+  /** Secrets replaced in what is shown. */
+  redactions: number;
+  /** Whether the evidence bundle is available for *Show evidence*. */
+  bundle: boolean;
+  /** Who asked (Slack user ids), mentioned in the context line. */
+  requestedBy?: string[];
+}
+
+/** The thread answer: top hypothesis, up to two runners-up, fine checks, failed collectors, buttons. */
+export function renderAnswer(report: Report, options: AnswerOptions): RenderedMessage {
+  const blocks: Block[] = [];
+  let truncated = false;
+  const [top, ...rest] = report.hypotheses;
+  blocks.push({
+    type: "header",
+    text: {
+      type: "plain_text",
+      text: clip(esc(`${report.host} · ${report.symptom}`), LIMITS.headerText),
+      emoji: false,
+    },
+  });
+  if (top) {
+    const t = hypothesisText(top, "top", 8);
+    truncated ||= t.cut;
+    blocks.push(section(t.text));
+    if (top.remediation.length > 0) {
+      const r = linesWithin(
+        top.remediation.map((x) => `→ ${esc(x)}`),
+        LIMITS.sectionText - 20,
+        (n) => `_+${n} more steps in the evidence file_`,
+      );
+      truncated ||= r.cut;
+      blocks.push(section(`*Next steps*\n${r.text}`));
+    }
+    for (const h of rest.slice(0, 2)) {
+      const t2 = hypothesisText(h, "runner-up", 2);
+      truncated ||= t2.cut;
+      blocks.push(section(t2.text));
+    }
+    if (rest.length > 2) {
+      truncated = true;
+      blocks.push(
+        context(`+${rest.length - 2} more hypotheses in the evidence file (*Show evidence*)`),
+      );
+    }
+  } else {
+    blocks.push(
+      section(
+        `:white_check_mark: *No root cause found* for ${esc(report.symptom)} on ${esc(report.host)}.`,
+      ),
+    );
+  }
+
+  const fine = report.checked.filter((c) => c.verdict === "fine");
+  const notEvaluated = report.checked.filter((c) => c.verdict === "not-evaluated");
+  if (fine.length > 0 || notEvaluated.length > 0) {
+    const names = fine.map((c) => c.rule);
+    const shownNames = clip(names.join(", "), 1500);
+    truncated ||= shownNames.length < names.join(", ").length;
+    blocks.push(
+      context(
+        `:heavy_check_mark: ${fine.length} rule${fine.length === 1 ? "" : "s"} checked and fine${names.length ? `: ${esc(shownNames)}` : ""}${notEvaluated.length ? ` · ${notEvaluated.length} not evaluated (inputs missing)` : ""}`,
+      ),
+    );
+  }
+
+  const failed = report.collectors.filter((c) => c.status !== "ok" && c.status !== "skipped");
+  if (failed.length > 0) {
+    const lines = failed.map(
+      (c) => `• \`${c.id}\` ${c.status}${c.error ? `: ${esc(c.error.replace(/\s+/g, " "))}` : ""}`,
+    );
+    const f = linesWithin(
+      lines,
+      LIMITS.sectionText - 40,
+      (n) => `_+${n} more in the evidence file_`,
+    );
+    truncated ||= f.cut;
+    blocks.push(section(`*Collectors that did not give output* (${failed.length})\n${f.text}`));
+  }
+
+  const ok = report.collectors.filter((c) => c.status === "ok").length;
+  const meta = [
+    `\`${options.diagnosisId}\``,
+    `${ok}/${report.collectors.length} collectors`,
+    report.window.mode === "window" ? `window ${report.window.seconds} s` : "since boot",
+    `${(report.durationMs / 1000).toFixed(1)} s`,
+  ];
+  if (options.requestedBy?.length)
+    meta.push(
+      `asked by ${options.requestedBy
+        .slice(0, 5)
+        .map((u) => `<@${u}>`)
+        .join(" ")}`,
+    );
+  const notes: string[] = [meta.join(" · ")];
+  if (options.redactions > 0) {
+    notes.push(
+      `:lock: ${options.redactions} secret${options.redactions === 1 ? "" : "s"} redacted (tokens, keys, passwords)`,
+    );
+  }
+  if (truncated)
+    notes.push(":page_facing_up: shortened to fit Slack: the full report is in the evidence file");
+  blocks.push(context(...notes));
+  blocks.push(actionsBlock(options.diagnosisId, options.bundle));
+
+  const text = top
+    ? `${esc(report.host)} (${esc(report.symptom)}): ${esc(clip(top.title, 200))} — ${esc(top.category)}, ${pct(top.confidence)}`
+    : `${esc(report.host)} (${esc(report.symptom)}): no root cause found`;
+  return { text: clip(text, LIMITS.fallbackText), blocks: capBlocks(blocks), truncated };
+}
+
+function button(
+  text: string,
+  actionId: string,
+  value: string,
+  style?: "primary" | "danger",
+): Block {
+  return {
+    type: "button",
+    text: { type: "plain_text", text: clip(text, LIMITS.buttonText) },
+    action_id: actionId,
+    value,
+    ...(style ? { style } : {}),
+  };
+}
+
+export function actionsBlock(diagnosisId: string, bundle: boolean): Block {
+  const elements = [
+    button("Re-run", ACTIONS.rerun, diagnosisId),
+    button("Deep dive", ACTIONS.deep, diagnosisId),
+  ];
+  if (bundle) elements.push(button("Show evidence", ACTIONS.evidence, diagnosisId));
+  return { type: "actions", block_id: `diagbot_actions_${diagnosisId}`, elements };
+}
+
+/** Keeps the first 49 blocks and the last (the buttons) when a message would be longer. */
+export function capBlocks(blocks: Block[]): Block[] {
+  if (blocks.length <= LIMITS.blocks) return blocks;
+  return [
+    ...blocks.slice(0, LIMITS.blocks - 2),
+    context("_more left out: see the evidence file_"),
+    blocks[blocks.length - 1],
+  ];
+}
+
+/** The root message while the diagnosis runs, and once it is done (mrkdwn, escaped). */
+export function rootText(
+  request: { host: string; symptom: string; deep?: boolean },
+  state:
+    | { phase: "queued" }
+    | { phase: "collecting"; done: number; total: number }
+    | { phase: "done"; headline: string }
+    | { phase: "failed"; error: string },
+): string {
+  const what = esc(`${request.host} (${request.symptom}${request.deep ? ", deep" : ""})`);
+  switch (state.phase) {
+    case "queued":
+      return `:hourglass_flowing_sand: diagnosing ${what}…`;
+    case "collecting":
+      return `:hourglass_flowing_sand: diagnosing ${what}… ${state.done}/${state.total} collectors done`;
+    case "done":
+      return `:mag: ${what}: ${esc(clip(state.headline, 300))} (answer in the thread)`;
+    case "failed":
+      return `:warning: diagnosing ${what} failed: ${esc(clip(state.error, 1000))}`;
+  }
+}
+
+/** The message a failed diagnosis leaves in the thread. */
+export function renderFailure(
+  request: { host: string; symptom: string },
+  error: string,
+  diagnosisId: string,
+): RenderedMessage {
+  const text = `:warning: diagnosing ${esc(`${request.host} (${request.symptom})`)} failed: ${esc(clip(error, 2000))}`;
+  return {
+    text: clip(text, LIMITS.fallbackText),
+    blocks: [section(text), context(`\`${diagnosisId}\``)],
+    truncated: false,
+  };
+}
+
+/** The App Home tab: recent diagnoses with their top hypothesis. */
+export function renderHome(
+  entries: {
+    diagnosisId: string;
+    host: string;
+    symptom: string;
+    finishedAt: number;
+    category?: string;
+    title?: string;
+    confidence?: number;
+    error?: string;
+    requestedBy: string;
+  }[],
+  options: { canDeep: boolean },
+): { type: "home"; blocks: Block[] } {
+  const blocks: Block[] = [
+    { type: "header", text: { type: "plain_text", text: "diagbot: recent diagnoses" } },
+    context(
+      `Run \`/diagnose &lt;host&gt; [symptom]\` in a channel; \`/diagnose help\` lists the options.${options.canDeep ? "" : " Deep dives (intrusive collectors) are not allowed for you."}`,
+    ),
+    { type: "divider" },
+  ];
+  if (entries.length === 0) blocks.push(section("_No diagnosis yet._"));
+  for (const e of entries.slice(0, 40)) {
+    const when = `<!date^${Math.floor(e.finishedAt / 1000)}^{date_short_pretty} {time}|${new Date(e.finishedAt).toISOString()}>`;
+    const what = e.error
+      ? `:warning: failed: ${esc(clip(e.error, 300))}`
+      : e.category
+        ? `:mag: ${esc(clip(e.title ?? e.category, 300))} (\`${esc(e.category)}\`, ${pct(e.confidence ?? 0)})`
+        : ":white_check_mark: no root cause found";
+    blocks.push(
+      section(`*${esc(e.host)}* · ${esc(e.symptom)} · ${when} · <@${e.requestedBy}>\n${what}`),
+    );
+  }
+  return { type: "home", blocks: blocks.slice(0, LIMITS.homeBlocks) };
+}
+
+/**
+ * The evidence file: the whole report as text (every hypothesis, evidence line, fine check and
+ * collector), then each collector's output. Everything in it is already redacted.
+ */
+export function evidenceText(
+  report: Report,
+  outputs: Record<string, string>,
+  diagnosisId: string,
+): string {
+  const lines: string[] = [];
+  lines.push(
+    `diagbot evidence ${diagnosisId}`,
+    `host: ${report.host}`,
+    `symptom: ${report.symptom}`,
+    `started: ${report.startedAt}`,
+    `window: ${report.window.seconds} s (${report.window.mode})`,
+    "",
+    report.summary,
+    "",
+  );
+  report.hypotheses.forEach((h, i) => {
+    lines.push(
+      `## ${i + 1}. ${h.title} [${h.category}] confidence ${pct(h.confidence)} (rule ${h.rule})`,
+    );
+    for (const e of h.evidence)
+      lines.push(
+        `  - ${e.collector} ${e.fact} = ${JSON.stringify(e.value)}${e.threshold ? ` (${e.threshold})` : ""}: ${e.excerpt}`,
+      );
+    for (const r of h.remediation) lines.push(`  -> ${r}`);
+    lines.push("");
+  });
+  lines.push("## checked");
+  for (const c of report.checked)
+    lines.push(`  ${c.verdict.padEnd(13)} ${c.rule} [${c.category}]: ${c.why}`);
+  lines.push("", "## collectors");
+  for (const c of report.collectors)
+    lines.push(
+      `  ${c.status.padEnd(8)} ${c.id}${c.exitCode !== undefined ? ` exit ${c.exitCode}` : ""} ${c.durationMs} ms${c.truncated ? " truncated" : ""}${c.error ? `: ${c.error}` : ""}`,
+    );
+  if (report.notes.length) lines.push("", "## notes", ...report.notes.map((n) => `  ${n}`));
+  for (const [name, text] of Object.entries(outputs)) {
+    lines.push("", `==> ${name} <==`, text.endsWith("\n") ? text.slice(0, -1) : text);
+  }
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,87 @@
+import type { Report } from "../model/report.js";
+import { citedLines } from "./cited.js";
+
+/**
+ * The terminal report: the top hypotheses with their evidence, what to do, what was checked
+ * and found fine, and each collector's status. Plain text; colour only when `color` is set.
+ */
+export function renderTerminal(
+  report: Report,
+  options: { color: boolean; verbose?: boolean },
+): string {
+  const c = palette(options.color);
+  const out: string[] = [];
+  const when = report.startedAt.replace("T", " ").replace(/\.\d+Z$/, "Z");
+  const window =
+    report.window.mode === "window"
+      ? `${report.window.seconds} s window`
+      : "single snapshots (counters since boot)";
+  out.push(c.bold(`diagbot: ${report.host}, ${report.symptom}`) + c.dim(`  ${when}, ${window}`));
+  out.push("");
+  if (report.hypotheses.length === 0) {
+    out.push(c.green("No root cause found."));
+  }
+  report.hypotheses.slice(0, options.verbose ? undefined : 5).forEach((h, i) => {
+    const pct = `${Math.round(h.confidence * 100)} %`;
+    const head = `${i + 1}. ${h.title}`;
+    out.push(
+      `${i === 0 ? c.red(c.bold(head)) : c.yellow(head)}  ${c.dim(`[${h.category}, ${pct}]`)}`,
+    );
+    for (const e of citedLines(h.evidence).slice(0, options.verbose ? undefined : 6)) {
+      const threshold = e.threshold ? ` (rule: ${e.threshold})` : "";
+      out.push(`     ${c.dim("evidence")} ${e.collector}: ${e.excerpt}${c.dim(threshold)}`);
+    }
+    for (const r of h.remediation.slice(0, 4)) out.push(`     ${c.dim("do")}       ${r}`);
+    for (const n of (h.next ?? []).slice(0, options.verbose ? undefined : 2))
+      out.push(`     ${c.dim("next")}     ${n}`);
+  });
+  out.push("");
+  const fine = report.checked.filter((k) => k.verdict === "fine");
+  const skipped = report.checked.filter((k) => k.verdict === "not-evaluated");
+  if (fine.length > 0) {
+    out.push(c.bold(`Checked and fine (${fine.length})`));
+    for (const k of fine.slice(0, options.verbose ? undefined : 12))
+      out.push(`  ${c.green("ok")}  ${k.rule}: ${k.why}`);
+    if (!options.verbose && fine.length > 12)
+      out.push(c.dim(`  … ${fine.length - 12} more (--verbose)`));
+  }
+  if (skipped.length > 0) {
+    out.push(c.dim(`Not evaluated (${skipped.length}): ${skipped.map((k) => k.rule).join(", ")}`));
+  }
+  out.push("");
+  out.push(c.bold("Collectors"));
+  for (const col of report.collectors) {
+    const status =
+      col.status === "ok"
+        ? c.green("ok")
+        : col.status === "skipped"
+          ? c.dim(col.status)
+          : c.red(col.status);
+    const extra = [
+      col.truncated ? "truncated" : "",
+      col.problems?.length ? `${col.problems.length} unreadable lines` : "",
+      col.error ?? "",
+    ]
+      .filter(Boolean)
+      .join("; ");
+    out.push(
+      `  ${col.id.padEnd(20)} ${status.padEnd(options.color ? 16 : 8)} ${c.dim(`${col.durationMs} ms`)}${extra ? `  ${extra}` : ""}`,
+    );
+  }
+  if (report.ignored.length > 0) out.push(c.dim(`Ignored files: ${report.ignored.join(", ")}`));
+  for (const note of report.notes) out.push(c.dim(`note: ${note}`));
+  out.push("");
+  out.push(report.summary);
+  return `${out.join("\n")}\n`;
+}
+
+function palette(on: boolean) {
+  const wrap = (code: string) => (s: string) => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
+  return {
+    bold: wrap("1"),
+    dim: wrap("2"),
+    red: wrap("31"),
+    green: wrap("32"),
+    yellow: wrap("33"),
+  };
+}

@@ -1,0 +1,85 @@
+import type { Access, Rbac } from "../access/rbac.js";
+import { allows } from "../access/rbac.js";
+import { closestNames, type HostConfig, type Inventory } from "../inventory/inventory.js";
+import { DiagbotError } from "../model/errors.js";
+import type { Logger } from "../observability/log.js";
+import type { Metrics } from "../observability/metrics.js";
+import type { DiagnosisProducer } from "../queue/producer.js";
+import type { SlackConfig } from "./config.js";
+import type { DiagnosisStarter } from "./diagnosis.js";
+import type { UserGroupMembership } from "./membership.js";
+
+/** What `diagbot serve` gives the Slack app. */
+export interface SlackAppDeps {
+  slack: SlackConfig;
+  producer: DiagnosisProducer;
+  inventory: () => Promise<Inventory>;
+  rbac: Rbac;
+  log: Logger;
+  metrics: Metrics;
+  /** HTTP mode (signatures checked) on this port; otherwise Socket Mode. */
+  http?: { port: number; host?: string };
+  /** User group lists are fetched again this often, ms (default 5 min). */
+  usergroupRefreshMs?: number;
+}
+
+/** What every listener uses: the app's dependencies and its shared services. */
+export interface ListenerContext extends SlackAppDeps {
+  membership: UserGroupMembership;
+  starter: DiagnosisStarter;
+}
+
+/** What `user` may do, in `channel`: from RBAC and the cached user group lists (no API call). */
+export function accessOf(ctx: ListenerContext, user: string, channel?: string): Access {
+  return ctx.rbac.access({ user, channel }, ctx.membership.groupsOf(user));
+}
+
+/** The error a request gets when the queue's Redis does not answer. */
+export function queueUnavailable(hint: string): DiagbotError {
+  return new DiagbotError("connect-failed", "the queue is unavailable (Redis does not answer)", {
+    hint,
+  });
+}
+
+/** The host if it exists and `access` may diagnose it; otherwise a usage error with choices. */
+export function checkHost(
+  rbac: Rbac,
+  inventory: Inventory,
+  name: string,
+  access: Access,
+  deep: boolean,
+): HostConfig {
+  const host = inventory.hosts.get(name);
+  const mayAll = [...inventory.hosts.values()].filter((h) => allows(access, h, false));
+  if (!host || !allows(access, host, false)) {
+    const near = closestNames(
+      name,
+      mayAll.map((h) => h.name),
+      20,
+    );
+    // The person sees the same message whether the host is missing or forbidden; the audit
+    // log (the error's cause) says which.
+    throw new DiagbotError("unknown-host", `unknown host \`${name}\``, {
+      cause: host ? "not allowed by DIAGBOT_RBAC" : "not in the inventory",
+      hint:
+        mayAll.length === 0
+          ? "you may not diagnose any host: ask an admin to add you to DIAGBOT_RBAC"
+          : near.length
+            ? `hosts you may diagnose: ${near.map((n) => `\`${n}\``).join(", ")}`
+            : `none of the ${mayAll.length} hosts you may diagnose is named like it`,
+    });
+  }
+  if (deep && !allows(access, host, true)) {
+    throw new DiagbotError(
+      "usage",
+      `deep dives (intrusive collectors: strace, perf record) on \`${name}\` are not allowed for you`,
+      {
+        hint:
+          rbac.source === "defaults"
+            ? "intrusive collectors are denied unless DIAGBOT_RBAC grants them"
+            : "ask an admin for a role with `intrusive` in DIAGBOT_RBAC",
+      },
+    );
+  }
+  return host;
+}

@@ -1,0 +1,170 @@
+import type { RespondFn } from "@slack/bolt";
+import type { WebClient } from "@slack/web-api";
+import type { ReplyTarget } from "../model/answer.js";
+import type { DiagnoseRequest } from "../model/request.js";
+import { audit, type Logger } from "../observability/log.js";
+import type { Metrics } from "../observability/metrics.js";
+import { deliver } from "../queue/deliver.js";
+import type { DiagnosisProducer } from "../queue/producer.js";
+import { rootText } from "../render/blocks.js";
+import { slackError } from "./config.js";
+import { describe, ephemeral } from "./messages.js";
+import { CANNOT_POST, INVITE_HINT, SlackReplier } from "./replies.js";
+
+/** Who asked, and where: `threadTs` is set when a button asked from inside a thread. */
+export interface Asker {
+  user: string;
+  channel: string;
+  responseUrl?: string;
+  threadTs?: string;
+}
+
+/**
+ * What happens after the acknowledgement of a request: the root message, the job, and the
+ * answer if the run it joined is already over. A job that no worker takes (none running) ends
+ * with a message instead of a silent thread.
+ */
+export class DiagnosisStarter {
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    private readonly producer: DiagnosisProducer,
+    private readonly log: Logger,
+    private readonly metrics: Metrics,
+  ) {}
+
+  async start(
+    client: WebClient,
+    request: DiagnoseRequest,
+    who: Asker,
+    respond: RespondFn | undefined,
+  ): Promise<void> {
+    const target = await this.postRoot(client, request, who, respond);
+    if (!target) return;
+    const { producer, log, metrics } = this;
+    try {
+      const submitted = await producer.submit(request, who.user, target);
+      audit(log, "queued", {
+        user: who.user,
+        channel: who.channel,
+        host: request.host,
+        jobId: submitted.jobId,
+        joined: submitted.joined,
+      });
+      metrics.requests.inc({ kind: "diagnose", outcome: "queued" });
+      if (submitted.finished) {
+        await deliver(producer.store, new SlackReplier(client), submitted.finished, [target], {
+          request,
+          log,
+          metrics,
+        });
+      } else if (submitted.joined === 1) {
+        this.watchUnclaimed(client, submitted.jobId);
+      }
+    } catch (err) {
+      await this.queueFailed(client, request, who, target, respond, err);
+    }
+  }
+
+  /** Stops the unclaimed-job timers. */
+  stop(): void {
+    for (const t of this.timers) clearTimeout(t);
+  }
+
+  /**
+   * The root message ("diagnosing host-42 (latency)…"), or through response_url when the bot
+   * may not post in the channel. Undefined when neither worked (the person was told).
+   */
+  private async postRoot(
+    client: WebClient,
+    request: DiagnoseRequest,
+    who: Asker,
+    respond: RespondFn | undefined,
+  ): Promise<ReplyTarget | undefined> {
+    const target: ReplyTarget = {
+      user: who.user,
+      channel: who.channel,
+      responseUrl: who.responseUrl,
+    };
+    const queued = rootText(request, { phase: "queued" });
+    try {
+      const root = await client.chat.postMessage({
+        channel: who.channel,
+        text: queued,
+        thread_ts: who.threadTs,
+      });
+      return { ...target, ts: root.ts, threadTs: who.threadTs ?? root.ts };
+    } catch (err) {
+      const code = slackError(err);
+      if (!CANNOT_POST.has(code ?? "") || !respond) {
+        this.log.error(
+          { err: (err as Error).message, channel: who.channel },
+          "cannot post the root message",
+        );
+        await respond?.(
+          ephemeral(`:warning: cannot post in this channel (${code ?? (err as Error).message}).`),
+        ).catch(() => undefined);
+        return undefined;
+      }
+      await respond({
+        response_type: "in_channel",
+        text: `${queued}\n:information_source: ${INVITE_HINT}`,
+      });
+      return target;
+    }
+  }
+
+  private async queueFailed(
+    client: WebClient,
+    request: DiagnoseRequest,
+    who: Asker,
+    target: ReplyTarget,
+    respond: RespondFn | undefined,
+    err: unknown,
+  ): Promise<void> {
+    this.metrics.requests.inc({ kind: "diagnose", outcome: "error" });
+    audit(this.log, "queue-error", {
+      user: who.user,
+      host: request.host,
+      error: (err as Error).message,
+    });
+    const text = `:warning: ${describe(err)}`;
+    if (target.ts)
+      await client.chat
+        .update({
+          channel: who.channel,
+          ts: target.ts,
+          text: rootText(request, { phase: "failed", error: (err as Error).message }),
+        })
+        .catch(() => undefined);
+    if (respond) await respond(ephemeral(text)).catch(() => undefined);
+    else
+      await client.chat
+        .postEphemeral({ channel: who.channel, user: who.user, text })
+        .catch(() => undefined);
+  }
+
+  private watchUnclaimed(client: WebClient, jobId: string): void {
+    const { producer, log, metrics } = this;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      void (async () => {
+        const ended = await producer.endIfUnclaimed(jobId);
+        if (!ended) return;
+        log.error(
+          { jobId, diagnosisId: ended.outcome.diagnosisId },
+          "no worker took the job: ended it",
+        );
+        await deliver(producer.store, new SlackReplier(client), ended.outcome, ended.targets, {
+          request: ended.request,
+          log,
+          metrics,
+        });
+      })().catch((err) =>
+        log.warn({ jobId, err: (err as Error).message }, "checking an unclaimed job failed"),
+      );
+    }, producer.config.unclaimedMs);
+    timer.unref();
+    this.timers.add(timer);
+  }
+}

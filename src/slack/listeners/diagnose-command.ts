@@ -1,0 +1,77 @@
+import { performance } from "node:perf_hooks";
+import type { App } from "@slack/bolt";
+import { DiagbotError } from "../../model/errors.js";
+import type { DiagnoseRequest } from "../../model/request.js";
+import { audit } from "../../observability/log.js";
+import { HELP, parseCommandText, USAGE } from "../command.js";
+import { accessOf, checkHost, type ListenerContext, queueUnavailable } from "../context.js";
+import { describe, ephemeral, reasonOf } from "../messages.js";
+
+/** The slash command's name, as registered by the manifest. */
+export const COMMAND = "/diagnose";
+
+/**
+ * `/diagnose <host> [symptom] [options]`. Everything checked before the acknowledgement
+ * (syntax, host, access, queue) is in memory or fails fast, so the acknowledgement itself
+ * carries the error when there is one; the root message and the job come after it.
+ */
+export function registerDiagnoseCommand(app: App, ctx: ListenerContext): void {
+  const { log, metrics, producer } = ctx;
+  app.command(COMMAND, async ({ command, ack, respond, client }) => {
+    const t0 = performance.now();
+    const who = { user: command.user_id, channel: command.channel_id };
+    const acked = async (body?: { response_type: "ephemeral"; text: string }) => {
+      await ack(body);
+      metrics.ackSeconds.observe((performance.now() - t0) / 1000);
+    };
+    let request: DiagnoseRequest;
+    try {
+      const parsed = parseCommandText(command.text ?? "");
+      if (parsed.kind === "help") {
+        await acked(ephemeral(HELP));
+        return;
+      }
+      request = parsed.request;
+      const access = accessOf(ctx, who.user, who.channel);
+      checkHost(ctx.rbac, await ctx.inventory(), request.host, access, request.deep);
+      if (!producer.ready)
+        throw queueUnavailable("try again in a minute; if it persists, tell the bot's admins");
+      audit(log, "request", {
+        user: who.user,
+        channel: who.channel,
+        host: request.host,
+        symptom: request.symptom,
+        deep: request.deep,
+        window: request.windowSeconds,
+        pid: request.pid,
+        process: request.process,
+        roles: access.roles,
+        decision: "allowed",
+      });
+    } catch (err) {
+      const outcome =
+        err instanceof DiagbotError && err.code === "connect-failed" ? "error" : "rejected";
+      metrics.requests.inc({ kind: "diagnose", outcome });
+      audit(log, "request", {
+        user: who.user,
+        channel: who.channel,
+        text: (command.text ?? "").slice(0, 200),
+        decision: outcome,
+        reason: reasonOf(err),
+      });
+      await acked(
+        ephemeral(
+          `:warning: ${describe(err)}${outcome === "rejected" ? `\nUsage: \`${USAGE}\`` : ""}`,
+        ),
+      );
+      return;
+    }
+    await acked();
+    await ctx.starter.start(
+      client,
+      request,
+      { ...who, responseUrl: command.response_url },
+      respond,
+    );
+  });
+}

@@ -1,0 +1,16 @@
+import type { App } from "@slack/bolt";
+import type { ListenerContext } from "../context.js";
+import { registerAppHome } from "./app-home.js";
+import { registerDeepDive } from "./deep-dive.js";
+import { registerDiagnoseCommand } from "./diagnose-command.js";
+import { registerEvidence } from "./evidence.js";
+import { registerRerun } from "./rerun.js";
+
+/** Every listener of the app, one per file (the layout of Bolt's app template). */
+export function registerListeners(app: App, ctx: ListenerContext): void {
+  registerDiagnoseCommand(app, ctx);
+  registerRerun(app, ctx);
+  registerDeepDive(app, ctx);
+  registerEvidence(app, ctx);
+  registerAppHome(app, ctx);
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { COLLECTORS } from "../../src/collectors/index.js";
+import type { Collector } from "../../src/collectors/types.js";
+import { collect } from "../../src/engine/collect.js";
+import { LocalTransport } from "../../src/transport/local.js";
+
+const byId = (id: string) => COLLECTORS.find((c) => c.id === id)!;
+const noParse = () => ({ facts: {}, problems: [] });
+
+/** Collectors made for the test, running real commands that misbehave in known ways. */
+const notInstalled: Collector = {
+  id: "not-installed",
+  title: "a tool that is not installed",
+  cost: "cheap",
+  stream: "stdout",
+  timeoutSeconds: 5,
+  capBytes: 1024,
+  package: "made-up-tools",
+  command: () => ({ argv: ["diagbot-no-such-tool", "-x"] }),
+  parse: noParse,
+};
+const failing: Collector = {
+  ...notInstalled,
+  id: "failing",
+  package: undefined,
+  command: () => ({ argv: ["cat", "/proc/diagbot-no-such-file"] }),
+};
+const chatty: Collector = {
+  ...notInstalled,
+  id: "chatty",
+  capBytes: 1000,
+  command: () => ({ argv: ["head", "-c", "5000", "/dev/zero"] }),
+};
+const slow: Collector = {
+  ...notInstalled,
+  id: "slow",
+  cost: "sampling",
+  timeoutSeconds: 1,
+  command: () => ({ argv: ["sleep", "30"] }),
+};
+/** Sampling collectors run under nice/ionice, which report a missing program in their own words. */
+const notInstalledSampling: Collector = {
+  ...notInstalled,
+  id: "not-installed-sampling",
+  cost: "sampling",
+};
+const perPid: Collector = {
+  ...notInstalled,
+  id: "per-pid",
+  needsPid: true,
+  command: (ctx) => (ctx.pids.length ? { argv: ["true"] } : null),
+};
+
+describe("collect on this machine", () => {
+  it("runs cheap, windowed and sampling collectors over one window, each with its status", async () => {
+    const transport = new LocalTransport();
+    const progress: string[] = [];
+    const started = Date.now();
+    const outputs = await collect(
+      transport,
+      [
+        byId("uptime"),
+        byId("proc-stat"),
+        byId("vmstat"),
+        notInstalled,
+        notInstalledSampling,
+        failing,
+        chatty,
+        slow,
+        perPid,
+      ],
+      { windowSeconds: 1, pids: [], sudo: false, onProgress: (_d, _t, id) => progress.push(id) },
+    );
+    await transport.close();
+    const got = Object.fromEntries(outputs.map((o) => [o.id, o]));
+    expect(got.uptime.status).toBe("ok");
+    expect(got.uptime.out!.toString()).toMatch(/^\d+\.\d+ \d+\.\d+ \d+\.\d+ \d+\/\d+ \d+\n/);
+    expect(got["proc-stat"].status).toBe("ok");
+    expect(got["proc-stat"].start!.toString()).toMatch(/^cpu /);
+    expect(got.vmstat.status).toBe("ok");
+    expect(got.vmstat.command).toMatch(
+      /^timeout -s INT -k 2 \d+ env LC_ALL=C .* nice -n 10 ionice -c 2 -n 7 vmstat /,
+    );
+    expect(got["not-installed"]).toMatchObject({ status: "missing", error: /made-up-tools/ });
+    expect(got["not-installed-sampling"]).toMatchObject({
+      status: "missing",
+      error: /made-up-tools/,
+    });
+    expect(got.failing).toMatchObject({ status: "failed", error: /No such file/ });
+    expect(got.chatty).toMatchObject({ status: "ok", truncated: true });
+    expect(got.chatty.out!.length).toBe(1000);
+    expect(got.slow.status).toBe("timeout");
+    expect(got["per-pid"]).toMatchObject({ status: "skipped", error: /--pid/ });
+    expect(progress.sort()).toEqual(outputs.map((o) => o.id).sort());
+    // One window for everything: the slow collector is bounded at 1 s + 1 s window.
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+});
