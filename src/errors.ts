@@ -16,7 +16,11 @@ export type ErrorCode =
   | "bundle"
   | "runbook"
   | "no-collector-ran"
-  | "interrupted";
+  | "interrupted"
+  /** A ticket system did not take the evidence after retries (exit 5). */
+  | "ticket-failed"
+  /** A ticket system refused the request (401, 403, 404, 400): a setting or key to fix (exit 5). */
+  | "ticket-refused";
 
 export class DiagbotError extends Error {
   readonly code: ErrorCode;
@@ -50,6 +54,9 @@ export const USAGE_CODES: ReadonlySet<ErrorCode> = new Set([
   "runbook",
   "bundle",
 ]);
+
+/** Errors of delivering a produced report to a ticket system: the CLI exits 5 on these. */
+export const DELIVERY_CODES: ReadonlySet<ErrorCode> = new Set(["ticket-failed", "ticket-refused"]);
 
 /** Why a file could not be read: `no such file`, `permission denied`, else the error's message. */
 export function whyUnreadable(err: unknown): string {

@@ -96,11 +96,15 @@ function tarHeader(name: string, size: number, mtime: number): Buffer {
 
 /**
  * The bundle as a `.tar.gz` under one folder, ready for `tar xzf` and
- * `diagbot diagnose <label> --from <folder>`.
+ * `diagbot diagnose <label> --from <folder>`. `mtimeMs` stamps every file (default now).
  */
-export async function bundleTarGz(bundle: StoredBundle, folder: string): Promise<Buffer> {
+export async function bundleTarGz(
+  bundle: StoredBundle,
+  folder: string,
+  mtimeMs = Date.now(),
+): Promise<Buffer> {
   const parts: Buffer[] = [];
-  const mtime = Math.floor(Date.now() / 1000);
+  const mtime = Math.floor(mtimeMs / 1000);
   for (const [name, text] of Object.entries(bundle.files)) {
     const data = Buffer.from(text, "utf8");
     parts.push(tarHeader(`${folder}/${name}`, data.length, mtime), data);
