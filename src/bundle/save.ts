@@ -7,13 +7,15 @@ import { type CollectorEntry, type Manifest, STDERR_EXCERPT_BYTES, sha256hex } f
 
 /**
  * Writes an evidence bundle: `<id>.out` (byte-exact report stream), `<id>.start.out` (first
- * snapshot of a windowed counter) and `bundle.json`. Only a local save is byte-exact; nothing
+ * snapshot of a windowed counter), `bundle.json` and, when given, `report.json` (the verdict as
+ * produced, so a later replay can say what changed). Only a local save is byte-exact; nothing
  * here is redacted. Throws the fs error (EACCES, ENOSPC) unchanged.
  */
 export async function saveBundle(
   dir: string,
   meta: { host: string; startedAt: string; symptom: string; windowSeconds: number },
   outputs: readonly CollectedOutput[],
+  report?: object,
 ): Promise<void> {
   await makeDirectory(dir);
   const collectors: Record<string, CollectorEntry> = {};
@@ -48,6 +50,7 @@ export async function saveBundle(
     collectors,
   };
   await writeFile(join(dir, "bundle.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  if (report) await writeFile(join(dir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
 }
 
 /**
@@ -76,7 +79,8 @@ export async function prepareBundleDir(dir: string): Promise<void> {
   if (names.length === 0) return;
   if (!names.includes("bundle.json")) throw refuse("not empty and not a bundle");
   for (const name of names) {
-    if (name === "bundle.json" || name.endsWith(".out")) await rm(join(dir, name), { force: true });
+    if (name === "bundle.json" || name === "report.json" || name.endsWith(".out"))
+      await rm(join(dir, name), { force: true });
   }
 }
 

@@ -9,6 +9,7 @@ import { renderTerminal } from "../summary/terminal.js";
 import { openTransport } from "../transport/open.js";
 import { parseLabel, parsePid, parseProcessName, parseSymptom, parseWindow } from "./options.js";
 import { progressLine } from "./progress.js";
+import { ticketDelivery } from "./ticket.js";
 
 export interface DiagnoseCliOptions {
   from?: string;
@@ -19,6 +20,7 @@ export interface DiagnoseCliOptions {
   deep: boolean;
   json: boolean;
   verbose: boolean;
+  ticket?: string;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function runDiagnose(
   const pid = opts.pid === undefined ? undefined : parsePid(opts.pid);
   const processName = opts.process === undefined ? undefined : parseProcessName(opts.process);
   const runbooks = await loadRunbooks();
+  const deliver = await ticketDelivery(opts.ticket);
   if (opts.save) await prepareBundleDir(opts.save);
 
   let report: Report;
@@ -80,6 +83,7 @@ export async function runDiagnose(
         opts.save,
         { host: report.host, startedAt: report.startedAt, symptom, windowSeconds },
         outputs,
+        report,
       );
     } catch (err) {
       const why = `the evidence bundle could not be written to ${opts.save}: ${(err as Error).message}`;
@@ -100,5 +104,5 @@ export async function runDiagnose(
     process.stderr.write(`diagbot: ${err.describe()}\n`);
     return 3;
   }
-  return 0;
+  return deliver ? deliver(report, outputs) : 0;
 }

@@ -1,11 +1,12 @@
 import { createRequire } from "node:module";
 import { Command, CommanderError, Option } from "commander";
-import { DiagbotError, USAGE_CODES } from "../errors.js";
+import { DELIVERY_CODES, DiagbotError, USAGE_CODES } from "../errors.js";
 
 /**
  * The `diagbot` command line. Returns the exit code (DESIGN.md "CLI contract"):
  * 0 a report was produced, 1 `parse` found nothing of its format, 2 usage or configuration
- * error, 3 no collector could run. Each verb's module is loaded only when that verb runs, so
+ * error, 3 no collector could run, 5 the report was produced but a ticket did not take it.
+ * Each verb's module is loaded only when that verb runs, so
  * `diagbot parse` starts without the SSH, Slack or queue libraries.
  */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -34,6 +35,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--deep", "also run intrusive collectors (strace, perf record, perf sched)", false)
     .option("--json", "print the report as JSON", false)
     .option("--verbose", "show every hypothesis, evidence line and fine check", false)
+    .option(
+      "--ticket <system:key>",
+      "attach the report and bundle to a ticket: jira:OPS-7, github:owner/repo#12, pagerduty:PXXXXXX, webhook:LABEL",
+    )
     .action(async (target: string, symptom: string, opts) => {
       code = await (await import("./diagnose.js")).runDiagnose(target, symptom, opts);
     });
@@ -149,6 +154,7 @@ export function reportError(err: unknown): number {
     if (err.code === "unrecognised-output") return 1;
     if (err.code === "no-collector-ran") return 3;
     if (err.code === "interrupted") return 130;
+    if (DELIVERY_CODES.has(err.code)) return 5;
     return USAGE_CODES.has(err.code) ? 2 : 3;
   }
   process.stderr.write(`diagbot: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
