@@ -1,4 +1,4 @@
-import { evidenceText, type TicketOutline } from "./outline.js";
+import { outlineSections, type TextMarkup, type TicketOutline } from "./outline.js";
 
 /**
  * The report as Jira wiki markup, the comment body of Jira Data Center's REST v2
@@ -11,41 +11,21 @@ export function renderJiraWiki(
   o: TicketOutline,
   options: { marker: string; bundleLine: string },
 ): string {
-  const parts = [`*diagbot* on ${escapeWiki(o.host)} (${o.symptom}): ${escapeWiki(o.summary)}`];
-  if (o.top) {
-    parts.push(
-      `h3. Most likely: ${escapeWiki(o.top.title)}`,
-      `Category ${mono(o.top.category)}, rule ${mono(o.top.rule)}, confidence ${o.top.confidence} %.`,
-    );
-    if (o.top.evidence.length > 0) {
-      parts.push("h4. Evidence", noformat(o.top.evidence.map(evidenceText).join("\n")));
-    }
-    if (o.top.next.length > 0) {
-      parts.push("h4. Next steps", o.top.next.map((n) => `* ${mono(n)}`).join("\n"));
-    }
-  } else {
-    parts.push("h3. No root cause found");
-  }
-  if (o.runnersUp.length > 0) {
-    parts.push(
-      "h4. Runners-up",
-      o.runnersUp
-        .map((h) => `* ${escapeWiki(h.title)} (${h.category}, ${h.confidence} %)`)
-        .join("\n"),
-    );
-  }
-  parts.push(`Checked and fine: ${o.fine} rules.`);
-  if (o.failed.length > 0) {
-    parts.push(
-      "h4. Collectors that failed",
-      o.failed
-        .map((c) => `* ${mono(c.id)} (${c.status})${c.error ? `: ${escapeWiki(c.error)}` : ""}`)
-        .join("\n"),
-    );
-  }
+  const parts = [
+    `*diagbot* on ${escapeWiki(o.host)} (${o.symptom}): ${escapeWiki(o.summary)}`,
+    ...outlineSections(o, WIKI),
+  ];
   parts.push(escapeWiki(options.bundleLine), `{{${options.marker}}}`);
   return `${parts.join("\n\n")}\n`;
 }
+
+const WIKI: TextMarkup = {
+  heading: (level, text) => `h${level + 1}. ${text}`,
+  escape: (text) => escapeWiki(text),
+  code: (text) => mono(text),
+  block: (text) => noformat(text),
+  bullet: "* ",
+};
 
 /** Backslash before every character wiki markup gives a meaning; newlines become spaces. */
 export function escapeWiki(text: string): string {

@@ -1,4 +1,4 @@
-import { evidenceText, type TicketOutline } from "./outline.js";
+import { outlineSections, type TextMarkup, type TicketOutline } from "./outline.js";
 
 /**
  * The report as GitHub-flavoured Markdown (CommonMark + GFM): the `report.md` attached to Jira
@@ -10,43 +10,18 @@ export function renderMarkdown(o: TicketOutline): string {
     `# diagbot: ${escapeMarkdown(o.host)} (${o.symptom})`,
     `Collected ${o.startedAt}.`,
     escapeMarkdown(o.summary),
+    ...outlineSections(o, MARKDOWN),
   ];
-  if (o.top) {
-    parts.push(
-      `## Most likely: ${escapeMarkdown(o.top.title)}`,
-      `Category ${inlineCode(o.top.category)}, rule ${inlineCode(o.top.rule)}, confidence ${o.top.confidence} %.`,
-    );
-    if (o.top.evidence.length > 0) {
-      parts.push("### Evidence", fence(o.top.evidence.map(evidenceText).join("\n")));
-    }
-    if (o.top.next.length > 0) {
-      parts.push("### Next steps", o.top.next.map((n) => `- ${inlineCode(n)}`).join("\n"));
-    }
-  } else {
-    parts.push("## No root cause found");
-  }
-  if (o.runnersUp.length > 0) {
-    parts.push(
-      "### Runners-up",
-      o.runnersUp
-        .map((h) => `- ${escapeMarkdown(h.title)} (${h.category}, ${h.confidence} %)`)
-        .join("\n"),
-    );
-  }
-  parts.push(`Checked and fine: ${o.fine} rules.`);
-  if (o.failed.length > 0) {
-    parts.push(
-      "### Collectors that failed",
-      o.failed
-        .map(
-          (c) =>
-            `- ${inlineCode(c.id)} (${c.status})${c.error ? `: ${escapeMarkdown(c.error)}` : ""}`,
-        )
-        .join("\n"),
-    );
-  }
   return `${parts.join("\n\n")}\n`;
 }
+
+const MARKDOWN: TextMarkup = {
+  heading: (level, text) => `${"#".repeat(level)} ${text}`,
+  escape: (text) => escapeMarkdown(text),
+  code: (text) => inlineCode(text),
+  block: (text) => fence(text),
+  bullet: "- ",
+};
 
 /**
  * A Markdown comment within `maxChars`: the summary, the full Markdown report in a collapsed

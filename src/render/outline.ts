@@ -68,3 +68,56 @@ export function bundleMarker(sha256: string): string {
 export function evidenceText(line: CitedLine): string {
   return `${line.collector}: ${line.excerpt}${line.threshold ? `  (rule: ${line.threshold})` : ""}`;
 }
+
+/** How a line-based markup writes the outline's pieces (Markdown, Jira wiki markup). */
+export interface TextMarkup {
+  /** Heading of a level (2 for the hypothesis, 3 for its sections). */
+  heading(level: 2 | 3, text: string): string;
+  /** Host text made inert. */
+  escape(text: string): string;
+  /** Inline monospace of host or rule text. */
+  code(text: string): string;
+  /** A block of tool output, shown as is. */
+  block(text: string): string;
+  /** The bullet that starts a list line (`- `, `* `). */
+  bullet: string;
+}
+
+/**
+ * The outline from the top hypothesis down (evidence, next steps, runners-up, the fine count,
+ * failed collectors) as paragraphs of one markup, for the renderer to join.
+ */
+export function outlineSections(o: TicketOutline, m: TextMarkup): string[] {
+  const parts: string[] = [];
+  const list = (lines: string[]) => lines.map((l) => `${m.bullet}${l}`).join("\n");
+  if (o.top) {
+    parts.push(
+      m.heading(2, `Most likely: ${m.escape(o.top.title)}`),
+      `Category ${m.code(o.top.category)}, rule ${m.code(o.top.rule)}, confidence ${o.top.confidence} %.`,
+    );
+    if (o.top.evidence.length > 0) {
+      parts.push(m.heading(3, "Evidence"), m.block(o.top.evidence.map(evidenceText).join("\n")));
+    }
+    if (o.top.next.length > 0) parts.push(m.heading(3, "Next steps"), list(o.top.next.map(m.code)));
+  } else {
+    parts.push(m.heading(2, "No root cause found"));
+  }
+  if (o.runnersUp.length > 0) {
+    parts.push(
+      m.heading(3, "Runners-up"),
+      list(o.runnersUp.map((h) => `${m.escape(h.title)} (${h.category}, ${h.confidence} %)`)),
+    );
+  }
+  parts.push(`Checked and fine: ${o.fine} rules.`);
+  if (o.failed.length > 0) {
+    parts.push(
+      m.heading(3, "Collectors that failed"),
+      list(
+        o.failed.map(
+          (c) => `${m.code(c.id)} (${c.status})${c.error ? `: ${m.escape(c.error)}` : ""}`,
+        ),
+      ),
+    );
+  }
+  return parts;
+}
