@@ -68,7 +68,7 @@ export async function withRetry<T>(
     }
     const http = failure instanceof HttpFailure ? failure : undefined;
     if (http && REFUSED.has(http.status) && !rateLimited(http)) throw refusal(http, ctx);
-    const why = http ? `HTTP ${http.status}` : (failure as Error).message;
+    const why = http ? `HTTP ${http.status}` : networkError(failure);
     const wait = http ? waitAsked(http, attempt, policy.clock.now()) : backoff(attempt);
     if (attempt >= policy.tries || waited + wait > policy.maxWaitMs) {
       const over =
@@ -106,6 +106,13 @@ export function waitAsked(http: HttpFailure, attempt: number, now: number): numb
     if (!Number.isNaN(at)) return Math.max(0, at - now);
   }
   return backoff(attempt);
+}
+
+/** `fetch failed (ECONNREFUSED)`: the message and the system error code fetch hides in `cause`. */
+function networkError(err: unknown): string {
+  const e = err as { message?: string; code?: string; cause?: { code?: string } };
+  const code = e.cause?.code ?? e.code;
+  return `${e.message ?? String(err)}${code ? ` (${code})` : ""}`;
 }
 
 function backoff(attempt: number): number {

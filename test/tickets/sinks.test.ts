@@ -413,6 +413,19 @@ describe("PagerDuty", () => {
 });
 
 describe("webhook", () => {
+  it("retries a refused connection, then says so", async () => {
+    const hook = await webhookReceiver("w");
+    await hook.close();
+    const policy = fakePolicy();
+    const err = await attachEvidence(parseTicketKey("webhook:x"), await evidence(), {
+      env: { DIAGBOT_WEBHOOK_URL: hook.url, DIAGBOT_WEBHOOK_SECRET: "w" },
+      policy,
+    }).catch((e) => e);
+    expect(err.code).toBe("ticket-failed");
+    expect(err.message).toMatch(/after 3 tries: fetch failed \(ECONNREFUSED\)/);
+    expect(policy.slept).toEqual([1000, 2000]);
+  });
+
   it("POSTs the documented payload, signed over <timestamp>.<raw body>", async () => {
     const hook = await webhookReceiver("hook-secret");
     closers.push(hook.close);
