@@ -1,5 +1,6 @@
 import { open, readdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import { z } from "zod";
 import type { CollectedOutput } from "../model/collected.js";
 import { DiagbotError } from "../model/errors.js";
 import { type Manifest, ManifestSchema, sha256hex } from "./manifest.js";
@@ -18,6 +19,11 @@ export interface LoadedBundle {
   outputs: CollectedOutput[];
   ignored: string[];
   notes: string[];
+  /**
+   * The top hypothesis `report.json` recorded when the bundle was collected: null when it
+   * recorded no root cause, undefined when the bundle has no readable `report.json`.
+   */
+  recorded?: RecordedVerdict | null;
 }
 
 /**
@@ -27,6 +33,15 @@ export interface LoadedBundle {
  * truncated.
  */
 export const REPLAY_CAP_BYTES = 16 << 20;
+export interface RecordedVerdict {
+  title: string;
+  rule: string;
+  confidence: number;
+}
+
+const RecordedReportSchema = z.object({
+  hypotheses: z.array(z.object({ title: z.string(), rule: z.string(), confidence: z.number() })),
+});
 
 export async function loadBundle(
   dir: string,
@@ -47,7 +62,8 @@ export async function loadBundle(
   const ignored: string[] = [];
   for (const name of names) {
     if (!name.endsWith(".out") || name.endsWith(".start.out")) {
-      if (name !== "bundle.json" && !name.endsWith(".start.out")) ignored.push(name);
+      const known = name === "bundle.json" || name === "report.json" || name.endsWith(".start.out");
+      if (!known) ignored.push(name);
       continue;
     }
     const id = name.slice(0, -".out".length);
@@ -112,7 +128,25 @@ export async function loadBundle(
       },
     );
   }
-  return { manifest, outputs, ignored, notes };
+  const recorded = names.includes("report.json")
+    ? await readRecorded(join(dir, "report.json"), notes)
+    : undefined;
+  return { manifest, outputs, ignored, notes, recorded };
+}
+
+/** The recorded top hypothesis of `report.json`; a broken file is a note. */
+async function readRecorded(
+  path: string,
+  notes: string[],
+): Promise<RecordedVerdict | null | undefined> {
+  try {
+    const parsed = RecordedReportSchema.safeParse(JSON.parse(await readFile(path, "utf8")));
+    if (parsed.success) return parsed.data.hypotheses[0] ?? null;
+    notes.push(`${path}: not a diagbot report; the recorded verdict was not compared`);
+  } catch (err) {
+    notes.push(`${path}: ${(err as Error).message}; the recorded verdict was not compared`);
+  }
+  return undefined;
 }
 
 /**

@@ -18,7 +18,8 @@ const WRITABLE_BY_OTHERS = 0o022;
 
 /**
  * Writes an evidence bundle: `<id>.out` (byte-exact report stream), `<id>.start.out` (first
- * snapshot of a windowed counter) and `bundle.json`, each mode 0600 in a folder of mode 0700
+ * snapshot of a windowed counter), `bundle.json` and, when given, `report.json` (the verdict as
+ * produced, so a later replay can say what changed), each mode 0600 in a folder of mode 0700
  * (see {@link prepareBundleDir}). Only a local save is byte-exact; nothing here is redacted.
  * @throws DiagbotError "usage" when the folder is not safe to hold secrets; else the fs error
  *   (EACCES, ENOSPC) unchanged.
@@ -27,11 +28,13 @@ export async function saveBundle(
   dir: string,
   meta: { host: string; startedAt: string; symptom: string; windowSeconds: number },
   outputs: readonly CollectedOutput[],
+  report?: object,
 ): Promise<void> {
   await secureDirectory(dir);
   const { files, manifest } = buildBundle(meta, outputs);
   for (const f of files) await writePrivate(join(dir, f.name), f.data);
   await writePrivate(join(dir, "bundle.json"), `${JSON.stringify(manifest, null, 2)}\n`);
+  if (report) await writePrivate(join(dir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
 }
 
 /**
@@ -61,7 +64,8 @@ export async function prepareBundleDir(dir: string): Promise<string | undefined>
   if (names.length > 0 && !names.includes("bundle.json"))
     throw refuse("not empty and not a bundle");
   for (const name of names) {
-    if (name === "bundle.json" || name.endsWith(".out")) await rm(join(dir, name), { force: true });
+    if (name === "bundle.json" || name === "report.json" || name.endsWith(".out"))
+      await rm(join(dir, name), { force: true });
   }
   return note;
 }

@@ -1,6 +1,7 @@
 import { prepareBundleDir, saveBundle } from "../bundle/save.js";
 import { diagnoseBundle, diagnoseLive, noCollectorRan, nothingRan } from "../engine/diagnose.js";
 import { formatWarning, replayBundle, resolveTarget } from "../inventory/inventory.js";
+import type { EvidenceDelivery } from "../model/answer.js";
 import type { CollectedOutput } from "../model/collected.js";
 import { DiagbotError } from "../model/errors.js";
 import type { Report } from "../model/report.js";
@@ -25,6 +26,13 @@ export interface DiagnoseCliOptions {
   deep: boolean;
   json: boolean;
   verbose: boolean;
+  ticket?: string;
+}
+
+/** What main/ plugs into `diagnose`: `--ticket` delivery, built before anything is collected. */
+export interface DiagnoseDeps {
+  /** Parses `--ticket SYSTEM:KEY` and checks its settings; undefined without `--ticket`. */
+  ticketDelivery?: (text: string | undefined) => Promise<EvidenceDelivery | undefined>;
 }
 
 /**
@@ -35,6 +43,7 @@ export async function runDiagnose(
   target: string,
   symptomText: string,
   opts: DiagnoseCliOptions,
+  deps: DiagnoseDeps = {},
 ): Promise<number> {
   const {
     symptom,
@@ -44,6 +53,7 @@ export async function runDiagnose(
   } = parseDiagnoseOptions({ ...opts, symptom: symptomText });
   const runbooks = await loadRunbooks();
   const llm = narrativeConfig();
+  const deliver = await deps.ticketDelivery?.(opts.ticket);
   if (opts.save) {
     const note = await prepareBundleDir(opts.save);
     if (note) process.stderr.write(`diagbot: ${note}\n`);
@@ -99,6 +109,7 @@ export async function runDiagnose(
         opts.save,
         { host: report.host, startedAt: report.startedAt, symptom, windowSeconds },
         outputs,
+        report,
       );
     } catch (err) {
       const why = `the evidence bundle could not be written to ${opts.save}: ${(err as Error).message}`;
@@ -123,5 +134,5 @@ export async function runDiagnose(
     process.stderr.write(`diagbot: ${err.describe()}\n`);
     return 3;
   }
-  return 0;
+  return deliver ? deliver(report, outputs) : 0;
 }

@@ -1,4 +1,4 @@
-import { loadBundle } from "../bundle/load.js";
+import { loadBundle, type RecordedVerdict } from "../bundle/load.js";
 import { COLLECTORS } from "../collectors/index.js";
 import type { Collector } from "../collectors/types.js";
 import { derive } from "../derive/index.js";
@@ -145,7 +145,25 @@ export async function diagnoseBundle(
     notes: bundle.notes,
     ignored: bundle.ignored,
   });
+  if (bundle.recorded !== undefined) report.notes.push(verdictChange(bundle.recorded, report));
   return { report, outputs: bundle.outputs };
+}
+
+/**
+ * `recorded verdict: X (70 %); today: Y (80 %)`: the top hypothesis `report.json` recorded
+ * against today's under the runbooks loaded now; `today: the same` when rule and confidence agree.
+ */
+export function verdictChange(recorded: RecordedVerdict | null, report: Report): string {
+  const say = (v: { title: string; confidence: number } | null | undefined) =>
+    v ? `${v.title} (${Math.round(v.confidence * 100)} %)` : "no root cause found";
+  const today = report.hypotheses[0];
+  const same =
+    (recorded === null && today === undefined) ||
+    (recorded !== null &&
+      today !== undefined &&
+      recorded.rule === today.rule &&
+      Math.round(recorded.confidence * 100) === Math.round(today.confidence * 100));
+  return `recorded verdict: ${say(recorded)}; today: ${same ? "the same" : say(today)}`;
 }
 
 /** An ISO 8601 time as given, or undefined when it is not one. */

@@ -5,7 +5,8 @@ import { DiagbotError } from "../model/errors.js";
 /**
  * The `diagbot` command line. Returns the exit code (DESIGN.md "CLI contract"):
  * 0 a report was produced, 1 `parse` found nothing of its format, 2 usage or configuration
- * error, 3 no collector could run. Each verb's module is loaded only when that verb runs, so
+ * error, 3 no collector could run, 5 the report was produced but a ticket did not take it.
+ * Each verb's module is loaded only when that verb runs, so
  * `diagbot parse` starts without the SSH, Slack or queue libraries.
  */
 export async function main(argv: readonly string[]): Promise<number> {
@@ -37,8 +38,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--deep", "also run intrusive collectors (strace, perf record, perf sched)", false)
     .option("--json", "print the report as JSON", false)
     .option("--verbose", "show every hypothesis, evidence line and fine check", false)
+    .option(
+      "--ticket <system:key>",
+      "attach the report and bundle to a ticket: jira:OPS-7, github:owner/repo#12, pagerduty:PXXXXXX, webhook:LABEL",
+    )
     .action(async (target: string, symptom: string, opts) => {
-      code = await (await import("../cli/diagnose.js")).runDiagnose(target, symptom, opts);
+      const { runDiagnose } = await import("../cli/diagnose.js");
+      const { ticketDelivery } = await import("../tickets/delivery.js");
+      code = await runDiagnose(target, symptom, opts, { ticketDelivery });
     });
 
   program

@@ -63,3 +63,13 @@ export interface Replier {
     diagnosisId: string,
   ): Promise<void>;
 }
+
+/**
+ * Delivers a finished report and its raw outputs somewhere beyond the process that produced it
+ * (a ticket): resolves to the exit code of that delivery (0 delivered, 5 failed after retries,
+ * the evidence kept on disk). Plugged into a door by main/, so doors never import each other.
+ */
+export type EvidenceDelivery = (
+  report: import("./report.js").Report,
+  outputs: readonly import("./collected.js").CollectedOutput[],
+) => Promise<number>;

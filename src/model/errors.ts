@@ -5,7 +5,7 @@
  */
 
 /** The exit codes of DESIGN.md "CLI contract" that an error can end a command with. */
-export type ErrorExit = 1 | 2 | 3 | 130;
+export type ErrorExit = 1 | 2 | 3 | 5 | 130;
 
 export interface ErrorKind {
   /** Bad user input or configuration: exit 2; the message names the file, field or value. */
@@ -38,6 +38,10 @@ export const ERROR_CODES = {
   "command-timeout": unreachable,
   "no-collector-ran": unreachable,
   interrupted: { usage: false, retryable: false, exit: 130 },
+  /** A ticket system did not take the evidence after retries: the report was produced (exit 5). */
+  "ticket-failed": { usage: false, retryable: true, exit: 5 },
+  /** A ticket system refused the request (400, 401, 403, 404): a setting or key to fix (exit 5). */
+  "ticket-refused": { usage: false, retryable: false, exit: 5 },
 } as const satisfies Record<string, ErrorKind>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;

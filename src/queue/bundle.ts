@@ -41,11 +41,15 @@ export function redactedBundle(
 /**
  * The bundle as a `.tar.gz` under one folder, ready for `tar xzf` and
  * `diagbot diagnose <label> --from <folder>`. Written by tar-stream (pax headers for names over
- * 100 bytes), gzipped with zlib.
+ * 100 bytes), gzipped with zlib. `mtimeMs` stamps every file (default now).
  */
-export async function bundleTarGz(bundle: StoredBundle, folder: string): Promise<Buffer> {
+export async function bundleTarGz(
+  bundle: StoredBundle,
+  folder: string,
+  mtimeMs = Date.now(),
+): Promise<Buffer> {
   const archive = pack();
-  const mtime = new Date(Math.floor(Date.now() / 1000) * 1000);
+  const mtime = new Date(Math.floor(mtimeMs / 1000) * 1000);
   for (const [name, text] of Object.entries(bundle.files)) {
     archive.entry({ name: `${folder}/${name}`, mode: 0o644, mtime }, Buffer.from(text, "utf8"));
   }

@@ -76,7 +76,12 @@ describe("--save", () => {
     writeFileSync(join(dir, "iostat.out"), "stale\n");
     const again = await runCli(["diagnose", "x", "errors", "--from", source, "--save", dir]);
     expect(again.code, again.stderr).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual(["bundle.json", "df-inodes.out", "df.out"]);
+    expect(readdirSync(dir).sort()).toEqual([
+      "bundle.json",
+      "df-inodes.out",
+      "df.out",
+      "report.json",
+    ]);
   });
 });
 

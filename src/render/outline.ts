@@ -1,0 +1,123 @@
+import { summarise } from "../engine/summarise.js";
+import type { Report } from "../model/report.js";
+import { type CitedLine, citedLines } from "./cited.js";
+
+/**
+ * What a ticket shows of a report, in the order every ticket format (Markdown, ADF, Jira wiki
+ * markup) prints it: the deterministic summary, the top hypothesis with its confidence, the
+ * lines it cites, what to run next, the runners-up, how many rules were checked and found fine,
+ * and the collectors that failed. Pure: the caller redacts the report first.
+ */
+export interface TicketOutline {
+  host: string;
+  symptom: string;
+  startedAt: string;
+  summary: string;
+  top?: {
+    title: string;
+    category: string;
+    rule: string;
+    /** Whole percent, 0..100. */
+    confidence: number;
+    evidence: CitedLine[];
+    /** Commands to confirm it, then the remediation steps. */
+    next: string[];
+  };
+  runnersUp: { title: string; category: string; confidence: number }[];
+  fine: number;
+  failed: { id: string; status: string; error?: string }[];
+}
+
+/** Runners-up shown; the rest are in the attached report. */
+export const RUNNERS_UP = 4;
+
+export function ticketOutline(report: Report): TicketOutline {
+  const [top, ...rest] = report.hypotheses;
+  const pct = (c: number) => Math.round(c * 100);
+  return {
+    host: report.host,
+    symptom: report.symptom,
+    startedAt: report.startedAt,
+    summary: summarise(report),
+    top: top && {
+      title: top.title,
+      category: top.category,
+      rule: top.rule,
+      confidence: pct(top.confidence),
+      evidence: citedLines(top.evidence),
+      next: [...(top.next ?? []), ...top.remediation],
+    },
+    runnersUp: rest.slice(0, RUNNERS_UP).map((h) => ({
+      title: h.title,
+      category: h.category,
+      confidence: pct(h.confidence),
+    })),
+    fine: report.checked.filter((c) => c.verdict === "fine").length,
+    failed: report.collectors
+      .filter((c) => c.status !== "ok" && c.status !== "skipped")
+      .map((c) => ({ id: c.id, status: c.status, error: c.error })),
+  };
+}
+
+/** The hidden line a ticket comment carries so the same bundle is never attached twice. */
+export function bundleMarker(sha256: string): string {
+  return `diagbot-bundle: ${sha256}`;
+}
+
+/** One evidence line as plain text: `iostat: sda util 99 % (>= 90)`. */
+export function evidenceText(line: CitedLine): string {
+  return `${line.collector}: ${line.excerpt}${line.threshold ? `  (rule: ${line.threshold})` : ""}`;
+}
+
+/** How a line-based markup writes the outline's pieces (Markdown, Jira wiki markup). */
+export interface TextMarkup {
+  /** Heading of a level (2 for the hypothesis, 3 for its sections). */
+  heading(level: 2 | 3, text: string): string;
+  /** Host text made inert. */
+  escape(text: string): string;
+  /** Inline monospace of host or rule text. */
+  code(text: string): string;
+  /** A block of tool output, shown as is. */
+  block(text: string): string;
+  /** The bullet that starts a list line (`- `, `* `). */
+  bullet: string;
+}
+
+/**
+ * The outline from the top hypothesis down (evidence, next steps, runners-up, the fine count,
+ * failed collectors) as paragraphs of one markup, for the renderer to join.
+ */
+export function outlineSections(o: TicketOutline, m: TextMarkup): string[] {
+  const parts: string[] = [];
+  const list = (lines: string[]) => lines.map((l) => `${m.bullet}${l}`).join("\n");
+  if (o.top) {
+    parts.push(
+      m.heading(2, `Most likely: ${m.escape(o.top.title)}`),
+      `Category ${m.code(o.top.category)}, rule ${m.code(o.top.rule)}, confidence ${o.top.confidence} %.`,
+    );
+    if (o.top.evidence.length > 0) {
+      parts.push(m.heading(3, "Evidence"), m.block(o.top.evidence.map(evidenceText).join("\n")));
+    }
+    if (o.top.next.length > 0) parts.push(m.heading(3, "Next steps"), list(o.top.next.map(m.code)));
+  } else {
+    parts.push(m.heading(2, "No root cause found"));
+  }
+  if (o.runnersUp.length > 0) {
+    parts.push(
+      m.heading(3, "Runners-up"),
+      list(o.runnersUp.map((h) => `${m.escape(h.title)} (${h.category}, ${h.confidence} %)`)),
+    );
+  }
+  parts.push(`Checked and fine: ${o.fine} rules.`);
+  if (o.failed.length > 0) {
+    parts.push(
+      m.heading(3, "Collectors that failed"),
+      list(
+        o.failed.map(
+          (c) => `${m.code(c.id)} (${c.status})${c.error ? `: ${m.escape(c.error)}` : ""}`,
+        ),
+      ),
+    );
+  }
+  return parts;
+}

@@ -1,0 +1,119 @@
+import { createHash } from "node:crypto";
+import type { CollectedOutput } from "../model/collected.js";
+import type { Report } from "../model/report.js";
+import { bundleTarGz, redactedBundle } from "../queue/bundle.js";
+import { redactText } from "../redact/index.js";
+import { renderMarkdown } from "../render/markdown.js";
+import { type TicketOutline, ticketOutline } from "../render/outline.js";
+import { type Env, setting } from "./config.js";
+import { signEvidenceLink } from "./sign.js";
+
+/**
+ * What every ticket sink sends, built once: the redacted report, its outline and Markdown, the
+ * redacted bundle as `.tar.gz` (with `report.json`), and the bundle's SHA-256, which is the
+ * idempotency key. The SHA-256 is taken over the redacted collector outputs (each
+ * `<name>\0<sha256 of content>\n`, names sorted), not the archive bytes, so the same evidence
+ * replayed later (new report times, new archive stamps) has the same key.
+ */
+export interface TicketEvidence {
+  report: Report;
+  outline: TicketOutline;
+  markdown: string;
+  bundle: Buffer;
+  /** `diagbot-<host>-<first 12 hex of sha256>.tar.gz` */
+  bundleName: string;
+  sha256: string;
+  /** Secrets the redactor replaced, in the report and the bundle together. */
+  redactions: number;
+}
+
+export async function prepareEvidence(
+  report: Report,
+  outputs: readonly CollectedOutput[],
+): Promise<TicketEvidence> {
+  const { value: clean, count } = redactDeep(report);
+  const stored = redactedBundle(
+    {
+      host: clean.host,
+      startedAt: clean.startedAt,
+      symptom: clean.symptom,
+      windowSeconds: clean.window.seconds,
+    },
+    outputs,
+  );
+  const sha256 = outputsDigest(stored.files);
+  stored.files["report.json"] = `${JSON.stringify(clean, null, 2)}\n`;
+  const folder = `diagbot-${safeName(clean.host)}-${sha256.slice(0, 12)}`;
+  const stamp = Date.parse(clean.startedAt);
+  const bundle = await bundleTarGz(stored, folder, Number.isNaN(stamp) ? 0 : stamp);
+  const outline = ticketOutline(clean);
+  return {
+    report: clean,
+    outline,
+    markdown: renderMarkdown(outline),
+    bundle,
+    bundleName: `${folder}.tar.gz`,
+    sha256,
+    redactions: count + stored.redactions,
+  };
+}
+
+/** How long a signed evidence link stays valid. */
+export const LINK_LIFETIME_MS = 7 * 24 * 3600 * 1000;
+
+/**
+ * The line a comment gives about the bundle: a signed link to `serve`'s `/evidence/<sha256>`
+ * when `DIAGBOT_PUBLIC_URL` and `DIAGBOT_EVIDENCE_SECRET` are set, else what to do instead.
+ */
+export function bundleLink(
+  env: Env,
+  evidence: TicketEvidence,
+  now: Date = new Date(),
+): { url?: string; line: string } {
+  const publicUrl = setting(env, "DIAGBOT_PUBLIC_URL");
+  const secret = setting(env, "DIAGBOT_EVIDENCE_SECRET");
+  if (!publicUrl || !secret) {
+    const missing = publicUrl ? "DIAGBOT_EVIDENCE_SECRET" : "DIAGBOT_PUBLIC_URL";
+    return {
+      line: `Evidence bundle ${evidence.bundleName} (sha256 ${evidence.sha256}) is not linked: ${missing} is not set.`,
+    };
+  }
+  const expires = new Date(now.getTime() + LINK_LIFETIME_MS);
+  const url = signEvidenceLink(publicUrl, evidence.sha256, expires, secret);
+  return {
+    url,
+    line: `Evidence bundle (sha256 ${evidence.sha256}), until ${expires.toISOString()}: ${url}`,
+  };
+}
+
+function outputsDigest(files: Record<string, string>): string {
+  const hash = createHash("sha256");
+  for (const name of Object.keys(files).sort()) {
+    if (!name.endsWith(".out")) continue;
+    const sum = createHash("sha256").update(files[name], "utf8").digest("hex");
+    hash.update(`${name}\0${sum}\n`);
+  }
+  return hash.digest("hex");
+}
+
+function safeName(host: string): string {
+  return host.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 64) || "host";
+}
+
+/** Every string of a JSON value through the redactor, with the count of secrets replaced. */
+function redactDeep<T>(value: T): { value: T; count: number } {
+  let count = 0;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      const r = redactText(v);
+      count += r.count;
+      return r.text;
+    }
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === "object") {
+      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
+    }
+    return v;
+  };
+  return { value: walk(value) as T, count };
+}

@@ -1,0 +1,170 @@
+import { HttpException, Version2Client, Version3Client } from "jira.js";
+import { DiagbotError } from "../model/errors.js";
+import { adfPlainText, renderAdf } from "../render/adf.js";
+import { renderJiraWiki } from "../render/jira-wiki.js";
+import { bundleMarker } from "../render/outline.js";
+import { baseUrl, required, setting } from "./config.js";
+import type { TicketEvidence } from "./evidence.js";
+import type { TicketKey } from "./key.js";
+import { type CallContext, httpFailure, withRetry } from "./retry.js";
+import { policyOf, type SinkOptions, type TicketSink } from "./sink.js";
+
+type JiraKey = Extract<TicketKey, { system: "jira" }>;
+
+/**
+ * Jira through jira.js: Cloud (`DIAGBOT_JIRA_FLAVOUR=cloud`, the default) uses REST v3 with an
+ * ADF comment and basic auth `DIAGBOT_JIRA_EMAIL`:`DIAGBOT_JIRA_TOKEN` (an API token); Data
+ * Center (`datacenter`) uses REST v2 with a wiki-markup comment and `Authorization: Bearer`
+ * with a personal access token. The bundle and `report.md` are attachments
+ * (`POST /rest/api/N/issue/KEY/attachments`, multipart, `X-Atlassian-Token: no-check`), each
+ * uploaded only when the issue does not hold a file of that name yet; the comment is added
+ * only when no comment carries the bundle's marker.
+ */
+export function jiraSink(options: SinkOptions): TicketSink<JiraKey> {
+  const { env } = options;
+  const host = baseUrl(env, "DIAGBOT_JIRA_URL");
+  const flavour = setting(env, "DIAGBOT_JIRA_FLAVOUR") ?? "cloud";
+  if (flavour !== "cloud" && flavour !== "datacenter") {
+    throw new DiagbotError(
+      "config",
+      `DIAGBOT_JIRA_FLAVOUR=${flavour} is neither cloud nor datacenter`,
+      {
+        hint: "cloud: REST v3 with an email and API token; datacenter: REST v2 with a personal access token",
+      },
+    );
+  }
+  const token = required(
+    env,
+    "DIAGBOT_JIRA_TOKEN",
+    "Jira needs an API token (Cloud) or personal access token (Data Center)",
+  );
+  const client =
+    flavour === "cloud"
+      ? new Version3Client({
+          host,
+          authentication: {
+            basic: {
+              email: required(
+                env,
+                "DIAGBOT_JIRA_EMAIL",
+                "Jira Cloud signs in with an email and API token",
+              ),
+              apiToken: token,
+            },
+          },
+        })
+      : new Version2Client({
+          host,
+          baseRequestConfig: { headers: { Authorization: `Bearer ${token}` } },
+        });
+  const policy = policyOf(options);
+
+  return {
+    async attach(key, evidence) {
+      const ctx = (action: string): CallContext => ({
+        system: "Jira",
+        action: `${action} ${key.issue}`,
+        tokenSetting: "DIAGBOT_JIRA_TOKEN",
+        urlSetting: "DIAGBOT_JIRA_URL",
+        key: `jira:${key.issue}`,
+      });
+      const call = <T>(action: string, fn: () => Promise<T>) =>
+        withRetry(() => jiraCall(fn), ctx(action), policy);
+      const marker = bundleMarker(evidence.sha256);
+      const found = await call("listing the comments of", () =>
+        findMarker(client, key.issue, marker),
+      );
+      if (found) return { status: "already-attached", url: commentUrl(host, key.issue, found) };
+
+      const issue = await call("reading the attachments of", () =>
+        (client as Version3Client).issues.getIssue({
+          issueIdOrKey: key.issue,
+          fields: ["attachment"],
+        }),
+      );
+      const held = new Set(
+        ((issue.fields as { attachment?: { filename: string }[] }).attachment ?? []).map(
+          (a) => a.filename,
+        ),
+      );
+      const reportName = evidence.bundleName.replace(/\.tar\.gz$/, ".md");
+      for (const file of [
+        { filename: evidence.bundleName, file: evidence.bundle, mimeType: "application/gzip" },
+        {
+          filename: reportName,
+          file: Buffer.from(evidence.markdown, "utf8"),
+          mimeType: "text/markdown",
+        },
+      ]) {
+        if (held.has(file.filename)) continue;
+        await call("attaching a file to", () =>
+          client.issueAttachments.addAttachment({ issueIdOrKey: key.issue, attachment: file }),
+        );
+      }
+      const bundleLine = `Evidence bundle attached: ${evidence.bundleName} (sha256 ${evidence.sha256}); the report: ${reportName}.`;
+      const added = await call("adding the comment to", () =>
+        addComment(client, key.issue, evidence, marker, bundleLine),
+      );
+      return { status: "attached", url: commentUrl(host, key.issue, added) };
+    },
+  };
+}
+
+/**
+ * Reads go through the v3 signatures: both clients have the same methods, each with its own
+ * REST version in the path, and TypeScript cannot call a union of their overloads.
+ */
+async function findMarker(
+  client: Version2Client | Version3Client,
+  issue: string,
+  marker: string,
+): Promise<string | undefined> {
+  for (let startAt = 0; ; ) {
+    const page = await (client as Version3Client).issueComments.getComments({
+      issueIdOrKey: issue,
+      startAt,
+      maxResults: 100,
+    });
+    const comments = (page.comments ?? []) as { id?: string; body?: unknown }[];
+    const hit = comments.find((c) =>
+      (typeof c.body === "string" ? c.body : adfPlainText(c.body)).includes(marker),
+    );
+    if (hit) return hit.id ?? "";
+    startAt += comments.length;
+    if (comments.length === 0 || startAt >= (page.total ?? 0)) return undefined;
+  }
+}
+
+async function addComment(
+  client: Version2Client | Version3Client,
+  issue: string,
+  evidence: TicketEvidence,
+  marker: string,
+  bundleLine: string,
+): Promise<string | undefined> {
+  if (client instanceof Version3Client) {
+    const doc = renderAdf(evidence.outline, { marker, bundleLine });
+    return (await client.issueComments.addComment({ issueIdOrKey: issue, comment: doc as never }))
+      .id;
+  }
+  const body = renderJiraWiki(evidence.outline, { marker, bundleLine });
+  return (await client.issueComments.addComment({ issueIdOrKey: issue, comment: body })).id;
+}
+
+function commentUrl(host: string, issue: string, id: string | undefined): string {
+  return id ? `${host}/browse/${issue}?focusedCommentId=${id}` : `${host}/browse/${issue}`;
+}
+
+/** jira.js errors (its HttpException around an axios error) as an HTTP failure. */
+async function jiraCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    const axios = (err instanceof HttpException ? err.cause : err) as
+      | { response?: { status: number; headers?: Record<string, unknown>; data?: unknown } }
+      | undefined;
+    const response = axios?.response;
+    if (!response) throw err;
+    throw httpFailure(response.status, response.headers, response.data);
+  }
+}
