@@ -1,8 +1,9 @@
 import { prepareBundleDir, saveBundle } from "../bundle/save.js";
 import type { CollectedOutput } from "../diagnosis/collect.js";
-import { diagnoseBundle, diagnoseLive, noCollectorRan, nothingRan } from "../diagnosis/diagnose.js";
+import { diagnoseLive, noCollectorRan, nothingRan } from "../diagnosis/diagnose.js";
 import type { Report } from "../diagnosis/report.js";
 import { DiagbotError } from "../errors.js";
+import { diagnoseFrom } from "../evidence/index.js";
 import { resolveTarget } from "../inventory/inventory.js";
 import { loadRunbooks } from "../runbooks/load.js";
 import { renderTerminal } from "../summary/terminal.js";
@@ -40,7 +41,7 @@ export async function runDiagnose(
   let report: Report;
   let outputs: readonly CollectedOutput[];
   if (opts.from) {
-    ({ report, outputs } = await diagnoseBundle(opts.from, parseLabel(target), symptom, runbooks));
+    ({ report, outputs } = await diagnoseFrom(opts.from, parseLabel(target), symptom, runbooks));
   } else {
     const host = await resolveTarget(target);
     const progress = progressLine(process.stderr, host.name);
