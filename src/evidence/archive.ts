@@ -30,7 +30,7 @@ export interface Extracted {
   /** The private folder: remove it with {@link removeExtracted}. */
   dir: string;
   /** Entries not extracted, each with the reason. */
-  refused: string[];
+  refused: { name: string; why: string }[];
 }
 
 interface Entry {
@@ -69,23 +69,23 @@ export async function extractSosArchive(archive: string): Promise<Extracted> {
   const lines = listing.split("\n").filter((l) => l !== "");
   if (lines.length > ARCHIVE_LIMITS.entries)
     throw refused(archive, `it holds more than ${ARCHIVE_LIMITS.entries} entries`);
-  const refusedList: string[] = [];
+  const refusedList: { name: string; why: string }[] = [];
   const wanted: string[] = [];
   const kinds = new Map<string, string>();
   let bytes = 0;
   for (const line of lines) {
     const e = entryOf(line);
     if (!e) {
-      refusedList.push(`${line.slice(0, 200)}: not a line of tar's listing`);
+      refusedList.push({ name: line.slice(0, 200), why: "not a line of tar's listing" });
       continue;
     }
     const why = refusal(e);
     // A name listed twice (a file, then a link of that name) is refused as a whole.
     if (kinds.has(e.name) && kinds.get(e.name) !== e.type)
-      refusedList.push(`${e.name}: listed twice with different types`);
+      refusedList.push({ name: e.name, why: "listed twice with different types" });
     kinds.set(e.name, kinds.has(e.name) && kinds.get(e.name) !== e.type ? "conflict" : e.type);
     if (why) {
-      refusedList.push(`${e.name}: ${why}, not extracted`);
+      refusedList.push({ name: e.name, why: `${why}, not extracted` });
       continue;
     }
     if (e.type !== "-" || !sosFileId(inReport(e.name))) continue;
@@ -117,7 +117,7 @@ export async function extractSosArchive(archive: string): Promise<Extracted> {
         "--no-same-owner",
         "--no-same-permissions",
         "--no-wildcards",
-        "--no-overwrite-dir",
+
         "--keep-old-files",
         "--",
         ...files,

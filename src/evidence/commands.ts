@@ -119,6 +119,8 @@ function ssId(a: string[]): string {
 function netstatId(a: string[]): string | undefined {
   const flags = a.filter((x) => /^-[a-zA-Z]+$/.test(x)).join("");
   if (/s/.test(flags) || a.includes("--statistics")) return "netstat-s";
+  // -g groups, -r routes, -i interfaces, -M masquerade: other tables.
+  if (/[griM]/.test(flags)) return undefined;
   if (/[tau]/.test(flags)) return "netstat-conn";
   return undefined;
 }

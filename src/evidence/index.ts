@@ -154,9 +154,7 @@ async function readArchive(bytes: Buffer, name: string): Promise<EvidenceRead> {
           },
         );
       const read = await readSos(root, name);
-      read.ignored.push(...refused.slice(0, 50).map((r) => `${name}: ${r}`));
-      if (refused.length > 50)
-        read.ignored.push(`${name}: ${refused.length - 50} more entries refused`);
+      read.ignored.push(...summariseRefused(name, refused));
       return read;
     } finally {
       await removeExtracted(dir);
@@ -164,6 +162,16 @@ async function readArchive(bytes: Buffer, name: string): Promise<EvidenceRead> {
   } finally {
     await rm(holder, { recursive: true, force: true });
   }
+}
+
+/** Refused entries by reason: `12 entries: a symbolic link, not extracted (df, free, …)`. */
+function summariseRefused(name: string, refused: { name: string; why: string }[]): string[] {
+  const byWhy = new Map<string, string[]>();
+  for (const r of refused) byWhy.set(r.why, [...(byWhy.get(r.why) ?? []), r.name]);
+  return [...byWhy].map(([why, names]) => {
+    const shown = names.slice(0, 5).join(", ");
+    return `${name}: ${names.length} ${names.length === 1 ? "entry" : "entries"}: ${why} (${shown}${names.length > 5 ? ", …" : ""})`;
+  });
 }
 
 /**

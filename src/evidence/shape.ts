@@ -9,7 +9,7 @@ import { synthesiseHeader } from "./headers.js";
  * - kernel log lines of embedded log readers lose their date and `kern.LEVEL` tag
  *   (`Mon Dec  7 01:02:03 2026 kern.warn kernel: [ 12.3] msg` → `kernel: [ 12.3] msg`), which
  *   the dmesg parser reads;
- * - `free`: the command line is kept above the table, where the parser finds its unit;
+ * - `free -m`: the command line is kept above the table, where the parser finds its unit;
  * - table rows pasted without their header line get the header the command's flags print
  *   (see headers.ts).
  */
@@ -27,7 +27,7 @@ export function shapeOutput(id: string, command: string, lines: string[]): strin
     case "dmesg":
       return lines.map(stripLogReaderTag);
     case "free":
-      return [`$ ${argv.join(" ")}`, ...lines];
+      return argv.length > 1 ? [`$ ${argv.join(" ")}`, ...lines] : lines;
     default:
       return synthesiseHeader(id, argv, lines);
   }

@@ -32,6 +32,7 @@ const PREFERRED: Record<string, RegExp[]> = {
   free: [/\/free$/],
   uptime: [/\/uptime$/, /^proc\/loadavg$/],
   sysctl: [/sysctl_-a$/],
+  "netstat-conn": [/netstat_(?:-W_)?-neopa$/, /netstat_.*-\w*t\w*a|netstat_.*-\w*a\w*t/],
 };
 
 /** Collectors whose files are read together, each under its `==> name <==` marker. */
@@ -149,9 +150,10 @@ export async function readSos(root: string, label: string): Promise<EvidenceRead
     };
     read.outputs.push(output);
   }
-  read.ignored.push(
-    `${label}: ${unread} files no collector reads${links > 0 ? `, ${links} links not followed` : ""}`,
-  );
+  if (unread + links > 0)
+    read.ignored.push(
+      `${label}: ${unread} files no collector reads${links > 0 ? `, ${links} links not followed` : ""}`,
+    );
   return read;
 }
 
