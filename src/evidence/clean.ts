@@ -20,6 +20,8 @@ export interface CleanLine {
 /** HTML tags of blog and chat code blocks; others (`<none>` of kubectl, `<3>` of dmesg -r) stay. */
 const HTML_TAG =
   /<\/?(?:span|div|pre|code|p|br|strong|b|em|i|mark|a|kbd|samp|tt|table|tbody|thead|tr|td|th|ul|ol|li|h[1-6]|blockquote|font|small|sup|sub)(?:\s[^<>]*)?\/?>/gi;
+/** Block tags end a line: `<p>Output:</p><pre><code>$ cmd` is two lines. */
+const BLOCK_TAG = /<\/?(?:p|div|pre|li|tr|h[1-6]|blockquote|table)(?:\s[^<>]*)?>/gi;
 const ENTITIES: Record<string, string> = {
   lt: "<",
   gt: ">",
@@ -58,7 +60,11 @@ function looksLikeHtml(text: string): boolean {
  */
 export function cleanPaste(text: string): CleanLine[] {
   let body = text.replace(/\r\n?/g, "\n");
-  if (looksLikeHtml(body)) body = body.replace(/<br\s*\/?>/gi, "\n").replace(HTML_TAG, "");
+  if (looksLikeHtml(body))
+    body = body
+      .replace(BLOCK_TAG, "\n")
+      .replace(/<br\s*\/?>/gi, "\n")
+      .replace(HTML_TAG, "");
   if (/&(?:lt|gt|amp|quot|#\d+);/.test(body)) body = decodeEntities(body);
   const raw = body.split("\n");
   const quoted = quoteShare(raw) >= 0.5;

@@ -1,4 +1,4 @@
-import type { CollectedOutput } from "../diagnosis/collect.js";
+import { loadParser } from "../parsers/index.js";
 import { type CleanLine, cleanPaste } from "./clean.js";
 import { type Recognised, recognise } from "./commands.js";
 import { bestParser } from "./detect.js";
@@ -60,7 +60,7 @@ export async function readTranscript(text: string, source: string): Promise<Evid
   for (const c of commands) await readCommand(c, source, pieces, read);
   for (const run of loose) await readBlocks(run, pieces);
   pieces.sort((a, b) => a.line - b.line);
-  gather(pieces, read);
+  await gather(pieces, read);
   return read;
 }
 
@@ -150,40 +150,50 @@ async function readBlocks(run: CleanLine[], pieces: Piece[]): Promise<void> {
   await flush();
 }
 
-/** Several pieces of one collector: joined (kernel log, sysctl values …), else the last one. */
-function gather(pieces: Piece[], read: EvidenceRead): void {
+/**
+ * Several pieces of one collector: joined (kernel log, sysctl values …), else the last one its
+ * parser reads (two readings of a growing counter are not a window: the time between them is
+ * unknown).
+ */
+async function gather(pieces: Piece[], read: EvidenceRead): Promise<void> {
   const byId = new Map<string, Piece[]>();
   for (const p of pieces) byId.set(p.id, [...(byId.get(p.id) ?? []), p]);
   for (const [id, list] of byId) {
-    const names = list.map((p) =>
+    const chosen = JOINED.has(id) ? list : [await lastReadable(id, list)];
+    const names = chosen.map((p) =>
       p.command
         ? `\`${p.command.slice(0, 80)}\` (line ${p.line})`
         : `a block without a command (line ${p.line})`,
     );
-    const output: CollectedOutput = {
+    read.outputs.push({
       id,
       status: "ok",
       durationMs: 0,
       recognisedAs: `pasted ${names.join(", ")}`,
-    };
-    const last = list[list.length - 1];
-    if (JOINED.has(id)) {
-      output.out = Buffer.from(`${list.flatMap((p) => p.lines).join("\n")}\n`);
-      output.partial = list.some((p) => p.partial) || undefined;
-    } else {
-      output.out = Buffer.from(`${last.lines.join("\n")}\n`);
-      output.partial = last.partial || undefined;
-      // Two readings of a growing counter are not a window: the time between them is unknown.
-      if (list.length > 1) {
-        read.notes.push(
-          `${id}: pasted ${list.length} times; the last one (line ${last.line}) was read`,
-        );
-      }
-    }
-    if (output.partial)
+      out: Buffer.from(`${chosen.flatMap((p) => p.lines).join("\n")}\n`),
+      partial: chosen.some((p) => p.partial) || undefined,
+    });
+    if (chosen.length < list.length)
+      read.notes.push(
+        `${id}: pasted ${list.length} times; the one at line ${chosen[0].line} was read`,
+      );
+    if (chosen.some((p) => p.partial))
       read.notes.push(
         `${id}: the paste holds only part of its output (filtered), so what is absent from it proves nothing`,
       );
-    read.outputs.push(output);
   }
+}
+
+/** The last piece the collector's parser reads without error (else the last piece). */
+async function lastReadable(id: string, list: Piece[]): Promise<Piece> {
+  const parser = await loadParser(id);
+  for (let i = list.length - 1; i >= 0 && parser; i--) {
+    try {
+      parser(list[i].lines);
+      return list[i];
+    } catch {
+      // not this one
+    }
+  }
+  return list[list.length - 1];
 }
