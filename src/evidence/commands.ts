@@ -276,5 +276,5 @@ function stageKind(argv: string[]): StageKind {
 export function isShellWord(word: string): boolean {
   const name = word.replace(/^.*\//, "");
   if (SHELL_WORDS.has(name)) return true;
-  return idOf([name], name) !== undefined || match(COMMANDS, name, [name], name) !== undefined;
+  return COMMANDS.some(([re]) => re.test(name));
 }
