@@ -1,5 +1,6 @@
 import { prepareBundleDir, saveBundle } from "../bundle/save.js";
 import { diagnoseBundle, diagnoseLive, noCollectorRan, nothingRan } from "../engine/diagnose.js";
+import { diagnoseFrom } from "../evidence/index.js";
 import { formatWarning, replayBundle, resolveTarget } from "../inventory/inventory.js";
 import type { EvidenceDelivery } from "../model/answer.js";
 import type { CollectedOutput } from "../model/collected.js";
@@ -67,10 +68,11 @@ export async function runDiagnose(
     : await resolveTarget(target, {
         onWarning: (w) => process.stderr.write(`diagbot: inventory: ${formatWarning(w)}\n`),
       });
-  if (host === undefined || host.transport === "replay") {
-    const dir = opts.from ?? (await replayBundle(host!));
-    const label = host ? host.name : parseLabel(target);
-    ({ report, outputs } = await diagnoseBundle(dir, label, symptom, runbooks));
+  if (host === undefined) {
+    ({ report, outputs } = await diagnoseFrom(opts.from!, parseLabel(target), symptom, runbooks));
+  } else if (host.transport === "replay") {
+    const dir = await replayBundle(host);
+    ({ report, outputs } = await diagnoseBundle(dir, host.name, symptom, runbooks));
   } else {
     const progress = progressLine(process.stderr, host.name);
     const transport = await openTransport(host);

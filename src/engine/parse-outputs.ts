@@ -26,6 +26,8 @@ export async function parseOutputs(
       durationMs: o.durationMs,
       truncated: o.truncated,
       error: o.error,
+      recognisedAs: o.recognisedAs,
+      partial: o.partial,
     };
     records.push(record);
     if (o.status !== "ok" || o.out === undefined) continue;

@@ -23,7 +23,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .description("diagnose a host (`local`, an inventory host, or a label with --from)")
     .argument("<target>", "`local`, a host of the inventory, or a label for --from")
     .argument("[symptom]", "latency, errors, cpu, memory, disk, network, hang or health", "health")
-    .option("--from <dir>", "replay an evidence bundle instead of collecting")
+    .option(
+      "--from <path>",
+      "diagnose evidence instead of collecting: a bundle or sos report folder, a sos report .tar.xz, a pasted transcript or output file, or - for standard input",
+    )
     .option(
       "--save <dir>",
       "write the evidence bundle (byte-exact, unredacted; folder 0700, files 0600) here",

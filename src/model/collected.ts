@@ -18,4 +18,8 @@ export interface CollectedOutput {
   stream?: "stdout" | "stderr";
   /** What went wrong and what to do next. */
   error?: string;
+  /** How evidence that was not collected here was read (`pasted \`free -m\` (line 4)`). */
+  recognisedAs?: string;
+  /** Only part of the output is present (it went through `grep`, `head`, …). */
+  partial?: boolean;
 }

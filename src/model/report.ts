@@ -117,6 +117,10 @@ export interface CollectorRecord {
   problems?: { line: number; text: string; reason: string }[];
   /** What went wrong and what to do, for failed/missing/timeout/skipped. */
   error?: string;
+  /** For evidence given with --from: what the input was read as. */
+  recognisedAs?: string;
+  /** Only part of the output was given (a filtered paste), so absence proves nothing. */
+  partial?: boolean;
 }
 
 export interface Report {

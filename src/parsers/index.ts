@@ -54,6 +54,9 @@ export const PARSERS: Readonly<Record<string, Loader>> = {
   "bcc-runqlat": async () => (await import("./bcc-runqlat.js")).parseBccRunqlat,
   "bcc-biolatency": async () => (await import("./bcc-biolatency.js")).parseBccBiolatency,
   "bcc-execsnoop": async () => (await import("./bcc-execsnoop.js")).parseBccExecsnoop,
+  "proc-vmstat": async () => (await import("./proc-vmstat.js")).parseProcVmstat,
+  zoneinfo: async () => (await import("./zoneinfo.js")).parseZoneinfo,
+  ulimit: async () => (await import("./ulimit.js")).parseUlimit,
 };
 
 /** Loads the parser for `id`, or undefined when no parser has that id. */

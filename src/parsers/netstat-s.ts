@@ -317,7 +317,22 @@ function shape(text: string): { key: string; value?: number } {
 }
 
 /**
- * Parses `netstat -s` (see {@link NetstatSFacts}).
+ * The counter a sentence names in whichever section has it: for lines pasted without their
+ * section header (`netstat -s | grep -i listen`). Sentences are unique across sections.
+ */
+function sentenceInAnySection(text: string): { name: string; value: number } | undefined {
+  const { key, value } = shape(text);
+  if (value === undefined) return undefined;
+  for (const kind of Object.values(SECTIONS)) {
+    const name = kind.prose.get(key);
+    if (name !== undefined) return { name, value };
+  }
+  return undefined;
+}
+
+/**
+ * Parses `netstat -s` (see {@link NetstatSFacts}). Counter sentences before any section
+ * header (a filtered paste) are read by {@link sentenceInAnySection}.
  * @throws UnrecognisedOutputError when no section header and no counter line was found.
  */
 export function parseNetstatS(lines: Iterable<string>): ParseResult<NetstatSFacts> {
@@ -338,6 +353,12 @@ export function parseNetstatS(lines: Iterable<string>): ParseResult<NetstatSFact
       section = head[1];
       kind = SECTIONS[section] ?? { prefix: section, prose: new Map() };
       histogram = undefined;
+      found = true;
+      continue;
+    }
+    const headless = kind ? undefined : sentenceInAnySection(trimmed);
+    if (headless) {
+      counters[headless.name] = headless.value;
       found = true;
       continue;
     }

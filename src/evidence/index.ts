@@ -1,0 +1,212 @@
+import { closeSync, openSync, readSync } from "node:fs";
+import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { loadBundle } from "../bundle/load.js";
+import { buildReport, type Diagnosis, knownCollectorIds } from "../engine/diagnose.js";
+import { DiagbotError } from "../model/errors.js";
+import type { Symptom } from "../model/report.js";
+import type { Runbook } from "../runbooks/schema.js";
+import { extractSosArchive, removeExtracted } from "./archive.js";
+import { readSos, sosRoot } from "./sos.js";
+import { readTranscript } from "./transcript.js";
+import type { EvidenceRead } from "./types.js";
+
+export type { EvidenceRead, PastedCount } from "./types.js";
+
+/**
+ * Evidence from anywhere (DESIGN.md "Evidence from anywhere"): `--from PATH` or `-` read by
+ * content as
+ * - an evidence bundle directory (`<collector-id>.out` files, optional bundle.json);
+ * - a sos report directory, or its archive (`.tar.xz`, also gzip/bzip2), extracted safely;
+ * - a pasted transcript (shell prompts, each followed by its output);
+ * - a single output file, read by the parser that reads it best (or by its name, `<id>.out`).
+ * Every input is listed with what it was read as (`collectors[].recognisedAs`); what was not
+ * understood goes to `ignored` with the reason. Nothing in the input is ever run.
+ */
+
+/** Text is read up to this many bytes; the rest is reported as not read. */
+export const MAX_TEXT_BYTES = 32 << 20;
+
+const ARCHIVE_MAGIC: [string, Buffer][] = [
+  ["xz", Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00])],
+  ["gzip", Buffer.from([0x1f, 0x8b])],
+  ["bzip2", Buffer.from("BZh")],
+];
+
+/** Reads `path` (`-` for standard input) into collector outputs. */
+export async function readEvidence(path: string): Promise<EvidenceRead> {
+  if (path === "-") return readBytes(readHead(0), "standard input");
+  let isDir: boolean;
+  try {
+    isDir = (await stat(path)).isDirectory();
+  } catch (err) {
+    throw new DiagbotError(
+      "bundle",
+      `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      {
+        hint: "--from takes a bundle or sos report folder, a sos report .tar.xz, a pasted transcript, an output file, or - for standard input",
+      },
+    );
+  }
+  if (isDir) {
+    const root = await sosRoot(path);
+    return root ? readSos(root, path) : readBundle(path);
+  }
+  return readBytes(readHead(path), basename(path));
+}
+
+async function readBundle(dir: string): Promise<EvidenceRead> {
+  const bundle = await loadBundle(dir, knownCollectorIds());
+  for (const o of bundle.outputs) o.recognisedAs ??= `bundle file ${o.id}.out`;
+  return {
+    outputs: bundle.outputs,
+    ignored: bundle.ignored,
+    notes: bundle.notes,
+    counts: [],
+    host: bundle.manifest.host,
+    startedAt: bundle.manifest.startedAt,
+    windowSeconds: bundle.manifest.window?.seconds,
+  };
+}
+
+/** The first MAX_TEXT_BYTES of a file or of fd 0, and whether there was more. */
+function readHead(path: string | 0): { bytes: Buffer; more: boolean } {
+  const fd = path === 0 ? 0 : openSync(path, "r");
+  const buf = Buffer.allocUnsafe(MAX_TEXT_BYTES + 1);
+  let have = 0;
+  try {
+    while (have < buf.length) {
+      let n: number;
+      try {
+        n = readSync(fd, buf, have, buf.length - have, null);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === "EAGAIN") continue;
+        if ((err as NodeJS.ErrnoException).code === "EOF") break;
+        throw err;
+      }
+      if (n === 0) break;
+      have += n;
+    }
+  } finally {
+    if (path !== 0) closeSync(fd);
+  }
+  return { bytes: buf.subarray(0, Math.min(have, MAX_TEXT_BYTES)), more: have > MAX_TEXT_BYTES };
+}
+
+async function readBytes(
+  input: { bytes: Buffer; more: boolean },
+  name: string,
+): Promise<EvidenceRead> {
+  const kind = ARCHIVE_MAGIC.find(([, magic]) =>
+    input.bytes.subarray(0, magic.length).equals(magic),
+  );
+  if (kind) {
+    if (input.more)
+      throw new DiagbotError(
+        "bundle",
+        `${name}: a ${kind[0]} archive over ${MAX_TEXT_BYTES >> 20} MiB`,
+        { hint: "extract it yourself and give the folder to --from" },
+      );
+    return readArchive(input.bytes, name);
+  }
+  if (looksBinary(input.bytes))
+    throw new DiagbotError(
+      "bundle",
+      `${name}: binary data, not text, a sos report archive or a bundle folder`,
+      {
+        hint: "give --from a pasted transcript or a tool's output as text, a sos report (.tar.xz or folder), or a bundle folder",
+      },
+    );
+  const read = await readTranscript(input.bytes.toString("utf8"), name);
+  if (input.more) read.notes.push(`${name}: only its first ${MAX_TEXT_BYTES >> 20} MiB were read`);
+  return read;
+}
+
+/** NUL bytes, or many bytes that are neither text nor UTF-8, in the first 64 KiB. */
+function looksBinary(bytes: Buffer): boolean {
+  const head = bytes.subarray(0, 64 << 10);
+  if (head.includes(0)) return true;
+  const text = head.toString("utf8");
+  let bad = 0;
+  for (const ch of text)
+    if (ch === "\ufffd" || (ch < " " && ch !== "\n" && ch !== "\r" && ch !== "\t" && ch !== "\x1b"))
+      bad++;
+  return bad > Math.max(8, text.length / 100);
+}
+
+/** An archive's bytes go to a private file, are listed, checked, extracted and removed. */
+async function readArchive(bytes: Buffer, name: string): Promise<EvidenceRead> {
+  const holder = await mkdtemp(join(tmpdir(), "diagbot-in-"));
+  await chmod(holder, 0o700);
+  const file = join(holder, "report.tar");
+  try {
+    await writeFile(file, bytes, { mode: 0o600 });
+    const { dir, refused } = await extractSosArchive(file);
+    try {
+      const root = await sosRoot(dir);
+      if (!root)
+        throw new DiagbotError(
+          "bundle",
+          `${name}: an archive without a sos report in it (no sos_commands folder)`,
+          {
+            hint: "--from reads sos report archives; extract other archives and give the folder",
+          },
+        );
+      const read = await readSos(root, name);
+      read.ignored.push(...summariseRefused(name, refused));
+      return read;
+    } finally {
+      await removeExtracted(dir);
+    }
+  } finally {
+    await rm(holder, { recursive: true, force: true });
+  }
+}
+
+/** Refused entries by reason: `12 entries: a symbolic link, not extracted (df, free, …)`. */
+function summariseRefused(name: string, refused: { name: string; why: string }[]): string[] {
+  const byWhy = new Map<string, string[]>();
+  for (const r of refused) byWhy.set(r.why, [...(byWhy.get(r.why) ?? []), r.name]);
+  return [...byWhy].map(([why, names]) => {
+    const shown = names.slice(0, 5).join(", ");
+    return `${name}: ${names.length} ${names.length === 1 ? "entry" : "entries"}: ${why} (${shown}${names.length > 5 ? ", …" : ""})`;
+  });
+}
+
+/**
+ * Diagnoses evidence given with `--from`: the host is the one a bundle's manifest names, else
+ * `label` (a host name in a pasted prompt is never used).
+ * @throws DiagbotError "bundle" when nothing in the input was recognised.
+ */
+export async function diagnoseFrom(
+  path: string,
+  label: string,
+  symptom: Symptom,
+  runbooks: readonly Runbook[],
+): Promise<Diagnosis> {
+  const read = await readEvidence(path);
+  if (read.outputs.length === 0 && read.counts.length === 0) {
+    throw new DiagbotError(
+      "bundle",
+      `nothing in ${path === "-" ? "standard input" : path} was recognised as a tool's output: ${read.ignored.slice(0, 3).join("; ")}`,
+      {
+        hint: "paste each command with its prompt and its output (e.g. `$ free -m` then its table), or give a bundle or sos report",
+      },
+    );
+  }
+  const report = await buildReport(read.outputs, {
+    host: read.host ?? label,
+    symptom,
+    started: new Date(),
+    collectedAt:
+      read.startedAt !== undefined && !Number.isNaN(Date.parse(read.startedAt))
+        ? read.startedAt
+        : undefined,
+    windowSeconds: read.windowSeconds,
+    runbooks,
+    notes: read.notes,
+    ignored: read.ignored,
+  });
+  return { report, outputs: read.outputs };
+}
