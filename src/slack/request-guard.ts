@@ -18,7 +18,8 @@ import type { RedisClient } from "../queue/config.js";
  *   delivery was already taken.
  * Slack's rule for both windows: "the request timestamp is more than five minutes from local
  * time" (https://api.slack.com/authentication/verifying-requests-from-slack).
- * When Redis does not answer, the request is refused with 503 (nothing could be queued anyway).
+ * When Redis does not answer, the request goes on to Bolt: nothing can be queued then, and the
+ * listeners answer "queue unavailable".
  * Everything else (bad signatures, `ssl_check`, other paths) goes to Bolt unchanged.
  */
 export const MAX_SKEW_SECONDS = 5 * 60;
@@ -74,13 +75,13 @@ export function guardRequests(
       log.info({ retry, reason: req.headers["x-slack-retry-reason"] }, "slack retry acknowledged");
       return reply(res, 200);
     }
-    const fresh = await redis.set(
-      replayKey(options.prefix, signature),
-      "1",
-      "EX",
-      REPLAY_TTL_SECONDS,
-      "NX",
-    );
+    const fresh = await redis
+      .set(replayKey(options.prefix, signature), "1", "EX", REPLAY_TTL_SECONDS, "NX")
+      .catch((err: Error) => {
+        // Without Redis nothing can be queued either: Bolt's listeners answer "queue unavailable".
+        log.warn({ err: err.message }, "replay cache unavailable");
+        return "OK" as const;
+      });
     if (fresh !== "OK") {
       log.warn({ timestamp }, "slack request refused: replayed signature");
       return reply(res, 401);
@@ -93,8 +94,8 @@ export function guardRequests(
     check(req, res).catch((err: Error & { statusCode?: number }) => {
       if (res.headersSent) return;
       if (HTTPModuleFunctions.isRawBodyError(err)) return reply(res, err.statusCode ?? 400);
-      log.error({ err: err.message }, "slack request refused: replay cache unavailable");
-      reply(res, 503);
+      log.error({ err: err.message }, "slack request refused");
+      reply(res, 500);
     });
   };
 }
