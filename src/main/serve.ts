@@ -3,8 +3,8 @@ import { inventoryPath } from "../inventory/inventory.js";
 import { DiagbotError } from "../model/errors.js";
 import { createLogger } from "../observability/log.js";
 import { createMetrics } from "../observability/metrics.js";
-import { queueConfig } from "../queue/config.js";
-import { DiagnosisProducer, redact } from "../queue/producer.js";
+import { queueConfig, redisUrlForDisplay } from "../queue/config.js";
+import { DiagnosisProducer } from "../queue/producer.js";
 import { createSlackApp } from "../slack/app.js";
 import { slackConfig } from "../slack/config.js";
 import { InventoryCache } from "../slack/inventory-cache.js";
@@ -44,7 +44,9 @@ export async function runServe(opts: ServeCliOptions): Promise<number> {
   );
   await inventory.get();
   const producer = new DiagnosisProducer(config);
-  producer.redis.on("ready", () => log.info({ redis: redact(config.redisUrl) }, "queue connected"));
+  producer.redis.on("ready", () =>
+    log.info({ redis: redisUrlForDisplay(config.redisUrl) }, "queue connected"),
+  );
   const app = createSlackApp({
     slack,
     producer,

@@ -7,6 +7,7 @@ import {
   type QueueConfig,
   queueUnavailable,
   type RedisClient,
+  redisUrlForDisplay,
 } from "./config.js";
 import { ResultStore } from "./store.js";
 import { type DiagnoseJobData, newDiagnosisId, requestKey } from "./types.js";
@@ -79,7 +80,8 @@ export class DiagnosisProducer {
     requestedBy: string,
     target: ReplyTarget,
   ): Promise<Submitted> {
-    if (!this.ready) throw queueUnavailable(`not connected to ${redact(this.config.redisUrl)}`);
+    if (!this.ready)
+      throw queueUnavailable(`not connected to ${redisUrlForDisplay(this.config.redisUrl)}`);
     const key = requestKey(request);
     const data: DiagnoseJobData = {
       v: 1,
@@ -158,9 +160,4 @@ function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
       },
     );
   });
-}
-
-/** A Redis URL without its password, for messages. */
-export function redact(url: string): string {
-  return url.replace(/\/\/([^:@/]*):[^@/]*@/, "//$1:***@");
 }

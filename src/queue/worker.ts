@@ -50,7 +50,8 @@ const HOST_LOCK_MS = 30_000;
 export function classify(err: unknown): Error {
   if (err instanceof UnrecoverableError || err instanceof DelayedError) return err;
   if (err instanceof DiagbotError) {
-    const text = err.hint ? `${err.message} (${err.hint})` : err.message;
+    // This text is stored and posted to Slack: the public form, local key paths cut.
+    const text = err.publicHint ? `${err.publicMessage} (${err.publicHint})` : err.publicMessage;
     return err.unrecoverable ? new UnrecoverableError(text) : new Error(text);
   }
   return err instanceof Error ? err : new Error(String(err));
@@ -163,6 +164,8 @@ async function runJob(
     return await storeAndAnswer({ ...scope, jlog }, answer);
   } catch (err) {
     await throttle.stop();
+    if (err instanceof DiagbotError)
+      jlog.warn({ err: err.describe(), code: err.code }, "engine error");
     throw classify(err);
   } finally {
     clearTimeout(deadline);

@@ -14,6 +14,7 @@ import type { ListenerContext, SlackAppDeps } from "./context.js";
 import { DiagnosisStarter } from "./diagnosis.js";
 import { registerListeners } from "./listeners/index.js";
 import { UserGroupMembership } from "./membership.js";
+import { guardRequests } from "./request-guard.js";
 
 /**
  * The Slack app (`diagbot serve`): `/diagnose`, the answer's buttons and the App Home, one
@@ -73,16 +74,26 @@ function routes(producer: DiagnosisProducer, metrics: Metrics) {
   ];
 }
 
+const EVENTS_PATH = "/slack/events";
+
 function receiverOf(deps: SlackAppDeps, logger: BoltLogger): HTTPReceiver | SocketModeReceiver {
   const { slack } = deps;
   if (deps.http) {
-    return new HTTPReceiver({
+    const receiver = new HTTPReceiver({
       signingSecret: slack.signingSecret ?? "",
-      endpoints: "/slack/events",
+      endpoints: EVENTS_PATH,
       customRoutes: routes(deps.producer, deps.metrics),
       processBeforeResponse: false,
       logger,
     });
+    receiver.requestListener = guardRequests(receiver.requestListener, {
+      signingSecret: slack.signingSecret ?? "",
+      redis: deps.producer.redis,
+      prefix: deps.producer.config.prefix,
+      log: deps.log,
+      endpoint: EVENTS_PATH,
+    });
+    return receiver;
   }
   return new SocketModeReceiver({
     appToken: slack.appToken ?? "",

@@ -1,6 +1,19 @@
 import { stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { type Inventory, inventoryPath, loadInventory } from "../inventory/inventory.js";
+import {
+  type Inventory,
+  inventoryPath,
+  inventoryPaths,
+  loadInventory,
+} from "../inventory/inventory.js";
+
+/** The latest modification time of the files `path` names (several joined by `:`), ms. */
+async function latestChange(path: string): Promise<number> {
+  const stats = await Promise.all(
+    inventoryPaths({ DIAGBOT_INVENTORY: path }).map((p) => stat(resolve(p))),
+  );
+  return Math.max(...stats.map((s) => s.mtimeMs));
+}
 
 /**
  * The inventory as the Slack app sees it: loaded once, re-read when the file changes (checked
@@ -23,10 +36,10 @@ export class InventoryCache {
     if (this.inventory && now - this.checkedAt < this.checkMs) return this.inventory;
     this.checkedAt = now;
     try {
-      const info = await stat(resolve(this.path));
-      if (this.inventory && info.mtimeMs === this.mtimeMs) return this.inventory;
+      const mtimeMs = await latestChange(this.path);
+      if (this.inventory && mtimeMs === this.mtimeMs) return this.inventory;
       this.inventory = await loadInventory(this.path);
-      this.mtimeMs = info.mtimeMs;
+      this.mtimeMs = mtimeMs;
     } catch (err) {
       if (!this.inventory) throw err;
       this.onError(err as Error);

@@ -424,7 +424,12 @@ export async function postSigned(
   url: string,
   secret: string,
   body: string,
-  options: { timestamp?: number; badSignature?: boolean; contentType?: string } = {},
+  options: {
+    timestamp?: number;
+    badSignature?: boolean;
+    contentType?: string;
+    headers?: Record<string, string>;
+  } = {},
 ): Promise<{ status: number; body: string; ms: number }> {
   const timestamp = options.timestamp ?? Math.floor(Date.now() / 1000);
   const signature = options.badSignature
@@ -437,6 +442,7 @@ export async function postSigned(
       "content-type": options.contentType ?? "application/x-www-form-urlencoded",
       "x-slack-request-timestamp": String(timestamp),
       "x-slack-signature": signature,
+      ...options.headers,
     },
     body,
   });

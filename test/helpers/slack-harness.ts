@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadRbac } from "../../src/access/rbac.js";
-import { createLogger } from "../../src/observability/log.js";
+import { createLogger, type Logger } from "../../src/observability/log.js";
 import { createMetrics } from "../../src/observability/metrics.js";
 import { queueConfig } from "../../src/queue/config.js";
 import type { Engine } from "../../src/queue/engine.js";
@@ -44,6 +44,8 @@ export interface HarnessOptions {
   usergroups?: Record<string, string[]>;
   /** Called with the stand-in before the app starts (to inject slow or failing calls). */
   beforeStart?: (fake: FakeSlack) => void;
+  /** The app's and worker's logger (default: silent unless DIAGBOT_TEST_LOG is set). */
+  log?: Logger;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -80,7 +82,9 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     env.DIAGBOT_RBAC = join(dir, "rbac.yaml");
     writeFileSync(env.DIAGBOT_RBAC, options.rbac);
   }
-  const log = createLogger("test", { DIAGBOT_LOG_LEVEL: process.env.DIAGBOT_TEST_LOG ?? "silent" });
+  const log =
+    options.log ??
+    createLogger("test", { DIAGBOT_LOG_LEVEL: process.env.DIAGBOT_TEST_LOG ?? "silent" });
   const config = queueConfig(env);
   const slack = slackConfig(env, options.mode === "http" ? "http" : "socket");
   const producer = new DiagnosisProducer(config);

@@ -7,7 +7,7 @@ import {
   splitRedisUrl,
   waitReady,
 } from "../../src/queue/config.js";
-import { redact } from "../../src/queue/producer.js";
+import { DiagnosisProducer } from "../../src/queue/producer.js";
 import { startRedisServer } from "../helpers/redis.js";
 
 /** REDIS_URL forms and the queue settings read from the environment. */
@@ -61,8 +61,16 @@ describe("queue configuration", () => {
     expect(queueConfig({}).prefix).toBe("diagbot");
   });
 
-  it("never shows a Redis password in messages", () => {
-    expect(redact("redis://user:hunter2@host:6379/0")).toBe("redis://user:***@host:6379/0");
+  it("the producer's queue-unavailable error shows the Redis URL without its password", async () => {
+    const producer = new DiagnosisProducer(
+      queueConfig({ REDIS_URL: "redis://user:p@ss/w0rd@127.0.0.1:1/0" }),
+    );
+    const target = { user: "U1", channel: "C1" };
+    const request = { host: "h", symptom: "health", deep: false, windowSeconds: 5 } as const;
+    await expect(producer.submit(request, "U1", target)).rejects.toThrow(
+      /redis:\/\/user:\*\*\*@127\.0\.0\.1:1\/0/,
+    );
+    await producer.close();
   });
 
   const PASSWORD = "p@ss/w0rd";

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import type { App } from "@slack/bolt";
 import { DiagbotError } from "../../model/errors.js";
@@ -6,6 +7,28 @@ import { audit } from "../../observability/log.js";
 import { HELP, parseCommandText, USAGE } from "../command.js";
 import { accessOf, checkHost, type ListenerContext, queueUnavailable } from "../context.js";
 import { describe, ephemeral, reasonOf } from "../messages.js";
+
+/** The validated fields of a request, as the audit log records them. */
+function auditFields(request: DiagnoseRequest) {
+  return {
+    host: request.host,
+    symptom: request.symptom,
+    deep: request.deep,
+    window: request.windowSeconds,
+    pid: request.pid,
+    process: request.process,
+  };
+}
+
+/** Command text that did not parse, as the audit log records it: length and SHA-256 only. */
+function rejectedText(text: string) {
+  return {
+    textLength: text.length,
+    textSha256: createHash("sha256").update(text).digest("hex"),
+  };
+}
+
+const codeOf = (err: unknown) => (err instanceof DiagbotError ? err.code : "unexpected");
 
 /** The slash command's name, as registered by the manifest. */
 export const COMMAND = "/diagnose";
@@ -24,7 +47,7 @@ export function registerDiagnoseCommand(app: App, ctx: ListenerContext): void {
       await ack(body);
       metrics.ackSeconds.observe((performance.now() - t0) / 1000);
     };
-    let request: DiagnoseRequest;
+    let request: DiagnoseRequest | undefined;
     try {
       const parsed = parseCommandText(command.text ?? "");
       if (parsed.kind === "help") {
@@ -37,14 +60,8 @@ export function registerDiagnoseCommand(app: App, ctx: ListenerContext): void {
       if (!producer.ready)
         throw queueUnavailable("try again in a minute; if it persists, tell the bot's admins");
       audit(log, "request", {
-        user: who.user,
-        channel: who.channel,
-        host: request.host,
-        symptom: request.symptom,
-        deep: request.deep,
-        window: request.windowSeconds,
-        pid: request.pid,
-        process: request.process,
+        ...who,
+        ...auditFields(request),
         roles: access.roles,
         decision: "allowed",
       });
@@ -52,12 +69,13 @@ export function registerDiagnoseCommand(app: App, ctx: ListenerContext): void {
       const outcome =
         err instanceof DiagbotError && err.code === "connect-failed" ? "error" : "rejected";
       metrics.requests.inc({ kind: "diagnose", outcome });
+      // Text that did not parse may hold anything (a pasted token): only its length and hash,
+      // and the error's code (its message may quote the text).
       audit(log, "request", {
-        user: who.user,
-        channel: who.channel,
-        text: (command.text ?? "").slice(0, 200),
+        ...who,
+        ...(request ? auditFields(request) : rejectedText(command.text ?? "")),
         decision: outcome,
-        reason: reasonOf(err),
+        reason: request ? reasonOf(err) : codeOf(err),
       });
       await acked(
         ephemeral(
