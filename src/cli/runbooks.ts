@@ -1,4 +1,7 @@
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { DiagbotError } from "../model/errors.js";
+import { coverageMarkdown, type TestFile } from "../runbooks/coverage.js";
 import { defaultRunbookDir, formatIssue, lintRunbooks, loadRunbooks } from "../runbooks/load.js";
 import { replayExamples } from "./examples.js";
 
@@ -37,4 +40,41 @@ export async function runRunbooksTest(opts: { dir?: string; json: boolean }): Pr
   const failed = results.filter((r) => !r.pass).length;
   process.stdout.write(`${results.length - failed} passed, ${failed} failed\n`);
   return failed === 0 ? 0 : 1;
+}
+
+/** Every `*.test.ts` under `dir`, with its path relative to `root`. */
+function readTests(dir: string, root: string): TestFile[] {
+  return readdirSync(dir, { recursive: true, encoding: "utf8" })
+    .filter((f) => f.endsWith(".test.ts"))
+    .sort()
+    .map((f) => ({ path: relative(root, join(dir, f)), text: readFileSync(join(dir, f), "utf8") }));
+}
+
+/**
+ * `diagbot runbooks coverage`: writes `<dir>/COVERAGE.md`, the table of categories against the
+ * kinds of evidence and their tested rules (src/runbooks/coverage.ts); `--check` compares instead
+ * and exits 1 when the file differs.
+ */
+export async function runRunbooksCoverage(opts: {
+  dir?: string;
+  tests?: string;
+  check: boolean;
+}): Promise<number> {
+  const dir = opts.dir ?? defaultRunbookDir();
+  const tests = opts.tests ?? join(dir, "..", "test");
+  if (!existsSync(tests)) {
+    throw new DiagbotError("usage", `no test folder at ${tests}`, {
+      hint: "run from a source checkout, or give the test folder with --tests <dir>",
+    });
+  }
+  const text = coverageMarkdown(await loadRunbooks(dir), readTests(tests, join(tests, "..")));
+  const file = join(dir, "COVERAGE.md");
+  if (opts.check) {
+    const same = existsSync(file) && readFileSync(file, "utf8") === text;
+    process.stdout.write(same ? `${file} is up to date\n` : `${file} differs from the generator\n`);
+    return same ? 0 : 1;
+  }
+  writeFileSync(file, text);
+  process.stdout.write(`wrote ${file}\n`);
+  return 0;
 }

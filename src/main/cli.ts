@@ -131,6 +131,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     .action(async (opts) => {
       code = await (await import("../cli/runbooks.js")).runRunbooksTest(opts);
     });
+  runbooks
+    .command("coverage")
+    .description("write <dir>/COVERAGE.md: categories against kinds of evidence, rules and tests")
+    .option("--dir <dir>", "runbook folder (default: DIAGBOT_RUNBOOKS or the packaged runbooks/)")
+    .option("--tests <dir>", "test folder (default: <dir>/../test)")
+    .option("--check", "compare with the file instead of writing it; exit 1 when it differs", false)
+    .action(async (opts) => {
+      code = await (await import("../cli/runbooks.js")).runRunbooksCoverage(opts);
+    });
 
   try {
     await program.parseAsync(argv as string[]);

@@ -147,6 +147,42 @@ describe("hung tasks", () => {
     const { hypotheses } = evaluateRunbooks(runbooks, d, new Set(["dmesg"]), "hang");
     expect(hypotheses.map((h) => h.category)).toEqual(["dirty-writeback-stall", "hung-task"]);
   });
+
+  // An x86 NFS client (net/sunrpc/clnt.c and kernel/hung_task.c wordings, 4.x stack format).
+  const nfsHang = (okAt: number) =>
+    [
+      "[ 1200.100000] nfs: server filer1 not responding, still trying",
+      `[${okAt.toFixed(6).padStart(12)}] nfs: server filer1 OK`,
+      "[ 1600.000000] INFO: task rsync:4242 blocked for more than 120 seconds.",
+      "[ 1600.000100]       Not tainted 4.19.0-25-amd64 #1 Debian 4.19.289-2",
+      "[ 1600.000200] Call Trace:",
+      "[ 1600.000300]  __schedule+0x2a2/0x870",
+      "[ 1600.000400]  schedule+0x28/0x80",
+      "[ 1600.000500]  io_schedule+0x12/0x40",
+      "[ 1600.000600]  wait_on_page_bit_common+0x114/0x1f0",
+      "[ 1600.000700]  __filemap_fdatawait_range+0xd4/0x130",
+      "[ 1600.000800]  filemap_write_and_wait_range+0x4b/0x90",
+      "[ 1600.000900]  nfs_file_fsync+0x44/0x1e0 [nfs]",
+      "[ 1600.001000]  do_fsync+0x38/0x70",
+    ].join("\n");
+
+  it("a task that began to wait in NFS after the server answered contradicts the server story", async () => {
+    const d = await derived({ dmesg: nfsHang(1201.5) });
+    expect(fact(d, "hung.on_network_fs")).toBe(1);
+    expect(fact(d, "nfs.recovered")).toBe(true);
+    expect(fact(d, "hung.nfs_after_server_ok")).toBe(1);
+    const { hypotheses } = evaluateRunbooks(runbooks, d, new Set(["dmesg"]), "hang");
+    expect(hypotheses[0]?.rule).toBe("nfs-hang-server-answering");
+    expect(hypotheses[0]?.category).toBe("kernel-bug");
+  });
+
+  it("a wait that began before the server answered is explained by the outage", async () => {
+    // blocked for at least 120 s at 1600: waiting since 1480 or earlier, the OK came at 1590
+    const d = await derived({ dmesg: nfsHang(1590) });
+    expect(fact(d, "hung.nfs_after_server_ok")).toBe(0);
+    const { hypotheses } = evaluateRunbooks(runbooks, d, new Set(["dmesg"]), "hang");
+    expect(hypotheses.some((h) => h.rule === "nfs-hang-server-answering")).toBe(false);
+  });
 });
 
 describe("clocksource", () => {

@@ -1,4 +1,4 @@
-import type { HungTaskEvent } from "../../parsers/dmesg.js";
+import type { DmesgEvent, HungTaskEvent, SimpleEvent } from "../../parsers/dmesg.js";
 import { LOG, type LogJudge, SRC } from "./judge.js";
 
 /**
@@ -49,6 +49,13 @@ export const hungTask: LogJudge = {
       doc: "Blocked tasks whose stack is in NFS, SunRPC, CIFS, Ceph or FUSE code.",
     },
     {
+      path: "hung.nfs_after_server_ok",
+      type: "number",
+      unit: "tasks",
+      from: LOG,
+      doc: "Blocked tasks in network-filesystem code whose wait began (report stamp minus the seconds blocked) after the last `nfs: server ... OK` before the report, with no `not responding` in between: the server answered (net/sunrpc/clnt.c prints OK when a call completes after a major timeout), so it does not explain the wait.",
+    },
+    {
       path: "hung.stack",
       type: "string",
       from: LOG,
@@ -73,5 +80,22 @@ export const hungTask: LogJudge = {
     );
     bag.set("hung.in_writeback", wb.length, SRC, wb[0]?.text);
     bag.set("hung.on_network_fs", net.length, SRC, net[0]?.text);
+    const afterOk = net.filter((h) => blockedAfterServerOk(h, ev.of("nfs-not-responding")));
+    if (afterOk.length > 0 || net.length > 0) {
+      bag.set("hung.nfs_after_server_ok", afterOk.length, SRC, afterOk[0]?.text);
+    }
   },
 };
+
+/**
+ * True when the NFS message just before the hung-task report says `server ... OK` and the task
+ * began to wait after it: before 5.2 the printed seconds are hung_task_timeout_secs and the task
+ * has waited at least that long, from 5.2 they are the time since it last ran (kernel/hung_task.c
+ * check_hung_task); either way the wait began no later than the stamp minus the seconds.
+ */
+function blockedAfterServerOk(h: HungTaskEvent, nfs: readonly DmesgEvent[]): boolean {
+  const before = (nfs as SimpleEvent[]).filter((e) => e.line < h.line);
+  const last = before[before.length - 1];
+  if (last?.status !== "OK" || last.t_s === undefined || h.t_s === undefined) return false;
+  return h.t_s - h.blocked_s > last.t_s;
+}

@@ -16,13 +16,17 @@ const BLK_ERROR =
   /^(?:(\w+): )?(.+?) error, dev ([^\s,]+), sector (\d+)(?: op 0x[0-9a-f]+:\((\w+)\))?/;
 /** fs/buffer.c: `Buffer I/O error on dev %pg, logical block %llu%s` (≤ 3.x: `on device %s`). */
 const BUFFER_IO =
-  /^Buffer I\/O error on (?:dev|device) ([^\s,]+), logical block (\d+)(?:, (lost (?:async page )?write|async page read))?/;
+  /^Buffer I\/O error on (?:dev|device) ([^\s,]+), logical block (\d+)(?:, (lost (?:a?sync page )?write|async page read))?/;
+/** fs/buffer.c (2.6.9–3.16): `lost page write due to I/O error on %s`. */
+const LOST_PAGE_WRITE = /^lost page write due to I\/O error on (\S+)/;
 /** drivers/nvme/host/core.c nvme_log_error: `%s: %s(0x%x) @ LBA %llu, %u blocks, %s (sct 0x%x / sc 0x%x) %s%s`. */
 const NVME_ERROR =
   /^(nvme\d+n\d+): (\w[\w ]*)\(0x[0-9a-f]+\) @ LBA (\d+), \d+ blocks, (.+?) \(sct /;
-/** drivers/nvme/host/pci.c nvme_timeout: `I/O %d QID %d timeout, aborting` / `, reset controller`; 6.x `I/O tag %d (%04x) opcode %#x (%s) QID %d timeout, …`; `controller is down; will reset`. */
+/**
+ * drivers/nvme/host/pci.c nvme_timeout (drivers/block/nvme-core.c ≤ 4.x, with the `nvme <PCI
+ * address>: ` prefix before 4.9): `I/O %d QID %d timeout, aborting` / `, reset controller`; 6.x `I/O tag %d (%04x) opcode %#x (%s) QID %d timeout, …`; `controller is down; will reset`. */
 const NVME_TIMEOUT =
-  /^nvme (nvme\d+): (?:I\/O (?:tag )?\d+ .*QID \d+ timeout|controller is down; will reset|Device not ready; aborting|resetting controller|Removing after probe failure|Disabling device after reset failure|Identify Controller failed)/;
+  /^nvme (nvme\d+|[\da-f]{4}:[\da-f]{2}:[\da-f]{2}\.\d): (?:I\/O (?:tag )?\d+ .*QID \d+ timeout|controller is down; will reset|Failed status: (?:0x)?[\da-f]+, reset controller|Device not ready; aborting|resetting controller|Removing after probe failure|Disabling device after reset failure|Identify Controller failed)/;
 /** drivers/scsi/sd.c / scsi_logging.c prefix: `sd 0:0:0:1: [sdb] `. */
 const SCSI_PREFIX = /^(?:sd|sr|st|scsi) (\d+:\d+:\d+:\d+): (?:\[(\w+)\] )?(?:tag#\d+ )?(.*)$/;
 /** drivers/scsi/scsi_logging.c scsi_print_sense_hdr: `Sense Key : %s [%s]`, `Add. Sense: %s`; scsi_print_result: `[FAILED ]Result: hostbyte=%s driverbyte=%s`. */
@@ -207,6 +211,9 @@ function singleLine(r: KernelLogReader, p: Prefixed, t: string, raw: string): Di
     if (mt.m[3]) e.operation = /write/.test(mt.m[3]) ? "WRITE" : "READ";
     return e;
   }
+  if (mt.test(LOST_PAGE_WRITE, t)) {
+    return { ...r.base("io-error", p, raw), kind: "io-error", device: mt.m[1], operation: "WRITE" };
+  }
   if (mt.test(NVME_ERROR, t)) {
     return {
       ...r.base("io-error", p, raw),
@@ -220,7 +227,9 @@ function singleLine(r: KernelLogReader, p: Prefixed, t: string, raw: string): Di
     };
   }
   if (mt.test(NVME_TIMEOUT, t)) {
-    return { ...r.base("disk-timeout-reset", p, raw), kind: "disk-timeout-reset", device: mt.m[1] };
+    const e: DiskEvent = { ...r.base("disk-timeout-reset", p, raw), kind: "disk-timeout-reset" };
+    if (mt.m[1].startsWith("nvme")) e.device = mt.m[1];
+    return e;
   }
   return null;
 }

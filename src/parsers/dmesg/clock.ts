@@ -13,7 +13,15 @@ const CS_WATCHDOG_LINE = /^(?:clocksource:)?\s+'([^']+)' wd_(?:nsec|now):/;
 const CS_SWITCHED = /^(?:clocksource: |Time: )?Switched to clocksource (\S+)/;
 /** arch/x86/kernel/tsc.c: `Marking TSC unstable due to %s`, `TSC found unstable after boot, most likely due to broken BIOS. Use 'tsc=unstable'.` */
 const TSC_UNSTABLE =
-  /^(?:tsc: )?(?:Marking TSC unstable due to (.+)|TSC found unstable after boot)/;
+  /^(?:tsc: )?(?:Marking TSC unstable due to (.+)|(.+) detected: marking TSC unstable\.|TSC found unstable after boot|Measured -?\d+ cycles (TSC warp between CPUs), turning off TSC clock)/;
+/**
+ * kernel/time/clocksource.c cs_watchdog_read (5.4.273, 5.10.89, 5.14–6.1): `timekeeping watchdog
+ * on CPU%d: %s read-back delay of %lldns, attempt %d, marking unstable` (%s = the watchdog) and
+ * 6.3+ `… wd-%s-wd excessive read-back delay of %lldns vs. limit of %ldns, …, marking %s
+ * unstable` (%s = the clocksource): the watchdog's own reads were delayed, not the clock skewed.
+ */
+const CS_READ_BACK =
+  /timekeeping watchdog on CPU\d+: (?:(\S+) read-back delay of \d+ns, attempt \d+, marking unstable|wd-\S+-wd excessive read-back delay of \d+ns .*marking (\S+) unstable)/;
 const CS_CONT =
   /^(?:clocksource:\s+'|tsc: |sched_clock: Marking unstable|clocksource: +Clocksource '|clocksource: +'|clocksource: Switched|TSC found unstable|Switched to clocksource)/;
 
@@ -38,7 +46,7 @@ function takeClockLine(e: ClocksourceEvent, msg: string): Taken {
 
 export const clock: Family = {
   name: "clock",
-  sources: ["kernel/time/clocksource.c", "arch/x86/kernel/tsc.c"],
+  sources: ["kernel/time/clocksource.c", "arch/x86/kernel/tsc.c", "arch/x86/kernel/tsc_sync.c"],
   classify(r, p, t, raw) {
     const mt = new Match();
     let e: ClocksourceEvent;
@@ -54,7 +62,16 @@ export const clock: Family = {
         kind: "clocksource-unstable",
         clocksource: "tsc",
       };
-      if (mt.m[1] !== undefined) e.reason = mt.m[1];
+      const reason = mt.m[1] ?? mt.m[2] ?? mt.m[3];
+      if (reason !== undefined) e.reason = reason;
+    } else if (mt.test(CS_READ_BACK, t)) {
+      e = {
+        ...r.base("clocksource-unstable", p, raw),
+        kind: "clocksource-unstable",
+        reason: "read-back delay",
+      };
+      if (mt.m[1]) e.watchdog = mt.m[1];
+      if (mt.m[2]) e.clocksource = mt.m[2];
     } else return false;
     r.open({ event: e, take: (_p, msg) => takeClockLine(e, msg) }, p);
     return true;

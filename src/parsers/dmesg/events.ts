@@ -187,6 +187,8 @@ export interface MceEvent extends DmesgEventBase {
   kind: "mce";
   /** True for corrected errors (CE), false for uncorrected (UE, fatal, PCC); absent when not shown. */
   corrected?: boolean;
+  /** The machine check panicked the kernel (`Kernel panic - not syncing: Fatal machine check`, mce/core.c mce_panic). */
+  panic?: true;
   /** Errors the line reports (`EDAC MC0: 3 CE …`). */
   count?: number;
   /** DIMM label / location (`CPU_SrcID#1_Ha#0_Chan#0_DIMM#0`, `DIMM_A1`). */

@@ -14,15 +14,24 @@ import { absorbTraceLine } from "./trace.js";
 /** fs/ext4/super.c __ext4_error: `EXT4-fs error (device %s): %s:%d: …`; `EXT4-fs (%s): Remounting filesystem read-only`. */
 const EXT_ERROR = /^(EXT[234])-fs (?:error|critical) \(device ([^)]+)\)/;
 const EXT_RO =
-  /^(EXT[234])-fs \(([^)]+)\): (?:Remounting filesystem read-only|error count since last fsck|previous I\/O error to superblock detected|initial error at|last error at)/;
+  /^(EXT[234])-fs \(([^)]+)\): (?:Remounting filesystem read-only|error count since last fsck|[Dd]elayed block allocation failed|This should not happen!! Data will be lost|previous I\/O error to superblock detected|initial error at|last error at)/;
 const EXT_IO = /^(EXT[234])-fs warning \(device ([^)]+)\): ext4_end_bio:\d+: I\/O error/;
 /** fs/jbd2/journal.c: `Aborting journal on device %s.`, `JBD2: Detected IO errors while flushing file data on %s`. */
 const JBD2 =
   /^(?:Aborting journal on device (\S+?)\.?$|JBD2: (?:Detected IO errors while flushing file data on|Error -?\d+ detected when updating journal superblock for) (\S+))/;
 /** fs/xfs/xfs_message.c prefix `XFS (%s): `; xfs_fsops.c / xfs_error.c messages on corruption, I/O errors and shutdown. */
 const XFS = /^XFS \(([^)]+)\): (.*)$/;
+/**
+ * XFS before its `XFS (%s): ` prefix (fs/xfs/xfs_rw.c, 2.6.9–2.6.32, cmn_err):
+ * `Filesystem "%s": Corruption of in-memory data detected.  Shutting down filesystem: %s`,
+ * `… I/O Error Detected. …`, and `xfs_force_shutdown(%s,0x%x) called from line %d of file %s.`
+ */
+const XFS_OLD =
+  /^(?:Filesystem "([^"]+)": .*Shutting down filesystem|xfs_force_shutdown\(([^,]+),0x[\da-f]+\) called from line)/;
+/** Remounting filesystem read-only of 2.6.24's ext4 (fs/ext4/super.c), a plain printk without the device. */
+const BARE_RO = /^Remounting filesystem read-only$/;
 const XFS_BAD =
-  /corrupt|Corruption|Internal error|metadata I\/O error|Log I\/O Error|xfs_do_force_shutdown|Filesystem has been shut down|I\/O Error Detected|Shutting down filesystem|Unmount and run xfs_repair|log recovery failed/;
+  /corrupt|Corruption|CRC error|Internal error|metadata I\/O error|Log I\/O Error|xfs_do_force_shutdown|Filesystem has been shut down|I\/O Error Detected|Shutting down filesystem|Unmount and run xfs_repair|log recovery failed/;
 /** fs/btrfs/messages.c: `BTRFS error (device %s): …`, `BTRFS critical (device %s): …`, `BTRFS: error (device %s) in …`. */
 const BTRFS = /^BTRFS(?: (error|critical)|: error) \(device ([^)]+)\)/;
 /** fs/super.c / ext4/xfs: other read-only remounts. */
@@ -101,6 +110,8 @@ export const filesystem: Family = {
     "fs/xfs/xfs_message.c",
     "fs/xfs/xfs_fsops.c",
     "fs/xfs/xfs_error.c",
+    "fs/xfs/xfs_rw.c",
+    "fs/ext4/inode.c",
     "fs/btrfs/messages.c",
     "fs/super.c",
   ],
@@ -114,9 +125,23 @@ export const filesystem: Family = {
       const device = x[1];
       const e = fsEvent(r, p, raw, "xfs", device);
       if (/shut(?:ting)? ?down/i.test(x[2])) e.shutdown = true;
-      if (/corrupt/i.test(x[2])) e.corruption = true;
+      if (/corrupt|CRC error/i.test(x[2])) e.corruption = true;
       r.open({ event: e, take: (_p, msg) => takeXfsLine(e, device, msg) }, p);
       return true;
+    }
+    const old = XFS_OLD.exec(t);
+    if (old) {
+      const e = fsEvent(r, p, raw, "xfs", old[1] ?? old[2] ?? "");
+      delete e.device; // the name printed is the filesystem's, not always its device
+      e.shutdown = true;
+      if (/Corruption/.test(t)) e.corruption = true;
+      return r.single(e);
+    }
+    if (BARE_RO.test(t)) {
+      const e = fsEvent(r, p, raw, "ext3/ext4", "");
+      delete e.device;
+      e.read_only = true;
+      return r.single(e);
     }
     const later = laterLine(r, p, t, raw);
     if (!later) return false;

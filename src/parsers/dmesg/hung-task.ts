@@ -20,6 +20,13 @@ const OLD_TASK_STATE =
   /^\s*\S.{0,15}\s+([RSDTtXZPIWK])\+?\s+(?:[0-9a-f]{8,16}\s+)?\d+\s+\d+\s+\d+\s+0x[0-9a-f]+\s*$/;
 /** kernel/hung_task.c with kernel.hung_task_panic = 1. */
 const HUNG_PANIC = /^Kernel panic - not syncing: hung_task/;
+/**
+ * A line that is a hung-task event on its own: the 6.18+ blocker hint `INFO: task %s:%d is
+ * blocked on a mutex likely owned by task %s:%d.` printed without its report, and the panic text
+ * `hung_task: blocked tasks` (kernel/hung_task.c, hung_task_panic=1).
+ */
+const HUNG_ALONE =
+  /^INFO: task (.+?):(\d+) (?:<\w+> )?(?:is )?blocked on |^Kernel panic - not syncing: hung_task/;
 
 function takeHungLine(e: HungTaskEvent, msg: string): Taken {
   const mt = new Match();
@@ -45,7 +52,21 @@ export const hungTask: Family = {
   sources: ["kernel/hung_task.c", "kernel/sched/core.c"],
   classify(r, p, t, raw) {
     const m = HUNG_TASK.exec(t);
-    if (!m) return false;
+    if (!m) {
+      const a = HUNG_ALONE.exec(t);
+      if (!a) return false;
+      const e: HungTaskEvent = {
+        ...r.base("hung-task", p, raw),
+        kind: "hung-task",
+        task: a[1] ?? "",
+        pid: a[2] ? Number(a[2]) : 0,
+        blocked_s: 0,
+        trace: [],
+      };
+      takeHungLine(e, t);
+      r.open({ event: e, take: (_p, msg) => takeHungLine(e, msg) }, p);
+      return true;
+    }
     const e: HungTaskEvent = {
       ...r.base("hung-task", p, raw),
       kind: "hung-task",

@@ -24,9 +24,9 @@ const GHES = /\[Hardware Error\]:/;
 const GHES_SEVERITY = /event severity: (corrected|recoverable|fatal|info)/;
 /** arch/x86/kernel/cpu/mce/amd.c / drivers/edac/mce_amd.c decode: `Corrected error, no action required.`, `Uncorrected, software …`. */
 const AMD_SEVERITY = /\[Hardware Error\]: (Corrected error|Uncorrected|Deferred error)/;
-/** mm/memory-failure.c: `Memory failure: %#lx: recovery action for %s: %s`; arch/x86/kernel/cpu/mce/core.c `MCE: Killing %s:%d due to hardware memory corruption`. */
+/** mm/memory-failure.c: `Memory failure: %#lx: recovery action for %s: %s` (3.10–4.4: `MCE %#lx: %s page recovery: %s`, `MCE %#lx: recovery action for %s: %s`); arch/x86/kernel/cpu/mce/core.c `MCE: Killing %s:%d due to hardware memory corruption`. */
 const MEMORY_FAILURE =
-  /^(?:Memory failure: 0x[0-9a-f]+:|MCE: Killing \S+ due to hardware memory corruption|mce: Uncorrected hardware memory error)/;
+  /^(?:Memory failure: 0x[0-9a-f]+:|MCE 0x[0-9a-f]+: (?:.+ page recovery|recovery action for)|MCE: Killing \S+ due to hardware memory corruption|mce: Uncorrected hardware memory error)/;
 /** The first line of a machine-check report (a CPU-feature line `mce: CPU supports …` is not one). */
 const MCE_START =
   /HANDLING MCE MEMORY ERROR|Hardware error from APEI|\[Hardware Error\]: (?:Corrected error|Uncorrected|Deferred error)/;
@@ -156,6 +156,7 @@ export const mce: Family = {
       return false;
     }
     const e: MceEvent = { ...r.base("mce", p, raw), kind: "mce" };
+    if (/^Kernel panic - not syncing:/.test(t)) e.panic = true;
     const state = { done: mceDetail(e, t) };
     r.open(
       { event: e, take: (_p, msg) => takeMceLine(e, state, msg), close: () => recordMce(r, e) },

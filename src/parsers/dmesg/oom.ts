@@ -25,7 +25,10 @@ const OOM_INVOKED = /^(.+?) invoked oom-killer: (.*)$/;
 /** mm/oom_kill.c dump_oom_summary: `oom-kill:constraint=%s,nodemask=%*pbl,cpuset=…,mems_allowed=…,oom_memcg=…,task_memcg=…,task=%s,pid=%d,uid=%d`. */
 const OOM_SUMMARY = /^oom-kill:(constraint=.*)$/;
 /** mm/oom_kill.c __oom_kill_process: `%s: Killed process %d (%s) total-vm:%lukB, anon-rss:%lukB, file-rss:%lukB, shmem-rss:%lukB, UID:%u pgtables:%lukB oom_score_adj:%hd` (message "Out of memory" / "Memory cgroup out of memory"; 2.6–4.x: bare `Killed process %d (%s) total-vm:…` or `vsz:…`; RHEL 6 `Killed process %d, UID %d, (%s) total-vm:…`). */
-const OOM_KILLED = /^(?:(.*?):\s+)?Killed process (\d+),? (?:UID (\d+), )?\((.*)\)(?:,?\s+(.*))?$/;
+const OOM_KILLED =
+  /^(?:(.*?):\s+)?Killed process (\d+),? (?:UID (\d+), )?\((.*)\)\.?(?:,?\s+(.*))?$/;
+/** mm/memcontrol.c mem_cgroup_print_oom_info (2.6.32–4.20): `Task in %s killed as a result of limit of %s` (pr_cont pieces, one line). */
+const OOM_TASK_IN = /^Task in (\S+) killed as a result of limit of (\S+)/;
 /** mm/oom_kill.c oom_kill_process (≤ 5.0): `%s: Kill process %d (%s) score %u or sacrifice child`. */
 const OOM_KILL_OLD =
   /^(?:Out of memory|Memory cgroup out of memory): Kill process (\d+) \((.*)\) score/i;
@@ -64,9 +67,9 @@ const OOM_BODY: RegExp[] = [
   /^warn_alloc_show_mem|^\s*show_mem/,
 ];
 
-/** mm/page_alloc.c warn_alloc: `%s: page allocation failure: order:%u, mode:%#x(%pGg), nodemask=…` (≤ 3.x `%s: page allocation failure. order:%d, mode:0x%x`); mm/vmalloc.c `vmalloc error: size %lu, …`. */
+/** mm/page_alloc.c warn_alloc: `%s: page allocation failure: order:%u, mode:%#x(%pGg), nodemask=…` (≤ 3.x `%s: page allocation failure. order:%d, mode:0x%x`; 4.9–4.12 `%s: page allocation stalls for %ums, order:%u, …`); mm/vmalloc.c `vmalloc error: size %lu, …`. */
 const PAGE_ALLOC =
-  /^(.+?): page allocation failure[.:] order:(\d+), mode:(0x[0-9a-f]+(?:\([^)]*\))?)/;
+  /^(.+?): page allocation (?:failure[.:]|stalls for \d+ms,) order:(\d+), mode:(0x[0-9a-f]+(?:\([^)]*\))?)/;
 const VMALLOC_FAIL = /^(?:(.+?): )?vmalloc(?: error|: allocation failure)[:,]/;
 
 const MAX_TASKS = 20;
@@ -115,7 +118,7 @@ function readKilled(e: OomKillEvent, r: RegExpExecArray): void {
   e.file_rss_kb = kb(rest, "file-rss") ?? e.file_rss_kb;
   e.shmem_rss_kb = kb(rest, "shmem-rss") ?? e.shmem_rss_kb;
   e.pgtables_kb = kb(rest, "pgtables") ?? e.pgtables_kb;
-  const uid = /UID:(\d+)/.exec(rest);
+  const uid = /UID[: ](\d+)/.exec(rest); // 5.4+ `UID:%u`; RHEL 7 `(%s), UID %d, total-vm:…`
   if (uid) e.uid = Number(uid[1]);
   const adj = /oom_score_adj:(-?\d+)/.exec(rest);
   if (adj) e.oom_score_adj = Number(adj[1]);
@@ -212,6 +215,11 @@ class OomReport implements Group {
       e.panic = true;
       return true;
     }
+    if (mt.test(OOM_TASK_IN, msg)) {
+      e.memcg ??= mt.m[2];
+      e.constraint ??= "memcg";
+      return true;
+    }
     if (mt.test(OOM_KILL_OLD, msg)) {
       // ≤ 5.0: the choice; the `Killed process` line that follows names the task really killed
       e.pid = Number(mt.m[1]);
@@ -299,6 +307,7 @@ function isOomBodyStart(t: string, mt: Match): boolean {
     OOM_TASK_HEADER.test(t) ||
     /^Tasks state \(memory values in pages\):/.test(t) ||
     OOM_SUMMARY.test(t) ||
+    OOM_TASK_IN.test(t) ||
     (mt.test(OOM_KILLED, t) && (mt.m[1] === undefined || /out of memory/i.test(mt.m[1]))) ||
     (OOM_TASK_ROW.test(t) && !/^\[\s*\d+\.\d+\]/.test(t))
   );
@@ -348,6 +357,12 @@ export const oom: Family = {
     if (OOM_PANIC.test(t)) {
       const e = newOom(r, p, raw);
       e.panic = true;
+      return r.single(e);
+    }
+    if (mt.test(OOM_REAPED, t)) {
+      // the reaper's line of a report this log does not have (cut, or rotated away)
+      const e = newOom(r, p, raw);
+      Object.assign(e, { pid: Number(mt.m[1]), process: mt.m[2], reaped: true });
       return r.single(e);
     }
     if (mt.test(OOM_KILL_OLD, t)) {
