@@ -141,10 +141,10 @@ export function relevantCategories(entry: Coverage, symptom: Symptom): Category[
   return entry.categories.filter((c) => SYMPTOM_PREFERENCE[symptom].includes(c));
 }
 
-/** A collector's short name: the title before its colon or parenthesis (`kernel log`). */
+/** A collector's short name: `the kernel log` (its title before a colon), else `` the `vmstat` output``. */
 function shortName(id: string): string {
-  const title = COLLECTORS.find((c) => c.id === id)?.title;
-  return title ? (title.split(/[:(]/)[0]?.trim() ?? id) : id;
+  const title = COLLECTORS.find((c) => c.id === id)?.title ?? "";
+  return title.includes(":") ? `the ${title.split(":")[0]?.trim()}` : `the \`${id}\` output`;
 }
 
 /** `a`, `a and b`, `a, b and c`. */
@@ -154,26 +154,45 @@ function list(items: readonly string[]): string {
     : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
 
+/** `OOM kills and disk errors were not checked`. */
+function notChecked(cats: readonly Category[]): string {
+  const words = cats.slice(0, 4).map((c) => CATEGORY_WORDS[c]);
+  if (cats.length > 4) words.push(`${cats.length - 4} more`);
+  const one = words.length === 1 && !words[0]?.endsWith("s");
+  return `${list(words)} ${one ? "was" : "were"} not checked`;
+}
+
 /**
  * The coverage sentence of a headline, or undefined when no gap touches the symptom:
  * `the kernel log could not be read (needs root or sudo: true): OOM kills, hung tasks and disk
- * errors were not checked`. At most two collectors are named.
+ * errors were not checked`. At most two failed collectors are named; the outputs a replayed
+ * bundle lacks are said together.
  */
 export function gapSentence(report: Pick<Report, "coverage" | "symptom">): string | undefined {
   const parts: string[] = [];
+  const absent: Coverage[] = [];
   for (const entry of report.coverage ?? []) {
     const cats = relevantCategories(entry, report.symptom);
     if (cats.length === 0) continue;
-    const how = entry.reason.includes("needs root")
-      ? " (needs root or sudo: true)"
-      : entry.reason === "not in the bundle"
-        ? " (not in the bundle)"
-        : "";
-    parts.push(
-      `the ${shortName(entry.collector)} could not be read${how}: ${list(cats.slice(0, 4).map((c) => CATEGORY_WORDS[c]))} ${cats.length === 1 && !CATEGORY_WORDS[cats[0] as Category].endsWith("s") ? "was" : "were"} not checked`,
+    if (entry.reason === "not in the bundle") {
+      absent.push(entry);
+      continue;
+    }
+    const how = entry.reason.includes("needs root") ? " (needs root or sudo: true)" : "";
+    parts.push(`${shortName(entry.collector)} could not be read${how}: ${notChecked(cats)}`);
+  }
+  const more = parts.length > 2 ? ` (and ${parts.length - 2} more gaps)` : "";
+  const said = parts.slice(0, 2);
+  if (absent.length === 1 && absent[0])
+    said.push(
+      `${shortName(absent[0].collector)} is not in the bundle: ${notChecked(relevantCategories(absent[0], report.symptom))}`,
+    );
+  else if (absent.length > 1) {
+    const cats = [...new Set(absent.flatMap((e) => relevantCategories(e, report.symptom)))];
+    const ids = absent.map((e) => e.collector);
+    said.push(
+      `${absent.length} outputs the ${report.symptom} plan reads are not in the bundle (${ids.slice(0, 4).join(", ")}${ids.length > 4 ? ", …" : ""}): ${notChecked(cats)}`,
     );
   }
-  if (parts.length === 0) return undefined;
-  const more = parts.length > 2 ? ` (and ${parts.length - 2} more gaps)` : "";
-  return `${parts.slice(0, 2).join("; ")}${more}`;
+  return said.length > 0 ? `${said.join("; ")}${more}` : undefined;
 }
