@@ -1,6 +1,7 @@
 import { copyFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { COLLECTORS } from "../../src/collectors/index.js";
 import { diagnoseBundle } from "../../src/engine/diagnose.js";
@@ -87,5 +88,23 @@ describe("coverage of a replay without the kernel log, for memory", () => {
       "memory-oom",
     );
     expect(report.summary).not.toMatch(/OOM kills[a-zA-Z ,]* were not checked/);
+  });
+});
+
+describe("fine means evidence was read", () => {
+  it("a rule whose only deciding facts were all absent is not evaluated, naming them", async () => {
+    const runbooks = await loadRunbooks();
+    const dir = fileURLToPath(
+      new URL("../../runbooks/examples/09-oom-memory-leak-tickrs", import.meta.url),
+    );
+    const { report } = await diagnoseBundle(dir, "t", "health", runbooks);
+    expect(report.checked.find((c) => c.rule === "clocksource-unstable")).toEqual({
+      rule: "clocksource-unstable",
+      category: "clock-skew",
+      verdict: "not-evaluated",
+      why: "nothing to judge: no clock.unstable, clock.slow was seen (read from dmesg or clocksource)",
+    });
+    // A rule with one value read against its threshold stays fine.
+    expect(report.checked.find((c) => c.rule === "tcp-memory-pressure")?.verdict).toBe("fine");
   });
 });
