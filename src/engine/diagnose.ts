@@ -11,6 +11,7 @@ import type { UnameFacts } from "../parsers/uname.js";
 import type { Runbook } from "../runbooks/schema.js";
 import type { Transport } from "../transport/types.js";
 import { collect } from "./collect.js";
+import { coverageOf } from "./coverage.js";
 import { kernelSupportNote } from "./kernel-support.js";
 import { parseOutputs } from "./parse-outputs.js";
 import { plan } from "./plan.js";
@@ -144,6 +145,7 @@ export async function diagnoseBundle(
     runbooks,
     notes: bundle.notes,
     ignored: bundle.ignored,
+    replayOf: plan(COLLECTORS, symptom, { deep: false, hasPids: false }).map((c) => c.id),
   });
   if (bundle.recorded !== undefined) report.notes.push(verdictChange(bundle.recorded, report));
   return { report, outputs: bundle.outputs };
@@ -194,6 +196,8 @@ export async function buildReport(
     notRun?: ReadonlyMap<string, string>;
     /** True when the collectors ran as root; undefined for a replay. */
     root?: boolean;
+    /** For a replay: the collectors the plan for the symptom runs (absent ones are gaps). */
+    replayOf?: readonly string[];
   },
 ): Promise<Report> {
   const { parsed, records } = await parseOutputs(outputs);
@@ -224,6 +228,10 @@ export async function buildReport(
     },
     hypotheses,
     checked,
+    coverage: coverageOf(meta.runbooks, records, present, meta.symptom, {
+      root: meta.root,
+      replayOf: meta.replayOf,
+    }),
     collectors: records,
     ignored: meta.ignored,
     notes: [...meta.notes, ...derived.notes, ...kernelNotes(parsed.get("uname")?.facts)],

@@ -166,7 +166,9 @@ export function configErrorOf(lines: string[], hint?: string): DiagbotError {
     shown.push(file ? `${file}: ${more}` : more);
   }
   return new DiagbotError("config", shown.join("\n"), {
-    hint: hint ?? "fix the inventory file (format: DESIGN.md, section Inventory)",
+    hint:
+      hint ??
+      "fix the inventory file (format: README.md, section 'Adding a host and diagnosing it over SSH')",
   });
 }
 

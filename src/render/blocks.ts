@@ -1,3 +1,4 @@
+import { gapSentence } from "../engine/coverage.js";
 import type { Hypothesis, Report } from "../model/report.js";
 import { escapeMrkdwn as esc } from "../redact/index.js";
 import { citedLines } from "./cited.js";
@@ -128,6 +129,7 @@ export function renderAnswer(report: Report, options: AnswerOptions): RenderedMe
   const blocks: Block[] = [];
   let truncated = false;
   const [top, ...rest] = report.hypotheses;
+  const gap = gapSentence(report);
   blocks.push({
     type: "header",
     text: {
@@ -163,10 +165,13 @@ export function renderAnswer(report: Report, options: AnswerOptions): RenderedMe
   } else {
     blocks.push(
       section(
-        `:white_check_mark: *No root cause found* for ${esc(report.symptom)} on ${esc(report.host)}.`,
+        gap
+          ? `:warning: *No root cause found* for ${esc(report.symptom)} on ${esc(report.host)}, but ${esc(gap)}.`
+          : `:white_check_mark: *No root cause found* for ${esc(report.symptom)} on ${esc(report.host)}.`,
       ),
     );
   }
+  if (top && gap) blocks.push(context(`:warning: Not checked: ${esc(gap)}.`));
 
   const fine = report.checked.filter((c) => c.verdict === "fine");
   const notEvaluated = report.checked.filter((c) => c.verdict === "not-evaluated");
@@ -222,7 +227,7 @@ export function renderAnswer(report: Report, options: AnswerOptions): RenderedMe
 
   const text = top
     ? `${esc(report.host)} (${esc(report.symptom)}): ${esc(clip(top.title, 200))} — ${esc(top.category)}, ${pct(top.confidence)}`
-    : `${esc(report.host)} (${esc(report.symptom)}): no root cause found`;
+    : `${esc(report.host)} (${esc(report.symptom)}): no root cause found${gap ? `, but ${esc(gap)}` : ""}`;
   return { text: clip(text, LIMITS.fallbackText), blocks: capBlocks(blocks), truncated };
 }
 

@@ -1,3 +1,4 @@
+import { gapSentence } from "../engine/coverage.js";
 import type { Report } from "../model/report.js";
 import { citedLines } from "./cited.js";
 
@@ -18,8 +19,13 @@ export function renderTerminal(
       : "single snapshots (counters since boot)";
   out.push(c.bold(`diagbot: ${report.host}, ${report.symptom}`) + c.dim(`  ${when}, ${window}`));
   out.push("");
+  const gap = gapSentence(report);
   if (report.hypotheses.length === 0) {
-    out.push(c.green("No root cause found."));
+    out.push(gap ? c.yellow(`No root cause found, but ${gap}.`) : c.green("No root cause found."));
+    const decide = report.coverage?.find((k) => k.wouldDecide)?.wouldDecide;
+    if (gap && decide) out.push(`  ${c.dim("to decide")} ${decide}`);
+  } else if (gap) {
+    out.push(c.yellow(`Not checked: ${gap}.`));
   }
   report.hypotheses.slice(0, options.verbose ? undefined : 5).forEach((h, i) => {
     const pct = `${Math.round(h.confidence * 100)} %`;

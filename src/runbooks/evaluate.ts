@@ -418,6 +418,19 @@ export function evaluateRules(
       });
       continue;
     }
+    const unseen = result.reasons
+      .filter((r) => r.endsWith(" is absent"))
+      .map((r) => r.slice(0, -10));
+    if (result.truth === false && unseen.length === result.reasons.length && unseen.length > 0) {
+      // Only absent `exists` guards made it false: nothing was read that rules the cause out.
+      checked.push({
+        rule: rule.id,
+        category: rule.category,
+        verdict: "not-evaluated",
+        why: `nothing to judge: no ${[...new Set(unseen)].join(", ")} was seen${sourcesOf(unseen)}`,
+      });
+      continue;
+    }
     if (result.truth === false) {
       checked.push({
         rule: rule.id,

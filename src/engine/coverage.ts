@@ -1,0 +1,198 @@
+import { COLLECTORS } from "../collectors/index.js";
+import type { Collector } from "../collectors/types.js";
+import type { Category, CollectorRecord, Coverage, Report, Symptom } from "../model/report.js";
+import type { Runbook } from "../runbooks/schema.js";
+import { SYMPTOM_PREFERENCE } from "./rank.js";
+
+/**
+ * Coverage: which collectors could not be read, and the rules and categories their output
+ * would have decided (DESIGN.md "Report", `coverage`). A rule counts only when none of the
+ * alternatives of the need is present. Collectors left out of the plan on purpose (`--deep`,
+ * `--pid`, another symptom) are choices, not gaps; in a replay, a collector the plan for the
+ * symptom would have run and the bundle lacks is a gap ("not in the bundle").
+ */
+
+/** What a category's rules look for, in a person's words (for the headline). */
+const CATEGORY_WORDS: Readonly<Record<Category, string>> = {
+  "cpu-saturation": "CPU saturation",
+  "cpu-throttling-cgroup": "cgroup CPU throttling",
+  "run-queue-latency": "run-queue waits",
+  "steal-time": "steal time",
+  "memory-oom": "OOM kills",
+  "memory-swap-thrash": "swap thrashing",
+  "memory-leak": "memory leaks",
+  "disk-saturation": "disk saturation",
+  "disk-errors-hardware": "disk errors",
+  "filesystem-full": "full filesystems",
+  "inode-exhaustion": "inode exhaustion",
+  "fd-exhaustion": "file descriptor exhaustion",
+  "pids-exhaustion": "task limits",
+  "dirty-writeback-stall": "writeback stalls",
+  "network-listen-overflow": "listen queue overflows",
+  "network-syn-flood": "SYN floods",
+  "conntrack-full": "a full conntrack table",
+  "network-retransmits-loss": "retransmits",
+  "nic-drops-softirq": "NIC drops",
+  "ephemeral-port-exhaustion": "ephemeral port exhaustion",
+  "tcp-memory-pressure": "TCP memory pressure",
+  "lock-contention": "lock contention",
+  "syscall-heavy": "syscall storms",
+  "hung-task": "hung tasks",
+  "kernel-bug": "kernel bugs",
+  "hardware-mce": "machine-check errors",
+  "clock-skew": "clock problems",
+  other: "other findings",
+};
+
+/** Where a gap comes from: a record of the run or the bundle, or a collector the bundle lacks. */
+interface Gap {
+  collector: string;
+  status: CollectorRecord["status"] | "absent";
+  error?: string;
+}
+
+/**
+ * The coverage entries of a report, most relevant to the symptom first.
+ * @param records the collectors' records (status not `ok` are the gaps)
+ * @param present collector ids that produced output
+ * @param root true when the collectors ran as root, undefined for a replay
+ * @param replayOf for a replay: the ids the plan for the symptom would run (absent ones are gaps)
+ */
+export function coverageOf(
+  runbooks: readonly Runbook[],
+  records: readonly CollectorRecord[],
+  present: ReadonlySet<string>,
+  symptom: Symptom,
+  opts: { root?: boolean; replayOf?: readonly string[] },
+): Coverage[] {
+  const gaps: Gap[] = records
+    .filter((r) => r.status !== "ok" && !present.has(r.id))
+    .map((r) => ({ collector: r.id, status: r.status, error: r.error }));
+  for (const id of opts.replayOf ?? [])
+    if (!present.has(id) && !gaps.some((g) => g.collector === id))
+      gaps.push({ collector: id, status: "absent" });
+  const out: Coverage[] = [];
+  for (const gap of gaps) {
+    const rules = runbooks.filter((r) => lacks(r, gap.collector, present));
+    if (rules.length === 0) continue;
+    const collector = COLLECTORS.find((c) => c.id === gap.collector);
+    const entry: Coverage = {
+      collector: gap.collector,
+      reason: reasonOf(gap, collector, opts.root),
+      rules: rules.map((r) => r.id),
+      categories: [...new Set(rules.map((r) => r.category))],
+    };
+    const decide = wouldDecide(gap, collector, opts.root);
+    if (decide) entry.wouldDecide = decide;
+    out.push(entry);
+  }
+  const weight = (c: Coverage) => relevantCategories(c, symptom).length;
+  return out.sort((a, b) => weight(b) - weight(a));
+}
+
+/** True when the rule needs `id` and no alternative of that need gave output. */
+function lacks(rule: Runbook, id: string, present: ReadonlySet<string>): boolean {
+  return rule.needs.some((need) => {
+    const alts = Array.isArray(need) ? need : [need];
+    return alts.includes(id) && !alts.some((a) => present.has(a));
+  });
+}
+
+/** True when the collector's command needs root and the run had none. */
+function neededRoot(collector: Collector | undefined, root: boolean | undefined): boolean {
+  if (!collector || root === true) return false;
+  const line = collector.command({ windowSeconds: 1, pids: [1], sudo: false, root: false });
+  return line?.root === true;
+}
+
+function reasonOf(gap: Gap, collector: Collector | undefined, root: boolean | undefined): string {
+  if (gap.status === "absent") return "not in the bundle";
+  const base = gap.error ? `${gap.status}: ${gap.error}` : gap.status;
+  return neededRoot(collector, root) && gap.status === "failed"
+    ? `${base} (needs root or sudo: true)`
+    : base;
+}
+
+/** The command that would settle the gap: `` `dmesg` as root``, `install sysstat`. */
+function wouldDecide(
+  gap: Gap,
+  collector: Collector | undefined,
+  root: boolean | undefined,
+): string | undefined {
+  if (!collector) return undefined;
+  const line = collector.command({ windowSeconds: 5, pids: [1], sudo: false, root: false });
+  const shown = !line || line.script ? collector.id : line.argv.join(" ");
+  if (gap.status === "missing" && collector.package) return `install ${collector.package}`;
+  if (gap.status === "absent")
+    return `\`${shown}\`${neededRoot(collector, root) ? " (as root where it needs it)" : ""}`;
+  if (neededRoot(collector, root)) {
+    const why = collector.id === "dmesg" ? " (kernel.dmesg_restrict)" : "";
+    return `run as root or set sudo: true for ${collector.id}${why}: \`${shown}\` as root`;
+  }
+  return `\`${shown}\``;
+}
+
+/**
+ * Categories of the entry that the symptom asks about: those it prefers (engine/rank.ts
+ * SYMPTOM_PREFERENCE); every category for `health`.
+ */
+export function relevantCategories(entry: Coverage, symptom: Symptom): Category[] {
+  if (symptom === "health") return entry.categories;
+  return entry.categories.filter((c) => SYMPTOM_PREFERENCE[symptom].includes(c));
+}
+
+/** A collector's short name: `the kernel log` (its title before a colon), else `` the `vmstat` output``. */
+function shortName(id: string): string {
+  const title = COLLECTORS.find((c) => c.id === id)?.title ?? "";
+  return title.includes(":") ? `the ${title.split(":")[0]?.trim()}` : `the \`${id}\` output`;
+}
+
+/** `a`, `a and b`, `a, b and c`. */
+function list(items: readonly string[]): string {
+  return items.length <= 1
+    ? (items[0] ?? "")
+    : `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+/** `OOM kills and disk errors were not checked`. */
+function notChecked(cats: readonly Category[]): string {
+  const words = cats.slice(0, 4).map((c) => CATEGORY_WORDS[c]);
+  if (cats.length > 4) words.push(`${cats.length - 4} more`);
+  const one = words.length === 1 && !words[0]?.endsWith("s");
+  return `${list(words)} ${one ? "was" : "were"} not checked`;
+}
+
+/**
+ * The coverage sentence of a headline, or undefined when no gap touches the symptom:
+ * `the kernel log could not be read (needs root or sudo: true): OOM kills, hung tasks and disk
+ * errors were not checked`. At most two failed collectors are named; the outputs a replayed
+ * bundle lacks are said together.
+ */
+export function gapSentence(report: Pick<Report, "coverage" | "symptom">): string | undefined {
+  const parts: string[] = [];
+  const absent: Coverage[] = [];
+  for (const entry of report.coverage ?? []) {
+    const cats = relevantCategories(entry, report.symptom);
+    if (cats.length === 0) continue;
+    if (entry.reason === "not in the bundle") {
+      absent.push(entry);
+      continue;
+    }
+    const how = entry.reason.includes("needs root") ? " (needs root or sudo: true)" : "";
+    parts.push(`${shortName(entry.collector)} could not be read${how}: ${notChecked(cats)}`);
+  }
+  const more = parts.length > 2 ? ` (and ${parts.length - 2} more gaps)` : "";
+  const said = parts.slice(0, 2);
+  if (absent.length === 1 && absent[0])
+    said.push(
+      `${shortName(absent[0].collector)} is not in the bundle: ${notChecked(relevantCategories(absent[0], report.symptom))}`,
+    );
+  else if (absent.length > 1) {
+    const cats = [...new Set(absent.flatMap((e) => relevantCategories(e, report.symptom)))];
+    const ids = absent.map((e) => e.collector);
+    said.push(
+      `${absent.length} outputs the ${report.symptom} plan reads are not in the bundle (${ids.slice(0, 4).join(", ")}${ids.length > 4 ? ", …" : ""}): ${notChecked(cats)}`,
+    );
+  }
+  return said.length > 0 ? `${said.join("; ")}${more}` : undefined;
+}
