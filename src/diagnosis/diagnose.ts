@@ -147,7 +147,13 @@ export async function buildReport(
   const { parsed, records } = await parseOutputs(outputs);
   const derived: DerivedFacts = derive(parsed, { windowSeconds: meta.windowSeconds });
   const present = new Set(parsed.keys());
-  const { hypotheses, checked } = evaluateRunbooks(meta.runbooks, derived, present, meta.symptom);
+  const { hypotheses, checked } = evaluateRunbooks(
+    meta.runbooks,
+    derived,
+    present,
+    meta.symptom,
+    meta.host,
+  );
   const report: Report = {
     version: 1,
     host: meta.host,

@@ -10,6 +10,7 @@ import {
   isFactRef,
   type Runbook,
 } from "./schema.js";
+import { findingKey, renderSubject } from "./subject.js";
 
 /**
  * Evaluates runbook rules over derived facts, with three-valued logic (Kleene):
@@ -335,6 +336,7 @@ function sourcesOf(paths: string[]): string {
  * @param derived facts from src/derive (`derive(parsed, ctx)`)
  * @param present collector ids that produced output (a `.out` file, or a command that ran)
  * @param symptom the request's symptom: it changes only the ranking, never what is evaluated
+ * @param host the host label the findings' keys start with (`host/rule/subject`)
  * @returns hypotheses sorted by score (empty when no rule crossed a threshold), and for every
  *   rule that did not fire a `fine` or `not-evaluated` verdict with its reason
  */
@@ -343,6 +345,7 @@ export function evaluateRunbooks(
   derived: DerivedFacts,
   present: ReadonlySet<string>,
   symptom: Symptom,
+  host = "local",
 ): Evaluation {
   const checked: Checked[] = [];
   const fired: RankInput[] = [];
@@ -396,6 +399,7 @@ export function evaluateRunbooks(
         category: rule.category,
         title: renderTemplate(rule.title, view),
         rule: rule.id,
+        key: findingKey(host, rule.id, renderSubject(rule.subject, view)),
         confidence,
         score: 0,
         evidence: evidenceOf(rule, held, derived, view),

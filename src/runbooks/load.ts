@@ -328,6 +328,7 @@ function checkRule(
     checkCondition(p.when, `confidence.penalties[${i}].when`, facts, issues);
   }
   checkTemplate(rule.title, "title", facts, issues);
+  if (rule.subject !== undefined) checkTemplate(rule.subject, "subject", facts, issues);
   for (const [i, t] of rule.evidence.entries()) checkTemplate(t, `evidence[${i}]`, facts, issues);
   for (const [i, t] of rule.remediation.entries()) {
     checkTemplate(t, `remediation[${i}]`, facts, issues);
