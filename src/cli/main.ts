@@ -42,6 +42,26 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
 
   program
+    .command("sweep")
+    .description("diagnose every host of a group (or all) in-process and list the findings")
+    .argument("<target>", "`all`, an inventory group, or one host")
+    .option(
+      "--symptom <symptom>",
+      "latency, errors, cpu, memory, disk, network, hang or health",
+      "health",
+    )
+    .option("--concurrency <n>", "hosts diagnosed at once, 1 to 1000", "50")
+    .option(
+      "--window <duration>",
+      "sampling window in whole seconds: 5, 5s or 1500ms (rounded up to 2 s), 1 s to 60 s",
+      "5s",
+    )
+    .option("--json", "print the sweep as JSON", false)
+    .action(async (target: string, opts) => {
+      code = await (await import("./sweep.js")).runSweep(target, opts);
+    });
+
+  program
     .command("parse")
     .description("parse one collector's output and print its facts and problems")
     .argument(
