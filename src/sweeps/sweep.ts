@@ -17,7 +17,7 @@ export interface SweepOptions {
   concurrency?: number;
   /** TCP connect + SSH handshake + login, per host and hop, ms (default 10 000). */
   connectTimeoutMs?: number;
-  /** A host's whole turn, connect included, ms (default: window + 60 s). */
+  /** A host's whole turn, connect included, ms (default: window + {@link HOST_SLACK_MS}). */
   hostTimeoutMs?: number;
   /** Stops the sweep: running hosts are aborted, hosts not started are `failed`. */
   signal?: AbortSignal;
@@ -26,6 +26,13 @@ export interface SweepOptions {
   /** Called with each host's result as soon as it is known, in completion order. */
   onHost?: (result: HostResult) => void;
 }
+
+/**
+ * Time a host's turn may take beyond the window: connect, the queue for session channels
+ * (sshd MaxSessions), the cheap reads and parsing, on a busy host. Measured: a health
+ * diagnosis took up to 70 s on a 2-core machine at load average 25.
+ */
+export const HOST_SLACK_MS = 150_000;
 
 /** Hosts diagnosed at once by default. */
 export const DEFAULT_CONCURRENCY = 50;
@@ -52,7 +59,7 @@ export async function sweep(
     windowSeconds,
     runbooks: options.runbooks,
     connectTimeoutMs: options.connectTimeoutMs ?? 10_000,
-    hostTimeoutMs: options.hostTimeoutMs ?? windowSeconds * 1000 + 60_000,
+    hostTimeoutMs: options.hostTimeoutMs ?? windowSeconds * 1000 + HOST_SLACK_MS,
     signal: options.signal,
   };
   const results = await Promise.all(
