@@ -214,6 +214,7 @@ export async function buildReport(
     present,
     meta.symptom,
     absent,
+    meta.host,
   );
   const report: Report = {
     version: 1,

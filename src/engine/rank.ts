@@ -32,6 +32,7 @@ export interface Evaluation {
  * @param present collector ids that produced output (a `.out` file, or a command that ran)
  * @param symptom the request's symptom: it changes only the ranking, never what is evaluated
  * @param absent why a collector gave no output (`runs only with --deep`, `failed`), by id
+ * @param host the host label the findings' keys start with (`host/rule/subject`)
  * @returns hypotheses sorted by score (empty when no rule crossed a threshold), and for every
  *   rule that did not fire a `fine` or `not-evaluated` verdict with its reason
  */
@@ -41,8 +42,9 @@ export function evaluateRunbooks(
   present: ReadonlySet<string>,
   symptom: Symptom,
   absent?: ReadonlyMap<string, string>,
+  host = "local",
 ): Evaluation {
-  const { fired, checked } = evaluateRules(runbooks, derived, present, absent);
+  const { fired, checked } = evaluateRules(runbooks, derived, present, absent, host);
   return { hypotheses: rankHypotheses(fired, symptom), checked };
 }
 

@@ -9,6 +9,10 @@ import { DiagbotError } from "../model/errors.js";
  * Each verb's module is loaded only when that verb runs, so
  * `diagbot parse` starts without the SSH, Slack or queue libraries.
  */
+/** Help of `--window`, the same for `diagnose` and `sweep`. */
+const WINDOW_HELP =
+  "sampling window in whole seconds: 5, 5s or 1500ms (rounded up to 2 s), 1 s to 60 s";
+
 export async function main(argv: readonly string[]): Promise<number> {
   let code = 0;
   const program = new Command("diagbot")
@@ -31,11 +35,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       "--save <dir>",
       "write the evidence bundle (byte-exact, unredacted; folder 0700, files 0600) here",
     )
-    .option(
-      "--window <duration>",
-      "sampling window in whole seconds: 5, 5s or 1500ms (rounded up to 2 s), 1 s to 60 s",
-      "5s",
-    )
+    .option("--window <duration>", WINDOW_HELP, "5s")
     .addOption(new Option("--pid <pid>", "scope collectors to this process").conflicts("process"))
     .option("--process <name>", "scope collectors to processes with this name (comm)")
     .option("--deep", "also run intrusive collectors (strace, perf record, perf sched)", false)
@@ -49,6 +49,22 @@ export async function main(argv: readonly string[]): Promise<number> {
       const { runDiagnose } = await import("../cli/diagnose.js");
       const { ticketDelivery } = await import("../tickets/delivery.js");
       code = await runDiagnose(target, symptom, opts, { ticketDelivery });
+    });
+
+  program
+    .command("sweep")
+    .description("diagnose every host of a group (or all) in-process and list the findings")
+    .argument("<target>", "`all`, an inventory group, or one host")
+    .option(
+      "--symptom <symptom>",
+      "latency, errors, cpu, memory, disk, network, hang or health",
+      "health",
+    )
+    .option("--concurrency <n>", "hosts diagnosed at once, 1 to 1000", "50")
+    .option("--window <duration>", WINDOW_HELP, "5s")
+    .option("--json", "print the sweep as JSON", false)
+    .action(async (target: string, opts) => {
+      code = await (await import("../sweeps/command.js")).runSweep(target, opts);
     });
 
   program

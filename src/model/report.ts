@@ -69,6 +69,8 @@ export interface Hypothesis {
   title: string;
   /** Rule id that produced it. */
   rule: string;
+  /** `host/rule/subject`: stable across runs while the rule holds for the same subject. */
+  key?: string;
   /** 0..1: how sure the rule is, after corroboration and contradiction. */
   confidence: number;
   /** Ranking key: confidence weighted by the symptom and precedence; higher first. */

@@ -9,6 +9,7 @@ import {
   isFactRef,
   type Runbook,
 } from "./schema.js";
+import { findingKey, renderSubject } from "./subject.js";
 
 /**
  * Evaluates runbook rules over derived facts, with three-valued logic (Kleene):
@@ -375,6 +376,7 @@ function sourcesOf(paths: string[]): string {
  * @param derived facts from src/derive (`derive(parsed, ctx)`)
  * @param present collector ids that produced output (a `.out` file, or a command that ran)
  * @param absent why a collector gave no output (`runs only with --deep`, `failed`), by id
+ * @param host the host label the findings' keys start with (`host/rule/subject`)
  * @returns the fired rules in runbook order (empty when no rule crossed a threshold), and for
  *   every rule that did not fire a `fine` or `not-evaluated` verdict with its reason
  */
@@ -383,6 +385,7 @@ export function evaluateRules(
   derived: DerivedFacts,
   present: ReadonlySet<string>,
   absent?: ReadonlyMap<string, string>,
+  host = "local",
 ): Verdicts {
   const checked: Checked[] = [];
   const fired: Fired[] = [];
@@ -459,6 +462,7 @@ export function evaluateRules(
         category: rule.category,
         title: renderTemplate(rule.title, view),
         rule: rule.id,
+        key: findingKey(host, rule.id, renderSubject(rule.subject, view)),
         confidence,
         score: 0,
         evidence: evidenceOf(rule, held, derived, view),

@@ -129,6 +129,11 @@ export interface MinSamples {
 export interface Runbook {
   id: string;
   category: Category;
+  /**
+   * Mustache template naming what a finding is about (a device, mount, cgroup, process,
+   * interface, address, or `host`); keys the finding across runs (src/runbooks/subject.ts).
+   */
+  subject?: string;
   /** Mustache template over the fact tree (HTML escaping off). */
   title: string;
   /** Symptoms for which this rule ranks at full weight. */
@@ -272,6 +277,7 @@ export const runbookSchema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,79}$/, "a rule id is lower-case letters, digits and dashes"),
     category: z.enum(CATEGORIES),
+    subject: z.string().min(1, "must not be empty").max(200).optional(),
     title: text,
     symptoms: z.array(z.enum(SYMPTOMS)).min(1, "name at least one symptom"),
     needs: z

@@ -1,0 +1,270 @@
+#!/usr/bin/env node
+// Sweep benchmark: parallel-ssh -p 50 and ansible -m shell -f 50 running the exact command
+// lines of diagbot's health plan, side by side with `diagbot sweep`, on the same loopback
+// hosts (one sshd listening on 127.0.0.2..127.0.0.N+1, so every tool sees N distinct hosts).
+// Usage: node bench/sweep/run.js [--hosts 50,200] [--window 2] [--only pssh,ansible,diagbot]
+// Needs root, openssh-server, pssh, ansible-core, GNU time; run `npm run build` first.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { createConnection } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const arg = (name, def) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1] : def;
+};
+const SIZES = arg("hosts", "50,200").split(",").map(Number);
+const WINDOW = Number(arg("window", "2"));
+const ONLY = arg("only", "pssh,ansible,diagbot").split(",");
+const FORKS = 50;
+
+/** The command lines diagbot runs for `health` on a root host: recorded from its own collect(). */
+async function healthCommands() {
+  const { collect } = await import(join(ROOT, "dist/model/collected.js"));
+  const { plan } = await import(join(ROOT, "dist/diagnosis/plan.js"));
+  const { COLLECTORS } = await import(join(ROOT, "dist/collectors/index.js"));
+  const commands = [];
+  const recorder = {
+    host: "record",
+    root: true,
+    maxSessions: 64,
+    exec: async (command) => {
+      commands.push(command);
+      return {
+        stdout: Buffer.alloc(0),
+        stderr: Buffer.alloc(0),
+        exitCode: 0,
+        timedOut: false,
+        truncated: false,
+        durationMs: 0,
+      };
+    },
+    close: async () => {},
+  };
+  const collectors = plan(COLLECTORS, "health", { deep: false, hasPids: false });
+  await collect(recorder, collectors, { windowSeconds: WINDOW, pids: [], sudo: false });
+  return commands;
+}
+
+function startSshd(dir, count) {
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host_key")]);
+  execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "client_key")]);
+  writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "client_key.pub")));
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const addresses = Array.from({ length: count }, (_, i) => `127.0.0.${i + 2}`);
+  // sshd listens on at most 16 addresses (MAX_LISTEN_SOCKS): one instance per 16 hosts.
+  const children = [];
+  for (let i = 0; i < addresses.length; i += 16) {
+    const config = [
+      ...addresses.slice(i, i + 16).map((a) => `ListenAddress ${a}:${port}`),
+      `HostKey ${join(dir, "host_key")}`,
+      `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
+      "PermitRootLogin prohibit-password",
+      "PasswordAuthentication no",
+      "UsePAM no",
+      "StrictModes no",
+      "MaxSessions 64",
+      "MaxStartups 1000:30:2000",
+      `PidFile ${join(dir, `sshd-${i}.pid`)}`,
+    ].join("\n");
+    writeFileSync(join(dir, `sshd_config-${i}`), `${config}\n`);
+    children.push(
+      spawn("/usr/sbin/sshd", ["-D", "-f", join(dir, `sshd_config-${i}`)], { stdio: "ignore" }),
+    );
+  }
+  const key = readFileSync(join(dir, "host_key.pub"), "utf8").split(" ").slice(0, 2).join(" ");
+  writeFileSync(join(dir, "known_hosts"), addresses.map((a) => `[${a}]:${port} ${key}\n`).join(""));
+  return { children, port, addresses };
+}
+
+/** Resolves once address:port answers with an SSH banner (60 s at most). */
+async function waitForBanner(host, port) {
+  const end = Date.now() + 60_000;
+  while (Date.now() < end) {
+    const ok = await new Promise((resolve) => {
+      const sock = createConnection({ host, port });
+      sock.once("data", (b) => {
+        sock.destroy();
+        resolve(b.toString().startsWith("SSH-"));
+      });
+      sock.once("error", () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`sshd did not answer on ${host}:${port}`);
+}
+
+/** Runs argv under GNU time -v; returns wall s, CPU s (user+sys, children included), peak RSS MB. */
+function timed(argv, env = {}) {
+  const out = spawnSync("/usr/bin/time", ["-v", ...argv], {
+    env: { ...process.env, ...env },
+    maxBuffer: 1 << 30,
+    encoding: "utf8",
+  });
+  const field = (name) => out.stderr.match(new RegExp(`${name}: (.+)`))?.[1] ?? "";
+  const clock = field("Elapsed \\(wall clock\\) time \\(h:mm:ss or m:ss\\)").split(":").map(Number);
+  const wall = clock.reduce((s, x) => s * 60 + x, 0);
+  const cpu = Number(field("User time \\(seconds\\)")) + Number(field("System time \\(seconds\\)"));
+  const rssMb = Number(field("Maximum resident set size \\(kbytes\\)")) / 1024;
+  return { wall, cpu, rssMb, stdout: out.stdout, status: out.status };
+}
+
+function dirBytes(dir) {
+  return readdirSync(dir).reduce((s, f) => s + statSync(join(dir, f)).size, 0);
+}
+
+async function main() {
+  const script = (await healthCommands()).map((c) => `( ${c} ) &`).join("\n") + "\nwait\n";
+  const rows = [];
+  for (const n of SIZES) {
+    const dir = mkdtempSync(join(tmpdir(), "diagbot-bench-sweep-"));
+    const sshd = startSshd(dir, n);
+    for (const a of sshd.addresses) await waitForBanner(a, sshd.port);
+    const key = join(dir, "client_key");
+    const kh = join(dir, "known_hosts");
+    writeFileSync(join(dir, "health.sh"), script);
+    const remote = `sh ${join(dir, "health.sh")}`; // same machine: the script file is readable remotely
+    if (ONLY.includes("pssh")) {
+      writeFileSync(
+        join(dir, "pssh-hosts"),
+        sshd.addresses.map((a) => `root@${a}:${sshd.port}\n`).join(""),
+      );
+      const outDir = join(dir, "pssh-out");
+      const r = timed([
+        "parallel-ssh",
+        "-p",
+        String(FORKS),
+        "-t",
+        "300",
+        "-h",
+        join(dir, "pssh-hosts"),
+        "-o",
+        outDir,
+        "-x",
+        `-i ${key} -o UserKnownHostsFile=${kh} -o StrictHostKeyChecking=yes -o BatchMode=yes`,
+        remote,
+      ]);
+      const ok = (r.stdout.match(/\[SUCCESS\]/g) ?? []).length;
+      rows.push({
+        tool: "parallel-ssh -p 50",
+        n,
+        ...r,
+        answered: ok,
+        bytesPerHost: dirBytes(outDir) / n,
+      });
+    }
+    if (ONLY.includes("ansible")) {
+      const inv = sshd.addresses
+        .map(
+          (a, i) =>
+            `h${i} ansible_host=${a} ansible_port=${sshd.port} ansible_user=root ansible_ssh_private_key_file=${key} ansible_ssh_common_args='-o UserKnownHostsFile=${kh} -o StrictHostKeyChecking=yes'`,
+        )
+        .join("\n");
+      writeFileSync(join(dir, "ansible.ini"), `[fleet]\n${inv}\n`);
+      const r = timed(
+        [
+          "ansible",
+          "fleet",
+          "-i",
+          join(dir, "ansible.ini"),
+          "-m",
+          "shell",
+          "-a",
+          remote,
+          "-f",
+          String(FORKS),
+          "-o",
+        ],
+        {
+          ANSIBLE_HOST_KEY_CHECKING: "True",
+          ANSIBLE_PYTHON_INTERPRETER: "/usr/bin/python3",
+          ANSIBLE_LOCALHOST_WARNING: "False",
+        },
+      );
+      const ok = (r.stdout.match(/ \| (CHANGED|SUCCESS)/g) ?? []).length;
+      rows.push({
+        tool: "ansible -m shell -f 50",
+        n,
+        ...r,
+        answered: ok,
+        bytesPerHost: Buffer.byteLength(r.stdout) / n,
+      });
+    }
+    if (ONLY.includes("diagbot")) {
+      const hosts = sshd.addresses.map((a, i) => `  h${i}: { address: ${a} }`).join("\n");
+      const inv = join(dir, "inventory.yaml");
+      writeFileSync(
+        inv,
+        `defaults:\n  user: root\n  port: ${sshd.port}\n  identityFile: ${key}\n  knownHosts: ${kh}\n  maxSessions: 10\nhosts:\n${hosts}\n`,
+      );
+      const r = timed(
+        [
+          process.execPath,
+          join(ROOT, "bin/diagbot.js"),
+          "sweep",
+          "all",
+          "--json",
+          "--concurrency",
+          String(FORKS),
+          "--window",
+          `${WINDOW}s`,
+        ],
+        { DIAGBOT_INVENTORY: inv },
+      );
+      const json = JSON.parse(r.stdout);
+      // Bytes read per host: the outputs of one host's collection, saved as a bundle.
+      const bundle = join(dir, "bundle");
+      spawnSync(
+        process.execPath,
+        [
+          join(ROOT, "bin/diagbot.js"),
+          "diagnose",
+          "h0",
+          "--save",
+          bundle,
+          "--window",
+          `${WINDOW}s`,
+          "--json",
+        ],
+        { env: { ...process.env, DIAGBOT_INVENTORY: inv }, stdio: "ignore" },
+      );
+      const bytes = readdirSync(bundle)
+        .filter((f) => f.endsWith(".out") || f.endsWith(".err"))
+        .reduce((s, f) => s + statSync(join(bundle, f)).size, 0);
+      rows.push({
+        tool: "diagbot sweep --concurrency 50",
+        n,
+        ...r,
+        answered: json.summary.ok,
+        bytesPerHost: bytes,
+      });
+    }
+    for (const c of sshd.children) c.kill("SIGTERM");
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+  console.log(`window ${WINDOW} s; load average at the end: ${load}`);
+  console.log(
+    "| tool | hosts | answered | wall s | CPU s | peak RSS MB | bytes read/host | wall ms/host | CPU ms/host |",
+  );
+  console.log("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+  for (const r of rows) {
+    console.log(
+      `| ${r.tool} | ${r.n} | ${r.answered} | ${r.wall.toFixed(1)} | ${r.cpu.toFixed(1)} | ${r.rssMb.toFixed(0)} | ${Math.round(r.bytesPerHost)} | ${Math.round((r.wall * 1000) / r.n)} | ${Math.round((r.cpu * 1000) / r.n)} |`,
+    );
+  }
+}
+
+await main();

@@ -1,0 +1,111 @@
+import { diagnoseBundle, diagnoseLive, noCollectorRan, nothingRan } from "../engine/diagnose.js";
+import type { HostConfig } from "../inventory/inventory.js";
+import { replayBundle } from "../inventory/inventory.js";
+import { DiagbotError } from "../model/errors.js";
+import type { Report, Symptom } from "../model/report.js";
+import { redactText } from "../redact/index.js";
+import type { Runbook } from "../runbooks/schema.js";
+import { findingKey, HOST_SUBJECT } from "../runbooks/subject.js";
+import { openTransport } from "../transport/open.js";
+import type { Transport } from "../transport/types.js";
+import type { Finding, HostResult } from "./types.js";
+
+/** What one host's turn needs; see {@link SweepOptions} for the meaning of each field. */
+export interface HostRunOptions {
+  symptom: Symptom;
+  windowSeconds: number;
+  runbooks: readonly Runbook[];
+  connectTimeoutMs: number;
+  hostTimeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Diagnoses one host of a sweep and never throws: every failure is a {@link HostResult}.
+ * A replay host is diagnosed from its bundle; any other host over one transport (one SSH
+ * connection: the engine batches the cheap reads into few execs), opened within
+ * `connectTimeoutMs` (TCP + handshake + login) and closed whatever happens. The whole turn,
+ * connect included, is bounded by `hostTimeoutMs`: the collectors are aborted and their
+ * remote processes ended when it passes.
+ */
+export async function sweepHost(host: HostConfig, options: HostRunOptions): Promise<HostResult> {
+  const started = Date.now();
+  const deadline = AbortSignal.timeout(options.hostTimeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const result = (status: HostResult["status"], findings: Finding[], error?: string) => ({
+    host: host.name,
+    status,
+    findings,
+    durationMs: Date.now() - started,
+    ...(error === undefined ? {} : { error: redactText(error).text }),
+  });
+  try {
+    if (host.transport === "replay") {
+      const dir = await replayBundle(host);
+      const { report } = await diagnoseBundle(dir, host.name, options.symptom, options.runbooks);
+      return result("ok", findingsOf(report, host.name));
+    }
+    let transport: Transport;
+    try {
+      transport = await openTransport(host, {
+        readyTimeoutMs: options.connectTimeoutMs,
+        signal,
+      });
+    } catch (err) {
+      return result("unreachable", [], reasonOf(err, signal, options.hostTimeoutMs));
+    }
+    try {
+      const { report } = await diagnoseLive(transport, host.sudo, {
+        host: host.name,
+        symptom: options.symptom,
+        windowSeconds: options.windowSeconds,
+        deep: false,
+        runbooks: options.runbooks,
+        signal,
+      });
+      if (deadline.aborted) return result("failed", [], timeoutReason(options.hostTimeoutMs));
+      if (nothingRan(report))
+        return result("failed", [], noCollectorRan(host.name, report).describe());
+      return result("ok", findingsOf(report, host.name));
+    } finally {
+      await transport.close().catch(() => undefined);
+    }
+  } catch (err) {
+    return result("failed", [], reasonOf(err, signal, options.hostTimeoutMs));
+  }
+}
+
+/**
+ * The findings of a report: every hypothesis, in rank order, with its text redacted. Keys are
+ * re-rooted on the inventory name: a replayed bundle's report carries the host its
+ * bundle.json names.
+ */
+export function findingsOf(report: Report, host: string): Finding[] {
+  return report.hypotheses.map((h) => {
+    const prefix = `${report.host}/${h.rule}/`;
+    const subject = h.key?.startsWith(prefix) ? h.key.slice(prefix.length) : HOST_SUBJECT;
+    return {
+      key: redactText(findingKey(host, h.rule, subject)).text,
+      rule: h.rule,
+      category: h.category,
+      confidence: h.confidence,
+      title: redactText(h.title).text,
+    };
+  });
+}
+
+function timeoutReason(ms: number): string {
+  return `no result within the per-host limit of ${Math.round(ms / 1000)} s; raise it or look at the host`;
+}
+
+/** One line saying why a host gave no result. */
+function reasonOf(err: unknown, signal: AbortSignal, hostTimeoutMs: number): string {
+  if (
+    signal.aborted &&
+    signal.reason instanceof DOMException &&
+    signal.reason.name === "TimeoutError"
+  )
+    return timeoutReason(hostTimeoutMs);
+  if (err instanceof DiagbotError) return err.describe();
+  return err instanceof Error ? err.message : String(err);
+}

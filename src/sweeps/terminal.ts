@@ -1,0 +1,88 @@
+import type { HostResult, SweepResult } from "./types.js";
+
+/**
+ * The terminal view of a sweep: a progress bar while it runs, a table when it ends.
+ */
+
+/** Width of the bar, characters. */
+const BAR = 30;
+/** Slowest running hosts named on the progress line. */
+const SLOWEST = 3;
+
+/**
+ * A one-line progress bar on a TTY stream (silent elsewhere), redrawn at most every 200 ms:
+ * `[#########.....] 42/200 done, 3 failed · slowest: web-07 31s, db-01 28s`.
+ */
+export function sweepProgress(stream: NodeJS.WriteStream, total: number) {
+  const tty = Boolean(stream.isTTY);
+  const running = new Map<string, number>();
+  let done = 0;
+  let failed = 0;
+  let timer: NodeJS.Timeout | undefined;
+  const draw = () => {
+    const now = Date.now();
+    const filled = total === 0 ? BAR : Math.round((done / total) * BAR);
+    const slowest = [...running]
+      .sort((a, b) => a[1] - b[1])
+      .slice(0, SLOWEST)
+      .map(([h, t]) => `${h} ${Math.round((now - t) / 1000)}s`);
+    const tail = slowest.length > 0 ? ` · slowest: ${slowest.join(", ")}` : "";
+    stream.write(
+      `\r\u001b[2K[${"#".repeat(filled)}${".".repeat(BAR - filled)}] ${done}/${total} done, ${failed} failed${tail}`,
+    );
+  };
+  if (tty) {
+    timer = setInterval(draw, 200);
+    timer.unref();
+  }
+  return {
+    start: (host: string) => running.set(host, Date.now()),
+    finish: (result: HostResult) => {
+      running.delete(result.host);
+      done++;
+      if (result.status !== "ok") failed++;
+      if (tty) draw();
+    },
+    stop: () => {
+      if (timer) clearInterval(timer);
+      if (tty) stream.write("\r\u001b[2K");
+    },
+  };
+}
+
+/**
+ * The table printed at the end: hosts with findings first (most findings first, then by
+ * name), one line per finding; then unreachable and failed hosts with their reason; then
+ * the count of healthy hosts.
+ */
+export function renderSweepTable(result: SweepResult): string {
+  const lines: string[] = [];
+  const byName = (a: HostResult, b: HostResult) => a.host.localeCompare(b.host);
+  const withFindings = result.hosts
+    .filter((h) => h.status === "ok" && h.findings.length > 0)
+    .sort((a, b) => b.findings.length - a.findings.length || byName(a, b));
+  const width = Math.max(4, ...result.hosts.map((h) => h.host.length));
+  if (withFindings.length > 0) {
+    lines.push(`${"HOST".padEnd(width)}  CONF  CATEGORY                   FINDING`);
+    for (const h of withFindings) {
+      for (const [i, f] of h.findings.entries()) {
+        const name = (i === 0 ? h.host : "").padEnd(width);
+        lines.push(`${name}  ${f.confidence.toFixed(2)}  ${f.category.padEnd(25)}  ${f.title}`);
+      }
+    }
+    lines.push("");
+  }
+  const down = result.hosts.filter((h) => h.status !== "ok").sort(byName);
+  if (down.length > 0) {
+    lines.push(`${"HOST".padEnd(width)}  STATUS       REASON`);
+    for (const h of down)
+      lines.push(`${h.host.padEnd(width)}  ${h.status.padEnd(11)}  ${h.error ?? ""}`);
+    lines.push("");
+  }
+  const s = result.summary;
+  const healthy = s.ok - s.withFindings;
+  lines.push(
+    `${healthy} of ${s.hosts} hosts healthy, ${s.withFindings} with findings, ${s.unreachable} unreachable, ${s.failed} failed (${(result.durationMs / 1000).toFixed(1)} s)`,
+  );
+  return `${lines.join("\n")}\n`;
+}

@@ -1,0 +1,53 @@
+import type { Category } from "../model/report.js";
+
+/**
+ * The result shapes of a sweep, as `diagbot sweep --json` prints them (DESIGN.md "Sweeps").
+ */
+
+/** One finding of one host: a hypothesis cut to what a fleet view needs; text is redacted. */
+export interface Finding {
+  /** `host/rule/subject` (src/runbooks/subject.ts): stable across runs for the same cause. */
+  key: string;
+  rule: string;
+  category: Category;
+  /** 0..1, as the rule computed it. */
+  confidence: number;
+  title: string;
+}
+
+/**
+ * `ok`: a report was produced (with or without findings); `unreachable`: no connection (refused,
+ * timed out, host key or login refused); `failed`: connected, but no collector produced output,
+ * the diagnosis passed its time limit, or the bundle of a replay host could not be read.
+ */
+export type HostStatus = "ok" | "unreachable" | "failed";
+
+export interface HostResult {
+  host: string;
+  status: HostStatus;
+  findings: Finding[];
+  /** Wall-clock ms from the start of this host's turn to its result. */
+  durationMs: number;
+  /** What went wrong, for `unreachable` and `failed` (redacted). */
+  error?: string;
+}
+
+export interface SweepSummary {
+  hosts: number;
+  ok: number;
+  unreachable: number;
+  failed: number;
+  /** Hosts with `ok` and at least one finding. */
+  withFindings: number;
+}
+
+export interface SweepResult {
+  /** The target swept: `all`, a group or a host name. */
+  sweep: string;
+  /** ISO 8601. */
+  startedAt: string;
+  durationMs: number;
+  /** In the order of the inventory. */
+  hosts: HostResult[];
+  summary: SweepSummary;
+}
