@@ -11,6 +11,7 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  * allocstall_normal 0
  * oom_kill 2
  * ```
+ * Yields: `oom_kill = 2`, `pgscan_direct = 0`, `counters.nr_free_pages = 3110291`.
  *
  * `counters` holds every pair as printed. The counters that explain memory incidents are
  * also named: direct reclaim (`pgscan_direct`, `allocstall*` summed), kswapd scanning, swap

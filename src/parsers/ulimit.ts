@@ -5,10 +5,13 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  * The shell's resource limits, from `ulimit -a` (bash, zsh and dash forms) or a bare
  * `ulimit -n` number. `ulimit` prints the soft limits unless given `-H`.
  *
+ * bash prints `open files (-n) 1024`; dash and busybox print `-n: file descriptors 1024`.
+ *
  * ```
- * open files                      (-n) 1024         (bash)
- * -n: file descriptors                1024          (dash, busybox)
+ * open files                      (-n) 1024
+ * max user processes              (-u) 63504
  * ```
+ * Yields: `limits.max_open_files.value = 1024`, `limits.max_processes.value = 63504`.
  *
  * Limits are keyed as in `/proc/PID/limits` (`max_open_files`, `max_processes`, …) so they
  * read like the `proc-limits` facts; `unlimited` is null. Units are ulimit's own (`kbytes`,

@@ -12,6 +12,7 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  *         high     25358
  *         managed  3236416
  * ```
+ * Yields: `zones[0].free_pages = 21385`, `zones[0].low_pages = 21132`, `zones[0].zone = "Normal"`.
  *
  * Units: pages (the page size is not printed; 4 KiB on x86-64). A zone whose `free` is at
  * or under `low` wakes kswapd; under `min` allocations enter direct reclaim. Per-node and
