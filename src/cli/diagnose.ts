@@ -13,6 +13,7 @@ import {
   withNarrative,
   writeNarrative,
 } from "../narrative/index.js";
+import { redactDeep, redactText } from "../redact/index.js";
 import { renderTerminal } from "../render/terminal.js";
 import { loadRunbooks } from "../runbooks/load.js";
 import { openTransport } from "../transport/open.js";
@@ -28,6 +29,8 @@ export interface DiagnoseCliOptions {
   json: boolean;
   verbose: boolean;
   ticket?: string;
+  /** false with `--no-redact`: print what the host said, secrets included. */
+  redact?: boolean;
 }
 
 /** What main/ plugs into `diagnose`: `--ticket` delivery, built before anything is collected. */
@@ -122,15 +125,26 @@ export async function runDiagnose(
   // The LLM narrative: `--json` waits for it (one document); the terminal report never does.
   const narrating = llm ? writeNarrative(report, llm) : undefined;
   if (opts.json && narrating) report = withNarrative(report, await narrating);
+  // What a person reads is redacted (only --save is byte-exact); --no-redact is the operator's.
+  const reveal = opts.redact === false;
+  const shown = reveal ? { value: report, count: 0 } : redactDeep(report);
   process.stdout.write(
     opts.json
-      ? `${JSON.stringify(report, null, 2)}\n`
-      : renderTerminal(report, {
+      ? `${JSON.stringify(shown.value, null, 2)}\n`
+      : renderTerminal(shown.value, {
           color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
           verbose: opts.verbose,
         }),
   );
-  if (!opts.json && narrating) process.stdout.write(renderNarrativeSection(await narrating));
+  if (!opts.json && narrating) {
+    const section = renderNarrativeSection(await narrating);
+    process.stdout.write(reveal ? section : redactText(section).text);
+  }
+  if (shown.count > 0) {
+    process.stderr.write(
+      `diagbot: ${shown.count} secret${shown.count === 1 ? "" : "s"} shown as [REDACTED] (--no-redact shows them)\n`,
+    );
+  }
   if (nothingRan(report)) {
     const err = noCollectorRan(report.host, report);
     process.stderr.write(`diagbot: ${err.describe()}\n`);

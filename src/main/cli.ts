@@ -42,6 +42,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--json", "print the report as JSON", false)
     .option("--verbose", "show every hypothesis, evidence line and fine check", false)
     .option(
+      "--no-redact",
+      "print secrets as the host shows them (the terminal and --json are redacted by default)",
+    )
+    .option(
       "--ticket <system:key>",
       "attach the report and bundle to a ticket: jira:OPS-7, github:owner/repo#12, pagerduty:PXXXXXX, webhook:LABEL",
     )
