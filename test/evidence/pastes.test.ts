@@ -7,7 +7,8 @@ import { readEvidence } from "../../src/evidence/index.js";
  * The reference pastes in ../shared/pastes (not shipped: no licence to), when present: every
  * file is read without an error, and most give collector outputs or counts.
  */
-const DIR = process.env.DIAGBOT_PASTES ?? new URL("../../../shared/pastes", import.meta.url).pathname;
+const DIR =
+  process.env.DIAGBOT_PASTES ?? new URL("../../../shared/pastes", import.meta.url).pathname;
 const files = existsSync(DIR)
   ? readdirSync(DIR)
       .filter((f) => /^\d\d-.*\.txt$/.test(f))

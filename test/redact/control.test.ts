@@ -71,7 +71,10 @@ function filesUnder(dir: string): string[] {
 const SHARED = new URL("../../../shared/corpus", import.meta.url).pathname;
 const OUTPUTS = [
   ...filesUnder(new URL("../fixtures", import.meta.url).pathname).filter(
-    (f) => !f.includes("/redaction/") && !f.includes("/runbooks/") && !f.includes("/inventory/") &&
+    (f) =>
+      !f.includes("/redaction/") &&
+      !f.includes("/runbooks/") &&
+      !f.includes("/inventory/") &&
       // Inventories are configuration, where an `ansible_password=` is meant to be redacted.
       !f.includes("/inventories/"),
   ),
