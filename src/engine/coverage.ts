@@ -168,11 +168,17 @@ function notChecked(cats: readonly Category[]): string {
  * errors were not checked`. At most two failed collectors are named; the outputs a replayed
  * bundle lacks are said together.
  */
-export function gapSentence(report: Pick<Report, "coverage" | "symptom">): string | undefined {
+export function gapSentence(
+  report: Pick<Report, "coverage" | "symptom"> & Partial<Pick<Report, "hypotheses">>,
+): string | undefined {
+  // A category a finding already names was checked: the gap cannot hide it.
+  const found = new Set((report.hypotheses ?? []).map((h) => h.category));
+  const relevant = (entry: Coverage) =>
+    relevantCategories(entry, report.symptom).filter((c) => !found.has(c));
   const parts: string[] = [];
   const absent: Coverage[] = [];
   for (const entry of report.coverage ?? []) {
-    const cats = relevantCategories(entry, report.symptom);
+    const cats = relevant(entry);
     if (cats.length === 0) continue;
     if (entry.reason === "not in the bundle") {
       absent.push(entry);
@@ -185,10 +191,10 @@ export function gapSentence(report: Pick<Report, "coverage" | "symptom">): strin
   const said = parts.slice(0, 2);
   if (absent.length === 1 && absent[0])
     said.push(
-      `${shortName(absent[0].collector)} is not in the bundle: ${notChecked(relevantCategories(absent[0], report.symptom))}`,
+      `${shortName(absent[0].collector)} is not in the bundle: ${notChecked(relevant(absent[0]))}`,
     );
   else if (absent.length > 1) {
-    const cats = [...new Set(absent.flatMap((e) => relevantCategories(e, report.symptom)))];
+    const cats = [...new Set(absent.flatMap(relevant))];
     const ids = absent.map((e) => e.collector);
     said.push(
       `${absent.length} outputs the ${report.symptom} plan reads are not in the bundle (${ids.slice(0, 4).join(", ")}${ids.length > 4 ? ", …" : ""}): ${notChecked(cats)}`,

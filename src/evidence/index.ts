@@ -3,7 +3,12 @@ import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { loadBundle } from "../bundle/load.js";
-import { buildReport, type Diagnosis, knownCollectorIds } from "../engine/diagnose.js";
+import {
+  buildReport,
+  type Diagnosis,
+  diagnoseBundle,
+  knownCollectorIds,
+} from "../engine/diagnose.js";
 import { DiagbotError } from "../model/errors.js";
 import type { Symptom } from "../model/report.js";
 import type { Runbook } from "../runbooks/schema.js";
@@ -54,6 +59,15 @@ export async function readEvidence(path: string): Promise<EvidenceRead> {
     return root ? readSos(root, path) : readBundle(path);
   }
   return readBytes(readHead(path), basename(path));
+}
+
+/** A folder that is not a sos report: a bundle (or a folder of outputs named by collector id). */
+async function isBundleDir(path: string): Promise<boolean> {
+  const isDir = await stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+  return isDir && (await sosRoot(path)) === undefined;
 }
 
 async function readBundle(dir: string): Promise<EvidenceRead> {
@@ -185,6 +199,12 @@ export async function diagnoseFrom(
   symptom: Symptom,
   runbooks: readonly Runbook[],
 ): Promise<Diagnosis> {
+  // A bundle folder is a replay: the engine reads it whole (manifest, recorded verdict, gaps).
+  if (path !== "-" && (await isBundleDir(path))) {
+    const replay = await diagnoseBundle(path, label, symptom, runbooks);
+    for (const c of replay.report.collectors) c.recognisedAs ??= `bundle file ${c.id}.out`;
+    return replay;
+  }
   const read = await readEvidence(path);
   if (read.outputs.length === 0 && read.counts.length === 0) {
     throw new DiagbotError(

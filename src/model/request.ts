@@ -99,7 +99,8 @@ export function parseWindow(text: string): number {
 export function parseSymptom(text: string | undefined): Symptom {
   if (text === undefined) return "health";
   if ((SYMPTOMS as readonly string[]).includes(text)) return text as Symptom;
-  throw new DiagbotError("usage", `unknown symptom ${JSON.stringify(text)}`, {
+  const shown = text.length > 40 ? `${text.slice(0, 40)}… (${text.length} characters)` : text;
+  throw new DiagbotError("usage", `unknown symptom ${JSON.stringify(shown)}`, {
     hint: `choose one of: ${SYMPTOMS.join(", ")}`,
   });
 }
