@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { CollectedOutput } from "../model/collected.js";
 import type { Report } from "../model/report.js";
 import { bundleTarGz, redactedBundle } from "../queue/bundle.js";
-import { redactText } from "../redact/index.js";
+import { redactDeep } from "../redact/index.js";
 import { renderMarkdown } from "../render/markdown.js";
 import { type TicketOutline, ticketOutline } from "../render/outline.js";
 import { type Env, setting } from "./config.js";
@@ -98,22 +98,4 @@ function outputsDigest(files: Record<string, string>): string {
 
 function safeName(host: string): string {
   return host.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 64) || "host";
-}
-
-/** Every string of a JSON value through the redactor, with the count of secrets replaced. */
-function redactDeep<T>(value: T): { value: T; count: number } {
-  let count = 0;
-  const walk = (v: unknown): unknown => {
-    if (typeof v === "string") {
-      const r = redactText(v);
-      count += r.count;
-      return r.text;
-    }
-    if (Array.isArray(v)) return v.map(walk);
-    if (v !== null && typeof v === "object") {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, walk(x)]));
-    }
-    return v;
-  };
-  return { value: walk(value) as T, count };
 }
