@@ -1,6 +1,6 @@
 import { prepareBundleDir, saveBundle } from "../bundle/save.js";
 import { diagnoseBundle, diagnoseLive, noCollectorRan, nothingRan } from "../engine/diagnose.js";
-import { diagnoseFrom } from "../evidence/index.js";
+import { diagnoseFrom } from "../engine/from.js";
 import { formatWarning, replayBundle, resolveTarget } from "../inventory/inventory.js";
 import type { EvidenceDelivery } from "../model/answer.js";
 import type { CollectedOutput } from "../model/collected.js";

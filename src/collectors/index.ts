@@ -1,3 +1,4 @@
+import { PARSERS } from "../parsers/index.js";
 import { bccBiolatency } from "./bcc-biolatency.js";
 import { bccExecsnoop } from "./bcc-execsnoop.js";
 import { bccRunqlat } from "./bcc-runqlat.js";
@@ -97,4 +98,9 @@ export const COLLECTORS: readonly Collector[] = [
 
 export function collectorById(id: string): Collector | undefined {
   return COLLECTORS.find((c) => c.id === id);
+}
+
+/** Every collector id this version can read from a bundle: its collectors' and its parsers'. */
+export function knownCollectorIds(): Set<string> {
+  return new Set([...COLLECTORS.map((c) => c.id), ...Object.keys(PARSERS)]);
 }

@@ -1,5 +1,5 @@
 import { loadBundle, type RecordedVerdict } from "../bundle/load.js";
-import { COLLECTORS } from "../collectors/index.js";
+import { COLLECTORS, knownCollectorIds } from "../collectors/index.js";
 import type { Collector } from "../collectors/types.js";
 import { derive } from "../derive/index.js";
 import type { DerivedFacts } from "../derive/types.js";
@@ -173,10 +173,7 @@ function validTime(text: string | undefined): string | undefined {
   return text !== undefined && !Number.isNaN(Date.parse(text)) ? text : undefined;
 }
 
-/** Every collector id this version can read from a bundle. */
-export function knownCollectorIds(): Set<string> {
-  return new Set([...COLLECTORS.map((c) => c.id), ...Object.keys(PARSERS)]);
-}
+export { knownCollectorIds };
 
 /** Builds the report from raw outputs (live or replayed). */
 export async function buildReport(

@@ -3,12 +3,7 @@ import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { loadBundle } from "../bundle/load.js";
-import {
-  buildReport,
-  type Diagnosis,
-  diagnoseBundle,
-  knownCollectorIds,
-} from "../engine/diagnose.js";
+import { knownCollectorIds } from "../collectors/index.js";
 import { DiagbotError } from "../model/errors.js";
 import type { Symptom } from "../model/report.js";
 import type { Runbook } from "../runbooks/schema.js";
@@ -62,7 +57,7 @@ export async function readEvidence(path: string): Promise<EvidenceRead> {
 }
 
 /** A folder that is not a sos report: a bundle (or a folder of outputs named by collector id). */
-async function isBundleDir(path: string): Promise<boolean> {
+export async function isBundleDir(path: string): Promise<boolean> {
   const isDir = await stat(path).then(
     (s) => s.isDirectory(),
     () => false,
@@ -186,47 +181,4 @@ function summariseRefused(name: string, refused: { name: string; why: string }[]
     const shown = names.slice(0, 5).join(", ");
     return `${name}: ${names.length} ${names.length === 1 ? "entry" : "entries"}: ${why} (${shown}${names.length > 5 ? ", …" : ""})`;
   });
-}
-
-/**
- * Diagnoses evidence given with `--from`: the host is the one a bundle's manifest names, else
- * `label` (a host name in a pasted prompt is never used).
- * @throws DiagbotError "bundle" when nothing in the input was recognised.
- */
-export async function diagnoseFrom(
-  path: string,
-  label: string,
-  symptom: Symptom,
-  runbooks: readonly Runbook[],
-): Promise<Diagnosis> {
-  // A bundle folder is a replay: the engine reads it whole (manifest, recorded verdict, gaps).
-  if (path !== "-" && (await isBundleDir(path))) {
-    const replay = await diagnoseBundle(path, label, symptom, runbooks);
-    for (const c of replay.report.collectors) c.recognisedAs ??= `bundle file ${c.id}.out`;
-    return replay;
-  }
-  const read = await readEvidence(path);
-  if (read.outputs.length === 0 && read.counts.length === 0) {
-    throw new DiagbotError(
-      "bundle",
-      `nothing in ${path === "-" ? "standard input" : path} was recognised as a tool's output: ${read.ignored.slice(0, 3).join("; ")}`,
-      {
-        hint: "paste each command with its prompt and its output (e.g. `$ free -m` then its table), or give a bundle or sos report",
-      },
-    );
-  }
-  const report = await buildReport(read.outputs, {
-    host: read.host ?? label,
-    symptom,
-    started: new Date(),
-    collectedAt:
-      read.startedAt !== undefined && !Number.isNaN(Date.parse(read.startedAt))
-        ? read.startedAt
-        : undefined,
-    windowSeconds: read.windowSeconds,
-    runbooks,
-    notes: read.notes,
-    ignored: read.ignored,
-  });
-  return { report, outputs: read.outputs };
 }

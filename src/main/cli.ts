@@ -135,31 +135,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       code = await (await import("../cli/redact.js")).runRedact(path, opts);
     });
 
-  const runbooks = program.command("runbooks").description("check the runbook library");
-  runbooks
-    .command("lint")
-    .description("validate every runbook: schema, fact paths, thresholds, duplicate ids")
-    .option("--dir <dir>", "runbook folder (default: DIAGBOT_RUNBOOKS or the packaged runbooks/)")
-    .action(async (opts) => {
-      code = await (await import("../cli/runbooks.js")).runRunbooksLint(opts);
-    });
-  runbooks
-    .command("test")
-    .description("replay every example bundle and check the expected top category")
-    .option("--dir <dir>", "runbook folder (default: DIAGBOT_RUNBOOKS or the packaged runbooks/)")
-    .option("--json", "print JSON", false)
-    .action(async (opts) => {
-      code = await (await import("../cli/runbooks.js")).runRunbooksTest(opts);
-    });
-  runbooks
-    .command("coverage")
-    .description("write <dir>/COVERAGE.md: categories against kinds of evidence, rules and tests")
-    .option("--dir <dir>", "runbook folder (default: DIAGBOT_RUNBOOKS or the packaged runbooks/)")
-    .option("--tests <dir>", "test folder (default: <dir>/../test)")
-    .option("--check", "compare with the file instead of writing it; exit 1 when it differs", false)
-    .action(async (opts) => {
-      code = await (await import("../cli/runbooks.js")).runRunbooksCoverage(opts);
-    });
+  runbooksCommands(program, (c) => {
+    code = c;
+  });
 
   try {
     await program.parseAsync(argv as string[]);
@@ -192,4 +170,33 @@ export function reportError(err: unknown): number {
   }
   process.stderr.write(`diagbot: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
   return 70;
+}
+
+/** `diagbot runbooks lint|test|coverage`; `done` receives each command's exit code. */
+function runbooksCommands(program: Command, done: (code: number) => void): void {
+  const runbooks = program.command("runbooks").description("check the runbook library");
+  runbooks
+    .command("lint")
+    .description("validate every runbook: schema, fact paths, thresholds, duplicate ids")
+    .option("--dir <dir>", "runbook folder (default: DIAGBOT_RUNBOOKS or the packaged runbooks/)")
+    .action(async (opts) => {
+      done(await (await import("../cli/runbooks.js")).runRunbooksLint(opts));
+    });
+  runbooks
+    .command("test")
+    .description("replay every example bundle and check the expected top category")
+    .option("--dir <dir>", "runbook folder (default: DIAGBOT_RUNBOOKS or the packaged runbooks/)")
+    .option("--json", "print JSON", false)
+    .action(async (opts) => {
+      done(await (await import("../cli/runbooks.js")).runRunbooksTest(opts));
+    });
+  runbooks
+    .command("coverage")
+    .description("write <dir>/COVERAGE.md: categories against kinds of evidence, rules and tests")
+    .option("--dir <dir>", "runbook folder (default: DIAGBOT_RUNBOOKS or the packaged runbooks/)")
+    .option("--tests <dir>", "test folder (default: <dir>/../test)")
+    .option("--check", "compare with the file instead of writing it; exit 1 when it differs", false)
+    .action(async (opts) => {
+      done(await (await import("../cli/runbooks.js")).runRunbooksCoverage(opts));
+    });
 }
