@@ -18,6 +18,11 @@ import { randomBytes } from "node:crypto";
  *     prefix's SIGINT at once and SIGKILL 2 s later (`-k 2`), exactly as at the end of its cap.
  *     Each `timeout` runs its tool in a process group of its own, which is why the groups are
  *     reached through `timeout` and not by one `kill -- -SID`.
+ *   - 2 s later (the `-k 2` grace) the watchdog sends SIGKILL to whatever is still in the
+ *     session: a tool whose `timeout` has already exited leaves its children behind (a perf
+ *     whose workload `sleep` started after the SIGINT), and nothing else would stop them before
+ *     their own end. Having seen end-of-file, the watchdog ignores the SIGTERM with which the
+ *     outer shell ends it once the command is gone, so this last sweep always runs.
  *   - when the command ends by itself the watchdog is killed and the command's exit status is
  *     passed on.
  *
@@ -48,7 +53,7 @@ const SCRIPT = [
   // The trailing `exit $?` keeps sh from exec'ing the command itself.
   `setsid sh -c "$1"'\nexit $?' 3<&- &`,
   "s=$!",
-  '{ while read -r _; do :; done; kill -STOP -- "-$s"; pkill -ALRM -x -s "$s" timeout; kill -KILL -- "-$s"; } <&3 >/dev/null 2>&1 &',
+  '{ while read -r _; do :; done; trap "" TERM; kill -STOP -- "-$s"; pkill -ALRM -x -s "$s" timeout; kill -KILL -- "-$s"; sleep 2; pkill -KILL -s "$s"; } <&3 >/dev/null 2>&1 &',
   "w=$!",
   "exec 3<&-",
   'wait "$s"',

@@ -67,7 +67,7 @@ describe("an interrupted SSH diagnosis leaves nothing on the host", () => {
     await sshd?.stop();
   });
 
-  it("SIGINT during --deep --window 30: exit 130, every remote process gone within 3 s", async () => {
+  it("SIGINT during --deep --window 30: exit 130, every remote process gone within 5 s", async () => {
     const marker = `t${process.pid}x${Date.now()}`;
     const child = spawn(
       process.execPath,
@@ -96,7 +96,9 @@ describe("an interrupted SSH diagnosis leaves nothing on the host", () => {
       child.kill("SIGINT");
       const interruptedAt = Date.now();
       expect(await exited, stderr).toBe(130);
-      const gone = await until(() => (marked(marker).length === 0 ? true : undefined), 3000);
+      // 2 s: the `-k 2` grace of every `timeout`, and the watchdog's last sweep of the session;
+      // the rest is slack for a loaded 2-core machine.
+      const gone = await until(() => (marked(marker).length === 0 ? true : undefined), 5000);
       const seconds = (Date.now() - interruptedAt) / 1000;
       console.log(`remote processes gone ${seconds.toFixed(2)} s after SIGINT`);
       expect(gone, `left: ${JSON.stringify(marked(marker))}`).toBe(true);
