@@ -1,0 +1,74 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runCli } from "../helpers/cli.js";
+import {
+  freePort,
+  type InventoryHost,
+  type SshdHandle,
+  sshdAvailable,
+  startSshd,
+} from "../helpers/sshd.js";
+
+/**
+ * `diagbot sweep` over six hosts of one loopback sshd (they share this machine's kernel, so
+ * their findings agree) and one address where nothing listens: every host is a result, the
+ * dead one `unreachable` with its reason, the exit code is 4 (some hosts did not answer), and
+ * the finding keys are the same in two runs of the unchanged fleet. Six health collections at
+ * once load the whole machine, so this runs in the serial `faults` project.
+ */
+interface SweptHost {
+  host: string;
+  status: string;
+  error?: string;
+  findings: { key: string }[];
+}
+
+describe.skipIf(!sshdAvailable())("sweep over loopback sshd hosts", () => {
+  let sshd: SshdHandle;
+  let inventory: string;
+  const names = ["web-01", "web-02", "web-03", "db-01", "db-02", "cache-01"];
+
+  beforeAll(async () => {
+    sshd = await startSshd({ maxSessions: 64 });
+    const hosts: Record<string, InventoryHost> = Object.fromEntries(
+      names.map((n) => [n, { address: "127.0.0.1", groups: ["fleet"] }]),
+    );
+    // Asked for, then released: nothing listens there while the sweep runs.
+    hosts["gone-01"] = { address: "127.0.0.1", port: await freePort(), groups: ["fleet"] };
+    inventory = sshd.writeInventory(hosts);
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+
+  const sweep = () =>
+    runCli(["sweep", "fleet", "--window", "1", "--json"], {
+      env: { DIAGBOT_INVENTORY: inventory },
+      timeoutMs: 120_000,
+    });
+
+  it("answers every host, marks the dead one unreachable, exits 4, keys stable", async () => {
+    const first = await sweep();
+    expect(first.code, first.stderr).toBe(4);
+    const hosts = first.json.hosts as SweptHost[];
+    expect(hosts.map((h) => h.host).sort()).toEqual([...names, "gone-01"].sort());
+    const gone = hosts.find((h) => h.host === "gone-01")!;
+    expect(gone.status).toBe("unreachable");
+    expect(gone.error).toMatch(/refused|connect/i);
+    expect(hosts.filter((h) => h.host !== "gone-01").every((h) => h.status === "ok")).toBe(true);
+    expect(first.json.summary).toMatchObject({ hosts: 7, ok: 6, unreachable: 1 });
+
+    // Every key names its host, and the second run of the unchanged fleet gives the same keys.
+    const keysOf = (list: SweptHost[]) =>
+      Object.fromEntries(list.map((h) => [h.host, h.findings.map((f) => f.key).sort()]));
+    for (const h of hosts) {
+      for (const f of h.findings) expect(f.key.startsWith(`${h.host}/`)).toBe(true);
+    }
+    const second = await sweep();
+    expect(second.code, second.stderr).toBe(4);
+    // CPU findings follow this machine's load, which other work changes between the two runs.
+    const stable = (k: string) => !k.includes("/cpu-");
+    const filtered = (m: Record<string, string[]>) =>
+      Object.fromEntries(Object.entries(m).map(([h, ks]) => [h, ks.filter(stable)]));
+    expect(filtered(keysOf(second.json.hosts))).toEqual(filtered(keysOf(hosts)));
+  }, 240_000);
+});
