@@ -55,17 +55,22 @@ export interface ParseInventoryOptions {
   path?: string;
 }
 
-/** Hosts and their group index, from resolved hosts in order. */
+/**
+ * Hosts and their group index, from resolved hosts in order; `declared` groups without a host
+ * (an Ansible `[empty]` section) are kept with no hosts, so naming one says it is empty.
+ */
 function inventoryOf(
   file: string,
   path: string,
   hosts: Map<string, HostConfig>,
   warnings: InventoryWarning[],
+  declared: readonly string[] = [],
 ): Inventory {
   const groups = new Map<string, string[]>();
   for (const host of hosts.values()) {
     for (const g of host.groups) groups.set(g, [...(groups.get(g) ?? []), host.name]);
   }
+  for (const g of declared) if (!groups.has(g)) groups.set(g, []);
   return { file, path, hosts, groups, warnings };
 }
 
@@ -119,8 +124,9 @@ async function readSources(
   paths: string[],
   options: LoadInventoryOptions,
   warnings: InventoryWarning[],
-): Promise<{ entries: HostEntry[]; strictFiles: Set<string> }> {
+): Promise<{ entries: HostEntry[]; groups: string[]; strictFiles: Set<string> }> {
   const entries = new Map<string, HostEntry>();
+  const groups: string[] = [];
   const strictFiles = new Set<string>();
   for (const path of paths) {
     const absolute = resolve(path);
@@ -143,6 +149,7 @@ async function readSources(
       warnings,
     );
     if (read.kind === "diagbot") strictFiles.add(file);
+    groups.push(...read.groups);
     for (const e of read.entries) {
       const first = entries.get(e.name);
       if (first === undefined) entries.set(e.name, e);
@@ -154,7 +161,7 @@ async function readSources(
       }
     }
   }
-  return { entries: [...entries.values()], strictFiles };
+  return { entries: [...entries.values()], groups, strictFiles };
 }
 
 /**
@@ -173,7 +180,7 @@ export async function loadInventory(
   const list =
     typeof paths === "string" ? inventoryPaths({ DIAGBOT_INVENTORY: paths }) : [...paths];
   const warnings: InventoryWarning[] = [];
-  const { entries, strictFiles } = await readSources(list, options, warnings);
+  const { entries, groups, strictFiles } = await readSources(list, options, warnings);
   const { hosts, problems } = resolveEntries(entries, {
     homeDir: options.homeDir,
     defaultUser: currentUser(),
@@ -185,7 +192,7 @@ export async function loadInventory(
     warnings.push({ file: p.entry.file, message: `${p.text}; host ${p.entry.name} left out` });
   }
   const files = list.map((p) => displayName(resolve(p)));
-  return inventoryOf(files.join(", "), resolve(list[0]), hosts, dedupe(warnings));
+  return inventoryOf(files.join(", "), resolve(list[0]), hosts, dedupe(warnings), groups);
 }
 
 function dedupe(warnings: InventoryWarning[]): InventoryWarning[] {
@@ -311,10 +318,17 @@ export function hostsOf(inventory: Inventory, target: string): HostConfig[] {
 
 /**
  * Hosts of one group, in file order.
- * @throws DiagbotError `unknown-host` when no host is in that group.
+ * @throws DiagbotError `unknown-host` when the group is not in the inventory, or has no host.
  */
 export function hostsInGroup(inventory: Inventory, group: string): HostConfig[] {
   const names = inventory.groups.get(group);
+  if (names?.length === 0) {
+    throw new DiagbotError(
+      "unknown-host",
+      `host group ${describeValue(group)} of ${inventory.file} has no hosts`,
+      { hint: 'add hosts to it, or name another group ("all" is every host)' },
+    );
+  }
   if (!names) {
     const near = closestNames(group, inventory.groups.keys(), 20);
     throw new DiagbotError(

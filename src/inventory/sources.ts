@@ -70,6 +70,8 @@ export function detectKind(text: string, path: string): SourceKind {
 export interface SourceRead {
   kind: SourceKind;
   entries: HostEntry[];
+  /** Every group the source declares, those without hosts included (Ansible `[empty]`). */
+  groups: string[];
 }
 
 /** Options shared by every reader. */
@@ -117,6 +119,7 @@ export async function readSource(
   if ((await stat(path)).isDirectory()) {
     const files = (await readdir(path)).sort().filter((n) => !ignoredInFolder(n));
     const entries: HostEntry[] = [];
+    const groups: string[] = [];
     for (const name of files) {
       const file = join(path, name);
       if ((await stat(file)).isDirectory()) continue;
@@ -129,13 +132,17 @@ export async function readSource(
         });
         continue;
       }
-      entries.push(...(await ansibleSource(file, text, kind, options, warnings)));
+      const read = await ansibleSource(file, text, kind, options, warnings);
+      entries.push(...read.entries);
+      groups.push(...read.groups);
     }
-    return { kind: "ansible-dir", entries };
+    return { kind: "ansible-dir", entries, groups };
   }
   const text = await readText(path, shown);
   const kind = detectKind(text, path);
-  if (kind === "diagbot") return { kind, entries: readNativeInventory(text, shown, dirname(path)) };
+  if (kind === "diagbot") {
+    return { kind, entries: readNativeInventory(text, shown, dirname(path)), groups: [] };
+  }
   if (kind === "ssh-config") {
     return {
       kind,
@@ -144,9 +151,10 @@ export async function readSource(
         { show: options.show, home, sshDir: options.sshDir },
         warnings,
       ),
+      groups: [],
     };
   }
-  return { kind, entries: await ansibleSource(path, text, kind, options, warnings) };
+  return { kind, ...(await ansibleSource(path, text, kind, options, warnings)) };
 }
 
 async function ansibleSource(
@@ -155,10 +163,14 @@ async function ansibleSource(
   kind: SourceKind,
   options: SourceOptions,
   warnings: InventoryWarning[],
-): Promise<HostEntry[]> {
+): Promise<{ entries: HostEntry[]; groups: string[] }> {
   const shown = options.show(path);
   const tree =
     kind === "ansible-ini" ? readAnsibleIni(text, shown) : readAnsibleYaml(text, shown, warnings);
   const files = await readFileVars(dirname(path), tree, options.show, warnings);
-  return ansibleEntries(tree, files, { file: shown, baseDir: dirname(path) }, warnings);
+  return {
+    entries: ansibleEntries(tree, files, { file: shown, baseDir: dirname(path) }, warnings),
+    // `all` is every host and `ungrouped` Ansible's own; neither is a group of the inventory.
+    groups: [...tree.groups.keys()].filter((g) => g !== "all" && g !== "ungrouped"),
+  };
 }

@@ -4,6 +4,7 @@ import {
   existsSync,
   mkdtempSync,
   readFileSync,
+  rmSync,
   symlinkSync,
   writeFileSync,
 } from "node:fs";
@@ -279,6 +280,22 @@ describe("inventory import: basic", () => {
     expect(hostsOf(inventory, "prod").map((h) => h.name)).toHaveLength(6);
     expect(hostsOf(inventory, "all")).toHaveLength(7);
     expect(hostsOf(inventory, "web01").map((h) => h.name)).toEqual(["web01"]);
+  });
+
+  it("keeps a group without hosts, and naming it says it is empty", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "diagbot-test-empty-group-"));
+    const file = join(dir, "hosts.ini");
+    writeFileSync(
+      file,
+      "[web]\nweb1 ansible_host=192.0.2.1\n\n[empty]\n\n[parent:children]\nempty\n",
+    );
+    const inventory = await loadInventory([file]);
+    expect(inventory.groups.get("empty")).toEqual([]);
+    for (const group of ["empty", "parent"]) {
+      expect(() => hostsOf(inventory, group)).toThrow(`host group "${group}" of `);
+    }
+    expect(() => hostsOf(inventory, "emptty")).toThrow(/unknown host or group "emptty"/);
+    rmSync(dir, { recursive: true });
   });
 
   it("merges several files of different kinds; the first definition wins, with a warning", async () => {
