@@ -332,7 +332,7 @@ function checkRule(
     checkComparison({ fact: m.fact, op: "gte", value: m.min }, `minSamples[${i}]`, facts, issues);
   }
   checkTemplate(rule.title, "title", facts, issues);
-  if (rule.subject !== undefined) checkTemplate(rule.subject, "subject", facts, issues);
+  checkTemplate(rule.subject, "subject", facts, issues);
   for (const [i, t] of rule.evidence.entries()) checkTemplate(t, `evidence[${i}]`, facts, issues);
   for (const [i, t] of rule.remediation.entries()) {
     checkTemplate(t, `remediation[${i}]`, facts, issues);

@@ -133,7 +133,7 @@ export interface Runbook {
    * Mustache template naming what a finding is about (a device, mount, cgroup, process,
    * interface, address, or `host`); keys the finding across runs (src/runbooks/subject.ts).
    */
-  subject?: string;
+  subject: string;
   /** Mustache template over the fact tree (HTML escaping off). */
   title: string;
   /** Symptoms for which this rule ranks at full weight. */
@@ -277,7 +277,7 @@ export const runbookSchema = z
       .string()
       .regex(/^[a-z0-9][a-z0-9-]{0,79}$/, "a rule id is lower-case letters, digits and dashes"),
     category: z.enum(CATEGORIES),
-    subject: z.string().min(1, "must not be empty").max(200).optional(),
+    subject: z.string().min(1, "must not be empty").max(200),
     title: text,
     symptoms: z.array(z.enum(SYMPTOMS)).min(1, "name at least one symptom"),
     needs: z

@@ -43,8 +43,7 @@ export function normaliseSubject(text: string): string {
 }
 
 /** Renders a `subject:` template over the fact view (absent facts render empty) and normalises it. */
-export function renderSubject(template: string | undefined, view: object): string {
-  if (template === undefined) return HOST_SUBJECT;
+export function renderSubject(template: string, view: object): string {
   return normaliseSubject(Mustache.render(template, view, {}, { escape: (s: string) => s }));
 }
 

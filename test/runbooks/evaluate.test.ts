@@ -121,6 +121,7 @@ describe("three-valued conditions", () => {
 const BASE = `
 - id: r-fire
   category: disk-saturation
+  subject: host
   title: "{{a.s}} at {{a.n}} %"
   symptoms: [latency]
   needs: [ca]
@@ -138,6 +139,7 @@ const BASE = `
   source: "test"
 - id: r-fine
   category: cpu-saturation
+  subject: host
   title: "t"
   symptoms: [cpu]
   needs: [ca]
@@ -147,6 +149,7 @@ const BASE = `
   source: "s"
 - id: r-missing-collector
   category: steal-time
+  subject: host
   title: "t"
   symptoms: [cpu]
   needs: [ca, [cb, cc]]
@@ -156,6 +159,7 @@ const BASE = `
   source: "s"
 - id: r-missing-fact
   category: memory-oom
+  subject: host
   title: "t"
   symptoms: [memory]
   needs: [ca]
@@ -233,6 +237,7 @@ describe("minSamples", () => {
   const yaml = `
 - id: r-mean
   category: other
+  subject: host
   title: "mean {{a.n}}"
   symptoms: [latency]
   needs: [ca]
@@ -285,6 +290,7 @@ describe("supersedes", () => {
   const yaml = `
 - id: symptom
   category: hung-task
+  subject: host
   title: "hung"
   symptoms: [hang]
   needs: [ca]
@@ -294,6 +300,7 @@ describe("supersedes", () => {
   source: "s"
 - id: cause
   category: dirty-writeback-stall
+  subject: host
   title: "writeback"
   symptoms: [hang]
   needs: [ca]

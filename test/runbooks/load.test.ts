@@ -120,6 +120,12 @@ describe("loader: malformed", () => {
     ]);
   });
 
+  it("requires a subject, which keys a finding across runs", () => {
+    expect(issuesFor(result, "missing-subject")).toEqual([
+      expect.stringMatching(/subject: is required/),
+    ]);
+  });
+
   it("rejects an unknown category with the valid ones", () => {
     expect(issuesFor(result, "unknown-category")[0]).toMatch(
       /category: "disk-slow" is not one of cpu-saturation,/,
@@ -218,6 +224,7 @@ describe("parseRunbooks", () => {
     const text = [
       "id: a",
       "category: other",
+      "subject: host",
       "title: t",
       "symptoms: [health]",
       "needs: [dmesg]",
@@ -228,6 +235,7 @@ describe("parseRunbooks", () => {
       "---",
       "id: b",
       "category: other",
+      "subject: host",
       "title: t",
       "symptoms: [health]",
       "needs: [dmesg]",
@@ -244,7 +252,7 @@ describe("parseRunbooks", () => {
   it("accepts a custom catalogue", () => {
     const catalogue = [{ path: "x.y", type: "number" as const, from: ["c"], doc: "" }];
     const text =
-      "id: a\ncategory: other\ntitle: '{{x.y}}'\nsymptoms: [health]\nneeds: [c]\nwhen: { fact: x.y, gte: 1 }\nconfidence: { base: 0.5 }\nremediation: [r]\nsource: s\n";
+      "id: a\ncategory: other\nsubject: host\ntitle: '{{x.y}}'\nsymptoms: [health]\nneeds: [c]\nwhen: { fact: x.y, gte: 1 }\nconfidence: { base: 0.5 }\nremediation: [r]\nsource: s\n";
     expect(parseRunbooks(text, "a.yaml", { catalogue }).issues).toEqual([]);
     expect(parseRunbooks(text, "a.yaml").issues[0].message).toMatch(/unknown fact "x\.y"/);
   });

@@ -15,7 +15,7 @@ describe("finding subjects and keys", () => {
 
   it("an empty subject is the host; a long one is cut, never inside an escape", () => {
     expect(normaliseSubject("")).toBe("host");
-    expect(renderSubject(undefined, {})).toBe("host");
+    expect(renderSubject("host", {})).toBe("host");
     expect(renderSubject("{{fs.worst.mount}}", {})).toBe("host");
     const long = normaliseSubject("/a".repeat(200));
     expect(long.length).toBeLessThanOrEqual(200);
