@@ -31,9 +31,9 @@ const FORKS = 50;
 
 /** The command lines diagbot runs for `health` on a root host: recorded from its own collect(). */
 async function healthCommands() {
-  const { collect } = await import(join(ROOT, "dist/model/collected.js"));
-  const { plan } = await import(join(ROOT, "dist/diagnosis/plan.js"));
-  const { COLLECTORS } = await import(join(ROOT, "dist/collectors/index.js"));
+  const { collect } = await import(join(ROOT, "dist/engine/collect.js"));
+  const { plan } = await import(join(ROOT, "dist/engine/plan.js"));
+  const { COLLECTORS } = await import(join(ROOT, "dist/sources/index.js"));
   const commands = [];
   const recorder = {
     host: "record",

@@ -1,10 +1,10 @@
 import { isatty } from "node:tty";
 import { inspect } from "node:util";
 import { DiagbotError } from "../model/errors.js";
-import { loadParser, PARSERS } from "../parsers/index.js";
 import { linesOfFile } from "../parsers/lines.js";
 import { parseRefusing } from "../parsers/refuse.js";
 import type { ParseResult } from "../parsers/types.js";
+import { loadParser, sourceIds } from "../sources/index.js";
 import { ParseDocumentWriter } from "./parse-document.js";
 import { writeAll } from "./write-fd.js";
 
@@ -26,7 +26,7 @@ export async function runParse(id: string, file: string, opts: { json: boolean }
       "unknown-collector",
       `no parser for collector id ${JSON.stringify(id)}`,
       {
-        hint: `known ids: ${Object.keys(PARSERS).sort().join(", ")}`,
+        hint: `known ids: ${sourceIds().sort().join(", ")}`,
       },
     );
   }

@@ -1,4 +1,3 @@
-import { parseBccBiolatency } from "../parsers/bcc-biolatency.js";
 import { boundSeconds, underTimeout } from "./command.js";
 import type { Collector } from "./types.js";
 
@@ -26,5 +25,4 @@ export const bccBiolatency: Collector = {
     ]),
     root: true,
   }),
-  parse: parseBccBiolatency,
 };

@@ -1,4 +1,3 @@
-import { parseBccExecsnoop } from "../parsers/bcc-execsnoop.js";
 import { boundSeconds, underTimeout } from "./command.js";
 import type { Collector } from "./types.js";
 
@@ -27,5 +26,4 @@ export const bccExecsnoop: Collector = {
     ]),
     root: true,
   }),
-  parse: parseBccExecsnoop,
 };

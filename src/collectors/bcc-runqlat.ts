@@ -1,4 +1,3 @@
-import { parseBccRunqlat } from "../parsers/bcc-runqlat.js";
 import { boundSeconds, underTimeout } from "./command.js";
 import type { Collector } from "./types.js";
 
@@ -25,5 +24,4 @@ export const bccRunqlat: Collector = {
     ]),
     root: true,
   }),
-  parse: parseBccRunqlat,
 };

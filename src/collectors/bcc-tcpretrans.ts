@@ -1,4 +1,3 @@
-import { parseBccTcpretrans } from "../parsers/bcc-tcpretrans.js";
 import { boundSeconds, underTimeout } from "./command.js";
 import type { Collector } from "./types.js";
 
@@ -24,5 +23,4 @@ export const bccTcpretrans: Collector = {
     ]),
     root: true,
   }),
-  parse: parseBccTcpretrans,
 };

@@ -1,4 +1,3 @@
-import { parseCgroupCpu } from "../parsers/cgroup-cpu.js";
 import { cgroupWalkScript, NO_HIERARCHY } from "./cgroup-walk.js";
 import type { Collector } from "./types.js";
 
@@ -27,5 +26,4 @@ export const cgroupCpu: Collector = {
     reason: "no cgroup hierarchy with the cpu controller is mounted",
   },
   command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT }),
-  parse: parseCgroupCpu,
 };

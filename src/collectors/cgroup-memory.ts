@@ -1,4 +1,3 @@
-import { parseCgroupMemory } from "../parsers/cgroup-memory.js";
 import { cgroupWalkScript, NO_HIERARCHY } from "./cgroup-walk.js";
 import type { Collector } from "./types.js";
 
@@ -29,5 +28,4 @@ export const cgroupMemory: Collector = {
     reason: "no cgroup hierarchy with the memory controller is mounted",
   },
   command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT }),
-  parse: parseCgroupMemory,
 };

@@ -1,4 +1,3 @@
-import { parseCgroupPids } from "../parsers/cgroup-pids.js";
 import { cgroupWalkScript, NO_HIERARCHY } from "./cgroup-walk.js";
 import type { Collector } from "./types.js";
 
@@ -23,5 +22,4 @@ export const cgroupPids: Collector = {
     reason: "no cgroup hierarchy with the pids controller is mounted",
   },
   command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT }),
-  parse: parseCgroupPids,
 };

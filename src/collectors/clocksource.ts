@@ -1,4 +1,3 @@
-import { parseClocksource } from "../parsers/clocksource.js";
 import type { Collector } from "./types.js";
 
 const DIR = "/sys/devices/system/clocksource/clocksource0";
@@ -19,5 +18,4 @@ export const clocksource: Collector = {
   timeoutSeconds: 5,
   capBytes: 4096,
   command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT }),
-  parse: parseClocksource,
 };

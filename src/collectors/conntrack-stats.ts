@@ -1,4 +1,3 @@
-import { parseConntrackStats } from "../parsers/conntrack-stats.js";
 import type { Collector } from "./types.js";
 
 const FILE = "/proc/net/stat/nf_conntrack";
@@ -24,5 +23,4 @@ export const conntrackStats: Collector = {
   capBytes: 256 << 10,
   windowed: true,
   command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT }),
-  parse: parseConntrackStats,
 };

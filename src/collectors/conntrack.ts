@@ -1,4 +1,3 @@
-import { parseConntrack } from "../parsers/conntrack.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -21,5 +20,4 @@ export const conntrack: Collector = {
   timeoutSeconds: 5,
   capBytes: 4 << 10,
   command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT }),
-  parse: parseConntrack,
 };

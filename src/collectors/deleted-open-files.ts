@@ -1,4 +1,3 @@
-import { parseDeletedOpenFiles } from "../parsers/deleted-open-files.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -15,5 +14,4 @@ export const deletedOpenFiles: Collector = {
   capBytes: 4 * 1024 * 1024,
   package: "lsof",
   command: () => ({ argv: ["/usr/bin/lsof", "-b", "-n", "-w", "+L1"], root: true }),
-  parse: parseDeletedOpenFiles,
 };

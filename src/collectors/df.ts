@@ -1,4 +1,3 @@
-import { parseDf } from "../parsers/df.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -14,7 +13,6 @@ export const df: Collector = {
   capBytes: 256 * 1024,
   package: "coreutils",
   command: () => ({ argv: ["df", "-lPkT"] }),
-  parse: parseDf,
 };
 
 /** Inode usage of local filesystems: `df -lPiT` (same reasons as {@link df}). */
@@ -27,5 +25,4 @@ export const dfInodes: Collector = {
   capBytes: 256 * 1024,
   package: "coreutils",
   command: () => ({ argv: ["df", "-lPiT"] }),
-  parse: parseDf,
 };

@@ -1,4 +1,3 @@
-import { parseDiskstats } from "../parsers/diskstats.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -14,5 +13,4 @@ export const diskstats: Collector = {
   capBytes: 1 << 20,
   windowed: true,
   command: () => ({ argv: ["cat", "/proc/diskstats"] }),
-  parse: parseDiskstats,
 };

@@ -1,4 +1,3 @@
-import { parseDmesg } from "../parsers/dmesg.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -17,5 +16,4 @@ export const dmesg: Collector = {
   capBytes: 8 << 20,
   package: "util-linux",
   command: () => ({ argv: ["/usr/bin/dmesg"], root: true }),
-  parse: parseDmesg,
 };

@@ -1,4 +1,3 @@
-import { parseEthtoolStats } from "../parsers/ethtool-stats.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -25,5 +24,4 @@ export const ethtoolStats: Collector = {
   windowed: true,
   package: "ethtool",
   command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT }),
-  parse: parseEthtoolStats,
 };

@@ -1,4 +1,3 @@
-import { parseFileNr } from "../parsers/file-nr.js";
 import type { Collector } from "./types.js";
 
 /** System-wide file handles in use against `fs.file-max`. */
@@ -10,5 +9,4 @@ export const fileNr: Collector = {
   timeoutSeconds: 5,
   capBytes: 4096,
   command: () => ({ argv: ["cat", "/proc/sys/fs/file-nr"] }),
-  parse: parseFileNr,
 };

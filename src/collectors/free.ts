@@ -1,4 +1,3 @@
-import { parseFree } from "../parsers/free.js";
 import type { Collector } from "./types.js";
 
 /** Memory and swap totals in bytes (`free -b`). */
@@ -11,5 +10,4 @@ export const free: Collector = {
   capBytes: 16 << 10,
   package: "procps",
   command: () => ({ argv: ["free", "-b"] }),
-  parse: parseFree,
 };

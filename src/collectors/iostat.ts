@@ -1,4 +1,3 @@
-import { parseIostat } from "../parsers/iostat.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -19,5 +18,4 @@ export const iostat: Collector = {
   spansWindow: true,
   package: "sysstat",
   command: (ctx) => ({ argv: ["iostat", "-x", "-t", "1", String(ctx.windowSeconds + 1)] }),
-  parse: parseIostat,
 };

@@ -1,4 +1,3 @@
-import { parseIotop } from "../parsers/iotop.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -31,5 +30,4 @@ export const iotop: Collector = {
     ],
     root: true,
   }),
-  parse: parseIotop,
 };

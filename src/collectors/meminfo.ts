@@ -1,4 +1,3 @@
-import { parseMeminfo } from "../parsers/meminfo.js";
 import type { Collector } from "./types.js";
 
 /** Every /proc/meminfo counter (MemAvailable, Dirty, Writeback, Slab, HugePages, …). */
@@ -10,5 +9,4 @@ export const meminfo: Collector = {
   timeoutSeconds: 5,
   capBytes: 64 << 10,
   command: () => ({ argv: ["cat", "/proc/meminfo"] }),
-  parse: parseMeminfo,
 };

@@ -1,4 +1,3 @@
-import { parseMpstat } from "../parsers/mpstat.js";
 import type { Collector } from "./types.js";
 
 /** Per-CPU utilisation (usr, sys, iowait, irq, soft, steal, idle) over the window, with Average rows. */
@@ -12,5 +11,4 @@ export const mpstat: Collector = {
   spansWindow: true,
   package: "sysstat",
   command: (ctx) => ({ argv: ["mpstat", "-P", "ALL", "1", String(ctx.windowSeconds)] }),
-  parse: parseMpstat,
 };

@@ -1,4 +1,3 @@
-import { parseNetstatConn } from "../parsers/netstat-conn.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -15,5 +14,4 @@ export const netstatConn: Collector = {
   capBytes: 64 << 20,
   package: "net-tools",
   command: () => ({ argv: ["netstat", "-tan"] }),
-  parse: parseNetstatConn,
 };

@@ -1,4 +1,3 @@
-import { parseNetstatS } from "../parsers/netstat-s.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -15,5 +14,4 @@ export const netstatS: Collector = {
   windowed: true,
   package: "net-tools",
   command: () => ({ argv: ["netstat", "-s"] }),
-  parse: parseNetstatS,
 };

@@ -1,4 +1,3 @@
-import { parseNstat } from "../parsers/nstat.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -18,5 +17,4 @@ export const nstat: Collector = {
   windowed: true,
   package: "iproute2",
   command: () => ({ argv: ["nstat", "-asz"] }),
-  parse: parseNstat,
 };

@@ -1,4 +1,3 @@
-import { parseOpenFiles } from "../parsers/open-files.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -16,5 +15,4 @@ export const openFiles: Collector = {
   capBytes: 16 * 1024 * 1024,
   package: "lsof",
   command: () => ({ argv: ["/usr/bin/lsof", "-b", "-n", "-w"], root: true }),
-  parse: parseOpenFiles,
 };

@@ -1,4 +1,3 @@
-import { parsePerfReport } from "../parsers/perf-report.js";
 import { perfSkipReason, perfTmpCleanup, perfTmpPrologue } from "./perf-tmp.js";
 import type { Collector, CommandContext } from "./types.js";
 
@@ -49,5 +48,4 @@ export const perfReport: Collector = {
   },
   cleanup: perfTmpCleanup(),
   skipReason: perfSkipReason,
-  parse: parsePerfReport,
 };

@@ -1,4 +1,3 @@
-import { parsePerfSched } from "../parsers/perf-sched.js";
 import { perfSkipReason, perfTmpCleanup, perfTmpPrologue } from "./perf-tmp.js";
 import type { Collector, CommandContext } from "./types.js";
 
@@ -52,5 +51,4 @@ export const perfSched: Collector = {
   },
   cleanup: perfTmpCleanup(),
   skipReason: perfSkipReason,
-  parse: parsePerfSched,
 };

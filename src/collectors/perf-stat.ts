@@ -1,4 +1,3 @@
-import { parsePerfStat } from "../parsers/perf-stat.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -23,5 +22,4 @@ export const perfStat: Collector = {
     argv: ["/usr/bin/perf", "stat", "-a", "--", "/usr/bin/sleep", String(ctx.windowSeconds)],
     root: true,
   }),
-  parse: parsePerfStat,
 };

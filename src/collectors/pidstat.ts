@@ -1,4 +1,3 @@
-import { parsePidstat } from "../parsers/pidstat.js";
 import type { Collector } from "./types.js";
 
 /** At most this many target processes are named with `-p` (the sudoers drop-in allows no more). */
@@ -26,5 +25,4 @@ export const pidstat: Collector = {
     argv.push("1", String(ctx.windowSeconds));
     return { argv, root: true };
   },
-  parse: parsePidstat,
 };

@@ -1,4 +1,3 @@
-import { parsePressure } from "../parsers/pressure.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -21,7 +20,6 @@ function psi(resource: "cpu" | "memory" | "io"): Collector {
       reason: "this kernel has no pressure stall information (Linux 4.20+, not booted with psi=0)",
     },
     command: () => ({ argv: ["cat", `/proc/pressure/${resource}`] }),
-    parse: parsePressure,
   };
 }
 

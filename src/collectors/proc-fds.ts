@@ -1,4 +1,3 @@
-import { parseProcFds } from "../parsers/proc-fds.js";
 import { safePids } from "./proc-limits.js";
 import type { Collector, CommandContext } from "./types.js";
 
@@ -54,5 +53,4 @@ export const procFds: Collector = {
     const script = procFdsScript(ctx);
     return { argv: ["sh", "-c", script], script };
   },
-  parse: parseProcFds,
 };

@@ -1,4 +1,3 @@
-import { parseProcLimits } from "../parsers/proc-limits.js";
 import type { Collector, CommandContext } from "./types.js";
 
 /** PIDs safe to put in a script: positive integers only, each once. */
@@ -30,5 +29,4 @@ export const procLimits: Collector = {
     ].join("\n");
     return { argv: ["sh", "-c", script], script };
   },
-  parse: parseProcLimits,
 };

@@ -1,4 +1,3 @@
-import { parseProcStat } from "../parsers/proc-stat.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -15,5 +14,4 @@ export const procStat: Collector = {
   capBytes: 1 << 20,
   windowed: true,
   command: () => ({ argv: ["cat", "/proc/stat"] }),
-  parse: parseProcStat,
 };

@@ -1,4 +1,3 @@
-import { parseSar } from "../parsers/sar.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -20,5 +19,4 @@ export const sar: Collector = {
     reason: "the host records no sysstat history (enable sysstat's data collection to keep one)",
   },
   command: () => ({ argv: ["sar", "-A"] }),
-  parse: parseSar,
 };

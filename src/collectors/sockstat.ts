@@ -1,4 +1,3 @@
-import { parseSockstat } from "../parsers/sockstat.js";
 import type { Collector } from "./types.js";
 
 /** Socket counts and TCP/UDP memory (in pages) from /proc/net/sockstat and sockstat6. */
@@ -10,5 +9,4 @@ export const sockstat: Collector = {
   timeoutSeconds: 5,
   capBytes: 16 << 10,
   command: () => ({ argv: ["cat", "/proc/net/sockstat", "/proc/net/sockstat6"] }),
-  parse: parseSockstat,
 };

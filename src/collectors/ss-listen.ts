@@ -1,4 +1,3 @@
-import { parseSs } from "../parsers/ss.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -16,5 +15,4 @@ export const ssListen: Collector = {
   capBytes: 4 << 20,
   package: "iproute2",
   command: () => ({ argv: ["ss", "-ltn"] }),
-  parse: parseSs,
 };

@@ -1,4 +1,3 @@
-import { parseSsSummary } from "../parsers/ss-summary.js";
 import type { Collector } from "./types.js";
 
 /** Socket counts by transport and TCP state totals (estab, orphaned, timewait). */
@@ -11,5 +10,4 @@ export const ssSummary: Collector = {
   capBytes: 64 << 10,
   package: "iproute2",
   command: () => ({ argv: ["ss", "-s"] }),
-  parse: parseSsSummary,
 };

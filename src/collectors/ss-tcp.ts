@@ -1,4 +1,3 @@
-import { parseSs } from "../parsers/ss.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -14,5 +13,4 @@ export const ssTcp: Collector = {
   capBytes: 64 << 20,
   package: "iproute2",
   command: () => ({ argv: ["ss", "-tani"] }),
-  parse: parseSs,
 };

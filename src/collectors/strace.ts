@@ -1,4 +1,3 @@
-import { parseStrace } from "../parsers/strace.js";
 import { boundSeconds, underTimeout } from "./command.js";
 import type { Collector } from "./types.js";
 
@@ -44,5 +43,4 @@ export const strace: Collector = {
       root: true,
     };
   },
-  parse: parseStrace,
 };

@@ -1,4 +1,4 @@
-import { parseSysctl, SYSCTL_KEYS } from "../parsers/sysctl.js";
+import { SYSCTL_KEYS } from "../parsers/sysctl.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -15,5 +15,4 @@ export const sysctl: Collector = {
   capBytes: 64 * 1024,
   package: "procps",
   command: () => ({ argv: ["sysctl", "-e", ...SYSCTL_KEYS] }),
-  parse: parseSysctl,
 };

@@ -1,4 +1,3 @@
-import { parseTop } from "../parsers/top.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -14,5 +13,4 @@ export const top: Collector = {
   capBytes: 4 << 20,
   package: "procps",
   command: () => ({ argv: ["top", "-b", "-n", "1", "-w", "512"] }),
-  parse: parseTop,
 };

@@ -1,5 +1,3 @@
-import type { Parser } from "../parsers/types.js";
-
 /**
  * What a collector costs the host it runs on:
  * - `cheap`: a read of `/proc`, `/sys` or a quick command; runs at normal priority.
@@ -48,7 +46,7 @@ export interface CommandLine {
   script?: string;
 }
 
-export interface Collector<F = unknown> {
+export interface Collector {
   /** Stable id (DESIGN.md collector table); the bundle file is `<id>.out`. */
   id: string;
   /** One line for `--help` and the report. */
@@ -89,5 +87,4 @@ export interface Collector<F = unknown> {
   skipReason?: (ctx: CommandContext) => string;
   /** The command line, or null when it cannot run in this context. */
   command(ctx: CommandContext): CommandLine | null;
-  parse: Parser<F>;
 }

@@ -1,4 +1,3 @@
-import { parseUname } from "../parsers/uname.js";
 import type { Collector } from "./types.js";
 
 /** Kernel name, release and version, machine (`uname -a`). */
@@ -11,5 +10,4 @@ export const uname: Collector = {
   capBytes: 4096,
   package: "coreutils",
   command: () => ({ argv: ["uname", "-a"] }),
-  parse: parseUname,
 };

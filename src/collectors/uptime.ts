@@ -1,4 +1,3 @@
-import { parseUptime } from "../parsers/uptime.js";
 import type { Collector } from "./types.js";
 
 /** Load averages, runnable/total threads and seconds since boot. */
@@ -10,5 +9,4 @@ export const uptime: Collector = {
   timeoutSeconds: 5,
   capBytes: 4096,
   command: () => ({ argv: ["cat", "/proc/loadavg", "/proc/uptime"] }),
-  parse: parseUptime,
 };

@@ -1,4 +1,3 @@
-import { parseVmstat } from "../parsers/vmstat.js";
 import type { Collector } from "./types.js";
 
 /**
@@ -16,5 +15,4 @@ export const vmstat: Collector = {
   spansWindow: true,
   package: "procps",
   command: (ctx) => ({ argv: ["vmstat", "1", String(ctx.windowSeconds + 1)] }),
-  parse: parseVmstat,
 };

@@ -1,13 +1,10 @@
 import {
   type CgroupCpuDeltaRow,
-  type CgroupCpuFacts,
   type CgroupCpuRow,
   cgroupCpuDelta,
 } from "../parsers/cgroup-cpu.js";
-import type { CgroupMemoryFacts, CgroupMemoryRow } from "../parsers/cgroup-memory.js";
+import type { CgroupMemoryRow } from "../parsers/cgroup-memory.js";
 import type { CgroupPidsFacts, CgroupPidsRow } from "../parsers/cgroup-pids.js";
-import type { SysctlFacts } from "../parsers/sysctl.js";
-import type { UptimeFacts } from "../parsers/uptime.js";
 import {
   type DeriveContext,
   type DeriveModule,
@@ -229,9 +226,9 @@ function setWorstThrottled(bag: FactBag, w: CgroupCpuRow | CgroupCpuDeltaRow, li
 
 function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   const bag = new FactBag();
-  const cpu = factsOf<CgroupCpuFacts>(parsed, "cgroup-cpu");
+  const cpu = factsOf(parsed, "cgroup-cpu");
   if (cpu) {
-    const start = startOf<CgroupCpuFacts>(parsed, "cgroup-cpu");
+    const start = startOf(parsed, "cgroup-cpu");
     const withQuota = (q: number | null | undefined) => q !== null;
     if (start && Array.isArray(start.rows) && Array.isArray(cpu.rows)) {
       const d = cgroupCpuDelta(start, cpu, ctx.windowSeconds);
@@ -260,9 +257,9 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     }
   }
 
-  const mem = factsOf<CgroupMemoryFacts>(parsed, "cgroup-memory");
+  const mem = factsOf(parsed, "cgroup-memory");
   if (mem) {
-    const start = startOf<CgroupMemoryFacts>(parsed, "cgroup-memory");
+    const start = startOf(parsed, "cgroup-memory");
     bag.set("cgroup.memory.since_boot", start === undefined, "cgroup-memory");
     const before = new Map(arr<CgroupMemoryRow>(start?.rows).map((r) => [r.path, r]));
     const kills = (r: CgroupMemoryRow) => {
@@ -293,7 +290,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     }
   }
 
-  const pids = factsOf<CgroupPidsFacts>(parsed, "cgroup-pids");
+  const pids = factsOf(parsed, "cgroup-pids");
   const pw: CgroupPidsRow | undefined =
     pids?.worst ??
     [...arr<CgroupPidsRow>(pids?.rows)].sort(
@@ -309,8 +306,8 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   }
   bag.set("cgroup.pids.root", pidsRoot(pw, pids), "cgroup-pids");
 
-  const up = factsOf<UptimeFacts>(parsed, "uptime");
-  const sc = factsOf<SysctlFacts>(parsed, "sysctl");
+  const up = factsOf(parsed, "uptime");
+  const sc = factsOf(parsed, "sysctl");
   const threads = n(up?.threads);
   if (threads !== undefined) {
     const line = `/proc/loadavg: ${up?.runnable ?? "?"}/${threads} threads`;

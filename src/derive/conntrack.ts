@@ -1,6 +1,3 @@
-import type { ConntrackFacts } from "../parsers/conntrack.js";
-import type { ConntrackStatsFacts } from "../parsers/conntrack-stats.js";
-import type { SysctlFacts } from "../parsers/sysctl.js";
 import {
   type DeriveContext,
   type DeriveModule,
@@ -91,9 +88,9 @@ const provides: FactSpec[] = [
 
 function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   const bag = new FactBag();
-  const ct = factsOf<ConntrackFacts>(parsed, "conntrack");
-  const st = factsOf<ConntrackStatsFacts>(parsed, "conntrack-stats");
-  const sc = factsOf<SysctlFacts>(parsed, "sysctl");
+  const ct = factsOf(parsed, "conntrack");
+  const st = factsOf(parsed, "conntrack-stats");
+  const sc = factsOf(parsed, "sysctl");
   const count = n(ct?.count) ?? n(st?.entries);
   const max = n(ct?.max) ?? n(sc?.net_netfilter_nf_conntrack_max);
   const cSource = n(ct?.count) !== undefined ? "conntrack" : "conntrack-stats";
@@ -103,7 +100,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   bag.set("conntrack.used_pct", n(ct?.used_pct) ?? pct(count, max), cSource, line);
   const totals = obj(st?.totals);
   if (st && totals && st.loaded !== false) {
-    const start = obj(startOf<ConntrackStatsFacts>(parsed, "conntrack-stats")?.totals);
+    const start = obj(startOf(parsed, "conntrack-stats")?.totals);
     const windowed = start !== undefined && ctx.windowSeconds !== undefined;
     bag.set("conntrack.since_boot", !windowed, "conntrack-stats");
     if (!windowed) {

@@ -1,7 +1,6 @@
 import type { IostatFacts } from "../parsers/iostat.js";
 import type { MpstatFacts } from "../parsers/mpstat.js";
 import type { PidstatFacts, PidstatRow } from "../parsers/pidstat.js";
-import type { PressureFacts } from "../parsers/pressure.js";
 import { type ProcStatDelta, type ProcStatFacts, procStatDelta } from "../parsers/proc-stat.js";
 import type { TopFacts, TopIteration, TopProcess } from "../parsers/top.js";
 import type { UptimeFacts } from "../parsers/uptime.js";
@@ -25,8 +24,8 @@ import { arr, counter, factsOf, n, round, s, startOf } from "./util.js";
  * runnable threads beyond the CPU count).
  */
 
-const UTIL = ["mpstat", "vmstat", "proc-stat", "iostat", "top", "sar"];
-const RUNQ = ["vmstat", "uptime", "proc-stat", "top"];
+const UTIL = ["mpstat", "vmstat", "proc-stat", "iostat", "top", "sar"] as const;
+const RUNQ = ["vmstat", "uptime", "proc-stat", "top"] as const;
 
 const provides: FactSpec[] = [
   {
@@ -289,13 +288,13 @@ interface CpuInputs {
 function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   const bag = new FactBag();
   const inputs: CpuInputs = {
-    mp: factsOf<MpstatFacts>(parsed, "mpstat"),
-    vm: factsOf<VmstatFacts>(parsed, "vmstat"),
-    io: factsOf<IostatFacts>(parsed, "iostat"),
-    pid: factsOf<PidstatFacts>(parsed, "pidstat"),
-    up: factsOf<UptimeFacts>(parsed, "uptime"),
-    ps: factsOf<ProcStatFacts>(parsed, "proc-stat"),
-    top: factsOf<TopFacts>(parsed, "top"),
+    mp: factsOf(parsed, "mpstat"),
+    vm: factsOf(parsed, "vmstat"),
+    io: factsOf(parsed, "iostat"),
+    pid: factsOf(parsed, "pidstat"),
+    up: factsOf(parsed, "uptime"),
+    ps: factsOf(parsed, "proc-stat"),
+    top: factsOf(parsed, "top"),
   };
   const cpus = hostFacts(parsed, inputs, bag);
   const shares = utilisation(parsed, ctx, inputs, bag);
@@ -319,7 +318,7 @@ function hostFacts(
     n(pid?.banner?.cpus) ??
     n(ps?.cpu_count) ??
     (arr(top?.summary?.cpus).length || undefined) ??
-    n(factsOf<{ banner?: { cpus?: number } }>(parsed, "sar")?.banner?.cpus);
+    n(factsOf(parsed, "sar")?.banner?.cpus);
   const cpuSource =
     mp?.cpu_count !== undefined ? "mpstat" : io?.banner?.cpus ? "iostat" : "pidstat";
   bag.set("host.cpus", cpus, cpuSource);
@@ -372,11 +371,7 @@ function utilisation(
     };
     bag.set("cpu.steal_pct_max", n(vm.st_pct_max), "vmstat", shares.excerpt);
   } else {
-    const fromStat = procStatShares(
-      ps,
-      startOf<ProcStatFacts>(parsed, "proc-stat"),
-      ctx.windowSeconds,
-    );
+    const fromStat = procStatShares(ps, startOf(parsed, "proc-stat"), ctx.windowSeconds);
     shares = fromStat;
     if (fromStat?.sinceBoot) {
       bag.sinceBoot = true;
@@ -485,14 +480,14 @@ function loadFacts({ up, top }: CpuInputs, cpus: number | undefined, bag: FactBa
 
 /** CPU pressure stall information (/proc/pressure/cpu). */
 function psiFacts(parsed: ParsedSet, ctx: DeriveContext, bag: FactBag): void {
-  const psi = factsOf<PressureFacts>(parsed, "pressure-cpu");
+  const psi = factsOf(parsed, "pressure-cpu");
   if (psi) {
     const line = `some avg10=${psi.some_avg10 ?? "-"} avg60=${psi.some_avg60 ?? "-"} avg300=${psi.some_avg300 ?? "-"} total=${psi.some_total_us ?? "-"}`;
     bag.set("psi.cpu.some_avg10", n(psi.some_avg10), "pressure-cpu", line);
     bag.set("psi.cpu.some_avg60", n(psi.some_avg60), "pressure-cpu", line);
     const c = counter(
       n(psi.some_total_us),
-      n(startOf<PressureFacts>(parsed, "pressure-cpu")?.some_total_us),
+      n(startOf(parsed, "pressure-cpu")?.some_total_us),
       ctx.windowSeconds,
     );
     if (c?.mode === "window" && ctx.windowSeconds) {

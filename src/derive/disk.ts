@@ -24,7 +24,7 @@ import { arr, factsOf, n, round, setPressure, startOf } from "./util.js";
  * live fault suite measures %util 100, aqu-sz ~32, await ~160 ms on one).
  */
 
-const IO = ["iostat", "diskstats"];
+const IO = ["iostat", "diskstats"] as const;
 
 const provides: FactSpec[] = [
   {
@@ -221,19 +221,16 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   let devs: Dev[] = [];
   let source = "iostat";
   let sinceBoot = false;
-  const io = factsOf<IostatFacts>(parsed, "iostat");
+  const io = factsOf(parsed, "iostat");
   if (io) {
     devs = fromIostat(io);
     sinceBoot = io.reports <= 1 && io.first_report_since_boot !== false;
   }
   if (devs.length === 0 && parsed.has("diskstats")) {
-    const start = startOf<DiskstatsFacts>(parsed, "diskstats");
-    if (start && ctx.windowSeconds) {
-      devs = fromDiskstats(
-        factsOf<DiskstatsFacts>(parsed, "diskstats") as DiskstatsFacts,
-        start,
-        ctx.windowSeconds,
-      );
+    const start = startOf(parsed, "diskstats");
+    const end = factsOf(parsed, "diskstats");
+    if (start && end && ctx.windowSeconds) {
+      devs = fromDiskstats(end, start, ctx.windowSeconds);
       source = "diskstats";
     } else {
       sinceBoot = true;

@@ -1,7 +1,4 @@
-import type { BccBiolatencyFacts } from "../parsers/bcc-biolatency.js";
-import type { BccTcpretransFacts } from "../parsers/bcc-tcpretrans.js";
-import type { IotopFacts, IotopTask } from "../parsers/iotop.js";
-import type { UnameFacts } from "../parsers/uname.js";
+import type { IotopTask } from "../parsers/iotop.js";
 import { type DeriveModule, FactBag, type FactSpec, type ParsedSet } from "./types.js";
 import { arr, factsOf, n, round } from "./util.js";
 
@@ -76,7 +73,7 @@ const provides: FactSpec[] = [
 
 function derive(parsed: ParsedSet): FactBag {
   const bag = new FactBag();
-  const un = factsOf<UnameFacts>(parsed, "uname");
+  const un = factsOf(parsed, "uname");
   if (un?.kernel_release) {
     bag.set(
       "host.kernel",
@@ -85,7 +82,7 @@ function derive(parsed: ParsedSet): FactBag {
       `${un.kernel_name ?? "Linux"} ${un.kernel_release}`,
     );
   }
-  const bio = factsOf<BccBiolatencyFacts>(parsed, "bcc-biolatency");
+  const bio = factsOf(parsed, "bcc-biolatency");
   if (bio) {
     const w = bio.worst_disk;
     if (w && n(w.p99_us) !== undefined) {
@@ -97,7 +94,7 @@ function derive(parsed: ParsedSet): FactBag {
       bag.set("disk.biolat_p99_us", n(bio.summary.p99_us), "bcc-biolatency", line);
     }
   }
-  const io = factsOf<IotopFacts>(parsed, "iotop");
+  const io = factsOf(parsed, "iotop");
   const top = arr<IotopTask>(io?.tasks)[0];
   if (top) {
     const kb = round((top.read_bytes_per_s_mean + top.write_bytes_per_s_mean) / 1024);
@@ -109,7 +106,7 @@ function derive(parsed: ParsedSet): FactBag {
       bag.set("proc.top_io.io_pct", n(top.io_pct_mean), "iotop", line);
     }
   }
-  const tr = factsOf<BccTcpretransFacts>(parsed, "bcc-tcpretrans");
+  const tr = factsOf(parsed, "bcc-tcpretrans");
   if (tr && typeof tr.retransmits === "number") {
     const peer = Object.entries(tr.by_peer ?? {}).sort((a, b) => b[1] - a[1])[0];
     const line = `tcpretrans: ${tr.retransmits} retransmits${peer ? `, most to ${peer[0]} (${peer[1]})` : ""}`;

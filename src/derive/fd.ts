@@ -1,8 +1,5 @@
-import type { FileNrFacts } from "../parsers/file-nr.js";
-import type { OpenFilesFacts, OpenFilesProcess } from "../parsers/open-files.js";
-import type { ProcFdsFacts, ProcFdsRow } from "../parsers/proc-fds.js";
-import type { ProcLimitsFacts } from "../parsers/proc-limits.js";
-import type { SysctlFacts } from "../parsers/sysctl.js";
+import type { OpenFilesProcess } from "../parsers/open-files.js";
+import type { ProcFdsRow } from "../parsers/proc-fds.js";
 import {
   type DeriveContext,
   type DeriveModule,
@@ -25,7 +22,7 @@ import { arr, factsOf, n, pct } from "./util.js";
  * is already at fs.nr_open; `fs.file-max` when the system is the nearer limit.
  */
 
-const PROC = ["proc-fds", "proc-limits"];
+const PROC = ["proc-fds", "proc-limits"] as const;
 
 const provides: FactSpec[] = [
   {
@@ -133,9 +130,7 @@ const provides: FactSpec[] = [
 /** lsof's count of open descriptors of `pid`, when the open-files collector listed it. */
 function openFilesOf(parsed: ParsedSet, pid: number | null): OpenFilesProcess | undefined {
   if (pid === null) return undefined;
-  return arr<OpenFilesProcess>(factsOf<OpenFilesFacts>(parsed, "open-files")?.processes).find(
-    (p) => p.pid === pid,
-  );
+  return arr<OpenFilesProcess>(factsOf(parsed, "open-files")?.processes).find((p) => p.pid === pid);
 }
 
 /** Default fs.nr_open (include/linux/fs.h: NR_OPEN = 1024 * 1024). */
@@ -156,10 +151,10 @@ function unreadableNote(unreadable: number, processes: number | undefined, root?
 
 function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   const bag = new FactBag();
-  const fds = factsOf<ProcFdsFacts>(parsed, "proc-fds");
-  const lim = factsOf<ProcLimitsFacts>(parsed, "proc-limits");
-  const fnr = factsOf<FileNrFacts>(parsed, "file-nr");
-  const sc = factsOf<SysctlFacts>(parsed, "sysctl");
+  const fds = factsOf(parsed, "proc-fds");
+  const lim = factsOf(parsed, "proc-limits");
+  const fnr = factsOf(parsed, "file-nr");
+  const sc = factsOf(parsed, "sysctl");
 
   const unreadable = n(fds?.unreadable) ?? 0;
   if (unreadable > 0) bag.note(unreadableNote(unreadable, n(fds?.processes), ctx.root));

@@ -1,8 +1,4 @@
-import type {
-  DeletedFile,
-  DeletedOpenFile,
-  DeletedOpenFilesFacts,
-} from "../parsers/deleted-open-files.js";
+import type { DeletedFile, DeletedOpenFile } from "../parsers/deleted-open-files.js";
 import type { DfFacts, DfRow } from "../parsers/df.js";
 import { type DeriveModule, FactBag, type FactSpec, type ParsedSet } from "./types.js";
 import { arr, factsOf, n, obj, pct, sum, unique } from "./util.js";
@@ -14,9 +10,9 @@ import { arr, factsOf, n, obj, pct, sum, unique } from "./util.js";
  * Pseudo filesystems (tmpfs, overlay, squashfs, ...) are left out by the df parser.
  */
 
-const DF = ["df"];
-const DFI = ["df-inodes", "df"];
-const DEL = ["deleted-open-files"];
+const DF = ["df"] as const;
+const DFI = ["df-inodes", "df"] as const;
+const DEL = ["deleted-open-files"] as const;
 
 const provides: FactSpec[] = [
   {
@@ -223,7 +219,7 @@ function mountOf(path: string, rows: DfRow[]): DfRow | undefined {
 
 function derive(parsed: ParsedSet): FactBag {
   const bag = new FactBag();
-  const df = factsOf<DfFacts>(parsed, "df");
+  const df = factsOf(parsed, "df");
   const dfRows = realRows(df);
   const worst = worstBy(dfRows, "use_pct");
   if (worst) {
@@ -237,12 +233,12 @@ function derive(parsed: ParsedSet): FactBag {
     bag.set("fs.worst.network", worst.network === true, "df", line);
     bag.set("fs.full_count", dfRows.filter((r) => (n(r.use_pct) ?? 0) >= 95).length, "df");
   }
-  const inodeSource = realRows(factsOf<DfFacts>(parsed, "df-inodes")).some(
+  const inodeSource = realRows(factsOf(parsed, "df-inodes")).some(
     (r) => n(r.iuse_pct) !== undefined,
   )
     ? "df-inodes"
     : "df";
-  const worstI = worstBy(realRows(factsOf<DfFacts>(parsed, inodeSource)), "iuse_pct");
+  const worstI = worstBy(realRows(factsOf(parsed, inodeSource)), "iuse_pct");
   if (worstI) {
     const line = dfRow(worstI, true);
     bag.set("fs.worst_inodes.mount", worstI.mount, inodeSource, line);
@@ -254,7 +250,7 @@ function derive(parsed: ParsedSet): FactBag {
     const blocks = dfRows.find((r) => r.mount === worstI.mount);
     if (blocks) bag.set("fs.worst_inodes.use_pct", n(blocks.use_pct), "df", dfRow(blocks));
   }
-  const del = factsOf<DeletedOpenFilesFacts>(parsed, "deleted-open-files");
+  const del = factsOf(parsed, "deleted-open-files");
   if (del) {
     const src = "deleted-open-files";
     // Files of real filesystems only; the parser lists them largest first.

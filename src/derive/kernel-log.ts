@@ -1,7 +1,4 @@
-import type { ClocksourceFacts } from "../parsers/clocksource.js";
-import type { DmesgEvent, DmesgFacts, OomKillEvent } from "../parsers/dmesg.js";
-import type { MeminfoFacts } from "../parsers/meminfo.js";
-import type { UptimeFacts } from "../parsers/uptime.js";
+import type { DmesgEvent, OomKillEvent } from "../parsers/dmesg.js";
 import { bug } from "./kernel-log/bug.js";
 import { clock, clockNow } from "./kernel-log/clock.js";
 import { disk } from "./kernel-log/disk.js";
@@ -121,12 +118,12 @@ export function wallMs(text: string | undefined): number | undefined {
 
 function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   const bag = new FactBag();
-  const cs = factsOf<ClocksourceFacts>(parsed, "clocksource");
-  const dm = factsOf<DmesgFacts>(parsed, "dmesg");
+  const cs = factsOf(parsed, "clocksource");
+  const dm = factsOf(parsed, "dmesg");
   if (dm && Array.isArray(dm.events)) {
     bag.set("log.lines", n(dm.lines), "dmesg");
     const lookback = ctx.lookbackSeconds ?? 3600;
-    const uptime = n(factsOf<UptimeFacts>(parsed, "uptime")?.uptime_s);
+    const uptime = n(factsOf(parsed, "uptime")?.uptime_s);
     const newestMono = n(dm.newest_t_s);
     const newestWall = wallMs(dm.newest_wallclock);
     // /proc/uptime dates the log only when the log belongs to this boot (no stamp beyond it).
@@ -162,7 +159,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     const ev: CurrentEvents = {
       events: current,
       of: (...kinds) => current.filter((e) => kinds.includes(e.kind)),
-      memTotalKb: n(factsOf<MeminfoFacts>(parsed, "meminfo")?.mem_total_kb),
+      memTotalKb: n(factsOf(parsed, "meminfo")?.mem_total_kb),
       allKills: dm.events.filter(
         (e): e is OomKillEvent => e.kind === "oom-kill" && e.process !== undefined,
       ),

@@ -1,9 +1,4 @@
-import type { FreeFacts } from "../parsers/free.js";
-import type { MeminfoFacts } from "../parsers/meminfo.js";
-import type { PidstatFacts, PidstatRow } from "../parsers/pidstat.js";
-import type { SysctlFacts } from "../parsers/sysctl.js";
-import type { TopFacts } from "../parsers/top.js";
-import type { VmstatFacts } from "../parsers/vmstat.js";
+import type { PidstatRow } from "../parsers/pidstat.js";
 import {
   type DeriveContext,
   type DeriveModule,
@@ -24,7 +19,7 @@ import { arr, factsOf, n, pct, round, setPressure } from "./util.js";
  * background writeback starts at vm.dirty_background_ratio %. Defaults 20 % and 10 %.
  */
 
-const MEM = ["meminfo", "free", "top"];
+const MEM = ["meminfo", "free", "top"] as const;
 
 const provides: FactSpec[] = [
   { path: "mem.total_kb", type: "number", unit: "kB", from: MEM, doc: "Memory in total." },
@@ -205,9 +200,9 @@ const provides: FactSpec[] = [
 
 function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   const bag = new FactBag();
-  const mi = factsOf<MeminfoFacts>(parsed, "meminfo");
-  const fr = factsOf<FreeFacts>(parsed, "free");
-  const sc = factsOf<SysctlFacts>(parsed, "sysctl");
+  const mi = factsOf(parsed, "meminfo");
+  const fr = factsOf(parsed, "free");
+  const sc = factsOf(parsed, "sysctl");
   if (mi && n(mi.mem_total_kb) !== undefined) {
     const line = `MemTotal: ${mi.mem_total_kb} kB, MemAvailable: ${mi.mem_available_kb ?? "?"} kB${mi.mem_available_estimated ? " (estimated)" : ""}, SwapTotal: ${mi.swap_total_kb ?? "?"} kB, SwapFree: ${mi.swap_free_kb ?? "?"} kB`;
     bag.set("mem.total_kb", n(mi.mem_total_kb), "meminfo", line);
@@ -261,7 +256,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     bag.set("mem.swap_used_pct", n(fr.swap_used_pct), "free", line);
   }
 
-  const top = factsOf<TopFacts>(parsed, "top")?.summary;
+  const top = factsOf(parsed, "top")?.summary;
   if (
     !(mi && n(mi.mem_total_kb) !== undefined) &&
     !(fr && n(fr.mem_total_bytes) !== undefined) &&
@@ -282,7 +277,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     bag.set("mem.swap_used_pct", pct(n(top.swap_used_bytes), n(top.swap_total_bytes)), "top", line);
   }
 
-  const vm = factsOf<VmstatFacts>(parsed, "vmstat");
+  const vm = factsOf(parsed, "vmstat");
   if (vm && n(vm.si_per_s) !== undefined) {
     const line = `vmstat: si ${vm.si_per_s} so ${vm.so_per_s ?? "?"} kB/s (mean of ${vm.samples} samples${vm.means_since_boot ? ", since boot" : ""})`;
     bag.set("mem.swap_in_kb_per_s", n(vm.si_per_s), "vmstat", line);
@@ -298,7 +293,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   setPressure(bag, parsed, ctx, "memory");
 
   // RSS growth per process over pidstat's intervals.
-  const pid = factsOf<PidstatFacts>(parsed, "pidstat");
+  const pid = factsOf(parsed, "pidstat");
   const rows = arr<PidstatRow>(pid?.rows).filter((r) => !r.thread && n(r.rss_kb) !== undefined);
   if (rows.length > 0) {
     const byPid = new Map<number, PidstatRow[]>();

@@ -1,5 +1,3 @@
-import type { NstatFacts } from "../parsers/nstat.js";
-import type { SockstatFacts } from "../parsers/sockstat.js";
 import type { ListenerRow, SocketRow, SocketTableFacts } from "../parsers/ss.js";
 import type { SsSummaryFacts } from "../parsers/ss-summary.js";
 import type { SysctlFacts } from "../parsers/sysctl.js";
@@ -29,8 +27,8 @@ import { arr, counter, factsOf, n, obj, pct, round, startOf } from "./util.js";
  * boot and `net.tcp.since_boot` is true.
  */
 
-const TABLE = ["ss-tcp", "netstat-conn", "ss-listen"];
-const COUNTERS = ["nstat", "netstat-s"];
+const TABLE = ["ss-tcp", "netstat-conn", "ss-listen"] as const;
+const COUNTERS = ["nstat", "netstat-s"] as const;
 
 const provides: FactSpec[] = [
   {
@@ -334,10 +332,15 @@ const provides: FactSpec[] = [
   },
 ];
 
-function socketTable(parsed: ParsedSet): { facts: SocketTableFacts; id: string } | undefined {
-  const candidates = ["ss-tcp", "netstat-conn", "ss-listen"]
-    .map((id) => ({ id, facts: factsOf<SocketTableFacts>(parsed, id) }))
-    .filter((c): c is { id: string; facts: SocketTableFacts } => c.facts !== undefined);
+/** The collectors whose output is a socket table (ss's or netstat's). */
+type SocketTableId = "ss-tcp" | "netstat-conn" | "ss-listen";
+
+function socketTable(
+  parsed: ParsedSet,
+): { facts: SocketTableFacts; id: SocketTableId } | undefined {
+  const candidates = (["ss-tcp", "netstat-conn", "ss-listen"] as const)
+    .map((id) => ({ id, facts: factsOf(parsed, id) }))
+    .filter((c): c is { id: SocketTableId; facts: SocketTableFacts } => c.facts !== undefined);
   // The table that shows the most non-listening sockets.
   return candidates.sort(
     (a, b) =>
@@ -361,7 +364,7 @@ function isTcp(r: SocketRow): boolean {
 
 function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   const bag = new FactBag();
-  const sc = factsOf<SysctlFacts>(parsed, "sysctl");
+  const sc = factsOf(parsed, "sysctl");
   listenerFacts(parsed, sc, bag);
   const table = socketTable(parsed);
   if (table) socketTableFacts(parsed, table, sc, bag);
@@ -373,11 +376,11 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
 
 /** The fullest listen queue: ss-listen first (it has Send-Q = backlog), else whatever table has listeners. */
 function listenerFacts(parsed: ParsedSet, sc: SysctlFacts | undefined, bag: FactBag): void {
-  const lsrc = ["ss-listen", "ss-tcp", "netstat-conn"].find(
-    (id) => arr(factsOf<SocketTableFacts>(parsed, id)?.listeners).length > 0,
+  const lsrc = (["ss-listen", "ss-tcp", "netstat-conn"] as const).find(
+    (id) => arr(factsOf(parsed, id)?.listeners).length > 0,
   );
   if (lsrc) {
-    const lf = factsOf<SocketTableFacts>(parsed, lsrc) as SocketTableFacts;
+    const lf = factsOf(parsed, lsrc)!;
     const w: ListenerRow | undefined =
       lf.worst_listener ??
       [...arr<ListenerRow>(lf.listeners)].sort((a, b) => (b.recv_q ?? 0) - (a.recv_q ?? 0))[0];
@@ -448,9 +451,9 @@ function socketTableFacts(
 }
 
 /** Idle time of the longest-idle CLOSE-WAIT socket: it needs ss -i detail, which the chosen table may lack, so every table is looked in. */
-function closeWaitIdle(parsed: ParsedSet, id: string, bag: FactBag): void {
-  for (const tid of ["ss-tcp", "netstat-conn", id]) {
-    const rows = arr<SocketRow>(factsOf<SocketTableFacts>(parsed, tid)?.sockets).filter(
+function closeWaitIdle(parsed: ParsedSet, id: SocketTableId, bag: FactBag): void {
+  for (const tid of ["ss-tcp", "netstat-conn", id] as const) {
+    const rows = arr<SocketRow>(factsOf(parsed, tid)?.sockets).filter(
       (r) => r.state === "CLOSE-WAIT" && n(obj(r.info)?.lastrcv_ms) !== undefined,
     );
     if (rows.length === 0) continue;
@@ -544,7 +547,7 @@ function summaryFacts(
   haveTable: boolean,
   bag: FactBag,
 ): SsSummaryFacts | undefined {
-  const sum = factsOf<SsSummaryFacts>(parsed, "ss-summary");
+  const sum = factsOf(parsed, "ss-summary");
   if (sum?.tcp) {
     const line = `TCP: ${sum.tcp.total ?? "?"} (estab ${sum.tcp.estab ?? "?"}, closed ${sum.tcp.closed ?? "?"}, orphaned ${sum.tcp.orphaned ?? "?"}, timewait ${sum.tcp.timewait ?? "?"})`;
     if (!haveTable) {
@@ -558,10 +561,10 @@ function summaryFacts(
 
 /** TCP counters over the window (nstat, else netstat -s). */
 function counterFacts(parsed: ParsedSet, ctx: DeriveContext, bag: FactBag): void {
-  const cid = ["nstat", "netstat-s"].find((id) => factsOf<NstatFacts>(parsed, id)?.counters);
+  const cid = (["nstat", "netstat-s"] as const).find((id) => factsOf(parsed, id)?.counters);
   if (!cid) return;
-  const end = (factsOf<NstatFacts>(parsed, cid) as NstatFacts).counters ?? {};
-  const start = startOf<NstatFacts>(parsed, cid)?.counters;
+  const end = factsOf(parsed, cid)!.counters ?? {};
+  const start = startOf(parsed, cid)?.counters;
   const read = (name: string) =>
     counter(n(end[name]), start ? (n(start[name]) ?? 0) : undefined, ctx.windowSeconds);
   const out = read("TcpOutSegs");
@@ -620,7 +623,7 @@ function memoryFacts(
   sum: SsSummaryFacts | undefined,
   bag: FactBag,
 ): void {
-  const ss = factsOf<SockstatFacts>(parsed, "sockstat");
+  const ss = factsOf(parsed, "sockstat");
   const t = obj(ss?.protocols?.tcp);
   if (t) {
     const line = `TCP: inuse ${t.inuse ?? "?"} orphan ${t.orphan ?? "?"} tw ${t.tw ?? "?"} alloc ${t.alloc ?? "?"} mem ${t.mem_pages ?? "?"}`;

@@ -1,4 +1,4 @@
-import type { EthtoolInterface, EthtoolStatsFacts } from "../parsers/ethtool-stats.js";
+import type { EthtoolInterface } from "../parsers/ethtool-stats.js";
 import {
   type DeriveContext,
   type DeriveModule,
@@ -20,7 +20,7 @@ import { factsOf, n, obj, pct, round, startOf } from "./util.js";
  * Documentation/networking/scaling.rst (ring → NAPI softirq → backlog).
  */
 
-const FROM = ["ethtool-stats"];
+const FROM = ["ethtool-stats"] as const;
 
 const provides: FactSpec[] = [
   {
@@ -91,10 +91,10 @@ function rxPackets(i: EthtoolInterface): number | undefined {
 
 function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   const bag = new FactBag();
-  const end = factsOf<EthtoolStatsFacts>(parsed, "ethtool-stats");
+  const end = factsOf(parsed, "ethtool-stats");
   const ifaces = obj(end?.interfaces);
   if (!end || !ifaces) return bag;
-  const start = obj(startOf<EthtoolStatsFacts>(parsed, "ethtool-stats")?.interfaces);
+  const start = obj(startOf(parsed, "ethtool-stats")?.interfaces);
   const windowed = start !== undefined && ctx.windowSeconds !== undefined && ctx.windowSeconds > 0;
   bag.set("nic.since_boot", !windowed, "ethtool-stats");
   if (!windowed) {

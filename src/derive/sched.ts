@@ -1,4 +1,3 @@
-import type { BccRunqlatFacts } from "../parsers/bcc-runqlat.js";
 import type { PerfSchedFacts, PerfSchedTask } from "../parsers/perf-sched.js";
 import { type DeriveModule, FactBag, type FactSpec, type ParsedSet } from "./types.js";
 import { arr, factsOf, n } from "./util.js";
@@ -132,7 +131,7 @@ function row(t: PerfSchedTask): string {
 
 function derive(parsed: ParsedSet): FactBag {
   const bag = new FactBag();
-  const ps = factsOf<PerfSchedFacts>(parsed, "perf-sched");
+  const ps = factsOf(parsed, "perf-sched");
   if (ps) {
     const w = ps.worst_max_delay;
     if (w) {
@@ -157,7 +156,7 @@ function derive(parsed: ParsedSet): FactBag {
       );
     }
   }
-  const rq = factsOf<BccRunqlatFacts>(parsed, "bcc-runqlat");
+  const rq = factsOf(parsed, "bcc-runqlat");
   const sm = rq?.summary;
   if (sm && sm.count > 0) {
     const line = `runqlat: ${sm.count} waits, p50 ≤ ${sm.p50_us} µs, p99 ≤ ${sm.p99_us} µs, max ≤ ${sm.max_us} µs`;

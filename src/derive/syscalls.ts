@@ -1,5 +1,4 @@
-import type { PerfReportFacts } from "../parsers/perf-report.js";
-import type { StraceFacts, StraceSyscall } from "../parsers/strace.js";
+import type { StraceSyscall } from "../parsers/strace.js";
 import { type DeriveModule, FactBag, type FactSpec, type ParsedSet } from "./types.js";
 import { factsOf, n, obj, round } from "./util.js";
 
@@ -16,8 +15,8 @@ import { factsOf, n, obj, round } from "./util.js";
  * - fork/clone EAGAIN: RLIMIT_NPROC, pids.max, or kernel.threads-max / pid_max reached.
  */
 
-const STRACE = ["strace"];
-const PERF = ["perf-report"];
+const STRACE = ["strace"] as const;
+const PERF = ["perf-report"] as const;
 
 const provides: FactSpec[] = [
   {
@@ -277,7 +276,7 @@ function lineOf(sc: StraceSyscall, source: string): string {
 
 function derive(parsed: ParsedSet): FactBag {
   const bag = new FactBag();
-  const st = factsOf<StraceFacts>(parsed, "strace");
+  const st = factsOf(parsed, "strace");
   if (st && Array.isArray(st.syscalls)) {
     const src = "strace";
     const by = new Map(st.syscalls.map((c) => [c.syscall, c]));
@@ -332,7 +331,7 @@ function derive(parsed: ParsedSet): FactBag {
     }
   }
 
-  const pr = factsOf<PerfReportFacts>(parsed, "perf-report");
+  const pr = factsOf(parsed, "perf-report");
   if (pr && Array.isArray(pr.rows)) {
     const src = "perf-report";
     // Rows of the first event only (a report may hold several events).

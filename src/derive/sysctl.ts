@@ -1,4 +1,3 @@
-import type { SysctlFacts } from "../parsers/sysctl.js";
 import { type DeriveModule, FactBag, type FactSpec, type ParsedSet } from "./types.js";
 import { factsOf, n } from "./util.js";
 
@@ -8,7 +7,7 @@ import { factsOf, n } from "./util.js";
  * for their own limits (fd, conntrack, pids, listen backlog).
  */
 
-const FROM = ["sysctl"];
+const FROM = ["sysctl"] as const;
 const KEYS: [string, string, string][] = [
   ["net_core_somaxconn", "connections", "net.core.somaxconn: cap on every listen() backlog."],
   [
@@ -70,7 +69,7 @@ const provides: FactSpec[] = [
 
 function derive(parsed: ParsedSet): FactBag {
   const bag = new FactBag();
-  const f = factsOf<SysctlFacts>(parsed, "sysctl");
+  const f = factsOf(parsed, "sysctl");
   if (!f) return bag;
   const raw = f.values ?? {};
   const lineOf = (key: string): string | undefined => {

@@ -1,3 +1,5 @@
+import type { SourceId } from "../sources/index.js";
+
 /**
  * Types of the derive layer: the facts that runbook rules read, computed from the parsed
  * output of every collector (insights-core's "combiner" layer).
@@ -18,8 +20,8 @@ export interface FactSpec {
   type: FactType;
   /** Unit of a number: `%`, `ms`, `s`, `/s`, `bytes`, `kB`, `pages`, `count`, `ratio` ... */
   unit?: string;
-  /** Collector ids whose output the fact is computed from. */
-  from: readonly string[];
+  /** Sources whose output the fact is computed from (checked against the registry). */
+  from: readonly SourceId[];
   /** One sentence for `runbooks lint` and rule authors. */
   doc: string;
 }

@@ -1,4 +1,4 @@
-import type { PressureFacts } from "../parsers/pressure.js";
+import type { FactsOf, SourceId } from "../sources/index.js";
 import type { DeriveContext, FactBag, ParsedSet } from "./types.js";
 
 /**
@@ -7,18 +7,22 @@ import type { DeriveContext, FactBag, ParsedSet } from "./types.js";
  * rounding.
  */
 
-/** The parsed facts of `<id>.out`, or undefined when the collector produced none. */
-export function factsOf<T>(parsed: ParsedSet, id: string): T | undefined {
+/**
+ * The parsed facts of `<id>.out`, typed by the sources registry (`FactsOf<"iostat">` is
+ * `IostatFacts`), or undefined when the collector produced none.
+ */
+export function factsOf<Id extends SourceId>(parsed: ParsedSet, id: Id): FactsOf<Id> | undefined {
   const entry = parsed.get(id);
   if (!entry || typeof entry.facts !== "object" || entry.facts === null) return undefined;
-  return entry.facts as T;
+  // The engine stores under each id what that id's parser returned (src/engine/parse-outputs.ts).
+  return entry.facts as FactsOf<Id>;
 }
 
 /** The parsed facts of `<id>.start.out` (first snapshot of a windowed counter), if any. */
-export function startOf<T>(parsed: ParsedSet, id: string): T | undefined {
+export function startOf<Id extends SourceId>(parsed: ParsedSet, id: Id): FactsOf<Id> | undefined {
   const entry = parsed.get(id);
   if (!entry || typeof entry.start !== "object" || entry.start === null) return undefined;
-  return entry.start as T;
+  return entry.start as FactsOf<Id>;
 }
 
 /** A finite number, or undefined (null, NaN, strings and absent values). */
@@ -113,13 +117,13 @@ export function setPressure(
   ctx: DeriveContext,
   resource: "io" | "memory",
 ): void {
-  const id = `pressure-${resource}`;
-  const psi = factsOf<PressureFacts>(parsed, id);
+  const id = `pressure-${resource}` as const;
+  const psi = factsOf(parsed, id);
   if (!psi) return;
   const line = `some avg10=${psi.some_avg10 ?? "-"} / full avg10=${psi.full_avg10 ?? "-"}`;
   bag.set(`psi.${resource}.some_avg10`, n(psi.some_avg10), id, line);
   bag.set(`psi.${resource}.full_avg10`, n(psi.full_avg10), id, line);
-  const start = startOf<PressureFacts>(parsed, id);
+  const start = startOf(parsed, id);
   if (!start || !ctx.windowSeconds) return;
   const w = ctx.windowSeconds * 1e6;
   for (const kind of ["some", "full"] as const) {

@@ -1,14 +1,13 @@
 import { loadBundle, type RecordedVerdict } from "../bundle/load.js";
-import { COLLECTORS, knownCollectorIds } from "../collectors/index.js";
 import type { Collector } from "../collectors/types.js";
 import { derive } from "../derive/index.js";
 import type { DerivedFacts } from "../derive/types.js";
 import type { CollectedOutput } from "../model/collected.js";
 import { DiagbotError } from "../model/errors.js";
 import type { CollectorStatus, Report, Symptom } from "../model/report.js";
-import { PARSERS } from "../parsers/index.js";
 import type { UnameFacts } from "../parsers/uname.js";
 import type { Runbook } from "../runbooks/schema.js";
+import { COLLECTORS, sourceIds } from "../sources/index.js";
 import type { Transport } from "../transport/types.js";
 import { collect } from "./collect.js";
 import { coverageOf } from "./coverage.js";
@@ -135,7 +134,7 @@ export async function diagnoseBundle(
   symptom: Symptom,
   runbooks: readonly Runbook[],
 ): Promise<Diagnosis> {
-  const bundle = await loadBundle(dir, knownCollectorIds());
+  const bundle = await loadBundle(dir, new Set(sourceIds()));
   const report = await buildReport(bundle.outputs, {
     host: bundle.manifest.host ?? label,
     symptom,
@@ -172,8 +171,6 @@ export function verdictChange(recorded: RecordedVerdict | null, report: Report):
 function validTime(text: string | undefined): string | undefined {
   return text !== undefined && !Number.isNaN(Date.parse(text)) ? text : undefined;
 }
-
-export { knownCollectorIds };
 
 /** Builds the report from raw outputs (live or replayed). */
 export async function buildReport(

@@ -1,11 +1,11 @@
 import type { ParsedEntry } from "../derive/types.js";
 import type { CollectedOutput } from "../model/collected.js";
 import type { CollectorRecord } from "../model/report.js";
-import { loadParser } from "../parsers/index.js";
 import { linesOf } from "../parsers/lines.js";
 import { binaryReason, parseRefusing } from "../parsers/refuse.js";
 import type { Problem } from "../parsers/types.js";
 import { RefusedOutputError } from "../parsers/unrecognised.js";
+import { loadParser } from "../sources/index.js";
 
 /**
  * Parses every output that has one. An output refused as not of its format (binary, or hardly

@@ -1,4 +1,4 @@
-import { loadParser, PARSERS } from "../parsers/index.js";
+import { loadParser, sourceIds } from "../sources/index.js";
 
 /**
  * Finds the parser that reads a text best, for output given without its command (a file, or
@@ -70,7 +70,7 @@ export async function bestParser(
   if (filled === 0) return undefined;
   const scores: Score[] = [];
   const text = sample.join("\n");
-  for (const id of Object.keys(PARSERS)) {
+  for (const id of sourceIds()) {
     if (ALIASES.has(id) || (SIGNATURES[id] && !SIGNATURES[id].test(text))) continue;
     const s = await scoreOf(id, sample, filled);
     if (s) scores.push(s);

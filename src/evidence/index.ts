@@ -3,10 +3,8 @@ import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { loadBundle } from "../bundle/load.js";
-import { knownCollectorIds } from "../collectors/index.js";
 import { DiagbotError } from "../model/errors.js";
-import type { Symptom } from "../model/report.js";
-import type { Runbook } from "../runbooks/schema.js";
+import { sourceIds } from "../sources/index.js";
 import { extractSosArchive, removeExtracted } from "./archive.js";
 import { readSos, sosRoot } from "./sos.js";
 import { readTranscript } from "./transcript.js";
@@ -66,7 +64,7 @@ export async function isBundleDir(path: string): Promise<boolean> {
 }
 
 async function readBundle(dir: string): Promise<EvidenceRead> {
-  const bundle = await loadBundle(dir, knownCollectorIds());
+  const bundle = await loadBundle(dir, new Set(sourceIds()));
   for (const o of bundle.outputs) o.recognisedAs ??= `bundle file ${o.id}.out`;
   return {
     outputs: bundle.outputs,

@@ -1,4 +1,4 @@
-import { loadParser } from "../parsers/index.js";
+import { loadParser } from "../sources/index.js";
 import { type CleanLine, cleanPaste } from "./clean.js";
 import { type Recognised, recognise } from "./commands.js";
 import { bestParser } from "./detect.js";

@@ -11,7 +11,12 @@ import { procFds } from "../../src/collectors/proc-fds.js";
 import { procLimits } from "../../src/collectors/proc-limits.js";
 import { sysctl } from "../../src/collectors/sysctl.js";
 import type { Collector, CommandContext } from "../../src/collectors/types.js";
+import { parseDeletedOpenFiles } from "../../src/parsers/deleted-open-files.js";
 import { linesOf } from "../../src/parsers/lines.js";
+import { parseProcFds } from "../../src/parsers/proc-fds.js";
+import { parseProcLimits } from "../../src/parsers/proc-limits.js";
+import { parseSysctl } from "../../src/parsers/sysctl.js";
+import { loadParser } from "../../src/sources/index.js";
 
 const ctx: CommandContext = { windowSeconds: 5, pids: [], sudo: false, root: false };
 const isRoot = process.getuid?.() === 0;
@@ -52,11 +57,12 @@ describe("filesystem, limits and pressure collectors", () => {
 
   it.each([df, dfInodes, fileNr, clocksource, pressureCpu, pressureMemory, pressureIo])(
     "$id runs here and its output parses",
-    (c) => {
+    async (c) => {
       const r = run(c);
       if (r.status !== 0 && c.id.startsWith("pressure")) return; // a kernel without PSI
       expect(r.status).toBe(0);
-      expect(() => c.parse(linesOf(r.stdout))).not.toThrow();
+      const parse = (await loadParser(c.id))!;
+      expect(() => parse(linesOf(r.stdout))).not.toThrow();
     },
   );
 
@@ -66,7 +72,7 @@ describe("filesystem, limits and pressure collectors", () => {
       encoding: "utf8",
     });
     expect(r.status).toBe(0);
-    const facts = sysctl.parse(linesOf(r.stdout)).facts as { values: Record<string, string> };
+    const facts = parseSysctl(linesOf(r.stdout)).facts as { values: Record<string, string> };
     expect(Object.hasOwn(facts.values, "kernel.pid_max")).toBe(true);
     expect(Object.hasOwn(facts.values, "net.no_such.key")).toBe(false);
   });
@@ -74,7 +80,7 @@ describe("filesystem, limits and pressure collectors", () => {
   it("proc-fds counts this process's own descriptors and keeps a target pid", () => {
     const r = run(procFds, { ...ctx, pids: [process.pid] });
     expect(r.status).toBe(0);
-    const facts = procFds.parse(linesOf(r.stdout)).facts as {
+    const facts = parseProcFds(linesOf(r.stdout)).facts as {
       rows: { pid: number; nfds: number | null }[];
       processes: number;
     };
@@ -85,7 +91,7 @@ describe("filesystem, limits and pressure collectors", () => {
 
   it("proc-limits reads this process's limits", () => {
     const r = run(procLimits, { ...ctx, pids: [process.pid] });
-    const facts = procLimits.parse(linesOf(r.stdout)).facts as {
+    const facts = parseProcLimits(linesOf(r.stdout)).facts as {
       processes: { pid: number; limits: Record<string, unknown> }[];
     };
     expect(facts.processes[0].pid).toBe(process.pid);
@@ -96,7 +102,7 @@ describe("filesystem, limits and pressure collectors", () => {
     `lsof +L1 runs here and its output parses${isRoot ? "" : " (skipped: not root)"}`,
     () => {
       const r = run(deletedOpenFiles);
-      expect(() => deletedOpenFiles.parse(linesOf(r.stdout))).not.toThrow();
+      expect(() => parseDeletedOpenFiles(linesOf(r.stdout))).not.toThrow();
     },
   );
 });

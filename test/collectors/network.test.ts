@@ -16,6 +16,7 @@ import { ssSummary } from "../../src/collectors/ss-summary.js";
 import { ssTcp } from "../../src/collectors/ss-tcp.js";
 import type { Collector, CommandContext } from "../../src/collectors/types.js";
 import { linesOf } from "../../src/parsers/lines.js";
+import { loadParser } from "../../src/sources/index.js";
 
 const ctx: CommandContext = { windowSeconds: 5, pids: [], sudo: false, root: false };
 const ALL: Collector[] = [
@@ -33,12 +34,12 @@ const ALL: Collector[] = [
 ];
 
 /** Runs a collector's command here, without the engine's prefix, and parses its output. */
-function runHere(c: Collector) {
+async function runHere(c: Collector) {
   const line = c.command(ctx)!;
   const out = line.script
     ? execFileSync("sh", ["-c", line.script], { env: { ...process.env, LC_ALL: "C" } })
     : execFileSync(line.argv[0], line.argv.slice(1), { env: { ...process.env, LC_ALL: "C" } });
-  return c.parse(linesOf(out.toString()));
+  return (await loadParser(c.id))!(linesOf(out.toString()));
 }
 
 function has(tool: string): boolean {
@@ -86,29 +87,34 @@ describe("network collectors", () => {
     for (const c of ALL.filter((x) => x.id !== "bcc-tcpretrans")) expect(c.cost).toBe("cheap");
   });
 
-  it.skipIf(!has("nstat"))("nstat -asz never creates or rewrites nstat's history file", () => {
-    const history =
-      process.env.NSTAT_HISTORY ?? join(tmpdir(), `.nstat.u${process.getuid?.() ?? 0}`);
-    const before = existsSync(history) ? statSync(history).mtimeMs : undefined;
-    const facts = runHere(nstat).facts as { counters: Record<string, number> };
-    expect(facts.counters.IpInReceives).toBeGreaterThanOrEqual(0);
-    const after = existsSync(history) ? statSync(history).mtimeMs : undefined;
-    expect(after).toBe(before);
-  });
+  it.skipIf(!has("nstat"))(
+    "nstat -asz never creates or rewrites nstat's history file",
+    async () => {
+      const history =
+        process.env.NSTAT_HISTORY ?? join(tmpdir(), `.nstat.u${process.getuid?.() ?? 0}`);
+      const before = existsSync(history) ? statSync(history).mtimeMs : undefined;
+      const facts = (await runHere(nstat)).facts as { counters: Record<string, number> };
+      expect(facts.counters.IpInReceives).toBeGreaterThanOrEqual(0);
+      const after = existsSync(history) ? statSync(history).mtimeMs : undefined;
+      expect(after).toBe(before);
+    },
+  );
 
-  it.skipIf(!existsSync("/proc/net/sockstat"))("reads this machine's sockstat", () => {
-    const facts = runHere(sockstat).facts as { protocols: Record<string, Record<string, number>> };
+  it.skipIf(!existsSync("/proc/net/sockstat"))("reads this machine's sockstat", async () => {
+    const facts = (await runHere(sockstat)).facts as {
+      protocols: Record<string, Record<string, number>>;
+    };
     expect(facts.protocols.tcp.inuse).toBeGreaterThanOrEqual(0);
     expect(typeof facts.protocols.tcp.mem_pages).toBe("number");
   });
 
   it.skipIf(!existsSync("/proc/sys/net"))(
     "runs the conntrack scripts here, module loaded or not",
-    () => {
-      const ct = runHere(conntrack).facts as { loaded: boolean; max?: number };
+    async () => {
+      const ct = (await runHere(conntrack)).facts as { loaded: boolean; max?: number };
       expect(ct.loaded).toBe(existsSync("/proc/sys/net/netfilter/nf_conntrack_max"));
       if (ct.loaded) expect(ct.max).toBeGreaterThan(0);
-      const stats = runHere(conntrackStats).facts as { loaded: boolean; cpus: unknown[] };
+      const stats = (await runHere(conntrackStats)).facts as { loaded: boolean; cpus: unknown[] };
       expect(stats.loaded).toBe(existsSync("/proc/net/stat/nf_conntrack"));
       if (stats.loaded) expect(stats.cpus.length).toBeGreaterThan(0);
     },
@@ -116,8 +122,8 @@ describe("network collectors", () => {
 
   it.skipIf(!has("ethtool") || !existsSync("/sys/class/net"))(
     "runs the ethtool script here: one section per interface but lo",
-    () => {
-      const facts = runHere(ethtoolStats).facts as { interfaces: Record<string, unknown> };
+    async () => {
+      const facts = (await runHere(ethtoolStats)).facts as { interfaces: Record<string, unknown> };
       expect(Object.keys(facts.interfaces)).not.toContain("lo");
       const ifaces = execFileSync("ls", ["/sys/class/net"])
         .toString()
@@ -127,10 +133,10 @@ describe("network collectors", () => {
     },
   );
 
-  it.skipIf(!has("ss"))("runs ss -ltn and ss -tani here", () => {
-    const listen = runHere(ssListen).facts as { listeners: { backlog?: number }[] };
+  it.skipIf(!has("ss"))("runs ss -ltn and ss -tani here", async () => {
+    const listen = (await runHere(ssListen)).facts as { listeners: { backlog?: number }[] };
     for (const l of listen.listeners) expect(l.backlog).toBeGreaterThanOrEqual(0);
-    const all = runHere(ssTcp);
+    const all = await runHere(ssTcp);
     expect(all.problems).toEqual([]);
   });
 });

@@ -1,18 +1,21 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { buildCommand } from "../../src/collectors/command.js";
-import { COLLECTORS } from "../../src/collectors/index.js";
 import { renderSudoers, rootCommands } from "../../src/collectors/sudoers.js";
 import { plannedIds } from "../../src/engine/plan.js";
-import { PARSERS } from "../../src/parsers/index.js";
+import { COLLECTORS, loadParser, SOURCES } from "../../src/sources/index.js";
 import { checkSudoers } from "../helpers/users.js";
 
 const ids = COLLECTORS.map((c) => c.id);
 
 describe("collector registry", () => {
-  it("has unique ids, each with a parser of the same id", () => {
-    expect(new Set(ids).size).toBe(ids.length);
-    for (const id of ids) expect(Object.hasOwn(PARSERS, id), `parser for ${id}`).toBe(true);
+  it("has unique source ids; every collector is a source, and every parser loads", async () => {
+    const sourceIds = SOURCES.map((s) => s.id);
+    expect(new Set(sourceIds).size).toBe(sourceIds.length);
+    expect(ids).toEqual(sourceIds.filter((id) => ids.includes(id)));
+    for (const id of sourceIds)
+      expect(typeof (await loadParser(id)), `parser of ${id}`).toBe("function");
+    expect(await loadParser("no-such-source")).toBeUndefined();
   });
 
   it("plans only collectors that exist", () => {

@@ -2,11 +2,11 @@ import { execFile, execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { COLLECTORS } from "../../src/collectors/index.js";
 import { PIDSTAT_MAX_PIDS } from "../../src/collectors/pidstat.js";
 import { STRACE_MAX_PIDS } from "../../src/collectors/strace.js";
 import { rootCommands } from "../../src/collectors/sudoers.js";
 import { type Collector, PID_MAX } from "../../src/collectors/types.js";
+import { COLLECTORS } from "../../src/sources/index.js";
 import { canCreateUsers, createTestUser, type TestUser } from "../helpers/users.js";
 
 const run = promisify(execFile);

@@ -1,11 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { COLLECTORS } from "../../src/collectors/index.js";
 import type { Collector } from "../../src/collectors/types.js";
 import { collect } from "../../src/engine/collect.js";
+import { COLLECTORS } from "../../src/sources/index.js";
 import { LocalTransport } from "../../src/transport/local.js";
 
 const byId = (id: string) => COLLECTORS.find((c) => c.id === id)!;
-const noParse = () => ({ facts: {}, problems: [] });
 
 /** Collectors made for the test, running real commands that misbehave in known ways. */
 const notInstalled: Collector = {
@@ -17,7 +16,6 @@ const notInstalled: Collector = {
   capBytes: 1024,
   package: "made-up-tools",
   command: () => ({ argv: ["diagbot-no-such-tool", "-x"] }),
-  parse: noParse,
 };
 const failing: Collector = {
   ...notInstalled,

@@ -3,12 +3,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { COLLECTORS } from "../../src/collectors/index.js";
 import { diagnoseBundle } from "../../src/engine/diagnose.js";
 import { plan } from "../../src/engine/plan.js";
 import { renderAnswer } from "../../src/render/blocks.js";
 import { renderTerminal } from "../../src/render/terminal.js";
 import { loadRunbooks } from "../../src/runbooks/load.js";
+import { COLLECTORS } from "../../src/sources/index.js";
 import { fixturePath } from "../helpers/fixtures.js";
 
 /**

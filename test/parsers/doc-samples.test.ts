@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadParser } from "../../src/parsers/index.js";
 import { linesOf } from "../../src/parsers/lines.js";
+import { loadParser } from "../../src/sources/index.js";
 
 /**
  * The sample outputs in the parsers' doc comments are run as tests, as insights-core runs its
@@ -29,12 +29,12 @@ interface Sample {
   claims: { path: string; value: unknown }[];
 }
 
-const PARSERS_SOURCE = readFileSync(new URL("../../src/parsers/index.ts", import.meta.url), "utf8");
+const SOURCES_TEXT = readFileSync(new URL("../../src/sources/index.ts", import.meta.url), "utf8");
 
-/** Collector ids per parser module, from the PARSERS table. */
+/** Collector ids per parser module, from the sources registry. */
 const idsByModule = new Map<string, string[]>();
-for (const m of PARSERS_SOURCE.matchAll(
-  /"?([a-z0-9-]+)"?: async \(\) => \(await import\("\.\/([a-z0-9-]+)\.js"\)\)/g,
+for (const m of SOURCES_TEXT.matchAll(
+  /id: "([a-z0-9-]+)",[\s\S]*?parser: async \(\) => \(await import\("\.\.\/parsers\/([a-z0-9-]+)\.js"\)\)/g,
 )) {
   idsByModule.set(m[2], [...(idsByModule.get(m[2]) ?? []), m[1]]);
 }

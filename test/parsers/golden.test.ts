@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { loadParser, PARSERS } from "../../src/parsers/index.js";
 import { linesOf } from "../../src/parsers/lines.js";
+import { isSourceId, loadParser } from "../../src/sources/index.js";
 import { fixturePath } from "../helpers/fixtures.js";
 
 /**
@@ -19,7 +19,7 @@ const manifest = readFileSync(fixturePath("MANIFEST.tsv"), "utf8")
     const [file, , collector] = l.split("\t");
     return { file, collector };
   })
-  .filter((row) => Object.hasOwn(PARSERS, row.collector));
+  .filter((row) => isSourceId(row.collector));
 
 describe("golden files", () => {
   it.each(manifest)("$collector: $file", async ({ file, collector }) => {

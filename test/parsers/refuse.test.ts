@@ -3,10 +3,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { PARSERS } from "../../src/parsers/index.js";
 import { linesOf } from "../../src/parsers/lines.js";
 import { binaryReason, parseRefusing } from "../../src/parsers/refuse.js";
 import { RefusedOutputError } from "../../src/parsers/unrecognised.js";
+import { isSourceId, loadParser } from "../../src/sources/index.js";
 import { runCli } from "../helpers/cli.js";
 import { fixturePath } from "../helpers/fixtures.js";
 
@@ -15,13 +15,13 @@ function manifest(path: string): [string, string][] {
   const rows = readFileSync(path, "utf8").trim().split("\n").slice(1);
   return rows
     .map((r) => r.split("\t"))
-    .filter(([, , id]) => Object.hasOwn(PARSERS, id))
+    .filter(([, , id]) => isSourceId(id))
     .map(([file, , id]) => [file, id]);
 }
 
 /** Parses `bytes` plainly and with refusal: a real output read plainly must not be refused. */
 async function expectNotRefused(id: string, bytes: Buffer): Promise<boolean> {
-  const parser = await PARSERS[id]();
+  const parser = (await loadParser(id))!;
   const text = bytes.toString("utf8");
   try {
     parser(linesOf(text));
@@ -35,7 +35,7 @@ async function expectNotRefused(id: string, bytes: Buffer): Promise<boolean> {
 
 describe("refusal threshold", () => {
   it("refuses binary data and outputs with under 1 % of lines recognised, with the real count", async () => {
-    const parser = await PARSERS.dmesg();
+    const parser = (await loadParser("dmesg"))!;
     const ls = readFileSync("/bin/ls");
     expect(binaryReason("dmesg", ls)).toMatch(/^not dmesg output: binary data \(a NUL byte/);
     expect(() => parseRefusing("dmesg", parser, linesOf(ls.toString("utf8")))).toThrow(

@@ -3,9 +3,9 @@ import { describe, expect, it } from "vitest";
 import { derive, FACT_CATALOGUE } from "../../src/derive/index.js";
 import type { FactTree, ParsedEntry } from "../../src/derive/types.js";
 import { evaluateRunbooks } from "../../src/engine/rank.js";
-import { loadParser } from "../../src/parsers/index.js";
 import { linesOf } from "../../src/parsers/lines.js";
 import { lintRunbooks } from "../../src/runbooks/load.js";
+import { loadParser } from "../../src/sources/index.js";
 import { fixturePath } from "../helpers/fixtures.js";
 
 /**

@@ -5,10 +5,10 @@ import { rising, wallMs } from "../../src/derive/kernel-log.js";
 import type { DerivedFacts, ParsedEntry } from "../../src/derive/types.js";
 import { counter } from "../../src/derive/util.js";
 import { evaluateRunbooks } from "../../src/engine/rank.js";
-import { loadParser } from "../../src/parsers/index.js";
 import { linesOf } from "../../src/parsers/lines.js";
 import { lintRunbooks } from "../../src/runbooks/load.js";
 import type { Runbook } from "../../src/runbooks/schema.js";
+import { loadParser } from "../../src/sources/index.js";
 import { fixturePath } from "../helpers/fixtures.js";
 
 /**

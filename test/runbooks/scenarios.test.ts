@@ -6,10 +6,10 @@ import { derive } from "../../src/derive/index.js";
 import type { ParsedEntry } from "../../src/derive/types.js";
 import { evaluateRunbooks } from "../../src/engine/rank.js";
 import type { Symptom } from "../../src/model/report.js";
-import { loadParser } from "../../src/parsers/index.js";
 import { linesOf } from "../../src/parsers/lines.js";
 import { loadRunbooks } from "../../src/runbooks/load.js";
 import type { Runbook } from "../../src/runbooks/schema.js";
+import { loadParser } from "../../src/sources/index.js";
 
 /**
  * Replays every real-incident bundle (shared/scenarios/bundles, copied into

@@ -2,7 +2,7 @@ import type { DmesgEvent, OomKillEvent } from "../../parsers/dmesg.js";
 import type { FactBag, FactSpec } from "../types.js";
 
 /** The kernel log's collector: the source of every fact the families set. */
-export const LOG = ["dmesg"];
+export const LOG = ["dmesg"] as const;
 export const SRC = "dmesg";
 
 /** The events a family judges: those within the look-back, in line order. */
