@@ -110,6 +110,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .option("--port <port>", "HTTP port (default 3000)")
     .option("--host <address>", "HTTP address to listen on (default: every address)")
+    .option(
+      "--metrics-listen <host:port>",
+      "serve Prometheus /metrics and /healthz here, or off (default DIAGBOT_METRICS_LISTEN or 127.0.0.1:9464)",
+    )
     .action(async (opts) => {
       code = await (await import("./serve.js")).runServe(opts);
     });
@@ -122,6 +126,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       "jobs run at once by this process (default DIAGBOT_WORKER_CONCURRENCY or 4)",
     )
     .option("--metrics-port <port>", "serve Prometheus metrics on 127.0.0.1:<port>/metrics")
+    .option(
+      "--metrics-listen <host:port>",
+      "serve Prometheus /metrics and /healthz on this address (default: no metrics listener)",
+    )
     .action(async (opts) => {
       code = await (await import("./worker.js")).runWorker(opts);
     });
