@@ -56,7 +56,14 @@ export function registerDiagnoseCommand(app: App, ctx: ListenerContext): void {
       }
       request = parsed.request;
       const access = accessOf(ctx, who.user, who.channel);
-      checkHost(ctx.rbac, await ctx.inventory(), request.host, access, request.deep);
+      checkHost(
+        ctx.rbac,
+        await ctx.inventory(),
+        request.host,
+        access,
+        request.deep,
+        request.windowSeconds,
+      );
       if (!producer.ready)
         throw queueUnavailable("try again in a minute; if it persists, tell the bot's admins");
       audit(log, "request", {

@@ -39,7 +39,14 @@ export function registerAgain(app: App, ctx: ListenerContext, deep: boolean): vo
           });
         const request: DiagnoseRequest = { ...result.request, deep: deep || result.request.deep };
         const access = accessOf(ctx, user, channel);
-        checkHost(ctx.rbac, await ctx.inventory(), request.host, access, request.deep);
+        checkHost(
+          ctx.rbac,
+          await ctx.inventory(),
+          request.host,
+          access,
+          request.deep,
+          request.windowSeconds,
+        );
         if (!producer.ready) throw queueUnavailable("try again in a minute");
         audit(log, kind, {
           user,
