@@ -135,6 +135,23 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
 
   program
+    .command("audit")
+    .description(
+      "list the audit trail kept in Redis: who asked what, where, on which host, the decision, and what ran",
+    )
+    .option("--since <duration>", "how far back: 90s, 30m, 1h, 7d", "1h")
+    .option("--user <id>", "only this Slack user id (or cli)")
+    .option("--host <name>", "only this inventory host")
+    .option("--json", "print a JSON array (one object per event) instead of a table", false)
+    .addHelpText(
+      "after",
+      "\nReads <DIAGBOT_REDIS_PREFIX>:audit on REDIS_URL. Events: request, re-run, deep-dive, evidence\n(decision allowed, refused, failed, shown), queued, queue-error, answered (the commands run, their\nexit codes, the run's duration and the bundle's SHA-256), failed. Every field is redacted.\nExit 0, 2 for a bad option, 3 when Redis does not answer.",
+    )
+    .action(async (opts) => {
+      code = await (await import("../cli/audit.js")).runAudit(opts);
+    });
+
+  program
     .command("redact")
     .description("replace secrets in a file, standard input or a bundle (a copy in --out)")
     .argument("[path]", "a file, a bundle directory, or - for standard input", "-")

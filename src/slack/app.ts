@@ -6,7 +6,9 @@ import {
   LogLevel,
   SocketModeReceiver,
 } from "@slack/bolt";
+import { auditor } from "../observability/audit.js";
 import type { Logger } from "../observability/log.js";
+import { auditStreamOf } from "../queue/config.js";
 import type { DiagnosisProducer } from "../queue/producer.js";
 import { webClientOptions } from "./config.js";
 import type { ListenerContext, SlackAppDeps } from "./context.js";
@@ -111,10 +113,12 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     convoStore: false,
     ignoreSelf: true,
   });
+  const audit = auditor(log, auditStreamOf(producer.redis, producer.config));
   const ctx: ListenerContext = {
     ...deps,
+    audit,
     membership: new UserGroupMembership(app.client, rbac.usergroups, log, deps.usergroupRefreshMs),
-    starter: new DiagnosisStarter(producer, log, metrics),
+    starter: new DiagnosisStarter(producer, log, metrics, audit),
   };
   registerListeners(app, ctx);
   app.error(async (err) => {

@@ -2,6 +2,7 @@ import type { Access, Rbac } from "../access/rbac.js";
 import { allows, maxWindowSeconds } from "../access/rbac.js";
 import { closestNames, type HostConfig, type Inventory } from "../inventory/inventory.js";
 import { DiagbotError } from "../model/errors.js";
+import type { Auditor } from "../observability/audit.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { DiagnosisProducer } from "../queue/producer.js";
@@ -25,6 +26,8 @@ export interface SlackAppDeps {
 
 /** What every listener uses: the app's dependencies and its shared services. */
 export interface ListenerContext extends SlackAppDeps {
+  /** The audit trail: a log line and an entry of the Redis audit stream per decision. */
+  audit: Auditor;
   membership: UserGroupMembership;
   starter: DiagnosisStarter;
 }
