@@ -58,7 +58,14 @@ export async function runServe(opts: ServeCliOptions): Promise<number> {
     ),
   );
   await inventory.get();
+  // Listened on once the files are read and before Redis is connected: a bad file or a busy
+  // address exits 2 at once, with nothing left open.
+  let queueReady = () => false;
+  const metricsServer = metricsAt
+    ? await serveMetrics(metrics, metricsAt, metricsFrom, () => queueReady())
+    : undefined;
   const producer = new DiagnosisProducer(config);
+  queueReady = () => producer.ready;
   producer.redis.on("ready", () =>
     log.info({ redis: redisUrlForDisplay(config.redisUrl) }, "queue connected"),
   );
@@ -71,9 +78,6 @@ export async function runServe(opts: ServeCliOptions): Promise<number> {
     metrics,
     http: http ? { port, host: opts.host } : undefined,
   });
-  const metricsServer = metricsAt
-    ? await serveMetrics(metrics, metricsAt, metricsFrom, () => producer.ready)
-    : undefined;
   const listening = await app.start();
   const where = http ? `HTTP on port ${listening} at /slack/events` : "Socket Mode";
   const metricsWhere = metricsServer

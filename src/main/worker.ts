@@ -27,18 +27,12 @@ export async function runWorker(opts: WorkerCliOptions): Promise<number> {
   const slack = slackConfig(env, "web");
   const log = createLogger("diagbot-worker");
   const metrics = createMetrics();
-  const handle = startWorker(config, {
-    engine: liveEngine(),
-    replier: new SlackReplier(webClient(slack)),
-    log,
-    metrics,
-    testHook: env.DIAGBOT_TEST_HOOK,
-  });
   const metricsAt = opts.metricsListen
     ? parseListenAddress(opts.metricsListen, "--metrics-listen")
     : opts.metricsPort
       ? parseListenAddress(`127.0.0.1:${opts.metricsPort}`, "--metrics-port")
       : undefined;
+  // Listened on before Redis is connected: a bad or busy address exits 2 at once.
   const server = metricsAt
     ? await serveMetrics(
         metrics,
@@ -46,6 +40,13 @@ export async function runWorker(opts: WorkerCliOptions): Promise<number> {
         opts.metricsListen ? "--metrics-listen" : "--metrics-port",
       )
     : undefined;
+  const handle = startWorker(config, {
+    engine: liveEngine(),
+    replier: new SlackReplier(webClient(slack)),
+    log,
+    metrics,
+    testHook: env.DIAGBOT_TEST_HOOK,
+  });
   await handle.worker.waitUntilReady();
   log.info({ queue: config.prefix, concurrency: config.concurrency }, "worker ready");
   process.stderr.write(

@@ -17,9 +17,13 @@ import { freePort } from "../helpers/sshd.js";
  * in-process worker records each run's commands, exit codes, duration and bundle hash, and the
  * real `diagbot audit` binary reads them back from real Redis.
  */
+const KEY = "/home/op/.ssh/diagbot_ed25519";
 const engine: Engine = async (request) => {
   if (request.host === "gone-host")
-    throw new DiagbotError("auth-failed", "the host refused the key", { hint: "check the key" });
+    throw new DiagbotError("auth-failed", `the host refused the key ${KEY}`, {
+      hint: `check that ${KEY}.pub is in authorized_keys`,
+      localPaths: [KEY],
+    });
   return {
     report: fakeReport({ host: request.host }),
     outputs: [
@@ -130,7 +134,14 @@ describe("the audit stream and `diagbot audit`", () => {
       host: "gone-host",
       decision: "failed",
     });
-    expect(failed.reason).toContain("the host refused the key");
+    // The key's path is the worker's business: the channel and the trail get its file name.
+    expect(failed.reason).toContain("the host refused the key diagbot_ed25519");
+    expect(r.stdout).not.toContain("/home/op");
+    const inC8 = h.fake.calls
+      .filter((c) => c.args.channel === "C8")
+      .map((c) => JSON.stringify(c.args));
+    expect(inC8.some((t) => t.includes("refused the key diagbot_ed25519"))).toBe(true);
+    expect(inC8.join("\n")).not.toContain("/home/op");
   });
 
   it("--user and --host filter; without --json a table a person reads", async () => {

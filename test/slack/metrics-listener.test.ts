@@ -88,6 +88,12 @@ describe("the metrics listener", () => {
     expect(busy.code).toBe(2);
     expect(busy.stderr).toContain(`DIAGBOT_METRICS_LISTEN=127.0.0.1:${port}: cannot listen`);
     expect(busy.stderr).toContain("EADDRINUSE");
+    const busyWorker = await runCli(["worker", "--metrics-listen", `127.0.0.1:${port}`], {
+      env: env(),
+      timeoutMs: 20_000,
+    });
+    expect(busyWorker.code).toBe(2);
+    expect(busyWorker.stderr).toContain(`--metrics-listen=127.0.0.1:${port}: cannot listen`);
   });
 
   it("worker --metrics-listen serves its own metrics; without it, none", async () => {
