@@ -154,7 +154,7 @@ describe.skipIf(!sshdAvailable())("SshTransport against a real sshd", () => {
     expect((await t.exec("echo ok", opts)).stdout.toString()).toBe("ok\n");
     await t.close();
     // A key under the address is looked up first: a wrong one there is not saved by the name.
-    const otherPub = await generateKey(join(sshd.dir, "other_host_key_2"));
+    const otherPub = await generateKey(join(sshd.dir, "other_host_key_by_name"));
     const both = knownHostsFile("kh-both", `127.0.0.1 ${otherPub}\ntest-host ${hostKey}\n`);
     const err = await rejection(SshTransport.connect(variant({ knownHosts: both })));
     expect(err.code).toBe("host-key-refused");
