@@ -140,7 +140,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       "list the audit trail kept in Redis: who asked what, where, on which host, the decision, and what ran",
     )
     .option("--since <duration>", "how far back: 90s, 30m, 1h, 7d", "1h")
-    .option("--user <id>", "only this Slack user id (or cli)")
+    .option("--user <id>", "only this Slack user id (U012ABCDEF)")
     .option("--host <name>", "only this inventory host")
     .option("--json", "print a JSON array (one object per event) instead of a table", false)
     .addHelpText(

@@ -25,7 +25,7 @@ export interface AuditCommand {
 
 /**
  * The fields of an audit event. The names are shared by the log line and the stream entry:
- * `user` (Slack user id, or `cli`), `channel`, `host`, `symptom`, the options `window` (s),
+ * `user` (the Slack user id), `channel`, `host`, `symptom`, the options `window` (s),
  * `pid`, `process`, `deep`, `decision` (`allowed`, `refused`, `queued`, `answered`, `failed`,
  * `shown`), `reason` (why refused or failed), `diagnosisId`, `jobId`, `commands`, `durationMs`
  * (the run, ms), `bundleSha256`; text that did not parse is recorded as `textLength` and
