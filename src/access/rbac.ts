@@ -3,6 +3,7 @@ import { parseDocument } from "yaml";
 import { z } from "zod";
 import type { HostConfig } from "../inventory/inventory.js";
 import { DiagbotError } from "../model/errors.js";
+import { MAX_WINDOW_SECONDS, MIN_WINDOW_SECONDS } from "../model/request.js";
 
 /**
  * Who may diagnose which hosts, and who may run intrusive collectors (DESIGN.md "Security
@@ -10,7 +11,7 @@ import { DiagbotError } from "../model/errors.js";
  *
  * ```yaml
  * roles:
- *   oncall:    { hostGroups: ["*"], costClasses: [cheap, sampling] }
+ *   oncall:    { hostGroups: ["*"], costClasses: [cheap, sampling], maxWindowSeconds: 10 }
  *   sre:       { hostGroups: [web, db], costClasses: [cheap, sampling, intrusive] }
  * bindings:
  *   - { role: sre, users: [U012ABCDEF] }          # Slack user ids
@@ -22,8 +23,10 @@ import { DiagbotError } from "../model/errors.js";
  * A person holds every role bound to them, their user groups, the channel they ask in, and
  * `default`; each role's cost classes apply to that role's host groups only. `"*"` in
  * hostGroups means every host. A diagnosis needs a role with `cheap` and `sampling` for one of
- * the host's groups; a deep one needs `intrusive` in that same role. Without a file: everyone may run cheap and
- * sampling collectors on every host, intrusive is denied, and a warning is logged.
+ * the host's groups; a deep one needs `intrusive` in that same role. `maxWindowSeconds` (1 to 60,
+ * the bounds of `--window`; omitted: 60) caps the sampling window of that role's requests: a
+ * request passes when one role that grants it allows its window. Without a file: everyone may
+ * run cheap and sampling collectors on every host, intrusive is denied, and a warning is logged.
  */
 export const COST_CLASSES = ["cheap", "sampling", "intrusive"] as const;
 export type CostClass = (typeof COST_CLASSES)[number];
@@ -33,6 +36,12 @@ const roleSchema = z
   .object({
     hostGroups: z.array(z.string().min(1)).min(1),
     costClasses: z.array(z.enum(COST_CLASSES)).min(1),
+    maxWindowSeconds: z
+      .number()
+      .int()
+      .min(MIN_WINDOW_SECONDS)
+      .max(MAX_WINDOW_SECONDS, `at most ${MAX_WINDOW_SECONDS} (the largest --window)`)
+      .optional(),
   })
   .strict();
 const bindingSchema = z
@@ -82,14 +91,35 @@ export interface Rbac {
   access(who: Principal, groupsOfUser?: readonly string[]): Access;
 }
 
-/** May `access` diagnose `host` (`deep`: with intrusive collectors)? */
-export function allows(access: Access, host: Pick<HostConfig, "groups">, deep: boolean): boolean {
-  return access.grants.some(
+/** The grants of `access` that let it diagnose `host` (`deep`: with intrusive collectors). */
+function grantsFor(access: Access, host: Pick<HostConfig, "groups">, deep: boolean): Role[] {
+  return access.grants.filter(
     (g) =>
       (g.hostGroups.includes("*") || host.groups.some((h) => g.hostGroups.includes(h))) &&
       g.costClasses.includes("cheap") &&
       g.costClasses.includes("sampling") &&
       (!deep || g.costClasses.includes("intrusive")),
+  );
+}
+
+/** May `access` diagnose `host` (`deep`: with intrusive collectors)? */
+export function allows(access: Access, host: Pick<HostConfig, "groups">, deep: boolean): boolean {
+  return grantsFor(access, host, deep).length > 0;
+}
+
+/**
+ * The longest window, in seconds, that `access` may ask for on `host` (`deep` as for
+ * {@link allows}): the largest `maxWindowSeconds` of the roles that grant it, where a role
+ * without one allows {@link MAX_WINDOW_SECONDS}. 0 when no role grants it at all.
+ */
+export function maxWindowSeconds(
+  access: Access,
+  host: Pick<HostConfig, "groups">,
+  deep: boolean,
+): number {
+  return Math.max(
+    0,
+    ...grantsFor(access, host, deep).map((g) => g.maxWindowSeconds ?? MAX_WINDOW_SECONDS),
   );
 }
 

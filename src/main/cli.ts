@@ -110,6 +110,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     )
     .option("--port <port>", "HTTP port (default 3000)")
     .option("--host <address>", "HTTP address to listen on (default: every address)")
+    .option(
+      "--metrics-listen <host:port>",
+      "serve Prometheus /metrics and /healthz here, or off (default DIAGBOT_METRICS_LISTEN or 127.0.0.1:9464)",
+    )
     .action(async (opts) => {
       code = await (await import("./serve.js")).runServe(opts);
     });
@@ -122,8 +126,29 @@ export async function main(argv: readonly string[]): Promise<number> {
       "jobs run at once by this process (default DIAGBOT_WORKER_CONCURRENCY or 4)",
     )
     .option("--metrics-port <port>", "serve Prometheus metrics on 127.0.0.1:<port>/metrics")
+    .option(
+      "--metrics-listen <host:port>",
+      "serve Prometheus /metrics and /healthz on this address (default: no metrics listener)",
+    )
     .action(async (opts) => {
       code = await (await import("./worker.js")).runWorker(opts);
+    });
+
+  program
+    .command("audit")
+    .description(
+      "list the audit trail kept in Redis: who asked what, where, on which host, the decision, and what ran",
+    )
+    .option("--since <duration>", "how far back: 90s, 30m, 1h, 7d", "1h")
+    .option("--user <id>", "only this Slack user id (U012ABCDEF)")
+    .option("--host <name>", "only this inventory host")
+    .option("--json", "print a JSON array (one object per event) instead of a table", false)
+    .addHelpText(
+      "after",
+      "\nReads <DIAGBOT_REDIS_PREFIX>:audit on REDIS_URL. Events: request, re-run, deep-dive, evidence\n(decision allowed, refused, failed, shown), queued, queue-error, answered (the commands run, their\nexit codes, the run's duration and the bundle's SHA-256), failed. Every field is redacted.\nExit 0, 2 for a bad option, 3 when Redis does not answer.",
+    )
+    .action(async (opts) => {
+      code = await (await import("../cli/audit.js")).runAudit(opts);
     });
 
   program

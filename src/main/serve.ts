@@ -2,7 +2,12 @@ import { loadRbac } from "../access/rbac.js";
 import { inventoryPath } from "../inventory/inventory.js";
 import { DiagbotError } from "../model/errors.js";
 import { createLogger } from "../observability/log.js";
-import { createMetrics } from "../observability/metrics.js";
+import {
+  createMetrics,
+  DEFAULT_METRICS_LISTEN,
+  parseListenAddress,
+  serveMetrics,
+} from "../observability/metrics.js";
 import { queueConfig, redisUrlForDisplay } from "../queue/config.js";
 import { DiagnosisProducer } from "../queue/producer.js";
 import { createSlackApp } from "../slack/app.js";
@@ -13,6 +18,7 @@ export interface ServeCliOptions {
   http: boolean;
   port?: string;
   host?: string;
+  metricsListen?: string;
 }
 
 /**
@@ -20,6 +26,9 @@ export interface ServeCliOptions {
  * needed); with `--http`, Slack's requests arrive at `/slack/events` on `--port`, each checked
  * against SLACK_SIGNING_SECRET (bad signature or stale timestamp: 401). Runs until SIGTERM or
  * SIGINT. The inventory and RBAC file are read before the app starts: a bad file exits 2.
+ * Prometheus metrics and a second `/healthz` are served on their own listener,
+ * `--metrics-listen` or `DIAGBOT_METRICS_LISTEN` (default {@link DEFAULT_METRICS_LISTEN};
+ * `off` for none), in both modes; an address that cannot be listened on exits 2.
  */
 export async function runServe(opts: ServeCliOptions): Promise<number> {
   const env = process.env;
@@ -32,6 +41,12 @@ export async function runServe(opts: ServeCliOptions): Promise<number> {
       `--port ${JSON.stringify(opts.port)}: expected a TCP port (0 to 65535)`,
     );
   }
+  const metricsFrom =
+    opts.metricsListen !== undefined ? "--metrics-listen" : "DIAGBOT_METRICS_LISTEN";
+  const metricsAt = parseListenAddress(
+    opts.metricsListen ?? (env.DIAGBOT_METRICS_LISTEN || DEFAULT_METRICS_LISTEN),
+    metricsFrom,
+  );
   const log = createLogger("diagbot-serve");
   const metrics = createMetrics();
   const config = queueConfig(env);
@@ -43,7 +58,14 @@ export async function runServe(opts: ServeCliOptions): Promise<number> {
     ),
   );
   await inventory.get();
+  // Listened on once the files are read and before Redis is connected: a bad file or a busy
+  // address exits 2 at once, with nothing left open.
+  let queueReady = () => false;
+  const metricsServer = metricsAt
+    ? await serveMetrics(metrics, metricsAt, metricsFrom, () => queueReady())
+    : undefined;
   const producer = new DiagnosisProducer(config);
+  queueReady = () => producer.ready;
   producer.redis.on("ready", () =>
     log.info({ redis: redisUrlForDisplay(config.redisUrl) }, "queue connected"),
   );
@@ -58,13 +80,25 @@ export async function runServe(opts: ServeCliOptions): Promise<number> {
   });
   const listening = await app.start();
   const where = http ? `HTTP on port ${listening} at /slack/events` : "Socket Mode";
-  log.info({ mode: http ? "http" : "socket", port: listening, rbac: rbac.source }, "serving");
-  process.stderr.write(`diagbot serve: ready (${where})\n`);
+  const metricsWhere = metricsServer
+    ? `metrics on ${metricsAt!.host}:${metricsServer.port}/metrics`
+    : "metrics off";
+  log.info(
+    {
+      mode: http ? "http" : "socket",
+      port: listening,
+      metricsPort: metricsServer?.port,
+      rbac: rbac.source,
+    },
+    "serving",
+  );
+  process.stderr.write(`diagbot serve: ready (${where}; ${metricsWhere})\n`);
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", () => resolve());
     process.once("SIGINT", () => resolve());
   });
   await app.stop();
+  await metricsServer?.close();
   await producer.close();
   log.flush();
   return 0;

@@ -1,6 +1,5 @@
-import { createServer, type Server } from "node:http";
 import { createLogger } from "../observability/log.js";
-import { createMetrics } from "../observability/metrics.js";
+import { createMetrics, parseListenAddress, serveMetrics } from "../observability/metrics.js";
 import { queueConfig } from "../queue/config.js";
 import { liveEngine } from "../queue/engine.js";
 import { startWorker } from "../queue/worker.js";
@@ -10,13 +9,16 @@ import { SlackReplier } from "../slack/replies.js";
 export interface WorkerCliOptions {
   concurrency?: string;
   metricsPort?: string;
+  metricsListen?: string;
 }
 
 /**
  * `diagbot worker`: runs diagnosis jobs from the queue until SIGTERM or SIGINT, then finishes
  * the jobs in hand (BullMQ's graceful close) and exits 0. Configuration: REDIS_URL,
  * DIAGBOT_REDIS_PREFIX, DIAGBOT_INVENTORY, DIAGBOT_RUNBOOKS, SLACK_BOT_TOKEN, SLACK_API_URL and
- * the DIAGBOT_* queue timings (see .env.example).
+ * the DIAGBOT_* queue timings (see .env.example). Metrics are off unless `--metrics-listen
+ * HOST:PORT` (or `--metrics-port N`, on 127.0.0.1) names a listener for them: several workers
+ * may share a machine, so none takes a port by default.
  */
 export async function runWorker(opts: WorkerCliOptions): Promise<number> {
   const env = { ...process.env };
@@ -25,6 +27,19 @@ export async function runWorker(opts: WorkerCliOptions): Promise<number> {
   const slack = slackConfig(env, "web");
   const log = createLogger("diagbot-worker");
   const metrics = createMetrics();
+  const metricsAt = opts.metricsListen
+    ? parseListenAddress(opts.metricsListen, "--metrics-listen")
+    : opts.metricsPort
+      ? parseListenAddress(`127.0.0.1:${opts.metricsPort}`, "--metrics-port")
+      : undefined;
+  // Listened on before Redis is connected: a bad or busy address exits 2 at once.
+  const server = metricsAt
+    ? await serveMetrics(
+        metrics,
+        metricsAt,
+        opts.metricsListen ? "--metrics-listen" : "--metrics-port",
+      )
+    : undefined;
   const handle = startWorker(config, {
     engine: liveEngine(),
     replier: new SlackReplier(webClient(slack)),
@@ -32,22 +47,10 @@ export async function runWorker(opts: WorkerCliOptions): Promise<number> {
     metrics,
     testHook: env.DIAGBOT_TEST_HOOK,
   });
-  let server: Server | undefined;
-  if (opts.metricsPort) {
-    server = createServer(async (req, res) => {
-      if (req.url === "/metrics") {
-        res.setHeader("content-type", metrics.registry.contentType);
-        res.end(await metrics.registry.metrics());
-      } else {
-        res.statusCode = req.url === "/healthz" ? 200 : 404;
-        res.end(req.url === "/healthz" ? "ok\n" : "not found\n");
-      }
-    }).listen(Number(opts.metricsPort), "127.0.0.1");
-  }
   await handle.worker.waitUntilReady();
   log.info({ queue: config.prefix, concurrency: config.concurrency }, "worker ready");
   process.stderr.write(
-    `diagbot worker: ready (prefix ${config.prefix}, concurrency ${config.concurrency})\n`,
+    `diagbot worker: ready (prefix ${config.prefix}, concurrency ${config.concurrency}; ${server ? `metrics on ${metricsAt!.host}:${server.port}/metrics` : "metrics off"})\n`,
   );
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
@@ -57,7 +60,7 @@ export async function runWorker(opts: WorkerCliOptions): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
-  server?.close();
+  await server?.close();
   await handle.close();
   log.flush();
   return 0;

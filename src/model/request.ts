@@ -19,6 +19,10 @@ export const PROCESS_NAME = /^[A-Za-z0-9._:-]{1,64}$/;
 /** The highest PID Linux hands out (`kernel.pid_max` is at most 2^22, PIDs stay below it). */
 export const MAX_PID = 2 ** 22 - 1;
 
+/** The bounds of `--window`, seconds (DESIGN.md "CLI contract"): every door and RBAC use them. */
+export const MIN_WINDOW_SECONDS = 1;
+export const MAX_WINDOW_SECONDS = 60;
+
 /** What a request asks, without the host: the options of `diagnose` and `/diagnose`. */
 export const DiagnoseOptionsSchema = z.object({
   symptom: z.enum(SYMPTOMS, { message: "bad symptom" }),
@@ -26,8 +30,8 @@ export const DiagnoseOptionsSchema = z.object({
   windowSeconds: z
     .number({ message: "bad window" })
     .int("bad window")
-    .min(1, "bad window")
-    .max(60, "bad window"),
+    .min(MIN_WINDOW_SECONDS, "bad window")
+    .max(MAX_WINDOW_SECONDS, "bad window"),
   pid: z
     .number({ message: "bad pid" })
     .int("bad pid")
@@ -86,8 +90,8 @@ export function parseWindow(text: string): number {
   if (
     typeof msValue !== "number" ||
     !Number.isFinite(msValue) ||
-    msValue < 1000 ||
-    msValue > 60_000
+    msValue < MIN_WINDOW_SECONDS * 1000 ||
+    msValue > MAX_WINDOW_SECONDS * 1000
   ) {
     throw new DiagbotError("usage", `--window ${JSON.stringify(text)}: expected 1 s to 60 s`, {
       hint: "write it as 5, 5s or 1500ms",

@@ -66,16 +66,3 @@ export function createLogger(
     dest,
   );
 }
-
-/**
- * The audit trail: one line per request and per access decision, with `audit: true` so that a
- * log shipper can route them apart. Kept in the same stream as the rest of the log, and
- * redacted like it.
- */
-export function audit(
-  log: Logger,
-  event: string,
-  fields: Record<string, string | number | boolean | undefined | null | string[]>,
-): void {
-  log.info({ audit: true, event, ...fields }, event);
-}

@@ -1,8 +1,12 @@
+import { createServer } from "node:http";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
+import { DiagbotError } from "../model/errors.js";
 
 /**
- * Prometheus metrics (prom-client), one registry per process. `diagbot serve` exposes them on
- * its HTTP port at `/metrics` (HTTP mode) and `diagbot worker --metrics-port N` on its own.
+ * Prometheus metrics (prom-client), one registry per process, served by {@link serveMetrics} on
+ * a listener of their own, never on the port that takes Slack's requests: `diagbot serve` on
+ * `DIAGBOT_METRICS_LISTEN` (default {@link DEFAULT_METRICS_LISTEN}, `off` for none), `diagbot
+ * worker` with `--metrics-listen HOST:PORT` (or `--metrics-port N` on loopback).
  */
 export interface Metrics {
   registry: Registry;
@@ -70,5 +74,92 @@ export function createMetrics(defaults = true): Metrics {
       labelNames: ["outcome"],
       registers: [registry],
     }),
+  };
+}
+
+/** Where a metrics listener binds: an address and a TCP port (0: any free port). */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+/**
+ * The default of `DIAGBOT_METRICS_LISTEN` for `diagbot serve`: loopback only, on the port the
+ * OpenTelemetry Prometheus exporter uses by default (9464), so that nothing outside the machine
+ * reaches it unless an operator says so.
+ */
+export const DEFAULT_METRICS_LISTEN = "127.0.0.1:9464";
+
+/**
+ * Reads a listen address: `HOST:PORT`, `[IPv6]:PORT`, or `off` (no listener: undefined).
+ * `name` is the variable or option it came from, for the message.
+ * @throws DiagbotError `config` naming `name` and the value.
+ */
+export function parseListenAddress(text: string, name: string): ListenAddress | undefined {
+  const value = text.trim();
+  if (value === "off") return undefined;
+  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):(\d{1,5})$/.exec(value);
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || port > 65535) {
+    throw new DiagbotError(
+      "config",
+      `${name}=${JSON.stringify(text)}: expected HOST:PORT (such as ${DEFAULT_METRICS_LISTEN}), [IPv6]:PORT, or off`,
+    );
+  }
+  return { host: m[1] ?? m[2], port };
+}
+
+/** A running metrics listener. */
+export interface MetricsServer {
+  /** The port listened on (the one chosen when the address said 0). */
+  port: number;
+  close(): Promise<void>;
+}
+
+/**
+ * Serves `GET /metrics` (Prometheus text format) and `GET /healthz` (`healthy()`: 200 `ok`,
+ * else 503) on `address`, apart from any port that takes requests from outside, without
+ * authentication: bind it where only the scraper reaches it.
+ * @throws DiagbotError `config` naming `name` when the address cannot be listened on (in use,
+ *   not an address of this machine).
+ */
+export async function serveMetrics(
+  metrics: Metrics,
+  address: ListenAddress,
+  name: string,
+  healthy: () => boolean = () => true,
+): Promise<MetricsServer> {
+  const server = createServer((req, res) => {
+    const path = (req.url ?? "/").split("?")[0];
+    if (req.method !== "GET" || (path !== "/metrics" && path !== "/healthz")) {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+    } else if (path === "/healthz") {
+      const ok = healthy();
+      res.writeHead(ok ? 200 : 503, { "content-type": "text/plain" });
+      res.end(ok ? "ok\n" : "unavailable\n");
+    } else {
+      void metrics.registry.metrics().then(
+        (body) => res.writeHead(200, { "content-type": metrics.registry.contentType }).end(body),
+        (err: Error) =>
+          res.writeHead(500, { "content-type": "text/plain" }).end(`${err.message}\n`),
+      );
+    }
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", (err: NodeJS.ErrnoException) =>
+      reject(
+        new DiagbotError(
+          "config",
+          `${name}=${address.host}:${address.port}: cannot listen for metrics (${err.code ?? err.message})`,
+          { hint: `choose another address or port, or set ${name} to off` },
+        ),
+      ),
+    );
+    server.listen(address.port, address.host, () => resolve());
+  });
+  const bound = server.address();
+  return {
+    port: typeof bound === "object" && bound ? bound.port : address.port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

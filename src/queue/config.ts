@@ -1,5 +1,6 @@
 import { Cluster, Redis, type RedisOptions } from "ioredis";
 import { DiagbotError } from "../model/errors.js";
+import { AuditStream, auditStreamKey } from "../observability/audit.js";
 
 /**
  * Queue configuration from the environment (DESIGN.md "Environment variables") and the Redis
@@ -37,6 +38,10 @@ export interface QueueConfig {
   unclaimedMs: number;
   /** A deep job waiting for its host's intrusive slot looks again after this many ms. */
   hostRetryMs: number;
+  /** `DIAGBOT_AUDIT_MAXLEN`: audit stream entries kept at most (approximately). */
+  auditMaxLen: number;
+  /** `DIAGBOT_AUDIT_MAX_AGE`: seconds an audit stream entry is kept at most (approximately). */
+  auditMaxAgeSeconds: number;
 }
 
 /** The BullMQ queue every diagnosis request goes through. */
@@ -85,6 +90,8 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
     connectTimeoutMs: intVar(env, "DIAGBOT_REDIS_CONNECT_TIMEOUT_MS", 1000, 100, 60_000),
     unclaimedMs: intVar(env, "DIAGBOT_UNCLAIMED_MS", 120_000, 500, 3_600_000),
     hostRetryMs: intVar(env, "DIAGBOT_HOST_RETRY_MS", 3000, 50, 600_000),
+    auditMaxLen: intVar(env, "DIAGBOT_AUDIT_MAXLEN", 100_000, 100, 100_000_000),
+    auditMaxAgeSeconds: intVar(env, "DIAGBOT_AUDIT_MAX_AGE", 90 * 24 * 3600, 60, 3650 * 24 * 3600),
   };
 }
 
@@ -259,5 +266,14 @@ export function queueUnavailable(why: string, cause?: unknown): DiagbotError {
   return new DiagbotError("connect-failed", `the queue is unavailable (Redis: ${why})`, {
     hint: "try again in a minute; if it persists, check REDIS_URL and that Redis is running",
     cause,
+  });
+}
+
+/** The deployment's audit stream (`<prefix>:audit`) on `redis`, capped as `config` says. */
+export function auditStreamOf(redis: RedisClient, config: QueueConfig): AuditStream {
+  return new AuditStream(redis, {
+    key: auditStreamKey(config.prefix),
+    maxLen: config.auditMaxLen,
+    maxAgeSeconds: config.auditMaxAgeSeconds,
   });
 }

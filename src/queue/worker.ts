@@ -1,11 +1,24 @@
+import { createHash } from "node:crypto";
 import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
-import type { Replier, StoredResult } from "../model/answer.js";
+import type { Replier, ReplyTarget, StoredResult } from "../model/answer.js";
 import { DiagbotError } from "../model/errors.js";
+import {
+  type AuditCommand,
+  type Auditor,
+  auditor,
+  requestAuditFields,
+} from "../observability/audit.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
 import { redactDeep, redactText } from "../redact/index.js";
 import { redactedBundle } from "./bundle.js";
-import { connectRedis, QUEUE_NAME, type QueueConfig, type RedisClient } from "./config.js";
+import {
+  auditStreamOf,
+  connectRedis,
+  QUEUE_NAME,
+  type QueueConfig,
+  type RedisClient,
+} from "./config.js";
 import { deliver } from "./deliver.js";
 import type { Engine } from "./engine.js";
 import { ProgressThrottle } from "./progress.js";
@@ -64,6 +77,7 @@ interface JobScope {
   store: ResultStore;
   job: Job<DiagnoseJobData, DiagnoseJobResult>;
   jlog: Logger;
+  audit: Auditor;
 }
 
 export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle {
@@ -73,12 +87,13 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
     ttlSeconds: config.resultTtlSeconds,
     maxBytes: config.resultMaxBytes,
   });
+  const audit = auditor(deps.log, auditStreamOf(redis, config));
   const processor = (
     job: Job<DiagnoseJobData, DiagnoseJobResult>,
     token?: string,
     signal?: AbortSignal,
   ): Promise<DiagnoseJobResult> =>
-    runJob({ config, deps, store, job, jlog: deps.log }, token, signal);
+    runJob({ config, deps, store, job, jlog: deps.log, audit }, token, signal);
 
   const worker = new Worker<DiagnoseJobData, DiagnoseJobResult>(QUEUE_NAME, processor, {
     connection: redis,
@@ -91,7 +106,7 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
   });
   worker.on("failed", (job, err) => {
     if (!job) return;
-    void reportFailed(store, deps, job, err).catch((e) =>
+    void reportFailed(store, deps, audit, job, err).catch((e) =>
       deps.log.error({ err: (e as Error).message }, "reporting a failed job failed"),
     );
   });
@@ -268,6 +283,21 @@ async function storeAndAnswer(
   // in the target set and get this answer.
   await job.removeDeduplicationKey().catch(() => undefined);
   const targets = await store.close(job.id!, { ok: true, diagnosisId: data.diagnosisId });
+  scope.audit("answered", {
+    ...runAuditFields(job, targets),
+    decision: "answered",
+    category: top?.category,
+    commands: outputs.map(
+      (o): AuditCommand => ({
+        collector: o.id,
+        command: o.command,
+        status: o.status,
+        exitCode: o.exitCode,
+        durationMs: o.durationMs,
+      }),
+    ),
+    bundleSha256: createHash("sha256").update(bundle.files["bundle.json"]).digest("hex"),
+  });
   const posted = await deliver(
     store,
     deps.replier,
@@ -291,6 +321,7 @@ async function storeAndAnswer(
 async function reportFailed(
   store: ResultStore,
   deps: WorkerDeps,
+  audit: Auditor,
   job: Job<DiagnoseJobData, DiagnoseJobResult>,
   err: Error,
 ): Promise<void> {
@@ -316,6 +347,7 @@ async function reportFailed(
   await job.removeDeduplicationKey().catch(() => undefined);
   const outcome = { ok: false as const, diagnosisId: job.data.diagnosisId, error };
   const targets = await store.close(job.id!, outcome);
+  audit("failed", { ...runAuditFields(job, targets), decision: "failed", reason: error });
   await store.pushRecent({
     diagnosisId: job.data.diagnosisId,
     host: job.data.request.host,
@@ -329,4 +361,19 @@ async function reportFailed(
     log: jlog,
     metrics: deps.metrics,
   });
+}
+
+/**
+ * What the audit trail records of a finished run: who asked first, where the first answer went,
+ * the request, and how long the run took (ms, from a worker taking the job to now).
+ */
+function runAuditFields(job: Job<DiagnoseJobData, DiagnoseJobResult>, targets: ReplyTarget[]) {
+  return {
+    user: job.data.requestedBy,
+    channel: targets[0]?.channel,
+    ...requestAuditFields(job.data.request),
+    diagnosisId: job.data.diagnosisId,
+    jobId: job.id,
+    durationMs: job.processedOn ? Date.now() - job.processedOn : undefined,
+  };
 }

@@ -6,8 +6,9 @@ import {
   LogLevel,
   SocketModeReceiver,
 } from "@slack/bolt";
+import { auditor } from "../observability/audit.js";
 import type { Logger } from "../observability/log.js";
-import type { Metrics } from "../observability/metrics.js";
+import { auditStreamOf } from "../queue/config.js";
 import type { DiagnosisProducer } from "../queue/producer.js";
 import { webClientOptions } from "./config.js";
 import type { ListenerContext, SlackAppDeps } from "./context.js";
@@ -50,8 +51,11 @@ function boltLogger(log: Logger): BoltLogger {
   };
 }
 
-/** `/healthz` (the queue's Redis answers) and `/metrics` (Prometheus), in HTTP mode. */
-function routes(producer: DiagnosisProducer, metrics: Metrics) {
+/**
+ * `/healthz` (the queue's Redis answers), in HTTP mode. Metrics are not served here: they have a
+ * listener of their own (observability/metrics.ts `serveMetrics`), which `main/serve.ts` starts.
+ */
+function routes(producer: DiagnosisProducer) {
   return [
     {
       path: "/healthz",
@@ -59,16 +63,6 @@ function routes(producer: DiagnosisProducer, metrics: Metrics) {
       handler: (_req: unknown, res: ServerResponse) => {
         res.writeHead(producer.ready ? 200 : 503, { "content-type": "text/plain" });
         res.end(producer.ready ? "ok\n" : "queue unavailable\n");
-      },
-    },
-    {
-      path: "/metrics",
-      method: ["GET"],
-      handler: (_req: unknown, res: ServerResponse) => {
-        void metrics.registry.metrics().then((body) => {
-          res.writeHead(200, { "content-type": metrics.registry.contentType });
-          res.end(body);
-        });
       },
     },
   ];
@@ -82,7 +76,7 @@ function receiverOf(deps: SlackAppDeps, logger: BoltLogger): HTTPReceiver | Sock
     const receiver = new HTTPReceiver({
       signingSecret: slack.signingSecret ?? "",
       endpoints: EVENTS_PATH,
-      customRoutes: routes(deps.producer, deps.metrics),
+      customRoutes: routes(deps.producer),
       processBeforeResponse: false,
       logger,
     });
@@ -119,10 +113,12 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     convoStore: false,
     ignoreSelf: true,
   });
+  const audit = auditor(log, auditStreamOf(producer.redis, producer.config));
   const ctx: ListenerContext = {
     ...deps,
+    audit,
     membership: new UserGroupMembership(app.client, rbac.usergroups, log, deps.usergroupRefreshMs),
-    starter: new DiagnosisStarter(producer, log, metrics),
+    starter: new DiagnosisStarter(producer, log, metrics, audit),
   };
   registerListeners(app, ctx);
   app.error(async (err) => {

@@ -1,7 +1,8 @@
 import type { Access, Rbac } from "../access/rbac.js";
-import { allows } from "../access/rbac.js";
+import { allows, maxWindowSeconds } from "../access/rbac.js";
 import { closestNames, type HostConfig, type Inventory } from "../inventory/inventory.js";
 import { DiagbotError } from "../model/errors.js";
+import type { Auditor } from "../observability/audit.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { DiagnosisProducer } from "../queue/producer.js";
@@ -25,6 +26,8 @@ export interface SlackAppDeps {
 
 /** What every listener uses: the app's dependencies and its shared services. */
 export interface ListenerContext extends SlackAppDeps {
+  /** The audit trail: a log line and an entry of the Redis audit stream per decision. */
+  audit: Auditor;
   membership: UserGroupMembership;
   starter: DiagnosisStarter;
 }
@@ -41,13 +44,18 @@ export function queueUnavailable(hint: string): DiagbotError {
   });
 }
 
-/** The host if it exists and `access` may diagnose it; otherwise a usage error with choices. */
+/**
+ * The host if it exists and `access` may diagnose it, `deep` or not, over `windowSeconds` (when
+ * given: a role's `maxWindowSeconds` caps it); otherwise a usage error that names the choices or
+ * the cap.
+ */
 export function checkHost(
   rbac: Rbac,
   inventory: Inventory,
   name: string,
   access: Access,
   deep: boolean,
+  windowSeconds?: number,
 ): HostConfig {
   const host = inventory.hosts.get(name);
   const mayAll = [...inventory.hosts.values()].filter((h) => allows(access, h, false));
@@ -78,6 +86,17 @@ export function checkHost(
           rbac.source === "defaults"
             ? "intrusive collectors are denied unless DIAGBOT_RBAC grants them"
             : "ask an admin for a role with `intrusive` in DIAGBOT_RBAC",
+      },
+    );
+  }
+  const cap = maxWindowSeconds(access, host, deep);
+  if (windowSeconds !== undefined && windowSeconds > cap) {
+    throw new DiagbotError(
+      "usage",
+      `a window of ${windowSeconds} s on \`${name}\` is over your limit of ${cap} s`,
+      {
+        cause: `over maxWindowSeconds ${cap} of DIAGBOT_RBAC`,
+        hint: `ask again with \`--window ${cap}s\` or less, or ask an admin for a role with a larger maxWindowSeconds in DIAGBOT_RBAC`,
       },
     );
   }

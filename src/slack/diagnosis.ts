@@ -2,7 +2,8 @@ import type { RespondFn } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import type { ReplyTarget } from "../model/answer.js";
 import type { DiagnoseRequest } from "../model/request.js";
-import { audit, type Logger } from "../observability/log.js";
+import { type Auditor, requestAuditFields } from "../observability/audit.js";
+import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
 import { deliver } from "../queue/deliver.js";
 import type { DiagnosisProducer } from "../queue/producer.js";
@@ -31,6 +32,7 @@ export class DiagnosisStarter {
     private readonly producer: DiagnosisProducer,
     private readonly log: Logger,
     private readonly metrics: Metrics,
+    private readonly audit: Auditor,
   ) {}
 
   async start(
@@ -44,10 +46,11 @@ export class DiagnosisStarter {
     const { producer, log, metrics } = this;
     try {
       const submitted = await producer.submit(request, who.user, target);
-      audit(log, "queued", {
+      this.audit("queued", {
         user: who.user,
         channel: who.channel,
-        host: request.host,
+        ...requestAuditFields(request),
+        decision: "queued",
         jobId: submitted.jobId,
         joined: submitted.joined,
       });
@@ -123,10 +126,12 @@ export class DiagnosisStarter {
     err: unknown,
   ): Promise<void> {
     this.metrics.requests.inc({ kind: "diagnose", outcome: "error" });
-    audit(this.log, "queue-error", {
+    this.audit("queue-error", {
       user: who.user,
-      host: request.host,
-      error: (err as Error).message,
+      channel: who.channel,
+      ...requestAuditFields(request),
+      decision: "failed",
+      reason: (err as Error).message,
     });
     const text = `:warning: ${describe(err)}`;
     if (target.ts)
@@ -155,6 +160,15 @@ export class DiagnosisStarter {
           { jobId, diagnosisId: ended.outcome.diagnosisId },
           "no worker took the job: ended it",
         );
+        this.audit("failed", {
+          user: ended.targets[0]?.user,
+          channel: ended.targets[0]?.channel,
+          ...requestAuditFields(ended.request),
+          diagnosisId: ended.outcome.diagnosisId,
+          jobId,
+          decision: "failed",
+          reason: "no worker took the job",
+        });
         await deliver(producer.store, new SlackReplier(client), ended.outcome, ended.targets, {
           request: ended.request,
           log,

@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
 export const BIN = fileURLToPath(new URL("../../bin/diagbot.js", import.meta.url));
@@ -54,4 +54,50 @@ export function runCli(
     });
     child.stdin.end(options.input ?? "");
   });
+}
+
+/** A `diagbot` process that runs until stopped (`serve`, `worker`), its stderr kept. */
+export interface CliProcess {
+  child: ChildProcess;
+  stderr(): string;
+  /** Resolves when stderr matches `re`, with the match; rejects after `ms`. */
+  waitFor(re: RegExp, ms?: number): Promise<RegExpExecArray>;
+  /** Sends `signal` (default SIGTERM), SIGKILL after 10 s; resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Starts the real `diagbot` binary with `args` and extra environment, in the background. */
+export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...process.env, NO_COLOR: "1", ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let err = "";
+  child.stderr?.on("data", (d: Buffer) => {
+    err += d.toString("utf8");
+  });
+  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  return {
+    child,
+    stderr: () => err,
+    async waitFor(re, ms = 60_000) {
+      const end = Date.now() + ms;
+      for (;;) {
+        const m = re.exec(err);
+        if (m) return m;
+        if (child.exitCode !== null || Date.now() > end)
+          throw new Error(`diagbot ${args[0]}: no ${re} on stderr (got: ${err.slice(-2000)})`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    async stop(signal = "SIGTERM") {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      return exited;
+    },
+  };
 }

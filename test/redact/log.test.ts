@@ -1,6 +1,7 @@
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { audit, createLogger } from "../../src/observability/log.js";
+import { auditor } from "../../src/observability/audit.js";
+import { createLogger } from "../../src/observability/log.js";
 
 /** The log: credential fields censored by name, free text through the redactor. */
 describe("log redaction", () => {
@@ -21,7 +22,7 @@ describe("log redaction", () => {
       },
       "ran redis-cli -a Sup3rSecretPw info",
     );
-    audit(log, "request", { user: "U1", text: "web-1 --password=OpenSesame1" });
+    auditor(log)("request", { user: "U1", text: "web-1 --password=OpenSesame1" });
     const text = lines.join("");
     expect(text).not.toMatch(
       /plain-token-value|xoxb-1-2-abc|Hunter2Pass|Sup3rSecretPw|OpenSesame1/,

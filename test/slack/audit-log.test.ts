@@ -54,7 +54,7 @@ describe("serve --http: the audit log keeps no raw command text", () => {
     for (const [i, text] of secrets.entries()) {
       const e = audits().find((x) => x.user === `UA${i}`);
       expect(e).toMatchObject({
-        decision: "rejected",
+        decision: "refused",
         textLength: text.length,
         textSha256: createHash("sha256").update(text).digest("hex"),
       });
@@ -71,7 +71,7 @@ describe("serve --http: the audit log keeps no raw command text", () => {
     await until(() => audits().some((e) => e.user === "UB1"), 5000, "audit line");
     const e = audits().find((x) => x.user === "UB1");
     expect(e).toMatchObject({
-      decision: "rejected",
+      decision: "refused",
       host: "no-such-host",
       symptom: "cpu",
       window: 7,

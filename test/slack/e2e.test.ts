@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN } from "../helpers/cli.js";
+import { type CliProcess, spawnCli } from "../helpers/cli.js";
 import { SHARED_REDIS_URL } from "../helpers/redis.js";
 import { postSigned, slashCommand } from "../helpers/slack-api.js";
 import { type Harness, startHarness, until } from "../helpers/slack-harness.js";
@@ -14,36 +13,10 @@ import { type SshdHandle, startSshd } from "../helpers/sshd.js";
  */
 const RUNBOOKS = fileURLToPath(new URL("./fixtures/runbooks", import.meta.url));
 
-interface WorkerProcess {
-  child: ChildProcess;
-  stderr(): string;
-  waitFor(re: RegExp, ms?: number): Promise<void>;
-  stop(signal?: NodeJS.Signals): Promise<void>;
-}
+type WorkerProcess = CliProcess;
 
-function spawnWorker(env: NodeJS.ProcessEnv): WorkerProcess {
-  const child = spawn(process.execPath, [BIN, "worker", "--concurrency", "2"], {
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let err = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    err += d.toString("utf8");
-  });
-  return {
-    child,
-    stderr: () => err,
-    waitFor: (re, ms = 20_000) => until(() => re.test(err), ms, `worker output ${re}`),
-    stop: async (signal = "SIGTERM") => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise<void>((r) => child.once("exit", () => r()));
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
+const spawnWorker = (env: NodeJS.ProcessEnv): WorkerProcess =>
+  spawnCli(["worker", "--concurrency", "2"], env);
 
 const logins = (sshd: SshdHandle) =>
   (sshd.log().match(/Accepted publickey for root/g) ?? []).length;

@@ -143,6 +143,24 @@ describe.skipIf(!sshdAvailable())("SshTransport against a real sshd", () => {
     expect(count(sshd.log(), /Connection from 127\.0\.0\.1/)).toBe(connectionsBefore);
   });
 
+  it("accepts a key pinned under the inventory name only when nothing is pinned under the address", async () => {
+    const hostKey = readFileSync(sshd.knownHosts, "utf8")
+      .split("\n")[0]
+      .split(" ")
+      .slice(1)
+      .join(" ");
+    const byName = knownHostsFile("kh-name", `test-host ${hostKey}\n`);
+    const t = await SshTransport.connect(variant({ knownHosts: byName }));
+    expect((await t.exec("echo ok", opts)).stdout.toString()).toBe("ok\n");
+    await t.close();
+    // A key under the address is looked up first: a wrong one there is not saved by the name.
+    const otherPub = await generateKey(join(sshd.dir, "other_host_key_by_name"));
+    const both = knownHostsFile("kh-both", `127.0.0.1 ${otherPub}\ntest-host ${hostKey}\n`);
+    const err = await rejection(SshTransport.connect(variant({ knownHosts: both })));
+    expect(err.code).toBe("host-key-refused");
+    expect(err.message).toMatch(/has CHANGED/);
+  });
+
   it("accepts a pin hashed by ssh-keygen -H", async () => {
     const kh = join(sshd.dir, "kh-hashed");
     copyFileSync(sshd.knownHosts, kh);

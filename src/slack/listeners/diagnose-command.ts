@@ -3,22 +3,10 @@ import { performance } from "node:perf_hooks";
 import type { App } from "@slack/bolt";
 import { DiagbotError } from "../../model/errors.js";
 import type { DiagnoseRequest } from "../../model/request.js";
-import { audit } from "../../observability/log.js";
+import { requestAuditFields } from "../../observability/audit.js";
 import { HELP, parseCommandText, USAGE } from "../command.js";
 import { accessOf, checkHost, type ListenerContext, queueUnavailable } from "../context.js";
 import { describe, ephemeral, reasonOf } from "../messages.js";
-
-/** The validated fields of a request, as the audit log records them. */
-function auditFields(request: DiagnoseRequest) {
-  return {
-    host: request.host,
-    symptom: request.symptom,
-    deep: request.deep,
-    window: request.windowSeconds,
-    pid: request.pid,
-    process: request.process,
-  };
-}
 
 /** Command text that did not parse, as the audit log records it: length and SHA-256 only. */
 function rejectedText(text: string) {
@@ -39,7 +27,7 @@ export const COMMAND = "/diagnose";
  * carries the error when there is one; the root message and the job come after it.
  */
 export function registerDiagnoseCommand(app: App, ctx: ListenerContext): void {
-  const { log, metrics, producer } = ctx;
+  const { metrics, producer } = ctx;
   app.command(COMMAND, async ({ command, ack, respond, client }) => {
     const t0 = performance.now();
     const who = { user: command.user_id, channel: command.channel_id };
@@ -56,12 +44,19 @@ export function registerDiagnoseCommand(app: App, ctx: ListenerContext): void {
       }
       request = parsed.request;
       const access = accessOf(ctx, who.user, who.channel);
-      checkHost(ctx.rbac, await ctx.inventory(), request.host, access, request.deep);
+      checkHost(
+        ctx.rbac,
+        await ctx.inventory(),
+        request.host,
+        access,
+        request.deep,
+        request.windowSeconds,
+      );
       if (!producer.ready)
         throw queueUnavailable("try again in a minute; if it persists, tell the bot's admins");
-      audit(log, "request", {
+      ctx.audit("request", {
         ...who,
-        ...auditFields(request),
+        ...requestAuditFields(request),
         roles: access.roles,
         decision: "allowed",
       });
@@ -71,10 +66,10 @@ export function registerDiagnoseCommand(app: App, ctx: ListenerContext): void {
       metrics.requests.inc({ kind: "diagnose", outcome });
       // Text that did not parse may hold anything (a pasted token): only its length and hash,
       // and the error's code (its message may quote the text).
-      audit(log, "request", {
+      ctx.audit("request", {
         ...who,
-        ...(request ? auditFields(request) : rejectedText(command.text ?? "")),
-        decision: outcome,
+        ...(request ? requestAuditFields(request) : rejectedText(command.text ?? "")),
+        decision: outcome === "error" ? "failed" : "refused",
         reason: request ? reasonOf(err) : codeOf(err),
       });
       await acked(

@@ -1,6 +1,5 @@
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import { DiagbotError } from "../../model/errors.js";
-import { audit } from "../../observability/log.js";
 import { bundleTarGz, type StoredBundle } from "../../queue/bundle.js";
 import { DIAGNOSIS_ID } from "../../queue/types.js";
 import { ACTIONS, escapeMrkdwn, evidenceText } from "../../render/blocks.js";
@@ -14,7 +13,7 @@ import { CANNOT_POST, INVITE_HINT } from "../replies.js";
  * bundle (a .tar.gz that `diagbot diagnose --from` replays) into the thread.
  */
 export function registerEvidence(app: App, ctx: ListenerContext): void {
-  const { producer, log, metrics } = ctx;
+  const { producer, metrics } = ctx;
   app.action<BlockAction<ButtonAction>>(
     ACTIONS.evidence,
     async ({ ack, body, action, respond, client }) => {
@@ -37,12 +36,13 @@ export function registerEvidence(app: App, ctx: ListenerContext): void {
           );
         const access = accessOf(ctx, user, channel);
         checkHost(ctx.rbac, await ctx.inventory(), result.request.host, access, false);
-        audit(log, "evidence", {
+        ctx.audit("evidence", {
           user,
           channel,
           diagnosisId: id,
           host: result.request.host,
-          decision: "allowed",
+          symptom: result.request.symptom,
+          decision: "shown",
         });
         const outputs: Record<string, string> = {};
         for (const [name, text] of Object.entries(bundle.files))
@@ -73,11 +73,11 @@ export function registerEvidence(app: App, ctx: ListenerContext): void {
           code && CANNOT_POST.has(code)
             ? `:warning: cannot upload here (${code}): ${INVITE_HINT}.`
             : `:warning: ${describe(err)}`;
-        audit(log, "evidence", {
+        ctx.audit("evidence", {
           user,
           channel,
           diagnosisId: id,
-          decision: "rejected",
+          decision: "refused",
           reason: reasonOf(err),
         });
         await respond({ ...ephemeral(text), replace_original: false }).catch(() => undefined);

@@ -1,7 +1,6 @@
 import type { App, BlockAction, ButtonAction } from "@slack/bolt";
 import { DiagbotError } from "../../model/errors.js";
 import type { DiagnoseRequest } from "../../model/request.js";
-import { audit } from "../../observability/log.js";
 import { DIAGNOSIS_ID } from "../../queue/types.js";
 import { ACTIONS } from "../../render/blocks.js";
 import { accessOf, checkHost, type ListenerContext, queueUnavailable } from "../context.js";
@@ -17,7 +16,7 @@ export function registerRerun(app: App, ctx: ListenerContext): void {
 
 /** Re-run (`deep` false) or Deep dive (`deep` true): acknowledges first, then checks and queues. */
 export function registerAgain(app: App, ctx: ListenerContext, deep: boolean): void {
-  const { producer, log, metrics } = ctx;
+  const { producer, metrics } = ctx;
   app.action<BlockAction<ButtonAction>>(
     deep ? ACTIONS.deep : ACTIONS.rerun,
     async ({ ack, body, action, respond, client }) => {
@@ -39,13 +38,23 @@ export function registerAgain(app: App, ctx: ListenerContext, deep: boolean): vo
           });
         const request: DiagnoseRequest = { ...result.request, deep: deep || result.request.deep };
         const access = accessOf(ctx, user, channel);
-        checkHost(ctx.rbac, await ctx.inventory(), request.host, access, request.deep);
+        checkHost(
+          ctx.rbac,
+          await ctx.inventory(),
+          request.host,
+          access,
+          request.deep,
+          request.windowSeconds,
+        );
         if (!producer.ready) throw queueUnavailable("try again in a minute");
-        audit(log, kind, {
+        ctx.audit(kind, {
           user,
           channel,
           host: request.host,
           symptom: request.symptom,
+          window: request.windowSeconds,
+          pid: request.pid,
+          process: request.process,
           deep: request.deep,
           from: action.value,
           roles: access.roles,
@@ -61,11 +70,11 @@ export function registerAgain(app: App, ctx: ListenerContext, deep: boolean): vo
         );
       } catch (err) {
         metrics.requests.inc({ kind, outcome: "rejected" });
-        audit(log, kind, {
+        ctx.audit(kind, {
           user,
           channel,
           from: action.value,
-          decision: "rejected",
+          decision: "refused",
           reason: reasonOf(err),
         });
         await respond({
