@@ -13,15 +13,18 @@ import type { SourceId } from "../sources/index.js";
 /** Type of a fact as the rules see it. `string[]` facts compare element-wise ("any element"). */
 export type FactType = "number" | "string" | "boolean" | "string[]";
 
-/** One declared fact path. */
-export interface FactSpec {
+/**
+ * One declared fact path. `Id` is the sources it may name: the registry's ids for the packaged
+ * derive modules, any collector id for a catalogue given to the runbook loader.
+ */
+export interface FactSpec<Id extends string = SourceId> {
   /** Dotted path in the fact tree, e.g. `disk.worst.util_pct`. */
   path: string;
   type: FactType;
   /** Unit of a number: `%`, `ms`, `s`, `/s`, `bytes`, `kB`, `pages`, `count`, `ratio` ... */
   unit?: string;
   /** Sources whose output the fact is computed from (checked against the registry). */
-  from: readonly SourceId[];
+  from: readonly Id[];
   /** One sentence for `runbooks lint` and rule authors. */
   doc: string;
 }

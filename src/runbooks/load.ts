@@ -56,7 +56,7 @@ export interface LintResult {
 
 export interface LoadOptions {
   /** Declared facts; defaults to the derive layer's {@link FACT_CATALOGUE}. */
-  catalogue?: readonly FactSpec[];
+  catalogue?: readonly FactSpec<string>[];
   /** Collector ids rules may name; defaults to every `from` of the catalogue. */
   collectors?: ReadonlySet<string>;
   /**
@@ -315,7 +315,7 @@ type Issue = { field: string; message: string };
 /** The semantic checks of one rule that zod cannot do alone. */
 function checkRule(
   rule: Runbook,
-  facts: ReadonlyMap<string, FactSpec>,
+  facts: ReadonlyMap<string, FactSpec<string>>,
   collectors: ReadonlySet<string>,
   /** Folder that example bundles are relative to; undefined: examples are not checked. */
   baseDir: string | undefined,
@@ -375,7 +375,7 @@ function checkRule(
 function checkCondition(
   c: Condition,
   field: string,
-  facts: ReadonlyMap<string, FactSpec>,
+  facts: ReadonlyMap<string, FactSpec<string>>,
   issues: Issue[],
 ): void {
   if ("all" in c) {
@@ -389,14 +389,14 @@ function checkCondition(
   }
 }
 
-function unknownFact(path: string, facts: ReadonlyMap<string, FactSpec>): string {
+function unknownFact(path: string, facts: ReadonlyMap<string, FactSpec<string>>): string {
   return `unknown fact "${path}"${suggest(path, [...facts.keys()])}`;
 }
 
 function checkComparison(
   c: Comparison,
   field: string,
-  facts: ReadonlyMap<string, FactSpec>,
+  facts: ReadonlyMap<string, FactSpec<string>>,
   issues: Issue[],
 ): void {
   const spec = facts.get(c.fact);
@@ -496,7 +496,7 @@ const ALLOWED_TAGS = new Set(["text", "name", "&", "#", "^", "!"]);
 function checkTemplate(
   template: string,
   field: string,
-  facts: ReadonlyMap<string, FactSpec>,
+  facts: ReadonlyMap<string, FactSpec<string>>,
   issues: Issue[],
 ): void {
   if (/\{\{\s*[>=<]/.test(template)) {

@@ -11,7 +11,7 @@ import { parseRunbooks } from "../../src/runbooks/load.js";
 import type { Condition, Runbook } from "../../src/runbooks/schema.js";
 
 /** A small catalogue and rules written for these tests, independent of the packaged ones. */
-const CATALOGUE: FactSpec[] = [
+const CATALOGUE: FactSpec<string>[] = [
   { path: "a.n", type: "number", from: ["ca"], doc: "a number" },
   { path: "a.m", type: "number", from: ["ca"], doc: "another number" },
   { path: "a.s", type: "string", from: ["ca"], doc: "a string" },
