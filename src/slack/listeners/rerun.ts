@@ -41,6 +41,7 @@ export function registerAgain(app: App, ctx: ListenerContext, deep: boolean): vo
         const access = accessOf(ctx, user, channel);
         checkHost(ctx.rbac, await ctx.inventory(), request.host, access, request.deep);
         if (!producer.ready) throw queueUnavailable("try again in a minute");
+        await producer.limits.admit(user, channel);
         audit(log, kind, {
           user,
           channel,
@@ -60,12 +61,13 @@ export function registerAgain(app: App, ctx: ListenerContext, deep: boolean): vo
           respond,
         );
       } catch (err) {
-        metrics.requests.inc({ kind, outcome: "rejected" });
+        const limited = err instanceof DiagbotError && err.code === "rate-limited";
+        metrics.requests.inc({ kind, outcome: limited ? "limited" : "rejected" });
         audit(log, kind, {
           user,
           channel,
           from: action.value,
-          decision: "rejected",
+          decision: limited ? "limited" : "rejected",
           reason: reasonOf(err),
         });
         await respond({
