@@ -1,8 +1,15 @@
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Engine, liveEngine } from "../../src/queue/engine.js";
+import { ACTIONS } from "../../src/render/blocks.js";
 import { fakeReport } from "../helpers/reports.js";
-import { type FakeSlack, postSigned, slashCommand } from "../helpers/slack-api.js";
+import {
+  buttonPayload,
+  type FakeSlack,
+  type Json,
+  postSigned,
+  slashCommand,
+} from "../helpers/slack-api.js";
 import { type Harness, startHarness, until } from "../helpers/slack-harness.js";
 
 /**
@@ -70,6 +77,33 @@ describe("fair service", () => {
     // In another channel, that person is not limited; a refused request did not count.
     expect((await command("test-host network", "U3", "C2")).json).toBeUndefined();
     await until(() => threadAnswers(h!.fake).length === 4, 20_000, "four answers");
+    expect(h.fake.callsOf("chat.postMessage").filter((c) => !c.args.thread_ts)).toHaveLength(4);
+
+    // The answer's Re-run button counts too: U1 is over the limit, and is told so privately.
+    const answer = threadAnswers(h.fake).find((c) => c.args.channel === "C2")!;
+    const actions = (answer.args.blocks as Json[]).find((b) => b.type === "actions");
+    const press = async (user: string) => {
+      const responseUrl = h!.fake.responseUrl();
+      const payload = buttonPayload({
+        actionId: ACTIONS.rerun,
+        value: actions.elements[0].value,
+        user,
+        channel: "C2",
+        messageTs: answer.args.thread_ts,
+        threadTs: answer.args.thread_ts,
+        responseUrl,
+      });
+      const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+      expect((await postSigned(h!.eventsUrl, h!.fake.signingSecret, body)).status).toBe(200);
+      const id = responseUrl.split("/").pop();
+      await until(() => h!.fake.responses.some((r) => r.id === id), 5000, "the refusal");
+      return h!.fake.responses.find((r) => r.id === id)!.body;
+    };
+    const refused = await press("U1");
+    expect(refused.response_type).toBe("ephemeral");
+    expect(refused.text).toMatch(
+      /rate limit: one person may ask for 2 diagnoses per 60 s \(DIAGBOT_USER_RATE\)\. Try again in \d+ s\./,
+    );
     expect(h.fake.callsOf("chat.postMessage").filter((c) => !c.args.thread_ts)).toHaveLength(4);
   });
 
