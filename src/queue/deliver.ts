@@ -123,7 +123,17 @@ export class DeliveryQueue {
   ) {}
 
   async add(data: DeliveryJobData): Promise<void> {
-    this.queue ??= new Queue<DeliveryJobData>(DELIVERY_QUEUE, {
+    const jobId = `dl-${createHash("sha256")
+      .update(`${data.outcome.diagnosisId}\n${threadKey(data.target)}`)
+      .digest("hex")
+      .slice(0, 32)}`;
+    await this.open().add("deliver", data, { jobId });
+  }
+
+  /** The BullMQ queue, created on first use (most processes never need it). */
+  private open(): Queue<DeliveryJobData> {
+    if (this.queue) return this.queue;
+    this.queue = new Queue<DeliveryJobData>(DELIVERY_QUEUE, {
       connection: this.redis,
       prefix: this.config.prefix,
       skipWaitingForReady: true,
@@ -135,11 +145,7 @@ export class DeliveryQueue {
       },
     });
     this.queue.on("error", () => undefined);
-    const jobId = `dl-${createHash("sha256")
-      .update(`${data.outcome.diagnosisId}\n${threadKey(data.target)}`)
-      .digest("hex")
-      .slice(0, 32)}`;
-    await this.queue.add("deliver", data, { jobId });
+    return this.queue;
   }
 
   async close(): Promise<void> {

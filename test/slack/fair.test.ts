@@ -132,13 +132,14 @@ describe("fair service", () => {
         DIAGBOT_USER_RATE: "30",
         DIAGBOT_HOST_RETRY_MS: "1000",
         // A job waiting behind its requester's cap is not "unclaimed": none may end as such.
-        DIAGBOT_UNCLAIMED_MS: "2000",
+        DIAGBOT_UNCLAIMED_MS: "4000",
         // This machine runs the collectors too: Redis may answer slowly.
         DIAGBOT_REDIS_CONNECT_TIMEOUT_MS: "3000",
       },
     });
     const queued = [];
     for (const host of hosts) queued.push(await command(`${host} cpu --window 60`, "UA"));
+    const lastQueuedAt = Date.now();
     expect(queued.every((r) => r.status === 200 && r.json === undefined)).toBe(true);
     await until(() => started.size >= 1, 10_000, "the first of UA's diagnoses started");
     // UA's later requests were told they wait behind UA's own.
@@ -170,6 +171,8 @@ describe("fair service", () => {
     );
     const answeredAfterMs =
       threadAnswers(h.fake).find((c) => c.args.thread_ts === root()?.response.ts)!.at - asked;
+    // Every one of UA's unclaimed-job checks has run by now.
+    await new Promise((r) => setTimeout(r, Math.max(0, lastQueuedAt + 5000 - Date.now())));
     expect(
       h.fake.calls.filter((c) => /no worker took this diagnosis/.test(JSON.stringify(c.args))),
     ).toHaveLength(0);
