@@ -110,7 +110,11 @@ export class DiagnosisProducer {
     };
     const ms = this.config.connectTimeoutMs * 2;
     try {
-      const queuedAhead = await withTimeout(this.store.queuedCount(requestedBy), ms);
+      // Counted as queued before it can start, so a worker's start always comes after.
+      const queuedAhead = await withTimeout(
+        this.store.markQueued(requestedBy, data.diagnosisId),
+        ms,
+      );
       const priority = jobPriority(band, queuedAhead);
       const job = await withTimeout(
         this.queue.add("diagnose", data, {
@@ -118,13 +122,16 @@ export class DiagnosisProducer {
           deduplication: { id: key, ttl: Math.max(1, this.config.coalesceMs) },
         }),
         ms,
-      );
+      ).catch(async (err) => {
+        await this.store.markStarted(requestedBy, data.diagnosisId).catch(() => undefined);
+        throw err;
+      });
       const jobId = job.id!;
       const finished = await withTimeout(this.store.attach(jobId, target), ms);
       const joined = finished ? 0 : await this.redis.scard(this.store.targetsKey(jobId));
       // BullMQ hands back the id of the run it deduplicated into: the first target makes a new run.
       const fresh = joined === 1;
-      if (fresh) await withTimeout(this.store.markQueued(requestedBy, jobId), ms);
+      if (!fresh) await withTimeout(this.store.markStarted(requestedBy, data.diagnosisId), ms);
       return {
         jobId,
         finished: finished ?? undefined,
@@ -160,7 +167,7 @@ export class DiagnosisProducer {
       return null;
     }
     await this.queue.removeDeduplicationKey(job.data.key).catch(() => undefined);
-    await this.store.markStarted(job.data.requestedBy, jobId).catch(() => undefined);
+    await this.store.markStarted(job.data.requestedBy, job.data.diagnosisId).catch(() => undefined);
     const seconds = Math.round(this.config.unclaimedMs / 1000);
     const outcome: Outcome = {
       ok: false,

@@ -19,7 +19,7 @@ const gunzipAsync = promisify(gunzip);
  * | `bundle:{id}` | string (gzip JSON) | the redacted evidence bundle, TTL, size cap |
  * | `posted:{id}:thread` | string | SET NX guard: one answer per diagnosis and thread |
  * | `slots:{kind}:{name}` | sorted set | jobs holding a slot (`intrusive` per host, `user`, `channel`), scored by lease end |
- * | `queued:{requester}` | sorted set | the requester's jobs queued and not started, scored by ms queued at |
+ * | `queued:{requester}` | sorted set | the requester's diagnoses queued and not started, scored by ms queued at |
  * | `rate:{user\|channel}:{id}` | string | rate-limiter-flexible's request counters |
  * | `recent` | list | the last diagnoses, for the App Home |
  *
@@ -188,32 +188,25 @@ export class ResultStore {
   }
 
   /**
-   * How many jobs of `requester` are queued and not started. Entries older than a day are
-   * dropped first (a job lost with a Redis restart, or removed by hand).
+   * Counts the diagnosis `diagnosisId` as queued for `requester` until {@link markStarted}.
+   * @returns how many of the requester's were queued before it (entries older than a day dropped)
    */
-  async queuedCount(requester: string): Promise<number> {
+  async markQueued(requester: string, diagnosisId: string): Promise<number> {
     const key = this.queuedKey(requester);
+    const now = Date.now();
     const replies = await this.redis
       .multi()
-      .zremrangebyscore(key, "-inf", String(Date.now() - QUEUED_MAX_AGE_MS))
+      .zremrangebyscore(key, "-inf", String(now - QUEUED_MAX_AGE_MS))
       .zcard(key)
+      .zadd(key, String(now), diagnosisId)
+      .pexpire(key, QUEUED_MAX_AGE_MS)
       .exec();
     return Number(replies?.[1]?.[1] ?? 0);
   }
 
-  /** Counts `jobId` as queued for `requester` until {@link markStarted}. */
-  async markQueued(requester: string, jobId: string): Promise<void> {
-    const key = this.queuedKey(requester);
-    await this.redis
-      .multi()
-      .zadd(key, String(Date.now()), jobId)
-      .pexpire(key, QUEUED_MAX_AGE_MS)
-      .exec();
-  }
-
-  /** The job started, or ended without starting: no longer in its requester's backlog. */
-  async markStarted(requester: string, jobId: string): Promise<void> {
-    await this.redis.zrem(this.queuedKey(requester), jobId);
+  /** The diagnosis started, ended without starting, or joined another run: not in the backlog. */
+  async markStarted(requester: string, diagnosisId: string): Promise<void> {
+    await this.redis.zrem(this.queuedKey(requester), diagnosisId);
   }
 }
 

@@ -138,7 +138,7 @@ async function runJob(
     deep: request.deep,
   });
   const release = await takeSlots({ ...scope, jlog }, token);
-  await scope.store.markStarted(job.data.requestedBy, job.id!).catch(() => undefined);
+  await scope.store.markStarted(job.data.requestedBy, job.data.diagnosisId).catch(() => undefined);
 
   const deadlineMs = config.jobDeadlineMs + request.windowSeconds * 1000;
   const abort = new AbortController();
@@ -370,7 +370,7 @@ async function reportFailed(scope: JobScope, err: Error): Promise<void> {
     return;
   }
   jlog.error({ err: err.message }, "diagnosis failed");
-  await store.markStarted(job.data.requestedBy, job.id!).catch(() => undefined);
+  await store.markStarted(job.data.requestedBy, job.data.diagnosisId).catch(() => undefined);
   const error = /stalled more than allowable limit/.test(err.message)
     ? "the worker running it stopped several times (crashed or was killed); check the worker logs"
     : redactText(err.message).text;
