@@ -62,6 +62,13 @@ export interface Replier {
     error: string,
     diagnosisId: string,
   ): Promise<void>;
+  /**
+   * Whether a post that threw may succeed later (the chat service down, unreachable or rate
+   * limiting past the client's own retries): the answer then goes to the delivery queue. False
+   * for what never will (the channel archived, the token revoked). Absent: every failure is
+   * taken as transient.
+   */
+  isTransient?(err: unknown): boolean;
 }
 
 /**

@@ -38,6 +38,8 @@ export const ERROR_CODES = {
   "command-timeout": unreachable,
   "no-collector-ran": unreachable,
   interrupted: { usage: false, retryable: false, exit: 130 },
+  /** A request over a rate limit (per person or channel): refused now, welcome later. */
+  "rate-limited": { usage: false, retryable: true, exit: 2 },
   /** A ticket system did not take the evidence after retries: the report was produced (exit 5). */
   "ticket-failed": { usage: false, retryable: true, exit: 5 },
   /** A ticket system refused the request (400, 401, 403, 404): a setting or key to fix (exit 5). */

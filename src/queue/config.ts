@@ -36,8 +36,25 @@ export interface QueueConfig {
   connectTimeoutMs: number;
   /** A job no worker has taken after this many ms is removed and answered with an error. */
   unclaimedMs: number;
-  /** A deep job waiting for its host's intrusive slot looks again after this many ms. */
-  hostRetryMs: number;
+  /**
+   * A job waiting for a slot (its host's intrusive slot, or its requester's or channel's
+   * concurrency cap) looks again after this many ms.
+   */
+  slotRetryMs: number;
+  /** Diagnoses of one requester running at once, over all workers (0: no cap). */
+  userConcurrency: number;
+  /** Diagnoses asked from one channel running at once, over all workers (0: no cap). */
+  channelConcurrency: number;
+  /** Requests one person may make per `rateWindowSeconds` (0: no limit). */
+  userRate: number;
+  /** Requests one channel may make per `rateWindowSeconds` (0: no limit). */
+  channelRate: number;
+  /** The window of the request rate limits, seconds. */
+  rateWindowSeconds: number;
+  /** Tries of an answer that Slack did not take (down, unreachable), with exponential backoff. */
+  deliveryAttempts: number;
+  /** First delay before an answer is posted again, ms (doubles each try). */
+  deliveryBackoffMs: number;
   /** `DIAGBOT_AUDIT_MAXLEN`: audit stream entries kept at most (approximately). */
   auditMaxLen: number;
   /** `DIAGBOT_AUDIT_MAX_AGE`: seconds an audit stream entry is kept at most (approximately). */
@@ -89,7 +106,14 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
     jobDeadlineMs: intVar(env, "DIAGBOT_JOB_DEADLINE_MS", 180_000, 1000, 3_600_000),
     connectTimeoutMs: intVar(env, "DIAGBOT_REDIS_CONNECT_TIMEOUT_MS", 1000, 100, 60_000),
     unclaimedMs: intVar(env, "DIAGBOT_UNCLAIMED_MS", 120_000, 500, 3_600_000),
-    hostRetryMs: intVar(env, "DIAGBOT_HOST_RETRY_MS", 3000, 50, 600_000),
+    slotRetryMs: intVar(env, "DIAGBOT_HOST_RETRY_MS", 3000, 50, 600_000),
+    userConcurrency: intVar(env, "DIAGBOT_USER_CONCURRENCY", 2, 0, 1000),
+    channelConcurrency: intVar(env, "DIAGBOT_CHANNEL_CONCURRENCY", 4, 0, 1000),
+    userRate: intVar(env, "DIAGBOT_USER_RATE", 20, 0, 100_000),
+    channelRate: intVar(env, "DIAGBOT_CHANNEL_RATE", 60, 0, 100_000),
+    rateWindowSeconds: intVar(env, "DIAGBOT_RATE_WINDOW", 60, 1, 86_400),
+    deliveryAttempts: intVar(env, "DIAGBOT_DELIVERY_ATTEMPTS", 12, 1, 100),
+    deliveryBackoffMs: intVar(env, "DIAGBOT_DELIVERY_BACKOFF_MS", 5000, 10, 3_600_000),
     auditMaxLen: intVar(env, "DIAGBOT_AUDIT_MAXLEN", 100_000, 100, 100_000_000),
     auditMaxAgeSeconds: intVar(env, "DIAGBOT_AUDIT_MAX_AGE", 90 * 24 * 3600, 60, 3650 * 24 * 3600),
   };

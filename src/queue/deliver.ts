@@ -1,13 +1,42 @@
+import { createHash } from "node:crypto";
+import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import { z } from "zod";
 import type { Outcome, Replier, ReplyTarget, StoredResult } from "../model/answer.js";
-import type { DiagnoseRequest } from "../model/request.js";
+import { type DiagnoseRequest, DiagnoseRequestSchema } from "../model/request.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
+import type { QueueConfig, RedisClient } from "./config.js";
 import type { ResultStore } from "./store.js";
+import { DIAGNOSIS_ID, ReplyTargetSchema, threadKey } from "./types.js";
+
+/** The BullMQ queue of answers that Slack did not take (down past the client's retries). */
+export const DELIVERY_QUEUE = "deliver";
+
+/** One answer to post again later: the outcome, where, and what was asked (for failures). */
+export interface DeliveryJobData {
+  v: 1;
+  outcome: Outcome;
+  target: ReplyTarget;
+  /** Every requester of the run, named in the answer. */
+  requesters: string[];
+  request?: DiagnoseRequest;
+}
+
+/** What every post of an answer needs besides the outcome and the targets. */
+export interface DeliverContext {
+  request?: DiagnoseRequest;
+  result?: StoredResult;
+  log: Logger;
+  metrics?: Metrics;
+  /** Where an answer goes when Slack does not take it; without it the failure is only logged. */
+  deliveries?: DeliveryQueue;
+}
 
 /**
  * Sends an outcome to each target exactly once per diagnosis and thread: the `SET NX` guard
  * is taken before posting and released when the post fails, so another process (a retried
- * job, a late joiner) can still answer.
+ * job, a late joiner, the delivery queue) can still answer. A post that fails for a transient
+ * reason ({@link Replier.isTransient}) is added to the delivery queue.
  * @returns how many answers this call posted.
  */
 export async function deliver(
@@ -15,7 +44,7 @@ export async function deliver(
   replier: Replier,
   outcome: Outcome,
   targets: ReplyTarget[],
-  context: { request?: DiagnoseRequest; result?: StoredResult; log: Logger; metrics?: Metrics },
+  context: DeliverContext,
 ): Promise<number> {
   let result = context.result;
   if (outcome.ok && !result) result = (await store.loadResult(outcome.diagnosisId)) ?? undefined;
@@ -24,28 +53,172 @@ export async function deliver(
   let posted = 0;
   await Promise.all(
     targets.map(async (target) => {
-      if (!(await store.claimPost(outcome.diagnosisId, target))) {
-        context.metrics?.answers.inc({ outcome: "duplicate" });
-        return;
-      }
       try {
-        if (outcome.ok && result) await replier.answer(target, result, requesters);
-        else if (request) {
-          const error = outcome.ok
-            ? "the result has expired from the store; run the diagnosis again"
-            : outcome.error;
-          await replier.failure(target, request, error, outcome.diagnosisId);
+        if (!(await postOnce(store, replier, { outcome, target, requesters, request }, result))) {
+          context.metrics?.answers.inc({ outcome: "duplicate" });
+          return;
         }
         posted++;
         context.metrics?.answers.inc({ outcome: "posted" });
       } catch (err) {
-        await store.releasePost(outcome.diagnosisId, target).catch(() => undefined);
-        context.log.error(
-          { err, diagnosisId: outcome.diagnosisId, channel: target.channel },
-          "posting the answer failed",
-        );
+        const where = { err, diagnosisId: outcome.diagnosisId, channel: target.channel };
+        if (!context.deliveries || !(replier.isTransient?.(err) ?? true)) {
+          context.log.error(where, "posting the answer failed");
+          return;
+        }
+        try {
+          await context.deliveries.add({ v: 1, outcome, target, requesters, request });
+          context.metrics?.answers.inc({ outcome: "deferred" });
+          context.log.warn(where, "posting the answer failed: queued for delivery with backoff");
+        } catch (queueErr) {
+          context.log.error(
+            { ...where, queueErr: (queueErr as Error).message },
+            "posting the answer failed, and so did queueing it for delivery",
+          );
+        }
       }
     }),
   );
   return posted;
+}
+
+/**
+ * Posts one answer unless it was already posted to that thread.
+ * @returns false when another process had posted it
+ * @throws what the replier threw (the guard is released first)
+ */
+async function postOnce(
+  store: ResultStore,
+  replier: Replier,
+  { outcome, target, requesters, request }: Omit<DeliveryJobData, "v">,
+  result: StoredResult | undefined,
+): Promise<boolean> {
+  if (!(await store.claimPost(outcome.diagnosisId, target))) return false;
+  try {
+    if (outcome.ok && result) await replier.answer(target, result, requesters);
+    else if (request) {
+      const error = outcome.ok
+        ? "the result has expired from the store; run the diagnosis again"
+        : outcome.error;
+      await replier.failure(target, request, error, outcome.diagnosisId);
+    }
+    return true;
+  } catch (err) {
+    await store.releasePost(outcome.diagnosisId, target).catch(() => undefined);
+    throw err;
+  }
+}
+
+/**
+ * The delivery queue's producer side: one job per answer and thread (its id is a hash of both,
+ * so the same failed answer is never queued twice), tried `config.deliveryAttempts` times with
+ * exponential backoff from `config.deliveryBackoffMs`.
+ */
+export class DeliveryQueue {
+  private queue: Queue<DeliveryJobData> | undefined;
+
+  constructor(
+    private readonly redis: RedisClient,
+    private readonly config: QueueConfig,
+  ) {}
+
+  async add(data: DeliveryJobData): Promise<void> {
+    const jobId = `dl-${createHash("sha256")
+      .update(`${data.outcome.diagnosisId}\n${threadKey(data.target)}`)
+      .digest("hex")
+      .slice(0, 32)}`;
+    await this.open().add("deliver", data, { jobId });
+  }
+
+  /** The BullMQ queue, created on first use (most processes never need it). */
+  private open(): Queue<DeliveryJobData> {
+    if (this.queue) return this.queue;
+    this.queue = new Queue<DeliveryJobData>(DELIVERY_QUEUE, {
+      connection: this.redis,
+      prefix: this.config.prefix,
+      skipWaitingForReady: true,
+      defaultJobOptions: {
+        attempts: this.config.deliveryAttempts,
+        backoff: { type: "exponential", delay: this.config.deliveryBackoffMs },
+        removeOnComplete: { age: 24 * 3600, count: 1000 },
+        removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
+      },
+    });
+    this.queue.on("error", () => undefined);
+    return this.queue;
+  }
+
+  async close(): Promise<void> {
+    await this.queue?.close().catch(() => undefined);
+  }
+}
+
+/** Delivery job data as read back from Redis. */
+const DeliveryJobDataSchema = z.object({
+  v: z.literal(1),
+  outcome: z.union([
+    z.object({ ok: z.literal(true), diagnosisId: z.string().regex(DIAGNOSIS_ID) }),
+    z.object({
+      ok: z.literal(false),
+      diagnosisId: z.string().regex(DIAGNOSIS_ID),
+      error: z.string().max(4000),
+    }),
+  ]),
+  target: ReplyTargetSchema,
+  requesters: z.array(z.string().max(64)).max(1000),
+  request: DiagnoseRequestSchema.optional(),
+});
+
+/**
+ * The delivery queue's worker, run by `diagbot worker` beside the diagnosis worker: posts each
+ * answer once (the same posting guard as the first try), throws to be retried with backoff
+ * while Slack stays down, and gives up at once on a permanent refusal. An answer that still
+ * failed after the last try is logged as an error.
+ */
+export function startDeliveryWorker(
+  config: QueueConfig,
+  deps: {
+    redis: RedisClient;
+    store: ResultStore;
+    replier: Replier;
+    log: Logger;
+    metrics?: Metrics;
+  },
+): Worker<DeliveryJobData> {
+  const { store, replier, log, metrics } = deps;
+  const worker = new Worker<DeliveryJobData>(
+    DELIVERY_QUEUE,
+    async (job: Job<DeliveryJobData>) => {
+      const parsed = DeliveryJobDataSchema.safeParse(job.data);
+      if (!parsed.success)
+        throw new UnrecoverableError(`malformed delivery job ${job.id}: ${parsed.error.message}`);
+      const data = parsed.data as DeliveryJobData;
+      const result = data.outcome.ok
+        ? ((await store.loadResult(data.outcome.diagnosisId)) ?? undefined)
+        : undefined;
+      try {
+        const posted = await postOnce(store, replier, data, result);
+        metrics?.answers.inc({ outcome: posted ? "posted" : "duplicate" });
+        log.info(
+          { diagnosisId: data.outcome.diagnosisId, channel: data.target.channel, posted },
+          posted ? "answer delivered after a failed post" : "answer had already been posted",
+        );
+      } catch (err) {
+        if (replier.isTransient?.(err) ?? true) throw err;
+        throw new UnrecoverableError((err as Error).message);
+      }
+    },
+    { connection: deps.redis, prefix: config.prefix, concurrency: 4 },
+  );
+  worker.on("failed", (job, err) => {
+    const last =
+      err instanceof UnrecoverableError || (job?.attemptsMade ?? 0) >= (job?.opts.attempts ?? 1);
+    if (!job || !last) return;
+    log.error(
+      { diagnosisId: job.data.outcome?.diagnosisId, err: err.message, attempts: job.attemptsMade },
+      "the answer could not be posted: delivery gave up",
+    );
+  });
+  worker.on("error", (err) => log.error({ err: err.message }, "delivery worker error"));
+  return worker;
 }

@@ -9,6 +9,9 @@ import {
   type RedisClient,
   redisUrlForDisplay,
 } from "./config.js";
+import { DeliveryQueue } from "./deliver.js";
+import { RequestLimits } from "./limits.js";
+import { jobPriority, type PriorityBand } from "./priority.js";
 import { ResultStore } from "./store.js";
 import { type DiagnoseJobData, newDiagnosisId, requestKey } from "./types.js";
 
@@ -19,6 +22,10 @@ export interface Submitted {
   finished?: Outcome;
   /** Reply targets of the run so far, this one included (1 = a new run). */
   joined: number;
+  /** The requester's own jobs queued and not started before this one (0 when it joined a run). */
+  queuedAhead: number;
+  /** The BullMQ priority the job got (lower runs first; see priority.ts). */
+  priority: number;
 }
 
 /**
@@ -30,6 +37,10 @@ export interface Submitted {
 export class DiagnosisProducer {
   readonly redis: RedisClient;
   readonly store: ResultStore;
+  /** Answers that Slack did not take, posted again by the workers with backoff. */
+  readonly deliveries: DeliveryQueue;
+  /** Per-person and per-channel request rate limits, checked before a request is acknowledged. */
+  readonly limits: RequestLimits;
   private queueInstance: Queue<DiagnoseJobData> | undefined;
 
   constructor(
@@ -42,6 +53,8 @@ export class DiagnosisProducer {
       ttlSeconds: config.resultTtlSeconds,
       maxBytes: config.resultMaxBytes,
     });
+    this.deliveries = new DeliveryQueue(this.redis, config);
+    this.limits = new RequestLimits(this.redis, config);
   }
 
   /**
@@ -72,13 +85,16 @@ export class DiagnosisProducer {
   }
 
   /**
-   * Queues a request for `target`, or joins an identical one queued or running.
+   * Queues a request for `target`, or joins an identical one queued or running. The job's
+   * priority comes from `band` and the requester's own queued jobs ({@link jobPriority}); the
+   * target is kept in the job data too, as the first requester's.
    * @throws DiagbotError `connect-failed` ("queue unavailable") when Redis does not answer.
    */
   async submit(
     request: DiagnoseRequest,
     requestedBy: string,
     target: ReplyTarget,
+    band: PriorityBand = "interactive",
   ): Promise<Submitted> {
     if (!this.ready)
       throw queueUnavailable(`not connected to ${redisUrlForDisplay(this.config.redisUrl)}`);
@@ -90,21 +106,39 @@ export class DiagnosisProducer {
       key,
       requestedBy,
       requestedAt: Date.now(),
+      replyTo: target,
     };
+    const ms = this.config.connectTimeoutMs * 2;
     try {
+      // Counted as queued before it can start, so a worker's start always comes after.
+      const queuedAhead = await withTimeout(
+        this.store.markQueued(requestedBy, data.diagnosisId),
+        ms,
+      );
+      const priority = jobPriority(band, queuedAhead);
       const job = await withTimeout(
         this.queue.add("diagnose", data, {
+          priority,
           deduplication: { id: key, ttl: Math.max(1, this.config.coalesceMs) },
         }),
-        this.config.connectTimeoutMs * 2,
-      );
+        ms,
+      ).catch(async (err) => {
+        await this.store.markStarted(requestedBy, data.diagnosisId).catch(() => undefined);
+        throw err;
+      });
       const jobId = job.id!;
-      const finished = await withTimeout(
-        this.store.attach(jobId, target),
-        this.config.connectTimeoutMs * 2,
-      );
+      const finished = await withTimeout(this.store.attach(jobId, target), ms);
       const joined = finished ? 0 : await this.redis.scard(this.store.targetsKey(jobId));
-      return { jobId, finished: finished ?? undefined, joined };
+      // BullMQ hands back the id of the run it deduplicated into: the first target makes a new run.
+      const fresh = joined === 1;
+      if (!fresh) await withTimeout(this.store.markStarted(requestedBy, data.diagnosisId), ms);
+      return {
+        jobId,
+        finished: finished ?? undefined,
+        joined,
+        queuedAhead: fresh ? queuedAhead : 0,
+        priority,
+      };
     } catch (err) {
       if ((err as { code?: string }).code === "connect-failed") throw err;
       throw queueUnavailable((err as Error).message, err);
@@ -115,13 +149,16 @@ export class DiagnosisProducer {
    * Ends a job that no worker has taken within `config.unclaimedMs` (no worker running, or all
    * of them stuck): removes it from the queue and records a failed outcome, whose targets are
    * returned for the caller to answer. Returns null when the job was taken (or is waiting for a
-   * retry or its host's intrusive slot), which is the normal case.
+   * retry or a slot), which is the normal case.
    */
   async endIfUnclaimed(
     jobId: string,
   ): Promise<{ targets: ReplyTarget[]; outcome: Outcome; request: DiagnoseRequest } | null> {
     const job = await this.queue.getJob(jobId);
     if (!job) return null;
+    // A job a worker has taken and put back (its requester's or channel's slots were full) is
+    // claimed: it waits for its turn, it is not stranded.
+    if (job.processedOn) return null;
     const state = await job.getState();
     if (state !== "waiting" && state !== "prioritized") return null;
     try {
@@ -130,6 +167,7 @@ export class DiagnosisProducer {
       return null;
     }
     await this.queue.removeDeduplicationKey(job.data.key).catch(() => undefined);
+    await this.store.markStarted(job.data.requestedBy, job.data.diagnosisId).catch(() => undefined);
     const seconds = Math.round(this.config.unclaimedMs / 1000);
     const outcome: Outcome = {
       ok: false,
@@ -142,6 +180,7 @@ export class DiagnosisProducer {
 
   async close(): Promise<void> {
     await this.queueInstance?.close().catch(() => undefined);
+    await this.deliveries.close();
     this.redis.disconnect();
   }
 }

@@ -18,7 +18,9 @@ const gunzipAsync = promisify(gunzip);
  * | `result:{id}` | string (gzip JSON) | the redacted report of a diagnosis, TTL, size cap |
  * | `bundle:{id}` | string (gzip JSON) | the redacted evidence bundle, TTL, size cap |
  * | `posted:{id}:thread` | string | SET NX guard: one answer per diagnosis and thread |
- * | `lock:intrusive:{host}` | string | the job holding the host's intrusive slot |
+ * | `slots:{kind}:{name}` | sorted set | jobs holding a slot (`intrusive` per host, `user`, `channel`), scored by lease end |
+ * | `queued:{requester}` | sorted set | the requester's diagnoses queued and not started, scored by ms queued at |
+ * | `rate:{user\|channel}:{id}` | string | rate-limiter-flexible's request counters |
  * | `recent` | list | the last diagnoses, for the App Home |
  *
  * Keys that one script touches together share a hash tag, so this works on Redis Cluster.
@@ -156,30 +158,63 @@ export class ResultStore {
     return items.map((i) => JSON.parse(i) as RecentEntry);
   }
 
-  /** Takes the host's intrusive slot for `owner` for `ms`; false when another job holds it. */
-  async lockHost(host: string, owner: string, ms: number): Promise<boolean> {
-    // The same job (re-run after its worker died) takes its own slot back at once.
-    const key = this.key("lock", "intrusive", host);
-    return (await this.redis.eval(LOCK_SCRIPT, 1, key, owner, String(ms))) === 1;
+  slotKey(kind: SlotKind, name: string): string {
+    return this.key("slots", kind, name);
   }
 
-  /** Extends the slot while `owner` still holds it. */
-  async renewHost(host: string, owner: string, ms: number): Promise<boolean> {
-    return (
-      (await this.redis.eval(
-        RENEW_SCRIPT,
-        1,
-        this.key("lock", "intrusive", host),
-        owner,
-        String(ms),
-      )) === 1
-    );
+  /**
+   * Takes one of `cap` slots of `kind`/`name` for `owner` (a job id) for `ms`: a lease, so a slot
+   * of a worker that died frees itself. The same owner (its job re-run after a crash) takes its
+   * own slot back at once.
+   * @returns false when `cap` other owners hold a slot
+   */
+  async takeSlot(kind: SlotKind, name: string, owner: string, cap: number, ms: number) {
+    const key = this.slotKey(kind, name);
+    return (await this.redis.eval(TAKE_SLOT_SCRIPT, 1, key, owner, String(cap), String(ms))) === 1;
   }
 
-  async unlockHost(host: string, owner: string): Promise<void> {
-    await this.redis.eval(UNLOCK_SCRIPT, 1, this.key("lock", "intrusive", host), owner);
+  /** Extends `owner`'s slot while it still holds it. */
+  async renewSlot(kind: SlotKind, name: string, owner: string, ms: number): Promise<boolean> {
+    const key = this.slotKey(kind, name);
+    return (await this.redis.eval(RENEW_SLOT_SCRIPT, 1, key, owner, String(ms))) === 1;
+  }
+
+  async releaseSlot(kind: SlotKind, name: string, owner: string): Promise<void> {
+    await this.redis.zrem(this.slotKey(kind, name), owner);
+  }
+
+  queuedKey(requester: string): string {
+    return this.key("queued", requester);
+  }
+
+  /**
+   * Counts the diagnosis `diagnosisId` as queued for `requester` until {@link markStarted}.
+   * @returns how many of the requester's were queued before it (entries older than a day dropped)
+   */
+  async markQueued(requester: string, diagnosisId: string): Promise<number> {
+    const key = this.queuedKey(requester);
+    const now = Date.now();
+    const replies = await this.redis
+      .multi()
+      .zremrangebyscore(key, "-inf", String(now - QUEUED_MAX_AGE_MS))
+      .zcard(key)
+      .zadd(key, String(now), diagnosisId)
+      .pexpire(key, QUEUED_MAX_AGE_MS)
+      .exec();
+    return Number(replies?.[1]?.[1] ?? 0);
+  }
+
+  /** The diagnosis started, ended without starting, or joined another run: not in the backlog. */
+  async markStarted(requester: string, diagnosisId: string): Promise<void> {
+    await this.redis.zrem(this.queuedKey(requester), diagnosisId);
   }
 }
+
+/** The kinds of slot a job may need: its host's intrusive slot, its requester's, its channel's. */
+export type SlotKind = "intrusive" | "user" | "channel";
+
+/** A queued-job entry older than this is not counted (ms): a day. */
+const QUEUED_MAX_AGE_MS = 24 * 3600 * 1000;
 
 const ATTACH_SCRIPT = `
 local closed = redis.call('GET', KEYS[2])
@@ -192,21 +227,22 @@ const CLOSE_SCRIPT = `
 redis.call('SET', KEYS[2], ARGV[1], 'EX', tonumber(ARGV[2]))
 return redis.call('SMEMBERS', KEYS[1])`;
 
-const LOCK_SCRIPT = `
-if redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]), 'NX') then return 1 end
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+/** KEYS[1]: the slot set; ARGV: owner, cap, lease ms. Expired leases are dropped first. */
+const TAKE_SLOT_SCRIPT = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+  if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[3]) then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3])) end
   return 1
 end
 return 0`;
 
-const RENEW_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
-  return 1
-end
-return 0`;
-
-const UNLOCK_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
+const RENEW_SLOT_SCRIPT = `
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[2]) then redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2])) end
+return 1`;

@@ -22,6 +22,13 @@ export interface DiagnoseJobData {
   requestedBy: string;
   /** ms since the epoch. */
   requestedAt: number;
+  /**
+   * The first requester's reply target (channel, thread, root message ts, user), kept with the
+   * job so that the answer still reaches them when the `targets:{job}` set is gone (Redis
+   * restarted without persistence while the diagnosis ran). Absent in jobs queued by older
+   * versions.
+   */
+  replyTo?: ReplyTarget;
 }
 
 /** What a worker returns for a job (kept in BullMQ's completed set). */
@@ -73,11 +80,26 @@ export function threadKey(t: ReplyTarget): string {
     .slice(0, 32)}`;
 }
 
+/** A reply target as read back from Redis (job data, delivery jobs). */
+export const ReplyTargetSchema = z
+  .object(
+    {
+      user: z.string().max(64),
+      channel: z.string().max(64),
+      ts: z.string().max(64).optional(),
+      threadTs: z.string().max(64).optional(),
+      responseUrl: z.string().url().max(2048).optional(),
+    },
+    { message: "bad reply target" },
+  )
+  .strict();
+
 /** Job data as read back from Redis: a diagnose job of this version, its request validated. */
 const DiagnoseJobDataSchema = z.object({
   v: z.literal(1, { message: "not a diagnose job of this version" }),
   diagnosisId: z.string({ message: "bad diagnosis id" }).regex(DIAGNOSIS_ID, "bad diagnosis id"),
   request: DiagnoseRequestSchema,
+  replyTo: ReplyTargetSchema.optional(),
 });
 
 /**

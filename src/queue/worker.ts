@@ -19,18 +19,20 @@ import {
   type QueueConfig,
   type RedisClient,
 } from "./config.js";
-import { deliver } from "./deliver.js";
+import { type DeliveryJobData, DeliveryQueue, deliver, startDeliveryWorker } from "./deliver.js";
 import type { Engine } from "./engine.js";
 import { ProgressThrottle } from "./progress.js";
-import { ResultStore } from "./store.js";
+import { ResultStore, type SlotKind } from "./store.js";
 import { type DiagnoseJobData, type DiagnoseJobResult, invalidJobData } from "./types.js";
 
 /**
  * `diagbot worker`: BullMQ workers running the engine. Any number of them, on any number of
- * machines, share one Redis. For each job: take the host's intrusive slot when the job is deep
- * (else wait for it), run the engine with a deadline, redact, store the result, answer every
- * requester once. Retryable failures (SSH connect) go back to the queue with backoff;
- * unrecoverable ones (unknown host, auth or host key refused) fail at once with a message.
+ * machines, share one Redis. For each job: take its slots (one of its requester's and of its
+ * channel's concurrency caps, and the host's intrusive slot when the job is deep; else wait for
+ * them), run the engine with a deadline, redact, store the result, answer every requester once.
+ * Retryable failures (SSH connect) go back to the queue with backoff; unrecoverable ones
+ * (unknown host, auth or host key refused) fail at once with a message. Answers that Slack does
+ * not take go to the delivery queue, whose worker runs beside this one.
  */
 export interface WorkerDeps {
   engine: Engine;
@@ -48,13 +50,15 @@ export interface WorkerDeps {
 
 export interface WorkerHandle {
   worker: Worker<DiagnoseJobData, DiagnoseJobResult>;
+  /** Posts answers that failed again, with backoff (the `deliver` queue). */
+  deliveryWorker: Worker<DeliveryJobData>;
   store: ResultStore;
   redis: RedisClient;
   close(): Promise<void>;
 }
 
-/** How long the intrusive slot is held between renewals, ms. */
-const HOST_LOCK_MS = 30_000;
+/** How long a slot is leased between renewals, ms: a dead worker's slots free themselves. */
+const SLOT_LEASE_MS = 30_000;
 
 /**
  * Turns an engine error into BullMQ's control flow: UnrecoverableError, or a plain Error to retry,
@@ -75,6 +79,7 @@ interface JobScope {
   config: QueueConfig;
   deps: WorkerDeps;
   store: ResultStore;
+  deliveries: DeliveryQueue;
   job: Job<DiagnoseJobData, DiagnoseJobResult>;
   jlog: Logger;
   audit: Auditor;
@@ -87,13 +92,14 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
     ttlSeconds: config.resultTtlSeconds,
     maxBytes: config.resultMaxBytes,
   });
+  const deliveries = new DeliveryQueue(redis, config);
   const audit = auditor(deps.log, auditStreamOf(redis, config));
   const processor = (
     job: Job<DiagnoseJobData, DiagnoseJobResult>,
     token?: string,
     signal?: AbortSignal,
   ): Promise<DiagnoseJobResult> =>
-    runJob({ config, deps, store, job, jlog: deps.log, audit }, token, signal);
+    runJob({ config, deps, store, deliveries, job, jlog: deps.log, audit }, token, signal);
 
   const worker = new Worker<DiagnoseJobData, DiagnoseJobResult>(QUEUE_NAME, processor, {
     connection: redis,
@@ -106,18 +112,21 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
   });
   worker.on("failed", (job, err) => {
     if (!job) return;
-    void reportFailed(store, deps, audit, job, err).catch((e) =>
-      deps.log.error({ err: (e as Error).message }, "reporting a failed job failed"),
+    void reportFailed({ config, deps, store, deliveries, job, jlog: deps.log, audit }, err).catch(
+      (e) => deps.log.error({ err: (e as Error).message }, "reporting a failed job failed"),
     );
   });
   worker.on("error", (err) => deps.log.error({ err: err.message }, "worker error"));
+  const deliveryWorker = startDeliveryWorker(config, { redis, store, ...deps });
 
   return {
     worker,
+    deliveryWorker,
     store,
     redis,
     close: async () => {
-      await worker.close();
+      await Promise.all([worker.close(), deliveryWorker.close()]);
+      await deliveries.close();
       redis.disconnect();
     },
   };
@@ -143,7 +152,8 @@ async function runJob(
     symptom: request.symptom,
     deep: request.deep,
   });
-  const release = request.deep ? await takeHostSlot({ ...scope, jlog }, token) : undefined;
+  const release = await takeSlots({ ...scope, jlog }, token);
+  await scope.store.markStarted(job.data.requestedBy, job.data.diagnosisId).catch(() => undefined);
 
   const deadlineMs = config.jobDeadlineMs + request.windowSeconds * 1000;
   const abort = new AbortController();
@@ -185,42 +195,93 @@ async function runJob(
   } finally {
     clearTimeout(deadline);
     signal?.removeEventListener("abort", onAbort);
-    await release?.();
+    await release();
   }
 }
 
+/** The slots a job needs: its requester's, its channel's (caps from the config), its host's when deep. */
+function slotsOf(config: QueueConfig, data: DiagnoseJobData) {
+  const slots: { kind: SlotKind; name: string; cap: number; setting?: string }[] = [];
+  if (config.userConcurrency > 0)
+    slots.push({
+      kind: "user",
+      name: data.requestedBy,
+      cap: config.userConcurrency,
+      setting: "DIAGBOT_USER_CONCURRENCY",
+    });
+  if (config.channelConcurrency > 0 && data.replyTo?.channel)
+    slots.push({
+      kind: "channel",
+      name: data.replyTo.channel,
+      cap: config.channelConcurrency,
+      setting: "DIAGBOT_CHANNEL_CONCURRENCY",
+    });
+  if (data.request.deep) slots.push({ kind: "intrusive", name: data.request.host, cap: 1 });
+  return slots;
+}
+
 /**
- * Takes the host's intrusive slot (one deep job per host at a time), renewed while held.
+ * Takes every slot the job needs ({@link slotsOf}), renewed while held: at most
+ * `userConcurrency` diagnoses of one requester and `channelConcurrency` of one channel run at
+ * once over all workers, and one deep job per host.
  * @returns the release function
- * @throws DelayedError after moving the job back to the delayed set when another job holds it
+ * @throws DelayedError after moving the job back to the delayed set (it keeps its priority)
+ *   when a slot is full; the slots taken so far are released
  */
-async function takeHostSlot(
-  scope: JobScope,
-  token: string | undefined,
-): Promise<() => Promise<void>> {
+async function takeSlots(scope: JobScope, token: string | undefined): Promise<() => Promise<void>> {
   const { job, store, config, jlog } = scope;
-  const { host } = job.data.request;
   const jobId = job.id!;
-  if (!(await store.lockHost(host, jobId, HOST_LOCK_MS))) {
-    jlog.info("another intrusive job holds this host: waiting");
-    await job.moveToDelayed(Date.now() + config.hostRetryMs, token);
+  const held: ReturnType<typeof slotsOf> = [];
+  const releaseAll = async () => {
+    await Promise.all(
+      held.map((s) => store.releaseSlot(s.kind, s.name, jobId).catch(() => undefined)),
+    );
+  };
+  for (const slot of slotsOf(config, job.data)) {
+    if (await store.takeSlot(slot.kind, slot.name, jobId, slot.cap, SLOT_LEASE_MS)) {
+      held.push(slot);
+      continue;
+    }
+    await releaseAll();
+    jlog.debug(
+      { slot: slot.kind, cap: slot.cap, setting: slot.setting },
+      slot.kind === "intrusive"
+        ? "another intrusive job holds this host: waiting"
+        : `${slot.cap} diagnoses of this ${slot.kind} are running: waiting`,
+    );
+    await job.moveToDelayed(Date.now() + config.slotRetryMs, token);
     throw new DelayedError();
   }
-  const renew = setInterval(
-    () => void store.renewHost(host, jobId, HOST_LOCK_MS).catch(() => undefined),
-    HOST_LOCK_MS / 3,
-  );
+  const renew = setInterval(() => {
+    for (const s of held)
+      void store.renewSlot(s.kind, s.name, jobId, SLOT_LEASE_MS).catch(() => undefined);
+  }, SLOT_LEASE_MS / 3);
   return async () => {
     clearInterval(renew);
-    await store.unlockHost(host, jobId).catch(() => undefined);
+    await releaseAll();
   };
+}
+
+/**
+ * The job's reply targets: the Redis set, or when it is gone (Redis restarted without
+ * persistence while the diagnosis ran) the first requester's target kept in the job data.
+ */
+function targetsOrFirst(scope: JobScope, targets: ReplyTarget[]): ReplyTarget[] {
+  const { replyTo } = scope.job.data;
+  if (targets.length > 0 || !replyTo) return targets;
+  scope.jlog.warn(
+    { channel: replyTo.channel, user: replyTo.user },
+    "the job's reply targets are gone from Redis (restarted without persistence?): answering the first requester",
+  );
+  return [replyTo];
 }
 
 /** Progress edits of every requester's root message, at most every `progressIntervalMs`. */
 function progressThrottle(scope: JobScope): ProgressThrottle {
   const { job, store, deps, jlog } = scope;
   return new ProgressThrottle(deps.progressIntervalMs ?? 2000, async (done, total) => {
-    const targets = await store.targets(job.id!);
+    const stored = await store.targets(job.id!);
+    const targets = stored.length > 0 || !job.data.replyTo ? stored : [job.data.replyTo];
     await Promise.all(
       targets.map((t) =>
         deps.replier
@@ -282,7 +343,10 @@ async function storeAndAnswer(
   // New identical requests start a fresh run from here on; those that joined meanwhile are
   // in the target set and get this answer.
   await job.removeDeduplicationKey().catch(() => undefined);
-  const targets = await store.close(job.id!, { ok: true, diagnosisId: data.diagnosisId });
+  const targets = targetsOrFirst(
+    scope,
+    await store.close(job.id!, { ok: true, diagnosisId: data.diagnosisId }),
+  );
   scope.audit("answered", {
     ...runAuditFields(job, targets),
     decision: "answered",
@@ -303,7 +367,7 @@ async function storeAndAnswer(
     deps.replier,
     { ok: true, diagnosisId: data.diagnosisId },
     targets,
-    { result, log: jlog, metrics: deps.metrics },
+    { result, log: jlog, metrics: deps.metrics, deliveries: scope.deliveries },
   );
   deps.metrics?.answerSeconds.observe(
     { symptom: request.symptom },
@@ -318,13 +382,8 @@ async function storeAndAnswer(
 }
 
 /** A failed attempt: logged; when it was the last, every requester is told why. */
-async function reportFailed(
-  store: ResultStore,
-  deps: WorkerDeps,
-  audit: Auditor,
-  job: Job<DiagnoseJobData, DiagnoseJobResult>,
-  err: Error,
-): Promise<void> {
+async function reportFailed(scope: JobScope, err: Error): Promise<void> {
+  const { store, deps, job } = scope;
   const state = await job.getState().catch(() => "unknown");
   const final = state === "failed";
   deps.metrics?.jobs.inc({ outcome: final ? "failed" : "retry" });
@@ -341,13 +400,14 @@ async function reportFailed(
     return;
   }
   jlog.error({ err: err.message }, "diagnosis failed");
+  await store.markStarted(job.data.requestedBy, job.data.diagnosisId).catch(() => undefined);
   const error = /stalled more than allowable limit/.test(err.message)
     ? "the worker running it stopped several times (crashed or was killed); check the worker logs"
     : redactText(err.message).text;
   await job.removeDeduplicationKey().catch(() => undefined);
   const outcome = { ok: false as const, diagnosisId: job.data.diagnosisId, error };
-  const targets = await store.close(job.id!, outcome);
-  audit("failed", { ...runAuditFields(job, targets), decision: "failed", reason: error });
+  const targets = targetsOrFirst({ ...scope, jlog }, await store.close(job.id!, outcome));
+  scope.audit("failed", { ...runAuditFields(job, targets), decision: "failed", reason: error });
   await store.pushRecent({
     diagnosisId: job.data.diagnosisId,
     host: job.data.request.host,
@@ -360,6 +420,7 @@ async function reportFailed(
     request: job.data.request,
     log: jlog,
     metrics: deps.metrics,
+    deliveries: scope.deliveries,
   });
 }
 

@@ -60,13 +60,51 @@ export class DiagnosisStarter {
           request,
           log,
           metrics,
+          deliveries: producer.deliveries,
         });
       } else if (submitted.joined === 1) {
         this.watchUnclaimed(client, submitted.jobId);
       }
+      if (submitted.queuedAhead > 0)
+        await this.behindOwn(client, who, respond, submitted.queuedAhead);
     } catch (err) {
       await this.queueFailed(client, request, who, target, respond, err);
     }
+  }
+
+  /**
+   * Tells a person whose own requests are still queued that this one waits behind them: other
+   * people's requests go first, and at most DIAGBOT_USER_CONCURRENCY of theirs run at once.
+   */
+  private async behindOwn(
+    client: WebClient,
+    who: Asker,
+    respond: RespondFn | undefined,
+    queuedAhead: number,
+  ): Promise<void> {
+    const cap = this.producer.config.userConcurrency;
+    const text = [
+      `:hourglass_flowing_sand: queued behind ${queuedAhead} of your own request${queuedAhead === 1 ? "" : "s"}:`,
+      "other people's requests go first",
+      cap > 0
+        ? `and at most ${cap} of yours run at once (DIAGBOT_USER_CONCURRENCY). It starts when one of yours ends.`
+        : "It starts when a worker is free.",
+    ].join(" ");
+    await this.tell(client, who, respond, text);
+  }
+
+  /** An ephemeral message to the person who asked. */
+  private async tell(
+    client: WebClient,
+    who: Asker,
+    respond: RespondFn | undefined,
+    text: string,
+  ): Promise<void> {
+    if (respond) await respond(ephemeral(text)).catch(() => undefined);
+    else
+      await client.chat
+        .postEphemeral({ channel: who.channel, user: who.user, text })
+        .catch(() => undefined);
   }
 
   /** Stops the unclaimed-job timers. */
@@ -142,11 +180,7 @@ export class DiagnosisStarter {
           text: rootText(request, { phase: "failed", error: (err as Error).message }),
         })
         .catch(() => undefined);
-    if (respond) await respond(ephemeral(text)).catch(() => undefined);
-    else
-      await client.chat
-        .postEphemeral({ channel: who.channel, user: who.user, text })
-        .catch(() => undefined);
+    await this.tell(client, who, respond, text);
   }
 
   private watchUnclaimed(client: WebClient, jobId: string): void {
@@ -173,6 +207,7 @@ export class DiagnosisStarter {
           request: ended.request,
           log,
           metrics,
+          deliveries: producer.deliveries,
         });
       })().catch((err) =>
         log.warn({ jobId, err: (err as Error).message }, "checking an unclaimed job failed"),

@@ -13,6 +13,15 @@ export const CANNOT_POST = new Set([
   "restricted_action",
 ]);
 
+/** Slack errors (HTTP 200, `ok: false`) that mean "Slack is having trouble", not "never". */
+const TRANSIENT_SLACK_ERRORS = new Set([
+  "internal_error",
+  "fatal_error",
+  "service_unavailable",
+  "request_timeout",
+  "ratelimited",
+]);
+
 /** A hint added to answers that had to go through response_url. */
 export const INVITE_HINT =
   "invite the bot to this channel (`/invite @diagbot`) to get progress and answers in a thread";
@@ -71,6 +80,19 @@ export class SlackReplier implements Replier {
     const said = redactText(error).text;
     await this.post(target, renderFailure(request, said, diagnosisId));
     await this.editRoot(target, rootText(request, { phase: "failed", error: said }));
+  }
+
+  /**
+   * Slack down or unreachable past the Web API client's retries (HTTP 5xx, connection refused,
+   * timeouts, rate limited) or a response_url that did not answer: may work later. A Slack error
+   * answered with HTTP 200 (`channel_not_found`, `is_archived`, `invalid_auth`...) will not,
+   * except Slack's own `internal_error`, `fatal_error`, `service_unavailable`, `ratelimited`.
+   */
+  isTransient(err: unknown): boolean {
+    const code = (err as { code?: string }).code;
+    if (code === "slack_webapi_platform_error")
+      return TRANSIENT_SLACK_ERRORS.has(slackError(err) ?? "");
+    return true;
   }
 
   private async editRoot(target: ReplyTarget, text: string): Promise<void> {

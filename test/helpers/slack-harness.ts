@@ -36,6 +36,8 @@ export interface HarnessOptions {
   engine?: Engine;
   /** Hosts of the inventory (name → groups). Default: test-host in [test]. */
   hosts?: Record<string, string[]>;
+  /** The inventory file's whole text instead (hosts of other transports: local, replay). */
+  inventory?: string;
   /** DIAGBOT_RBAC file text. */
   rbac?: string;
   redisUrl?: string;
@@ -44,6 +46,8 @@ export interface HarnessOptions {
   usergroups?: Record<string, string[]>;
   /** Called with the stand-in before the app starts (to inject slow or failing calls). */
   beforeStart?: (fake: FakeSlack) => void;
+  /** The Web API base URL the app and worker use (default the stand-in's: a relay may sit between). */
+  slackApiUrl?: (fake: FakeSlack) => Promise<string>;
   /** The app's and worker's logger (default: silent unless DIAGBOT_TEST_LOG is set). */
   log?: Logger;
 }
@@ -58,12 +62,13 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   const inventory = join(dir, "inventory.yaml");
   writeFileSync(
     inventory,
-    `hosts:\n${Object.entries(hosts)
-      .map(
-        ([name, groups]) =>
-          `  ${name}:\n    address: 127.0.0.1\n    groups: [${groups.join(", ")}]\n`,
-      )
-      .join("")}`,
+    options.inventory ??
+      `hosts:\n${Object.entries(hosts)
+        .map(
+          ([name, groups]) =>
+            `  ${name}:\n    address: 127.0.0.1\n    groups: [${groups.join(", ")}]\n`,
+        )
+        .join("")}`,
   );
   const prefix = uniquePrefix(options.mode);
   const env: NodeJS.ProcessEnv = {
@@ -73,7 +78,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     SLACK_BOT_TOKEN: fake.botToken,
     SLACK_APP_TOKEN: options.mode === "socket" ? fake.appToken : "",
     SLACK_SIGNING_SECRET: fake.signingSecret,
-    SLACK_API_URL: fake.apiUrl,
+    SLACK_API_URL: options.slackApiUrl ? await options.slackApiUrl(fake) : fake.apiUrl,
     DIAGBOT_JOB_BACKOFF_MS: "50",
     DIAGBOT_REDIS_CONNECT_TIMEOUT_MS: "500",
     ...options.env,

@@ -7,6 +7,7 @@ import {
   splitRedisUrl,
   waitReady,
 } from "../../src/queue/config.js";
+import { jobPriority, PRIORITY, PRIORITY_MAX } from "../../src/queue/priority.js";
 import { DiagnosisProducer } from "../../src/queue/producer.js";
 import { startRedisServer } from "../helpers/redis.js";
 
@@ -19,6 +20,36 @@ describe("queue configuration", () => {
     closeAll.push(c);
     return c;
   };
+
+  it("reads the fair-use limits and the delivery retries, 0 turning a limit off", () => {
+    expect(queueConfig({})).toMatchObject({
+      userRate: 20,
+      channelRate: 60,
+      rateWindowSeconds: 60,
+      userConcurrency: 2,
+      channelConcurrency: 4,
+      deliveryAttempts: 12,
+      deliveryBackoffMs: 5000,
+    });
+    expect(queueConfig({ DIAGBOT_USER_RATE: "0", DIAGBOT_USER_CONCURRENCY: "0" })).toMatchObject({
+      userRate: 0,
+      userConcurrency: 0,
+    });
+    expect(() => queueConfig({ DIAGBOT_RATE_WINDOW: "0" })).toThrow(
+      /DIAGBOT_RATE_WINDOW="0": expected a whole number from 1 to 86400/,
+    );
+    expect(() => queueConfig({ DIAGBOT_CHANNEL_CONCURRENCY: "-1" })).toThrow(
+      /DIAGBOT_CHANNEL_CONCURRENCY/,
+    );
+  });
+
+  it("keeps a backlog of interactive requests ahead of sweep work, within BullMQ's range", () => {
+    expect(jobPriority("interactive", 0)).toBe(PRIORITY.interactive);
+    expect(jobPriority("interactive", 3)).toBe(PRIORITY.interactive + 3);
+    expect(jobPriority("interactive", 1e9)).toBe(PRIORITY.sweep - 1);
+    expect(jobPriority("sweep", 0)).toBe(PRIORITY.sweep);
+    expect(jobPriority("sweep", 1e9)).toBe(PRIORITY_MAX);
+  });
 
   it("reads redis://, Sentinel and Cluster URLs", () => {
     try {

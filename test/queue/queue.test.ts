@@ -6,6 +6,7 @@ import type { DiagnoseRequest } from "../../src/model/request.js";
 import { createLogger } from "../../src/observability/log.js";
 import { connectRedis, QUEUE_NAME, type QueueConfig, queueConfig } from "../../src/queue/config.js";
 import type { Engine } from "../../src/queue/engine.js";
+import { PRIORITY } from "../../src/queue/priority.js";
 import { DiagnosisProducer } from "../../src/queue/producer.js";
 import { ResultStore } from "../../src/queue/store.js";
 import { startWorker, type WorkerHandle } from "../../src/queue/worker.js";
@@ -130,6 +131,9 @@ describe("diagnosis queue", () => {
     expect(replier.answers).toHaveLength(10);
     expect(new Set(replier.answers.map((a) => a.target.ts)).size).toBe(10);
     expect(replier.edits.length).toBeGreaterThan(0);
+    // Requests that joined a run, and the run once started, are in nobody's backlog.
+    for (let i = 0; i < 10; i++)
+      expect(await producer.redis.zcard(producer.store.queuedKey(`U${i}`))).toBe(0);
 
     // A different request is its own run; the same request after the answer is a fresh run.
     await producer.submit(request({ symptom: "disk" }), "U1", target(20));
@@ -229,6 +233,40 @@ describe("diagnosis queue", () => {
     expect(most).toBe(1);
   });
 
+  it("runs a person's request before queued sweep work, and a requester's own backlog behind other people's", async () => {
+    config = queueConfig({ REDIS_URL: SHARED_REDIS_URL, DIAGBOT_REDIS_PREFIX: prefix });
+    const producer = new DiagnosisProducer(config);
+    handles.push(producer);
+    await until(() => producer.ready);
+    // Queued while no worker runs: a sweep's host, then three of UA's, then one of UB's.
+    const sweep = await producer.submit(request({ host: "s-1" }), "sweep:web", target(1), "sweep");
+    const ua = [];
+    for (const host of ["a-1", "a-2", "a-3"])
+      ua.push(await producer.submit(request({ host }), "UA", target(2)));
+    const ub = await producer.submit(request({ host: "b-1" }), "UB", target(3));
+    expect(sweep.priority).toBe(PRIORITY.sweep);
+    expect(ua.map((s) => [s.priority, s.queuedAhead])).toEqual([
+      [1, 0],
+      [2, 1],
+      [3, 2],
+    ]);
+    expect(ub).toMatchObject({ priority: 1, queuedAhead: 0 });
+
+    const order: string[] = [];
+    const { replier } = await setup(
+      async (req) => {
+        order.push(req.host);
+        return { report: fakeReport({ host: req.host }), outputs: [] };
+      },
+      { DIAGBOT_WORKER_CONCURRENCY: "1" },
+    );
+    await until(() => replier.answers.length === 5);
+    expect(order).toEqual(["a-1", "b-1", "a-2", "a-3", "s-1"]);
+    // Started jobs leave their requester's backlog.
+    expect(await producer.redis.zcard(producer.store.queuedKey("UA"))).toBe(0);
+    expect(await producer.redis.zcard(producer.store.queuedKey("UB"))).toBe(0);
+  });
+
   it("stops a stuck diagnosis at its deadline and answers with an error", async () => {
     const engine: Engine = (_req, { signal }) =>
       new Promise((_, reject) =>
@@ -274,15 +312,21 @@ describe("diagnosis queue", () => {
     expect(await store.claimPost("dg_test1", target(2))).toBe(true);
     expect(await store.claimPost("dg_test2", target(1))).toBe(true);
 
-    // The intrusive slot: one job per host; the same job (after a crash) takes it back.
-    expect(await store.lockHost("h1", "job-1", 5000)).toBe(true);
-    expect(await store.lockHost("h1", "job-2", 5000)).toBe(false);
-    expect(await store.lockHost("h2", "job-2", 5000)).toBe(true);
-    expect(await store.lockHost("h1", "job-1", 5000)).toBe(true);
-    await store.unlockHost("h1", "job-2");
-    expect(await store.lockHost("h1", "job-2", 5000)).toBe(false);
-    await store.unlockHost("h1", "job-1");
-    expect(await store.lockHost("h1", "job-2", 5000)).toBe(true);
+    // Slots: a cap of owners per name; the same job (after a crash) takes its own back; leases expire.
+    expect(await store.takeSlot("intrusive", "h1", "job-1", 1, 5000)).toBe(true);
+    expect(await store.takeSlot("intrusive", "h1", "job-2", 1, 5000)).toBe(false);
+    expect(await store.takeSlot("intrusive", "h2", "job-2", 1, 5000)).toBe(true);
+    expect(await store.takeSlot("intrusive", "h1", "job-1", 1, 5000)).toBe(true);
+    await store.releaseSlot("intrusive", "h1", "job-2");
+    expect(await store.takeSlot("intrusive", "h1", "job-2", 1, 5000)).toBe(false);
+    await store.releaseSlot("intrusive", "h1", "job-1");
+    expect(await store.takeSlot("intrusive", "h1", "job-2", 1, 5000)).toBe(true);
+    expect(await store.takeSlot("user", "U1", "job-3", 2, 5000)).toBe(true);
+    expect(await store.takeSlot("user", "U1", "job-4", 2, 300)).toBe(true);
+    expect(await store.takeSlot("user", "U1", "job-5", 2, 5000)).toBe(false);
+    await sleep(350);
+    expect(await store.takeSlot("user", "U1", "job-5", 2, 5000)).toBe(true);
+    expect(await store.renewSlot("user", "U1", "job-4", 5000)).toBe(false);
   });
 });
 

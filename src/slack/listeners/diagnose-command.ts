@@ -18,6 +18,13 @@ function rejectedText(text: string) {
 
 const codeOf = (err: unknown) => (err instanceof DiagbotError ? err.code : "unexpected");
 
+/** `error` (Redis down), `limited` (a rate limit applies) or `rejected` (bad request, no access). */
+function outcomeOf(err: unknown): "error" | "limited" | "rejected" {
+  if (!(err instanceof DiagbotError)) return "rejected";
+  if (err.code === "connect-failed") return "error";
+  return err.code === "rate-limited" ? "limited" : "rejected";
+}
+
 /** The slash command's name, as registered by the manifest. */
 export const COMMAND = "/diagnose";
 
@@ -54,6 +61,7 @@ export function registerDiagnoseCommand(app: App, ctx: ListenerContext): void {
       );
       if (!producer.ready)
         throw queueUnavailable("try again in a minute; if it persists, tell the bot's admins");
+      await producer.limits.admit(who.user, who.channel);
       ctx.audit("request", {
         ...who,
         ...requestAuditFields(request),
@@ -61,8 +69,7 @@ export function registerDiagnoseCommand(app: App, ctx: ListenerContext): void {
         decision: "allowed",
       });
     } catch (err) {
-      const outcome =
-        err instanceof DiagbotError && err.code === "connect-failed" ? "error" : "rejected";
+      const outcome = outcomeOf(err);
       metrics.requests.inc({ kind: "diagnose", outcome });
       // Text that did not parse may hold anything (a pasted token): only its length and hash,
       // and the error's code (its message may quote the text).

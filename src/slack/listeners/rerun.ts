@@ -47,6 +47,7 @@ export function registerAgain(app: App, ctx: ListenerContext, deep: boolean): vo
           request.windowSeconds,
         );
         if (!producer.ready) throw queueUnavailable("try again in a minute");
+        await producer.limits.admit(user, channel);
         ctx.audit(kind, {
           user,
           channel,
@@ -69,7 +70,8 @@ export function registerAgain(app: App, ctx: ListenerContext, deep: boolean): vo
           respond,
         );
       } catch (err) {
-        metrics.requests.inc({ kind, outcome: "rejected" });
+        const limited = err instanceof DiagbotError && err.code === "rate-limited";
+        metrics.requests.inc({ kind, outcome: limited ? "limited" : "rejected" });
         ctx.audit(kind, {
           user,
           channel,
