@@ -67,6 +67,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--concurrency <n>", "hosts diagnosed at once, 1 to 1000", "50")
     .option("--window <duration>", WINDOW_HELP, "5s")
     .option("--json", "print the sweep as JSON", false)
+    .option(
+      "--confirm-runs <n>",
+      "with DIAGBOT_STATE_DIR: runs a change must hold before it is shown new or resolved, 1 to 10",
+      "2",
+    )
+    .option(
+      "--min-confidence <x>",
+      "with DIAGBOT_STATE_DIR: findings below this confidence (0 to 1) count as absent",
+      "0.5",
+    )
     .action(async (target: string, opts) => {
       code = await (await import("../sweeps/command.js")).runSweep(target, opts);
     });
