@@ -137,6 +137,15 @@ export async function main(argv: readonly string[]): Promise<number> {
     });
 
   program
+    .command("scheduler")
+    .description(
+      "run the scheduled sweeps of DIAGBOT_SWEEPS and post their digests, until SIGTERM (serve runs it too)",
+    )
+    .action(async () => {
+      code = await (await import("./scheduler.js")).runScheduler();
+    });
+
+  program
     .command("redact")
     .description("replace secrets in a file, standard input or a bundle (a copy in --out)")
     .argument("[path]", "a file, a bundle directory, or - for standard input", "-")

@@ -8,6 +8,7 @@ import { DiagnosisProducer } from "../queue/producer.js";
 import { createSlackApp } from "../slack/app.js";
 import { slackConfig } from "../slack/config.js";
 import { InventoryCache } from "../slack/inventory-cache.js";
+import { startSweeps } from "./scheduler.js";
 
 export interface ServeCliOptions {
   http: boolean;
@@ -19,7 +20,8 @@ export interface ServeCliOptions {
  * `diagbot serve`: the Slack app. Socket Mode when SLACK_APP_TOKEN is set (no public URL
  * needed); with `--http`, Slack's requests arrive at `/slack/events` on `--port`, each checked
  * against SLACK_SIGNING_SECRET (bad signature or stale timestamp: 401). Runs until SIGTERM or
- * SIGINT. The inventory and RBAC file are read before the app starts: a bad file exits 2.
+ * SIGINT. The inventory and RBAC file are read before the app starts: a bad file exits 2. With
+ * DIAGBOT_SWEEPS set, the sweep scheduler runs here too (src/main/scheduler.ts).
  */
 export async function runServe(opts: ServeCliOptions): Promise<number> {
   const env = process.env;
@@ -43,6 +45,7 @@ export async function runServe(opts: ServeCliOptions): Promise<number> {
     ),
   );
   await inventory.get();
+  const sweeps = await startSweeps(env, log, inventory);
   const producer = new DiagnosisProducer(config);
   producer.redis.on("ready", () =>
     log.info({ redis: redisUrlForDisplay(config.redisUrl) }, "queue connected"),
@@ -55,16 +58,26 @@ export async function runServe(opts: ServeCliOptions): Promise<number> {
     log,
     metrics,
     http: http ? { port, host: opts.host } : undefined,
+    muter: sweeps?.muter,
   });
   const listening = await app.start();
   const where = http ? `HTTP on port ${listening} at /slack/events` : "Socket Mode";
-  log.info({ mode: http ? "http" : "socket", port: listening, rbac: rbac.source }, "serving");
+  log.info(
+    {
+      mode: http ? "http" : "socket",
+      port: listening,
+      rbac: rbac.source,
+      sweeps: sweeps?.count ?? 0,
+    },
+    "serving",
+  );
   process.stderr.write(`diagbot serve: ready (${where})\n`);
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", () => resolve());
     process.once("SIGINT", () => resolve());
   });
   await app.stop();
+  await sweeps?.scheduler.close();
   await producer.close();
   log.flush();
   return 0;

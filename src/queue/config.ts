@@ -37,6 +37,8 @@ export interface QueueConfig {
   unclaimedMs: number;
   /** A deep job waiting for its host's intrusive slot looks again after this many ms. */
   hostRetryMs: number;
+  /** Sweep host jobs one process runs at once (`DIAGBOT_SWEEP_CONCURRENCY`). */
+  sweepConcurrency: number;
 }
 
 /** The BullMQ queue every diagnosis request goes through. */
@@ -85,6 +87,7 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
     connectTimeoutMs: intVar(env, "DIAGBOT_REDIS_CONNECT_TIMEOUT_MS", 1000, 100, 60_000),
     unclaimedMs: intVar(env, "DIAGBOT_UNCLAIMED_MS", 120_000, 500, 3_600_000),
     hostRetryMs: intVar(env, "DIAGBOT_HOST_RETRY_MS", 3000, 50, 600_000),
+    sweepConcurrency: intVar(env, "DIAGBOT_SWEEP_CONCURRENCY", 8, 1, 1000),
   };
 }
 

@@ -1,0 +1,286 @@
+import { FlowProducer, type Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import type { HostConfig, Inventory } from "../inventory/inventory.js";
+import { hostsOf } from "../inventory/inventory.js";
+import type { DigestPoster } from "../model/answer.js";
+import { DiagbotError } from "../model/errors.js";
+import type { Logger } from "../observability/log.js";
+import { connectRedis, type QueueConfig, type RedisClient } from "../queue/config.js";
+import { SWEEP_PRIORITY } from "../queue/sweep-priority.js";
+import type { Runbook } from "../runbooks/schema.js";
+import type { SweepDefinition } from "./config.js";
+import { sweepHost } from "./host.js";
+import { finishRun } from "./run.js";
+import { RedisStateStore } from "./state.js";
+import { HOST_SLACK_MS } from "./sweep.js";
+import type { HostResult } from "./types.js";
+
+/**
+ * Scheduled sweeps on BullMQ (DESIGN.md "Sweeps"):
+ * - each sweep of sweeps.yaml is a **job scheduler** (`upsertJobScheduler`, id = the sweep's
+ *   name) on the `sweeps` queue; BullMQ gives each iteration one job id, so any number of
+ *   scheduler processes, restarted at any time, produce one run per tick; a scheduler whose
+ *   sweep left the file is removed, with the sweep's state and mutes;
+ * - a run job adds a **flow**: a `digest` parent (on `sweeps`) with one `host` child per host
+ *   (on `sweep-hosts`, priority {@link SWEEP_PRIORITY}), all with ids derived from the run's, so
+ *   a run handed to a second worker adds nothing twice;
+ * - any process running {@link startSweepHostWorker} takes host jobs; a host job never fails
+ *   for a host (unreachable is a result), and a worker killed mid-job loses nothing: BullMQ
+ *   hands the stalled job to another worker; a child that fails for good is a `failed` host;
+ * - the parent then computes what changed, saves the state and posts the digest ({@link finishRun}).
+ * Host jobs run at most `max(concurrency)` at once across the fleet (BullMQ global
+ * concurrency) and `DIAGBOT_SWEEP_CONCURRENCY` per process.
+ */
+
+export const SWEEP_RUNS_QUEUE = "sweeps";
+export const SWEEP_HOSTS_QUEUE = "sweep-hosts";
+
+/** Data of a scheduled run job: the sweep as the file defined it when it was scheduled. */
+interface RunJobData {
+  sweep: SweepDefinition;
+}
+
+/** Data of a run's parent job. */
+interface DigestJobData {
+  sweep: SweepDefinition;
+  /** ISO 8601. */
+  startedAt: string;
+  /** The hosts swept, in the inventory's order. */
+  hosts: string[];
+  runId: string;
+}
+
+interface HostJobData {
+  host: string;
+  symptom: SweepDefinition["symptom"];
+}
+
+/** What the sweep workers need, plugged in by main/. */
+export interface SweepWorkerDeps {
+  inventory: () => Promise<Inventory>;
+  runbooks: readonly Runbook[];
+  log: Logger;
+  /** Sampling window of each host's diagnosis, seconds (default 5). */
+  windowSeconds?: number;
+}
+
+export interface SchedulerDeps extends SweepWorkerDeps {
+  post: DigestPoster;
+}
+
+/** Characters BullMQ job ids may hold here (a `:` would split its keys). */
+const idPart = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, "~");
+
+/** The job ids of a run's parent and of one host's child. */
+export function runJobIds(runId: string) {
+  return { digest: `run~${runId}`, host: (host: string) => `host~${runId}~${idPart(host)}` };
+}
+
+/**
+ * Makes the job schedulers in Redis match `sweeps`: each upserted (a changed schedule or
+ * definition replaces the old one), each one no longer in the file removed with its state.
+ * @returns the names removed.
+ */
+export async function syncSchedulers(
+  runs: Queue,
+  hostsQueue: Queue,
+  store: RedisStateStore,
+  sweeps: readonly SweepDefinition[],
+): Promise<string[]> {
+  for (const sweep of sweeps) {
+    const repeat =
+      "cron" in sweep.schedule
+        ? { pattern: sweep.schedule.cron, tz: sweep.schedule.timezone }
+        : { every: sweep.schedule.everyMs };
+    await runs.upsertJobScheduler(sweep.name, repeat, {
+      name: "run",
+      data: { sweep } satisfies RunJobData,
+      opts: { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+    });
+  }
+  const names = new Set(sweeps.map((s) => s.name));
+  const removed: string[] = [];
+  for (const s of await runs.getJobSchedulers(0, -1)) {
+    const id = s.key;
+    if (names.has(id)) continue;
+    await runs.removeJobScheduler(id);
+    await store.forget(id);
+    removed.push(id);
+  }
+  const widest = Math.max(1, ...sweeps.map((s) => s.concurrency));
+  await hostsQueue.setGlobalConcurrency(widest);
+  return removed;
+}
+
+/** A run job: the flow of this run (parent + one child per host). */
+async function startRun(
+  job: Job<RunJobData>,
+  flow: FlowProducer,
+  prefix: string,
+  deps: SweepWorkerDeps,
+): Promise<number> {
+  const { sweep } = job.data;
+  let hosts: HostConfig[];
+  try {
+    hosts = hostsOf(await deps.inventory(), sweep.hosts);
+  } catch (err) {
+    const text = err instanceof DiagbotError ? err.describe() : (err as Error).message;
+    deps.log.error({ sweep: sweep.name, err: text }, "sweep hosts not found: run skipped");
+    throw new UnrecoverableError(text);
+  }
+  const runId = `${idPart(sweep.name)}~${idPart(job.id ?? String(job.timestamp))}`;
+  const ids = runJobIds(runId);
+  await flow.add({
+    name: "digest",
+    queueName: SWEEP_RUNS_QUEUE,
+    prefix,
+    data: {
+      sweep,
+      startedAt: new Date().toISOString(),
+      hosts: hosts.map((h) => h.name),
+      runId,
+    } satisfies DigestJobData,
+    opts: { jobId: ids.digest, removeOnComplete: { count: 100 }, removeOnFail: { count: 100 } },
+    children: hosts.map((h) => ({
+      name: "host",
+      queueName: SWEEP_HOSTS_QUEUE,
+      prefix,
+      data: { host: h.name, symptom: sweep.symptom } satisfies HostJobData,
+      opts: {
+        jobId: ids.host(h.name),
+        priority: SWEEP_PRIORITY,
+        attempts: 2,
+        ignoreDependencyOnFailure: true,
+        removeOnComplete: { age: 3600 },
+        removeOnFail: { age: 24 * 3600 },
+      },
+    })),
+  });
+  return hosts.length;
+}
+
+/** A run's parent: every host's result (a child that failed for good is a `failed` host). */
+async function digestRun(
+  job: Job<DigestJobData>,
+  store: RedisStateStore,
+  deps: SchedulerDeps,
+): Promise<{ posted: boolean; changed: boolean } | { skipped: true }> {
+  const { sweep, startedAt, hosts, runId } = job.data;
+  const results = new Map<string, HostResult>();
+  for (const value of Object.values(await job.getChildrenValues<HostResult>()))
+    if (value && typeof value.host === "string") results.set(value.host, value);
+  const failures = await job.getIgnoredChildrenFailures();
+  const ids = runJobIds(runId);
+  const reasonOf = (host: string) =>
+    Object.entries(failures).find(([k]) => k.endsWith(`:${ids.host(host)}`))?.[1];
+  const all = hosts.map(
+    (host): HostResult =>
+      results.get(host) ?? {
+        host,
+        status: "failed",
+        findings: [],
+        durationMs: 0,
+        error: `its sweep job failed: ${reasonOf(host) ?? "no result"}`,
+      },
+  );
+  const done = await finishRun(sweep, { startedAt, hosts: all }, { store, post: deps.post });
+  if (!done) return { skipped: true };
+  deps.log.info(
+    { sweep: sweep.name, runId, changed: done.digest.changed, posted: Boolean(done.posted) },
+    "sweep run done",
+  );
+  return { posted: Boolean(done.posted), changed: done.digest.changed };
+}
+
+/**
+ * A worker for sweep host jobs: each host diagnosed as `diagbot sweep` does ({@link sweepHost},
+ * which never throws), `concurrency` at once in this process.
+ */
+export function startSweepHostWorker(
+  config: QueueConfig,
+  deps: SweepWorkerDeps,
+  concurrency: number,
+): Worker<HostJobData, HostResult> {
+  const windowSeconds = deps.windowSeconds ?? 5;
+  const worker = new Worker<HostJobData, HostResult>(
+    SWEEP_HOSTS_QUEUE,
+    async (job, _token, signal) => {
+      const host = (await deps.inventory()).hosts.get(job.data.host);
+      if (!host) {
+        return {
+          host: job.data.host,
+          status: "failed",
+          findings: [],
+          durationMs: 0,
+          error: "no longer in the inventory",
+        };
+      }
+      return sweepHost(host, {
+        symptom: job.data.symptom,
+        windowSeconds,
+        runbooks: deps.runbooks,
+        connectTimeoutMs: 10_000,
+        hostTimeoutMs: windowSeconds * 1000 + HOST_SLACK_MS,
+        signal,
+      });
+    },
+    {
+      connection: connectRedis(config, "worker", "diagbot-sweep-hosts"),
+      prefix: config.prefix,
+      concurrency,
+      lockDuration: config.lockMs,
+      stalledInterval: config.stalledIntervalMs,
+      maxStalledCount: config.maxStalledCount,
+    },
+  );
+  worker.on("error", (err) => deps.log.warn({ err: err.message }, "sweep host worker error"));
+  return worker;
+}
+
+export interface SchedulerHandle {
+  /** Names of sweeps removed from Redis at start (no longer in the file). */
+  removed: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The scheduler of `diagbot serve` and `diagbot scheduler`: syncs the job schedulers with
+ * `sweeps`, then runs the run and digest jobs, and host jobs (`config.sweepConcurrency` at once).
+ */
+export async function startScheduler(
+  config: QueueConfig,
+  sweeps: readonly SweepDefinition[],
+  deps: SchedulerDeps,
+): Promise<SchedulerHandle> {
+  const redis: RedisClient = connectRedis(config, "worker", "diagbot-scheduler");
+  redis.on("error", (err) => deps.log.warn({ err: err.message }, "redis connection error"));
+  const runs = new Queue(SWEEP_RUNS_QUEUE, { connection: redis, prefix: config.prefix });
+  const hostsQueue = new Queue(SWEEP_HOSTS_QUEUE, { connection: redis, prefix: config.prefix });
+  const store = new RedisStateStore(redis, config.prefix);
+  const removed = await syncSchedulers(runs, hostsQueue, store, sweeps);
+  const flow = new FlowProducer({ connection: redis, prefix: config.prefix });
+  const runWorker = new Worker<RunJobData | DigestJobData>(
+    SWEEP_RUNS_QUEUE,
+    async (job) =>
+      job.name === "digest"
+        ? digestRun(job as Job<DigestJobData>, store, deps)
+        : startRun(job as Job<RunJobData>, flow, config.prefix, deps),
+    {
+      connection: connectRedis(config, "worker", "diagbot-sweep-runs"),
+      prefix: config.prefix,
+      concurrency: 4,
+      lockDuration: config.lockMs,
+      stalledInterval: config.stalledIntervalMs,
+      maxStalledCount: config.maxStalledCount,
+    },
+  );
+  runWorker.on("error", (err) => deps.log.warn({ err: err.message }, "sweep run worker error"));
+  const hostWorker = startSweepHostWorker(config, deps, config.sweepConcurrency);
+  return {
+    removed,
+    async close() {
+      await Promise.all([runWorker.close(), hostWorker.close()]);
+      await Promise.all([flow.close(), runs.close(), hostsQueue.close()]);
+      redis.disconnect();
+    },
+  };
+}
