@@ -57,7 +57,12 @@ export async function runWorker(opts: WorkerCliOptions): Promise<number> {
   );
   const sweepHosts = startSweepHostWorker(
     config,
-    { inventory: () => inventory.get(), runbooks: await loadRunbooks(), log },
+    {
+      inventory: () => inventory.get(),
+      runbooks: await loadRunbooks(),
+      log,
+      testHook: env.DIAGBOT_TEST_HOOK,
+    },
     config.sweepConcurrency,
   );
   await handle.worker.waitUntilReady();

@@ -61,6 +61,11 @@ export interface SweepWorkerDeps {
   log: Logger;
   /** Sampling window of each host's diagnosis, seconds (default 5). */
   windowSeconds?: number;
+  /**
+   * Test hook (`DIAGBOT_TEST_HOOK=hold-sweep-host`): the first host job this process takes
+   * holds forever, so that a test can kill the process in the middle of a sweep.
+   */
+  testHook?: string;
 }
 
 export interface SchedulerDeps extends SweepWorkerDeps {
@@ -201,9 +206,15 @@ export function startSweepHostWorker(
   concurrency: number,
 ): Worker<HostJobData, HostResult> {
   const windowSeconds = deps.windowSeconds ?? 5;
+  let held = false;
   const worker = new Worker<HostJobData, HostResult>(
     SWEEP_HOSTS_QUEUE,
     async (job, _token, signal) => {
+      if (deps.testHook === "hold-sweep-host" && !held) {
+        held = true;
+        process.stderr.write(`diagbot-test-hook: held ${job.id}\n`);
+        await new Promise<void>(() => undefined);
+      }
       const host = (await deps.inventory()).hosts.get(job.data.host);
       if (!host) {
         return {
