@@ -30,20 +30,26 @@ export async function startSweeps(
   const config = queueConfig(env);
   const slack = slackConfig(env, "web");
   const runbooks = await loadRunbooks();
-  const scheduler = await startScheduler(config, sweeps, {
+  const scheduler = startScheduler(config, sweeps, {
     inventory: () => inventory.get(),
     runbooks,
     log,
     post: slackDigestPoster(webClient(slack)),
   });
-  for (const name of scheduler.removed)
-    log.info({ sweep: name }, "sweep no longer in DIAGBOT_SWEEPS: removed from Redis");
+  scheduler.synced.then(
+    (removed) => {
+      log.info({ sweeps: sweeps.map((s) => s.name) }, "sweeps scheduled");
+      for (const name of removed)
+        log.info({ sweep: name }, "sweep no longer in DIAGBOT_SWEEPS: removed from Redis");
+    },
+    (err: Error) => log.error({ err: err.message }, "the sweeps could not be scheduled"),
+  );
   const redis = connectRedis(config, "producer", "diagbot-mutes");
   redis.on("error", () => undefined);
   const muter = stateMuter(new RedisStateStore(redis, config.prefix));
   return {
     scheduler: {
-      removed: scheduler.removed,
+      synced: scheduler.synced,
       close: async () => {
         await scheduler.close();
         redis.disconnect();
@@ -73,6 +79,7 @@ export async function runScheduler(): Promise<number> {
   );
   await inventory.get();
   const started = await startSweeps(process.env, log, inventory);
+  await started?.scheduler.synced;
   process.stderr.write(`diagbot scheduler: ready (${started?.count ?? 0} sweeps)\n`);
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", () => resolve());

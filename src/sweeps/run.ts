@@ -6,8 +6,9 @@ import type { RedisStateStore, SweepStateStore } from "./state.js";
 import type { HostResult } from "./types.js";
 
 /**
- * The end of one scheduled run: the hosts' results against the sweep's state, the new state
- * saved, and the digest posted when something changed (or the heartbeat asks).
+ * The end of one scheduled run: the hosts' results against the sweep's state, the digest posted
+ * when something changed (or the heartbeat asks), then the new state saved. A post that fails
+ * throws and saves nothing.
  * Idempotent per run: a run whose `startedAt` the state has already taken (the same run handed
  * to a second worker after a crash) is neither computed nor posted again.
  * @returns the digest, or undefined when this run had already been taken; `posted` when a
@@ -29,13 +30,16 @@ export async function finishRun(
     mutes: await deps.store.mutes(sweep.name, now),
     now,
   });
-  await deps.store.save(sweep.name, state);
   const message = renderDigest(digest, {
     channel: sweep.channel,
     symptom: sweep.symptom,
     heartbeat: sweep.heartbeat,
   });
-  return message ? { digest, posted: await deps.post(message) } : { digest };
+  // Posted before the state is saved: when the post fails, the state stays as it was and the
+  // next run posts the same changes again, so Slack being down loses no change.
+  const posted = message ? await deps.post(message) : undefined;
+  await deps.store.save(sweep.name, state);
+  return posted ? { digest, posted } : { digest };
 }
 
 /**

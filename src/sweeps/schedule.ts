@@ -248,26 +248,31 @@ export function startSweepHostWorker(
 }
 
 export interface SchedulerHandle {
-  /** Names of sweeps removed from Redis at start (no longer in the file). */
-  removed: string[];
+  /**
+   * Resolves, once Redis answers, with the names of sweeps removed from Redis (no longer in
+   * the file); rejects when the job schedulers could not be written.
+   */
+  synced: Promise<string[]>;
   close(): Promise<void>;
 }
 
 /**
  * The scheduler of `diagbot serve` and `diagbot scheduler`: syncs the job schedulers with
- * `sweeps`, then runs the run and digest jobs, and host jobs (`config.sweepConcurrency` at once).
+ * `sweeps` (in the background: a Redis that is down delays it, never the caller), and runs the
+ * run and digest jobs, and host jobs (`config.sweepConcurrency` at once).
  */
-export async function startScheduler(
+export function startScheduler(
   config: QueueConfig,
   sweeps: readonly SweepDefinition[],
   deps: SchedulerDeps,
-): Promise<SchedulerHandle> {
+): SchedulerHandle {
   const redis: RedisClient = connectRedis(config, "worker", "diagbot-scheduler");
   redis.on("error", (err) => deps.log.warn({ err: err.message }, "redis connection error"));
   const runs = new Queue(SWEEP_RUNS_QUEUE, { connection: redis, prefix: config.prefix });
   const hostsQueue = new Queue(SWEEP_HOSTS_QUEUE, { connection: redis, prefix: config.prefix });
   const store = new RedisStateStore(redis, config.prefix);
-  const removed = await syncSchedulers(runs, hostsQueue, store, sweeps);
+  const synced = syncSchedulers(runs, hostsQueue, store, sweeps);
+  synced.catch(() => undefined);
   const flow = new FlowProducer({ connection: redis, prefix: config.prefix });
   const runWorker = new Worker<RunJobData | DigestJobData>(
     SWEEP_RUNS_QUEUE,
@@ -287,7 +292,7 @@ export async function startScheduler(
   runWorker.on("error", (err) => deps.log.warn({ err: err.message }, "sweep run worker error"));
   const hostWorker = startSweepHostWorker(config, deps, config.sweepConcurrency);
   return {
-    removed,
+    synced,
     async close() {
       await Promise.all([runWorker.close(), hostWorker.close()]);
       await Promise.all([flow.close(), runs.close(), hostsQueue.close()]);

@@ -7,6 +7,7 @@ import { loadInventory } from "../../src/inventory/inventory.js";
 import { loadRunbooks } from "../../src/runbooks/load.js";
 import type { Runbook } from "../../src/runbooks/schema.js";
 import { computeChanges, emptyState, type SweepState } from "../../src/sweeps/changes.js";
+import { finishRun } from "../../src/sweeps/run.js";
 import { FileStateStore } from "../../src/sweeps/state.js";
 import { sweep } from "../../src/sweeps/sweep.js";
 import type { HostResult } from "../../src/sweeps/types.js";
@@ -217,5 +218,49 @@ describe("computeChanges", () => {
     // After the mute, the same sequence posts it.
     const after = runs([host([finding()]), host([finding()])], opts(2000, mute));
     expect(after[1].new).toHaveLength(1);
+  });
+});
+
+describe("finishRun", () => {
+  const sweepDef = {
+    name: "s",
+    hosts: "all",
+    schedule: { everyMs: 1000 },
+    symptom: "health" as const,
+    channel: "C0S",
+    minConfidence: 0.5,
+    concurrency: 1,
+    confirmRuns: 1,
+    heartbeat: false,
+  };
+  const hosts: HostResult[] = [
+    {
+      host: "h",
+      status: "ok",
+      findings: [{ key: "h/r/host", rule: "r", category: "other", confidence: 0.9, title: "t" }],
+      durationMs: 1,
+      evaluatedRules: ["r"],
+    },
+  ];
+
+  it("a failed post saves nothing: the next run posts the same change; a run taken twice posts once", async () => {
+    const store = new FileStateStore(await mkdtemp(join(tmpdir(), "diagbot-finish-")));
+    const down = async () => {
+      throw new Error("slack is down");
+    };
+    await expect(
+      finishRun(sweepDef, { startedAt: "2026-01-01T00:00:00.000Z", hosts }, { store, post: down }),
+    ).rejects.toThrow(/slack is down/);
+    expect((await store.load("s")).runs).toBe(0);
+    const sent: string[] = [];
+    const post = async (m: { text: string }) => {
+      sent.push(m.text);
+      return { ts: "1.2" };
+    };
+    const run = { startedAt: "2026-01-01T00:01:00.000Z", hosts };
+    const done = await finishRun(sweepDef, run, { store, post });
+    expect(done?.posted).toEqual({ ts: "1.2" });
+    expect(await finishRun(sweepDef, run, { store, post })).toBeUndefined();
+    expect(sent).toEqual(["Sweep s: 1 new"]);
   });
 });

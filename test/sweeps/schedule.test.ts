@@ -66,12 +66,13 @@ async function scheduler(sweepsYaml: string): Promise<SchedulerHandle> {
   };
   const { sweeps, issues } = parseSweeps(sweepsYaml, "sweeps.yaml");
   expect(issues).toEqual([]);
-  return startScheduler(queueConfig(env), sweeps, {
+  const handle = startScheduler(queueConfig(env), sweeps, {
     inventory: () => loadInventory(join(dir, "inventory.yaml")),
     runbooks: await loadRunbooks(),
     log,
     post: slackDigestPoster(webClient(slackConfig(env, "web"))),
   });
+  return handle;
 }
 
 const posts = () => slack.callsOf("chat.postMessage");
@@ -133,7 +134,7 @@ describe("scheduled sweeps", () => {
   it("a sweep removed from the file is removed from Redis, with its state", async () => {
     const s = await scheduler("sweeps: {}\n");
     try {
-      expect(s.removed).toEqual(["fleet-health"]);
+      expect(await s.synced).toEqual(["fleet-health"]);
       const queue = new Queue(SWEEP_RUNS_QUEUE, { connection: { url: SHARED_REDIS_URL }, prefix });
       expect(await queue.getJobSchedulers(0, -1)).toEqual([]);
       await queue.close();
