@@ -19,10 +19,14 @@ const gunzipAsync = promisify(gunzip);
  * | `bundle:{id}` | string (gzip JSON) | the redacted evidence bundle, TTL, size cap |
  * | `posted:{id}:thread` | string | SET NX guard: one answer per diagnosis and thread |
  * | `lock:intrusive:{host}` | string | the job holding the host's intrusive slot |
+ * | `lock:sweep:{host}` | string | the sweep host job diagnosing the host (one at a time) |
  * | `recent` | list | the last diagnoses, for the App Home |
  *
  * Keys that one script touches together share a hash tag, so this works on Redis Cluster.
  */
+/** The per-host slots: one deep job per host, and one sweep host job per host. */
+export type HostSlot = "intrusive" | "sweep";
+
 export class ResultStore {
   constructor(
     readonly redis: RedisClient,
@@ -156,28 +160,36 @@ export class ResultStore {
     return items.map((i) => JSON.parse(i) as RecentEntry);
   }
 
-  /** Takes the host's intrusive slot for `owner` for `ms`; false when another job holds it. */
-  async lockHost(host: string, owner: string, ms: number): Promise<boolean> {
+  /**
+   * Takes the host's slot of a kind for `owner` for `ms` (`intrusive`: one deep job per host;
+   * `sweep`: one sweep host job per host); false when another job holds it.
+   */
+  async lockHost(
+    host: string,
+    owner: string,
+    ms: number,
+    slot: HostSlot = "intrusive",
+  ): Promise<boolean> {
     // The same job (re-run after its worker died) takes its own slot back at once.
-    const key = this.key("lock", "intrusive", host);
+    const key = this.key("lock", slot, host);
     return (await this.redis.eval(LOCK_SCRIPT, 1, key, owner, String(ms))) === 1;
   }
 
   /** Extends the slot while `owner` still holds it. */
-  async renewHost(host: string, owner: string, ms: number): Promise<boolean> {
+  async renewHost(
+    host: string,
+    owner: string,
+    ms: number,
+    slot: HostSlot = "intrusive",
+  ): Promise<boolean> {
     return (
-      (await this.redis.eval(
-        RENEW_SCRIPT,
-        1,
-        this.key("lock", "intrusive", host),
-        owner,
-        String(ms),
-      )) === 1
+      (await this.redis.eval(RENEW_SCRIPT, 1, this.key("lock", slot, host), owner, String(ms))) ===
+      1
     );
   }
 
-  async unlockHost(host: string, owner: string): Promise<void> {
-    await this.redis.eval(UNLOCK_SCRIPT, 1, this.key("lock", "intrusive", host), owner);
+  async unlockHost(host: string, owner: string, slot: HostSlot = "intrusive"): Promise<void> {
+    await this.redis.eval(UNLOCK_SCRIPT, 1, this.key("lock", slot, host), owner);
   }
 }
 

@@ -9,7 +9,7 @@ import { connectRedis, QUEUE_NAME, type QueueConfig, type RedisClient } from "./
 import { deliver } from "./deliver.js";
 import type { Engine } from "./engine.js";
 import { ProgressThrottle } from "./progress.js";
-import { ResultStore } from "./store.js";
+import { type HostSlot, ResultStore } from "./store.js";
 import { type DiagnoseJobData, type DiagnoseJobResult, invalidJobData } from "./types.js";
 
 /**
@@ -128,7 +128,17 @@ async function runJob(
     symptom: request.symptom,
     deep: request.deep,
   });
-  const release = request.deep ? await takeHostSlot({ ...scope, jlog }, token) : undefined;
+  const release = request.deep
+    ? await takeHostSlot(scope.store, job, token, {
+        host: request.host,
+        kind: "intrusive",
+        retryMs: config.hostRetryMs,
+      }).catch((err) => {
+        if (err instanceof DelayedError)
+          jlog.info("another intrusive job holds this host: waiting");
+        throw err;
+      })
+    : undefined;
 
   const deadlineMs = config.jobDeadlineMs + request.windowSeconds * 1000;
   const abort = new AbortController();
@@ -175,29 +185,31 @@ async function runJob(
 }
 
 /**
- * Takes the host's intrusive slot (one deep job per host at a time), renewed while held.
+ * Takes one of the host's slots (`intrusive`: one deep job per host at a time; `sweep`: one
+ * sweep host job per host), renewed while held.
  * @returns the release function
- * @throws DelayedError after moving the job back to the delayed set when another job holds it
+ * @throws DelayedError after moving the job back to the delayed set, to look again after
+ *   `retryMs`, when another job holds it
  */
-async function takeHostSlot(
-  scope: JobScope,
+export async function takeHostSlot(
+  store: ResultStore,
+  job: Job,
   token: string | undefined,
+  slot: { host: string; kind: HostSlot; retryMs: number },
 ): Promise<() => Promise<void>> {
-  const { job, store, config, jlog } = scope;
-  const { host } = job.data.request;
   const jobId = job.id!;
-  if (!(await store.lockHost(host, jobId, HOST_LOCK_MS))) {
-    jlog.info("another intrusive job holds this host: waiting");
-    await job.moveToDelayed(Date.now() + config.hostRetryMs, token);
+  const { host, kind } = slot;
+  if (!(await store.lockHost(host, jobId, HOST_LOCK_MS, kind))) {
+    await job.moveToDelayed(Date.now() + slot.retryMs, token);
     throw new DelayedError();
   }
   const renew = setInterval(
-    () => void store.renewHost(host, jobId, HOST_LOCK_MS).catch(() => undefined),
+    () => void store.renewHost(host, jobId, HOST_LOCK_MS, kind).catch(() => undefined),
     HOST_LOCK_MS / 3,
   );
   return async () => {
     clearInterval(renew);
-    await store.unlockHost(host, jobId).catch(() => undefined);
+    await store.unlockHost(host, jobId, kind).catch(() => undefined);
   };
 }
 

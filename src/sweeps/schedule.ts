@@ -5,7 +5,9 @@ import type { DigestPoster } from "../model/answer.js";
 import { DiagbotError } from "../model/errors.js";
 import type { Logger } from "../observability/log.js";
 import { connectRedis, type QueueConfig, type RedisClient } from "../queue/config.js";
+import { ResultStore } from "../queue/store.js";
 import { SWEEP_PRIORITY } from "../queue/sweep-priority.js";
+import { takeHostSlot } from "../queue/worker.js";
 import type { Runbook } from "../runbooks/schema.js";
 import type { SweepDefinition } from "./config.js";
 import { sweepHost } from "./host.js";
@@ -28,7 +30,8 @@ import type { HostResult } from "./types.js";
  *   hands the stalled job to another worker; a child that fails for good is a `failed` host;
  * - the parent then computes what changed, saves the state and posts the digest ({@link finishRun}).
  * Host jobs run at most `max(concurrency)` at once across the fleet (BullMQ global
- * concurrency) and `DIAGBOT_SWEEP_CONCURRENCY` per process.
+ * concurrency), `DIAGBOT_SWEEP_CONCURRENCY` per process, and one per host (the `sweep` slot of
+ * the host in Redis; a job finding it taken waits `DIAGBOT_HOST_RETRY_MS` in the delayed set).
  */
 
 export const SWEEP_RUNS_QUEUE = "sweeps";
@@ -206,10 +209,18 @@ export function startSweepHostWorker(
   concurrency: number,
 ): Worker<HostJobData, HostResult> {
   const windowSeconds = deps.windowSeconds ?? 5;
+  const slots = new ResultStore(
+    connectRedis(config, "worker", "diagbot-sweep-slots"),
+    config.prefix,
+    {
+      ttlSeconds: config.resultTtlSeconds,
+      maxBytes: config.resultMaxBytes,
+    },
+  );
   let held = false;
   const worker = new Worker<HostJobData, HostResult>(
     SWEEP_HOSTS_QUEUE,
-    async (job, _token, signal) => {
+    async (job, token, signal) => {
       if (deps.testHook === "hold-sweep-host" && !held) {
         held = true;
         process.stderr.write(`diagbot-test-hook: held ${job.id}\n`);
@@ -225,14 +236,24 @@ export function startSweepHostWorker(
           error: "no longer in the inventory",
         };
       }
-      return sweepHost(host, {
-        symptom: job.data.symptom,
-        windowSeconds,
-        runbooks: deps.runbooks,
-        connectTimeoutMs: 10_000,
-        hostTimeoutMs: windowSeconds * 1000 + HOST_SLACK_MS,
-        signal,
+      // One sweep diagnosis per host at a time, whatever the number of sweeps naming it.
+      const release = await takeHostSlot(slots, job, token, {
+        host: host.name,
+        kind: "sweep",
+        retryMs: config.hostRetryMs,
       });
+      try {
+        return await sweepHost(host, {
+          symptom: job.data.symptom,
+          windowSeconds,
+          runbooks: deps.runbooks,
+          connectTimeoutMs: 10_000,
+          hostTimeoutMs: windowSeconds * 1000 + HOST_SLACK_MS,
+          signal,
+        });
+      } finally {
+        await release();
+      }
     },
     {
       connection: connectRedis(config, "worker", "diagbot-sweep-hosts"),
@@ -244,6 +265,7 @@ export function startSweepHostWorker(
     },
   );
   worker.on("error", (err) => deps.log.warn({ err: err.message }, "sweep host worker error"));
+  worker.on("closed", () => slots.redis.disconnect());
   return worker;
 }
 

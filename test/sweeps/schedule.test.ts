@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadInventory } from "../../src/inventory/inventory.js";
 import { createLogger } from "../../src/observability/log.js";
 import { queueConfig } from "../../src/queue/config.js";
+import { ResultStore } from "../../src/queue/store.js";
 import { loadRunbooks } from "../../src/runbooks/load.js";
 import { slackConfig, webClient } from "../../src/slack/config.js";
 import { slackDigestPoster } from "../../src/slack/digest.js";
@@ -63,6 +64,7 @@ async function scheduler(sweepsYaml: string): Promise<SchedulerHandle> {
     SLACK_API_URL: slack.apiUrl,
     DIAGBOT_STALLED_INTERVAL_MS: "1000",
     DIAGBOT_LOCK_MS: "2000",
+    DIAGBOT_HOST_RETRY_MS: "200",
   };
   const { sweeps, issues } = parseSweeps(sweepsYaml, "sweeps.yaml");
   expect(issues).toEqual([]);
@@ -131,15 +133,44 @@ describe("scheduled sweeps", () => {
     }
   });
 
+  it("a host another sweep is diagnosing waits for it: one sweep diagnosis per host", async () => {
+    await use("db-01", "full-fs");
+    await use("web-01", "healthy");
+    const redis = new Redis(SHARED_REDIS_URL);
+    const slots = new ResultStore(redis, prefix, { ttlSeconds: 60, maxBytes: 4096 });
+    expect(await slots.lockHost("web-01", "another-sweep", 60_000, "sweep")).toBe(true);
+    const s = await scheduler(
+      "sweeps:\n  slot:\n    hosts: fleet\n    every: 1h\n    channel: C0SLOT\n    heartbeat: true\n    confirmRuns: 1\n",
+    );
+    try {
+      const slotPosts = () => posts().filter((p) => p.args.channel === "C0SLOT");
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(slotPosts()).toHaveLength(0);
+      const released = Date.now();
+      await slots.unlockHost("web-01", "another-sweep", "sweep");
+      await until(() => slotPosts().length >= 1, 10_000);
+      expect(slotPosts()).toHaveLength(1);
+      expect(slotPosts()[0].at).toBeGreaterThanOrEqual(released);
+      expect(JSON.stringify(slotPosts()[0].args.blocks)).toContain(
+        "2 hosts · 0 still present · 0 unreachable",
+      );
+    } finally {
+      await s.close();
+      redis.disconnect();
+    }
+  });
+
   it("a sweep removed from the file is removed from Redis, with its state", async () => {
     const s = await scheduler("sweeps: {}\n");
     try {
-      expect(await s.synced).toEqual(["fleet-health"]);
+      // The previous test's file held only "slot", which removed "fleet-health" already.
+      expect(await s.synced).toEqual(["slot"]);
       const queue = new Queue(SWEEP_RUNS_QUEUE, { connection: { url: SHARED_REDIS_URL }, prefix });
       expect(await queue.getJobSchedulers(0, -1)).toEqual([]);
       await queue.close();
       const redis = new Redis(SHARED_REDIS_URL);
       expect(await redis.exists(sweepKeys(prefix, "fleet-health").state)).toBe(0);
+      expect(await redis.exists(sweepKeys(prefix, "slot").state)).toBe(0);
       redis.disconnect();
     } finally {
       await s.close();
