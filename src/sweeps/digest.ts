@@ -179,10 +179,13 @@ export function renderDigest(
     channel: options.channel,
     text: clip(esc(title), LIMITS.fallbackText),
     blocks: blocks.slice(0, LIMITS.blocks),
-    ...(cut
-      ? { file: { filename: `sweep-${d.sweep}-${d.startedAt}.txt`, content: digestText(d) } }
-      : {}),
+    ...(cut ? { file: { filename: digestFileName(d), content: digestText(d) } } : {}),
   };
+}
+
+/** `sweep-<name>-<run time>.txt`, the time without `:` and `.` (file-name safe everywhere). */
+export function digestFileName(d: Digest): string {
+  return `sweep-${d.sweep}-${d.startedAt.replace(/[:.]/g, "-")}.txt`;
 }
 
 /** The whole digest as plain text: the attached file when the message could not hold it. */

@@ -8,6 +8,7 @@ import { connectRedis, type QueueConfig, type RedisClient } from "../queue/confi
 import { ResultStore } from "../queue/store.js";
 import { SWEEP_PRIORITY } from "../queue/sweep-priority.js";
 import { takeHostSlot } from "../queue/worker.js";
+import { redactText } from "../redact/index.js";
 import type { Runbook } from "../runbooks/schema.js";
 import type { SweepDefinition } from "./config.js";
 import { sweepHost } from "./host.js";
@@ -187,7 +188,7 @@ async function digestRun(
         status: "failed",
         findings: [],
         durationMs: 0,
-        error: `its sweep job failed: ${reasonOf(host) ?? "no result"}`,
+        error: redactText(`its sweep job failed: ${reasonOf(host) ?? "no result"}`).text,
       },
   );
   const done = await finishRun(sweep, { startedAt, hosts: all }, { store, post: deps.post });

@@ -150,7 +150,7 @@ describe("renderDigest", () => {
         (b.accessory as { action_id?: string } | undefined)?.action_id === ACTIONS.sweepDiagnose,
     );
     expect(diagnoseButtons).toHaveLength(MAX_HOST_LINES);
-    expect(message!.file?.filename).toBe("sweep-web-health-2026-01-01T00:15:00.000Z.txt");
+    expect(message!.file?.filename).toBe("sweep-web-health-2026-01-01T00-15-00-000Z.txt");
     const file = message!.file!.content;
     for (const f of many) expect(file).toContain(f.key);
     expect(file).toContain("down-99");
