@@ -77,9 +77,15 @@ export async function runScheduler(): Promise<number> {
       "the inventory changed and is invalid: keeping the last good one",
     ),
   );
-  await inventory.get();
+  // sweeps.yaml is checked first, then the inventory: each bad file exits 2 naming itself.
   const started = await startSweeps(process.env, log, inventory);
-  await started?.scheduler.synced;
+  try {
+    await inventory.get();
+    await started?.scheduler.synced;
+  } catch (err) {
+    await started?.scheduler.close();
+    throw err;
+  }
   process.stderr.write(`diagbot scheduler: ready (${started?.count ?? 0} sweeps)\n`);
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", () => resolve());
