@@ -40,9 +40,6 @@ export interface WorkerHandle {
   close(): Promise<void>;
 }
 
-/** How long the intrusive slot is held between renewals, ms. */
-const HOST_LOCK_MS = 30_000;
-
 /**
  * Turns an engine error into BullMQ's control flow: UnrecoverableError, or a plain Error to retry,
  * as the error code's entry in ERROR_CODES says.
@@ -129,11 +126,12 @@ async function runJob(
     deep: request.deep,
   });
   const release = request.deep
-    ? await takeHostSlot(scope.store, job, token, {
-        host: request.host,
-        kind: "intrusive",
-        retryMs: config.hostRetryMs,
-      }).catch((err) => {
+    ? await holdSlot(
+        hostSlot(scope.store, request.host, job.id!, "intrusive"),
+        job,
+        token,
+        config.hostRetryMs,
+      ).catch((err) => {
         if (err instanceof DelayedError)
           jlog.info("another intrusive job holds this host: waiting");
         throw err;
@@ -184,32 +182,49 @@ async function runJob(
   }
 }
 
+/** A slot in Redis a job holds while it runs: taken, renewed every `HOLD_MS / 3`, released. */
+export interface Slot {
+  /** True when taken (or already held by this job); false when it is full. */
+  take(ms: number): Promise<boolean>;
+  renew(ms: number): Promise<unknown>;
+  release(): Promise<unknown>;
+}
+
+/** How long a slot is held between renewals, ms. */
+export const HOLD_MS = 30_000;
+
 /**
- * Takes one of the host's slots (`intrusive`: one deep job per host at a time; `sweep`: one
- * sweep host job per host), renewed while held.
+ * Holds `slot` for the job, renewed while held.
  * @returns the release function
  * @throws DelayedError after moving the job back to the delayed set, to look again after
- *   `retryMs`, when another job holds it
+ *   `retryMs`, when the slot is full
  */
-export async function takeHostSlot(
-  store: ResultStore,
+export async function holdSlot(
+  slot: Slot,
   job: Job,
   token: string | undefined,
-  slot: { host: string; kind: HostSlot; retryMs: number },
+  retryMs: number,
 ): Promise<() => Promise<void>> {
-  const jobId = job.id!;
-  const { host, kind } = slot;
-  if (!(await store.lockHost(host, jobId, HOST_LOCK_MS, kind))) {
-    await job.moveToDelayed(Date.now() + slot.retryMs, token);
+  if (!(await slot.take(HOLD_MS))) {
+    await job.moveToDelayed(Date.now() + retryMs, token);
     throw new DelayedError();
   }
-  const renew = setInterval(
-    () => void store.renewHost(host, jobId, HOST_LOCK_MS, kind).catch(() => undefined),
-    HOST_LOCK_MS / 3,
-  );
+  const renew = setInterval(() => void slot.renew(HOLD_MS).catch(() => undefined), HOLD_MS / 3);
   return async () => {
     clearInterval(renew);
-    await store.unlockHost(host, jobId, kind).catch(() => undefined);
+    await slot.release().catch(() => undefined);
+  };
+}
+
+/**
+ * One of the host's slots for a job (`intrusive`: one deep job per host at a time; `sweep`:
+ * one sweep host job per host), for {@link holdSlot}.
+ */
+export function hostSlot(store: ResultStore, host: string, jobId: string, kind: HostSlot): Slot {
+  return {
+    take: (ms) => store.lockHost(host, jobId, ms, kind),
+    renew: (ms) => store.renewHost(host, jobId, ms, kind),
+    release: () => store.unlockHost(host, jobId, kind),
   };
 }
 

@@ -7,7 +7,7 @@ import type { Logger } from "../observability/log.js";
 import { connectRedis, type QueueConfig, type RedisClient } from "../queue/config.js";
 import { ResultStore } from "../queue/store.js";
 import { SWEEP_PRIORITY } from "../queue/sweep-priority.js";
-import { takeHostSlot } from "../queue/worker.js";
+import { holdSlot, hostSlot } from "../queue/worker.js";
 import { redactText } from "../redact/index.js";
 import type { Runbook } from "../runbooks/schema.js";
 import type { SweepDefinition } from "./config.js";
@@ -30,8 +30,9 @@ import type { HostResult } from "./types.js";
  *   for a host (unreachable is a result), and a worker killed mid-job loses nothing: BullMQ
  *   hands the stalled job to another worker; a child that fails for good is a `failed` host;
  * - the parent then computes what changed, saves the state and posts the digest ({@link finishRun}).
- * Host jobs run at most `max(concurrency)` at once across the fleet (BullMQ global
- * concurrency), `DIAGBOT_SWEEP_CONCURRENCY` per process, and one per host (the `sweep` slot of
+ * Host jobs run at most a sweep's `concurrency` at once for that sweep (a sorted set of places
+ * in Redis), `max(concurrency)` across the fleet (BullMQ global concurrency),
+ * `DIAGBOT_SWEEP_CONCURRENCY` per process, and one per host (the `sweep` slot of
  * the host in Redis; a job finding it taken waits `DIAGBOT_HOST_RETRY_MS` in the delayed set).
  */
 
@@ -56,6 +57,9 @@ interface DigestJobData {
 interface HostJobData {
   host: string;
   symptom: SweepDefinition["symptom"];
+  /** The sweep's name and its `concurrency`: hosts of this sweep diagnosed at once. */
+  sweep: string;
+  concurrency: number;
 }
 
 /** What the sweep workers need, plugged in by main/. */
@@ -153,7 +157,12 @@ async function startRun(
       name: "host",
       queueName: SWEEP_HOSTS_QUEUE,
       prefix,
-      data: { host: h.name, symptom: sweep.symptom } satisfies HostJobData,
+      data: {
+        host: h.name,
+        symptom: sweep.symptom,
+        sweep: sweep.name,
+        concurrency: sweep.concurrency,
+      } satisfies HostJobData,
       opts: {
         jobId: ids.host(h.name),
         priority: SWEEP_PRIORITY,
@@ -218,6 +227,7 @@ export function startSweepHostWorker(
       maxBytes: config.resultMaxBytes,
     },
   );
+  const state = new RedisStateStore(slots.redis, config.prefix);
   let held = false;
   const worker = new Worker<HostJobData, HostResult>(
     SWEEP_HOSTS_QUEUE,
@@ -237,12 +247,25 @@ export function startSweepHostWorker(
           error: "no longer in the inventory",
         };
       }
-      // One sweep diagnosis per host at a time, whatever the number of sweeps naming it.
-      const release = await takeHostSlot(slots, job, token, {
-        host: host.name,
-        kind: "sweep",
-        retryMs: config.hostRetryMs,
-      });
+      // At most `concurrency` hosts of this sweep at once, and one sweep diagnosis per host.
+      const releaseRun = await holdSlot(
+        state.runningSlot(job.data.sweep, job.id!, job.data.concurrency),
+        job,
+        token,
+        config.hostRetryMs,
+      );
+      let release: () => Promise<void>;
+      try {
+        release = await holdSlot(
+          hostSlot(slots, host.name, job.id!, "sweep"),
+          job,
+          token,
+          config.hostRetryMs,
+        );
+      } catch (err) {
+        await releaseRun();
+        throw err;
+      }
       try {
         return await sweepHost(host, {
           symptom: job.data.symptom,
@@ -254,6 +277,7 @@ export function startSweepHostWorker(
         });
       } finally {
         await release();
+        await releaseRun();
       }
     },
     {

@@ -57,10 +57,37 @@ export function readState(text: string | null | undefined): SweepState {
   }
 }
 
-/** Keys of one sweep in Redis: `<prefix>:sweeps:<name>:state` and `...:mutes`. */
+/**
+ * Keys of one sweep in Redis: `<prefix>:sweeps:<name>:state`, `...:mutes`, and `...:running`
+ * (a sorted set of the host jobs diagnosing now, scored by when their hold ends).
+ */
 export function sweepKeys(prefix: string, sweep: string) {
-  return { state: `${prefix}:sweeps:${sweep}:state`, mutes: `${prefix}:sweeps:${sweep}:mutes` };
+  const base = `${prefix}:sweeps:${sweep}`;
+  return { state: `${base}:state`, mutes: `${base}:mutes`, running: `${base}:running` };
 }
+
+/**
+ * Takes one of `limit` places (ARGV[2]) for job ARGV[1] for ARGV[3] ms, on Redis's clock so that
+ * workers' clocks never matter; holds that ended (a killed worker's) are dropped first.
+ */
+const TAKE_PLACE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
+  redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[1])
+  redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[3]))
+  return 1
+end
+return 0`;
+
+/** Extends job ARGV[1]'s place by ARGV[2] ms while it holds one. */
+const RENEW_PLACE = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[2]))
+return 1`;
 
 /**
  * The service's store: the state as one JSON string, the mutes as a hash of key →
@@ -107,7 +134,21 @@ export class RedisStateStore implements SweepStateStore {
   /** Removes a sweep's state and mutes (the sweep left sweeps.yaml). */
   async forget(sweep: string): Promise<void> {
     const keys = sweepKeys(this.prefix, sweep);
-    await this.redis.del(keys.state, keys.mutes);
+    await this.redis.del(keys.state, keys.mutes, keys.running);
+  }
+
+  /**
+   * One of the `limit` places of a sweep's hosts diagnosing at once (its `concurrency`), for
+   * `holdSlot` (src/queue/worker.ts): a job re-run after its worker died takes its place back.
+   */
+  runningSlot(sweep: string, jobId: string, limit: number) {
+    const key = sweepKeys(this.prefix, sweep).running;
+    return {
+      take: async (ms: number) =>
+        (await this.redis.eval(TAKE_PLACE, 1, key, jobId, String(limit), String(ms))) === 1,
+      renew: (ms: number) => this.redis.eval(RENEW_PLACE, 1, key, jobId, String(ms)),
+      release: () => this.redis.zrem(key, jobId),
+    };
   }
 }
 

@@ -160,11 +160,40 @@ describe("scheduled sweeps", () => {
     }
   });
 
+  it("a sweep's concurrency bounds its hosts diagnosing at once, and every host is answered", async () => {
+    await use("db-01", "full-fs");
+    await use("web-01", "full-fs");
+    const redis = new Redis(SHARED_REDIS_URL);
+    let widest = 0;
+    let sampling = true;
+    const sampler = (async () => {
+      while (sampling) {
+        widest = Math.max(widest, await redis.zcard(sweepKeys(prefix, "one").running));
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    })();
+    const s = await scheduler(
+      "sweeps:\n  one:\n    hosts: fleet\n    every: 1h\n    channel: C0ONE\n    heartbeat: true\n    confirmRuns: 1\n    concurrency: 1\n",
+    );
+    try {
+      const onePosts = () => posts().filter((p) => p.args.channel === "C0ONE");
+      await until(() => onePosts().length >= 1, 20_000);
+      expect(onePosts()[0].args.text).toBe("Sweep one: 2 new");
+      expect(widest).toBe(1);
+      expect(await redis.zcard(sweepKeys(prefix, "one").running)).toBe(0);
+    } finally {
+      sampling = false;
+      await sampler;
+      await s.close();
+      redis.disconnect();
+    }
+  });
+
   it("a sweep removed from the file is removed from Redis, with its state", async () => {
     const s = await scheduler("sweeps: {}\n");
     try {
-      // The previous test's file held only "slot", which removed "fleet-health" already.
-      expect(await s.synced).toEqual(["slot"]);
+      // Each test's file held only its own sweep, which removed the one before.
+      expect(await s.synced).toEqual(["one"]);
       const queue = new Queue(SWEEP_RUNS_QUEUE, { connection: { url: SHARED_REDIS_URL }, prefix });
       expect(await queue.getJobSchedulers(0, -1)).toEqual([]);
       await queue.close();
