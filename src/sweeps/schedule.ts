@@ -337,6 +337,14 @@ export function startScheduler(
     },
   );
   runWorker.on("error", (err) => deps.log.warn({ err: err.message }, "sweep run worker error"));
+  // A digest Slack refused (the bot not in the channel, a bad token) leaves the state as it was:
+  // the next run posts the same changes. Said here, since no person is waiting for this job.
+  runWorker.on("failed", (job, err) =>
+    deps.log.error(
+      { sweep: job?.data.sweep.name, job: job?.name, err: redactText(err.message).text },
+      job?.name === "digest" ? "sweep digest not posted" : "sweep run not started",
+    ),
+  );
   const hostWorker = startSweepHostWorker(config, deps, config.sweepConcurrency);
   return {
     synced,
