@@ -67,6 +67,16 @@ export async function main(argv: readonly string[]): Promise<number> {
     .option("--concurrency <n>", "hosts diagnosed at once, 1 to 1000", "50")
     .option("--window <duration>", WINDOW_HELP, "5s")
     .option("--json", "print the sweep as JSON", false)
+    .option(
+      "--confirm-runs <n>",
+      "with DIAGBOT_STATE_DIR: runs a change must hold before it is shown new or resolved, 1 to 10",
+      "2",
+    )
+    .option(
+      "--min-confidence <x>",
+      "with DIAGBOT_STATE_DIR: findings below this confidence (0 to 1) count as absent",
+      "0.5",
+    )
     .action(async (target: string, opts) => {
       code = await (await import("../sweeps/command.js")).runSweep(target, opts);
     });
@@ -100,56 +110,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       code = (await import("../cli/collectors.js")).runSudoers(opts);
     });
 
-  program
-    .command("serve")
-    .description("run the Slack app: Socket Mode with SLACK_APP_TOKEN, or --http on --port")
-    .option(
-      "--http",
-      "receive Slack requests over HTTP at /slack/events (needs SLACK_SIGNING_SECRET)",
-      false,
-    )
-    .option("--port <port>", "HTTP port (default 3000)")
-    .option("--host <address>", "HTTP address to listen on (default: every address)")
-    .option(
-      "--metrics-listen <host:port>",
-      "serve Prometheus /metrics and /healthz here, or off (default DIAGBOT_METRICS_LISTEN or 127.0.0.1:9464)",
-    )
-    .action(async (opts) => {
-      code = await (await import("./serve.js")).runServe(opts);
-    });
-
-  program
-    .command("worker")
-    .description("run diagnosis jobs from the queue (Redis: REDIS_URL) until SIGTERM")
-    .option(
-      "--concurrency <n>",
-      "jobs run at once by this process (default DIAGBOT_WORKER_CONCURRENCY or 4)",
-    )
-    .option("--metrics-port <port>", "serve Prometheus metrics on 127.0.0.1:<port>/metrics")
-    .option(
-      "--metrics-listen <host:port>",
-      "serve Prometheus /metrics and /healthz on this address (default: no metrics listener)",
-    )
-    .action(async (opts) => {
-      code = await (await import("./worker.js")).runWorker(opts);
-    });
-
-  program
-    .command("audit")
-    .description(
-      "list the audit trail kept in Redis: who asked what, where, on which host, the decision, and what ran",
-    )
-    .option("--since <duration>", "how far back: 90s, 30m, 1h, 7d", "1h")
-    .option("--user <id>", "only this Slack user id (U012ABCDEF)")
-    .option("--host <name>", "only this inventory host")
-    .option("--json", "print a JSON array (one object per event) instead of a table", false)
-    .addHelpText(
-      "after",
-      "\nReads <DIAGBOT_REDIS_PREFIX>:audit on REDIS_URL. Events: request, re-run, deep-dive, evidence\n(decision allowed, refused, failed, shown), queued, queue-error, answered (the commands run, their\nexit codes, the run's duration and the bundle's SHA-256), failed. Every field is redacted.\nExit 0, 2 for a bad option, 3 when Redis does not answer.",
-    )
-    .action(async (opts) => {
-      code = await (await import("../cli/audit.js")).runAudit(opts);
-    });
+  serviceCommands(program, (c) => {
+    code = c;
+  });
 
   program
     .command("redact")
@@ -223,5 +186,68 @@ function runbooksCommands(program: Command, done: (code: number) => void): void 
     .option("--check", "compare with the file instead of writing it; exit 1 when it differs", false)
     .action(async (opts) => {
       done(await (await import("../cli/runbooks.js")).runRunbooksCoverage(opts));
+    });
+}
+
+/** `diagbot serve|worker|audit|scheduler`: the service's processes and its audit trail. */
+function serviceCommands(program: Command, done: (code: number) => void): void {
+  program
+    .command("serve")
+    .description("run the Slack app: Socket Mode with SLACK_APP_TOKEN, or --http on --port")
+    .option(
+      "--http",
+      "receive Slack requests over HTTP at /slack/events (needs SLACK_SIGNING_SECRET)",
+      false,
+    )
+    .option("--port <port>", "HTTP port (default 3000)")
+    .option("--host <address>", "HTTP address to listen on (default: every address)")
+    .option(
+      "--metrics-listen <host:port>",
+      "serve Prometheus /metrics and /healthz here, or off (default DIAGBOT_METRICS_LISTEN or 127.0.0.1:9464)",
+    )
+    .action(async (opts) => {
+      done(await (await import("./serve.js")).runServe(opts));
+    });
+
+  program
+    .command("worker")
+    .description("run diagnosis jobs from the queue (Redis: REDIS_URL) until SIGTERM")
+    .option(
+      "--concurrency <n>",
+      "jobs run at once by this process (default DIAGBOT_WORKER_CONCURRENCY or 4)",
+    )
+    .option("--metrics-port <port>", "serve Prometheus metrics on 127.0.0.1:<port>/metrics")
+    .option(
+      "--metrics-listen <host:port>",
+      "serve Prometheus /metrics and /healthz on this address (default: no metrics listener)",
+    )
+    .action(async (opts) => {
+      done(await (await import("./worker.js")).runWorker(opts));
+    });
+
+  program
+    .command("audit")
+    .description(
+      "list the audit trail kept in Redis: who asked what, where, on which host, the decision, and what ran",
+    )
+    .option("--since <duration>", "how far back: 90s, 30m, 1h, 7d", "1h")
+    .option("--user <id>", "only this Slack user id (U012ABCDEF)")
+    .option("--host <name>", "only this inventory host")
+    .option("--json", "print a JSON array (one object per event) instead of a table", false)
+    .addHelpText(
+      "after",
+      "\nReads <DIAGBOT_REDIS_PREFIX>:audit on REDIS_URL. Events: request, re-run, deep-dive, evidence\n(decision allowed, refused, failed, shown), queued, queue-error, answered (the commands run, their\nexit codes, the run's duration and the bundle's SHA-256), failed. Every field is redacted.\nExit 0, 2 for a bad option, 3 when Redis does not answer.",
+    )
+    .action(async (opts) => {
+      done(await (await import("../cli/audit.js")).runAudit(opts));
+    });
+
+  program
+    .command("scheduler")
+    .description(
+      "run the scheduled sweeps of DIAGBOT_SWEEPS and post their digests, until SIGTERM (serve runs it too)",
+    )
+    .action(async () => {
+      done(await (await import("./scheduler.js")).runScheduler());
     });
 }

@@ -13,6 +13,7 @@ import { DiagnosisProducer } from "../queue/producer.js";
 import { createSlackApp } from "../slack/app.js";
 import { slackConfig } from "../slack/config.js";
 import { InventoryCache } from "../slack/inventory-cache.js";
+import { startSweeps } from "./scheduler.js";
 
 export interface ServeCliOptions {
   http: boolean;
@@ -28,7 +29,8 @@ export interface ServeCliOptions {
  * SIGINT. The inventory and RBAC file are read before the app starts: a bad file exits 2.
  * Prometheus metrics and a second `/healthz` are served on their own listener,
  * `--metrics-listen` or `DIAGBOT_METRICS_LISTEN` (default {@link DEFAULT_METRICS_LISTEN};
- * `off` for none), in both modes; an address that cannot be listened on exits 2.
+ * `off` for none), in both modes; an address that cannot be listened on exits 2. With
+ * DIAGBOT_SWEEPS set, the sweep scheduler runs here too (src/main/scheduler.ts).
  */
 export async function runServe(opts: ServeCliOptions): Promise<number> {
   const env = process.env;
@@ -64,6 +66,10 @@ export async function runServe(opts: ServeCliOptions): Promise<number> {
   const metricsServer = metricsAt
     ? await serveMetrics(metrics, metricsAt, metricsFrom, () => queueReady())
     : undefined;
+  const sweeps = await startSweeps(env, log, inventory).catch(async (err) => {
+    await metricsServer?.close();
+    throw err;
+  });
   const producer = new DiagnosisProducer(config);
   queueReady = () => producer.ready;
   producer.redis.on("ready", () =>
@@ -77,6 +83,7 @@ export async function runServe(opts: ServeCliOptions): Promise<number> {
     log,
     metrics,
     http: http ? { port, host: opts.host } : undefined,
+    muter: sweeps?.muter,
   });
   const listening = await app.start();
   const where = http ? `HTTP on port ${listening} at /slack/events` : "Socket Mode";
@@ -89,6 +96,7 @@ export async function runServe(opts: ServeCliOptions): Promise<number> {
       port: listening,
       metricsPort: metricsServer?.port,
       rbac: rbac.source,
+      sweeps: sweeps?.count ?? 0,
     },
     "serving",
   );
@@ -98,6 +106,7 @@ export async function runServe(opts: ServeCliOptions): Promise<number> {
     process.once("SIGINT", () => resolve());
   });
   await app.stop();
+  await sweeps?.scheduler.close();
   await metricsServer?.close();
   await producer.close();
   log.flush();

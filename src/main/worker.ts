@@ -3,8 +3,11 @@ import { createMetrics, parseListenAddress, serveMetrics } from "../observabilit
 import { queueConfig } from "../queue/config.js";
 import { liveEngine } from "../queue/engine.js";
 import { startWorker } from "../queue/worker.js";
+import { loadRunbooks } from "../runbooks/load.js";
 import { slackConfig, webClient } from "../slack/config.js";
+import { InventoryCache } from "../slack/inventory-cache.js";
 import { SlackReplier } from "../slack/replies.js";
+import { startSweepHostWorker } from "../sweeps/schedule.js";
 
 export interface WorkerCliOptions {
   concurrency?: string;
@@ -14,7 +17,8 @@ export interface WorkerCliOptions {
 
 /**
  * `diagbot worker`: runs diagnosis jobs from the queue until SIGTERM or SIGINT, then finishes
- * the jobs in hand (BullMQ's graceful close) and exits 0. Configuration: REDIS_URL,
+ * the jobs in hand (BullMQ's graceful close) and exits 0. It takes scheduled sweeps' host jobs
+ * too (`DIAGBOT_SWEEP_CONCURRENCY` at once, apart from the diagnosis slots). Configuration: REDIS_URL,
  * DIAGBOT_REDIS_PREFIX, DIAGBOT_INVENTORY, DIAGBOT_RUNBOOKS, SLACK_BOT_TOKEN, SLACK_API_URL and
  * the DIAGBOT_* queue timings (see .env.example). Metrics are off unless `--metrics-listen
  * HOST:PORT` (or `--metrics-port N`, on 127.0.0.1) names a listener for them: several workers
@@ -47,6 +51,23 @@ export async function runWorker(opts: WorkerCliOptions): Promise<number> {
     metrics,
     testHook: env.DIAGBOT_TEST_HOOK,
   });
+  // Sweep host jobs too, on their own queue and slots (src/sweeps/schedule.ts).
+  const inventory = new InventoryCache(undefined, 2000, (err) =>
+    log.error(
+      { err: err.message },
+      "the inventory changed and is invalid: keeping the last good one",
+    ),
+  );
+  const sweepHosts = startSweepHostWorker(
+    config,
+    {
+      inventory: () => inventory.get(),
+      runbooks: await loadRunbooks(),
+      log,
+      testHook: env.DIAGBOT_TEST_HOOK,
+    },
+    config.sweepConcurrency,
+  );
   await handle.worker.waitUntilReady();
   log.info({ queue: config.prefix, concurrency: config.concurrency }, "worker ready");
   process.stderr.write(
@@ -60,8 +81,8 @@ export async function runWorker(opts: WorkerCliOptions): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
+  await Promise.all([handle.close(), sweepHosts.close()]);
   await server?.close();
-  await handle.close();
   log.flush();
   return 0;
 }

@@ -80,3 +80,30 @@ export type EvidenceDelivery = (
   report: import("./report.js").Report,
   outputs: readonly import("./collected.js").CollectedOutput[],
 ) => Promise<number>;
+
+/** A sweep digest ready to post: Block Kit, and the whole digest as a file when cut. */
+export interface DigestMessage {
+  channel: string;
+  /** Notification / fallback text. */
+  text: string;
+  blocks: Record<string, unknown>[];
+  /** Uploaded into the digest's thread when the message could not hold everything. */
+  file?: { filename: string; content: string };
+}
+
+/**
+ * Posts a sweep digest (Slack today: `src/slack/digest.ts`), plugged into the sweep runner by
+ * main/. Resolves to where it went (the message's `ts`); may throw.
+ */
+export type DigestPoster = (message: DigestMessage) => Promise<{ ts: string }>;
+
+/**
+ * Mutes finding keys of a sweep, as the digest's Mute menus ask (the menu carries a short
+ * digest of the key: src/sweeps/digest.ts). Plugged into the Slack app by main/.
+ */
+export interface FindingMuter {
+  /** The full key of `sweep` whose digest is `keyDigest`, or undefined when it has none (any more). */
+  resolve(sweep: string, keyDigest: string): Promise<string | undefined>;
+  /** Mutes `key` until `untilMs` (ms since the epoch); `by` is who asked. */
+  mute(sweep: string, key: string, untilMs: number, by: string): Promise<void>;
+}

@@ -38,7 +38,8 @@ export interface QueueConfig {
   unclaimedMs: number;
   /**
    * A job waiting for a slot (its host's intrusive slot, or its requester's or channel's
-   * concurrency cap) looks again after this many ms.
+   * concurrency cap; a sweep host job its host's sweep slot or a place of its sweep) looks
+   * again after this many ms.
    */
   slotRetryMs: number;
   /** Diagnoses of one requester running at once, over all workers (0: no cap). */
@@ -59,6 +60,8 @@ export interface QueueConfig {
   auditMaxLen: number;
   /** `DIAGBOT_AUDIT_MAX_AGE`: seconds an audit stream entry is kept at most (approximately). */
   auditMaxAgeSeconds: number;
+  /** Sweep host jobs one process runs at once (`DIAGBOT_SWEEP_CONCURRENCY`). */
+  sweepConcurrency: number;
 }
 
 /** The BullMQ queue every diagnosis request goes through. */
@@ -116,6 +119,7 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
     deliveryBackoffMs: intVar(env, "DIAGBOT_DELIVERY_BACKOFF_MS", 5000, 10, 3_600_000),
     auditMaxLen: intVar(env, "DIAGBOT_AUDIT_MAXLEN", 100_000, 100, 100_000_000),
     auditMaxAgeSeconds: intVar(env, "DIAGBOT_AUDIT_MAX_AGE", 90 * 24 * 3600, 60, 3650 * 24 * 3600),
+    sweepConcurrency: intVar(env, "DIAGBOT_SWEEP_CONCURRENCY", 8, 1, 1000),
   };
 }
 

@@ -18,7 +18,7 @@ const gunzipAsync = promisify(gunzip);
  * | `result:{id}` | string (gzip JSON) | the redacted report of a diagnosis, TTL, size cap |
  * | `bundle:{id}` | string (gzip JSON) | the redacted evidence bundle, TTL, size cap |
  * | `posted:{id}:thread` | string | SET NX guard: one answer per diagnosis and thread |
- * | `slots:{kind}:{name}` | sorted set | jobs holding a slot (`intrusive` per host, `user`, `channel`), scored by lease end |
+ * | `slots:{kind}:{name}` | sorted set | jobs holding a slot (`intrusive` per host, `sweep` per host, `user`, `channel`, `sweep-run` per sweep), scored by lease end |
  * | `queued:{requester}` | sorted set | the requester's diagnoses queued and not started, scored by ms queued at |
  * | `rate:{user\|channel}:{id}` | string | rate-limiter-flexible's request counters |
  * | `recent` | list | the last diagnoses, for the App Home |
@@ -210,8 +210,12 @@ export class ResultStore {
   }
 }
 
-/** The kinds of slot a job may need: its host's intrusive slot, its requester's, its channel's. */
-export type SlotKind = "intrusive" | "user" | "channel";
+/**
+ * The kinds of slot a job may hold: a diagnosis its host's intrusive slot (one deep job per
+ * host), its requester's and its channel's; a sweep host job its host's `sweep` slot (one sweep
+ * diagnosis per host) and one of its sweep's `sweep-run` places (the sweep's `concurrency`).
+ */
+export type SlotKind = "intrusive" | "user" | "channel" | "sweep" | "sweep-run";
 
 /** A queued-job entry older than this is not counted (ms): a day. */
 const QUEUED_MAX_AGE_MS = 24 * 3600 * 1000;

@@ -57,9 +57,6 @@ export interface WorkerHandle {
   close(): Promise<void>;
 }
 
-/** How long a slot is leased between renewals, ms: a dead worker's slots free themselves. */
-const SLOT_LEASE_MS = 30_000;
-
 /**
  * Turns an engine error into BullMQ's control flow: UnrecoverableError, or a plain Error to retry,
  * as the error code's entry in ERROR_CODES says.
@@ -152,7 +149,10 @@ async function runJob(
     symptom: request.symptom,
     deep: request.deep,
   });
-  const release = await takeSlots({ ...scope, jlog }, token);
+  const release = await holdSlots(
+    { store: scope.store, job, token, retryMs: config.slotRetryMs, log: jlog },
+    slotsOf(config, job.data),
+  );
   await scope.store.markStarted(job.data.requestedBy, job.data.diagnosisId).catch(() => undefined);
 
   const deadlineMs = config.jobDeadlineMs + request.windowSeconds * 1000;
@@ -199,9 +199,20 @@ async function runJob(
   }
 }
 
+/** How long a slot is leased between renewals, ms: a dead worker's slots free themselves. */
+const SLOT_LEASE_MS = 30_000;
+
+/** One slot a job needs: `cap` places of `kind`/`name` (`setting` names the cap's variable). */
+export interface SlotNeed {
+  kind: SlotKind;
+  name: string;
+  cap: number;
+  setting?: string;
+}
+
 /** The slots a job needs: its requester's, its channel's (caps from the config), its host's when deep. */
-function slotsOf(config: QueueConfig, data: DiagnoseJobData) {
-  const slots: { kind: SlotKind; name: string; cap: number; setting?: string }[] = [];
+function slotsOf(config: QueueConfig, data: DiagnoseJobData): SlotNeed[] {
+  const slots: SlotNeed[] = [];
   if (config.userConcurrency > 0)
     slots.push({
       kind: "user",
@@ -221,35 +232,37 @@ function slotsOf(config: QueueConfig, data: DiagnoseJobData) {
 }
 
 /**
- * Takes every slot the job needs ({@link slotsOf}), renewed while held: at most
- * `userConcurrency` diagnoses of one requester and `channelConcurrency` of one channel run at
- * once over all workers, and one deep job per host.
+ * Takes every slot of `needs` for the job, renewed while held (leases in Redis, so a dead
+ * worker's slots free themselves; the same job re-run after a crash takes its own back at once).
+ * Diagnoses hold their requester's, their channel's and, when deep, their host's slots; sweep
+ * host jobs their host's `sweep` slot and a `sweep-run` place of their sweep.
  * @returns the release function
- * @throws DelayedError after moving the job back to the delayed set (it keeps its priority)
- *   when a slot is full; the slots taken so far are released
+ * @throws DelayedError after moving the job back to the delayed set (it keeps its priority), to
+ *   look again after `retryMs`, when a slot is full; the slots taken so far are released
  */
-async function takeSlots(scope: JobScope, token: string | undefined): Promise<() => Promise<void>> {
-  const { job, store, config, jlog } = scope;
+export async function holdSlots(
+  at: { store: ResultStore; job: Job; token: string | undefined; retryMs: number; log: Logger },
+  needs: readonly SlotNeed[],
+): Promise<() => Promise<void>> {
+  const { store, job, log } = at;
   const jobId = job.id!;
-  const held: ReturnType<typeof slotsOf> = [];
+  const held: SlotNeed[] = [];
   const releaseAll = async () => {
     await Promise.all(
       held.map((s) => store.releaseSlot(s.kind, s.name, jobId).catch(() => undefined)),
     );
   };
-  for (const slot of slotsOf(config, job.data)) {
+  for (const slot of needs) {
     if (await store.takeSlot(slot.kind, slot.name, jobId, slot.cap, SLOT_LEASE_MS)) {
       held.push(slot);
       continue;
     }
     await releaseAll();
-    jlog.debug(
-      { slot: slot.kind, cap: slot.cap, setting: slot.setting },
-      slot.kind === "intrusive"
-        ? "another intrusive job holds this host: waiting"
-        : `${slot.cap} diagnoses of this ${slot.kind} are running: waiting`,
+    log.debug(
+      { slot: slot.kind, name: slot.name, cap: slot.cap, setting: slot.setting },
+      `every ${slot.kind} slot of ${slot.name} (${slot.cap}) is held: waiting`,
     );
-    await job.moveToDelayed(Date.now() + config.slotRetryMs, token);
+    await job.moveToDelayed(Date.now() + at.retryMs, at.token);
     throw new DelayedError();
   }
   const renew = setInterval(() => {

@@ -38,12 +38,26 @@ export interface RenderedMessage {
   truncated: boolean;
 }
 
-/** Action ids of the answer's buttons; each button's `value` is the diagnosis id. */
+/**
+ * Action ids of the answer's buttons, whose `value` is the diagnosis id, and of a sweep
+ * digest's: Diagnose (`value` `{"host","symptom"}`) and the Mute menus (`sweepMute` followed by
+ * `_<n>`, one per finding key of a host line; option value `<sweep>|<key digest>|<duration>`).
+ */
 export const ACTIONS = {
   rerun: "diagbot_rerun",
   deep: "diagbot_deep",
   evidence: "diagbot_evidence",
+  sweepDiagnose: "diagbot_sweep_diagnose",
+  sweepMute: "diagbot_sweep_mute",
 } as const;
+
+/** Durations a sweep digest's Mute menu offers, by the code its option value carries. */
+export const MUTE_DURATIONS: Readonly<Record<string, { label: string; ms: number }>> = {
+  "1h": { label: "1 hour", ms: 3_600_000 },
+  "1d": { label: "1 day", ms: 86_400_000 },
+  "7d": { label: "7 days", ms: 7 * 86_400_000 },
+  "30d": { label: "30 days", ms: 30 * 86_400_000 },
+};
 
 /** Cuts `text` to `max` characters, ending with `…` when cut. */
 export function clip(text: string, max: number): string {

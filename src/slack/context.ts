@@ -1,6 +1,7 @@
 import type { Access, Rbac } from "../access/rbac.js";
 import { allows, maxWindowSeconds } from "../access/rbac.js";
 import { closestNames, type HostConfig, type Inventory } from "../inventory/inventory.js";
+import type { FindingMuter } from "../model/answer.js";
 import { DiagbotError } from "../model/errors.js";
 import type { Auditor } from "../observability/audit.js";
 import type { Logger } from "../observability/log.js";
@@ -22,6 +23,8 @@ export interface SlackAppDeps {
   http?: { port: number; host?: string };
   /** User group lists are fetched again this often, ms (default 5 min). */
   usergroupRefreshMs?: number;
+  /** Mutes finding keys of scheduled sweeps (the digest's Mute menus); none: menus answer so. */
+  muter?: FindingMuter;
 }
 
 /** What every listener uses: the app's dependencies and its shared services. */

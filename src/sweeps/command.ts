@@ -3,25 +3,38 @@ import { DiagbotError } from "../model/errors.js";
 import type { Symptom } from "../model/report.js";
 import { parseSymptom, parseWindow } from "../model/request.js";
 import { loadRunbooks } from "../runbooks/load.js";
+import { computeChanges, type Digest } from "./changes.js";
+import { MAX_CONFIRM_RUNS } from "./config.js";
+import { FileStateStore } from "./state.js";
 import { MAX_CONCURRENCY, sweep, sweepExitCode } from "./sweep.js";
-import { renderSweepTable, sweepProgress } from "./terminal.js";
+import { renderChanges, renderSweepTable, sweepProgress } from "./terminal.js";
+import type { SweepResult } from "./types.js";
 
 export interface SweepCliOptions {
   symptom: string;
   concurrency: string;
   window: string;
   json: boolean;
+  /** The flap guard of the changes shown with `DIAGBOT_STATE_DIR` (as `confirmRuns` in sweeps.yaml). */
+  confirmRuns: string;
+  /** Findings below are not counted in the changes (as `minConfidence` in sweeps.yaml). */
+  minConfidence: string;
 }
 
 /**
  * `diagbot sweep <group|all>`: diagnoses every host of the target in-process (no Redis) and
  * prints a table, or the JSON of DESIGN.md "Sweeps". Exit 0 when every host answered, 4 when
- * some did not (named on stderr), 3 when none did; 2 for a bad target or option.
+ * some did not (named on stderr), 3 when none did; 2 for a bad target or option. With
+ * `DIAGBOT_STATE_DIR` set, the state of the last run of the same target is read from
+ * `<dir>/sweeps/<target>.json`, what changed is shown (a `changes` object in `--json`), and the
+ * new state is written back, as a scheduled sweep keeps it in Redis.
  */
 export async function runSweep(target: string, opts: SweepCliOptions): Promise<number> {
   const symptom: Symptom = parseSymptom(opts.symptom);
   const concurrency = parseConcurrency(opts.concurrency);
   const windowSeconds = parseWindow(opts.window);
+  const confirmRuns = parseWhole("--confirm-runs", opts.confirmRuns, 1, MAX_CONFIRM_RUNS);
+  const minConfidence = parseMinConfidence(opts.minConfidence);
   const inventory = await loadInventory();
   for (const w of inventory.warnings)
     process.stderr.write(`diagbot: inventory: ${formatWarning(w)}\n`);
@@ -54,8 +67,22 @@ export async function runSweep(target: string, opts: SweepCliOptions): Promise<n
     process.off("SIGTERM", onSignal);
     progress.stop();
   }
+  const stateDir = process.env.DIAGBOT_STATE_DIR;
+  const changes = stateDir
+    ? await changesSince(new FileStateStore(stateDir), target, result, {
+        confirmRuns,
+        minConfidence,
+      })
+    : undefined;
+  const shown = {
+    ...result,
+    hosts: result.hosts.map(({ evaluatedRules: _, ...h }) => h),
+    ...(changes ? { changes } : {}),
+  };
   process.stdout.write(
-    opts.json ? `${JSON.stringify(result, null, 2)}\n` : renderSweepTable(result),
+    opts.json
+      ? `${JSON.stringify(shown, null, 2)}\n`
+      : renderSweepTable(result) + (changes ? renderChanges(changes) : ""),
   );
   for (const h of result.hosts.filter((r) => r.status !== "ok"))
     process.stderr.write(`diagbot: ${h.host}: ${h.status}: ${h.error ?? ""}\n`);
@@ -63,17 +90,54 @@ export async function runSweep(target: string, opts: SweepCliOptions): Promise<n
   return sweepExitCode(result.summary);
 }
 
+/** Reads the last state of `target`, computes what changed, writes the new state back. */
+async function changesSince(
+  store: FileStateStore,
+  target: string,
+  result: SweepResult,
+  options: { confirmRuns: number; minConfidence: number },
+): Promise<Digest> {
+  const previous = await store.load(target);
+  const { state, digest } = computeChanges(previous, result.hosts, {
+    sweep: target,
+    startedAt: result.startedAt,
+    ...options,
+    mutes: await store.mutes(),
+    now: Date.now(),
+  });
+  await store.save(target, state);
+  return digest;
+}
+
 /** `--concurrency`: a whole number from 1 to {@link MAX_CONCURRENCY}. */
 export function parseConcurrency(text: string): number {
+  return parseWhole(
+    "--concurrency",
+    text,
+    1,
+    MAX_CONCURRENCY,
+    "e.g. --concurrency 50: hosts diagnosed at once",
+  );
+}
+
+/** A whole-number option from `min` to `max`. @throws DiagbotError `usage` naming the option. */
+function parseWhole(option: string, text: string, min: number, max: number, hint?: string): number {
   const n = /^\d+$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
-  if (!Number.isInteger(n) || n < 1 || n > MAX_CONCURRENCY) {
+  if (!Number.isInteger(n) || n < min || n > max) {
     throw new DiagbotError(
       "usage",
-      `--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY}, not "${text}"`,
-      {
-        hint: "e.g. --concurrency 50: hosts diagnosed at once",
-      },
+      `${option} must be a whole number from ${min} to ${max}, not "${text}"`,
+      hint === undefined ? {} : { hint },
     );
+  }
+  return n;
+}
+
+/** `--min-confidence`: a number from 0 to 1. */
+function parseMinConfidence(text: string): number {
+  const n = /^(0(\.\d+)?|1(\.0+)?)$/.test(text.trim()) ? Number(text.trim()) : Number.NaN;
+  if (Number.isNaN(n)) {
+    throw new DiagbotError("usage", `--min-confidence must be a number from 0 to 1, not "${text}"`);
   }
   return n;
 }

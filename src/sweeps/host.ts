@@ -39,11 +39,15 @@ export async function sweepHost(host: HostConfig, options: HostRunOptions): Prom
     durationMs: Date.now() - started,
     ...(error === undefined ? {} : { error: redactText(error).text }),
   });
+  const answered = (report: Report): HostResult => ({
+    ...result("ok", findingsOf(report, host.name)),
+    evaluatedRules: evaluatedRules(report),
+  });
   try {
     if (host.transport === "replay") {
       const dir = await replayBundle(host);
       const { report } = await diagnoseBundle(dir, host.name, options.symptom, options.runbooks);
-      return result("ok", findingsOf(report, host.name));
+      return answered(report);
     }
     let transport: Transport;
     try {
@@ -66,7 +70,7 @@ export async function sweepHost(host: HostConfig, options: HostRunOptions): Prom
       if (deadline.aborted) return result("failed", [], timeoutReason(options.hostTimeoutMs));
       if (nothingRan(report))
         return result("failed", [], noCollectorRan(host.name, report).describe());
-      return result("ok", findingsOf(report, host.name));
+      return answered(report);
     } finally {
       await transport.close().catch(() => undefined);
     }
@@ -92,6 +96,13 @@ export function findingsOf(report: Report, host: string): Finding[] {
       title: redactText(h.title).text,
     };
   });
+}
+
+/** The rules a report evaluated: those that fired and those checked `fine`, sorted. */
+export function evaluatedRules(report: Report): string[] {
+  const rules = new Set(report.hypotheses.map((h) => h.rule));
+  for (const c of report.checked) if (c.verdict === "fine") rules.add(c.rule);
+  return [...rules].sort();
 }
 
 function timeoutReason(ms: number): string {

@@ -1,3 +1,4 @@
+import type { Digest } from "./changes.js";
 import type { HostResult, SweepResult } from "./types.js";
 
 /**
@@ -83,6 +84,24 @@ export function renderSweepTable(result: SweepResult): string {
   const healthy = s.ok - s.withFindings;
   lines.push(
     `${healthy} of ${s.hosts} hosts healthy, ${s.withFindings} with findings, ${s.unreachable} unreachable, ${s.failed} failed (${(result.durationMs / 1000).toFixed(1)} s)`,
+  );
+  return `${lines.join("\n")}\n`;
+}
+
+/**
+ * What changed since the last run of the same target (with `DIAGBOT_STATE_DIR`): new and
+ * resolved findings one per line, hosts unreachable or answering again, then counts.
+ */
+export function renderChanges(d: Digest): string {
+  const lines = ["", "Changes since the last run:"];
+  for (const f of d.new) lines.push(`  new       ${f.key}  ${f.title}`);
+  for (const f of d.resolved) lines.push(`  resolved  ${f.key}  ${f.title}`);
+  for (const u of d.unreachable.filter((x) => x.new))
+    lines.push(`  unreachable  ${u.host}  ${u.error}`);
+  for (const h of d.answeringAgain) lines.push(`  answering again  ${h}`);
+  if (!d.changed) lines.push("  nothing changed");
+  lines.push(
+    `  ${d.stillPresent} still present, ${d.held} held back until confirmed (flap guard), ${d.unreachable.length} unreachable`,
   );
   return `${lines.join("\n")}\n`;
 }

@@ -30,6 +30,11 @@ export interface HostResult {
   durationMs: number;
   /** What went wrong, for `unreachable` and `failed` (redacted). */
   error?: string;
+  /**
+   * For `ok`: the rules this run evaluated (fired, or `fine`), so that a finding gone from a
+   * host is "resolved" only when its rule was evaluated. Not part of `--json`.
+   */
+  evaluatedRules?: string[];
 }
 
 export interface SweepSummary {

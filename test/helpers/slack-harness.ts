@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadRbac } from "../../src/access/rbac.js";
+import type { FindingMuter } from "../../src/model/answer.js";
 import { createLogger, type Logger } from "../../src/observability/log.js";
 import { createMetrics } from "../../src/observability/metrics.js";
 import { queueConfig } from "../../src/queue/config.js";
@@ -50,6 +51,8 @@ export interface HarnessOptions {
   slackApiUrl?: (fake: FakeSlack) => Promise<string>;
   /** The app's and worker's logger (default: silent unless DIAGBOT_TEST_LOG is set). */
   log?: Logger;
+  /** What the sweep digest's Mute menus use (default: none). */
+  muter?: FindingMuter;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -102,6 +105,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     log,
     metrics: createMetrics(false),
     http: options.mode === "http" ? { port: 0, host: "127.0.0.1" } : undefined,
+    muter: options.muter,
   });
   const port = await app.start();
   const worker = options.engine

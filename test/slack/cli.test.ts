@@ -1,3 +1,6 @@
+import { mkdtemp, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 
@@ -44,5 +47,25 @@ describe("serve and worker verbs", () => {
     });
     expect(lock.code).toBe(2);
     expect(lock.stderr).toMatch(/DIAGBOT_LOCK_MS="soon"/);
+  });
+
+  it("scheduler without DIAGBOT_SWEEPS, or with a bad file, exits 2 naming file, line and field", async () => {
+    const none = await runCli(["scheduler"], { env, timeoutMs: 20_000 });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/DIAGBOT_SWEEPS is not set/);
+    const dir = await mkdtemp(join(tmpdir(), "diagbot-sweeps-cli-"));
+    const file = join(dir, "sweeps.yaml");
+    await writeFile(
+      file,
+      "sweeps:\n  web:\n    hosts: web\n    every: 30s\n    channel: C0WEB\n    confirmRuns: 0\n",
+    );
+    const bad = await runCli(["scheduler"], {
+      env: { ...env, SLACK_BOT_TOKEN: "xoxb-x", DIAGBOT_SWEEPS: file },
+      timeoutMs: 20_000,
+    });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(
+      `${file}:6: sweeps.web.confirmRuns: expected a whole number from 1 to 10`,
+    );
   });
 });

@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
@@ -77,6 +80,38 @@ describe("sweep over replay hosts", () => {
     expect(spare.error).toMatch(/\S/);
     expect(r.stderr).toMatch(/spare-01: unreachable/);
     expect(r.json.summary).toMatchObject({ hosts: 5, ok: 4, unreachable: 1 });
+  });
+});
+
+describe("sweep with DIAGBOT_STATE_DIR: what changed since the last run", () => {
+  it("the first run posts its findings new, the second nothing; the state is a 0600 file", async () => {
+    const state = await mkdtemp(join(tmpdir(), "diagbot-state-"));
+    const withState = { ...env, DIAGBOT_STATE_DIR: state };
+    const first = await runCli(["sweep", "fleet", "--json", "--confirm-runs", "1"], {
+      env: withState,
+    });
+    expect(first.code, first.stderr).toBe(0);
+    const reported = first.json.hosts
+      .flatMap((h: { findings: { key: string; confidence: number }[] }) => h.findings)
+      .filter((f: { confidence: number }) => f.confidence >= 0.5)
+      .map((f: { key: string }) => f.key)
+      .sort();
+    expect(first.json.changes.new.map((f: { key: string }) => f.key).sort()).toEqual(reported);
+    expect(first.json.changes).toMatchObject({ changed: true, stillPresent: 0, resolved: [] });
+    expect(first.json.hosts[0]).not.toHaveProperty("evaluatedRules");
+    const second = await runCli(["sweep", "fleet", "--confirm-runs", "1"], { env: withState });
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain("Changes since the last run:\n  nothing changed\n");
+    expect(second.stdout).toContain(`  ${reported.length} still present, 0 held back`);
+    const file = join(state, "sweeps", "fleet.json");
+    expect((await stat(file)).mode & 0o777).toBe(0o600);
+    expect(JSON.parse(await readFile(file, "utf8")).runs).toBe(2);
+  });
+
+  it("--confirm-runs outside 1 to 10 exits 2", async () => {
+    const r = await runCli(["sweep", "fleet", "--confirm-runs", "11"], { env });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--confirm-runs must be a whole number from 1 to 10/);
   });
 });
 

@@ -5,6 +5,7 @@ import { registerDeepDive } from "./deep-dive.js";
 import { registerDiagnoseCommand } from "./diagnose-command.js";
 import { registerEvidence } from "./evidence.js";
 import { registerRerun } from "./rerun.js";
+import { registerSweepDigest } from "./sweep-digest.js";
 
 /** Every listener of the app, one per file (the layout of Bolt's app template). */
 export function registerListeners(app: App, ctx: ListenerContext): void {
@@ -13,4 +14,5 @@ export function registerListeners(app: App, ctx: ListenerContext): void {
   registerDeepDive(app, ctx);
   registerEvidence(app, ctx);
   registerAppHome(app, ctx);
+  registerSweepDigest(app, ctx);
 }

@@ -1,0 +1,97 @@
+import type { FindingMuter } from "../model/answer.js";
+import { DiagbotError } from "../model/errors.js";
+import type { Logger } from "../observability/log.js";
+import { createLogger } from "../observability/log.js";
+import { connectRedis, queueConfig } from "../queue/config.js";
+import { loadRunbooks } from "../runbooks/load.js";
+import { slackConfig, webClient } from "../slack/config.js";
+import { slackDigestPoster } from "../slack/digest.js";
+import { InventoryCache } from "../slack/inventory-cache.js";
+import { loadSweeps } from "../sweeps/config.js";
+import { stateMuter } from "../sweeps/run.js";
+import { type SchedulerHandle, startScheduler } from "../sweeps/schedule.js";
+import { RedisStateStore } from "../sweeps/state.js";
+
+/**
+ * The sweep scheduler as a process part: reads `DIAGBOT_SWEEPS` (a bad file exits 2 naming file,
+ * line and field), syncs the job schedulers, runs the sweeps and posts digests to Slack
+ * (SLACK_BOT_TOKEN, SLACK_API_URL). Used by `diagbot scheduler` and, when DIAGBOT_SWEEPS is set,
+ * by `diagbot serve`.
+ * @returns undefined when DIAGBOT_SWEEPS is unset (no sweeps), else the running scheduler and
+ *   the muter the Slack app's Mute menus use.
+ */
+export async function startSweeps(
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  inventory: InventoryCache,
+): Promise<{ scheduler: SchedulerHandle; muter: FindingMuter; count: number } | undefined> {
+  if (!env.DIAGBOT_SWEEPS) return undefined;
+  const sweeps = await loadSweeps(env);
+  const config = queueConfig(env);
+  const slack = slackConfig(env, "web");
+  const runbooks = await loadRunbooks();
+  const scheduler = startScheduler(config, sweeps, {
+    inventory: () => inventory.get(),
+    runbooks,
+    log,
+    post: slackDigestPoster(webClient(slack)),
+  });
+  scheduler.synced.then(
+    (removed) => {
+      log.info({ sweeps: sweeps.map((s) => s.name) }, "sweeps scheduled");
+      for (const name of removed)
+        log.info({ sweep: name }, "sweep no longer in DIAGBOT_SWEEPS: removed from Redis");
+    },
+    (err: Error) => log.error({ err: err.message }, "the sweeps could not be scheduled"),
+  );
+  const redis = connectRedis(config, "producer", "diagbot-mutes");
+  redis.on("error", () => undefined);
+  const muter = stateMuter(new RedisStateStore(redis, config.prefix));
+  return {
+    scheduler: {
+      synced: scheduler.synced,
+      close: async () => {
+        await scheduler.close();
+        redis.disconnect();
+      },
+    },
+    muter,
+    count: sweeps.length,
+  };
+}
+
+/**
+ * `diagbot scheduler`: the scheduled sweeps of DIAGBOT_SWEEPS, without the Slack app, until
+ * SIGTERM or SIGINT. Any number may run against one Redis: each run executes once.
+ */
+export async function runScheduler(): Promise<number> {
+  if (!process.env.DIAGBOT_SWEEPS) {
+    throw new DiagbotError("config", "DIAGBOT_SWEEPS is not set: there is nothing to schedule", {
+      hint: "point DIAGBOT_SWEEPS at a sweeps.yaml (README: Scheduled sweeps)",
+    });
+  }
+  const log = createLogger("diagbot-scheduler");
+  const inventory = new InventoryCache(undefined, 2000, (err) =>
+    log.error(
+      { err: err.message },
+      "the inventory changed and is invalid: keeping the last good one",
+    ),
+  );
+  // sweeps.yaml is checked first, then the inventory: each bad file exits 2 naming itself.
+  const started = await startSweeps(process.env, log, inventory);
+  try {
+    await inventory.get();
+    await started?.scheduler.synced;
+  } catch (err) {
+    await started?.scheduler.close();
+    throw err;
+  }
+  process.stderr.write(`diagbot scheduler: ready (${started?.count ?? 0} sweeps)\n`);
+  await new Promise<void>((resolve) => {
+    process.once("SIGTERM", () => resolve());
+    process.once("SIGINT", () => resolve());
+  });
+  await started?.scheduler.close();
+  log.flush();
+  return 0;
+}

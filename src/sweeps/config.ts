@@ -1,0 +1,276 @@
+import { readFile } from "node:fs/promises";
+import { CronExpressionParser } from "cron-parser";
+import ms from "ms";
+import { isMap, LineCounter, parseDocument } from "yaml";
+import { z } from "zod";
+import { DiagbotError, whyUnreadable } from "../model/errors.js";
+import { SYMPTOMS, type Symptom } from "../model/report.js";
+import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "./sweep.js";
+
+/**
+ * `sweeps.yaml` (`DIAGBOT_SWEEPS`, DESIGN.md "Sweeps"): the scheduled sweeps, by name. A
+ * user-facing format, kept stable. Unknown keys are refused and every value is checked before
+ * anything is scheduled; each problem names the file, its line and the field.
+ */
+
+/** One scheduled sweep, with every default filled in. */
+export interface SweepDefinition {
+  /** The key under `sweeps:`; part of Redis keys and job ids. */
+  name: string;
+  /** A group, a host name, or `all` (resolved against the inventory at each run). */
+  hosts: string;
+  /** When to run: a cron expression (5 or 6 fields) in `timezone`, or a fixed interval. */
+  schedule: { cron: string; timezone: string } | { everyMs: number };
+  symptom: Symptom;
+  /** Slack channel id the digests go to. */
+  channel: string;
+  /** Findings below this confidence (0..1) are not reported: they count as absent. */
+  minConfidence: number;
+  /** Hosts diagnosed at once for this sweep. */
+  concurrency: number;
+  /** Consecutive runs a finding must be seen (or be gone) before it is posted new (or resolved). */
+  confirmRuns: number;
+  /** Post a short "no change" digest when nothing changed. */
+  heartbeat: boolean;
+}
+
+/** `web-health`: letters, digits, `.`, `_`, `-`; it becomes part of Redis keys and job ids. */
+export const SWEEP_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+/** Longest run of the flap guard: more would hold a real change back for a day at 15 min. */
+export const MAX_CONFIRM_RUNS = 10;
+/** Shortest `every:`: a sweep more often than this would overlap its own runs. */
+export const MIN_EVERY_MS = 1000;
+
+const UNKNOWN_FIELD_MSG =
+  "unknown field: expected hosts, schedule or every, timezone, symptom, channel, minConfidence, concurrency, confirmRuns, heartbeat";
+const HOSTS_MSG = "expected a group, a host name, or all";
+const CHANNEL_MSG = "expected a Slack channel id such as C0123ABCD";
+
+const entrySchema = z
+  .object({
+    hosts: z
+      .string({ required_error: HOSTS_MSG, invalid_type_error: HOSTS_MSG })
+      .regex(/^[A-Za-z0-9._-]+$/, HOSTS_MSG),
+    schedule: z
+      .string({ invalid_type_error: 'expected a cron expression such as "*/15 * * * *"' })
+      .optional(),
+    every: z.string({ invalid_type_error: "expected a duration such as 30s, 5m or 1h" }).optional(),
+    timezone: z.string({ invalid_type_error: "expected an IANA time zone such as Europe/Berlin" }),
+    symptom: z.enum(SYMPTOMS, {
+      errorMap: () => ({ message: `expected one of ${SYMPTOMS.join(", ")}` }),
+    }),
+    channel: z
+      .string({ required_error: CHANNEL_MSG, invalid_type_error: CHANNEL_MSG })
+      .regex(/^[CGD][A-Z0-9]{2,}$/, CHANNEL_MSG),
+    minConfidence: z
+      .number({ invalid_type_error: "expected a number from 0 to 1" })
+      .min(0, "expected a number from 0 to 1")
+      .max(1, "expected a number from 0 to 1"),
+    concurrency: z
+      .number({ invalid_type_error: `expected a whole number from 1 to ${MAX_CONCURRENCY}` })
+      .int(`expected a whole number from 1 to ${MAX_CONCURRENCY}`)
+      .min(1, `expected a whole number from 1 to ${MAX_CONCURRENCY}`)
+      .max(MAX_CONCURRENCY, `expected a whole number from 1 to ${MAX_CONCURRENCY}`),
+    confirmRuns: z
+      .number({ invalid_type_error: `expected a whole number from 1 to ${MAX_CONFIRM_RUNS}` })
+      .int(`expected a whole number from 1 to ${MAX_CONFIRM_RUNS}`)
+      .min(1, `expected a whole number from 1 to ${MAX_CONFIRM_RUNS}`)
+      .max(MAX_CONFIRM_RUNS, `expected a whole number from 1 to ${MAX_CONFIRM_RUNS}`),
+    heartbeat: z.boolean({ invalid_type_error: "expected true or false" }),
+  })
+  .partial({
+    schedule: true,
+    every: true,
+    timezone: true,
+    symptom: true,
+    minConfidence: true,
+    concurrency: true,
+    confirmRuns: true,
+    heartbeat: true,
+  })
+  .strict();
+
+const fileSchema = z
+  .object({
+    sweeps: z.record(z.string(), entrySchema, {
+      invalid_type_error: "expected sweeps by name",
+      required_error: "expected a `sweeps:` map of sweeps by name",
+    }),
+  })
+  .strict();
+
+/** One problem of the file: where it is and what is wrong. */
+export interface SweepsIssue {
+  file: string;
+  /** 1-based; undefined when the YAML has no node to point at. */
+  line?: number;
+  /** Dotted path: `sweeps.web-health.schedule`. */
+  field: string;
+  message: string;
+}
+
+/** `file:line: field: message`, the one-line form of an issue. */
+export function formatSweepsIssue(issue: SweepsIssue): string {
+  const where = issue.line === undefined ? issue.file : `${issue.file}:${issue.line}`;
+  return `${where}: ${issue.field}: ${issue.message}`;
+}
+
+/**
+ * Parses and validates the text of a sweeps file. Pure.
+ * @returns the sweeps in file order, or every problem found (none are scheduled then).
+ */
+export function parseSweeps(
+  text: string,
+  file: string,
+): { sweeps: SweepDefinition[]; issues: SweepsIssue[] } {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    return {
+      sweeps: [],
+      issues: doc.errors.map((e) => ({
+        file,
+        line: e.linePos?.[0]?.line,
+        field: "(YAML)",
+        message: `YAML syntax: ${e.message.split("\n")[0]}`,
+      })),
+    };
+  }
+  const lineOf = (path: readonly PropertyKey[]): number | undefined => {
+    // The deepest node that exists: a missing field points at the map that lacks it.
+    for (let n = path.length; n >= 0; n--) {
+      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as unknown[], true);
+      const range = (node as { range?: [number, number, number] } | undefined)?.range;
+      if (node !== undefined && range) {
+        // A map's range begins at its first key; a key's value, at the value.
+        const pair = n > 0 ? pairKeyRange(doc, path.slice(0, n)) : undefined;
+        return lines.linePos(pair ?? range[0]).line;
+      }
+    }
+    return undefined;
+  };
+  const issue = (path: readonly PropertyKey[], message: string): SweepsIssue => ({
+    file,
+    line: lineOf(path),
+    field: path.length === 0 ? "(top level)" : path.map(String).join("."),
+    message,
+  });
+  const parsed = fileSchema.safeParse(doc.toJS({ maxAliasCount: 50 }) ?? {});
+  if (!parsed.success) {
+    return {
+      sweeps: [],
+      issues: parsed.error.issues.map((i) =>
+        issue(
+          i.code === "unrecognized_keys" ? [...i.path, i.keys[0]] : i.path,
+          i.code !== "unrecognized_keys"
+            ? i.message
+            : i.path.length === 0
+              ? "unknown field: expected sweeps"
+              : UNKNOWN_FIELD_MSG,
+        ),
+      ),
+    };
+  }
+  const sweeps: SweepDefinition[] = [];
+  const issues: SweepsIssue[] = [];
+  for (const [name, entry] of Object.entries(parsed.data.sweeps)) {
+    const at = (field?: string) => (field ? ["sweeps", name, field] : ["sweeps", name]);
+    if (!SWEEP_NAME.test(name)) {
+      issues.push(issue(at(), "a sweep name is 1 to 64 letters, digits, '.', '_' or '-'"));
+      continue;
+    }
+    const schedule = scheduleOf(entry, (field, message) => issues.push(issue(at(field), message)));
+    if (!schedule) continue;
+    sweeps.push({
+      name,
+      hosts: entry.hosts,
+      schedule,
+      symptom: entry.symptom ?? "health",
+      channel: entry.channel,
+      minConfidence: entry.minConfidence ?? 0.5,
+      concurrency: entry.concurrency ?? DEFAULT_CONCURRENCY,
+      confirmRuns: entry.confirmRuns ?? 2,
+      heartbeat: entry.heartbeat ?? false,
+    });
+  }
+  return issues.length > 0 ? { sweeps: [], issues } : { sweeps, issues };
+}
+
+/** The start of the key of the pair at `path` (so a field's line is its key's line). */
+function pairKeyRange(doc: ReturnType<typeof parseDocument>, path: readonly PropertyKey[]) {
+  const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1) as unknown[], true);
+  if (!isMap(parent)) return undefined;
+  const pair = parent.items.find(
+    (p) => String((p.key as { value?: unknown })?.value) === String(path[path.length - 1]),
+  );
+  return (pair?.key as { range?: [number, number, number] } | undefined)?.range?.[0];
+}
+
+/** `schedule` (cron, checked with cron-parser as BullMQ reads it) xor `every` (a duration). */
+function scheduleOf(
+  entry: z.infer<typeof entrySchema>,
+  fail: (field: string, message: string) => void,
+): SweepDefinition["schedule"] | undefined {
+  if ((entry.schedule === undefined) === (entry.every === undefined)) {
+    fail(
+      "schedule",
+      'give either schedule (a cron expression such as "*/15 * * * *") or every (such as 30s)',
+    );
+    return undefined;
+  }
+  if (entry.every !== undefined) {
+    const everyMs = ms(entry.every as ms.StringValue) as number | undefined;
+    if (typeof everyMs !== "number" || !Number.isFinite(everyMs) || everyMs < MIN_EVERY_MS) {
+      fail(
+        "every",
+        `expected a duration of at least 1s such as 30s, 5m or 1h, not "${entry.every}"`,
+      );
+      return undefined;
+    }
+    if (entry.timezone !== undefined)
+      fail("timezone", "a time zone applies to a cron schedule only");
+    return entry.timezone === undefined ? { everyMs } : undefined;
+  }
+  const timezone = entry.timezone ?? "UTC";
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: timezone });
+  } catch {
+    fail(
+      "timezone",
+      `unknown time zone "${timezone}": expected an IANA name such as Europe/Berlin`,
+    );
+    return undefined;
+  }
+  const cron = entry.schedule as string;
+  try {
+    CronExpressionParser.parse(cron, { tz: timezone });
+  } catch (err) {
+    fail("schedule", `not a cron expression: ${(err as Error).message}`);
+    return undefined;
+  }
+  return { cron, timezone };
+}
+
+/**
+ * Reads `DIAGBOT_SWEEPS`. Unset: no sweeps (an empty list).
+ * @throws DiagbotError `config` naming the file, line and field of every problem.
+ */
+export async function loadSweeps(env: NodeJS.ProcessEnv = process.env): Promise<SweepDefinition[]> {
+  const file = env.DIAGBOT_SWEEPS;
+  if (!file) return [];
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new DiagbotError("config", `DIAGBOT_SWEEPS=${file}: ${whyUnreadable(err)}`, {
+      hint: "point DIAGBOT_SWEEPS at a sweeps.yaml (README: Scheduled sweeps), or unset it",
+    });
+  }
+  const { sweeps, issues } = parseSweeps(text, file);
+  if (issues.length > 0) {
+    throw new DiagbotError("config", issues.map(formatSweepsIssue).join("\n"), {
+      hint: "fix the file (README: Scheduled sweeps); no sweep is scheduled until it is valid",
+    });
+  }
+  return sweeps;
+}
