@@ -219,14 +219,13 @@ export function startSweepHostWorker(
   concurrency: number,
 ): Worker<HostJobData, HostResult> {
   const windowSeconds = deps.windowSeconds ?? 5;
-  const slots = new ResultStore(
-    connectRedis(config, "worker", "diagbot-sweep-slots"),
-    config.prefix,
-    {
-      ttlSeconds: config.resultTtlSeconds,
-      maxBytes: config.resultMaxBytes,
-    },
-  );
+  // One connection for the slots and the worker's own commands, closed with the worker (BullMQ
+  // closes only the blocking connection it made itself).
+  const redis = connectRedis(config, "worker", "diagbot-sweep-hosts");
+  const slots = new ResultStore(redis, config.prefix, {
+    ttlSeconds: config.resultTtlSeconds,
+    maxBytes: config.resultMaxBytes,
+  });
   let held = false;
   const worker = new Worker<HostJobData, HostResult>(
     SWEEP_HOSTS_QUEUE,
@@ -268,7 +267,7 @@ export function startSweepHostWorker(
       }
     },
     {
-      connection: connectRedis(config, "worker", "diagbot-sweep-hosts"),
+      connection: redis,
       prefix: config.prefix,
       concurrency,
       lockDuration: config.lockMs,
@@ -277,7 +276,7 @@ export function startSweepHostWorker(
     },
   );
   worker.on("error", (err) => deps.log.warn({ err: err.message }, "sweep host worker error"));
-  worker.on("closed", () => slots.redis.disconnect());
+  worker.on("closed", () => redis.disconnect());
   return worker;
 }
 
