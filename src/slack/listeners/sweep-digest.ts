@@ -2,8 +2,9 @@ import type { App, BlockAction, ButtonAction, StaticSelectAction } from "@slack/
 import { DiagbotError } from "../../model/errors.js";
 import { type DiagnoseRequest, DiagnoseRequestSchema } from "../../model/request.js";
 import { ACTIONS, escapeMrkdwn, MUTE_DURATIONS } from "../../render/blocks.js";
-import { accessOf, checkHost, type ListenerContext, queueUnavailable } from "../context.js";
-import { describe, ephemeral, reasonOf } from "../messages.js";
+import { accessOf, checkHost, type ListenerContext } from "../context.js";
+import { ephemeral } from "../messages.js";
+import { refuseButton, startFromButton } from "./button-start.js";
 
 /**
  * The buttons of a sweep digest (src/sweeps/digest.ts):
@@ -21,7 +22,7 @@ export function registerSweepDigest(app: App, ctx: ListenerContext): void {
 const WINDOW_SECONDS = 5;
 
 function registerDiagnose(app: App, ctx: ListenerContext): void {
-  const { log, metrics, producer } = ctx;
+  const kind = "sweep-diagnose";
   app.action<BlockAction<ButtonAction>>(
     ACTIONS.sweepDiagnose,
     async ({ ack, body, action, respond, client }) => {
@@ -39,44 +40,9 @@ function registerDiagnose(app: App, ctx: ListenerContext): void {
         if (!channel || !parsed.success)
           throw new DiagbotError("usage", "this button does not name a host");
         const request: DiagnoseRequest = parsed.data;
-        const access = accessOf(ctx, user, channel);
-        checkHost(
-          ctx.rbac,
-          await ctx.inventory(),
-          request.host,
-          access,
-          false,
-          request.windowSeconds,
-        );
-        if (!producer.ready) throw queueUnavailable("try again in a minute");
-        ctx.audit("sweep-diagnose", {
-          user,
-          channel,
-          host: request.host,
-          symptom: request.symptom,
-          roles: access.roles,
-          decision: "allowed",
-        });
-        metrics.requests.inc({ kind: "sweep-diagnose", outcome: "queued" });
-        const threadTs = body.message?.thread_ts ?? body.message?.ts;
-        await ctx.starter.start(
-          client,
-          request,
-          { user, channel, responseUrl: body.response_url, threadTs },
-          respond,
-        );
+        await startFromButton(ctx, { kind, user, channel, body, client, respond }, request);
       } catch (err) {
-        metrics.requests.inc({ kind: "sweep-diagnose", outcome: "rejected" });
-        ctx.audit("sweep-diagnose", {
-          user,
-          channel,
-          decision: "rejected",
-          reason: reasonOf(err),
-        });
-        await respond({
-          ...ephemeral(`:warning: ${describe(err)}`),
-          replace_original: false,
-        }).catch(() => undefined);
+        await refuseButton(ctx, { kind, user, channel, from: action.value, respond }, err);
       }
     },
   );
@@ -86,7 +52,6 @@ function registerDiagnose(app: App, ctx: ListenerContext): void {
 const MUTE_VALUE = /^([A-Za-z0-9][A-Za-z0-9._-]{0,63})\|([0-9a-f]{16})\|([0-9a-z]{1,4})$/;
 
 function registerMute(app: App, ctx: ListenerContext): void {
-  const { log } = ctx;
   app.action<BlockAction<StaticSelectAction>>(
     new RegExp(`^${ACTIONS.sweepMute}_\\d+$`),
     async ({ ack, body, action, respond }) => {
@@ -123,17 +88,8 @@ function registerMute(app: App, ctx: ListenerContext): void {
           replace_original: false,
         }).catch(() => undefined);
       } catch (err) {
-        ctx.audit("mute", {
-          user,
-          channel,
-          value: action.selected_option?.value,
-          decision: "rejected",
-          reason: reasonOf(err),
-        });
-        await respond({
-          ...ephemeral(`:warning: ${describe(err)}`),
-          replace_original: false,
-        }).catch(() => undefined);
+        const from = action.selected_option?.value;
+        await refuseButton(ctx, { kind: "mute", user, channel, from, respond }, err);
       }
     },
   );
