@@ -123,6 +123,23 @@ export function emptyState(): SweepState {
 /** A host result of this run, as change computation reads it. */
 type Observed = Pick<HostResult, "host" | "status" | "findings" | "error" | "evaluatedRules">;
 
+/** A digest of `hosts` hosts with nothing in it yet. */
+export function emptyDigest(sweep: string, startedAt: string, hosts: number): Digest {
+  return {
+    sweep,
+    startedAt,
+    hosts,
+    new: [],
+    stillPresent: 0,
+    resolved: [],
+    unreachable: [],
+    answeringAgain: [],
+    held: 0,
+    muted: 0,
+    changed: false,
+  };
+}
+
 /**
  * Computes the new state and the digest. Pure: `previous` is not modified.
  * @param hosts every host of this run, whatever its status; a host of the previous state that
@@ -137,19 +154,7 @@ export function computeChanges(
   const muted = new Set(options.mutes.filter((m) => m.until > options.now).map((m) => m.key));
   const byHost = new Map(hosts.map((h) => [h.host, h]));
   const findings: Record<string, FindingState> = {};
-  const digest: Digest = {
-    sweep: options.sweep,
-    startedAt: options.startedAt,
-    hosts: hosts.length,
-    new: [],
-    stillPresent: 0,
-    resolved: [],
-    unreachable: [],
-    answeringAgain: [],
-    held: 0,
-    muted: 0,
-    changed: false,
-  };
+  const digest = emptyDigest(options.sweep, options.startedAt, hosts.length);
   const reported = new Set<string>();
   for (const h of hosts) {
     if (h.status !== "ok") continue;

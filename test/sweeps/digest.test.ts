@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ACTIONS, LIMITS } from "../../src/render/blocks.js";
-import type { Digest, DigestFinding } from "../../src/sweeps/changes.js";
+import { type Digest, type DigestFinding, emptyDigest } from "../../src/sweeps/changes.js";
 import { keyDigest, MAX_HOST_LINES, renderDigest } from "../../src/sweeps/digest.js";
 
 /** The digest message: exact for a small change, within Slack's limits for a large one. */
@@ -14,16 +14,7 @@ const finding = (host: string, n = 0): DigestFinding => ({
   since: "2026-01-01T00:00:00.000Z",
 });
 const digest = (over: Partial<Digest>): Digest => ({
-  sweep: "web-health",
-  startedAt: "2026-01-01T00:15:00.000Z",
-  hosts: 3,
-  new: [],
-  stillPresent: 0,
-  resolved: [],
-  unreachable: [],
-  answeringAgain: [],
-  held: 0,
-  muted: 0,
+  ...emptyDigest("web-health", "2026-01-01T00:15:00.000Z", 3),
   changed: true,
   ...over,
 });
