@@ -50,6 +50,23 @@ beforeAll(() => {
 const kill = (t: number, pid: number, comm: string, rssKb: number) =>
   `[${t.toFixed(6)}] Out of memory: Killed process ${pid} (${comm}) total-vm:${rssKb * 2}kB, anon-rss:${rssKb}kB, file-rss:0kB, shmem-rss:0kB, UID:0 pgtables:100kB oom_score_adj:0`;
 
+describe("SYN flood messages", () => {
+  it("counts the floods whose SYNs were dropped (cookies off) apart from those answered with cookies", async () => {
+    // Wordings of net/ipv4/tcp_input.c tcp_syn_flood_action: 5.x and later (address:port), 4.x (port).
+    const log = [
+      "[ 2100.000001] TCP: request_sock_TCP: Possible SYN flooding on port 0.0.0.0:443. Sending cookies.  Check SNMP counters.",
+      "[ 2100.500000] TCP: request_sock_TCPv6: Possible SYN flooding on port [::]:443. Dropping request.  Check SNMP counters.",
+      "[ 2101.000000] TCP: Possible SYN flooding on port 8080. Dropping request.  Check SNMP counters.",
+    ].join("\n");
+    const d = await derived({ dmesg: log, uptime: "2200.00 4000.00\n" });
+    expect(fact(d, "net.log.syn_flood")).toBe(3);
+    expect(fact(d, "net.log.syn_flood_dropping")).toBe(2);
+    const quiet = await derived({ dmesg: "[ 1.000000] Linux version 6.1.0\n" });
+    expect(fact(quiet, "net.log.syn_flood")).toBe(0);
+    expect(fact(quiet, "net.log.syn_flood_dropping")).toBeUndefined();
+  });
+});
+
 describe("kernel log ages", () => {
   const log = [
     kill(2000, 11, "app", 1_000_000),

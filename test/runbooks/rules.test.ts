@@ -568,6 +568,22 @@ describe("network", () => {
     expect(hyp({ "net.log.syn_flood": 2 }, "network-syn-flood")).toBeDefined();
   });
 
+  it("network-syn-flood: SYNs dropped with cookies off weigh more, and the advice says so", () => {
+    const cookies = hyp(
+      { "net.log.syn_flood": 2, "net.log.syn_flood_dropping": 0 },
+      "network-syn-flood",
+    )!;
+    const dropping = hyp(
+      { "net.log.syn_flood": 2, "net.log.syn_flood_dropping": 2 },
+      "network-syn-flood",
+    )!;
+    expect(dropping.confidence).toBeGreaterThan(cookies.confidence);
+    expect(dropping.remediation[0]).toMatch(
+      /logged "Dropping request" 2 times: SYN cookies are off/,
+    );
+    expect(cookies.remediation[0]).toMatch(/^Keep SYN cookies on/);
+  });
+
   it("an overflowing accept queue explains the retransmits it causes", () => {
     const r = run(
       { ...full, "net.tcp.retrans_pct": 7, "net.tcp.out_segs": 20000, "net.tcp.since_boot": false },

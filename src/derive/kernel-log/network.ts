@@ -17,6 +17,13 @@ export const network: LogJudge = {
     },
     { path: "net.log.syn_flood_port", type: "number", from: LOG, doc: "The port named." },
     {
+      path: "net.log.syn_flood_dropping",
+      type: "number",
+      unit: "events",
+      from: LOG,
+      doc: "Of those, `Dropping request`: SYN cookies were off, so the SYNs that found the queue full were lost (`Sending cookies`: clients still got in).",
+    },
+    {
       path: "net.log.tcp_oom",
       type: "number",
       unit: "events",
@@ -42,6 +49,11 @@ export const network: LogJudge = {
     const syn = ev.of("syn-flood") as SimpleEvent[];
     bag.set("net.log.syn_flood", syn.length, SRC, syn[0]?.text);
     bag.set("net.log.syn_flood_port", syn[0]?.port, SRC, syn[0]?.text);
+    // tcp_syn_flood_action (net/ipv4/tcp_input.c) says which it did when the SYN queue was full:
+    // "Sending cookies" (tcp_syncookies on) or "Dropping request" (off: the connection is lost).
+    const dropping = syn.filter((e) => e.action === "dropping");
+    if (syn.length > 0)
+      bag.set("net.log.syn_flood_dropping", dropping.length, SRC, dropping[0]?.text);
     const tcp = ev.of("tcp-oom") as SimpleEvent[];
     const tcpMem = tcp.filter((e) => e.reason !== "orphans");
     const orphans = tcp.filter((e) => e.reason === "orphans");
