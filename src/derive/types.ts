@@ -47,6 +47,11 @@ export interface DeriveContext {
   lookbackSeconds?: number;
   /** True when the collectors ran as root; undefined when not known (a replay). */
   root?: boolean;
+  /**
+   * `past`: judge the kernel log events older than the look-back instead of the current ones
+   * (the report's history); every other module derives as usual.
+   */
+  epoch?: "current" | "past";
 }
 
 /** A fact tree: nested plain objects whose leaves are numbers, strings, booleans, string[]. */
@@ -60,6 +65,11 @@ export interface DerivedFacts {
   excerpts: Map<string, string>;
   /** Collector id each fact was computed from, by fact path. */
   sources: Map<string, string>;
+  /**
+   * Seconds since the kernel log event a fact's excerpt cites, by fact path (only facts whose
+   * excerpt is a dated kernel log line); absent when nothing was dated.
+   */
+  ages?: Map<string, number>;
   /**
    * `window` when every growing counter that was read had a start and an end snapshot;
    * `since-boot` when at least one was judged from a single snapshot (totals since boot).
@@ -77,6 +87,8 @@ export class FactBag {
   readonly values = new Map<string, FactValue>();
   readonly excerpts = new Map<string, string>();
   readonly sources = new Map<string, string>();
+  /** Seconds since the dated kernel log line a fact's excerpt cites, by fact path. */
+  readonly ages = new Map<string, number>();
   readonly notes: string[] = [];
   /** True when a growing counter was judged from one snapshot. */
   sinceBoot = false;

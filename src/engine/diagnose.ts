@@ -12,6 +12,7 @@ import type { Runbook } from "../runbooks/schema.js";
 import type { Transport } from "../transport/types.js";
 import { collect } from "./collect.js";
 import { coverageOf } from "./coverage.js";
+import { byAge, pastFindings } from "./history.js";
 import { kernelSupportNote } from "./kernel-support.js";
 import { parseOutputs } from "./parse-outputs.js";
 import { plan } from "./plan.js";
@@ -198,20 +199,27 @@ export async function buildReport(
   },
 ): Promise<Report> {
   const { parsed, records } = await parseOutputs(outputs);
-  const derived: DerivedFacts = derive(parsed, {
-    windowSeconds: meta.windowSeconds,
-    root: meta.root,
-  });
+  const ctx = { windowSeconds: meta.windowSeconds, root: meta.root };
+  const derived: DerivedFacts = derive(parsed, ctx);
   const present = new Set(parsed.keys());
   const absent = new Map(meta.notRun);
   for (const r of records) if (!present.has(r.id)) absent.set(r.id, STATUS_WHY[r.status]);
-  const { hypotheses, checked } = evaluateRunbooks(
+  const { hypotheses, checked, history } = evaluateRunbooks(
     meta.runbooks,
     derived,
     present,
     meta.symptom,
     absent,
     meta.host,
+    meta.windowSeconds,
+  );
+  const seen = new Set([...hypotheses, ...history].map((h) => h.rule));
+  const past = pastFindings(
+    parsed,
+    ctx,
+    derived,
+    { runbooks: meta.runbooks, present, host: meta.host },
+    seen,
   );
   const report: Report = {
     version: 1,
@@ -225,6 +233,7 @@ export async function buildReport(
       mode: meta.windowSeconds === undefined ? "since-boot" : derived.mode,
     },
     hypotheses,
+    history: [...history, ...past].sort(byAge),
     checked,
     coverage: coverageOf(meta.runbooks, records, present, meta.symptom, {
       root: meta.root,
