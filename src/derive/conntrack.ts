@@ -41,6 +41,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "conntrack.used_pct",
+    says: "conntrack table {} full",
     type: "number",
     unit: "%",
     from: ["conntrack", "sysctl", "conntrack-stats"],
@@ -48,6 +49,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "conntrack.insert_failed",
+    says: "{} failed conntrack inserts",
     type: "number",
     unit: "count",
     from: ["conntrack-stats"],
@@ -55,6 +57,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "conntrack.drop",
+    says: "{} packets dropped for want of a conntrack entry",
     type: "number",
     unit: "count",
     from: ["conntrack-stats"],
@@ -62,6 +65,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "conntrack.early_drop",
+    says: "{} conntrack entries evicted early",
     type: "number",
     unit: "count",
     from: ["conntrack-stats"],

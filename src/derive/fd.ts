@@ -58,6 +58,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "fd.proc.use_pct",
+    says: "open files at {} of the limit",
     type: "number",
     unit: "%",
     from: ["proc-fds", "open-files"],
@@ -123,6 +124,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "fd.system.use_pct",
+    says: "file handles at {} of fs.file-max",
     type: "number",
     unit: "%",
     from: ["file-nr"],

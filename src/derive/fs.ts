@@ -39,6 +39,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "fs.worst.use_pct",
+    says: "fullest filesystem at {}",
     type: "number",
     unit: "%",
     from: DF,
@@ -85,6 +86,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "fs.worst_inodes.iuse_pct",
+    says: "inodes at {} on the filesystem that uses most",
     type: "number",
     unit: "%",
     from: DFI,
@@ -133,6 +135,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "fs.deleted_open.bytes",
+    says: "{} held by deleted but open files",
     type: "number",
     unit: "bytes",
     from: DEL,
@@ -159,6 +162,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "fs.deleted_open.log_files",
+    says: "{} deleted but open log files",
     type: "number",
     unit: "count",
     from: DEL,
@@ -166,6 +170,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "fs.deleted_open.pct_of_fs",
+    says: "deleted but open files at {} of their filesystem",
     type: "number",
     unit: "%",
     from: ["deleted-open-files", "df"],

@@ -37,6 +37,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "mem.available_pct",
+    says: "{} of memory available",
     type: "number",
     unit: "%",
     from: MEM,
@@ -86,6 +87,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "mem.dirty_pct_of_limit",
+    says: "dirty pages at {} of the dirty limit",
     type: "number",
     unit: "%",
     from: ["meminfo", "sysctl"],
@@ -107,6 +109,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "mem.swap_in_kb_per_s",
+    says: "swap-in at {}",
     type: "number",
     unit: "kB/s",
     from: ["vmstat"],
@@ -114,6 +117,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "mem.swap_out_kb_per_s",
+    says: "swap-out at {}",
     type: "number",
     unit: "kB/s",
     from: ["vmstat"],
@@ -134,6 +138,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "psi.memory.some_avg10",
+    says: "some task stalled on memory {} of the time (PSI some avg10)",
     type: "number",
     unit: "%",
     from: ["pressure-memory"],
@@ -141,6 +146,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "psi.memory.full_avg10",
+    says: "all tasks stalled on memory {} of the time (PSI full avg10)",
     type: "number",
     unit: "%",
     from: ["pressure-memory"],

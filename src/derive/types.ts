@@ -22,6 +22,12 @@ export interface FactSpec {
   from: readonly string[];
   /** One sentence for `runbooks lint` and rule authors. */
   doc: string;
+  /**
+   * How a person says the value, for "checked and fine": a phrase where `{}` is the value with
+   * its unit (`open files at {} of the limit`), or for a boolean the sentence of each state.
+   * Without it the report says `path is value unit`.
+   */
+  says?: string | { yes: string; no: string };
 }
 
 /** Parsed output of one collector: `facts` of `<id>.out`, `start` of `<id>.start.out`. */

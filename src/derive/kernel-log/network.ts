@@ -10,6 +10,7 @@ export const network: LogJudge = {
   provides: [
     {
       path: "net.log.syn_flood",
+      says: "{} `SYN flooding` messages",
       type: "number",
       unit: "events",
       from: LOG,
@@ -18,6 +19,7 @@ export const network: LogJudge = {
     { path: "net.log.syn_flood_port", type: "number", from: LOG, doc: "The port named." },
     {
       path: "net.log.tcp_oom",
+      says: "{} `TCP: out of memory` messages",
       type: "number",
       unit: "events",
       from: LOG,
@@ -25,6 +27,7 @@ export const network: LogJudge = {
     },
     {
       path: "net.log.orphans",
+      says: "{} `too many orphaned sockets` messages",
       type: "number",
       unit: "events",
       from: LOG,
@@ -32,6 +35,7 @@ export const network: LogJudge = {
     },
     {
       path: "net.log.conntrack_full",
+      says: "{} `table full` messages from conntrack",
       type: "number",
       unit: "events",
       from: LOG,
