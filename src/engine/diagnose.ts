@@ -3,6 +3,7 @@ import { COLLECTORS, knownCollectorIds } from "../collectors/index.js";
 import type { Collector } from "../collectors/types.js";
 import { derive } from "../derive/index.js";
 import type { DerivedFacts } from "../derive/types.js";
+import { closestNames } from "../inventory/names.js";
 import type { CollectedOutput } from "../model/collected.js";
 import { DiagbotError } from "../model/errors.js";
 import type { CollectorStatus, Report, Symptom } from "../model/report.js";
@@ -57,22 +58,7 @@ export async function diagnoseLive(
 ): Promise<Diagnosis> {
   const started = new Date();
   const notes: string[] = [];
-  const pids: number[] = [];
-  if (options.pid !== undefined || options.process !== undefined) {
-    const running = await listProcesses(transport);
-    if (options.pid !== undefined) {
-      pids.push(options.pid);
-      // An empty listing means ps could not run, not that nothing runs.
-      if (running.length > 0 && !running.some((p) => p.pid === options.pid))
-        notes.push(`no process with pid ${options.pid} runs on ${options.host}`);
-    }
-    if (options.process !== undefined) {
-      const found = running.filter((p) => p.comm === options.process).map((p) => p.pid);
-      if (found.length === 0)
-        notes.push(`no process named ${options.process} runs on ${options.host}`);
-      pids.push(...found);
-    }
-  }
+  const pids = await scopePids(transport, options, notes);
   const collectors = plan(COLLECTORS, options.symptom, {
     deep: options.deep,
     hasPids: pids.length > 0,
@@ -96,6 +82,52 @@ export async function diagnoseLive(
     root: transport.root,
   });
   return { report, outputs };
+}
+
+/**
+ * The PIDs `--pid` / `--process` name, checked against the host's fixed `ps -eo pid=,comm=`
+ * listing (DESIGN.md "CLI contract": a scope that matches no process is a usage error). When
+ * `ps` could not run, an empty listing proves nothing: the PID is kept and a note says so.
+ * @throws DiagbotError `usage` when the listing has no such process (closest names given).
+ */
+async function scopePids(
+  transport: Transport,
+  options: Pick<DiagnoseOptions, "pid" | "process" | "host">,
+  notes: string[],
+): Promise<number[]> {
+  if (options.pid === undefined && options.process === undefined) return [];
+  const running = await listProcesses(transport);
+  if (running.length === 0) {
+    notes.push(
+      `the process listing (ps) could not be read on ${options.host}: the scope is unchecked`,
+    );
+    return options.pid !== undefined ? [options.pid] : [];
+  }
+  if (options.pid !== undefined) {
+    if (!running.some((p) => p.pid === options.pid)) {
+      throw new DiagbotError(
+        "usage",
+        `--pid ${options.pid}: no process with that id runs on ${options.host}`,
+        {
+          hint: "list them with `ps -eo pid,comm`, or leave --pid out to diagnose the whole host",
+        },
+      );
+    }
+    return [options.pid];
+  }
+  const name = options.process as string;
+  const found = running.filter((p) => p.comm === name).map((p) => p.pid);
+  if (found.length === 0) {
+    const near = closestNames(name, new Set(running.map((p) => p.comm)), 5);
+    throw new DiagbotError(
+      "usage",
+      `--process ${JSON.stringify(name)}: no process of that name runs on ${options.host}`,
+      {
+        hint: `${near.length ? `closest running names: ${near.join(", ")}; ` : ""}the name is the kernel's comm, as \`ps -eo comm\` shows it`,
+      },
+    );
+  }
+  return found;
 }
 
 /** Why each collector left out of the plan did not run: `runs only with --deep`. */

@@ -2,6 +2,7 @@ import { gapSentence } from "../engine/coverage.js";
 import { formatAge } from "../engine/history.js";
 import { decisiveHistory } from "../engine/summarise.js";
 import type { Report } from "../model/report.js";
+import { problemCount } from "../parsers/lines.js";
 import { citedLines } from "./cited.js";
 
 /**
@@ -71,7 +72,7 @@ export function renderTerminal(
           : c.red(col.status);
     const extra = [
       col.truncated ? "truncated" : "",
-      col.problems?.length ? `${col.problems.length} unreadable lines` : "",
+      col.problems?.length ? unreadable(problemCount(col.problems)) : "",
       col.error ?? "",
     ]
       .filter(Boolean)
@@ -111,6 +112,11 @@ function historyLines(
   }
   if (!options.verbose && history.length > 5)
     out.push(c.dim(`  … ${history.length - 5} more (--verbose)`));
+}
+
+/** `1 unreadable line`, `813239 unreadable lines`: the real count, not the listed problems. */
+function unreadable(count: number): string {
+  return `${count} unreadable line${count === 1 ? "" : "s"}`;
 }
 
 function palette(on: boolean) {
