@@ -83,6 +83,8 @@ export async function runDiagnose(
 
   let report: Report;
   let outputs: readonly CollectedOutput[];
+  /** The progress line of a live collection: the window, then parse, evaluate, answer. */
+  let progress: ReturnType<typeof progressLine> | undefined;
   // An inventory host with transport: replay is diagnosed from its bundle, as --from is.
   const host = opts.from
     ? undefined
@@ -100,7 +102,7 @@ export async function runDiagnose(
       process.stderr.write(`diagbot: ${note}\n`);
     }
   } else {
-    const progress = progressLine(process.stderr, host.name);
+    progress = progressLine(process.stderr, host.name);
     const transport = await openTransport(host);
     // Ctrl-C or a stop: abort the collectors, end their processes, then leave.
     const interrupted = new AbortController();
@@ -122,12 +124,16 @@ export async function runDiagnose(
       });
       report = result.report;
       outputs = result.outputs;
+    } catch (err) {
+      progress.done();
+      throw err;
     } finally {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
-      progress.done();
       await transport.close();
     }
+    const total = report.collectors.length;
+    progress.update({ phase: "answering", done: total, total, running: [] });
   }
 
   if (opts.save) {
@@ -151,6 +157,7 @@ export async function runDiagnose(
   // What a person reads is redacted (only --save is byte-exact); --no-redact is the operator's.
   const reveal = opts.redact === false;
   const shown = reveal ? { value: report, count: 0 } : redactDeep(report);
+  progress?.done();
   process.stdout.write(
     opts.json
       ? `${JSON.stringify(shown.value, null, 2)}\n`

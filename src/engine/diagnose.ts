@@ -6,6 +6,7 @@ import type { DerivedFacts } from "../derive/types.js";
 import { closestNames } from "../inventory/names.js";
 import type { CollectedOutput } from "../model/collected.js";
 import { DiagbotError } from "../model/errors.js";
+import type { Progress } from "../model/progress.js";
 import type { CollectorStatus, Report, Symptom } from "../model/report.js";
 import { PARSERS } from "../parsers/index.js";
 import type { UnameFacts } from "../parsers/uname.js";
@@ -36,7 +37,8 @@ export interface DiagnoseOptions {
   process?: string;
   deep: boolean;
   runbooks: readonly Runbook[];
-  onProgress?: (done: number, total: number, id: string) => void;
+  /** The collection (with the window's countdown), then the parse and evaluate phases. */
+  onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
 }
 
@@ -80,6 +82,7 @@ export async function diagnoseLive(
     ignored: [],
     notRun: notPlanned(collectors, options.symptom, options.deep, pids.length > 0),
     root: transport.root,
+    onProgress: options.onProgress,
   });
   return { report, outputs };
 }
@@ -228,9 +231,15 @@ export async function buildReport(
     root?: boolean;
     /** For a replay: the collectors the plan for the symptom runs (absent ones are gaps). */
     replayOf?: readonly string[];
+    /** Told when parsing and when evaluating start. */
+    onProgress?: (progress: Progress) => void;
   },
 ): Promise<Report> {
+  const phase = (name: "parsing" | "evaluating") =>
+    meta.onProgress?.({ phase: name, done: outputs.length, total: outputs.length, running: [] });
+  phase("parsing");
   const { parsed, records } = await parseOutputs(outputs);
+  phase("evaluating");
   const ctx = { windowSeconds: meta.windowSeconds, root: meta.root };
   const derived: DerivedFacts = derive(parsed, ctx);
   const present = new Set(parsed.keys());

@@ -1,6 +1,7 @@
 import { gapSentence } from "../engine/coverage.js";
 import { formatAge } from "../engine/history.js";
 import { decisiveHistory } from "../engine/summarise.js";
+import { type Progress, progressText } from "../model/progress.js";
 import type { Hypothesis, Report } from "../model/report.js";
 import { escapeMrkdwn as esc } from "../redact/index.js";
 import { citedLines } from "./cited.js";
@@ -302,7 +303,7 @@ export function rootText(
   request: { host: string; symptom: string; deep?: boolean },
   state:
     | { phase: "queued" }
-    | { phase: "collecting"; done: number; total: number }
+    | { phase: "running"; progress: Progress }
     | { phase: "done"; headline: string }
     | { phase: "failed"; error: string },
 ): string {
@@ -310,8 +311,8 @@ export function rootText(
   switch (state.phase) {
     case "queued":
       return `:hourglass_flowing_sand: diagnosing ${what}…`;
-    case "collecting":
-      return `:hourglass_flowing_sand: diagnosing ${what}… ${state.done}/${state.total} collectors done`;
+    case "running":
+      return `:hourglass_flowing_sand: diagnosing ${what}… ${esc(progressText(state.progress))}`;
     case "done":
       return `:mag: ${what}: ${esc(clip(state.headline, 300))} (answer in the thread)`;
     case "failed":
