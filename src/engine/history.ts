@@ -43,6 +43,8 @@ export const DECISIVE_HISTORY: readonly Category[] = [
 export function eventAge(
   h: Pick<Hypothesis, "evidence">,
   derived: Pick<DerivedFacts, "ages" | "tree">,
+  /** false: undated evidence of other collectors is ignored (a past finding's current boosts). */
+  strict = true,
 ): number | undefined {
   const ages = derived.ages;
   if (!ages || h.evidence.length === 0) return undefined;
@@ -50,7 +52,7 @@ export function eventAge(
   for (const e of h.evidence) {
     const age = ages.get(e.fact) ?? datedBy(e.fact, derived);
     if (age === undefined) {
-      if (e.collector !== "dmesg") return undefined;
+      if (strict && e.collector !== "dmesg") return undefined;
       continue;
     }
     newest = newest === undefined ? age : Math.min(newest, age);
@@ -119,7 +121,8 @@ export function pastFindings(
   const out: PastEvent[] = [];
   for (const f of fired) {
     if (seen.has(f.hypothesis.rule)) continue;
-    const age = eventAge(f.hypothesis, past);
+    // Its condition held on the old events; a boost from a current reading does not make it current.
+    const age = eventAge(f.hypothesis, past, false);
     if (age === undefined) continue;
     const low = { ...f.hypothesis, confidence: Math.min(f.hypothesis.confidence, PAST_CONFIDENCE) };
     out.push(pastEvent(low, past, age, 0.5));

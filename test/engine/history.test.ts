@@ -115,6 +115,15 @@ describe("events older than the look-back", () => {
     expect(r.notes.join("\n")).toMatch(/older than 60 min .* history/);
   });
 
+  it("stay history when a current reading (memory low now) boosts the old finding", async () => {
+    const low = out("meminfo", "MemTotal: 1000000 kB\nMemFree: 10000 kB\nMemAvailable: 20000 kB\n");
+    const r = await report([dmesg(), uptime(LAST_KILL_S + 7200), low], "memory");
+    const oom = r.history?.find((h) => h.rule === "memory-oom");
+    expect(oom?.evidence.map((e) => e.fact)).toContain("mem.available_pct");
+    expect(oom?.ageSeconds).toBe(7200);
+    expect(r.hypotheses.map((h) => h.rule)).not.toContain("memory-oom");
+  });
+
   it("a known kernel bug signature 3 h old is named in the headline when nothing current is found", async () => {
     const log = "[  100.000000] watchdog: BUG: soft lockup - CPU#3 stuck for 23s! [java:2211]\n";
     const r = await report([out("dmesg", log), uptime(100 + 3 * 3600)], "hang");
