@@ -8,7 +8,6 @@ import type { CollectedOutput } from "../model/collected.js";
 import { DiagbotError } from "../model/errors.js";
 import type { Progress } from "../model/progress.js";
 import type { CollectorStatus, Report, Symptom } from "../model/report.js";
-import { PARSERS } from "../parsers/index.js";
 import type { UnameFacts } from "../parsers/uname.js";
 import type { Runbook } from "../runbooks/schema.js";
 import type { Transport } from "../transport/types.js";
