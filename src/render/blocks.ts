@@ -156,6 +156,7 @@ export function renderAnswer(report: Report, options: AnswerOptions): RenderedMe
   let truncated = false;
   const [top, ...rest] = report.hypotheses;
   const gap = gapSentence(report);
+  const past = top ? undefined : decisiveHistory(report);
   blocks.push({
     type: "header",
     text: {
@@ -189,7 +190,6 @@ export function renderAnswer(report: Report, options: AnswerOptions): RenderedMe
       );
     }
   } else {
-    const past = decisiveHistory(report);
     blocks.push(
       section(
         (gap
@@ -260,7 +260,7 @@ export function renderAnswer(report: Report, options: AnswerOptions): RenderedMe
 
   const text = top
     ? `${esc(report.host)} (${esc(report.symptom)}): ${esc(clip(top.title, 200))} — ${esc(top.category)}, ${pct(top.confidence)}`
-    : `${esc(report.host)} (${esc(report.symptom)}): no root cause found${gap ? `, but ${esc(gap)}` : ""}`;
+    : `${esc(report.host)} (${esc(report.symptom)}): no root cause found${gap ? `, but ${esc(gap)}` : ""}${past ? `; in recent history: ${esc(past)}` : ""}`;
   return { text: clip(text, LIMITS.fallbackText), blocks: capBlocks(blocks), truncated };
 }
 

@@ -141,5 +141,7 @@ describe("events older than the look-back", () => {
       renderAnswer(r, { diagnosisId: "d2", redactions: 0, bundle: false }).blocks,
     );
     expect(slack).toMatch(/No root cause found.*In recent history: .*kernel-bug.*3 h ago/);
+    const fallback = renderAnswer(r, { diagnosisId: "d2", redactions: 0, bundle: false }).text;
+    expect(fallback).toMatch(/no root cause found; in recent history: .*kernel-bug.*3 h ago/);
   });
 });
