@@ -31,6 +31,24 @@ export interface DiagnoseCliOptions {
   ticket?: string;
   /** false with `--no-redact`: print what the host said, secrets included. */
   redact?: boolean;
+  /** Options typed on the command line rather than defaulted (commander's value source `cli`). */
+  given?: readonly string[];
+}
+
+/** Options that only steer a live collection: said to be ignored when evidence is replayed. */
+const LIVE_ONLY = ["window", "deep", "pid", "process"] as const;
+
+/**
+ * The note for live-only options given with evidence that is already collected (DESIGN.md "CLI
+ * contract": refused or said to be ignored), or undefined when none was given.
+ */
+export function ignoredOptionsNote(
+  given: readonly string[] | undefined,
+  what: string,
+): string | undefined {
+  const ignored = LIVE_ONLY.filter((o) => given?.includes(o)).map((o) => `--${o}`);
+  if (ignored.length === 0) return undefined;
+  return `${ignored.join(", ")} ${ignored.length === 1 ? "is" : "are"} ignored with ${what}: ${ignored.length === 1 ? "it steers" : "they steer"} a live collection, and this evidence is already collected`;
 }
 
 /** What main/ plugs into `diagnose`: `--ticket` delivery, built before anything is collected. */
@@ -65,19 +83,26 @@ export async function runDiagnose(
 
   let report: Report;
   let outputs: readonly CollectedOutput[];
+  /** The progress line of a live collection: the window, then parse, evaluate, answer. */
+  let progress: ReturnType<typeof progressLine> | undefined;
   // An inventory host with transport: replay is diagnosed from its bundle, as --from is.
   const host = opts.from
     ? undefined
     : await resolveTarget(target, {
         onWarning: (w) => process.stderr.write(`diagbot: inventory: ${formatWarning(w)}\n`),
       });
-  if (host === undefined) {
-    ({ report, outputs } = await diagnoseFrom(opts.from!, parseLabel(target), symptom, runbooks));
-  } else if (host.transport === "replay") {
-    const dir = await replayBundle(host);
-    ({ report, outputs } = await diagnoseBundle(dir, host.name, symptom, runbooks));
+  if (host === undefined || host.transport === "replay") {
+    ({ report, outputs } =
+      host === undefined
+        ? await diagnoseFrom(opts.from!, parseLabel(target), symptom, runbooks)
+        : await diagnoseBundle(await replayBundle(host), host.name, symptom, runbooks));
+    const note = ignoredOptionsNote(opts.given, host === undefined ? "--from" : "a replay host");
+    if (note) {
+      report.notes.unshift(note);
+      process.stderr.write(`diagbot: ${note}\n`);
+    }
   } else {
-    const progress = progressLine(process.stderr, host.name);
+    progress = progressLine(process.stderr, host.name);
     const transport = await openTransport(host);
     // Ctrl-C or a stop: abort the collectors, end their processes, then leave.
     const interrupted = new AbortController();
@@ -99,12 +124,16 @@ export async function runDiagnose(
       });
       report = result.report;
       outputs = result.outputs;
+    } catch (err) {
+      progress.done();
+      throw err;
     } finally {
       process.off("SIGINT", onSignal);
       process.off("SIGTERM", onSignal);
-      progress.done();
       await transport.close();
     }
+    const total = report.collectors.length;
+    progress.update({ phase: "answering", done: total, total, running: [] });
   }
 
   if (opts.save) {
@@ -128,6 +157,7 @@ export async function runDiagnose(
   // What a person reads is redacted (only --save is byte-exact); --no-redact is the operator's.
   const reveal = opts.redact === false;
   const shown = reveal ? { value: report, count: 0 } : redactDeep(report);
+  progress?.done();
   process.stdout.write(
     opts.json
       ? `${JSON.stringify(shown.value, null, 2)}\n`

@@ -35,6 +35,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "cgroup.cpu.worst.throttled_pct",
+    says: "most throttled cgroup throttled in {} of its periods",
     type: "number",
     unit: "%",
     from: ["cgroup-cpu"],
@@ -82,6 +83,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "cgroup.memory.oom.kills",
+    says: "{} OOM kills counted by the cgroups",
     type: "number",
     unit: "count",
     from: ["cgroup-memory"],
@@ -96,6 +98,10 @@ const provides: FactSpec[] = [
   },
   {
     path: "cgroup.memory.since_boot",
+    says: {
+      yes: "cgroup OOM kills counted since each cgroup was created (one reading)",
+      no: "cgroup OOM kills counted over the window",
+    },
     type: "boolean",
     from: ["cgroup-memory"],
     doc: "True when OOM kills are counted since each cgroup was created (one snapshot), not over the window.",
@@ -176,6 +182,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "pids.system.pid_max_pct",
+    says: "threads at {} of kernel.pid_max",
     type: "number",
     unit: "%",
     from: ["uptime", "sysctl"],
@@ -183,6 +190,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "pids.system.threads_max_pct",
+    says: "threads at {} of kernel.threads-max",
     type: "number",
     unit: "%",
     from: ["uptime", "sysctl"],

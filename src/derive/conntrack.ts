@@ -38,6 +38,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "conntrack.used_pct",
+    says: "conntrack table {} full",
     type: "number",
     unit: "%",
     from: ["conntrack", "sysctl", "conntrack-stats"],
@@ -45,6 +46,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "conntrack.insert_failed",
+    says: "{} failed conntrack inserts",
     type: "number",
     unit: "count",
     from: ["conntrack-stats"],
@@ -52,6 +54,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "conntrack.drop",
+    says: "{} packets dropped for want of a conntrack entry",
     type: "number",
     unit: "count",
     from: ["conntrack-stats"],
@@ -59,6 +62,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "conntrack.early_drop",
+    says: "{} conntrack entries evicted early",
     type: "number",
     unit: "count",
     from: ["conntrack-stats"],

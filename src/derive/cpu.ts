@@ -50,6 +50,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "cpu.idle_pct",
+    says: "CPUs {} idle",
     type: "number",
     unit: "%",
     from: UTIL,
@@ -85,6 +86,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "cpu.steal_pct",
+    says: "{} of CPU time stolen by the hypervisor",
     type: "number",
     unit: "%",
     from: UTIL,
@@ -106,6 +108,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "cpu.soft_pct_max",
+    says: "softirq at {} of the busiest CPU",
     type: "number",
     unit: "%",
     from: ["mpstat"],
@@ -133,6 +136,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "cpu.runnable_per_cpu",
+    says: "{} runnable threads per CPU",
     type: "number",
     unit: "ratio",
     from: RUNQ,
@@ -140,6 +144,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "cpu.blocked",
+    says: "{} threads in uninterruptible sleep",
     type: "number",
     unit: "threads",
     from: ["vmstat", "proc-stat"],
@@ -169,6 +174,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "psi.cpu.some_avg10",
+    says: "some task waited for a CPU {} of the time (PSI some avg10)",
     type: "number",
     unit: "%",
     from: ["pressure-cpu"],

@@ -35,6 +35,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "disk.worst.util_pct",
+    says: "busiest disk {} busy",
     type: "number",
     unit: "%",
     from: IO,
@@ -49,6 +50,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "disk.worst.aqu_sz",
+    says: "{} requests queued on it on average",
     type: "number",
     unit: "requests",
     from: IO,
@@ -56,6 +58,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "disk.worst.await_ms",
+    says: "{} per request on it",
     type: "number",
     unit: "ms",
     from: IO,
@@ -119,6 +122,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "psi.io.some_avg10",
+    says: "some task stalled on I/O {} of the time (PSI some avg10)",
     type: "number",
     unit: "%",
     from: ["pressure-io"],
@@ -126,6 +130,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "psi.io.full_avg10",
+    says: "all tasks stalled on I/O {} of the time (PSI full avg10)",
     type: "number",
     unit: "%",
     from: ["pressure-io"],

@@ -55,6 +55,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "fd.proc.use_pct",
+    says: "open files at {} of the limit",
     type: "number",
     unit: "%",
     from: ["proc-fds", "open-files"],
@@ -120,6 +121,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "fd.system.use_pct",
+    says: "file handles at {} of fs.file-max",
     type: "number",
     unit: "%",
     from: ["file-nr"],

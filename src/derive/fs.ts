@@ -35,6 +35,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "fs.worst.use_pct",
+    says: "fullest filesystem at {}",
     type: "number",
     unit: "%",
     from: DF,
@@ -81,6 +82,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "fs.worst_inodes.iuse_pct",
+    says: "inodes at {} on the filesystem that uses most",
     type: "number",
     unit: "%",
     from: DFI,
@@ -129,6 +131,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "fs.deleted_open.bytes",
+    says: "{} held by deleted but open files",
     type: "number",
     unit: "bytes",
     from: DEL,
@@ -155,6 +158,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "fs.deleted_open.log_files",
+    says: "{} deleted but open log files",
     type: "number",
     unit: "count",
     from: DEL,
@@ -162,6 +166,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "fs.deleted_open.pct_of_fs",
+    says: "deleted but open files at {} of their filesystem",
     type: "number",
     unit: "%",
     from: ["deleted-open-files", "df"],

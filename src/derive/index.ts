@@ -116,6 +116,7 @@ export function derive(parsed: ParsedSet, ctx: DeriveContext): DerivedFacts {
     tree: {},
     excerpts: new Map(),
     sources: new Map(),
+    ages: new Map(),
     mode: "window",
     notes: [],
   };
@@ -133,6 +134,8 @@ export function derive(parsed: ParsedSet, ctx: DeriveContext): DerivedFacts {
       if (source) out.sources.set(path, source);
       const excerpt = bag.excerpts.get(path);
       if (excerpt) out.excerpts.set(path, excerpt);
+      const age = bag.ages.get(path);
+      if (age !== undefined) out.ages?.set(path, age);
     }
     for (const note of bag.notes) if (!out.notes.includes(note)) out.notes.push(note);
     if (bag.sinceBoot) out.mode = "since-boot";

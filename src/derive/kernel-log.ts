@@ -1,3 +1,4 @@
+import type { CgroupMemoryFacts } from "../parsers/cgroup-memory.js";
 import type { DmesgEvent, OomKillEvent } from "../parsers/dmesg.js";
 import { bug } from "./kernel-log/bug.js";
 import { clock, clockNow } from "./kernel-log/clock.js";
@@ -46,6 +47,10 @@ export { rising } from "./kernel-log/oom.js";
  */
 const JUDGES: readonly LogJudge[] = [oom, hungTask, nfs, mce, disk, clock, bug, network, limits];
 
+/** Depth and cap of the cgroup walk (src/collectors/cgroup-walk.ts defaults). */
+const WALK_DEPTH = 4;
+const WALK_CAP = 500;
+
 const provides: FactSpec[] = [
   { path: "log.lines", type: "number", unit: "lines", from: LOG, doc: "Kernel log lines read." },
   {
@@ -54,6 +59,12 @@ const provides: FactSpec[] = [
     unit: "events",
     from: LOG,
     doc: "Recognised events older than the look-back (history, not a current cause).",
+  },
+  {
+    path: "oom.memcg_gone",
+    type: "boolean",
+    from: ["dmesg", "cgroup-memory"],
+    doc: "True when the cgroup of the last OOM kill is no longer among the host's cgroups (cgroup-memory).",
   },
   {
     path: "log.age_known",
@@ -146,26 +157,29 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     };
     bag.set("log.age_known", dm.time_basis !== "none", "dmesg");
     const current: DmesgEvent[] = [];
-    let history = 0;
+    const past: DmesgEvent[] = [];
     let oldest = 0;
     for (const e of dm.events) {
       const age = ageOf(e);
       if (age === undefined || age <= lookback) current.push(e);
       else {
-        history++;
+        past.push(e);
         oldest = Math.max(oldest, age);
       }
     }
+    const history = past.length;
+    const judged = ctx.epoch === "past" ? past : current;
     const ev: CurrentEvents = {
-      events: current,
-      of: (...kinds) => current.filter((e) => kinds.includes(e.kind)),
+      events: judged,
+      of: (...kinds) => judged.filter((e) => kinds.includes(e.kind)),
       memTotalKb: n(factsOf(parsed, "meminfo")?.mem_total_kb),
       allKills: dm.events.filter(
         (e): e is OomKillEvent => e.kind === "oom-kill" && e.process !== undefined,
       ),
     };
     for (const j of JUDGES) j.judge(ev, bag);
-    datedExcerpts(bag, current, ageOf);
+    datedExcerpts(bag, judged, ageOf);
+    memcgGone(bag, factsOf(parsed, "cgroup-memory"));
     bag.set("log.history_events", history, "dmesg");
     if (history > 0) {
       bag.note(
@@ -177,7 +191,8 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   return bag;
 }
 
-function formatAge(seconds: number): string {
+/** `42 s`, `9 min`, `3 h`, `2 d`: how long ago, as the report prints it. */
+export function formatAge(seconds: number): string {
   if (seconds >= 86400) return `${Math.round(seconds / 86400)} d`;
   if (seconds >= 3600) return `${Math.round(seconds / 3600)} h`;
   if (seconds >= 60) return `${Math.round(seconds / 60)} min`;
@@ -200,9 +215,26 @@ function datedExcerpts(
     if (age !== undefined) ages.set(e.text.trim(), age);
   }
   for (const [path, excerpt] of bag.excerpts) {
-    const age = bag.sources.get(path) === "dmesg" ? ages.get(excerpt) : undefined;
-    if (age !== undefined) bag.excerpts.set(path, `${excerpt}  (${formatAge(age)} ago)`);
+    const age = ages.get(excerpt);
+    if (age === undefined) continue;
+    bag.excerpts.set(path, `${excerpt}  (${formatAge(age)} ago)`);
+    bag.ages.set(path, age);
   }
+}
+
+/**
+ * `oom.memcg_gone`: true when the cgroup an OOM kill names is not among the cgroups the
+ * `cgroup-memory` walk listed (it was removed: a finished job, a restarted container). Only
+ * said when the walk could have listed it: a hierarchy was walked, the path is within the
+ * walk's depth, and the walk did not stop at its cap (src/collectors/cgroup-walk.ts).
+ */
+function memcgGone(bag: FactBag, cg: CgroupMemoryFacts | undefined): void {
+  const memcg = bag.values.get("oom.memcg");
+  if (typeof memcg !== "string" || !cg || cg.hierarchies.length === 0) return;
+  if (memcg === "/" || memcg.split("/").length - 1 > WALK_DEPTH) return;
+  if (cg.rows.length >= WALK_CAP) return;
+  const gone = !cg.rows.some((r) => r.cgroup === memcg);
+  bag.set("oom.memcg_gone", gone, "cgroup-memory", bag.excerpts.get("oom.memcg"));
 }
 
 /** The `kernel-log` derive module (see the header comment of this file). */

@@ -32,6 +32,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "mem.available_pct",
+    says: "{} of memory available",
     type: "number",
     unit: "%",
     from: MEM,
@@ -81,6 +82,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "mem.dirty_pct_of_limit",
+    says: "dirty pages at {} of the dirty limit",
     type: "number",
     unit: "%",
     from: ["meminfo", "sysctl"],
@@ -102,6 +104,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "mem.swap_in_kb_per_s",
+    says: "swap-in at {}",
     type: "number",
     unit: "kB/s",
     from: ["vmstat"],
@@ -109,6 +112,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "mem.swap_out_kb_per_s",
+    says: "swap-out at {}",
     type: "number",
     unit: "kB/s",
     from: ["vmstat"],
@@ -129,6 +133,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "psi.memory.some_avg10",
+    says: "some task stalled on memory {} of the time (PSI some avg10)",
     type: "number",
     unit: "%",
     from: ["pressure-memory"],
@@ -136,6 +141,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "psi.memory.full_avg10",
+    says: "all tasks stalled on memory {} of the time (PSI full avg10)",
     type: "number",
     unit: "%",
     from: ["pressure-memory"],

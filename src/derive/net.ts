@@ -59,6 +59,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "net.listen.worst.queue_pct",
+    says: "fullest accept queue at {} of its backlog",
     type: "number",
     unit: "%",
     from: ["ss-listen", "ss-tcp"],
@@ -91,6 +92,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "net.listen.overflows",
+    says: "{} accept-queue overflows",
     type: "number",
     unit: "count",
     from: COUNTERS,
@@ -98,6 +100,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "net.listen.overflows_per_s",
+    says: "accept-queue overflows at {}",
     type: "number",
     unit: "/s",
     from: COUNTERS,
@@ -105,6 +108,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "net.listen.overflow_pct",
+    says: "{} of incoming connections dropped at a full accept queue",
     type: "number",
     unit: "%",
     from: COUNTERS,
@@ -133,6 +137,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "net.sockets.syn_recv",
+    says: "{} half-open (SYN-RECV) sockets",
     type: "number",
     unit: "sockets",
     from: [...TABLE, "ss-summary"],
@@ -140,6 +145,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "net.sockets.syn_recv_peers",
+    says: "{} peers with half-open sockets",
     type: "number",
     unit: "addresses",
     from: TABLE,
@@ -147,6 +153,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "net.sockets.syn_recv_pct",
+    says: "half-open sockets {} of TCP sockets",
     type: "number",
     unit: "%",
     from: TABLE,
@@ -168,6 +175,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "net.sockets.close_wait",
+    says: "{} CLOSE-WAIT sockets",
     type: "number",
     unit: "sockets",
     from: TABLE,
@@ -175,6 +183,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "net.sockets.close_wait_unread",
+    says: "{} CLOSE-WAIT sockets with unread data",
     type: "number",
     unit: "sockets",
     from: TABLE,
@@ -182,6 +191,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "net.sockets.close_wait_idle_s",
+    says: "oldest CLOSE-WAIT socket idle for {}",
     type: "number",
     unit: "s",
     from: ["ss-tcp"],
@@ -208,6 +218,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "net.sockets.top_dest_pct_of_ports",
+    says: "connections to the busiest destination use {} of the local port range",
     type: "number",
     unit: "%",
     from: [...TABLE, "sysctl"],
@@ -235,12 +246,17 @@ const provides: FactSpec[] = [
   },
   {
     path: "net.tcp.since_boot",
+    says: {
+      yes: "TCP counters read once (totals since boot)",
+      no: "TCP counters read over the window",
+    },
     type: "boolean",
     from: COUNTERS,
     doc: "True when the TCP counters were read once: totals since boot, not the window.",
   },
   {
     path: "net.tcp.out_segs",
+    says: "{} TCP segments sent",
     type: "number",
     unit: "segments",
     from: COUNTERS,
@@ -262,6 +278,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "net.tcp.retrans_pct",
+    says: "{} of TCP segments retransmitted",
     type: "number",
     unit: "%",
     from: COUNTERS,
@@ -269,6 +286,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "net.tcp.syncookies_sent",
+    says: "{} SYN cookies sent",
     type: "number",
     unit: "count",
     from: COUNTERS,
@@ -283,6 +301,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "net.tcp.memory_pressures",
+    says: "TCP entered memory pressure {} times",
     type: "number",
     unit: "count",
     from: COUNTERS,
@@ -304,6 +323,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "net.tcp.mem_pct_of_pressure",
+    says: "TCP memory at {} of its pressure threshold",
     type: "number",
     unit: "%",
     from: ["sockstat", "sysctl"],
@@ -325,6 +345,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "net.tcp.orphans_pct_of_max",
+    says: "orphaned sockets at {} of tcp_max_orphans",
     type: "number",
     unit: "%",
     from: ["sockstat", "ss-summary", "sysctl"],

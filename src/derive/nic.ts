@@ -44,6 +44,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "nic.rx_drops",
+    says: "{} NIC receive drops",
     type: "number",
     unit: "packets",
     from: FROM,
@@ -51,6 +52,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "nic.rx_drops_per_s",
+    says: "NIC receive drops at {}",
     type: "number",
     unit: "/s",
     from: FROM,
@@ -58,6 +60,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "nic.rx_drop_pct",
+    says: "NIC receive drops at {} of packets",
     type: "number",
     unit: "%",
     from: FROM,
@@ -65,6 +68,10 @@ const provides: FactSpec[] = [
   },
   {
     path: "nic.since_boot",
+    says: {
+      yes: "NIC counters read once (totals since the driver loaded)",
+      no: "NIC counters read over the window",
+    },
     type: "boolean",
     from: FROM,
     doc: "True when the counters were read once (totals since the driver loaded).",

@@ -83,6 +83,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "strace.connect_eaddrnotavail",
+    says: "{} connect() calls failing with EADDRNOTAVAIL",
     type: "number",
     unit: "calls",
     from: STRACE,
@@ -97,6 +98,7 @@ const provides: FactSpec[] = [
   },
   {
     path: "strace.bind_eaddrinuse",
+    says: "{} bind() calls failing with EADDRINUSE",
     type: "number",
     unit: "calls",
     from: STRACE,

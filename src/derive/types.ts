@@ -27,6 +27,12 @@ export interface FactSpec<Id extends string = SourceId> {
   from: readonly Id[];
   /** One sentence for `runbooks lint` and rule authors. */
   doc: string;
+  /**
+   * How a person says the value, for "checked and fine": a phrase where `{}` is the value with
+   * its unit (`open files at {} of the limit`), or for a boolean the sentence of each state.
+   * Without it the report says `path is value unit`.
+   */
+  says?: string | { yes: string; no: string };
 }
 
 /** Parsed output of one collector: `facts` of `<id>.out`, `start` of `<id>.start.out`. */
@@ -52,6 +58,11 @@ export interface DeriveContext {
   lookbackSeconds?: number;
   /** True when the collectors ran as root; undefined when not known (a replay). */
   root?: boolean;
+  /**
+   * `past`: judge the kernel log events older than the look-back instead of the current ones
+   * (the report's history); every other module derives as usual.
+   */
+  epoch?: "current" | "past";
 }
 
 /** A fact tree: nested plain objects whose leaves are numbers, strings, booleans, string[]. */
@@ -65,6 +76,11 @@ export interface DerivedFacts {
   excerpts: Map<string, string>;
   /** Collector id each fact was computed from, by fact path. */
   sources: Map<string, string>;
+  /**
+   * Seconds since the kernel log event a fact's excerpt cites, by fact path (only facts whose
+   * excerpt is a dated kernel log line); absent when nothing was dated.
+   */
+  ages?: Map<string, number>;
   /**
    * `window` when every growing counter that was read had a start and an end snapshot;
    * `since-boot` when at least one was judged from a single snapshot (totals since boot).
@@ -82,6 +98,8 @@ export class FactBag {
   readonly values = new Map<string, FactValue>();
   readonly excerpts = new Map<string, string>();
   readonly sources = new Map<string, string>();
+  /** Seconds since the dated kernel log line a fact's excerpt cites, by fact path. */
+  readonly ages = new Map<string, number>();
   readonly notes: string[] = [];
   /** True when a growing counter was judged from one snapshot. */
   sinceBoot = false;

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { buildCommand, TIMEOUT_EXIT, wrapCommand } from "../collectors/command.js";
 import type { Collector, CommandContext } from "../collectors/types.js";
 import type { CollectedOutput } from "../model/collected.js";
+import type { Progress } from "../model/progress.js";
 import type { ExecResult, Transport } from "../transport/types.js";
 import { batchScript, newNonce, splitBatch } from "./batch.js";
 
@@ -17,8 +18,11 @@ export interface CollectOptions {
   pids: number[];
   /** Host setting: commands that need root run as `sudo -n /exact/path args`. */
   sudo: boolean;
-  /** Called as each collector finishes. */
-  onProgress?: (done: number, total: number, id: string) => void;
+  /**
+   * Called as each collector finishes, and every second of the sampling window (its countdown
+   * and the collectors still running).
+   */
+  onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
 }
 
@@ -37,11 +41,32 @@ export async function collect(
     root: transport.root,
   };
   const results = new Map<string, CollectedOutput>();
-  let done = 0;
+  const windowStarted = Date.now();
+  let windowOver = false;
+  const report = () => {
+    const left = Math.ceil((options.windowSeconds * 1000 - (Date.now() - windowStarted)) / 1000);
+    const sampling = !windowOver && left > 0;
+    // While sampling: the samplers (sampling and intrusive tools, windowed counters); after:
+    // whatever has not finished.
+    const running = collectors.filter(
+      (c) => !results.has(c.id) && (!sampling || c.cost !== "cheap" || c.windowed),
+    );
+    options.onProgress?.({
+      phase: sampling ? "sampling" : "collecting",
+      done: results.size,
+      total: collectors.length,
+      running: running.map((c) => c.id),
+      windowLeft: Math.max(0, left),
+      windowSeconds: options.windowSeconds,
+    });
+  };
   const finish = (r: CollectedOutput) => {
     results.set(r.id, r);
-    options.onProgress?.(++done, collectors.length, r.id);
+    report();
   };
+  // The window's countdown, once a second while it runs.
+  const ticker = setInterval(report, 1000);
+  ticker.unref?.();
 
   const single: { collector: Collector; command: string; seconds: number }[] = [];
   const batched: { collector: Collector; command: string; seconds: number }[] = [];
@@ -109,11 +134,11 @@ export async function collect(
     return out;
   };
 
-  const windowStarted = Date.now();
   const windowedRun = (async () => {
     const first = await runBatch(windowed, (c) => c.capBytes);
     const remaining = options.windowSeconds * 1000 - (Date.now() - windowStarted);
     if (remaining > 0) await sleep(remaining, undefined, { signal: options.signal });
+    windowOver = true;
     const last = await runBatch(windowed, (c) => c.capBytes);
     for (const item of windowed) {
       const end = last.get(item.collector.id)!;
@@ -131,7 +156,11 @@ export async function collect(
     }
   })();
 
-  await Promise.all([...single.map(runSingle), windowedRun, batchRun]);
+  try {
+    await Promise.all([...single.map(runSingle), windowedRun, batchRun]);
+  } finally {
+    clearInterval(ticker);
+  }
   await cleanUp(transport, [...single, ...batched, ...windowed], ctx, options.signal);
   return collectors.map((c) => results.get(c.id)!);
 }

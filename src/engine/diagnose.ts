@@ -2,8 +2,10 @@ import { loadBundle, type RecordedVerdict } from "../bundle/load.js";
 import type { Collector } from "../collectors/types.js";
 import { derive } from "../derive/index.js";
 import type { DerivedFacts } from "../derive/types.js";
+import { closestNames } from "../inventory/names.js";
 import type { CollectedOutput } from "../model/collected.js";
 import { DiagbotError } from "../model/errors.js";
+import type { Progress } from "../model/progress.js";
 import type { CollectorStatus, Report, Symptom } from "../model/report.js";
 import type { UnameFacts } from "../parsers/uname.js";
 import type { Runbook } from "../runbooks/schema.js";
@@ -11,6 +13,7 @@ import { COLLECTORS, sourceIds } from "../sources/index.js";
 import type { Transport } from "../transport/types.js";
 import { collect } from "./collect.js";
 import { coverageOf } from "./coverage.js";
+import { byAge, pastFindings } from "./history.js";
 import { kernelSupportNote } from "./kernel-support.js";
 import { parseOutputs } from "./parse-outputs.js";
 import { plan } from "./plan.js";
@@ -33,7 +36,8 @@ export interface DiagnoseOptions {
   process?: string;
   deep: boolean;
   runbooks: readonly Runbook[];
-  onProgress?: (done: number, total: number, id: string) => void;
+  /** The collection (with the window's countdown), then the parse and evaluate phases. */
+  onProgress?: (progress: Progress) => void;
   signal?: AbortSignal;
 }
 
@@ -55,22 +59,7 @@ export async function diagnoseLive(
 ): Promise<Diagnosis> {
   const started = new Date();
   const notes: string[] = [];
-  const pids: number[] = [];
-  if (options.pid !== undefined || options.process !== undefined) {
-    const running = await listProcesses(transport);
-    if (options.pid !== undefined) {
-      pids.push(options.pid);
-      // An empty listing means ps could not run, not that nothing runs.
-      if (running.length > 0 && !running.some((p) => p.pid === options.pid))
-        notes.push(`no process with pid ${options.pid} runs on ${options.host}`);
-    }
-    if (options.process !== undefined) {
-      const found = running.filter((p) => p.comm === options.process).map((p) => p.pid);
-      if (found.length === 0)
-        notes.push(`no process named ${options.process} runs on ${options.host}`);
-      pids.push(...found);
-    }
-  }
+  const pids = await scopePids(transport, options, notes);
   const collectors = plan(COLLECTORS, options.symptom, {
     deep: options.deep,
     hasPids: pids.length > 0,
@@ -92,8 +81,55 @@ export async function diagnoseLive(
     ignored: [],
     notRun: notPlanned(collectors, options.symptom, options.deep, pids.length > 0),
     root: transport.root,
+    onProgress: options.onProgress,
   });
   return { report, outputs };
+}
+
+/**
+ * The PIDs `--pid` / `--process` name, checked against the host's fixed `ps -eo pid=,comm=`
+ * listing (DESIGN.md "CLI contract": a scope that matches no process is a usage error). When
+ * `ps` could not run, an empty listing proves nothing: the PID is kept and a note says so.
+ * @throws DiagbotError `usage` when the listing has no such process (closest names given).
+ */
+async function scopePids(
+  transport: Transport,
+  options: Pick<DiagnoseOptions, "pid" | "process" | "host">,
+  notes: string[],
+): Promise<number[]> {
+  if (options.pid === undefined && options.process === undefined) return [];
+  const running = await listProcesses(transport);
+  if (running.length === 0) {
+    notes.push(
+      `the process listing (ps) could not be read on ${options.host}: the scope is unchecked`,
+    );
+    return options.pid !== undefined ? [options.pid] : [];
+  }
+  if (options.pid !== undefined) {
+    if (!running.some((p) => p.pid === options.pid)) {
+      throw new DiagbotError(
+        "usage",
+        `--pid ${options.pid}: no process with that id runs on ${options.host}`,
+        {
+          hint: "list them with `ps -eo pid,comm`, or leave --pid out to diagnose the whole host",
+        },
+      );
+    }
+    return [options.pid];
+  }
+  const name = options.process as string;
+  const found = running.filter((p) => p.comm === name).map((p) => p.pid);
+  if (found.length === 0) {
+    const near = closestNames(name, new Set(running.map((p) => p.comm)), 5);
+    throw new DiagbotError(
+      "usage",
+      `--process ${JSON.stringify(name)}: no process of that name runs on ${options.host}`,
+      {
+        hint: `${near.length ? `closest running names: ${near.join(", ")}; ` : ""}the name is the kernel's comm, as \`ps -eo comm\` shows it`,
+      },
+    );
+  }
+  return found;
 }
 
 /** Why each collector left out of the plan did not run: `runs only with --deep`. */
@@ -192,23 +228,36 @@ export async function buildReport(
     root?: boolean;
     /** For a replay: the collectors the plan for the symptom runs (absent ones are gaps). */
     replayOf?: readonly string[];
+    /** Told when parsing and when evaluating start. */
+    onProgress?: (progress: Progress) => void;
   },
 ): Promise<Report> {
+  const phase = (name: "parsing" | "evaluating") =>
+    meta.onProgress?.({ phase: name, done: outputs.length, total: outputs.length, running: [] });
+  phase("parsing");
   const { parsed, records } = await parseOutputs(outputs);
-  const derived: DerivedFacts = derive(parsed, {
-    windowSeconds: meta.windowSeconds,
-    root: meta.root,
-  });
+  phase("evaluating");
+  const ctx = { windowSeconds: meta.windowSeconds, root: meta.root };
+  const derived: DerivedFacts = derive(parsed, ctx);
   const present = new Set(parsed.keys());
   const absent = new Map(meta.notRun);
   for (const r of records) if (!present.has(r.id)) absent.set(r.id, STATUS_WHY[r.status]);
-  const { hypotheses, checked } = evaluateRunbooks(
+  const { hypotheses, checked, history } = evaluateRunbooks(
     meta.runbooks,
     derived,
     present,
     meta.symptom,
     absent,
     meta.host,
+    meta.windowSeconds,
+  );
+  const seen = new Set([...hypotheses, ...history].map((h) => h.rule));
+  const past = pastFindings(
+    parsed,
+    ctx,
+    derived,
+    { runbooks: meta.runbooks, present, host: meta.host },
+    seen,
   );
   const report: Report = {
     version: 1,
@@ -222,6 +271,7 @@ export async function buildReport(
       mode: meta.windowSeconds === undefined ? "since-boot" : derived.mode,
     },
     hypotheses,
+    history: [...history, ...past].sort(byAge),
     checked,
     coverage: coverageOf(meta.runbooks, records, present, meta.symptom, {
       root: meta.root,

@@ -1,7 +1,11 @@
 import type { DerivedFacts } from "../derive/types.js";
-import type { Category, Checked, Hypothesis, Symptom } from "../model/report.js";
+import type { Category, Checked, Hypothesis, PastEvent, Symptom } from "../model/report.js";
 import { evaluateRules, type Fired } from "../runbooks/evaluate.js";
 import type { Runbook } from "../runbooks/schema.js";
+import { splitPast } from "./history.js";
+import { symptomWeight } from "./weight.js";
+
+export { symptomWeight } from "./weight.js";
 
 /**
  * Ranking of fired rules for a symptom.
@@ -25,6 +29,8 @@ export type RankInput = Fired;
 export interface Evaluation {
   hypotheses: RankedHypothesis[];
   checked: Checked[];
+  /** Findings whose evidence all dates from before the window and that do not concern the symptom (./history.ts). */
+  history: PastEvent[];
 }
 
 /**
@@ -33,6 +39,8 @@ export interface Evaluation {
  * @param symptom the request's symptom: it changes only the ranking, never what is evaluated
  * @param absent why a collector gave no output (`runs only with --deep`, `failed`), by id
  * @param host the host label the findings' keys start with (`host/rule/subject`)
+ * @param windowSeconds the sampling window; kernel log findings older than it that do not
+ *   concern the symptom go to `history` (undefined for a replay that does not say: 0)
  * @returns hypotheses sorted by score (empty when no rule crossed a threshold), and for every
  *   rule that did not fire a `fine` or `not-evaluated` verdict with its reason
  */
@@ -43,15 +51,11 @@ export function evaluateRunbooks(
   symptom: Symptom,
   absent?: ReadonlyMap<string, string>,
   host = "local",
+  windowSeconds?: number,
 ): Evaluation {
   const { fired, checked } = evaluateRules(runbooks, derived, present, absent, host);
-  return { hypotheses: rankHypotheses(fired, symptom), checked };
-}
-
-/** Weight of a rule for a symptom: 1.0 when it lists the symptom or for `health`, else 0.5. */
-export function symptomWeight(symptoms: readonly Symptom[], symptom: Symptom): number {
-  if (symptom === "health" || symptoms.includes(symptom)) return 1;
-  return 0.5;
+  const { current, history } = splitPast(fired, derived, symptom, windowSeconds);
+  return { hypotheses: rankHypotheses(current, symptom), checked, history };
 }
 
 /**

@@ -1,12 +1,14 @@
 import type { Report } from "../model/report.js";
 import { gapSentence, relevantCategories } from "./coverage.js";
+import { DECISIVE_HISTORY, formatAge } from "./history.js";
 
 /**
  * The deterministic summary: one paragraph a person can paste into an incident channel.
  * It is built from the report alone; an LLM narrative, when configured, is added beside it and
  * never replaces it. It names what could not be read when that could hide a finding for the
  * symptom (report.coverage), and what would decide when the report abstains or two categories
- * tie at the top.
+ * tie at the top. When nothing current is found, the newest decisive history entry (a known
+ * kernel bug, a hardware error) is named with its age and low confidence.
  */
 export function summarise(report: Report): string {
   const ok = report.collectors.filter((c) => c.status === "ok").length;
@@ -16,9 +18,11 @@ export function summarise(report: Report): string {
   if (!top) {
     const fine = report.checked.filter((c) => c.verdict === "fine").length;
     const decide = decidingCommand(report);
+    const past = decisiveHistory(report);
+    const before = past ? ` In recent history: ${past}.` : "";
     if (gap)
-      return `No root cause found on ${report.host} (${report.symptom}), but ${gap}.${decide ? ` To decide: ${decide}.` : ""} ${fine} rules checked and fine; ${ran}.`;
-    return `No root cause found on ${report.host} (${report.symptom}): ${fine} rules checked and fine; ${ran}.`;
+      return `No root cause found on ${report.host} (${report.symptom}), but ${gap}.${decide ? ` To decide: ${decide}.` : ""}${before} ${fine} rules checked and fine; ${ran}.`;
+    return `No root cause found on ${report.host} (${report.symptom}): ${fine} rules checked and fine.${before} ${ran[0].toUpperCase()}${ran.slice(1)}.`;
   }
   const pct = (c: number) => `${Math.round(c * 100)} %`;
   const others = [second, ...rest].filter((h) => h !== undefined);
@@ -43,4 +47,15 @@ export function summarise(report: Report): string {
 function decidingCommand(report: Report): string | undefined {
   return report.coverage?.find((c) => relevantCategories(c, report.symptom).length > 0)
     ?.wouldDecide;
+}
+
+/**
+ * The newest history entry of a decisive category (a known kernel bug, a hardware error) as
+ * `title (category, 30 %, 3 h ago)`, for a report that found nothing current; undefined when
+ * there is none.
+ */
+export function decisiveHistory(report: Report): string | undefined {
+  const h = report.history?.find((p) => DECISIVE_HISTORY.includes(p.category));
+  if (!h) return undefined;
+  return `${h.title} (${h.category}, ${Math.round(h.confidence * 100)} %, ${formatAge(h.ageSeconds)} ago)`;
 }

@@ -49,10 +49,11 @@ export async function main(argv: readonly string[]): Promise<number> {
       "--ticket <system:key>",
       "attach the report and bundle to a ticket: jira:OPS-7, github:owner/repo#12, pagerduty:PXXXXXX, webhook:LABEL",
     )
-    .action(async (target: string, symptom: string, opts) => {
+    .action(async (target: string, symptom: string, opts, command: Command) => {
       const { runDiagnose } = await import("../cli/diagnose.js");
       const { ticketDelivery } = await import("../tickets/delivery.js");
-      code = await runDiagnose(target, symptom, opts, { ticketDelivery });
+      const given = Object.keys(opts).filter((o) => command.getOptionValueSource(o) === "cli");
+      code = await runDiagnose(target, symptom, { ...opts, given }, { ticketDelivery });
     });
 
   program

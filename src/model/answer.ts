@@ -1,3 +1,4 @@
+import type { Progress } from "./progress.js";
 import type { Report } from "./report.js";
 import type { DiagnoseRequest } from "./request.js";
 
@@ -46,13 +47,11 @@ export interface StoredResult {
  * doors can give their own. Every method may throw: the caller logs and goes on.
  */
 export interface Replier {
-  /** Edits the root message with progress ("12/26 collectors done"). */
-  progress(
-    target: ReplyTarget,
-    request: DiagnoseRequest,
-    done: number,
-    total: number,
-  ): Promise<void>;
+  /**
+   * Edits the root message with progress ("sampling: 3 s left of 5 s (iostat, vmstat), 12/26
+   * collectors done", then the parse and evaluate phases).
+   */
+  progress(target: ReplyTarget, request: DiagnoseRequest, progress: Progress): Promise<void>;
   /** Posts the answer in the thread (or through response_url) and edits the root message. */
   answer(target: ReplyTarget, result: StoredResult, requesters: string[]): Promise<void>;
   /** Posts that the diagnosis failed, and why. */

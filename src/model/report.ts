@@ -134,7 +134,10 @@ export interface Report {
   durationMs: number;
   window: { seconds: number; mode: "window" | "since-boot" };
   hypotheses: Hypothesis[];
-  /** Events that ended before the window (not filled by the engine yet). */
+  /**
+   * Findings of events that ended before the window and do not concern the symptom, and of
+   * kernel log events older than the look-back (at low confidence); newest first.
+   */
   history?: PastEvent[];
   checked: Checked[];
   /** What could not be read and what it hides (not filled by the engine yet). */

@@ -13,8 +13,27 @@ import { SYMPTOMS, type Symptom } from "./report.js";
 /** A host name as a request may give it: an inventory name, `local`, or a replay label. */
 export const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
-/** `--process NAME`: letters, digits and `._:-`, 1 to 64 characters (DESIGN.md). */
-export const PROCESS_NAME = /^[A-Za-z0-9._:-]{1,64}$/;
+/**
+ * The kernel keeps a task's name (`comm`) in TASK_COMM_LEN = 16 bytes, NUL included
+ * (include/linux/sched.h): 15 bytes at most.
+ */
+export const COMM_MAX_BYTES = 15;
+
+/**
+ * `--process NAME`: a `comm` value (DESIGN.md "CLI contract"): 1 to 15 bytes of printable text
+ * (no NUL, newline or other control character), which may hold `/`, `:` and spaces
+ * (`kworker/0:1H`, `Web Content`), and neither starts nor ends with a space (the `ps` listing it
+ * is matched against cannot show those). It is compared with that listing, never given to a shell.
+ */
+export function isProcessName(text: string): boolean {
+  const bytes = Buffer.byteLength(text, "utf8");
+  return (
+    bytes >= 1 &&
+    bytes <= COMM_MAX_BYTES &&
+    !/[\p{Cc}\u2028\u2029]/u.test(text) &&
+    text.trim() === text
+  );
+}
 
 /** The highest PID Linux hands out (`kernel.pid_max` is at most 2^22, PIDs stay below it). */
 export const MAX_PID = 2 ** 22 - 1;
@@ -41,7 +60,7 @@ export const DiagnoseOptionsSchema = z.object({
   /** A process name (`comm`), matched against `ps -eo pid=,comm=` on the host, never a shell. */
   process: z
     .string({ message: "bad process name" })
-    .regex(PROCESS_NAME, "bad process name")
+    .refine(isProcessName, "bad process name")
     .optional(),
   /** Intrusive collectors too (strace, perf record): at most one such job per host at a time. */
   deep: z.boolean({ message: "bad deep flag" }),
@@ -93,7 +112,7 @@ export function parseWindow(text: string): number {
     msValue < MIN_WINDOW_SECONDS * 1000 ||
     msValue > MAX_WINDOW_SECONDS * 1000
   ) {
-    throw new DiagbotError("usage", `--window ${JSON.stringify(text)}: expected 1 s to 60 s`, {
+    throw new DiagbotError("usage", `--window ${quoted(text)}: expected 1 s to 60 s`, {
       hint: "write it as 5, 5s or 1500ms",
     });
   }
@@ -113,19 +132,26 @@ export function parsePid(text: string): number {
   if (!/^[1-9]\d{0,9}$/.test(text) || Number(text) > MAX_PID) {
     throw new DiagbotError(
       "usage",
-      `--pid ${JSON.stringify(text)}: expected a process id (1 to ${MAX_PID})`,
+      `--pid ${quoted(text)}: expected a process id (1 to ${MAX_PID})`,
     );
   }
   return Number(text);
 }
 
 export function parseProcessName(text: string): string {
-  if (!PROCESS_NAME.test(text)) {
-    throw new DiagbotError("usage", `--process ${JSON.stringify(text)}: not a process name`, {
-      hint: "a process name (as `ps -o comm` shows it) is 1 to 64 letters, digits or ._:-",
+  if (!isProcessName(text)) {
+    throw new DiagbotError("usage", `--process ${quoted(text)}: not a process name`, {
+      hint: `a process name is the kernel's comm, as \`ps -eo comm\` shows it: 1 to ${COMM_MAX_BYTES} bytes, printable, no leading or trailing space (kworker/0:1H, "Web Content")`,
     });
   }
   return text;
+}
+
+/** A bad value as an error quotes it: JSON, cut to 64 characters (a 100 kB value is not echoed). */
+function quoted(text: string): string {
+  return text.length > 64
+    ? `${JSON.stringify(text.slice(0, 64))}… (${text.length} characters)`
+    : JSON.stringify(text);
 }
 
 /** A replay label: `[A-Za-z0-9._-]+`, never looked up in the inventory. */

@@ -7,6 +7,7 @@ import {
 } from "../inventory/inventory.js";
 import type { CollectedOutput } from "../model/collected.js";
 import { DiagbotError } from "../model/errors.js";
+import type { Progress } from "../model/progress.js";
 import type { Report } from "../model/report.js";
 import type { DiagnoseRequest } from "../model/request.js";
 import { loadRunbooks } from "../runbooks/load.js";
@@ -16,7 +17,7 @@ import { openTransport } from "../transport/open.js";
 /** What a worker runs for a job: the engine on one inventory host. */
 export type Engine = (
   request: DiagnoseRequest,
-  context: { signal: AbortSignal; onProgress: (done: number, total: number, id: string) => void },
+  context: { signal: AbortSignal; onProgress: (progress: Progress) => void },
 ) => Promise<{ report: Report; outputs: CollectedOutput[] }>;
 
 /**

@@ -6,7 +6,7 @@ import { type DiagnoseRequest, DiagnoseRequestSchema } from "../model/request.js
 
 /**
  * What travels through the queue. Job data holds only validated values: the host is an
- * inventory name, the symptom one of SYMPTOMS, the process name matched PROCESS_NAME. The
+ * inventory name, the symptom one of SYMPTOMS, the process name a comm value (isProcessName). The
  * worker checks the host against its own inventory again before connecting.
  */
 

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Replier, ReplyTarget, StoredResult } from "../model/answer.js";
 import { DiagbotError } from "../model/errors.js";
+import type { Progress } from "../model/progress.js";
 import {
   type AuditCommand,
   type Auditor,
@@ -39,7 +40,7 @@ export interface WorkerDeps {
   replier: Replier;
   log: Logger;
   metrics?: Metrics;
-  /** Progress edits at most this often, ms (default 2000). */
+  /** Progress edits at most this often, ms (default 3000: see ProgressThrottle). */
   progressIntervalMs?: number;
   /**
    * Test hook (`DIAGBOT_TEST_HOOK=hold-mid-diagnosis`): after the first progress event the job
@@ -173,8 +174,8 @@ async function runJob(
       ),
     );
     let held: Promise<void> | undefined;
-    const onProgress = (done: number, total: number) => {
-      throttle.update(done, total);
+    const onProgress = (progress: Progress) => {
+      throttle.update(progress);
       if (deps.testHook === "hold-mid-diagnosis" && !held) {
         process.stderr.write(`diagbot-test-hook: held ${job.id}\n`);
         held = new Promise<void>(() => undefined);
@@ -292,17 +293,18 @@ function targetsOrFirst(scope: JobScope, targets: ReplyTarget[]): ReplyTarget[] 
 /** Progress edits of every requester's root message, at most every `progressIntervalMs`. */
 function progressThrottle(scope: JobScope): ProgressThrottle {
   const { job, store, deps, jlog } = scope;
-  return new ProgressThrottle(deps.progressIntervalMs ?? 2000, async (done, total) => {
+  return new ProgressThrottle(deps.progressIntervalMs ?? 3000, async (progress) => {
     const stored = await store.targets(job.id!);
     const targets = stored.length > 0 || !job.data.replyTo ? stored : [job.data.replyTo];
     await Promise.all(
       targets.map((t) =>
         deps.replier
-          .progress(t, job.data.request, done, total)
+          .progress(t, job.data.request, progress)
           .catch((err) => jlog.warn({ err: (err as Error).message }, "progress edit failed")),
       ),
     );
-    await job.updateProgress({ done, total }).catch(() => undefined);
+    const { done, total, phase } = progress;
+    await job.updateProgress({ done, total, phase }).catch(() => undefined);
   });
 }
 

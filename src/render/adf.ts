@@ -65,6 +65,14 @@ export function renderAdf(
       bulletList(o.runnersUp.map((h) => [text(`${h.title} (${h.category}, ${h.confidence} %)`)])),
     );
   }
+  if (o.history.length > 0) {
+    details.push(
+      heading(4, "Recent history (ended before the window)"),
+      bulletList(
+        o.history.map((h) => [text(`${h.ago} ago: ${h.title} (${h.category}, ${h.confidence} %)`)]),
+      ),
+    );
+  }
   details.push(paragraph(text(`Checked and fine: ${o.fine} rules.`)));
   if (o.failed.length > 0) {
     details.push(

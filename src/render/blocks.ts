@@ -1,4 +1,7 @@
 import { gapSentence } from "../engine/coverage.js";
+import { formatAge } from "../engine/history.js";
+import { decisiveHistory } from "../engine/summarise.js";
+import { type Progress, progressText } from "../model/progress.js";
 import type { Hypothesis, Report } from "../model/report.js";
 import { escapeMrkdwn as esc } from "../redact/index.js";
 import { citedLines } from "./cited.js";
@@ -128,6 +131,29 @@ function hypothesisText(
   return { text: `${head}\n${body.text}`, cut: body.cut || extra > 0 };
 }
 
+/**
+ * `*Recent history*` (report.history): each event that ended before the window, with its age,
+ * at most 5 (the rest are in the evidence file); undefined when there is none.
+ */
+function historyText(report: Report): { text: string; cut: boolean } | undefined {
+  const history = report.history ?? [];
+  if (history.length === 0) return undefined;
+  const head = "*Recent history* (ended before the window, not the current cause)";
+  const lines = history
+    .slice(0, 5)
+    .map(
+      (h) =>
+        `• ${formatAge(h.ageSeconds)} ago: ${esc(clip(h.title, 300))} (\`${esc(h.category)}\`, ${pct(h.confidence)})`,
+    );
+  const more = (n: number) => `_+${n} more in the evidence file_`;
+  const body = linesWithin(
+    history.length > 5 ? [...lines, more(history.length - 5)] : lines,
+    LIMITS.sectionText - head.length - 2,
+    more,
+  );
+  return { text: `${head}\n${body.text}`, cut: body.cut || history.length > 5 };
+}
+
 export interface AnswerOptions {
   diagnosisId: string;
   /** Secrets replaced in what is shown. */
@@ -144,6 +170,7 @@ export function renderAnswer(report: Report, options: AnswerOptions): RenderedMe
   let truncated = false;
   const [top, ...rest] = report.hypotheses;
   const gap = gapSentence(report);
+  const past = top ? undefined : decisiveHistory(report);
   blocks.push({
     type: "header",
     text: {
@@ -179,13 +206,19 @@ export function renderAnswer(report: Report, options: AnswerOptions): RenderedMe
   } else {
     blocks.push(
       section(
-        gap
+        (gap
           ? `:warning: *No root cause found* for ${esc(report.symptom)} on ${esc(report.host)}, but ${esc(gap)}.`
-          : `:white_check_mark: *No root cause found* for ${esc(report.symptom)} on ${esc(report.host)}.`,
+          : `:white_check_mark: *No root cause found* for ${esc(report.symptom)} on ${esc(report.host)}.`) +
+          (past ? `\nIn recent history: ${esc(past)}.` : ""),
       ),
     );
   }
   if (top && gap) blocks.push(context(`:warning: Not checked: ${esc(gap)}.`));
+  const history = historyText(report);
+  if (history) {
+    truncated ||= history.cut;
+    blocks.push(section(history.text));
+  }
 
   const fine = report.checked.filter((c) => c.verdict === "fine");
   const notEvaluated = report.checked.filter((c) => c.verdict === "not-evaluated");
@@ -241,7 +274,7 @@ export function renderAnswer(report: Report, options: AnswerOptions): RenderedMe
 
   const text = top
     ? `${esc(report.host)} (${esc(report.symptom)}): ${esc(clip(top.title, 200))} — ${esc(top.category)}, ${pct(top.confidence)}`
-    : `${esc(report.host)} (${esc(report.symptom)}): no root cause found${gap ? `, but ${esc(gap)}` : ""}`;
+    : `${esc(report.host)} (${esc(report.symptom)}): no root cause found${gap ? `, but ${esc(gap)}` : ""}${past ? `; in recent history: ${esc(past)}` : ""}`;
   return { text: clip(text, LIMITS.fallbackText), blocks: capBlocks(blocks), truncated };
 }
 
@@ -284,7 +317,7 @@ export function rootText(
   request: { host: string; symptom: string; deep?: boolean },
   state:
     | { phase: "queued" }
-    | { phase: "collecting"; done: number; total: number }
+    | { phase: "running"; progress: Progress }
     | { phase: "done"; headline: string }
     | { phase: "failed"; error: string },
 ): string {
@@ -292,8 +325,8 @@ export function rootText(
   switch (state.phase) {
     case "queued":
       return `:hourglass_flowing_sand: diagnosing ${what}…`;
-    case "collecting":
-      return `:hourglass_flowing_sand: diagnosing ${what}… ${state.done}/${state.total} collectors done`;
+    case "running":
+      return `:hourglass_flowing_sand: diagnosing ${what}… ${esc(progressText(state.progress))}`;
     case "done":
       return `:mag: ${what}: ${esc(clip(state.headline, 300))} (answer in the thread)`;
     case "failed":
@@ -383,6 +416,16 @@ export function evidenceText(
     for (const r of h.remediation) lines.push(`  -> ${r}`);
     lines.push("");
   });
+  if (report.history?.length) {
+    lines.push("## recent history (ended before the window)");
+    for (const h of report.history) {
+      lines.push(
+        `  ${formatAge(h.ageSeconds)} ago: ${h.title} [${h.category}] confidence ${pct(h.confidence)} (rule ${h.rule})`,
+      );
+      for (const e of h.evidence) lines.push(`    - ${e.collector} ${e.fact}: ${e.excerpt}`);
+    }
+    lines.push("");
+  }
   lines.push("## checked");
   for (const c of report.checked)
     lines.push(`  ${c.verdict.padEnd(13)} ${c.rule} [${c.category}]: ${c.why}`);

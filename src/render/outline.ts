@@ -1,3 +1,4 @@
+import { formatAge } from "../engine/history.js";
 import { summarise } from "../engine/summarise.js";
 import type { Report } from "../model/report.js";
 import { type CitedLine, citedLines } from "./cited.js";
@@ -5,7 +6,8 @@ import { type CitedLine, citedLines } from "./cited.js";
 /**
  * What a ticket shows of a report, in the order every ticket format (Markdown, ADF, Jira wiki
  * markup) prints it: the deterministic summary, the top hypothesis with its confidence, the
- * lines it cites, what to run next, the runners-up, how many rules were checked and found fine,
+ * lines it cites, what to run next, the runners-up, recent history (events that ended before
+ * the window, with their age), how many rules were checked and found fine,
  * and the collectors that failed. Pure: the caller redacts the report first.
  */
 export interface TicketOutline {
@@ -24,6 +26,8 @@ export interface TicketOutline {
     next: string[];
   };
   runnersUp: { title: string; category: string; confidence: number }[];
+  /** Events that ended before the window (report.history), newest first; `ago` as `9 min`. */
+  history: { title: string; category: string; confidence: number; ago: string }[];
   fine: number;
   failed: { id: string; status: string; error?: string }[];
 }
@@ -51,6 +55,12 @@ export function ticketOutline(report: Report): TicketOutline {
       title: h.title,
       category: h.category,
       confidence: pct(h.confidence),
+    })),
+    history: (report.history ?? []).slice(0, RUNNERS_UP).map((h) => ({
+      title: h.title,
+      category: h.category,
+      confidence: pct(h.confidence),
+      ago: formatAge(h.ageSeconds),
     })),
     fine: report.checked.filter((c) => c.verdict === "fine").length,
     failed: report.collectors
@@ -106,6 +116,16 @@ export function outlineSections(o: TicketOutline, m: TextMarkup): string[] {
     parts.push(
       m.heading(3, "Runners-up"),
       list(o.runnersUp.map((h) => `${m.escape(h.title)} (${h.category}, ${h.confidence} %)`)),
+    );
+  }
+  if (o.history.length > 0) {
+    parts.push(
+      m.heading(3, "Recent history (ended before the window)"),
+      list(
+        o.history.map(
+          (h) => `${h.ago} ago: ${m.escape(h.title)} (${h.category}, ${h.confidence} %)`,
+        ),
+      ),
     );
   }
   parts.push(`Checked and fine: ${o.fine} rules.`);

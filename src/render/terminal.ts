@@ -1,10 +1,14 @@
 import { gapSentence } from "../engine/coverage.js";
+import { formatAge } from "../engine/history.js";
+import { decisiveHistory } from "../engine/summarise.js";
 import type { Report } from "../model/report.js";
+import { problemCount } from "../parsers/lines.js";
 import { citedLines } from "./cited.js";
 
 /**
- * The terminal report: the top hypotheses with their evidence, what to do, what was checked
- * and found fine, and each collector's status. Plain text; colour only when `color` is set.
+ * The terminal report: the top hypotheses with their evidence, what to do, recent history
+ * (events that ended before the window), what was checked and found fine, and each
+ * collector's status. Plain text; colour only when `color` is set.
  */
 export function renderTerminal(
   report: Report,
@@ -24,6 +28,8 @@ export function renderTerminal(
     out.push(gap ? c.yellow(`No root cause found, but ${gap}.`) : c.green("No root cause found."));
     const decide = report.coverage?.find((k) => k.wouldDecide)?.wouldDecide;
     if (gap && decide) out.push(`  ${c.dim("to decide")} ${decide}`);
+    const past = decisiveHistory(report);
+    if (past) out.push(c.yellow(`In recent history: ${past}.`));
   } else if (gap) {
     out.push(c.yellow(`Not checked: ${gap}.`));
   }
@@ -41,6 +47,7 @@ export function renderTerminal(
     for (const n of (h.next ?? []).slice(0, options.verbose ? undefined : 2))
       out.push(`     ${c.dim("next")}     ${n}`);
   });
+  historyLines(report, options, c, out);
   out.push("");
   const fine = report.checked.filter((k) => k.verdict === "fine");
   const skipped = report.checked.filter((k) => k.verdict === "not-evaluated");
@@ -65,7 +72,7 @@ export function renderTerminal(
           : c.red(col.status);
     const extra = [
       col.truncated ? "truncated" : "",
-      col.problems?.length ? `${col.problems.length} unreadable lines` : "",
+      col.problems?.length ? unreadable(problemCount(col.problems)) : "",
       col.error ?? "",
     ]
       .filter(Boolean)
@@ -79,6 +86,37 @@ export function renderTerminal(
   out.push("");
   out.push(report.summary);
   return `${out.join("\n")}\n`;
+}
+
+/**
+ * `Recent history`, below the current findings: each past event with its age, title,
+ * category and confidence, and the kernel log line it cites.
+ */
+function historyLines(
+  report: Report,
+  options: { verbose?: boolean },
+  c: ReturnType<typeof palette>,
+  out: string[],
+): void {
+  const history = report.history ?? [];
+  if (history.length === 0) return;
+  out.push(
+    "",
+    c.bold(`Recent history (${history.length}): ended before the window, not the current cause`),
+  );
+  for (const h of history.slice(0, options.verbose ? undefined : 5)) {
+    const pct = `${Math.round(h.confidence * 100)} %`;
+    out.push(`  ${formatAge(h.ageSeconds)} ago  ${h.title}  ${c.dim(`[${h.category}, ${pct}]`)}`);
+    for (const e of citedLines(h.evidence).slice(0, options.verbose ? undefined : 2))
+      out.push(`     ${c.dim("evidence")} ${e.collector}: ${e.excerpt}`);
+  }
+  if (!options.verbose && history.length > 5)
+    out.push(c.dim(`  … ${history.length - 5} more (--verbose)`));
+}
+
+/** `1 unreadable line`, `813239 unreadable lines`: the real count, not the listed problems. */
+function unreadable(count: number): string {
+  return `${count} unreadable line${count === 1 ? "" : "s"}`;
 }
 
 function palette(on: boolean) {

@@ -49,9 +49,20 @@ export interface ConditionResult {
   held: Held[];
   /** Fact paths that were absent where they could have changed the result. */
   missing: string[];
-  /** Readable reasons for a false result: `disk.worst.util_pct is 12 (rule: >= 90)`. */
-  reasons: string[];
+  /** Why a false result is false, one entry per comparison that failed (see {@link Reason}). */
+  reasons: Reason[];
 }
+
+/**
+ * One reason a condition is false: a comparison that did not hold on the value seen (`held`
+ * false), an `exists` guard that did not hold (the fact is present, or absent), or a `not`
+ * whose inner comparisons held.
+ */
+export type Reason =
+  | { kind: "unmet"; comparison: Comparison; value: FactValue; other?: FactValue }
+  | { kind: "present"; fact: string; value: FactValue }
+  | { kind: "absent"; fact: string }
+  | { kind: "not"; held: Held[] };
 
 /** One fired rule: its hypothesis (score 0 until ranked) and what ranking needs of the rule. */
 export interface Fired {
@@ -189,9 +200,7 @@ export function evaluateCondition(c: Condition, tree: FactTree): ConditionResult
       truth: !inner.truth,
       held: [],
       missing: [],
-      reasons: inner.truth
-        ? [`not (${inner.held.map((h) => `${h.comparison.fact} is ${show(h.value)}`).join(", ")})`]
-        : [],
+      reasons: inner.truth ? [{ kind: "not", held: inner.held }] : [],
     };
   }
   return evaluateComparison(c, tree);
@@ -209,8 +218,8 @@ function evaluateComparison(c: Comparison, tree: FactTree): ConditionResult {
         ? []
         : [
             value === undefined
-              ? `${c.fact} is absent`
-              : `${c.fact} is ${show(value)} (the rule holds only while it is unknown)`,
+              ? { kind: "absent", fact: c.fact }
+              : { kind: "present", fact: c.fact, value },
           ],
     };
   }
@@ -230,7 +239,7 @@ function evaluateComparison(c: Comparison, tree: FactTree): ConditionResult {
     truth,
     held: truth ? [{ comparison: c, value, other }] : [],
     missing: [],
-    reasons: truth ? [] : [`${c.fact} is ${show(value)} (rule: ${thresholdOf(c, other)})`],
+    reasons: truth ? [] : [{ kind: "unmet", comparison: c, value, other }],
   };
 }
 
@@ -349,16 +358,95 @@ function shortSample(rule: Runbook, tree: FactTree): string | undefined {
 }
 
 /**
- * The why of a `fine` verdict: the values seen against the thresholds, then the optional
- * evidence that was not there (`exists` guards), e.g. `ioerr.events is 0 (rule: >= 1); not
- * seen: conntrack.drop`.
+ * The why of a `fine` verdict, as a person would say it: each fact read once, in its catalogue
+ * words (`says`) with its unit, then the threshold it missed (`open files at 3.42 % of the
+ * limit (rule: >= 90 %)`); a boolean says its state and no threshold; a fact the rule needs
+ * unknown but was read is just quoted; evidence that was not there ends the list (`not seen:
+ * conntrack drops`).
  */
-function fineWhy(reasons: string[]): string {
-  const absent = reasons.filter((r) => r.endsWith(" is absent")).map((r) => r.slice(0, -10));
-  const seen = [...new Set(reasons.filter((r) => !r.endsWith(" is absent")))];
-  const parts = [...seen];
-  if (absent.length > 0) parts.push(`not seen: ${[...new Set(absent)].join(", ")}`);
+function fineWhy(reasons: Reason[]): string {
+  const unmet = new Map<string, { value: FactValue; thresholds: string[] }>();
+  const read = new Map<string, FactValue>();
+  const unseen = new Set<string>();
+  const ruledOut: string[] = [];
+  for (const r of reasons) {
+    if (r.kind === "unmet") {
+      const f = r.comparison.fact;
+      const entry = unmet.get(f) ?? { value: r.value, thresholds: [] };
+      const t = withUnit(thresholdOf(r.comparison, r.other), f);
+      if (!entry.thresholds.includes(t)) entry.thresholds.push(t);
+      unmet.set(f, entry);
+    } else if (r.kind === "present") read.set(r.fact, r.value);
+    else if (r.kind === "absent") unseen.add(r.fact);
+    else
+      ruledOut.push(
+        `${r.held.map((h) => say(h.comparison.fact, h.value)).join(", ")}, which rules it out`,
+      );
+  }
+  const parts: string[] = [];
+  for (const [fact, { value, thresholds }] of unmet) {
+    parts.push(
+      typeof value === "boolean"
+        ? say(fact, value)
+        : `${say(fact, value)} (rule: ${thresholds.join(" or ")})`,
+    );
+  }
+  for (const [fact, value] of read) if (!unmet.has(fact)) parts.push(say(fact, value));
+  parts.push(...ruledOut);
+  const absent = [...unseen].filter((f) => !unmet.has(f) && !read.has(f));
+  if (absent.length > 0) parts.push(`not seen: ${absent.map(nameOf).join(", ")}`);
   return parts.join("; ") || "condition not met";
+}
+
+const SPECS = new Map(FACT_CATALOGUE.map((f) => [f.path, f]));
+
+/** Units of measure, said after the number even in a `says` phrase (which names the rest). */
+const MEASURES = new Set([
+  "%",
+  "% of one CPU",
+  "ms",
+  "s",
+  "µs",
+  "kB",
+  "kB/s",
+  "/s",
+  "bytes",
+  "pages",
+]);
+
+/**
+ * The unit said after a number: a measure always; a counted noun (`events`, `sockets`) only
+ * where no `says` phrase names it; counts and ratios never.
+ */
+function unitOf(fact: string, inPhrase = false): string {
+  const unit = SPECS.get(fact)?.unit;
+  if (unit === undefined || unit === "count" || unit === "ratio") return "";
+  return MEASURES.has(unit) || !inPhrase ? ` ${unit}` : "";
+}
+
+/** A threshold with the fact's unit: `>= 90 %`; a reference to another fact is left as is. */
+function withUnit(threshold: string, fact: string): string {
+  return /^[<>=!]+ -?[\d.]+$/.test(threshold) ? `${threshold}${unitOf(fact, true)}` : threshold;
+}
+
+/** A fact's value in its catalogue words (`says`), else `path is value unit`. */
+function say(fact: string, value: FactValue): string {
+  const says = SPECS.get(fact)?.says;
+  if (typeof value === "boolean") {
+    if (says && typeof says === "object") return value ? says.yes : says.no;
+    return `${fact} is ${value}`;
+  }
+  const phrase = typeof says === "string";
+  const shown = `${show(value)}${typeof value === "number" ? unitOf(fact, phrase) : ""}`;
+  return phrase ? says.replace("{}", shown) : `${fact} is ${shown}`;
+}
+
+/** A fact named without a value: its `says` words without the value, else its path. */
+function nameOf(fact: string): string {
+  const says = SPECS.get(fact)?.says;
+  if (typeof says !== "string") return fact;
+  if (!says.includes("{}")) return says;
+  return says.startsWith("{} ") ? says.slice(3) : fact;
 }
 
 const PRODUCERS = new Map(FACT_CATALOGUE.map((f) => [f.path, f.from]));
@@ -421,16 +509,14 @@ export function evaluateRules(
       });
       continue;
     }
-    const unseen = result.reasons
-      .filter((r) => r.endsWith(" is absent"))
-      .map((r) => r.slice(0, -10));
+    const unseen = result.reasons.flatMap((r) => (r.kind === "absent" ? [r.fact] : []));
     if (result.truth === false && unseen.length === result.reasons.length && unseen.length > 0) {
       // Only absent `exists` guards made it false: nothing was read that rules the cause out.
       checked.push({
         rule: rule.id,
         category: rule.category,
         verdict: "not-evaluated",
-        why: `nothing to judge: no ${[...new Set(unseen)].join(", ")} was seen${sourcesOf(unseen)}`,
+        why: `nothing to judge: no ${[...new Set(unseen)].map(nameOf).join(", ")} was seen${sourcesOf(unseen)}`,
       });
       continue;
     }

@@ -16,7 +16,7 @@ export const HELP = [
   `*Usage:* \`${USAGE}\``,
   `• *symptom*: ${SYMPTOMS.map((s) => `\`${s}\``).join(", ")} (default \`health\`)`,
   "• `--window 5s`: sampling window, 1 s to 60 s (`5`, `5s`, `1500ms`)",
-  "• `--pid N` or `--process NAME`: scope the per-process collectors",
+  '• `--pid N` or `--process NAME`: scope the per-process collectors (quote a name with spaces: `--process "Web Content"`)',
   "• `--deep`: also run intrusive collectors (strace, perf record), if you are allowed to",
   "Example: `/diagnose host-42 latency --window 10s`",
 ].join("\n");
@@ -25,22 +25,58 @@ const OPTIONS = "--pid N, --process NAME, --deep, --window 5s";
 
 /**
  * Slack clients turn `--` into an em dash and quotes into curly ones; undo that so that
- * `—deep` means `--deep`.
+ * `—deep` means `--deep` and `“Web Content”` is a quoted word.
  */
 export function normaliseText(text: string): string {
   return text
     .replace(/[\u2014\u2015]/g, "--")
     .replace(/(^|\s)[\u2013\u2012](?=[a-z])/g, "$1--")
-    .replace(/[\u2018\u2019\u201c\u201d]/g, "")
+    .replace(/[\u201c\u201d]/g, '"')
+    .replace(/[\u2018\u2019]/g, "'")
     .replace(/\u00a0/g, " ")
     .trim();
+}
+
+/**
+ * Words of a command line: split at spaces, except inside double or single quotes, which are
+ * taken off (`--process "Web Content"` → `--process`, `Web Content`). Nothing is expanded:
+ * the words are only ever compared, never given to a shell.
+ * @throws DiagbotError `usage` for a quote left open.
+ */
+export function words(text: string): string[] {
+  const out: string[] = [];
+  let word: string | undefined;
+  let quote: string | undefined;
+  for (const ch of text) {
+    if (quote !== undefined) {
+      if (ch === quote) quote = undefined;
+      else word += ch;
+    } else if (ch === '"' || ch === "'") {
+      quote = ch;
+      word ??= "";
+    } else if (/\s/.test(ch)) {
+      if (word !== undefined) out.push(word);
+      word = undefined;
+    } else word = (word ?? "") + ch;
+  }
+  if (quote !== undefined) {
+    throw new DiagbotError(
+      "usage",
+      `a ${quote === '"' ? "double" : "single"} quote is not closed`,
+      {
+        hint: 'quote a name with spaces whole: --process "Web Content"',
+      },
+    );
+  }
+  if (word !== undefined) out.push(word);
+  return out;
 }
 
 /**
  * @throws DiagbotError `usage` naming what is wrong and the valid choices.
  */
 export function parseCommandText(text: string): ParsedCommand {
-  const args = normaliseText(text).split(/\s+/).filter(Boolean);
+  const args = words(normaliseText(text));
   if (args.length === 0 || (args.length === 1 && /^(help|-h|--help|\?)$/i.test(args[0])))
     return { kind: "help" };
   let parsed: ReturnType<

@@ -1,5 +1,6 @@
 import type { WebClient } from "@slack/web-api";
 import type { Replier, ReplyTarget, StoredResult } from "../model/answer.js";
+import type { Progress } from "../model/progress.js";
 import type { DiagnoseRequest } from "../model/request.js";
 import { redactText } from "../redact/index.js";
 import { type RenderedMessage, renderAnswer, renderFailure, rootText } from "../render/blocks.js";
@@ -41,17 +42,12 @@ export async function postResponseUrl(url: string, body: Record<string, unknown>
 export class SlackReplier implements Replier {
   constructor(private readonly client: WebClient) {}
 
-  async progress(
-    target: ReplyTarget,
-    request: DiagnoseRequest,
-    done: number,
-    total: number,
-  ): Promise<void> {
+  async progress(target: ReplyTarget, request: DiagnoseRequest, progress: Progress): Promise<void> {
     if (!target.ts) return;
     await this.client.chat.update({
       channel: target.channel,
       ts: target.ts,
-      text: rootText(request, { phase: "collecting", done, total }),
+      text: rootText(request, { phase: "running", progress }),
     });
   }
 

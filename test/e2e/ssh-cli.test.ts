@@ -92,12 +92,25 @@ describe("diagnose over SSH", () => {
 
   it("refuses a bad --process before any connection", async () => {
     const before = sshd.log().length;
-    const r = await runCli(["diagnose", "test-host", "cpu", "--process", "x;id"], {
+    // A comm value is at most 15 bytes (TASK_COMM_LEN) and has no control character.
+    const r = await runCli(["diagnose", "test-host", "cpu", "--process", "x\nid"], {
       env: { DIAGBOT_INVENTORY: sshd.inventory },
     });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--process "x;id"');
+    expect(r.stderr).toContain('--process "x\\nid"');
     expect(sshd.log().slice(before)).not.toMatch(/Connection from|Accepted/);
+  });
+
+  it("refuses a --pid or --process that no process on the host has (exit 2), collecting nothing", async () => {
+    const r = await runCli(
+      ["diagnose", "test-host", "cpu", "--process", "diagbot-nosuch", "--window", "1"],
+      { env: { DIAGBOT_INVENTORY: sshd.inventory } },
+    );
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(
+      '--process "diagbot-nosuch": no process of that name runs on test-host',
+    );
+    expect(r.stdout).toBe("");
   });
 
   it("refuses an unknown host with the closest names, before any connection", async () => {

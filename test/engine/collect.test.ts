@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Collector } from "../../src/collectors/types.js";
 import { collect } from "../../src/engine/collect.js";
+import { type Progress, progressText } from "../../src/model/progress.js";
 import { COLLECTORS } from "../../src/sources/index.js";
 import { LocalTransport } from "../../src/transport/local.js";
 
@@ -52,7 +53,7 @@ const perPid: Collector = {
 describe("collect on this machine", () => {
   it("runs cheap, windowed and sampling collectors over one window, each with its status", async () => {
     const transport = new LocalTransport();
-    const progress: string[] = [];
+    const progress: Progress[] = [];
     const started = Date.now();
     const outputs = await collect(
       transport,
@@ -67,7 +68,7 @@ describe("collect on this machine", () => {
         slow,
         perPid,
       ],
-      { windowSeconds: 1, pids: [], sudo: false, onProgress: (_d, _t, id) => progress.push(id) },
+      { windowSeconds: 1, pids: [], sudo: false, onProgress: (p) => progress.push(p) },
     );
     await transport.close();
     const got = Object.fromEntries(outputs.map((o) => [o.id, o]));
@@ -89,7 +90,21 @@ describe("collect on this machine", () => {
     expect(got.chatty.out!.length).toBe(1000);
     expect(got.slow.status).toBe("timeout");
     expect(got["per-pid"]).toMatchObject({ status: "skipped", error: /--pid/ });
-    expect(progress.sort()).toEqual(outputs.map((o) => o.id).sort());
+    // Every finish is told, counts only rise, and the window is counted down with the
+    // samplers still running.
+    const counts = progress.map((p) => p.done);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(progress.at(-1)).toMatchObject({
+      done: outputs.length,
+      total: outputs.length,
+      running: [],
+    });
+    const sampling = progress.find((p) => p.phase === "sampling");
+    expect(sampling).toMatchObject({ windowSeconds: 1, windowLeft: 1 });
+    expect(sampling?.running).toContain("vmstat");
+    expect(progressText(sampling as Progress)).toMatch(
+      /^sampling: 1 s left of 1 s \(.*vmstat.*\), \d+\/9 collectors done$/,
+    );
     // One window for everything: the slow collector is bounded at 1 s + 1 s window.
     expect(Date.now() - started).toBeLessThan(10_000);
   });

@@ -104,7 +104,7 @@ describe("fine means evidence was read", () => {
       rule: "clocksource-unstable",
       category: "clock-skew",
       verdict: "not-evaluated",
-      why: "nothing to judge: no clock.unstable, clock.slow was seen (read from dmesg or clocksource)",
+      why: "nothing to judge: no clocksource marked unstable, clock.slow was seen (read from dmesg or clocksource)",
     });
     // A rule with one value read against its threshold stays fine.
     expect(report.checked.find((c) => c.rule === "tcp-memory-pressure")?.verdict).toBe("fine");

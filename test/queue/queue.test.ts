@@ -34,7 +34,7 @@ function recordingReplier(): Replier & Recorded {
   const r: Recorded = { answers: [], failures: [], edits: [] };
   return {
     ...r,
-    async progress(target, _request, done, total) {
+    async progress(target, _request, { done, total }) {
       r.edits.push({ target, done, total });
     },
     async answer(target, result) {
@@ -115,9 +115,9 @@ describe("diagnosis queue", () => {
     let runs = 0;
     const engine: Engine = async (_req, { onProgress }) => {
       runs++;
-      onProgress(1, 3, "uname");
+      onProgress({ phase: "collecting", done: 1, total: 3, running: ["iostat"] });
       await sleep(300);
-      onProgress(3, 3, "iostat");
+      onProgress({ phase: "collecting", done: 3, total: 3, running: [] });
       return { report: fakeReport(), outputs: [] };
     };
     const { replier, producer } = await setup(engine);

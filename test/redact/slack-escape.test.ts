@@ -104,7 +104,10 @@ describe("every Slack message with hostile host text", () => {
       );
       for (const state of [
         { phase: "queued" as const },
-        { phase: "collecting" as const, done: 3, total: 9 },
+        {
+          phase: "running" as const,
+          progress: { phase: "sampling" as const, done: 3, total: 9, running: [h], windowLeft: 2 },
+        },
         { phase: "done" as const, headline: h },
         { phase: "failed" as const, error: h },
       ])
@@ -158,7 +161,7 @@ async function expectRepliesSilent(report: Report, request: DiagnoseRequest, h: 
     redactions: 0,
     bundle: true,
   };
-  await replier.progress(target, request, 1, 2);
+  await replier.progress(target, request, { phase: "collecting", done: 1, total: 2, running: [] });
   await replier.answer(target, result, [ASKER]);
   await replier.failure(target, request, `ssh: mysql -pHunter2Pass ${h}`, "dg_abc123");
   expect(calls.length).toBe(5);

@@ -81,7 +81,7 @@ describe("three-valued conditions", () => {
     expect(evaluateCondition(cmp("b.n", "exists", true), tree).truth).toBe(false);
     expect(evaluateCondition(cmp("a.n", "exists", true), tree).truth).toBe(true);
     expect(evaluateCondition(cmp("a.n", "exists", false), tree).reasons).toEqual([
-      "a.n is 5 (the rule holds only while it is unknown)",
+      { kind: "present", fact: "a.n", value: 5 },
     ]);
   });
 
@@ -108,7 +108,7 @@ describe("three-valued conditions", () => {
     const r = evaluateCondition({ any: [T, F] }, tree);
     expect(r.held.map((h) => h.comparison)).toEqual([T]);
     const f = evaluateCondition({ all: [T, F] }, tree);
-    expect(f.reasons).toEqual(["a.n is 5 (rule: > 10)"]);
+    expect(f.reasons).toEqual([{ kind: "unmet", comparison: F, value: 5 }]);
   });
 
   it("reads only leaves", () => {

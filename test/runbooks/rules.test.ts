@@ -928,3 +928,39 @@ describe("not evaluated is not fine", () => {
     expect(c?.why).toMatch(/no value for disk\.worst\.aqu_sz/);
   });
 });
+
+describe("checked and fine, in words", () => {
+  const why = (flat: Record<string, FactValue>, rule: string) =>
+    run(flat).checked.find((c) => c.rule === rule)?.why;
+
+  it("says each fact once, in its words, with its unit and the threshold it missed", () => {
+    // fd-limit-low: `use_pct exists: false` or `use_pct >= 50`; both missed on one value.
+    expect(why({ "fd.proc.soft_limit": 1024, "fd.proc.use_pct": 3.42 }, "fd-limit-low")).toBe(
+      "open files at 3.42 % of the limit (rule: >= 50 %)",
+    );
+  });
+
+  it("says a boolean's state, never as a contradiction with the rule", () => {
+    const text = why(
+      {
+        "cgroup.memory.oom.kills": 0,
+        "cgroup.memory.since_boot": true,
+        "oom.events": 0,
+      },
+      "memory-oom-cgroup",
+    );
+    expect(text).toBe(
+      "0 OOM kills counted by the cgroups (rule: >= 1); cgroup OOM kills counted since each cgroup was created (one reading); 0 OOM-killer runs in the kernel log (rule: >= 1)",
+    );
+    expect(text).not.toMatch(/holds only while|== false|is true/);
+  });
+
+  it("every `says` phrase of the catalogue places the value once, and booleans say both states", () => {
+    for (const f of FACT_CATALOGUE) {
+      if (f.says === undefined) continue;
+      if (f.type === "boolean") expect(typeof f.says, f.path).toBe("object");
+      else if (typeof f.says === "string" && f.type === "number")
+        expect(f.says.split("{}").length, f.path).toBe(2);
+    }
+  });
+});

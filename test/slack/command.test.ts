@@ -35,10 +35,41 @@ describe("/diagnose text", () => {
     expect(() => parseCommandText("host-42 --pid 1 --process x")).toThrow(
       /cannot be used together/,
     );
-    expect(() => parseCommandText("host-42 --process 'x;reboot'")).toThrow(/not a process name/);
+    expect(() => parseCommandText("host-42 --process sixteen-bytes-xx")).toThrow(
+      /not a process name/,
+    );
+    expect(() => parseCommandText('host-42 --process "a\u0007b"')).toThrow(/not a process name/);
+    expect(() => parseCommandText('host-42 --process "Web Content')).toThrow(
+      /double quote is not closed/,
+    );
     expect(() => parseCommandText("host-42 latency extra")).toThrow(/unexpected "extra"/);
     expect(() => parseCommandText("../etc/passwd")).toThrow(/is not a host name/);
     expect(() => parseCommandText("host-42 --window 0.5s")).toThrow(/expected 1 s to 60 s/);
     expect(() => parseCommandText("host-42 sluggish")).toThrow(/unknown symptom "sluggish"/);
+  });
+});
+
+describe("--process takes any comm value", () => {
+  const processOf = (text: string) => {
+    const r = parseCommandText(text);
+    return r.kind === "diagnose" ? r.request.process : undefined;
+  };
+
+  it("kernel threads, names with slashes, colons and spaces (quoted), as ps shows them", () => {
+    expect(processOf("host-42 --process kworker/0:1H")).toBe("kworker/0:1H");
+    expect(processOf("host-42 --process ksoftirqd/0")).toBe("ksoftirqd/0");
+    expect(processOf('host-42 --process "Web Content"')).toBe("Web Content");
+    expect(processOf("host-42 --process 'Web Content' --deep")).toBe("Web Content");
+    expect(processOf("host-42 --process “Web Content”")).toBe("Web Content");
+    // Shell characters are only compared with the ps listing, never given to a shell.
+    expect(processOf("host-42 --process x;reboot")).toBe("x;reboot");
+    // 15 bytes is the kernel's limit (TASK_COMM_LEN 16 with the NUL).
+    expect(processOf("host-42 --process fifteen-bytes-x")).toBe("fifteen-bytes-x");
+  });
+
+  it("cuts a long bad value in the message", () => {
+    expect(() => parseCommandText(`host-42 --process ${"x".repeat(100_000)}`)).toThrow(
+      /^--process "x{64}"… \(100000 characters\): not a process name$/,
+    );
   });
 });

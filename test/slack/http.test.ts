@@ -14,7 +14,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 const engine: Engine = async (request, { onProgress }) => {
   for (let i = 1; i <= 4; i++) {
-    onProgress(i, 4, `c${i}`);
+    onProgress({ phase: "collecting", done: i, total: 4, running: [] });
     await sleep(120);
   }
   return {

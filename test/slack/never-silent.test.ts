@@ -23,9 +23,9 @@ function heldEngine() {
   let started = false;
   const engine: Engine = async (request, { onProgress }) => {
     started = true;
-    onProgress(1, 2, "uname");
+    onProgress({ phase: "collecting", done: 1, total: 2, running: ["iostat"] });
     await gate;
-    onProgress(2, 2, "iostat");
+    onProgress({ phase: "collecting", done: 2, total: 2, running: [] });
     return { report: fakeReport({ host: request.host }), outputs: [] };
   };
   return { engine, release, started: () => started };

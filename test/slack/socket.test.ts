@@ -5,9 +5,9 @@ import { type Harness, startHarness, until } from "../helpers/slack-harness.js";
 
 /** `diagbot serve` in Socket Mode against a local WebSocket server returned by apps.connections.open. */
 const engine: Engine = async (request, { onProgress }) => {
-  onProgress(1, 2, "uname");
+  onProgress({ phase: "collecting", done: 1, total: 2, running: ["df"] });
   await new Promise((r) => setTimeout(r, 100));
-  onProgress(2, 2, "df");
+  onProgress({ phase: "collecting", done: 2, total: 2, running: [] });
   return { report: fakeReport({ host: request.host, category: "filesystem-full" }), outputs: [] };
 };
 

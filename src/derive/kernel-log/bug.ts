@@ -37,6 +37,7 @@ export const bug: LogJudge = {
   provides: [
     {
       path: "kernel.bug_events",
+      says: "{} kernel bug signatures (oops, BUG, lockup)",
       type: "number",
       unit: "events",
       from: LOG,

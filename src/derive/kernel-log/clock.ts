@@ -18,6 +18,7 @@ export const clock: LogJudge = {
   provides: [
     {
       path: "clock.unstable",
+      says: "clocksource marked unstable",
       type: "string",
       from: LOG,
       doc: "Clocksource the watchdog marked unstable (`tsc`).",
@@ -36,6 +37,10 @@ export const clock: LogJudge = {
     },
     {
       path: "clock.slow",
+      says: {
+        yes: "the clocksource is a slow one (hpet, acpi_pm)",
+        no: "the clocksource is a fast one (vDSO reads)",
+      },
       type: "boolean",
       from: ["clocksource", "dmesg"],
       doc: "True when the current clocksource is hpet, acpi_pm, pit or jiffies: clock_gettime() becomes a system call instead of a vDSO read.",

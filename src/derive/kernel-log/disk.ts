@@ -11,6 +11,7 @@ export const disk: LogJudge = {
   provides: [
     {
       path: "ioerr.events",
+      says: "{} block I/O error messages",
       type: "number",
       unit: "events",
       from: LOG,

@@ -21,6 +21,7 @@ export const hungTask: LogJudge = {
   provides: [
     {
       path: "hung.tasks",
+      says: "{} hung task reports",
       type: "number",
       unit: "tasks",
       from: LOG,
@@ -36,6 +37,7 @@ export const hungTask: LogJudge = {
     },
     {
       path: "hung.in_writeback",
+      says: "{} tasks blocked in writeback",
       type: "number",
       unit: "tasks",
       from: LOG,

@@ -10,6 +10,7 @@ export const limits: LogJudge = {
   provides: [
     {
       path: "pids.log.fork_rejected",
+      says: "{} `fork rejected by pids controller` messages",
       type: "number",
       unit: "events",
       from: LOG,
@@ -23,6 +24,7 @@ export const limits: LogJudge = {
     },
     {
       path: "fd.log.file_max",
+      says: "{} `file-max limit reached` messages",
       type: "number",
       unit: "events",
       from: LOG,

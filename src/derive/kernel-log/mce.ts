@@ -10,6 +10,7 @@ export const mce: LogJudge = {
   provides: [
     {
       path: "mce.events",
+      says: "{} machine-check or EDAC errors",
       type: "number",
       unit: "events",
       from: LOG,

@@ -10,6 +10,7 @@ export const network: LogJudge = {
   provides: [
     {
       path: "net.log.syn_flood",
+      says: "{} `SYN flooding` messages",
       type: "number",
       unit: "events",
       from: LOG,
@@ -25,6 +26,7 @@ export const network: LogJudge = {
     },
     {
       path: "net.log.tcp_oom",
+      says: "{} `TCP: out of memory` messages",
       type: "number",
       unit: "events",
       from: LOG,
@@ -32,6 +34,7 @@ export const network: LogJudge = {
     },
     {
       path: "net.log.orphans",
+      says: "{} `too many orphaned sockets` messages",
       type: "number",
       unit: "events",
       from: LOG,
@@ -39,6 +42,7 @@ export const network: LogJudge = {
     },
     {
       path: "net.log.conntrack_full",
+      says: "{} `table full` messages from conntrack",
       type: "number",
       unit: "events",
       from: LOG,

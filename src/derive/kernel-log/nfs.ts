@@ -10,6 +10,7 @@ export const nfs: LogJudge = {
   provides: [
     {
       path: "nfs.not_responding",
+      says: "{} `NFS server not responding` messages",
       type: "number",
       unit: "events",
       from: LOG,

@@ -128,6 +128,7 @@ export const oom: LogJudge = {
   provides: [
     {
       path: "oom.events",
+      says: "{} OOM-killer runs in the kernel log",
       type: "number",
       unit: "events",
       from: LOG,
@@ -135,6 +136,7 @@ export const oom: LogJudge = {
     },
     {
       path: "oom.kills",
+      says: "{} OOM kills in the kernel log",
       type: "number",
       unit: "kills",
       from: LOG,
@@ -151,6 +153,7 @@ export const oom: LogJudge = {
     },
     {
       path: "oom.victim_pct_of_ram",
+      says: "the OOM victim held {} of RAM",
       type: "number",
       unit: "%",
       from: ["dmesg", "meminfo"],
@@ -176,6 +179,7 @@ export const oom: LogJudge = {
     },
     {
       path: "oom.repeat_kills",
+      says: "{} OOM kills of one program",
       type: "number",
       unit: "kills",
       from: LOG,
@@ -215,6 +219,7 @@ export const oom: LogJudge = {
     },
     {
       path: "oom.top_task_share_pct",
+      says: "the OOM report's largest task held {} of the memory listed",
       type: "number",
       unit: "%",
       from: LOG,
