@@ -83,7 +83,8 @@ export class ResultStore {
   /**
    * Stores a result and, when given, its bundle, gzip-compressed with the TTL. A bundle over
    * the size cap is not stored (the result says so); a report over the cap loses its
-   * `checked` list and problem lines first.
+   * `checked` list and problem lines first. Without a bundle (the result stored again with its
+   * narrative), the bundle stored before is left as it is and `result.bundle` kept.
    */
   async saveResult(result: StoredResult, bundle?: unknown): Promise<StoredResult> {
     let bundleBytes: Buffer | undefined;
@@ -91,7 +92,10 @@ export class ResultStore {
       bundleBytes = await gzipAsync(Buffer.from(JSON.stringify(bundle)));
       if (bundleBytes.length > this.options.maxBytes) bundleBytes = undefined;
     }
-    const stored: StoredResult = { ...result, bundle: bundleBytes !== undefined };
+    const stored: StoredResult = {
+      ...result,
+      bundle: bundle === undefined ? result.bundle : bundleBytes !== undefined,
+    };
     let bytes = await gzipAsync(Buffer.from(JSON.stringify(stored)));
     if (bytes.length > this.options.maxBytes) {
       stored.report = {

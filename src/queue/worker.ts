@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Replier, ReplyTarget, StoredResult } from "../model/answer.js";
 import { DiagbotError } from "../model/errors.js";
+import type { NarrativeConfig } from "../narrative/index.js";
 import {
   type AuditCommand,
   type Auditor,
@@ -21,6 +22,7 @@ import {
 } from "./config.js";
 import { type DeliveryJobData, DeliveryQueue, deliver, startDeliveryWorker } from "./deliver.js";
 import type { Engine } from "./engine.js";
+import { NarrativeRuns } from "./narrate.js";
 import { ProgressThrottle } from "./progress.js";
 import { ResultStore, type SlotKind } from "./store.js";
 import { type DiagnoseJobData, type DiagnoseJobResult, invalidJobData } from "./types.js";
@@ -39,6 +41,8 @@ export interface WorkerDeps {
   replier: Replier;
   log: Logger;
   metrics?: Metrics;
+  /** The LLM narrative's settings (narrative/config.ts); absent: no narrative. */
+  narrative?: NarrativeConfig;
   /** Progress edits at most this often, ms (default 2000). */
   progressIntervalMs?: number;
   /**
@@ -80,6 +84,7 @@ interface JobScope {
   job: Job<DiagnoseJobData, DiagnoseJobResult>;
   jlog: Logger;
   audit: Auditor;
+  narratives: NarrativeRuns;
 }
 
 export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle {
@@ -91,12 +96,13 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
   });
   const deliveries = new DeliveryQueue(redis, config);
   const audit = auditor(deps.log, auditStreamOf(redis, config));
+  const narratives = new NarrativeRuns(deps.narrative, { store, ...deps });
+  const shared = { config, deps, store, deliveries, audit, narratives };
   const processor = (
     job: Job<DiagnoseJobData, DiagnoseJobResult>,
     token?: string,
     signal?: AbortSignal,
-  ): Promise<DiagnoseJobResult> =>
-    runJob({ config, deps, store, deliveries, job, jlog: deps.log, audit }, token, signal);
+  ): Promise<DiagnoseJobResult> => runJob({ ...shared, job, jlog: deps.log }, token, signal);
 
   const worker = new Worker<DiagnoseJobData, DiagnoseJobResult>(QUEUE_NAME, processor, {
     connection: redis,
@@ -109,8 +115,8 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
   });
   worker.on("failed", (job, err) => {
     if (!job) return;
-    void reportFailed({ config, deps, store, deliveries, job, jlog: deps.log, audit }, err).catch(
-      (e) => deps.log.error({ err: (e as Error).message }, "reporting a failed job failed"),
+    void reportFailed({ ...shared, job, jlog: deps.log }, err).catch((e) =>
+      deps.log.error({ err: (e as Error).message }, "reporting a failed job failed"),
     );
   });
   worker.on("error", (err) => deps.log.error({ err: err.message }, "worker error"));
@@ -123,6 +129,7 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
     redis,
     close: async () => {
       await Promise.all([worker.close(), deliveryWorker.close()]);
+      await narratives.drain();
       await deliveries.close();
       redis.disconnect();
     },
@@ -382,13 +389,19 @@ async function storeAndAnswer(
     targets,
     { result, log: jlog, metrics: deps.metrics, deliveries: scope.deliveries },
   );
+  scope.narratives.start(result, posted, jlog);
   deps.metrics?.answerSeconds.observe(
     { symptom: request.symptom },
     (Date.now() - data.requestedAt) / 1000,
   );
   deps.metrics?.jobs.inc({ outcome: "ok" });
   jlog.info(
-    { category: top?.category ?? null, targets: targets.length, posted, redactions },
+    {
+      category: top?.category ?? null,
+      targets: targets.length,
+      posted: posted.length,
+      redactions,
+    },
     "diagnosis answered",
   );
   return { diagnosisId: data.diagnosisId, category: top?.category, targets: targets.length };
