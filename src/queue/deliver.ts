@@ -108,7 +108,12 @@ async function postOnce(
 ): Promise<false | { at?: PostedAnswer }> {
   if (!(await store.claimPost(outcome.diagnosisId, target))) return false;
   try {
-    if (outcome.ok && result) return { at: await replier.answer(target, result, requesters) };
+    if (outcome.ok && result) {
+      const at = await replier.answer(target, result, requesters);
+      // Follow-up questions in this thread are about this diagnosis from now on.
+      await store.markThread(target, outcome.diagnosisId).catch(() => undefined);
+      return { at };
+    }
     if (request) {
       const error = outcome.ok
         ? "the result has expired from the store; run the diagnosis again"

@@ -1,5 +1,5 @@
 import { gapSentence } from "../engine/coverage.js";
-import type { Hypothesis, Report } from "../model/report.js";
+import type { Hypothesis, Narrative, Report } from "../model/report.js";
 import { escapeMrkdwn as esc } from "../redact/index.js";
 import { citedLines } from "./cited.js";
 
@@ -147,10 +147,15 @@ export interface AnswerOptions {
 /**
  * The LLM narrative's section: marked as a model's, the text quoted, each cite with the line it
  * names (the evidence lines below carry the same ids). The text is redacted already (the
- * narrative module redacts what the model wrote) and escaped here like any host text.
+ * narrative module redacts what the model wrote) and escaped here like any host text. A
+ * follow-up's answer gives its own `narrative` and says what it was `checked` against.
  */
-export function narrativeBlocks(report: Report): Block[] {
-  const n = report.narrative;
+export function narrativeBlocks(
+  report: Report,
+  narrative: Narrative | undefined = report.narrative,
+  checked = "checked against the evidence below",
+): Block[] {
+  const n = narrative;
   if (!n) return [];
   const lines = new Map(
     report.hypotheses.flatMap((h) => h.evidence.map((e) => [e.id, e] as const)),
@@ -165,7 +170,7 @@ export function narrativeBlocks(report: Report): Block[] {
   });
   return [
     section(
-      `:robot_face: *Written by a model* (\`${esc(n.model)}\`), checked against the evidence below; the verdict is the rules'.\n${quoted}`,
+      `:robot_face: *Written by a model* (\`${esc(n.model)}\`), ${checked}; the verdict is the rules'.\n${quoted}`,
     ),
     ...(cites.length > 0 ? [context(`Cites: ${cites.join(" · ")}`)] : []),
   ];

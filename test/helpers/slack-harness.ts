@@ -109,6 +109,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     metrics: createMetrics(false),
     http: options.mode === "http" ? { port: 0, host: "127.0.0.1" } : undefined,
     muter: options.muter,
+    narrative: options.narrative,
   });
   const port = await app.start();
   const worker = options.engine

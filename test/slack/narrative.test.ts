@@ -19,7 +19,9 @@ let s: StandIn;
 let h: Harness;
 const lines: Record<string, unknown>[] = [];
 
+let engineRuns = 0;
 const engine: Engine = async (request, { onProgress }) => {
+  engineRuns++;
   onProgress(1, 1, "iostat");
   return { report: { ...report, host: request.host }, outputs: [] };
 };
@@ -35,6 +37,7 @@ beforeAll(async () => {
     engine,
     log,
     narrative: standInConfig(s, { timeoutMs: 1000 }),
+    env: { DIAGBOT_FOLLOWUP_RATE: "3" },
   });
 });
 afterAll(async () => {
@@ -152,5 +155,171 @@ describe("the narrative in Slack", () => {
     expect(stored?.report.narrative).toBeUndefined();
     expect(stored?.report.notes.at(-1)).toMatch(why);
     expect(stored?.report.hypotheses[0]?.category).toBe("disk-saturation");
+  });
+});
+
+/** Sends an `app_mention` event from `user` in the thread `threadTs` of `channel`. */
+async function mention(channel: string, threadTs: string | undefined, user: string, text: string) {
+  const event = {
+    token: "x",
+    team_id: "T1",
+    api_app_id: "A1",
+    type: "event_callback",
+    event_id: `Ev${Math.random().toString(36).slice(2)}`,
+    event_time: Math.floor(Date.now() / 1000),
+    event: {
+      type: "app_mention",
+      user,
+      text: `<@UBOT> ${text}`,
+      ts: `17000${Date.now()}.000100`,
+      channel,
+      ...(threadTs ? { thread_ts: threadTs } : {}),
+      event_ts: "1700000000.1",
+    },
+  };
+  const r = await postSigned(h.eventsUrl, h.fake.signingSecret, JSON.stringify(event), {
+    contentType: "application/json",
+  });
+  expect(r.status).toBe(200);
+}
+
+/** The bot's thread replies in `channel` other than the diagnosis answer. */
+const followUpReplies = (channel: string) =>
+  h.fake
+    .callsOf("chat.postMessage")
+    .filter(
+      (c) =>
+        c.args.channel === channel &&
+        c.args.thread_ts &&
+        !JSON.stringify(c.args.blocks ?? []).includes('"type":"header"'),
+    );
+
+const ephemerals = (channel: string, user: string) =>
+  h.fake
+    .callsOf("chat.postEphemeral")
+    .filter((c) => c.args.channel === channel && c.args.user === user);
+
+/** The user message (the JSON document) of the last request to the model. */
+const lastDocument = () => JSON.parse(s.requests.at(-1)?.body.messages[1]?.content ?? "{}");
+
+describe("follow-up questions in the thread", () => {
+  it("are answered from the stored report, marked as a model's, with the thread's turns kept in Redis", async () => {
+    s.script({ content: groundedAnswer(report) });
+    const posted = await diagnose("C-FU");
+    const threadTs = posted.args.thread_ts as string;
+    const id = /`(dg_[a-z0-9]+)`/.exec(blocksText(posted.args.blocks))?.[1] as string;
+    await until(() => answerEdits("C-FU", posted.response.ts).length > 0, 10_000, "narrative");
+    const runs = engineRuns;
+
+    s.requests.length = 0;
+    s.script({
+      content: {
+        ...groundedAnswer(report),
+        text: "disk-saturation: the CPU rules were checked and fine, while loop0 was 100 % busy.",
+        needs: "nothing",
+      },
+    });
+    await mention("C-FU", threadTs, "U-FU", "why the disk and not the CPU?");
+    await until(() => followUpReplies("C-FU").length > 0, 10_000, "follow-up answer");
+    const reply = followUpReplies("C-FU")[0]!;
+    expect(reply.args.thread_ts).toBe(threadTs);
+    expect(blocksText(reply.args.blocks)).toContain(
+      `*Written by a model* (\`stand-in-model\`), checked against the evidence of \`${id}\`; nothing was run`,
+    );
+    expect(blocksText(reply.args.blocks)).toContain("Cites: `disk-saturation#1`");
+    expect(s.requests).toHaveLength(1);
+    expect(s.requests[0]?.body.response_format?.json_schema?.name).toBe("diagbot_follow_up");
+    expect(lastDocument().question).toBe("why the disk and not the CPU?");
+    expect(lastDocument().previous).toBeUndefined();
+
+    // A second question carries the first turn; the turns live in Redis with the result's TTL.
+    s.script({
+      content: { ...groundedAnswer(report), text: "loop0 was 100 % busy.", needs: "nothing" },
+    });
+    await mention("C-FU", threadTs, "U-FU", "and the await?");
+    await until(() => followUpReplies("C-FU").length > 1, 10_000, "second answer");
+    expect(lastDocument().previous).toEqual([
+      {
+        question: "why the disk and not the CPU?",
+        answer: "disk-saturation: the CPU rules were checked and fine, while loop0 was 100 % busy.",
+      },
+    ]);
+    const turns = await h.producer.store.followUps(id, "C-FU", threadTs);
+    expect(turns.map((t) => [t.user, t.question])).toEqual([
+      ["U-FU", "why the disk and not the CPU?"],
+      ["U-FU", "and the await?"],
+    ]);
+    const key = `${h.prefix}:followups:${id}:C-FU:${threadTs}`;
+    const ttl = await h.producer.redis.ttl(key);
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(h.producer.config.resultTtlSeconds);
+    expect(engineRuns).toBe(runs);
+
+    // A question that needs new data gets the button, and nothing runs.
+    s.script({
+      content: {
+        ...groundedAnswer(report),
+        text: "Only a new sample can tell whether loop0 is still saturated.",
+        needs: "rerun",
+      },
+    });
+    await mention("C-FU", threadTs, "U-FU", "is it still happening?");
+    await until(() => followUpReplies("C-FU").length > 2, 10_000, "third answer");
+    const third = followUpReplies("C-FU")[2]!;
+    const actions = (third.args.blocks as { type: string; elements?: unknown[] }[]).find(
+      (b) => b.type === "actions",
+    );
+    expect(actions?.elements).toEqual([
+      expect.objectContaining({ action_id: "diagbot_rerun", value: id }),
+    ]);
+    expect(third.args.text).toMatch(/^This needs new data: press Re-run/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(engineRuns).toBe(runs);
+
+    // DIAGBOT_FOLLOWUP_RATE=3: the fourth question of the same person within the window is refused.
+    const asked = s.requests.length;
+    await mention("C-FU", threadTs, "U-FU", "one more?");
+    await until(() => ephemerals("C-FU", "U-FU").length > 0, 10_000, "rate-limit message");
+    expect(ephemerals("C-FU", "U-FU")[0]?.args.text).toMatch(
+      /rate limit: one person may ask for 3 follow-up questions per 60 s \(DIAGBOT_FOLLOWUP_RATE\)\. Try again in \d+ s\./,
+    );
+    expect(s.requests).toHaveLength(asked);
+  });
+
+  it("redact the question before it is sent or kept, and a bad answer gives the summary and why", async () => {
+    s.script({ content: groundedAnswer(report) });
+    const posted = await diagnose("C-FU2");
+    const threadTs = posted.args.thread_ts as string;
+    const id = /`(dg_[a-z0-9]+)`/.exec(blocksText(posted.args.blocks))?.[1] as string;
+    await until(() => answerEdits("C-FU2", posted.response.ts).length > 0, 10_000, "narrative");
+    const secret = "ghp_Zx9Qw8Er7Ty6Ui5Op4As3Df2Gh1Jk0Lz9Xc8";
+    s.requests.length = 0;
+    s.script({
+      content: { ...groundedAnswer(report), text: "The CPU was only 12 % busy.", needs: "nothing" },
+    });
+    await mention("C-FU2", threadTs, "U-FU2", `does ${secret} matter? was the CPU 12 % busy?`);
+    await until(() => followUpReplies("C-FU2").length > 0, 10_000, "answer");
+    const reply = followUpReplies("C-FU2")[0]!;
+    expect(JSON.stringify(s.requests)).not.toContain(secret);
+    expect(lastDocument().question).toContain("[REDACTED]");
+    // 12 % is only in the question: the question lends the model no number.
+    expect(reply.args.text).toMatch(
+      /^No checked answer: the model's text shows 12 %, in no evidence\. The rules found: /,
+    );
+    expect(blocksText(reply.args.blocks)).not.toContain("Written by a model");
+    const turns = await h.producer.store.followUps(id, "C-FU2", threadTs);
+    expect(JSON.stringify(turns)).not.toContain(secret);
+    expect(turns[0]?.question).toContain("[REDACTED]");
+  });
+
+  it("a mention in a thread with no diagnosis gets a private hint, and the model is not asked", async () => {
+    s.requests.length = 0;
+    await mention("C-NONE", "1700000000.999999", "U-NONE", "why?");
+    await until(() => ephemerals("C-NONE", "U-NONE").length > 0, 10_000, "hint");
+    expect(ephemerals("C-NONE", "U-NONE")[0]?.args.text).toMatch(
+      /this thread holds no diagnosis, or it has expired\. Run `\/diagnose` again\./,
+    );
+    expect(ephemerals("C-NONE", "U-NONE")[0]?.args.thread_ts).toBe("1700000000.999999");
+    expect(s.requests).toHaveLength(0);
   });
 });
