@@ -104,9 +104,12 @@ function linesWithin(
   return { text: out.join("\n"), cut: false };
 }
 
-/** ` · \`disk-saturation#1\`` after an evidence line a narrative may cite, else nothing. */
+/**
+ * `` `disk-saturation#1` `` before an evidence line a narrative may cite (at its start, so that
+ * cutting a long line never cuts its ids), else nothing.
+ */
 function idsTag(ids: readonly string[]): string {
-  return ids.length > 0 ? ` · ${ids.map((id) => `\`${esc(id)}\``).join(" ")}` : "";
+  return ids.length > 0 ? `${ids.map((id) => `\`${esc(id)}\``).join(" ")} ` : "";
 }
 
 function hypothesisText(
@@ -121,7 +124,7 @@ function hypothesisText(
       : `*Also possible:* ${esc(clip(h.title, 300))} (\`${esc(h.category)}\`, ${pct(h.confidence)})`;
   const evidence = citedLines(h.evidence.slice(0, 1000)).map(
     (e) =>
-      `• ${esc(e.excerpt.replace(/\s+/g, " ").trim())}${e.threshold ? ` _(${esc(e.threshold)})_` : ""}${showIds ? idsTag(e.ids) : ""}`,
+      `• ${showIds ? idsTag(e.ids) : ""}${esc(e.excerpt.replace(/\s+/g, " ").trim())}${e.threshold ? ` _(${esc(e.threshold)})_` : ""}`,
   );
   const shown = evidence.slice(0, evidenceLines);
   const extra = evidence.length - shown.length;

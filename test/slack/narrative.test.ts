@@ -96,12 +96,11 @@ describe("the narrative in Slack", () => {
     expect(blocksText(blocks[2])).toContain(`Cites: \`${cite}\` iostat: `);
     // The evidence line the cite names carries the same id; the verdict is unchanged.
     const top = blocks.find((b) => b.text?.text.startsWith(":mag:"))?.text?.text ?? "";
-    expect(top).toContain(`\`${cite}\``);
+    expect(top).toContain(`\n• \`${cite}\` `);
     expect(top).toContain("`disk-saturation` · confidence");
     expect(edit.args.text).toBe(posted.args.text);
     // Apart from the narrative's blocks and the ids, the edit is the answer as posted.
-    const untagged = (b: unknown) =>
-      blocksText(b).replace(/ · `disk-saturation#\d+`( `disk-saturation#\d+`)*/g, "");
+    const untagged = (b: unknown) => blocksText(b).replace(/(`disk-saturation#\d+` )+/g, "");
     expect(untagged([blocks[0], ...blocks.slice(3)])).toBe(untagged(posted.args.blocks));
 
     // The request carried the redacted structured report, and the stored result has the narrative.
@@ -115,6 +114,32 @@ describe("the narrative in Slack", () => {
     });
     expect(stored?.report.llm?.tokens.total).toBeGreaterThan(0);
     expect(stored?.report.hypotheses[0]?.category).toBe("disk-saturation");
+  });
+
+  it("follows an answer that went through response_url as a message of its own", async () => {
+    h.fake.inject("chat.postMessage", {
+      error: "not_in_channel",
+      when: (a) => a.channel === "C-OUT",
+      times: 10,
+    });
+    s.script({ content: groundedAnswer(report) });
+    const responseUrl = h.fake.responseUrl();
+    const r = await postSigned(
+      h.eventsUrl,
+      h.fake.signingSecret,
+      slashCommand({ text: "test-host disk --window 1s", channel: "C-OUT", responseUrl }),
+    );
+    expect(r.status).toBe(200);
+    const id = responseUrl.split("/").pop();
+    const mine = () => h.fake.responses.filter((x) => x.id === id);
+    await until(() => mine().length >= 3, 20_000, "answer and narrative via response_url");
+    const [, answer, narrative] = mine();
+    expect(blocksText(answer?.body.blocks)).toContain("disk-saturation");
+    expect(blocksText(answer?.body.blocks)).not.toContain("Written by a model");
+    expect(narrative?.body.response_type).toBe("in_channel");
+    expect(narrative?.body.replace_original).toBe(false);
+    expect(blocksText(narrative?.body.blocks)).toContain("*Written by a model* (`stand-in-model`)");
+    expect(blocksText(narrative?.body.blocks)).toContain("Cites: `disk-saturation#1`");
   });
 
   it.each([
@@ -221,6 +246,9 @@ describe("follow-up questions in the thread", () => {
     });
     await mention("C-FU", threadTs, "U-FU", "why the disk and not the CPU?");
     await until(() => followUpReplies("C-FU").length > 0, 10_000, "follow-up answer");
+    const kept = async (n: number) =>
+      (await h.producer.store.followUps(id, "C-FU", threadTs)).length === n;
+    await until(() => kept(1), 5000, "the first turn kept");
     const reply = followUpReplies("C-FU")[0]!;
     expect(reply.args.thread_ts).toBe(threadTs);
     expect(blocksText(reply.args.blocks)).toContain(
@@ -238,6 +266,7 @@ describe("follow-up questions in the thread", () => {
     });
     await mention("C-FU", threadTs, "U-FU", "and the await?");
     await until(() => followUpReplies("C-FU").length > 1, 10_000, "second answer");
+    await until(() => kept(2), 5000, "the second turn kept");
     expect(lastDocument().previous).toEqual([
       {
         question: "why the disk and not the CPU?",
@@ -299,6 +328,11 @@ describe("follow-up questions in the thread", () => {
     });
     await mention("C-FU2", threadTs, "U-FU2", `does ${secret} matter? was the CPU 12 % busy?`);
     await until(() => followUpReplies("C-FU2").length > 0, 10_000, "answer");
+    await until(
+      async () => (await h.producer.store.followUps(id, "C-FU2", threadTs)).length === 1,
+      5000,
+      "the turn kept",
+    );
     const reply = followUpReplies("C-FU2")[0]!;
     expect(JSON.stringify(s.requests)).not.toContain(secret);
     expect(lastDocument().question).toContain("[REDACTED]");
