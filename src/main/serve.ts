@@ -1,6 +1,7 @@
 import { loadRbac } from "../access/rbac.js";
 import { inventoryPath } from "../inventory/inventory.js";
 import { DiagbotError } from "../model/errors.js";
+import { narrativeConfig } from "../narrative/index.js";
 import { createLogger } from "../observability/log.js";
 import {
   createMetrics,
@@ -30,7 +31,9 @@ export interface ServeCliOptions {
  * Prometheus metrics and a second `/healthz` are served on their own listener,
  * `--metrics-listen` or `DIAGBOT_METRICS_LISTEN` (default {@link DEFAULT_METRICS_LISTEN};
  * `off` for none), in both modes; an address that cannot be listened on exits 2. With
- * DIAGBOT_SWEEPS set, the sweep scheduler runs here too (src/main/scheduler.ts).
+ * DIAGBOT_SWEEPS set, the sweep scheduler runs here too (src/main/scheduler.ts). With
+ * OPENAI_API_KEY and DIAGBOT_LLM_MODEL, a mention of the bot in a diagnosis's thread is answered
+ * from the stored report (src/slack/listeners/follow-up.ts).
  */
 export async function runServe(opts: ServeCliOptions): Promise<number> {
   const env = process.env;
@@ -52,6 +55,7 @@ export async function runServe(opts: ServeCliOptions): Promise<number> {
   const log = createLogger("diagbot-serve");
   const metrics = createMetrics();
   const config = queueConfig(env);
+  const narrative = narrativeConfig(env);
   const rbac = await loadRbac(env, (msg) => log.warn(msg));
   const inventory = new InventoryCache(inventoryPath(env), 2000, (err) =>
     log.error(
@@ -84,6 +88,7 @@ export async function runServe(opts: ServeCliOptions): Promise<number> {
     metrics,
     http: http ? { port, host: opts.host } : undefined,
     muter: sweeps?.muter,
+    narrative,
   });
   const listening = await app.start();
   const where = http ? `HTTP on port ${listening} at /slack/events` : "Socket Mode";

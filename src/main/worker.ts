@@ -1,3 +1,4 @@
+import { narrativeConfig } from "../narrative/index.js";
 import { createLogger } from "../observability/log.js";
 import { createMetrics, parseListenAddress, serveMetrics } from "../observability/metrics.js";
 import { queueConfig } from "../queue/config.js";
@@ -20,7 +21,8 @@ export interface WorkerCliOptions {
  * the jobs in hand (BullMQ's graceful close) and exits 0. It takes scheduled sweeps' host jobs
  * too (`DIAGBOT_SWEEP_CONCURRENCY` at once, apart from the diagnosis slots). Configuration: REDIS_URL,
  * DIAGBOT_REDIS_PREFIX, DIAGBOT_INVENTORY, DIAGBOT_RUNBOOKS, SLACK_BOT_TOKEN, SLACK_API_URL and
- * the DIAGBOT_* queue timings (see .env.example). Metrics are off unless `--metrics-listen
+ * the DIAGBOT_* queue timings (see .env.example); with OPENAI_API_KEY and DIAGBOT_LLM_MODEL, the
+ * LLM narrative is added to each answer once it arrives (README "Narrative"). Metrics are off unless `--metrics-listen
  * HOST:PORT` (or `--metrics-port N`, on 127.0.0.1) names a listener for them: several workers
  * may share a machine, so none takes a port by default.
  */
@@ -29,6 +31,7 @@ export async function runWorker(opts: WorkerCliOptions): Promise<number> {
   if (opts.concurrency) env.DIAGBOT_WORKER_CONCURRENCY = opts.concurrency;
   const config = queueConfig(env);
   const slack = slackConfig(env, "web");
+  const narrative = narrativeConfig(env);
   const log = createLogger("diagbot-worker");
   const metrics = createMetrics();
   const metricsAt = opts.metricsListen
@@ -49,6 +52,7 @@ export async function runWorker(opts: WorkerCliOptions): Promise<number> {
     replier: new SlackReplier(webClient(slack)),
     log,
     metrics,
+    narrative,
     testHook: env.DIAGBOT_TEST_HOOK,
   });
   // Sweep host jobs too, on their own queue and slots (src/sweeps/schedule.ts).

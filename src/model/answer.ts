@@ -42,6 +42,12 @@ export interface StoredResult {
   bundle: boolean;
 }
 
+/** Where an answer was posted as a message the bot may edit later (Slack: channel and ts). */
+export interface PostedAnswer {
+  channel: string;
+  ts: string;
+}
+
 /**
  * Where answers go. The Slack implementation is `src/slack/replies.ts`; tests and other
  * doors can give their own. Every method may throw: the caller logs and goes on.
@@ -52,8 +58,25 @@ export interface Replier {
    * collectors done", then the parse and evaluate phases).
    */
   progress(target: ReplyTarget, request: DiagnoseRequest, progress: Progress): Promise<void>;
-  /** Posts the answer in the thread (or through response_url) and edits the root message. */
-  answer(target: ReplyTarget, result: StoredResult, requesters: string[]): Promise<void>;
+  /**
+   * Posts the answer in the thread (or through response_url) and edits the root message.
+   * @returns where the answer message is, when it can be edited (not through response_url)
+   */
+  answer(
+    target: ReplyTarget,
+    result: StoredResult,
+    requesters: string[],
+  ): Promise<PostedAnswer | undefined>;
+  /**
+   * Adds a checked LLM narrative (`result.report.narrative`) to an answer posted earlier:
+   * `posted` is what {@link answer} returned for `target`. Absent: narratives are not shown.
+   */
+  addNarrative?(
+    target: ReplyTarget,
+    result: StoredResult,
+    posted: PostedAnswer | undefined,
+    requesters: string[],
+  ): Promise<void>;
   /** Posts that the diagnosis failed, and why. */
   failure(
     target: ReplyTarget,

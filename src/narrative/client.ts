@@ -73,9 +73,11 @@ export async function complete(
       const res = await openai.chat.completions.create({
         model: config.model,
         messages,
-        // `max_tokens`, which vLLM, Ollama and llama.cpp read; no `temperature`, which reasoning
-        // models refuse unless it is their default.
-        max_tokens: config.maxTokens,
+        // `max_tokens` or `max_completion_tokens` (config.ts `tokensParamFor`); no
+        // `temperature`, which reasoning models refuse unless it is their default.
+        ...(config.tokensParam === "max_completion_tokens"
+          ? { max_completion_tokens: config.maxTokens }
+          : { max_tokens: config.maxTokens }),
         response_format: { type: "json_schema", json_schema: schema },
       });
       usage.tokens.prompt += res.usage?.prompt_tokens ?? 0;

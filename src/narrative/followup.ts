@@ -2,7 +2,9 @@ import type { LlmUsage, Narrative, Report } from "../model/report.js";
 import type { NarrativeConfig } from "./config.js";
 import { withEvidenceIds } from "./ids.js";
 import { askChecked, type LlmMetrics } from "./narrate.js";
-import { buildMessages, FOLLOW_UP_SCHEMA } from "./prompt.js";
+import { buildMessages, FOLLOW_UP_SCHEMA, type FollowUpTurn } from "./prompt.js";
+
+export type { FollowUpTurn } from "./prompt.js";
 
 /** The buttons of a diagnosis answer that collect new data. */
 export const DATA_BUTTONS = {
@@ -25,16 +27,18 @@ export type FollowUpAnswer =
  * Answers a question asked in a diagnosis's thread from its stored (redacted) report alone,
  * grounded and checked as the narrative is (validate.ts): it never runs anything. A question
  * that needs new data ("is it still happening?", "which syscalls?") is answered with the button
- * that would collect it. The question goes through the redactor and is given as data.
+ * that would collect it. The question goes through the redactor and is given as data;
+ * `previous` (the thread's earlier follow-ups, oldest first) is given as context.
  */
 export async function answerFollowUp(
   question: string,
   storedReport: Report,
   config: NarrativeConfig,
   metrics?: LlmMetrics,
+  previous: readonly FollowUpTurn[] = [],
 ): Promise<FollowUpAnswer> {
   const report = withEvidenceIds(storedReport);
-  const built = buildMessages(report, question);
+  const built = buildMessages(report, question, previous);
   const { completion, answer, narrative, why } = await askChecked(
     config,
     built,

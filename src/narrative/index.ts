@@ -3,7 +3,12 @@
  * answer is kept only when it agrees with the evidence. It never changes the verdict.
  */
 export { type NarrativeConfig, narrativeConfig } from "./config.js";
-export { answerFollowUp, DATA_BUTTONS, type FollowUpAnswer } from "./followup.js";
+export {
+  answerFollowUp,
+  DATA_BUTTONS,
+  type FollowUpAnswer,
+  type FollowUpTurn,
+} from "./followup.js";
 export { evidenceId, withEvidenceIds } from "./ids.js";
 export {
   type LlmMetrics,

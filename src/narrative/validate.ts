@@ -60,7 +60,9 @@ const CATEGORY_WORD = new RegExp(
  *    hypothesis fired;
  * 4. the text names a category id that is not a hypothesis's, or names one before the top
  *    category (checked rules are described in words, not by id);
- * 5. a number of the text is not grounded (see numbers.ts for the exact rule).
+ * 5. a number of the text is not grounded (see numbers.ts for the exact rule) in the report's
+ *    part of the document: a number that only the question or an earlier follow-up holds does
+ *    not count, so a question cannot lend the model a number.
  */
 export function validateAnswer(
   answer: ModelAnswer,
@@ -101,7 +103,8 @@ export function validateAnswer(
       why: `the model's text names ${named[0]} first, the rules ${doc.topCategory}`,
     };
   }
-  const invented = ungroundedNumbers(text, documentNumbers(doc));
+  const { question: _question, previous: _previous, ...grounds } = doc;
+  const invented = ungroundedNumbers(text, documentNumbers(grounds));
   if (invented.length > 0) {
     return {
       ok: false,

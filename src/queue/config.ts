@@ -52,6 +52,8 @@ export interface QueueConfig {
   channelRate: number;
   /** The window of the request rate limits, seconds. */
   rateWindowSeconds: number;
+  /** Thread follow-up questions one person may ask per `rateWindowSeconds` (0: no limit). */
+  followUpRate: number;
   /** Tries of an answer that Slack did not take (down, unreachable), with exponential backoff. */
   deliveryAttempts: number;
   /** First delay before an answer is posted again, ms (doubles each try). */
@@ -115,6 +117,7 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
     userRate: intVar(env, "DIAGBOT_USER_RATE", 20, 0, 100_000),
     channelRate: intVar(env, "DIAGBOT_CHANNEL_RATE", 60, 0, 100_000),
     rateWindowSeconds: intVar(env, "DIAGBOT_RATE_WINDOW", 60, 1, 86_400),
+    followUpRate: intVar(env, "DIAGBOT_FOLLOWUP_RATE", 10, 0, 100_000),
     deliveryAttempts: intVar(env, "DIAGBOT_DELIVERY_ATTEMPTS", 12, 1, 100),
     deliveryBackoffMs: intVar(env, "DIAGBOT_DELIVERY_BACKOFF_MS", 5000, 10, 3_600_000),
     auditMaxLen: intVar(env, "DIAGBOT_AUDIT_MAXLEN", 100_000, 100, 100_000_000),

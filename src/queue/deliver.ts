@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import { z } from "zod";
-import type { Outcome, Replier, ReplyTarget, StoredResult } from "../model/answer.js";
+import type { Outcome, PostedAnswer, Replier, ReplyTarget, StoredResult } from "../model/answer.js";
 import { type DiagnoseRequest, DiagnoseRequestSchema } from "../model/request.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
@@ -37,7 +37,8 @@ export interface DeliverContext {
  * is taken before posting and released when the post fails, so another process (a retried
  * job, a late joiner, the delivery queue) can still answer. A post that fails for a transient
  * reason ({@link Replier.isTransient}) is added to the delivery queue.
- * @returns how many answers this call posted.
+ * @returns the answers this call posted: each target, and where its message is when it can be
+ *   edited (for the narrative that follows)
  */
 export async function deliver(
   store: ResultStore,
@@ -45,20 +46,26 @@ export async function deliver(
   outcome: Outcome,
   targets: ReplyTarget[],
   context: DeliverContext,
-): Promise<number> {
+): Promise<Delivered[]> {
   let result = context.result;
   if (outcome.ok && !result) result = (await store.loadResult(outcome.diagnosisId)) ?? undefined;
   const request = context.request ?? result?.request;
   const requesters = [...new Set(targets.map((t) => t.user))];
-  let posted = 0;
+  const posted: Delivered[] = [];
   await Promise.all(
     targets.map(async (target) => {
       try {
-        if (!(await postOnce(store, replier, { outcome, target, requesters, request }, result))) {
+        const once = await postOnce(
+          store,
+          replier,
+          { outcome, target, requesters, request },
+          result,
+        );
+        if (!once) {
           context.metrics?.answers.inc({ outcome: "duplicate" });
           return;
         }
-        posted++;
+        posted.push({ target, at: once.at });
         context.metrics?.answers.inc({ outcome: "posted" });
       } catch (err) {
         const where = { err, diagnosisId: outcome.diagnosisId, channel: target.channel };
@@ -82,9 +89,15 @@ export async function deliver(
   return posted;
 }
 
+/** An answer posted: where it went, and the message's place when it can be edited. */
+export interface Delivered {
+  target: ReplyTarget;
+  at?: PostedAnswer;
+}
+
 /**
  * Posts one answer unless it was already posted to that thread.
- * @returns false when another process had posted it
+ * @returns false when another process had posted it, else where the answer message is
  * @throws what the replier threw (the guard is released first)
  */
 async function postOnce(
@@ -92,17 +105,22 @@ async function postOnce(
   replier: Replier,
   { outcome, target, requesters, request }: Omit<DeliveryJobData, "v">,
   result: StoredResult | undefined,
-): Promise<boolean> {
+): Promise<false | { at?: PostedAnswer }> {
   if (!(await store.claimPost(outcome.diagnosisId, target))) return false;
   try {
-    if (outcome.ok && result) await replier.answer(target, result, requesters);
-    else if (request) {
+    if (outcome.ok && result) {
+      const at = await replier.answer(target, result, requesters);
+      // Follow-up questions in this thread are about this diagnosis from now on.
+      await store.markThread(target, outcome.diagnosisId).catch(() => undefined);
+      return { at };
+    }
+    if (request) {
       const error = outcome.ok
         ? "the result has expired from the store; run the diagnosis again"
         : outcome.error;
       await replier.failure(target, request, error, outcome.diagnosisId);
     }
-    return true;
+    return {};
   } catch (err) {
     await store.releasePost(outcome.diagnosisId, target).catch(() => undefined);
     throw err;
@@ -197,7 +215,7 @@ export function startDeliveryWorker(
         ? ((await store.loadResult(data.outcome.diagnosisId)) ?? undefined)
         : undefined;
       try {
-        const posted = await postOnce(store, replier, data, result);
+        const posted = (await postOnce(store, replier, data, result)) !== false;
         metrics?.answers.inc({ outcome: posted ? "posted" : "duplicate" });
         log.info(
           { diagnosisId: data.outcome.diagnosisId, channel: data.target.channel, posted },

@@ -2,7 +2,7 @@ import { promisify } from "node:util";
 import { gunzip, gzip } from "node:zlib";
 import type { Outcome, ReplyTarget, StoredResult } from "../model/answer.js";
 import type { RedisClient } from "./config.js";
-import type { RecentEntry } from "./types.js";
+import type { FollowUpRecord, RecentEntry } from "./types.js";
 import { threadKey } from "./types.js";
 
 const gzipAsync = promisify(gzip);
@@ -22,6 +22,8 @@ const gunzipAsync = promisify(gunzip);
  * | `queued:{requester}` | sorted set | the requester's diagnoses queued and not started, scored by ms queued at |
  * | `rate:{user\|channel}:{id}` | string | rate-limiter-flexible's request counters |
  * | `recent` | list | the last diagnoses, for the App Home |
+ * | `thread:{channel}:{ts}` | string | the diagnosis last answered in that thread, result TTL |
+ * | `followups:{id}:{channel}:{ts}` | list | a thread's follow-ups (JSON), the last {@link FOLLOW_UP_TURNS}, result TTL |
  *
  * Keys that one script touches together share a hash tag, so this works on Redis Cluster.
  */
@@ -83,7 +85,8 @@ export class ResultStore {
   /**
    * Stores a result and, when given, its bundle, gzip-compressed with the TTL. A bundle over
    * the size cap is not stored (the result says so); a report over the cap loses its
-   * `checked` list and problem lines first.
+   * `checked` list and problem lines first. Without a bundle (the result stored again with its
+   * narrative), the bundle stored before is left as it is and `result.bundle` kept.
    */
   async saveResult(result: StoredResult, bundle?: unknown): Promise<StoredResult> {
     let bundleBytes: Buffer | undefined;
@@ -91,7 +94,10 @@ export class ResultStore {
       bundleBytes = await gzipAsync(Buffer.from(JSON.stringify(bundle)));
       if (bundleBytes.length > this.options.maxBytes) bundleBytes = undefined;
     }
-    const stored: StoredResult = { ...result, bundle: bundleBytes !== undefined };
+    const stored: StoredResult = {
+      ...result,
+      bundle: bundle === undefined ? result.bundle : bundleBytes !== undefined,
+    };
     let bytes = await gzipAsync(Buffer.from(JSON.stringify(stored)));
     if (bytes.length > this.options.maxBytes) {
       stored.report = {
@@ -143,6 +149,48 @@ export class ResultStore {
 
   async releasePost(diagnosisId: string, target: ReplyTarget): Promise<void> {
     await this.redis.del(this.key("posted", diagnosisId, threadKey(target)));
+  }
+
+  /** Records that the answer of `diagnosisId` is in `target`'s thread (a later one replaces it). */
+  async markThread(target: ReplyTarget, diagnosisId: string): Promise<void> {
+    if (!target.channel || !(target.threadTs ?? target.ts)) return;
+    await this.redis.set(
+      this.key("thread", threadKey(target)),
+      diagnosisId,
+      "EX",
+      this.options.ttlSeconds,
+    );
+  }
+
+  /** The diagnosis last answered in the thread `threadTs` of `channel`, if any (and not expired). */
+  async threadDiagnosis(channel: string, threadTs: string): Promise<string | null> {
+    return this.redis.get(this.key("thread", threadKey({ user: "", channel, threadTs })));
+  }
+
+  private followUpsKey(diagnosisId: string, channel: string, threadTs: string): string {
+    return this.key("followups", diagnosisId, threadKey({ user: "", channel, threadTs }));
+  }
+
+  /** A thread's follow-ups of `diagnosisId`, oldest first (at most {@link FOLLOW_UP_TURNS}). */
+  async followUps(diagnosisId: string, channel: string, threadTs: string) {
+    const items = await this.redis.lrange(this.followUpsKey(diagnosisId, channel, threadTs), 0, -1);
+    return items.map((i) => JSON.parse(i) as FollowUpRecord);
+  }
+
+  /** Adds a follow-up, keeping the last {@link FOLLOW_UP_TURNS}, for the result's TTL. */
+  async addFollowUp(
+    diagnosisId: string,
+    channel: string,
+    threadTs: string,
+    record: FollowUpRecord,
+  ): Promise<void> {
+    const key = this.followUpsKey(diagnosisId, channel, threadTs);
+    await this.redis
+      .multi()
+      .rpush(key, JSON.stringify(record))
+      .ltrim(key, -FOLLOW_UP_TURNS, -1)
+      .expire(key, this.options.ttlSeconds)
+      .exec();
   }
 
   async pushRecent(entry: RecentEntry, keep = 50): Promise<void> {
@@ -216,6 +264,12 @@ export class ResultStore {
  * diagnosis per host) and one of its sweep's `sweep-run` places (the sweep's `concurrency`).
  */
 export type SlotKind = "intrusive" | "user" | "channel" | "sweep" | "sweep-run";
+
+/**
+ * Follow-ups of a thread kept, and given to the model as context: the last 6 (each question is
+ * at most 500 characters and each answer 1200, so the prompt grows by at most about 10 kB).
+ */
+export const FOLLOW_UP_TURNS = 6;
 
 /** A queued-job entry older than this is not counted (ms): a day. */
 const QUEUED_MAX_AGE_MS = 24 * 3600 * 1000;

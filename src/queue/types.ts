@@ -51,6 +51,16 @@ export interface RecentEntry {
   error?: string;
 }
 
+/** One follow-up question of a diagnosis thread and the answer shown (both redacted). */
+export interface FollowUpRecord {
+  /** Slack user id of who asked. */
+  user: string;
+  /** ms since the epoch. */
+  at: number;
+  question: string;
+  answer: string;
+}
+
 /** Coalescing key of a request: equal for identical (host, symptom, options). */
 export function requestKey(r: DiagnoseRequest): string {
   const canonical = JSON.stringify([

@@ -3,6 +3,7 @@ import { DelayedError, type Job, UnrecoverableError, Worker } from "bullmq";
 import type { Replier, ReplyTarget, StoredResult } from "../model/answer.js";
 import { DiagbotError } from "../model/errors.js";
 import type { Progress } from "../model/progress.js";
+import type { NarrativeConfig } from "../narrative/index.js";
 import {
   type AuditCommand,
   type Auditor,
@@ -22,6 +23,7 @@ import {
 } from "./config.js";
 import { type DeliveryJobData, DeliveryQueue, deliver, startDeliveryWorker } from "./deliver.js";
 import type { Engine } from "./engine.js";
+import { NarrativeRuns } from "./narrate.js";
 import { ProgressThrottle } from "./progress.js";
 import { ResultStore, type SlotKind } from "./store.js";
 import { type DiagnoseJobData, type DiagnoseJobResult, invalidJobData } from "./types.js";
@@ -40,6 +42,8 @@ export interface WorkerDeps {
   replier: Replier;
   log: Logger;
   metrics?: Metrics;
+  /** The LLM narrative's settings (narrative/config.ts); absent: no narrative. */
+  narrative?: NarrativeConfig;
   /** Progress edits at most this often, ms (default 3000: see ProgressThrottle). */
   progressIntervalMs?: number;
   /**
@@ -81,6 +85,7 @@ interface JobScope {
   job: Job<DiagnoseJobData, DiagnoseJobResult>;
   jlog: Logger;
   audit: Auditor;
+  narratives: NarrativeRuns;
 }
 
 export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle {
@@ -92,12 +97,13 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
   });
   const deliveries = new DeliveryQueue(redis, config);
   const audit = auditor(deps.log, auditStreamOf(redis, config));
+  const narratives = new NarrativeRuns(deps.narrative, { store, ...deps });
+  const shared = { config, deps, store, deliveries, audit, narratives };
   const processor = (
     job: Job<DiagnoseJobData, DiagnoseJobResult>,
     token?: string,
     signal?: AbortSignal,
-  ): Promise<DiagnoseJobResult> =>
-    runJob({ config, deps, store, deliveries, job, jlog: deps.log, audit }, token, signal);
+  ): Promise<DiagnoseJobResult> => runJob({ ...shared, job, jlog: deps.log }, token, signal);
 
   const worker = new Worker<DiagnoseJobData, DiagnoseJobResult>(QUEUE_NAME, processor, {
     connection: redis,
@@ -110,8 +116,8 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
   });
   worker.on("failed", (job, err) => {
     if (!job) return;
-    void reportFailed({ config, deps, store, deliveries, job, jlog: deps.log, audit }, err).catch(
-      (e) => deps.log.error({ err: (e as Error).message }, "reporting a failed job failed"),
+    void reportFailed({ ...shared, job, jlog: deps.log }, err).catch((e) =>
+      deps.log.error({ err: (e as Error).message }, "reporting a failed job failed"),
     );
   });
   worker.on("error", (err) => deps.log.error({ err: err.message }, "worker error"));
@@ -124,6 +130,7 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
     redis,
     close: async () => {
       await Promise.all([worker.close(), deliveryWorker.close()]);
+      await narratives.drain();
       await deliveries.close();
       redis.disconnect();
     },
@@ -384,13 +391,19 @@ async function storeAndAnswer(
     targets,
     { result, log: jlog, metrics: deps.metrics, deliveries: scope.deliveries },
   );
+  scope.narratives.start(result, posted, jlog);
   deps.metrics?.answerSeconds.observe(
     { symptom: request.symptom },
     (Date.now() - data.requestedAt) / 1000,
   );
   deps.metrics?.jobs.inc({ outcome: "ok" });
   jlog.info(
-    { category: top?.category ?? null, targets: targets.length, posted, redactions },
+    {
+      category: top?.category ?? null,
+      targets: targets.length,
+      posted: posted.length,
+      redactions,
+    },
     "diagnosis answered",
   );
   return { diagnosisId: data.diagnosisId, category: top?.category, targets: targets.length };

@@ -2,7 +2,7 @@ import { gapSentence } from "../engine/coverage.js";
 import { formatAge } from "../engine/history.js";
 import { decisiveHistory } from "../engine/summarise.js";
 import { type Progress, progressText } from "../model/progress.js";
-import type { Hypothesis, Report } from "../model/report.js";
+import type { Hypothesis, Narrative, Report } from "../model/report.js";
 import { escapeMrkdwn as esc } from "../redact/index.js";
 import { citedLines } from "./cited.js";
 
@@ -107,10 +107,19 @@ function linesWithin(
   return { text: out.join("\n"), cut: false };
 }
 
+/**
+ * `` `disk-saturation#1` `` before an evidence line a narrative may cite (at its start, so that
+ * cutting a long line never cuts its ids), else nothing.
+ */
+function idsTag(ids: readonly string[]): string {
+  return ids.length > 0 ? `${ids.map((id) => `\`${esc(id)}\``).join(" ")} ` : "";
+}
+
 function hypothesisText(
   h: Hypothesis,
   rank: "top" | "runner-up",
   evidenceLines: number,
+  showIds: boolean,
 ): { text: string; cut: boolean } {
   const head =
     rank === "top"
@@ -118,7 +127,7 @@ function hypothesisText(
       : `*Also possible:* ${esc(clip(h.title, 300))} (\`${esc(h.category)}\`, ${pct(h.confidence)})`;
   const evidence = citedLines(h.evidence.slice(0, 1000)).map(
     (e) =>
-      `• ${esc(e.excerpt.replace(/\s+/g, " ").trim())}${e.threshold ? ` _(${esc(e.threshold)})_` : ""}`,
+      `• ${showIds ? idsTag(e.ids) : ""}${esc(e.excerpt.replace(/\s+/g, " ").trim())}${e.threshold ? ` _(${esc(e.threshold)})_` : ""}`,
   );
   const shown = evidence.slice(0, evidenceLines);
   const extra = evidence.length - shown.length;
@@ -164,6 +173,38 @@ export interface AnswerOptions {
   requestedBy?: string[];
 }
 
+/**
+ * The LLM narrative's section: marked as a model's, the text quoted, each cite with the line it
+ * names (the evidence lines below carry the same ids). The text is redacted already (the
+ * narrative module redacts what the model wrote) and escaped here like any host text. A
+ * follow-up's answer gives its own `narrative` and says what it was `checked` against.
+ */
+export function narrativeBlocks(
+  report: Report,
+  narrative: Narrative | undefined = report.narrative,
+  checked = "checked against the evidence below",
+): Block[] {
+  const n = narrative;
+  if (!n) return [];
+  const lines = new Map(
+    report.hypotheses.flatMap((h) => h.evidence.map((e) => [e.id, e] as const)),
+  );
+  const quoted = n.text
+    .split("\n")
+    .map((l) => `>${esc(l)}`)
+    .join("\n");
+  const cites = n.cites.map((id) => {
+    const e = lines.get(id);
+    return `\`${esc(id)}\`${e ? ` ${esc(e.collector)}: ${esc(clip(e.excerpt.replace(/\s+/g, " ").trim(), 120))}` : ""}`;
+  });
+  return [
+    section(
+      `:robot_face: *Written by a model* (\`${esc(n.model)}\`), ${checked}; the verdict is the rules'.\n${quoted}`,
+    ),
+    ...(cites.length > 0 ? [context(`Cites: ${cites.join(" · ")}`)] : []),
+  ];
+}
+
 /** The thread answer: top hypothesis, up to two runners-up, fine checks, failed collectors, buttons. */
 export function renderAnswer(report: Report, options: AnswerOptions): RenderedMessage {
   const blocks: Block[] = [];
@@ -179,8 +220,10 @@ export function renderAnswer(report: Report, options: AnswerOptions): RenderedMe
       emoji: false,
     },
   });
+  const showIds = report.narrative !== undefined;
+  blocks.push(...narrativeBlocks(report));
   if (top) {
-    const t = hypothesisText(top, "top", 8);
+    const t = hypothesisText(top, "top", 8, showIds);
     truncated ||= t.cut;
     blocks.push(section(t.text));
     if (top.remediation.length > 0) {
@@ -193,7 +236,7 @@ export function renderAnswer(report: Report, options: AnswerOptions): RenderedMe
       blocks.push(section(`*Next steps*\n${r.text}`));
     }
     for (const h of rest.slice(0, 2)) {
-      const t2 = hypothesisText(h, "runner-up", 2);
+      const t2 = hypothesisText(h, "runner-up", 2, showIds);
       truncated ||= t2.cut;
       blocks.push(section(t2.text));
     }

@@ -6,6 +6,8 @@ export interface CitedLine {
   excerpt: string;
   /** `>= 1` for one fact; `oom.kills >= 1; oom.victim exists` when several share the line. */
   threshold?: string;
+  /** The ids of the evidence read from the line (`rule#n`), when the report carries them. */
+  ids: string[];
 }
 
 /**
@@ -28,6 +30,7 @@ export function citedLines(evidence: readonly Evidence[]): CitedLine[] {
       rules.length <= 1
         ? rules[0]?.threshold
         : rules.map((e) => `${e.fact} ${e.threshold}`).join("; ");
-    return { collector: first.collector, excerpt: first.excerpt, threshold };
+    const ids = group.flatMap((e) => (e.id ? [e.id] : []));
+    return { collector: first.collector, excerpt: first.excerpt, threshold, ids };
   });
 }

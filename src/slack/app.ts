@@ -9,6 +9,7 @@ import {
 import { auditor } from "../observability/audit.js";
 import type { Logger } from "../observability/log.js";
 import { auditStreamOf } from "../queue/config.js";
+import { RequestLimits } from "../queue/limits.js";
 import type { DiagnosisProducer } from "../queue/producer.js";
 import { webClientOptions } from "./config.js";
 import type { ListenerContext, SlackAppDeps } from "./context.js";
@@ -119,6 +120,7 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     audit,
     membership: new UserGroupMembership(app.client, rbac.usergroups, log, deps.usergroupRefreshMs),
     starter: new DiagnosisStarter(producer, log, metrics, audit),
+    followUpLimits: RequestLimits.followUps(producer.redis, producer.config),
   };
   registerListeners(app, ctx);
   app.error(async (err) => {

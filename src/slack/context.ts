@@ -3,9 +3,11 @@ import { allows, maxWindowSeconds } from "../access/rbac.js";
 import { closestNames, type HostConfig, type Inventory } from "../inventory/inventory.js";
 import type { FindingMuter } from "../model/answer.js";
 import { DiagbotError } from "../model/errors.js";
+import type { NarrativeConfig } from "../narrative/index.js";
 import type { Auditor } from "../observability/audit.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
+import type { RequestLimits } from "../queue/limits.js";
 import type { DiagnosisProducer } from "../queue/producer.js";
 import type { SlackConfig } from "./config.js";
 import type { DiagnosisStarter } from "./diagnosis.js";
@@ -25,6 +27,8 @@ export interface SlackAppDeps {
   usergroupRefreshMs?: number;
   /** Mutes finding keys of scheduled sweeps (the digest's Mute menus); none: menus answer so. */
   muter?: FindingMuter;
+  /** The LLM's settings, for follow-up questions in a diagnosis's thread; absent: none. */
+  narrative?: NarrativeConfig;
 }
 
 /** What every listener uses: the app's dependencies and its shared services. */
@@ -33,6 +37,8 @@ export interface ListenerContext extends SlackAppDeps {
   audit: Auditor;
   membership: UserGroupMembership;
   starter: DiagnosisStarter;
+  /** `DIAGBOT_FOLLOWUP_RATE`: follow-up questions per person and window. */
+  followUpLimits: RequestLimits;
 }
 
 /** What `user` may do, in `channel`: from RBAC and the cached user group lists (no API call). */

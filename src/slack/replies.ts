@@ -1,9 +1,15 @@
 import type { WebClient } from "@slack/web-api";
-import type { Replier, ReplyTarget, StoredResult } from "../model/answer.js";
+import type { PostedAnswer, Replier, ReplyTarget, StoredResult } from "../model/answer.js";
 import type { Progress } from "../model/progress.js";
 import type { DiagnoseRequest } from "../model/request.js";
 import { redactText } from "../redact/index.js";
-import { type RenderedMessage, renderAnswer, renderFailure, rootText } from "../render/blocks.js";
+import {
+  narrativeBlocks,
+  type RenderedMessage,
+  renderAnswer,
+  renderFailure,
+  rootText,
+} from "../render/blocks.js";
 import { slackError } from "./config.js";
 
 /** Errors that mean "the bot cannot post here": answer through response_url instead. */
@@ -51,19 +57,50 @@ export class SlackReplier implements Replier {
     });
   }
 
-  async answer(target: ReplyTarget, result: StoredResult, requesters: string[]): Promise<void> {
-    const message = renderAnswer(result.report, {
-      diagnosisId: result.diagnosisId,
-      redactions: result.redactions,
-      bundle: result.bundle,
-      requestedBy: requesters,
-    });
-    await this.post(target, message);
+  async answer(
+    target: ReplyTarget,
+    result: StoredResult,
+    requesters: string[],
+  ): Promise<PostedAnswer | undefined> {
+    const posted = await this.post(target, answerMessage(result, requesters));
     const top = result.report.hypotheses[0];
     const headline = top
       ? `${top.title} (${top.category}, ${Math.round(top.confidence * 100)} %)`
       : "no root cause found";
     await this.editRoot(target, rootText(result.request, { phase: "done", headline }));
+    return posted;
+  }
+
+  /**
+   * The narrative goes into the answer itself (`chat.update`, above the evidence) rather than a
+   * second reply: the verdict and its explanation stay one message with one set of buttons, and
+   * the thread's followers are not notified twice for the same diagnosis. An answer that went
+   * through response_url cannot be edited: the narrative follows it there as its own message.
+   */
+  async addNarrative(
+    target: ReplyTarget,
+    result: StoredResult,
+    posted: PostedAnswer | undefined,
+    requesters: string[],
+  ): Promise<void> {
+    if (!result.report.narrative) return;
+    if (posted) {
+      const message = answerMessage(result, requesters);
+      await this.client.chat.update({
+        channel: posted.channel,
+        ts: posted.ts,
+        text: message.text,
+        blocks: message.blocks as never,
+      });
+      return;
+    }
+    if (!target.responseUrl) return;
+    await postResponseUrl(target.responseUrl, {
+      response_type: "in_channel",
+      replace_original: false,
+      text: `Narrative of ${result.diagnosisId}, written by a model`,
+      blocks: narrativeBlocks(result.report),
+    });
   }
 
   async failure(
@@ -98,11 +135,15 @@ export class SlackReplier implements Replier {
       .catch(() => undefined);
   }
 
-  private async post(target: ReplyTarget, message: RenderedMessage): Promise<void> {
+  /** Posts in the thread, else through response_url; the message's place when in a thread. */
+  private async post(
+    target: ReplyTarget,
+    message: RenderedMessage,
+  ): Promise<PostedAnswer | undefined> {
     const threadTs = target.threadTs ?? target.ts;
     if (target.channel && threadTs) {
       try {
-        await this.client.chat.postMessage({
+        const res = await this.client.chat.postMessage({
           channel: target.channel,
           thread_ts: threadTs,
           text: message.text,
@@ -110,7 +151,7 @@ export class SlackReplier implements Replier {
           unfurl_links: false,
           unfurl_media: false,
         });
-        return;
+        return res.ts ? { channel: res.channel ?? target.channel, ts: res.ts } : undefined;
       } catch (err) {
         if (!target.responseUrl || !CANNOT_POST.has(slackError(err) ?? "")) throw err;
       }
@@ -128,5 +169,16 @@ export class SlackReplier implements Replier {
         },
       ].slice(0, 50),
     });
+    return undefined;
   }
+}
+
+/** The answer's Block Kit message (with the narrative when the report carries one). */
+function answerMessage(result: StoredResult, requesters: string[]): RenderedMessage {
+  return renderAnswer(result.report, {
+    diagnosisId: result.diagnosisId,
+    redactions: result.redactions,
+    bundle: result.bundle,
+    requestedBy: requesters,
+  });
 }

@@ -13,6 +13,7 @@ export interface ChatRequest {
     model: string;
     messages: { role: string; content: string }[];
     max_tokens?: number;
+    max_completion_tokens?: number;
     response_format?: {
       type: string;
       json_schema?: { name: string; strict?: boolean; schema: unknown };

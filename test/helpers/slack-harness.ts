@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadRbac } from "../../src/access/rbac.js";
 import type { FindingMuter } from "../../src/model/answer.js";
+import type { NarrativeConfig } from "../../src/narrative/index.js";
 import { createLogger, type Logger } from "../../src/observability/log.js";
 import { createMetrics } from "../../src/observability/metrics.js";
 import { queueConfig } from "../../src/queue/config.js";
@@ -53,6 +54,8 @@ export interface HarnessOptions {
   log?: Logger;
   /** What the sweep digest's Mute menus use (default: none). */
   muter?: FindingMuter;
+  /** The LLM's settings for the worker's narrative and the thread follow-ups (default: off). */
+  narrative?: NarrativeConfig;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -106,6 +109,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     metrics: createMetrics(false),
     http: options.mode === "http" ? { port: 0, host: "127.0.0.1" } : undefined,
     muter: options.muter,
+    narrative: options.narrative,
   });
   const port = await app.start();
   const worker = options.engine
@@ -114,6 +118,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
         replier: new SlackReplier(webClient(slack)),
         log,
         progressIntervalMs: 200,
+        narrative: options.narrative,
       })
     : undefined;
   await worker?.worker.waitUntilReady();

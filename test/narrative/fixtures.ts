@@ -29,6 +29,7 @@ export function standInConfig(
     model: "stand-in-model",
     timeoutMs: 5000,
     maxTokens: 600,
+    tokensParam: "max_tokens",
     retryAfterCapMs: 10_000,
     ...overrides,
   };

@@ -1,6 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import type { Report } from "../../src/model/report.js";
 import { retryAfterMs } from "../../src/narrative/client.js";
+import { narrativeConfig, tokensParamFor } from "../../src/narrative/config.js";
 import { withNarrative, writeNarrative } from "../../src/narrative/index.js";
 import { createMetrics } from "../../src/observability/metrics.js";
 import type { StandIn } from "../helpers/openai-stand-in.js";
@@ -73,6 +74,41 @@ describe("a valid answer", () => {
     s.script({ content: `Here is the answer:\n\`\`\`json\n${JSON.stringify(answer)}\n\`\`\`` });
     const out = await writeNarrative(report, standInConfig(s));
     expect(out.narrative?.text).toBe(answer.text);
+  });
+});
+
+describe("the completion budget's field", () => {
+  it("is max_completion_tokens for reasoning models, max_tokens for others, as the server sees it", async () => {
+    const env = { OPENAI_API_KEY: s.apiKey, OPENAI_BASE_URL: s.baseURL };
+    const cases = [
+      ["o3-mini", {}, "max_completion_tokens"],
+      ["gpt-5-mini", {}, "max_completion_tokens"],
+      ["openai/o4-mini", {}, "max_completion_tokens"],
+      ["gpt-4.1-mini", {}, "max_tokens"],
+      ["llama3.1:8b", {}, "max_tokens"],
+      [
+        "my-azure-deployment",
+        { DIAGBOT_LLM_TOKENS_PARAM: "max_completion_tokens" },
+        "max_completion_tokens",
+      ],
+      ["gpt-5", { DIAGBOT_LLM_TOKENS_PARAM: "max_tokens" }, "max_tokens"],
+    ] as const;
+    for (const [model, extra, field] of cases) {
+      s.requests.length = 0;
+      s.script({ content: groundedAnswer(report) });
+      const config = narrativeConfig({ ...env, ...extra, DIAGBOT_LLM_MODEL: model });
+      expect(config?.tokensParam, model).toBe(field);
+      await writeNarrative(report, config!);
+      const body = s.requests[0]?.body as Record<string, unknown>;
+      expect(body[field], model).toBe(600);
+      const other = field === "max_tokens" ? "max_completion_tokens" : "max_tokens";
+      expect(body, model).not.toHaveProperty(other);
+    }
+    expect(tokensParamFor("o1")).toBe("max_completion_tokens");
+    expect(tokensParamFor("ollama-model")).toBe("max_tokens");
+    expect(() =>
+      narrativeConfig({ ...env, DIAGBOT_LLM_MODEL: "m", DIAGBOT_LLM_TOKENS_PARAM: "tokens" }),
+    ).toThrow(/DIAGBOT_LLM_TOKENS_PARAM="tokens" is not one of max_tokens, max_completion_tokens/);
   });
 });
 

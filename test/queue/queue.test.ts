@@ -39,6 +39,7 @@ function recordingReplier(): Replier & Recorded {
     },
     async answer(target, result) {
       r.answers.push({ target, result });
+      return undefined;
     },
     async failure(target, _request, error) {
       r.failures.push({ target, error });

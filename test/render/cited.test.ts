@@ -26,9 +26,16 @@ const evidence = [
 describe("citedLines", () => {
   it("gives a line read by several facts once, with their thresholds", () => {
     expect(citedLines(evidence)).toEqual([
-      { collector: "dmesg", excerpt: line, threshold: "oom.kills >= 1; oom.memcg_kills >= 1" },
-      { collector: "meminfo", excerpt: "MemAvailable: 120000 kB", threshold: "< 5" },
+      {
+        collector: "dmesg",
+        excerpt: line,
+        threshold: "oom.kills >= 1; oom.memcg_kills >= 1",
+        ids: [],
+      },
+      { collector: "meminfo", excerpt: "MemAvailable: 120000 kB", threshold: "< 5", ids: [] },
     ]);
+    const withIds = evidence.map((e, i) => ({ ...e, id: `oom#${i + 1}` }));
+    expect(citedLines(withIds).map((l) => l.ids)).toEqual([["oom#1", "oom#2"], ["oom#3"]]);
   });
 
   it("keeps the same text from two collectors apart", () => {

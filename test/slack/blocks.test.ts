@@ -72,6 +72,25 @@ describe("Block Kit rendering", () => {
     expect(text).toContain("&lt;!channel&gt;");
   });
 
+  it("a narrative is escaped, quoted, marked as a model's, and stays within the limits", () => {
+    const report = fakeReport({ findings: 30, evidencePerFinding: 40, excerpt: "x".repeat(500) });
+    const id = report.hypotheses[0]?.evidence[0]?.id ?? "finding-1#1";
+    report.hypotheses[0]!.evidence[0]!.id = id;
+    report.narrative = {
+      text: `<!channel> see <https://evil|here>\n${"y".repeat(4000)}`,
+      model: "m<1>",
+      cites: [id],
+    };
+    const m = renderAnswer(report, { diagnosisId: "dg_abc123", redactions: 0, bundle: true });
+    checkLimits(m.blocks);
+    const narrative = (m.blocks[1] as AnyBlock).text.text as string;
+    expect(narrative).toMatch(/^:robot_face: \*Written by a model\* \(`m&lt;1&gt;`\)/);
+    expect(narrative).toContain(">&lt;!channel&gt; see &lt;https://evil|here&gt;\n>yyy");
+    expect(JSON.stringify(m.blocks)).not.toContain("<!channel>");
+    expect(JSON.stringify(m.blocks[2])).toContain(`Cites: \`${id}\``);
+    expect(JSON.stringify(m.blocks[3])).toContain(`\`${id}\``);
+  });
+
   it("an empty report says no root cause was found", () => {
     const report = { ...fakeReport(), hypotheses: [] };
     const m = renderAnswer(report, { diagnosisId: "dg_abc123", redactions: 0, bundle: true });

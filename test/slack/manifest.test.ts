@@ -15,9 +15,16 @@ describe("deploy/slack-app-manifest.yaml", () => {
     ]);
     expect(manifest.features.app_home.home_tab_enabled).toBe(true);
     expect(manifest.settings.event_subscriptions.bot_events).toContain("app_home_opened");
+    expect(manifest.settings.event_subscriptions.bot_events).toContain("app_mention");
     expect(manifest.settings.interactivity.is_enabled).toBe(true);
     expect(manifest.oauth_config.scopes.bot).toEqual(
-      expect.arrayContaining(["commands", "chat:write", "files:write", "usergroups:read"]),
+      expect.arrayContaining([
+        "commands",
+        "chat:write",
+        "files:write",
+        "usergroups:read",
+        "app_mentions:read",
+      ]),
     );
     for (const url of [
       manifest.features.slash_commands[0].url,

@@ -4,6 +4,7 @@ import { registerAppHome } from "./app-home.js";
 import { registerDeepDive } from "./deep-dive.js";
 import { registerDiagnoseCommand } from "./diagnose-command.js";
 import { registerEvidence } from "./evidence.js";
+import { registerFollowUp } from "./follow-up.js";
 import { registerRerun } from "./rerun.js";
 import { registerSweepDigest } from "./sweep-digest.js";
 
@@ -13,6 +14,7 @@ export function registerListeners(app: App, ctx: ListenerContext): void {
   registerRerun(app, ctx);
   registerDeepDive(app, ctx);
   registerEvidence(app, ctx);
+  registerFollowUp(app, ctx);
   registerAppHome(app, ctx);
   registerSweepDigest(app, ctx);
 }
