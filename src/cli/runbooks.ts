@@ -71,7 +71,11 @@ export async function runRunbooksCoverage(opts: {
   const file = join(dir, "COVERAGE.md");
   if (opts.check) {
     const same = existsSync(file) && readFileSync(file, "utf8") === text;
-    process.stdout.write(same ? `${file} is up to date\n` : `${file} differs from the generator\n`);
+    process.stdout.write(
+      same
+        ? `${file} is up to date\n`
+        : `${file} differs from the generator: run \`diagbot runbooks coverage\` to write it again\n`,
+    );
     return same ? 0 : 1;
   }
   writeFileSync(file, text);

@@ -221,7 +221,7 @@ export function startSweepHostWorker(
   const windowSeconds = deps.windowSeconds ?? 5;
   // One connection for the slots and the worker's own commands, closed with the worker (BullMQ
   // closes only the blocking connection it made itself).
-  const redis = connectRedis(config, "worker", "diagbot-sweep-hosts");
+  const redis = workerConnection(config, "diagbot-sweep-hosts");
   const slots = new ResultStore(redis, config.prefix, {
     ttlSeconds: config.resultTtlSeconds,
     maxBytes: config.resultMaxBytes,
@@ -280,6 +280,19 @@ export function startSweepHostWorker(
   return worker;
 }
 
+/** How long `close()` lets the jobs in hand finish, ms. */
+const CLOSE_GRACE_MS = 10_000;
+
+/**
+ * A worker's own Redis connection. Its errors reach the worker's `error` event, logged there;
+ * without a listener of its own, ioredis would print each reconnect's stack trace.
+ */
+function workerConnection(config: QueueConfig, name: string): RedisClient {
+  const connection = connectRedis(config, "worker", name);
+  connection.on("error", () => undefined);
+  return connection;
+}
+
 export interface SchedulerHandle {
   /**
    * Resolves, once Redis answers, with the names of sweeps removed from Redis (no longer in
@@ -307,6 +320,12 @@ export function startScheduler(
   const synced = syncSchedulers(runs, hostsQueue, store, sweeps);
   synced.catch(() => undefined);
   const flow = new FlowProducer({ connection: redis, prefix: config.prefix });
+  // Their connection's errors are logged above once each; BullMQ re-emits them on every queue,
+  // and prints the stack of one that nobody listens to.
+  runs.on("error", () => undefined);
+  hostsQueue.on("error", () => undefined);
+  flow.on("error", () => undefined);
+  const runConnection = workerConnection(config, "diagbot-sweep-runs");
   const runWorker = new Worker<RunJobData | DigestJobData>(
     SWEEP_RUNS_QUEUE,
     async (job) =>
@@ -314,7 +333,7 @@ export function startScheduler(
         ? digestRun(job as Job<DigestJobData>, store, deps)
         : startRun(job as Job<RunJobData>, flow, config.prefix, deps),
     {
-      connection: connectRedis(config, "worker", "diagbot-sweep-runs"),
+      connection: runConnection,
       prefix: config.prefix,
       concurrency: 4,
       lockDuration: config.lockMs,
@@ -335,8 +354,17 @@ export function startScheduler(
   return {
     synced,
     async close() {
-      await Promise.all([runWorker.close(), hostWorker.close()]);
-      await Promise.all([flow.close(), runs.close(), hostsQueue.close()]);
+      // Jobs in hand may finish for CLOSE_GRACE_MS; past it their connections are cut, and what
+      // was left is taken again, as stalled, by another scheduler or the next start.
+      const graceful = Promise.all([runWorker.close(), hostWorker.close()]);
+      const late = await Promise.race([
+        graceful.then(() => false),
+        new Promise<boolean>((r) => setTimeout(() => r(true), CLOSE_GRACE_MS).unref()),
+      ]);
+      if (late)
+        deps.log.warn({ graceMs: CLOSE_GRACE_MS }, "sweep jobs still running: stopping them");
+      else await Promise.all([flow.close(), runs.close(), hostsQueue.close()]);
+      runConnection.disconnect();
       redis.disconnect();
     },
   };

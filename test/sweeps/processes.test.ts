@@ -117,6 +117,11 @@ describe("scheduler processes", () => {
       expect(posts.length).toBeGreaterThanOrEqual(Math.floor(ticks) - 1);
       expect(posts.length).toBeLessThanOrEqual(Math.ceil(ticks) + 2);
       expect(posts[0].args.text).toBe("Sweep tick: 2 new");
+      // SIGTERM stops a scheduler at once: exit 0, its connections closed.
+      const stopped = Date.now();
+      await a.stop();
+      expect(a.child.exitCode).toBe(0);
+      expect(Date.now() - stopped).toBeLessThan(8000);
     } finally {
       await removePrefix(prefix);
     }
