@@ -95,7 +95,9 @@ export async function runDiagnose(
     ({ report, outputs } =
       host === undefined
         ? await diagnoseFrom(opts.from!, parseLabel(target), symptom, runbooks)
-        : await diagnoseBundle(await replayBundle(host), host.name, symptom, runbooks));
+        : await diagnoseBundle(await replayBundle(host), host.name, symptom, runbooks, {
+            host: host.name,
+          }));
     const note = ignoredOptionsNote(opts.given, host === undefined ? "--from" : "a replay host");
     if (note) {
       report.notes.unshift(note);

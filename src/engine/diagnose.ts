@@ -161,7 +161,8 @@ const STATUS_WHY: Record<CollectorStatus, string> = {
 /**
  * Diagnoses a saved evidence bundle (`--from DIR`): every output present is parsed and every
  * rule whose inputs are present is evaluated; the symptom changes only the ranking. The host
- * is the one `bundle.json` names, else `label`.
+ * is `options.host` (an inventory replay host is its inventory name, whoever saved the bundle),
+ * else the one `bundle.json` names, else `label`.
  * @throws DiagbotError "bundle" when the directory holds nothing to read (see loadBundle).
  */
 export async function diagnoseBundle(
@@ -169,10 +170,11 @@ export async function diagnoseBundle(
   label: string,
   symptom: Symptom,
   runbooks: readonly Runbook[],
+  options: { host?: string } = {},
 ): Promise<Diagnosis> {
   const bundle = await loadBundle(dir, new Set(sourceIds()));
   const report = await buildReport(bundle.outputs, {
-    host: bundle.manifest.host ?? label,
+    host: options.host ?? bundle.manifest.host ?? label,
     symptom,
     started: new Date(),
     collectedAt: validTime(bundle.manifest.startedAt),

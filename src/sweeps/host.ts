@@ -46,7 +46,9 @@ export async function sweepHost(host: HostConfig, options: HostRunOptions): Prom
   try {
     if (host.transport === "replay") {
       const dir = await replayBundle(host);
-      const { report } = await diagnoseBundle(dir, host.name, options.symptom, options.runbooks);
+      const { report } = await diagnoseBundle(dir, host.name, options.symptom, options.runbooks, {
+        host: host.name,
+      });
       return answered(report);
     }
     let transport: Transport;

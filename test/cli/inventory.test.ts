@@ -12,6 +12,9 @@ describe("diagbot diagnose with imported inventories", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.hypotheses.length).toBeGreaterThan(0);
     expect(r.json.hypotheses[0].category).toMatch(/oom|memory/);
+    // The inventory's name, whatever host saved the bundle: the same key a sweep gives.
+    expect(r.json.host).toBe("lab-7");
+    expect(r.json.hypotheses[0].key).toMatch(/^lab-7\//);
     expect(r.stderr).toMatch(
       /diagbot: inventory: .*unsupported\.ini:2: ansible_connection=winrm: .*win-1 left out/,
     );
