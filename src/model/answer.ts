@@ -20,6 +20,11 @@ export interface ReplyTarget {
   threadTs?: string;
   /** Slack's response_url: used when the bot cannot post in the channel. */
   responseUrl?: string;
+  /**
+   * `SYSTEM:KEY` this requester asked the evidence to go to (`/diagnose … --ticket`, the
+   * *Attach to ticket* button), canonical as `parseTicket` (./request.ts) writes it.
+   */
+  ticket?: string;
 }
 
 /** How a finished job ended, as late joiners learn it. */
@@ -62,6 +67,11 @@ export interface Replier {
     error: string,
     diagnosisId: string,
   ): Promise<void>;
+  /**
+   * Posts one short line in the target's thread (or through response_url): what became of a
+   * ticket the requester named. The text is mrkdwn, already redacted.
+   */
+  note(target: ReplyTarget, text: string): Promise<void>;
   /**
    * Whether a post that threw may succeed later (the chat service down, unreachable or rate
    * limiting past the client's own retries): the answer then goes to the delivery queue. False

@@ -23,6 +23,7 @@ import { type DeliveryJobData, DeliveryQueue, deliver, startDeliveryWorker } fro
 import type { Engine } from "./engine.js";
 import { ProgressThrottle } from "./progress.js";
 import { ResultStore, type SlotKind } from "./store.js";
+import { TicketQueue } from "./tickets.js";
 import { type DiagnoseJobData, type DiagnoseJobResult, invalidJobData } from "./types.js";
 
 /**
@@ -77,6 +78,7 @@ interface JobScope {
   deps: WorkerDeps;
   store: ResultStore;
   deliveries: DeliveryQueue;
+  tickets: TicketQueue;
   job: Job<DiagnoseJobData, DiagnoseJobResult>;
   jlog: Logger;
   audit: Auditor;
@@ -90,13 +92,14 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
     maxBytes: config.resultMaxBytes,
   });
   const deliveries = new DeliveryQueue(redis, config);
+  const tickets = new TicketQueue(redis, config);
   const audit = auditor(deps.log, auditStreamOf(redis, config));
   const processor = (
     job: Job<DiagnoseJobData, DiagnoseJobResult>,
     token?: string,
     signal?: AbortSignal,
   ): Promise<DiagnoseJobResult> =>
-    runJob({ config, deps, store, deliveries, job, jlog: deps.log, audit }, token, signal);
+    runJob({ config, deps, store, deliveries, tickets, job, jlog: deps.log, audit }, token, signal);
 
   const worker = new Worker<DiagnoseJobData, DiagnoseJobResult>(QUEUE_NAME, processor, {
     connection: redis,
@@ -109,9 +112,10 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
   });
   worker.on("failed", (job, err) => {
     if (!job) return;
-    void reportFailed({ config, deps, store, deliveries, job, jlog: deps.log, audit }, err).catch(
-      (e) => deps.log.error({ err: (e as Error).message }, "reporting a failed job failed"),
-    );
+    void reportFailed(
+      { config, deps, store, deliveries, tickets, job, jlog: deps.log, audit },
+      err,
+    ).catch((e) => deps.log.error({ err: (e as Error).message }, "reporting a failed job failed"));
   });
   worker.on("error", (err) => deps.log.error({ err: err.message }, "worker error"));
   const deliveryWorker = startDeliveryWorker(config, { redis, store, ...deps });
@@ -124,6 +128,7 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
     close: async () => {
       await Promise.all([worker.close(), deliveryWorker.close()]);
       await deliveries.close();
+      await tickets.close();
       redis.disconnect();
     },
   };
@@ -380,7 +385,13 @@ async function storeAndAnswer(
     deps.replier,
     { ok: true, diagnosisId: data.diagnosisId },
     targets,
-    { result, log: jlog, metrics: deps.metrics, deliveries: scope.deliveries },
+    {
+      result,
+      log: jlog,
+      metrics: deps.metrics,
+      deliveries: scope.deliveries,
+      tickets: scope.tickets,
+    },
   );
   deps.metrics?.answerSeconds.observe(
     { symptom: request.symptom },

@@ -1,11 +1,11 @@
 import { HttpException, Version2Client, Version3Client } from "jira.js";
 import { DiagbotError } from "../model/errors.js";
+import type { TicketKey } from "../model/ticket.js";
 import { adfPlainText, renderAdf } from "../render/adf.js";
 import { renderJiraWiki } from "../render/jira-wiki.js";
 import { bundleMarker } from "../render/outline.js";
 import { baseUrl, required, setting } from "./config.js";
 import type { TicketEvidence } from "./evidence.js";
-import type { TicketKey } from "./key.js";
 import { type CallContext, httpFailure, withRetry } from "./retry.js";
 import { policyOf, type SinkOptions, type TicketSink } from "./sink.js";
 

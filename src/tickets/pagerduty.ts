@@ -1,7 +1,7 @@
+import type { TicketKey } from "../model/ticket.js";
 import { bundleMarker } from "../render/outline.js";
 import { baseUrl, type Env, required } from "./config.js";
 import { bundleLink } from "./evidence.js";
-import type { TicketKey } from "./key.js";
 import { type CallContext, fetchText, type RetryPolicy, withRetry } from "./retry.js";
 import { policyOf, type SinkOptions, type TicketSink } from "./sink.js";
 

@@ -13,6 +13,7 @@ import { createSlackApp, type SlackApp } from "../../src/slack/app.js";
 import { slackConfig, webClient } from "../../src/slack/config.js";
 import { InventoryCache } from "../../src/slack/inventory-cache.js";
 import { SlackReplier } from "../../src/slack/replies.js";
+import { startTicketWorker } from "../../src/tickets/worker.js";
 import { removePrefix, SHARED_REDIS_URL, uniquePrefix } from "./redis.js";
 import { type FakeSlack, startFakeSlack } from "./slack-api.js";
 
@@ -53,6 +54,8 @@ export interface HarnessOptions {
   log?: Logger;
   /** What the sweep digest's Mute menus use (default: none). */
   muter?: FindingMuter;
+  /** Runs the `tickets` queue's worker beside the in-process worker (ticket settings in `env`). */
+  tickets?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -117,6 +120,17 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       })
     : undefined;
   await worker?.worker.waitUntilReady();
+  const tickets =
+    worker && options.tickets
+      ? startTicketWorker(config, {
+          redis: worker.redis,
+          store: worker.store,
+          replier: new SlackReplier(webClient(slack)),
+          log,
+          env,
+        })
+      : undefined;
+  await tickets?.waitUntilReady();
   const end = Date.now() + 5000;
   while (!producer.ready && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
   return {
@@ -128,6 +142,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     prefix,
     dir,
     async stop() {
+      await tickets?.close();
       await worker?.close();
       await app.stop();
       await producer.close();
