@@ -126,6 +126,11 @@ export class ResultStore {
     return bytes ? (JSON.parse((await gunzipAsync(bytes)).toString("utf8")) as T) : null;
   }
 
+  /** Whether the bundle of `diagnosisId` is still stored (no TTL or size cap hit). */
+  async bundleStored(diagnosisId: string): Promise<boolean> {
+    return (await this.redis.exists(this.key("bundle", diagnosisId))) === 1;
+  }
+
   /**
    * The posting guard: true for the first caller for this diagnosis and thread, false for
    * every other (whichever process it runs in). {@link releasePost} undoes it after a failed post.

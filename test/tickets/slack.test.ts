@@ -1,7 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Engine } from "../../src/queue/engine.js";
+import { ACTIONS } from "../../src/render/blocks.js";
+import { TICKET_MODAL } from "../../src/slack/listeners/ticket.js";
 import { fakeReport } from "../helpers/reports.js";
-import { type FakeSlack, postSigned, slashCommand } from "../helpers/slack-api.js";
+import {
+  buttonPayload,
+  type FakeSlack,
+  type Json,
+  postSigned,
+  slashCommand,
+  viewSubmission,
+} from "../helpers/slack-api.js";
 import { type Harness, startHarness, until } from "../helpers/slack-harness.js";
 import { githubStandIn } from "./vendors.js";
 
@@ -18,7 +27,9 @@ const engine: Engine = async (request) => ({
       id: "top",
       status: "ok",
       durationMs: 5,
-      out: Buffer.from(`  PID COMMAND\n 4242 app --token=abcdef123456 --on ${request.host}\n`),
+      out: Buffer.from(
+        `  PID COMMAND\n 4242 app --token=abcdef123456 --on ${request.host} ${request.symptom}\n`,
+      ),
     },
   ],
 });
@@ -53,6 +64,13 @@ describe("/diagnose --ticket", () => {
       engine,
       tickets: true,
       hosts: { "test-host": ["test"], "db-1": ["db"] },
+      // U1 (the default requester) may diagnose every host; U-OUT none.
+      rbac: [
+        "roles:",
+        "  oncall: { hostGroups: [test, db], costClasses: [cheap, sampling] }",
+        "bindings:",
+        "  - { role: oncall, users: [U1] }",
+      ].join("\n"),
       env: {
         DIAGBOT_GITHUB_URL: github.url,
         DIAGBOT_GITHUB_TOKEN: TOKEN,
@@ -135,5 +153,120 @@ describe("/diagnose --ticket", () => {
     expect(body.text).toContain("jira:OPS-7");
     await new Promise((r) => setTimeout(r, 300));
     expect(h.fake.calls.filter((c) => c.args.channel === "C-TK4")).toHaveLength(0);
+  });
+
+  it("Attach to ticket: opens a modal for the presser who may see the host, checks the key's form, queues the job, audits it", async () => {
+    await command("test-host memory", "C-TK5");
+    await until(
+      () =>
+        thread(h.fake, "C-TK5").some(
+          (c) => Array.isArray(c.args.blocks) && c.args.blocks.length > 1,
+        ),
+      20_000,
+      "answer",
+    );
+    const answer = thread(h.fake, "C-TK5").find((c) => c.args.blocks.length > 1)!;
+    const actions = (answer.args.blocks as Json[]).find((b) => b.type === "actions");
+    const button = actions.elements.find((e: Json) => e.action_id === ACTIONS.ticket);
+    expect(button.text.text).toBe("Attach to ticket");
+    const press = (user: string) =>
+      postSigned(
+        h.eventsUrl,
+        h.fake.signingSecret,
+        new URLSearchParams({
+          payload: JSON.stringify(
+            buttonPayload({
+              actionId: ACTIONS.ticket,
+              value: button.value,
+              user,
+              channel: "C-TK5",
+              messageTs: answer.args.thread_ts,
+              threadTs: answer.args.thread_ts,
+              responseUrl: h.fake.responseUrl(),
+            }),
+          ),
+        }).toString(),
+      );
+    const submit = (user: string, system: string, key: string, metadata: string) =>
+      postSigned(
+        h.eventsUrl,
+        h.fake.signingSecret,
+        new URLSearchParams({
+          payload: JSON.stringify(
+            viewSubmission({
+              callbackId: TICKET_MODAL,
+              privateMetadata: metadata,
+              user,
+              values: {
+                ticket_system: {
+                  ticket_system: { type: "static_select", selected_option: { value: system } },
+                },
+                ticket_key: { ticket_key: { type: "plain_text_input", value: key } },
+              },
+            }),
+          ),
+        }).toString(),
+      );
+
+    // Someone who may not diagnose the host gets no modal.
+    expect((await press("U-OUT")).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.fake.callsOf("views.open")).toHaveLength(0);
+
+    expect((await press("U1")).status).toBe(200);
+    await until(() => h.fake.callsOf("views.open").length > 0, 5000, "views.open");
+    const view = h.fake.callsOf("views.open")[0].args.view as Json;
+    const modal = typeof view === "string" ? JSON.parse(view) : view;
+    expect(modal.callback_id).toBe(TICKET_MODAL);
+    expect(modal.blocks[0].element.options.map((o: Json) => o.value)).toEqual([
+      "jira",
+      "github",
+      "pagerduty",
+      "webhook",
+    ]);
+    const metadata = modal.private_metadata as string;
+    expect(JSON.parse(metadata)).toEqual({
+      diagnosisId: button.value,
+      channel: "C-TK5",
+      threadTs: answer.args.thread_ts,
+    });
+
+    // A key not of the system's form stays in the modal, with the form under the key input.
+    const bad = JSON.parse((await submit("U1", "github", "acme/web", metadata)).body);
+    expect(bad.response_action).toBe("errors");
+    expect(bad.errors.ticket_key).toContain("the form is github:owner/repo#12");
+    // Someone who may not diagnose the host cannot submit it either.
+    const refused = JSON.parse((await submit("U-OUT", "github", "acme/web#12", metadata)).body);
+    expect(refused.errors.ticket_key).toMatch(/unknown host/);
+
+    const before = github.comments.length;
+    const ok = await submit("U1", "github", "github:acme/web#12", metadata);
+    expect(ok.status).toBe(200);
+    expect(ok.body).toBe("");
+    await until(() => notes(h.fake, "C-TK5").length > 0, 20_000, "ticket note");
+    expect(notes(h.fake, "C-TK5")[0]).toMatch(
+      /^:paperclip: evidence attached to `github:acme\/web#12`/,
+    );
+    expect(github.comments.length).toBe(before + 1);
+    const note = thread(h.fake, "C-TK5").find((c) => /paperclip/.test(String(c.args.text)))!;
+    expect(note.args.thread_ts).toBe(answer.args.thread_ts);
+
+    const audit = await h.producer.store.redis.xrange(`${h.prefix}:audit`, "-", "+");
+    const tickets = audit
+      .map(([, kv]) => JSON.parse(kv[1]) as Record<string, unknown>)
+      .filter((e) => e.event === "ticket");
+    expect(tickets).toContainEqual(
+      expect.objectContaining({ user: "U-OUT", decision: "refused", diagnosisId: button.value }),
+    );
+    expect(tickets).toContainEqual(
+      expect.objectContaining({
+        user: "U1",
+        channel: "C-TK5",
+        decision: "queued",
+        host: "test-host",
+        ticket: "github:acme/web#12",
+        diagnosisId: button.value,
+      }),
+    );
   });
 });

@@ -6,6 +6,7 @@ import { registerDiagnoseCommand } from "./diagnose-command.js";
 import { registerEvidence } from "./evidence.js";
 import { registerRerun } from "./rerun.js";
 import { registerSweepDigest } from "./sweep-digest.js";
+import { registerTicket } from "./ticket.js";
 
 /** Every listener of the app, one per file (the layout of Bolt's app template). */
 export function registerListeners(app: App, ctx: ListenerContext): void {
@@ -13,6 +14,7 @@ export function registerListeners(app: App, ctx: ListenerContext): void {
   registerRerun(app, ctx);
   registerDeepDive(app, ctx);
   registerEvidence(app, ctx);
+  registerTicket(app, ctx);
   registerAppHome(app, ctx);
   registerSweepDigest(app, ctx);
 }
