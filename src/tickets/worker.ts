@@ -1,5 +1,5 @@
 import { type Job, UnrecoverableError, Worker } from "bullmq";
-import type { Replier, StoredResult } from "../model/answer.js";
+import type { Replier } from "../model/answer.js";
 import { DiagbotError } from "../model/errors.js";
 import { parseTicketKey } from "../model/ticket.js";
 import type { Logger } from "../observability/log.js";
@@ -9,7 +9,7 @@ import type { ResultStore } from "../queue/store.js";
 import { TICKETS_QUEUE, type TicketJobData, TicketJobDataSchema } from "../queue/tickets.js";
 import { redactText } from "../redact/index.js";
 import type { Env } from "./config.js";
-import { storedEvidence } from "./evidence.js";
+import { storedEvidence, type TicketEvidence } from "./evidence.js";
 import { attachEvidence } from "./index.js";
 import { backoff, HttpFailure, REAL_CLOCK, waitAsked } from "./retry.js";
 
@@ -42,7 +42,10 @@ export function startTicketWorker(
         throw new UnrecoverableError(
           `the evidence of ${diagnosisId} has expired from the store (DIAGBOT_RESULT_TTL) or was over DIAGBOT_RESULT_MAX_BYTES; run the diagnosis again`,
         );
-      const attached = await attachOnce(target.ticket, result, bundle, env, job.attemptsMade + 1);
+      const evidence = await storedEvidence(result.report, bundle, result.redactions);
+      // Before the ticket links it: `serve`'s /evidence/<sha256> finds the bundle by this.
+      await store.recordEvidence(evidence.sha256, diagnosisId);
+      const attached = await attachOnce(target.ticket, evidence, env, job.attemptsMade + 1);
       const what = attached.status === "attached" ? "attached to" : "already on";
       log.info({ diagnosisId, ticket: target.ticket, status: attached.status }, "ticket updated");
       await replier
@@ -108,15 +111,8 @@ class TicketRetry extends Error {
  * One pass of the sink. @throws UnrecoverableError (refused, bad setting: the message names the
  * setting to fix) or TicketRetry carrying the wait the server asked.
  */
-async function attachOnce(
-  ticket: string,
-  result: StoredResult,
-  bundle: StoredBundle,
-  env: Env,
-  attempt: number,
-) {
+async function attachOnce(ticket: string, evidence: TicketEvidence, env: Env, attempt: number) {
   try {
-    const evidence = await storedEvidence(result.report, bundle, result.redactions);
     return await attachEvidence(parseTicketKey(ticket), evidence, {
       env,
       policy: { tries: 1, maxWaitMs: Number.POSITIVE_INFINITY, clock: REAL_CLOCK },

@@ -1,7 +1,12 @@
+import { createServer } from "node:net";
+import { gunzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { MetricsServer } from "../../src/observability/metrics.js";
 import type { Engine } from "../../src/queue/engine.js";
 import { ACTIONS } from "../../src/render/blocks.js";
 import { TICKET_MODAL } from "../../src/slack/listeners/ticket.js";
+import { serveEvidence } from "../../src/tickets/route.js";
+import { signEvidenceLink } from "../../src/tickets/sign.js";
 import { fakeReport } from "../helpers/reports.js";
 import {
   buttonPayload,
@@ -35,6 +40,16 @@ const engine: Engine = async (request) => ({
 });
 
 const TOKEN = "ghp_test_token_for_the_stand_in_0001";
+const EVIDENCE_SECRET = "evidence-secret-generated-for-this-test";
+
+/** A port free on 127.0.0.1 now (the evidence listener's, named in DIAGBOT_PUBLIC_URL first). */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
 
 /** The thread messages of `channel`: the answer (many blocks) and the ticket notes. */
 const thread = (fake: FakeSlack, channel: string) =>
@@ -49,6 +64,9 @@ const notes = (fake: FakeSlack, channel: string) =>
 describe("/diagnose --ticket", () => {
   let h: Harness;
   let github: Awaited<ReturnType<typeof githubStandIn>>;
+  let evidence: MetricsServer;
+  let publicUrl: string;
+  const routeErrors: Error[] = [];
 
   const command = (text: string, channel: string) =>
     postSigned(
@@ -59,6 +77,8 @@ describe("/diagnose --ticket", () => {
 
   beforeAll(async () => {
     github = await githubStandIn({ token: TOKEN, repo: "acme/web", number: 12 });
+    const evidencePort = await freePort();
+    publicUrl = `http://127.0.0.1:${evidencePort}`;
     h = await startHarness({
       mode: "http",
       engine,
@@ -75,11 +95,21 @@ describe("/diagnose --ticket", () => {
         DIAGBOT_GITHUB_URL: github.url,
         DIAGBOT_GITHUB_TOKEN: TOKEN,
         DIAGBOT_TICKET_ATTEMPTS: "4",
+        DIAGBOT_PUBLIC_URL: publicUrl,
+        DIAGBOT_EVIDENCE_SECRET: EVIDENCE_SECRET,
       },
     });
+    evidence = await serveEvidence(
+      h.producer.store,
+      { DIAGBOT_EVIDENCE_SECRET: EVIDENCE_SECRET },
+      { host: "127.0.0.1", port: evidencePort },
+      "DIAGBOT_EVIDENCE_LISTEN",
+      (err) => routeErrors.push(err),
+    );
   });
 
   afterAll(async () => {
+    await evidence?.close();
     await h?.stop();
     await github?.close();
   });
@@ -268,5 +298,56 @@ describe("/diagnose --ticket", () => {
         diagnosisId: button.value,
       }),
     );
+  });
+
+  it("serves the comment's signed, expiring /evidence/ link: the redacted bundle; 403 for a bad or expired signature, 404 for an unknown id", async () => {
+    const body = github.comments[0].body;
+    const link = new RegExp(
+      `${publicUrl}/evidence/([0-9a-f]{64})\\?expires=(\\d+)&sig=([0-9a-f]{64})`,
+    ).exec(body);
+    expect(link).not.toBeNull();
+    const [url, sha, expires] = link!;
+    // Valid 7 days (README), give or take the test's run.
+    expect(Number(expires) * 1000 - Date.now()).toBeGreaterThan(7 * 86_400_000 - 120_000);
+    const r = await fetch(url);
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toBe("application/gzip");
+    expect(r.headers.get("content-disposition")).toMatch(
+      /^attachment; filename="diagbot-test-host-[0-9a-f]{12}\.tar\.gz"$/,
+    );
+    const tar = gunzipSync(Buffer.from(await r.arrayBuffer())).toString("latin1");
+    expect(tar).toContain("/report.json");
+    expect(tar).toContain("--token=[REDACTED]");
+    expect(tar).not.toContain("abcdef123456");
+    expect(tar).not.toContain("hunter2");
+
+    const status = async (u: string, init?: RequestInit) => (await fetch(u, init)).status;
+    expect(
+      await status(
+        url.replace(/sig=[0-9a-f]/, (m) =>
+          m.endsWith("0") ? `${m.slice(0, -1)}1` : `${m.slice(0, -1)}0`,
+        ),
+      ),
+    ).toBe(403);
+    expect(await status(`${publicUrl}/evidence/${sha}`)).toBe(403);
+    const expired = signEvidenceLink(publicUrl, sha, new Date(Date.now() - 1000), EVIDENCE_SECRET);
+    expect(await status(expired)).toBe(403);
+    const otherSecret = signEvidenceLink(
+      publicUrl,
+      sha,
+      new Date(Date.now() + 60_000),
+      "not-the-secret",
+    );
+    expect(await status(otherSecret)).toBe(403);
+    const unknown = signEvidenceLink(
+      publicUrl,
+      "0".repeat(64),
+      new Date(Date.now() + 60_000),
+      EVIDENCE_SECRET,
+    );
+    expect(await status(unknown)).toBe(404);
+    expect(await status(url, { method: "POST" })).toBe(405);
+    expect(await status(`${publicUrl}/metrics`)).toBe(404);
+    expect(routeErrors).toEqual([]);
   });
 });
