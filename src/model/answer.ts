@@ -117,3 +117,25 @@ export interface FindingMuter {
   /** Mutes `key` until `untilMs` (ms since the epoch); `by` is who asked. */
   mute(sweep: string, key: string, untilMs: number, by: string): Promise<void>;
 }
+
+/**
+ * An incident for a sweep's finding key (the sweep's `ticket` option), plugged into the sweep
+ * runner by main/ (PagerDuty Events API v2 today: src/tickets/). `open` for a finding posted new,
+ * `resolve` once it is resolved; the same key opened twice must not open a second incident.
+ * Throws when the system did not take it (the run tries again next time).
+ */
+export type FindingTicketer = (
+  event:
+    | {
+        action: "open";
+        sweep: string;
+        key: string;
+        host: string;
+        title: string;
+        category: string;
+        rule: string;
+        /** 0..1 */
+        confidence: number;
+      }
+    | { action: "resolve"; sweep: string; key: string },
+) => Promise<void>;
