@@ -30,11 +30,16 @@ export async function startSweeps(
   const config = queueConfig(env);
   const slack = slackConfig(env, "web");
   const runbooks = await loadRunbooks();
+  // A sweep with `ticket:` needs the Events API settings: checked here, so a missing one exits 2.
+  const ticketer = sweeps.some((s) => s.ticket)
+    ? (await import("../tickets/pagerduty.js")).pagerdutyTicketer(env)
+    : undefined;
   const scheduler = startScheduler(config, sweeps, {
     inventory: () => inventory.get(),
     runbooks,
     log,
     post: slackDigestPoster(webClient(slack)),
+    ticketer,
   });
   scheduler.synced.then(
     (removed) => {

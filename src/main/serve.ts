@@ -14,6 +14,8 @@ import { DiagnosisProducer } from "../queue/producer.js";
 import { createSlackApp } from "../slack/app.js";
 import { slackConfig } from "../slack/config.js";
 import { InventoryCache } from "../slack/inventory-cache.js";
+import { setting } from "../tickets/config.js";
+import { serveEvidence } from "../tickets/route.js";
 import { startSweeps } from "./scheduler.js";
 
 export interface ServeCliOptions {
@@ -33,8 +35,14 @@ export interface ServeCliOptions {
  * `off` for none), in both modes; an address that cannot be listened on exits 2. With
  * DIAGBOT_SWEEPS set, the sweep scheduler runs here too (src/main/scheduler.ts). With
  * OPENAI_API_KEY and DIAGBOT_LLM_MODEL, a mention of the bot in a diagnosis's thread is answered
- * from the stored report (src/slack/listeners/follow-up.ts).
+ * from the stored report (src/slack/listeners/follow-up.ts). With DIAGBOT_PUBLIC_URL set, the
+ * signed `/evidence/<sha256>` links tickets carry are served on `DIAGBOT_EVIDENCE_LISTEN`
+ * (default {@link DEFAULT_EVIDENCE_LISTEN}, for a reverse proxy at the public URL; `off` for
+ * none), signed with DIAGBOT_EVIDENCE_SECRET (src/tickets/route.ts).
  */
+/** Where the evidence links are served when DIAGBOT_PUBLIC_URL is set and no address is given. */
+export const DEFAULT_EVIDENCE_LISTEN = "127.0.0.1:8090";
+
 export async function runServe(opts: ServeCliOptions): Promise<number> {
   const env = process.env;
   const http = opts.http || (!env.SLACK_APP_TOKEN && opts.port !== undefined);
@@ -76,6 +84,19 @@ export async function runServe(opts: ServeCliOptions): Promise<number> {
   });
   const producer = new DiagnosisProducer(config);
   queueReady = () => producer.ready;
+  const evidenceAt = parseListenAddress(
+    env.DIAGBOT_EVIDENCE_LISTEN ||
+      (setting(env, "DIAGBOT_PUBLIC_URL") ? DEFAULT_EVIDENCE_LISTEN : "off"),
+    "DIAGBOT_EVIDENCE_LISTEN",
+  );
+  const evidenceServer = evidenceAt
+    ? await serveEvidence(producer.store, env, evidenceAt, "DIAGBOT_EVIDENCE_LISTEN", (err) =>
+        log.error({ err: err.message }, "serving an evidence link failed"),
+      ).catch(async (err) => {
+        await Promise.all([producer.close(), metricsServer?.close(), sweeps?.scheduler.close()]);
+        throw err;
+      })
+    : undefined;
   producer.redis.on("ready", () =>
     log.info({ redis: redisUrlForDisplay(config.redisUrl) }, "queue connected"),
   );
@@ -92,14 +113,16 @@ export async function runServe(opts: ServeCliOptions): Promise<number> {
   });
   const listening = await app.start();
   const where = http ? `HTTP on port ${listening} at /slack/events` : "Socket Mode";
-  const metricsWhere = metricsServer
-    ? `metrics on ${metricsAt!.host}:${metricsServer.port}/metrics`
-    : "metrics off";
+  const metricsWhere = [
+    metricsServer ? `metrics on ${metricsAt!.host}:${metricsServer.port}/metrics` : "metrics off",
+    ...(evidenceServer ? [`evidence links on ${evidenceAt!.host}:${evidenceServer.port}`] : []),
+  ].join("; ");
   log.info(
     {
       mode: http ? "http" : "socket",
       port: listening,
       metricsPort: metricsServer?.port,
+      evidencePort: evidenceServer?.port,
       rbac: rbac.source,
       sweeps: sweeps?.count ?? 0,
     },
@@ -113,6 +136,7 @@ export async function runServe(opts: ServeCliOptions): Promise<number> {
   await app.stop();
   await sweeps?.scheduler.close();
   await metricsServer?.close();
+  await evidenceServer?.close();
   await producer.close();
   log.flush();
   return 0;

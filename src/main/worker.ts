@@ -9,6 +9,7 @@ import { slackConfig, webClient } from "../slack/config.js";
 import { InventoryCache } from "../slack/inventory-cache.js";
 import { SlackReplier } from "../slack/replies.js";
 import { startSweepHostWorker } from "../sweeps/schedule.js";
+import { startTicketWorker } from "../tickets/worker.js";
 
 export interface WorkerCliOptions {
   concurrency?: string;
@@ -19,7 +20,8 @@ export interface WorkerCliOptions {
 /**
  * `diagbot worker`: runs diagnosis jobs from the queue until SIGTERM or SIGINT, then finishes
  * the jobs in hand (BullMQ's graceful close) and exits 0. It takes scheduled sweeps' host jobs
- * too (`DIAGBOT_SWEEP_CONCURRENCY` at once, apart from the diagnosis slots). Configuration: REDIS_URL,
+ * too (`DIAGBOT_SWEEP_CONCURRENCY` at once, apart from the diagnosis slots), and the ticket jobs
+ * (the DIAGBOT_JIRA_* / GITHUB_* / PAGERDUTY_* / WEBHOOK_* settings). Configuration: REDIS_URL,
  * DIAGBOT_REDIS_PREFIX, DIAGBOT_INVENTORY, DIAGBOT_RUNBOOKS, SLACK_BOT_TOKEN, SLACK_API_URL and
  * the DIAGBOT_* queue timings (see .env.example); with OPENAI_API_KEY and DIAGBOT_LLM_MODEL, the
  * LLM narrative is added to each answer once it arrives (README "Narrative"). Metrics are off unless `--metrics-listen
@@ -47,13 +49,22 @@ export async function runWorker(opts: WorkerCliOptions): Promise<number> {
         opts.metricsListen ? "--metrics-listen" : "--metrics-port",
       )
     : undefined;
+  const replier = new SlackReplier(webClient(slack));
   const handle = startWorker(config, {
     engine: liveEngine(),
-    replier: new SlackReplier(webClient(slack)),
+    replier,
     log,
     metrics,
     narrative,
     testHook: env.DIAGBOT_TEST_HOOK,
+  });
+  // Ticket calls (`--ticket`, Attach to ticket) on their own queue (src/tickets/worker.ts).
+  const tickets = startTicketWorker(config, {
+    redis: handle.redis,
+    store: handle.store,
+    replier,
+    log,
+    env,
   });
   // Sweep host jobs too, on their own queue and slots (src/sweeps/schedule.ts).
   const inventory = new InventoryCache(undefined, 2000, (err) =>
@@ -85,7 +96,8 @@ export async function runWorker(opts: WorkerCliOptions): Promise<number> {
     process.once("SIGTERM", () => stop("SIGTERM"));
     process.once("SIGINT", () => stop("SIGINT"));
   });
-  await Promise.all([handle.close(), sweepHosts.close()]);
+  await Promise.all([tickets.close(), sweepHosts.close()]);
+  await handle.close();
   await server?.close();
   log.flush();
   return 0;

@@ -21,6 +21,11 @@ export interface ReplyTarget {
   threadTs?: string;
   /** Slack's response_url: used when the bot cannot post in the channel. */
   responseUrl?: string;
+  /**
+   * `SYSTEM:KEY` this requester asked the evidence to go to (`/diagnose … --ticket`, the
+   * *Attach to ticket* button), canonical as `parseTicket` (./request.ts) writes it.
+   */
+  ticket?: string;
 }
 
 /** How a finished job ended, as late joiners learn it. */
@@ -85,6 +90,11 @@ export interface Replier {
     diagnosisId: string,
   ): Promise<void>;
   /**
+   * Posts one short line in the target's thread (or through response_url): what became of a
+   * ticket the requester named. The text is mrkdwn, already redacted.
+   */
+  note(target: ReplyTarget, text: string): Promise<void>;
+  /**
    * Whether a post that threw may succeed later (the chat service down, unreachable or rate
    * limiting past the client's own retries): the answer then goes to the delivery queue. False
    * for what never will (the channel archived, the token revoked). Absent: every failure is
@@ -129,3 +139,25 @@ export interface FindingMuter {
   /** Mutes `key` until `untilMs` (ms since the epoch); `by` is who asked. */
   mute(sweep: string, key: string, untilMs: number, by: string): Promise<void>;
 }
+
+/**
+ * An incident for a sweep's finding key (the sweep's `ticket` option), plugged into the sweep
+ * runner by main/ (PagerDuty Events API v2 today: src/tickets/). `open` for a finding posted new,
+ * `resolve` once it is resolved; the same key opened twice must not open a second incident.
+ * Throws when the system did not take it (the run tries again next time).
+ */
+export type FindingTicketer = (
+  event:
+    | {
+        action: "open";
+        sweep: string;
+        key: string;
+        host: string;
+        title: string;
+        category: string;
+        rule: string;
+        /** 0..1 */
+        confidence: number;
+      }
+    | { action: "resolve"; sweep: string; key: string },
+) => Promise<void>;

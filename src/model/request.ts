@@ -2,6 +2,7 @@ import ms from "ms";
 import { z } from "zod";
 import { DiagbotError } from "./errors.js";
 import { SYMPTOMS, type Symptom } from "./report.js";
+import { formatTicketKey, parseTicketKey } from "./ticket.js";
 
 /**
  * One diagnosis request and its validation (DESIGN.md "CLI contract"), shared by every door:
@@ -72,6 +73,34 @@ export const DiagnoseRequestSchema = DiagnoseOptionsSchema.extend({
   host: z.string({ message: "bad host name" }).regex(HOST_NAME, "bad host name"),
 });
 export type DiagnoseRequest = z.infer<typeof DiagnoseRequestSchema>;
+
+/**
+ * `--ticket SYSTEM:KEY` (DESIGN "Tickets and narrative"): where a requester wants the evidence.
+ * It belongs to the requester, not to the run (two people asking the same diagnosis share one
+ * run and may name two tickets), so it travels with the reply target, not in the request. Read
+ * back from Redis, it must still be one of DESIGN's key forms, written as {@link parseTicket}
+ * writes it.
+ */
+export const TicketSchema = z
+  .string({ message: "bad ticket key" })
+  .max(300, "bad ticket key")
+  .refine((text) => {
+    try {
+      return parseTicket(text) === text;
+    } catch {
+      return false;
+    }
+  }, "bad ticket key");
+
+/**
+ * Typed `SYSTEM:KEY` → its canonical text (`github:owner/repo#12`), quotes a chat client put
+ * around it (`"…"`, `` `…` ``) removed.
+ * @throws DiagbotError `usage` naming the expected forms.
+ */
+export function parseTicket(text: string): string {
+  const bare = text.replace(/^(["'`])(.*)\1$/s, "$2");
+  return formatTicketKey(parseTicketKey(bare));
+}
 
 /** The options as a person types them (CLI flags, Slack command text). */
 export interface DiagnoseOptionsText {

@@ -28,7 +28,7 @@ export interface AuditCommand {
  * `user` (the Slack user id), `channel`, `host`, `symptom`, the options `window` (s),
  * `pid`, `process`, `deep`, `decision` (`allowed`, `refused`, `queued`, `answered`, `failed`,
  * `shown`), `reason` (why refused or failed), `diagnosisId`, `jobId`, `commands`, `durationMs`
- * (the run, ms), `bundleSha256`; text that did not parse is recorded as `textLength` and
+ * (the run, ms), `bundleSha256`, `ticket` (`SYSTEM:KEY` the evidence goes to); text that did not parse is recorded as `textLength` and
  * `textSha256` only.
  */
 export type AuditFields = Record<

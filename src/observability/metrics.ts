@@ -1,4 +1,4 @@
-import { createServer } from "node:http";
+import { createServer, type Server } from "node:http";
 import { Counter, collectDefaultMetrics, Histogram, Registry } from "prom-client";
 import { DiagbotError } from "../model/errors.js";
 
@@ -145,12 +145,26 @@ export async function serveMetrics(
       );
     }
   });
+  return listenOn(server, address, name, "metrics");
+}
+
+/**
+ * Listens with `server` on `address`; `name` is the option or variable the address came from and
+ * `what` what is served, for the message.
+ * @throws DiagbotError `config` when the address cannot be listened on (in use, not local).
+ */
+export async function listenOn(
+  server: Server,
+  address: ListenAddress,
+  name: string,
+  what: string,
+): Promise<MetricsServer> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", (err: NodeJS.ErrnoException) =>
       reject(
         new DiagbotError(
           "config",
-          `${name}=${address.host}:${address.port}: cannot listen for metrics (${err.code ?? err.message})`,
+          `${name}=${address.host}:${address.port}: cannot listen for ${what} (${err.code ?? err.message})`,
           { hint: `choose another address or port, or set ${name} to off` },
         ),
       ),
@@ -160,6 +174,10 @@ export async function serveMetrics(
   const bound = server.address();
   return {
     port: typeof bound === "object" && bound ? bound.port : address.port,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections?.();
+        server.close(() => resolve());
+      }),
   };
 }

@@ -58,6 +58,11 @@ export interface QueueConfig {
   deliveryAttempts: number;
   /** First delay before an answer is posted again, ms (doubles each try). */
   deliveryBackoffMs: number;
+  /**
+   * `DIAGBOT_TICKET_ATTEMPTS`: tries of a queued ticket job (429, 5xx, network), each after the
+   * wait the ticket system asked (`Retry-After`, rate-limit reset) or 1 s, 2 s, 4 s...
+   */
+  ticketAttempts: number;
   /** `DIAGBOT_AUDIT_MAXLEN`: audit stream entries kept at most (approximately). */
   auditMaxLen: number;
   /** `DIAGBOT_AUDIT_MAX_AGE`: seconds an audit stream entry is kept at most (approximately). */
@@ -120,6 +125,7 @@ export function queueConfig(env: NodeJS.ProcessEnv = process.env): QueueConfig {
     followUpRate: intVar(env, "DIAGBOT_FOLLOWUP_RATE", 10, 0, 100_000),
     deliveryAttempts: intVar(env, "DIAGBOT_DELIVERY_ATTEMPTS", 12, 1, 100),
     deliveryBackoffMs: intVar(env, "DIAGBOT_DELIVERY_BACKOFF_MS", 5000, 10, 3_600_000),
+    ticketAttempts: intVar(env, "DIAGBOT_TICKET_ATTEMPTS", 8, 1, 100),
     auditMaxLen: intVar(env, "DIAGBOT_AUDIT_MAXLEN", 100_000, 100, 100_000_000),
     auditMaxAgeSeconds: intVar(env, "DIAGBOT_AUDIT_MAX_AGE", 90 * 24 * 3600, 60, 3650 * 24 * 3600),
     sweepConcurrency: intVar(env, "DIAGBOT_SWEEP_CONCURRENCY", 8, 1, 1000),

@@ -7,6 +7,7 @@ import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { QueueConfig, RedisClient } from "./config.js";
 import type { ResultStore } from "./store.js";
+import type { TicketQueue } from "./tickets.js";
 import { DIAGNOSIS_ID, ReplyTargetSchema, threadKey } from "./types.js";
 
 /** The BullMQ queue of answers that Slack did not take (down past the client's retries). */
@@ -30,13 +31,17 @@ export interface DeliverContext {
   metrics?: Metrics;
   /** Where an answer goes when Slack does not take it; without it the failure is only logged. */
   deliveries?: DeliveryQueue;
+  /** Where the ticket calls of targets naming a ticket go, once a run has succeeded. */
+  tickets?: TicketQueue;
 }
 
 /**
  * Sends an outcome to each target exactly once per diagnosis and thread: the `SET NX` guard
  * is taken before posting and released when the post fails, so another process (a retried
  * job, a late joiner, the delivery queue) can still answer. A post that fails for a transient
- * reason ({@link Replier.isTransient}) is added to the delivery queue.
+ * reason ({@link Replier.isTransient}) is added to the delivery queue. After the answers, each
+ * target naming a ticket (`--ticket`) gets a ticket job, posted or not: the evidence does not
+ * wait on Slack, nor the answer on the ticket.
  * @returns the answers this call posted: each target, and where its message is when it can be
  *   edited (for the narrative that follows)
  */
@@ -86,6 +91,7 @@ export async function deliver(
       }
     }),
   );
+  if (outcome.ok) await queueTickets(outcome.diagnosisId, targets, context);
   return posted;
 }
 
@@ -93,6 +99,31 @@ export async function deliver(
 export interface Delivered {
   target: ReplyTarget;
   at?: PostedAnswer;
+}
+
+/** One ticket job per target naming a ticket; a queue error is logged (the answer stands). */
+async function queueTickets(
+  diagnosisId: string,
+  targets: ReplyTarget[],
+  context: DeliverContext,
+): Promise<void> {
+  for (const target of targets) {
+    if (!target.ticket) continue;
+    const where = { diagnosisId, channel: target.channel, ticket: target.ticket };
+    if (!context.tickets) {
+      context.log.error(where, "a ticket was asked but this process queues no ticket jobs");
+      continue;
+    }
+    try {
+      await context.tickets.add(diagnosisId, { ...target, ticket: target.ticket });
+      context.log.info(where, "ticket job queued");
+    } catch (err) {
+      context.log.error(
+        { ...where, err: (err as Error).message },
+        "queueing the ticket job failed",
+      );
+    }
+  }
 }
 
 /**

@@ -13,6 +13,7 @@ import { DeliveryQueue } from "./deliver.js";
 import { RequestLimits } from "./limits.js";
 import { jobPriority, type PriorityBand } from "./priority.js";
 import { ResultStore } from "./store.js";
+import { TicketQueue } from "./tickets.js";
 import { type DiagnoseJobData, newDiagnosisId, requestKey } from "./types.js";
 
 /** What {@link DiagnosisProducer.submit} did with a request. */
@@ -39,6 +40,8 @@ export class DiagnosisProducer {
   readonly store: ResultStore;
   /** Answers that Slack did not take, posted again by the workers with backoff. */
   readonly deliveries: DeliveryQueue;
+  /** Ticket jobs of a request that joined a run already answered. */
+  readonly tickets: TicketQueue;
   /** Per-person and per-channel request rate limits, checked before a request is acknowledged. */
   readonly limits: RequestLimits;
   private queueInstance: Queue<DiagnoseJobData> | undefined;
@@ -54,6 +57,7 @@ export class DiagnosisProducer {
       maxBytes: config.resultMaxBytes,
     });
     this.deliveries = new DeliveryQueue(this.redis, config);
+    this.tickets = new TicketQueue(this.redis, config);
     this.limits = new RequestLimits(this.redis, config);
   }
 
@@ -181,6 +185,7 @@ export class DiagnosisProducer {
   async close(): Promise<void> {
     await this.queueInstance?.close().catch(() => undefined);
     await this.deliveries.close();
+    await this.tickets.close();
     this.redis.disconnect();
   }
 }

@@ -18,6 +18,7 @@ const gunzipAsync = promisify(gunzip);
  * | `result:{id}` | string (gzip JSON) | the redacted report of a diagnosis, TTL, size cap |
  * | `bundle:{id}` | string (gzip JSON) | the redacted evidence bundle, TTL, size cap |
  * | `posted:{id}:thread` | string | SET NX guard: one answer per diagnosis and thread |
+ * | `evidence:{sha256}` | string | the diagnosis id whose bundle a ticket links as `/evidence/<sha256>`, TTL as the bundle's |
  * | `slots:{kind}:{name}` | sorted set | jobs holding a slot (`intrusive` per host, `sweep` per host, `user`, `channel`, `sweep-run` per sweep), scored by lease end |
  * | `queued:{requester}` | sorted set | the requester's diagnoses queued and not started, scored by ms queued at |
  * | `rate:{user\|channel}:{id}` | string | rate-limiter-flexible's request counters |
@@ -130,6 +131,24 @@ export class ResultStore {
   async loadBundle<T>(diagnosisId: string): Promise<T | null> {
     const bytes = await this.redis.getBuffer(this.key("bundle", diagnosisId));
     return bytes ? (JSON.parse((await gunzipAsync(bytes)).toString("utf8")) as T) : null;
+  }
+
+  /**
+   * Records that the bundle whose evidence SHA-256 is `sha256` (src/tickets/evidence.ts) is the
+   * stored bundle of `diagnosisId`, for as long as results are kept: `serve`'s `/evidence/<sha256>`.
+   */
+  async recordEvidence(sha256: string, diagnosisId: string): Promise<void> {
+    await this.redis.set(this.key("evidence", sha256), diagnosisId, "EX", this.options.ttlSeconds);
+  }
+
+  /** The diagnosis id {@link recordEvidence} recorded for `sha256`, or null. */
+  async evidenceOf(sha256: string): Promise<string | null> {
+    return this.redis.get(this.key("evidence", sha256));
+  }
+
+  /** Whether the bundle of `diagnosisId` is still stored (no TTL or size cap hit). */
+  async bundleStored(diagnosisId: string): Promise<boolean> {
+    return (await this.redis.exists(this.key("bundle", diagnosisId))) === 1;
   }
 
   /**

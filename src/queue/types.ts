@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import { z } from "zod";
 import type { ReplyTarget } from "../model/answer.js";
 import type { Symptom } from "../model/report.js";
-import { type DiagnoseRequest, DiagnoseRequestSchema } from "../model/request.js";
+import { type DiagnoseRequest, DiagnoseRequestSchema, TicketSchema } from "../model/request.js";
 
 /**
  * What travels through the queue. Job data holds only validated values: the host is an
@@ -99,6 +99,7 @@ export const ReplyTargetSchema = z
       ts: z.string().max(64).optional(),
       threadTs: z.string().max(64).optional(),
       responseUrl: z.string().url().max(2048).optional(),
+      ticket: TicketSchema.optional(),
     },
     { message: "bad reply target" },
   )

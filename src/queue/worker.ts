@@ -26,6 +26,7 @@ import type { Engine } from "./engine.js";
 import { NarrativeRuns } from "./narrate.js";
 import { ProgressThrottle } from "./progress.js";
 import { ResultStore, type SlotKind } from "./store.js";
+import { TicketQueue } from "./tickets.js";
 import { type DiagnoseJobData, type DiagnoseJobResult, invalidJobData } from "./types.js";
 
 /**
@@ -82,6 +83,7 @@ interface JobScope {
   deps: WorkerDeps;
   store: ResultStore;
   deliveries: DeliveryQueue;
+  tickets: TicketQueue;
   job: Job<DiagnoseJobData, DiagnoseJobResult>;
   jlog: Logger;
   audit: Auditor;
@@ -96,9 +98,10 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
     maxBytes: config.resultMaxBytes,
   });
   const deliveries = new DeliveryQueue(redis, config);
+  const tickets = new TicketQueue(redis, config);
   const audit = auditor(deps.log, auditStreamOf(redis, config));
   const narratives = new NarrativeRuns(deps.narrative, { store, ...deps });
-  const shared = { config, deps, store, deliveries, audit, narratives };
+  const shared = { config, deps, store, deliveries, tickets, audit, narratives };
   const processor = (
     job: Job<DiagnoseJobData, DiagnoseJobResult>,
     token?: string,
@@ -132,6 +135,7 @@ export function startWorker(config: QueueConfig, deps: WorkerDeps): WorkerHandle
       await Promise.all([worker.close(), deliveryWorker.close()]);
       await narratives.drain();
       await deliveries.close();
+      await tickets.close();
       redis.disconnect();
     },
   };
@@ -389,7 +393,13 @@ async function storeAndAnswer(
     deps.replier,
     { ok: true, diagnosisId: data.diagnosisId },
     targets,
-    { result, log: jlog, metrics: deps.metrics, deliveries: scope.deliveries },
+    {
+      result,
+      log: jlog,
+      metrics: deps.metrics,
+      deliveries: scope.deliveries,
+      tickets: scope.tickets,
+    },
   );
   scope.narratives.start(result, posted, jlog);
   deps.metrics?.answerSeconds.observe(

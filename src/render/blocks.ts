@@ -50,6 +50,7 @@ export const ACTIONS = {
   rerun: "diagbot_rerun",
   deep: "diagbot_deep",
   evidence: "diagbot_evidence",
+  ticket: "diagbot_ticket",
   sweepDiagnose: "diagbot_sweep_diagnose",
   sweepMute: "diagbot_sweep_mute",
 } as const;
@@ -341,7 +342,11 @@ export function actionsBlock(diagnosisId: string, bundle: boolean): Block {
     button("Re-run", ACTIONS.rerun, diagnosisId),
     button("Deep dive", ACTIONS.deep, diagnosisId),
   ];
-  if (bundle) elements.push(button("Show evidence", ACTIONS.evidence, diagnosisId));
+  if (bundle)
+    elements.push(
+      button("Show evidence", ACTIONS.evidence, diagnosisId),
+      button("Attach to ticket", ACTIONS.ticket, diagnosisId),
+    );
   return { type: "actions", block_id: `diagbot_actions_${diagnosisId}`, elements };
 }
 

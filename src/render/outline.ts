@@ -141,3 +141,67 @@ export function outlineSections(o: TicketOutline, m: TextMarkup): string[] {
   }
   return parts;
 }
+
+/**
+ * The outline rendered within a size limit, for ticket systems that refuse longer comments.
+ * `render(outline, cut)` renders (told whether anything was cut, to say so) and `size` measures
+ * what the limit counts. While over `maxChars`: texts are clipped to 2,000 characters, then the
+ * lists are shortened from the end, in this order, keeping as many items as fit: failed
+ * collectors, runners-up, evidence lines, next steps; last, texts are clipped to 200 characters.
+ * The whole report stays in the attachments.
+ */
+export function fitOutline<T>(
+  o: TicketOutline,
+  render: (outline: TicketOutline, cut: boolean) => T,
+  size: (rendered: T) => number,
+  maxChars: number,
+): T {
+  const whole = render(o, false);
+  if (size(whole) <= maxChars) return whole;
+  let fit = clipTexts(o, 2000);
+  const fits = (candidate: TicketOutline) => size(render(candidate, true)) <= maxChars;
+  const lists: ((x: TicketOutline, n?: number) => TicketOutline)[] = [
+    (x, n) => ({ ...x, failed: x.failed.slice(0, n) }),
+    (x, n) => ({ ...x, runnersUp: x.runnersUp.slice(0, n) }),
+    (x, n) => (x.top ? { ...x, top: { ...x.top, evidence: x.top.evidence.slice(0, n) } } : x),
+    (x, n) => (x.top ? { ...x, top: { ...x.top, next: x.top.next.slice(0, n) } } : x),
+  ];
+  const lengths = [
+    (x: TicketOutline) => x.failed.length,
+    (x: TicketOutline) => x.runnersUp.length,
+    (x: TicketOutline) => x.top?.evidence.length ?? 0,
+    (x: TicketOutline) => x.top?.next.length ?? 0,
+  ];
+  for (let i = 0; i < lists.length && !fits(fit); i++) {
+    // The most items of this list that fit, by bisection (0 when none does).
+    let [lo, hi] = [0, lengths[i](fit)];
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (fits(lists[i](fit, mid))) lo = mid;
+      else hi = mid - 1;
+    }
+    fit = lists[i](fit, lo);
+  }
+  if (!fits(fit)) fit = clipTexts(fit, 200);
+  return render(fit, true);
+}
+
+/** Every free text of the outline cut to `max` characters, `…` marking a cut. */
+function clipTexts(o: TicketOutline, max: number): TicketOutline {
+  const clip = (t: string) => (t.length > max ? `${t.slice(0, max - 1)}…` : t);
+  return {
+    ...o,
+    summary: clip(o.summary),
+    top: o.top && {
+      ...o.top,
+      title: clip(o.top.title),
+      evidence: o.top.evidence.map((l) => ({ ...l, excerpt: clip(l.excerpt) })),
+      next: o.top.next.map(clip),
+    },
+    runnersUp: o.runnersUp.map((h) => ({ ...h, title: clip(h.title) })),
+    failed: o.failed.map((c) => ({
+      ...c,
+      error: c.error === undefined ? undefined : clip(c.error),
+    })),
+  };
+}

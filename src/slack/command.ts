@@ -1,16 +1,25 @@
 import { parseArgs } from "node:util";
 import { DiagbotError } from "../model/errors.js";
 import { SYMPTOMS } from "../model/report.js";
-import { type DiagnoseRequest, HOST_NAME, parseDiagnoseOptions } from "../model/request.js";
+import {
+  type DiagnoseRequest,
+  HOST_NAME,
+  parseDiagnoseOptions,
+  parseTicket,
+} from "../model/request.js";
 
 /**
  * The `/diagnose` command line: `<host> [symptom] [--pid N | --process NAME] [--deep]
- * [--window 5s]`, or `help`. Parsed with Node's own argument parser (`util.parseArgs`,
+ * [--window 5s] [--ticket SYSTEM:KEY]`, or `help`. Parsed with Node's own argument parser (`util.parseArgs`,
  * strict: unknown options are errors); values are validated by the request schema every door uses (src/model/request.ts).
  */
-export type ParsedCommand = { kind: "help" } | { kind: "diagnose"; request: DiagnoseRequest };
+export type ParsedCommand =
+  | { kind: "help" }
+  /** `ticket`: canonical `SYSTEM:KEY`, the requester's own (not part of the shared run). */
+  | { kind: "diagnose"; request: DiagnoseRequest; ticket?: string };
 
-export const USAGE = "/diagnose <host> [symptom] [--pid N | --process NAME] [--deep] [--window 5s]";
+export const USAGE =
+  "/diagnose <host> [symptom] [--pid N | --process NAME] [--deep] [--window 5s] [--ticket SYSTEM:KEY]";
 
 export const HELP = [
   `*Usage:* \`${USAGE}\``,
@@ -18,10 +27,11 @@ export const HELP = [
   "• `--window 5s`: sampling window, 1 s to 60 s (`5`, `5s`, `1500ms`)",
   '• `--pid N` or `--process NAME`: scope the per-process collectors (quote a name with spaces: `--process "Web Content"`)',
   "• `--deep`: also run intrusive collectors (strace, perf record), if you are allowed to",
+  "• `--ticket SYSTEM:KEY`: attach the evidence once answered: `jira:OPS-7`, `github:owner/repo#12`, `pagerduty:PXXXXXX`, `webhook:LABEL`",
   "Example: `/diagnose host-42 latency --window 10s`",
 ].join("\n");
 
-const OPTIONS = "--pid N, --process NAME, --deep, --window 5s";
+const OPTIONS = "--pid N, --process NAME, --deep, --window 5s, --ticket SYSTEM:KEY";
 
 /**
  * Slack clients turn `--` into an em dash and quotes into curly ones; undo that so that
@@ -87,6 +97,7 @@ export function parseCommandText(text: string): ParsedCommand {
     process: { type: "string" },
     deep: { type: "boolean" },
     window: { type: "string" },
+    ticket: { type: "string" },
     help: { type: "boolean", short: "h" },
   } as const;
   try {
@@ -141,5 +152,6 @@ export function parseCommandText(text: string): ParsedCommand {
       deep: values.deep ?? false,
     }),
   };
-  return { kind: "diagnose", request };
+  const ticket = values.ticket === undefined ? undefined : parseTicket(values.ticket);
+  return { kind: "diagnose", request, ...(ticket ? { ticket } : {}) };
 }

@@ -18,6 +18,8 @@ export interface Asker {
   channel: string;
   responseUrl?: string;
   threadTs?: string;
+  /** `SYSTEM:KEY` the evidence goes to once answered (canonical, see ReplyTarget.ticket). */
+  ticket?: string;
 }
 
 /**
@@ -51,6 +53,7 @@ export class DiagnosisStarter {
         channel: who.channel,
         ...requestAuditFields(request),
         decision: "queued",
+        ticket: who.ticket,
         jobId: submitted.jobId,
         joined: submitted.joined,
       });
@@ -61,6 +64,7 @@ export class DiagnosisStarter {
           log,
           metrics,
           deliveries: producer.deliveries,
+          tickets: producer.tickets,
         });
       } else if (submitted.joined === 1) {
         this.watchUnclaimed(client, submitted.jobId);
@@ -126,6 +130,7 @@ export class DiagnosisStarter {
       user: who.user,
       channel: who.channel,
       responseUrl: who.responseUrl,
+      ...(who.ticket ? { ticket: who.ticket } : {}),
     };
     const queued = rootText(request, { phase: "queued" });
     try {

@@ -115,6 +115,14 @@ export class SlackReplier implements Replier {
     await this.editRoot(target, rootText(request, { phase: "failed", error: said }));
   }
 
+  async note(target: ReplyTarget, text: string): Promise<void> {
+    await this.post(target, {
+      text,
+      blocks: [{ type: "section", text: { type: "mrkdwn", text } }],
+      truncated: false,
+    });
+  }
+
   /**
    * Slack down or unreachable past the Web API client's retries (HTTP 5xx, connection refused,
    * timeouts, rate limited) or a response_url that did not answer: may work later. A Slack error

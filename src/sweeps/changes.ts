@@ -55,6 +55,11 @@ export interface SweepState {
   lastRunAt?: string;
   findings: Record<string, FindingState>;
   unreachable: Record<string, UnreachableState>;
+  /**
+   * Finding keys with an open incident (the sweep's `ticket`), to the ISO 8601 time it was
+   * opened: one incident per key, resolved when the key leaves `findings`.
+   */
+  tickets?: Record<string, string>;
 }
 
 /** A mute of one finding key; `until` in ms since the epoch. */

@@ -32,6 +32,11 @@ export interface SweepDefinition {
   confirmRuns: number;
   /** Post a short "no change" digest when nothing changed. */
   heartbeat: boolean;
+  /**
+   * Incidents for findings: a finding posted new at or above `minConfidence` (0..1) triggers a
+   * PagerDuty alert (Events API v2, `dedup_key` the finding key), resolved when the finding is.
+   */
+  ticket?: { system: "pagerduty"; minConfidence: number };
 }
 
 /** `web-health`: letters, digits, `.`, `_`, `-`; it becomes part of Redis keys and job ids. */
@@ -42,7 +47,9 @@ export const MAX_CONFIRM_RUNS = 10;
 export const MIN_EVERY_MS = 1000;
 
 const UNKNOWN_FIELD_MSG =
-  "unknown field: expected hosts, schedule or every, timezone, symptom, channel, minConfidence, concurrency, confirmRuns, heartbeat";
+  "unknown field: expected hosts, schedule or every, timezone, symptom, channel, minConfidence, concurrency, confirmRuns, heartbeat, ticket";
+const TICKET_SYSTEM_MSG =
+  "expected pagerduty: sweeps trigger and resolve PagerDuty alerts (Events API v2)";
 const HOSTS_MSG = "expected a group, a host name, or all";
 const CHANNEL_MSG = "expected a Slack channel id such as C0123ABCD";
 
@@ -77,6 +84,21 @@ const entrySchema = z
       .min(1, `expected a whole number from 1 to ${MAX_CONFIRM_RUNS}`)
       .max(MAX_CONFIRM_RUNS, `expected a whole number from 1 to ${MAX_CONFIRM_RUNS}`),
     heartbeat: z.boolean({ invalid_type_error: "expected true or false" }),
+    ticket: z
+      .object(
+        {
+          system: z.literal("pagerduty", {
+            errorMap: () => ({ message: TICKET_SYSTEM_MSG }),
+          }),
+          minConfidence: z
+            .number({ invalid_type_error: "expected a number from 0 to 1" })
+            .min(0, "expected a number from 0 to 1")
+            .max(1, "expected a number from 0 to 1")
+            .optional(),
+        },
+        { invalid_type_error: "expected { system: pagerduty, minConfidence: 0.8 }" },
+      )
+      .strict(),
   })
   .partial({
     schedule: true,
@@ -87,6 +109,7 @@ const entrySchema = z
     concurrency: true,
     confirmRuns: true,
     heartbeat: true,
+    ticket: true,
   })
   .strict();
 
@@ -191,6 +214,14 @@ export function parseSweeps(
       concurrency: entry.concurrency ?? DEFAULT_CONCURRENCY,
       confirmRuns: entry.confirmRuns ?? 2,
       heartbeat: entry.heartbeat ?? false,
+      ...(entry.ticket
+        ? {
+            ticket: {
+              system: entry.ticket.system,
+              minConfidence: entry.ticket.minConfidence ?? entry.minConfidence ?? 0.5,
+            },
+          }
+        : {}),
     });
   }
   return issues.length > 0 ? { sweeps: [], issues } : { sweeps, issues };

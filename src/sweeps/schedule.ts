@@ -1,7 +1,7 @@
 import { FlowProducer, type Job, Queue, UnrecoverableError, Worker } from "bullmq";
 import type { HostConfig, Inventory } from "../inventory/inventory.js";
 import { hostsOf } from "../inventory/inventory.js";
-import type { DigestPoster } from "../model/answer.js";
+import type { DigestPoster, FindingTicketer } from "../model/answer.js";
 import { DiagbotError } from "../model/errors.js";
 import type { Logger } from "../observability/log.js";
 import { connectRedis, type QueueConfig, type RedisClient } from "../queue/config.js";
@@ -78,6 +78,8 @@ export interface SweepWorkerDeps {
 
 export interface SchedulerDeps extends SweepWorkerDeps {
   post: DigestPoster;
+  /** Incidents for sweeps with a `ticket` (plugged in by main/); none: the option is idle. */
+  ticketer?: FindingTicketer;
 }
 
 /** Characters BullMQ job ids may hold here (a `:` would split its keys). */
@@ -200,8 +202,17 @@ async function digestRun(
         error: redactText(`its sweep job failed: ${reasonOf(host) ?? "no result"}`).text,
       },
   );
-  const done = await finishRun(sweep, { startedAt, hosts: all }, { store, post: deps.post });
+  const done = await finishRun(
+    sweep,
+    { startedAt, hosts: all },
+    { store, post: deps.post, ticketer: deps.ticketer },
+  );
   if (!done) return { skipped: true };
+  for (const failure of done.ticketFailures ?? [])
+    deps.log.error(
+      { sweep: sweep.name, runId, err: failure },
+      "sweep incident not updated; tried again next run",
+    );
   deps.log.info(
     { sweep: sweep.name, runId, changed: done.digest.changed, posted: Boolean(done.posted) },
     "sweep run done",

@@ -44,6 +44,7 @@ const stateSchema = z.object({
       error: z.string(),
     }),
   ),
+  tickets: z.record(z.string(), z.string()).optional(),
 });
 
 /** The state in `text`, or an empty state when it is absent or not a state of this version. */

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { DiagbotError, whyUnreadable } from "../model/errors.js";
-import type { TicketSystem } from "./key.js";
+import type { TicketSystem } from "../model/ticket.js";
 
 /**
  * Ticket settings from the environment (DESIGN "Environment variables"). Any variable may be

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import type { CollectedOutput } from "../model/collected.js";
 import type { Report } from "../model/report.js";
-import { bundleTarGz, redactedBundle } from "../queue/bundle.js";
+import { bundleTarGz, redactedBundle, type StoredBundle } from "../queue/bundle.js";
 import { redactDeep } from "../redact/index.js";
 import { renderMarkdown } from "../render/markdown.js";
 import { type TicketOutline, ticketOutline } from "../render/outline.js";
@@ -41,11 +41,27 @@ export async function prepareEvidence(
     },
     outputs,
   );
+  return storedEvidence(clean, stored, count + stored.redactions);
+}
+
+/**
+ * The same evidence from what a worker kept in Redis: the redacted report and the redacted
+ * bundle (`result:{id}`, `bundle:{id}`), with the count of secrets replaced in both.
+ */
+export async function storedEvidence(
+  clean: Report,
+  stored: StoredBundle,
+  redactions: number,
+): Promise<TicketEvidence> {
   const sha256 = outputsDigest(stored.files);
-  stored.files["report.json"] = `${JSON.stringify(clean, null, 2)}\n`;
+  const files = { ...stored.files, "report.json": `${JSON.stringify(clean, null, 2)}\n` };
   const folder = `diagbot-${safeName(clean.host)}-${sha256.slice(0, 12)}`;
   const stamp = Date.parse(clean.startedAt);
-  const bundle = await bundleTarGz(stored, folder, Number.isNaN(stamp) ? 0 : stamp);
+  const bundle = await bundleTarGz(
+    { files, redactions: stored.redactions },
+    folder,
+    Number.isNaN(stamp) ? 0 : stamp,
+  );
   const outline = ticketOutline(clean);
   return {
     report: clean,
@@ -54,7 +70,7 @@ export async function prepareEvidence(
     bundle,
     bundleName: `${folder}.tar.gz`,
     sha256,
-    redactions: count + stored.redactions,
+    redactions,
   };
 }
 

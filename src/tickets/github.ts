@@ -1,9 +1,9 @@
 import { Octokit } from "@octokit/rest";
+import type { TicketKey } from "../model/ticket.js";
 import { markdownComment } from "../render/markdown.js";
 import { bundleMarker } from "../render/outline.js";
 import { baseUrl, required } from "./config.js";
 import { bundleLink } from "./evidence.js";
-import type { TicketKey } from "./key.js";
 import { httpFailure, withRetry } from "./retry.js";
 import { policyOf, type SinkOptions, type TicketSink } from "./sink.js";
 

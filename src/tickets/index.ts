@@ -1,11 +1,18 @@
+import type { TicketKey, TicketSystem } from "../model/ticket.js";
 import type { TicketEvidence } from "./evidence.js";
 import { githubSink } from "./github.js";
 import { jiraSink } from "./jira.js";
-import type { TicketKey, TicketSystem } from "./key.js";
 import { pagerdutySink } from "./pagerduty.js";
 import type { AttachResult, SinkOptions, TicketSink } from "./sink.js";
 import { webhookSink } from "./webhook.js";
 
+export {
+  formatTicketKey,
+  parseTicketKey,
+  TICKET_SYSTEMS,
+  type TicketKey,
+  type TicketSystem,
+} from "../model/ticket.js";
 /**
  * Evidence on incident tickets: a door of its own. What callers use:
  * - {@link parseTicketKey} for `SYSTEM:KEY`;
@@ -16,13 +23,6 @@ import { webhookSink } from "./webhook.js";
  */
 export { type Env, setting } from "./config.js";
 export { bundleLink, prepareEvidence, type TicketEvidence } from "./evidence.js";
-export {
-  formatTicketKey,
-  parseTicketKey,
-  TICKET_SYSTEMS,
-  type TicketKey,
-  type TicketSystem,
-} from "./key.js";
 export { type FindingEvent, sendFindingEvent } from "./pagerduty.js";
 export { DEFAULT_POLICY, type RetryClock, type RetryPolicy } from "./retry.js";
 export { signEvidenceLink, signWebhook, verifyEvidenceLink, verifyWebhook } from "./sign.js";

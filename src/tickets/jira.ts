@@ -1,15 +1,24 @@
 import { HttpException, Version2Client, Version3Client } from "jira.js";
 import { DiagbotError } from "../model/errors.js";
+import type { TicketKey } from "../model/ticket.js";
 import { adfPlainText, renderAdf } from "../render/adf.js";
 import { renderJiraWiki } from "../render/jira-wiki.js";
-import { bundleMarker } from "../render/outline.js";
+import { bundleMarker, fitOutline } from "../render/outline.js";
 import { baseUrl, required, setting } from "./config.js";
 import type { TicketEvidence } from "./evidence.js";
-import type { TicketKey } from "./key.js";
 import { type CallContext, httpFailure, withRetry } from "./retry.js";
 import { policyOf, type SinkOptions, type TicketSink } from "./sink.js";
 
 type JiraKey = Extract<TicketKey, { system: "jira" }>;
+
+/**
+ * Jira refuses a comment over 32,767 characters ("The entered text is too long. It exceeds the
+ * allowed limit of 32,767 characters"; Atlassian, "Jira Cloud platform REST API: Add comment" and
+ * the `jira.text.field.character.limit` of Data Center). Data Center counts the wiki markup; for
+ * Cloud's ADF the JSON of the document is measured, which is never shorter than the text Jira
+ * counts.
+ */
+export const JIRA_COMMENT_LIMIT = 32_767;
 
 /**
  * Jira through jira.js: Cloud (`DIAGBOT_JIRA_FLAVOUR=cloud`, the default) uses REST v3 with an
@@ -142,12 +151,26 @@ async function addComment(
   marker: string,
   bundleLine: string,
 ): Promise<string | undefined> {
+  const line = (cut: boolean) =>
+    cut
+      ? `${bundleLine} This comment was cut to fit Jira's ${JIRA_COMMENT_LIMIT.toLocaleString("en")}-character limit: the whole report is in the attachments.`
+      : bundleLine;
   if (client instanceof Version3Client) {
-    const doc = renderAdf(evidence.outline, { marker, bundleLine });
+    const doc = fitOutline(
+      evidence.outline,
+      (o, cut) => renderAdf(o, { marker, bundleLine: line(cut) }),
+      (d) => JSON.stringify(d).length,
+      JIRA_COMMENT_LIMIT,
+    );
     return (await client.issueComments.addComment({ issueIdOrKey: issue, comment: doc as never }))
       .id;
   }
-  const body = renderJiraWiki(evidence.outline, { marker, bundleLine });
+  const body = fitOutline(
+    evidence.outline,
+    (o, cut) => renderJiraWiki(o, { marker, bundleLine: line(cut) }),
+    (b) => b.length,
+    JIRA_COMMENT_LIMIT,
+  );
   return (await client.issueComments.addComment({ issueIdOrKey: issue, comment: body })).id;
 }
 

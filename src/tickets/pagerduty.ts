@@ -1,7 +1,9 @@
+import type { FindingTicketer } from "../model/answer.js";
+import type { TicketKey } from "../model/ticket.js";
+import { redactDeep } from "../redact/index.js";
 import { bundleMarker } from "../render/outline.js";
 import { baseUrl, type Env, required } from "./config.js";
 import { bundleLink } from "./evidence.js";
-import type { TicketKey } from "./key.js";
 import { type CallContext, fetchText, type RetryPolicy, withRetry } from "./retry.js";
 import { policyOf, type SinkOptions, type TicketSink } from "./sink.js";
 
@@ -151,4 +153,44 @@ export async function sendFindingEvent(
     policy,
   );
   return (JSON.parse(answer.text) as { dedup_key?: string }).dedup_key ?? event.key;
+}
+
+/**
+ * Sweep incidents (a sweep's `ticket: { system: pagerduty }`) over Events API v2: `open` is a
+ * trigger, `resolve` a resolve, with the finding key as `dedup_key` (PagerDuty folds a second
+ * trigger of an open key into its alert). Severity `error` at a confidence of 0.8 or more, else
+ * `warning`. Everything sent passes the redactor.
+ * @throws DiagbotError "config" when DIAGBOT_PAGERDUTY_ROUTING_KEY is missing: call it at start.
+ */
+export function pagerdutyTicketer(env: Env, policy?: RetryPolicy): FindingTicketer {
+  required(env, "DIAGBOT_PAGERDUTY_ROUTING_KEY", "sweeps with a ticket trigger alerts through it");
+  baseUrl(env, "DIAGBOT_PAGERDUTY_EVENTS_URL", "https://events.pagerduty.com");
+  return async (event) => {
+    if (event.action === "resolve") {
+      await sendFindingEvent(env, { action: "resolve", key: event.key }, policy);
+      return;
+    }
+    const { value } = redactDeep({
+      summary: `${event.title} on ${event.host} (diagbot sweep ${event.sweep})`,
+      details: {
+        sweep: event.sweep,
+        category: event.category,
+        rule: event.rule,
+        confidence: event.confidence,
+        title: event.title,
+      },
+    });
+    await sendFindingEvent(
+      env,
+      {
+        action: "trigger",
+        key: event.key,
+        summary: value.summary,
+        source: event.host,
+        severity: event.confidence >= 0.8 ? "error" : "warning",
+        details: value.details,
+      },
+      policy,
+    );
+  };
 }

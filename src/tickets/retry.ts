@@ -114,7 +114,8 @@ function networkError(err: unknown): string {
   return `${e.message ?? String(err)}${code ? ` (${code})` : ""}`;
 }
 
-function backoff(attempt: number): number {
+/** 1 s, 2 s, 4 s... for the `attempt`th failure (1-based), when the server asked no wait. */
+export function backoff(attempt: number): number {
   return 1000 * 2 ** (attempt - 1);
 }
 

@@ -1,6 +1,6 @@
+import type { TicketKey } from "../model/ticket.js";
 import type { Env } from "./config.js";
 import type { TicketEvidence } from "./evidence.js";
-import type { TicketKey } from "./key.js";
 import { DEFAULT_POLICY, type RetryPolicy } from "./retry.js";
 
 /** What an attach did: `attached` a new comment or note, or found the bundle `already-attached`. */

@@ -1,6 +1,6 @@
+import type { TicketKey } from "../model/ticket.js";
 import { baseUrl, required } from "./config.js";
 import { bundleLink, type TicketEvidence } from "./evidence.js";
-import type { TicketKey } from "./key.js";
 import { fetchText, withRetry } from "./retry.js";
 import { signWebhook } from "./sign.js";
 import { policyOf, type SinkOptions, type TicketSink } from "./sink.js";

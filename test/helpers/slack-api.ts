@@ -52,6 +52,7 @@ const REQUIRED: Record<string, string[][]> = {
   "chat.update": [["channel"], ["ts"]],
   "chat.postEphemeral": [["channel"], ["user"], ["text", "blocks", "attachments"]],
   "views.publish": [["user_id"], ["view"]],
+  "views.open": [["trigger_id"], ["view"]],
   "files.getUploadURLExternal": [["filename"], ["length"]],
   "files.completeUploadExternal": [["files"]],
   "usergroups.users.list": [["usergroup"]],
@@ -227,6 +228,8 @@ export async function startFakeSlack(
           return answer(res, 200, { ok: true, message_ts: ts() });
         case "views.publish":
           return answer(res, 200, { ok: true, view: { id: "V1", ...args.view } });
+        case "views.open":
+          return answer(res, 200, { ok: true, view: { id: "V2", ...args.view } });
         case "files.getUploadURLExternal": {
           const id = `F${++fileCounter}`;
           return answer(res, 200, { ok: true, upload_url: `${base}/upload/${id}`, file_id: id });
@@ -416,6 +419,34 @@ export function buttonPayload(fields: {
         text: { type: "plain_text", text: "x" },
       },
     ],
+  };
+}
+
+/**
+ * A view_submission payload for a modal: `values` is `state.values` (block id → action id →
+ * the element's state, e.g. `{ selected_option: { value } }` or `{ value }`).
+ */
+export function viewSubmission(fields: {
+  callbackId: string;
+  privateMetadata: string;
+  values: Record<string, Record<string, Record<string, Json>>>;
+  user?: string;
+}): Record<string, unknown> {
+  return {
+    type: "view_submission",
+    team: { id: "T1", domain: "test" },
+    user: { id: fields.user ?? "U1", username: "oncall", team_id: "T1" },
+    api_app_id: "A1",
+    token: "verification-token-unused",
+    trigger_id: "1.2.4",
+    view: {
+      id: "V2",
+      type: "modal",
+      callback_id: fields.callbackId,
+      private_metadata: fields.privateMetadata,
+      state: { values: fields.values },
+      hash: "1.abc",
+    },
   };
 }
 

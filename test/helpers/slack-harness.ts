@@ -14,6 +14,7 @@ import { createSlackApp, type SlackApp } from "../../src/slack/app.js";
 import { slackConfig, webClient } from "../../src/slack/config.js";
 import { InventoryCache } from "../../src/slack/inventory-cache.js";
 import { SlackReplier } from "../../src/slack/replies.js";
+import { startTicketWorker } from "../../src/tickets/worker.js";
 import { removePrefix, SHARED_REDIS_URL, uniquePrefix } from "./redis.js";
 import { type FakeSlack, startFakeSlack } from "./slack-api.js";
 
@@ -56,6 +57,8 @@ export interface HarnessOptions {
   muter?: FindingMuter;
   /** The LLM's settings for the worker's narrative and the thread follow-ups (default: off). */
   narrative?: NarrativeConfig;
+  /** Runs the `tickets` queue's worker beside the in-process worker (ticket settings in `env`). */
+  tickets?: boolean;
 }
 
 export async function startHarness(options: HarnessOptions): Promise<Harness> {
@@ -122,6 +125,17 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
       })
     : undefined;
   await worker?.worker.waitUntilReady();
+  const tickets =
+    worker && options.tickets
+      ? startTicketWorker(config, {
+          redis: worker.redis,
+          store: worker.store,
+          replier: new SlackReplier(webClient(slack)),
+          log,
+          env,
+        })
+      : undefined;
+  await tickets?.waitUntilReady();
   const end = Date.now() + 5000;
   while (!producer.ready && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
   return {
@@ -133,6 +147,7 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
     prefix,
     dir,
     async stop() {
+      await tickets?.close();
       await worker?.close();
       await app.stop();
       await producer.close();

@@ -28,10 +28,11 @@ interface Recorded {
   answers: { target: ReplyTarget; result: StoredResult }[];
   failures: { target: ReplyTarget; error: string }[];
   edits: { target: ReplyTarget; done: number; total: number }[];
+  notes: { target: ReplyTarget; text: string }[];
 }
 
 function recordingReplier(): Replier & Recorded {
-  const r: Recorded = { answers: [], failures: [], edits: [] };
+  const r: Recorded = { answers: [], failures: [], edits: [], notes: [] };
   return {
     ...r,
     async progress(target, _request, { done, total }) {
@@ -43,6 +44,9 @@ function recordingReplier(): Replier & Recorded {
     },
     async failure(target, _request, error) {
       r.failures.push({ target, error });
+    },
+    async note(target, text) {
+      r.notes.push({ target, text });
     },
   };
 }

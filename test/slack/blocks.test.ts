@@ -57,6 +57,7 @@ describe("Block Kit rendering", () => {
       "Re-run",
       "Deep dive",
       "Show evidence",
+      "Attach to ticket",
     ]);
     expect(m.truncated).toBe(false);
   });

@@ -28,6 +28,27 @@ describe("/diagnose text", () => {
     });
   });
 
+  it("--ticket in DESIGN's key forms, however Slack quotes it, kept apart from the shared request", () => {
+    for (const text of [
+      "db-1 --ticket github:acme/web#12",
+      "db-1 \u2014ticket \u201cgithub:acme/web#12\u201d",
+      'db-1 --ticket "github:acme/web#12"',
+      "db-1 --ticket `github:acme/web#12`",
+      "db-1 --ticket=github:acme/web#12",
+    ]) {
+      expect(parseCommandText(text)).toEqual({
+        kind: "diagnose",
+        request: { host: "db-1", symptom: "health", windowSeconds: 5, deep: false },
+        ticket: "github:acme/web#12",
+      });
+    }
+    for (const key of ["jira:OPS-7", "pagerduty:PT4KHLK", "webhook:on-call"])
+      expect(parseCommandText(`db-1 --ticket ${key}`)).toMatchObject({ ticket: key });
+    expect(() => parseCommandText("db-1 --ticket jira:ops-7")).toThrow(/"ops-7" is not a jira key/);
+    expect(() => parseCommandText("db-1 --ticket trello:42")).toThrow(/unknown ticket system/);
+    expect(() => parseCommandText("db-1 --ticket")).toThrow(/--ticket needs a value/);
+  });
+
   it("says what is wrong, quoting the value", () => {
     expect(() => parseCommandText("host-42 --frobnicate")).toThrow(/unknown option --frobnicate/);
     expect(() => parseCommandText("host-42 --pid")).toThrow(/--pid needs a value/);

@@ -5,6 +5,7 @@ import { SHARED_REDIS_URL } from "../helpers/redis.js";
 import { postSigned, slashCommand } from "../helpers/slack-api.js";
 import { type Harness, startHarness, until } from "../helpers/slack-harness.js";
 import { type SshdHandle, startSshd } from "../helpers/sshd.js";
+import { githubStandIn } from "../tickets/vendors.js";
 
 /**
  * End to end: the Slack app (HTTP mode, this process) → real Redis → `diagbot worker`
@@ -25,6 +26,7 @@ describe("slash command to thread answer, with worker processes and a real sshd"
   let sshd: SshdHandle;
   let h: Harness;
   let workerEnv: NodeJS.ProcessEnv;
+  let github: Awaited<ReturnType<typeof githubStandIn>>;
   const workers: WorkerProcess[] = [];
 
   const command = (text: string, channel: string) =>
@@ -43,6 +45,7 @@ describe("slash command to thread answer, with worker processes and a real sshd"
   beforeAll(async () => {
     sshd = await startSshd();
     h = await startHarness({ mode: "http" });
+    github = await githubStandIn({ token: "ghp-e2e-token", repo: "acme/web", number: 12 });
     workerEnv = {
       REDIS_URL: SHARED_REDIS_URL,
       DIAGBOT_REDIS_PREFIX: h.prefix,
@@ -53,6 +56,8 @@ describe("slash command to thread answer, with worker processes and a real sshd"
       DIAGBOT_LOCK_MS: "3000",
       DIAGBOT_STALLED_INTERVAL_MS: "500",
       DIAGBOT_LOG_LEVEL: "warn",
+      DIAGBOT_GITHUB_URL: github.url,
+      DIAGBOT_GITHUB_TOKEN: "ghp-e2e-token",
     };
     const w = spawnWorker(workerEnv);
     workers.push(w);
@@ -62,6 +67,7 @@ describe("slash command to thread answer, with worker processes and a real sshd"
   afterAll(async () => {
     for (const w of workers) await w.stop("SIGKILL");
     await h?.stop();
+    await github?.close();
     await sshd?.stop();
   });
 
@@ -116,6 +122,25 @@ describe("slash command to thread answer, with worker processes and a real sshd"
     await new Promise((r) => setTimeout(r, 1000));
     expect(channels.map((c) => threadAnswers(c).length)).toEqual(channels.map(() => 1));
     expect(logins(sshd) - before).toBe(1);
+  });
+
+  it("--ticket: the worker process answers, then puts the redacted evidence on the GitHub issue and says so in the thread", async () => {
+    const r = await command("test-host health --window 1s --ticket github:acme/web#12", "C-TICKET");
+    expect(r.status).toBe(200);
+    const note = () =>
+      h.fake
+        .callsOf("chat.postMessage")
+        .find((c) => c.args.channel === "C-TICKET" && /evidence attached to/.test(c.args.text));
+    await until(() => note() !== undefined, 60_000, "ticket note");
+    expect(threadAnswers("C-TICKET")).toHaveLength(2);
+    expect(threadAnswers("C-TICKET")[0].args.text).toMatch(/test-host \(health\)/);
+    expect(github.comments).toHaveLength(1);
+    const [comment] = github.comments;
+    expect(note()!.args.text).toBe(
+      `:paperclip: evidence attached to \`github:acme/web#12\`: ${comment.html_url}`,
+    );
+    expect(comment.body).toMatch(/diagbot-bundle: [0-9a-f]{64}/);
+    expect(comment.body).toContain("test-host");
   });
 
   it("a worker killed mid-diagnosis: another worker takes the job over, exactly one answer", async () => {

@@ -73,7 +73,7 @@ describe("sweeps.yaml", () => {
     expect(lines).toEqual(
       [
         "/etc/diagbot/sweeps.yaml:10: sweeps.db.minConfidence: expected a number from 0 to 1",
-        "/etc/diagbot/sweeps.yaml:11: sweeps.db.confirm: unknown field: expected hosts, schedule or every, timezone, symptom, channel, minConfidence, concurrency, confirmRuns, heartbeat",
+        "/etc/diagbot/sweeps.yaml:11: sweeps.db.confirm: unknown field: expected hosts, schedule or every, timezone, symptom, channel, minConfidence, concurrency, confirmRuns, heartbeat, ticket",
         "/etc/diagbot/sweeps.yaml:12: sweeps.cache.hosts: expected a group, a host name, or all",
         "/etc/diagbot/sweeps.yaml:12: sweeps.cache.channel: expected a Slack channel id such as C0123ABCD",
       ].sort(),

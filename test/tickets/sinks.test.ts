@@ -218,6 +218,65 @@ describe("Jira Cloud", () => {
   });
 });
 
+describe("Jira's 32,767-character comment limit", () => {
+  /** 3000 evidence lines of ~70 characters, one of 50,000: far over the limit either way. */
+  async function huge(): Promise<TicketEvidence> {
+    const big = fakeReport({ findings: 5, evidencePerFinding: 3000 });
+    big.hypotheses[0].evidence = big.hypotheses[0].evidence.map((e, i) => ({
+      ...e,
+      excerpt: i === 1 ? "z".repeat(50_000) : `line ${i} ${"y".repeat(60)}`,
+    }));
+    return prepareEvidence(big, outputs);
+  }
+
+  it("Cloud: the ADF comment is cut to fit, says so, keeps the top lines and the marker", async () => {
+    const { jira, env } = await cloudJira();
+    const ev = await huge();
+    await attachEvidence(parseTicketKey("jira:OPS-7"), ev, { env, policy: fakePolicy() });
+    expect(jira.comments).toHaveLength(1);
+    const doc = jira.comments[0].body as never;
+    const json = JSON.stringify(doc);
+    expect(json.length).toBeLessThanOrEqual(32_767);
+    expect(json.length).toBeGreaterThan(25_000);
+    expect(adfViolations(doc)).toEqual([]);
+    expect(json).toContain("cut to fit Jira's 32,767-character limit");
+    expect(json).toContain("line 0 yyy");
+    expect(json).toContain("z".repeat(1990));
+    expect(json).not.toContain("z".repeat(2001));
+    expect(json).toContain(`diagbot-bundle: ${ev.sha256}`);
+    // Idempotent still: the marker is found, nothing is added.
+    await attachEvidence(parseTicketKey("jira:OPS-7"), ev, { env, policy: fakePolicy() });
+    expect(jira.comments).toHaveLength(1);
+  });
+
+  it("Data Center: the wiki comment is cut to fit and says so", async () => {
+    const jira = await jiraStandIn({ flavour: "datacenter", auth: "Bearer pat-9", issue: "OPS-7" });
+    closers.push(jira.close);
+    const env = {
+      DIAGBOT_JIRA_URL: jira.url,
+      DIAGBOT_JIRA_TOKEN: "pat-9",
+      DIAGBOT_JIRA_FLAVOUR: "datacenter",
+    };
+    const ev = await huge();
+    await attachEvidence(parseTicketKey("jira:OPS-7"), ev, { env, policy: fakePolicy() });
+    const body = jira.comments[0].body as string;
+    expect(body.length).toBeLessThanOrEqual(32_767);
+    expect(body.length).toBeGreaterThan(25_000);
+    expect(body).toContain("cut to fit Jira's 32,767\\-character limit");
+    expect((body.match(/\{noformat\}/g) ?? []).length % 2).toBe(0);
+    expect(body).toContain(`{{diagbot-bundle: ${ev.sha256}}}`);
+  });
+
+  it("a report that fits is not cut", async () => {
+    const { jira, env } = await cloudJira();
+    await attachEvidence(parseTicketKey("jira:OPS-7"), await evidence(), {
+      env,
+      policy: fakePolicy(),
+    });
+    expect(JSON.stringify(jira.comments[0].body)).not.toContain("cut to fit");
+  });
+});
+
 describe("Jira Data Center", () => {
   it("uses REST v2, a bearer personal access token and a wiki-markup comment", async () => {
     const jira = await jiraStandIn({

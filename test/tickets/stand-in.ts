@@ -8,6 +8,8 @@ export interface Call {
   url: string;
   headers: IncomingHttpHeaders;
   body: Buffer;
+  /** When the request ended, ms since the epoch. */
+  at: number;
 }
 
 export interface Answer {
@@ -35,6 +37,7 @@ export async function standIn(handle: (call: Call) => Answer | Promise<Answer>) 
         url: req.url ?? "",
         headers: req.headers,
         body: Buffer.concat(chunks),
+        at: Date.now(),
       };
       calls.push(call);
       const answer = always ?? queued.shift() ?? (await handle(call));

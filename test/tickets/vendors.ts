@@ -74,6 +74,19 @@ export async function jiraStandIn(options: {
     }
     if (call.method === "POST" && path === `${base}/comment`) {
       const { body } = JSON.parse(call.body.toString("utf8")) as { body: unknown };
+      // Jira's 32,767-character comment limit: the wiki text (Data Center), the ADF's JSON (Cloud).
+      const length = typeof body === "string" ? body.length : JSON.stringify(body).length;
+      if (length > 32_767)
+        return {
+          status: 400,
+          body: {
+            errorMessages: [],
+            errors: {
+              comment:
+                "The entered text is too long. It exceeds the allowed limit of 32,767 characters.",
+            },
+          },
+        };
       const id = String(10000 + comments.length);
       comments.push({ id, body });
       return { status: 201, body: { id, body } };

@@ -43,6 +43,7 @@ export function registerDiagnoseCommand(app: App, ctx: ListenerContext): void {
       metrics.ackSeconds.observe((performance.now() - t0) / 1000);
     };
     let request: DiagnoseRequest | undefined;
+    let ticket: string | undefined;
     try {
       const parsed = parseCommandText(command.text ?? "");
       if (parsed.kind === "help") {
@@ -50,6 +51,7 @@ export function registerDiagnoseCommand(app: App, ctx: ListenerContext): void {
         return;
       }
       request = parsed.request;
+      ticket = parsed.ticket;
       const access = accessOf(ctx, who.user, who.channel);
       checkHost(
         ctx.rbac,
@@ -66,6 +68,7 @@ export function registerDiagnoseCommand(app: App, ctx: ListenerContext): void {
         ...who,
         ...requestAuditFields(request),
         roles: access.roles,
+        ticket,
         decision: "allowed",
       });
     } catch (err) {
@@ -90,7 +93,7 @@ export function registerDiagnoseCommand(app: App, ctx: ListenerContext): void {
     await ctx.starter.start(
       client,
       request,
-      { ...who, responseUrl: command.response_url },
+      { ...who, responseUrl: command.response_url, ...(ticket ? { ticket } : {}) },
       respond,
     );
   });

@@ -7,6 +7,7 @@ import { registerEvidence } from "./evidence.js";
 import { registerFollowUp } from "./follow-up.js";
 import { registerRerun } from "./rerun.js";
 import { registerSweepDigest } from "./sweep-digest.js";
+import { registerTicket } from "./ticket.js";
 
 /** Every listener of the app, one per file (the layout of Bolt's app template). */
 export function registerListeners(app: App, ctx: ListenerContext): void {
@@ -15,6 +16,7 @@ export function registerListeners(app: App, ctx: ListenerContext): void {
   registerDeepDive(app, ctx);
   registerEvidence(app, ctx);
   registerFollowUp(app, ctx);
+  registerTicket(app, ctx);
   registerAppHome(app, ctx);
   registerSweepDigest(app, ctx);
 }

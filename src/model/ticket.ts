@@ -1,4 +1,4 @@
-import { DiagbotError } from "../model/errors.js";
+import { DiagbotError } from "./errors.js";
 
 /**
  * Where evidence goes, parsed from DESIGN's `SYSTEM:KEY` forms: `jira:OPS-7`,
