@@ -164,30 +164,22 @@ describe("scheduled sweeps", () => {
     await use("db-01", "full-fs");
     await use("web-01", "full-fs");
     const redis = new Redis(SHARED_REDIS_URL);
-    const running = new ResultStore(redis, prefix, { ttlSeconds: 60, maxBytes: 4096 }).slotKey(
-      "sweep-run",
-      "one",
-    );
-    let widest = 0;
-    let sampling = true;
-    const sampler = (async () => {
-      while (sampling) {
-        widest = Math.max(widest, await redis.zcard(running));
-        await new Promise((r) => setTimeout(r, 5));
-      }
-    })();
+    const places = new ResultStore(redis, prefix, { ttlSeconds: 60, maxBytes: 4096 });
+    // The sweep's one place (concurrency: 1) is held by someone else: no host may start.
+    expect(await places.takeSlot("sweep-run", "one", "elsewhere", 1, 60_000)).toBe(true);
     const s = await scheduler(
       "sweeps:\n  one:\n    hosts: fleet\n    every: 1h\n    channel: C0ONE\n    heartbeat: true\n    confirmRuns: 1\n    concurrency: 1\n",
     );
     try {
       const onePosts = () => posts().filter((p) => p.args.channel === "C0ONE");
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(onePosts()).toHaveLength(0);
+      await places.releaseSlot("sweep-run", "one", "elsewhere");
       await until(() => onePosts().length >= 1, 20_000);
       expect(onePosts()[0].args.text).toBe("Sweep one: 2 new");
-      expect(widest).toBe(1);
-      expect(await redis.zcard(running)).toBe(0);
+      // Every host gave its place back.
+      expect(await redis.zcard(places.slotKey("sweep-run", "one"))).toBe(0);
     } finally {
-      sampling = false;
-      await sampler;
       await s.close();
       redis.disconnect();
     }
