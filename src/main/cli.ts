@@ -14,6 +14,7 @@ const WINDOW_HELP =
   "sampling window in whole seconds: 5, 5s or 1500ms (rounded up to 2 s), 1 s to 60 s";
 
 export async function main(argv: readonly string[]): Promise<number> {
+  endQuietlyWhenTheReaderGoes();
   let code = 0;
   const program = new Command("diagbot")
     .description("Incident diagnosis for Linux hosts: sample, match runbooks, rank root causes.")
@@ -251,4 +252,19 @@ function serviceCommands(program: Command, done: (code: number) => void): void {
     .action(async () => {
       done(await (await import("./scheduler.js")).runScheduler());
     });
+}
+
+/**
+ * `diagbot collectors | head -1`: when the reader of standard output or error goes away, the
+ * next write fails with EPIPE. There is no one left to tell, so the process ends at once, with
+ * 0 as `head`'s writers usually do, instead of printing a stack trace on the other stream.
+ */
+function endQuietlyWhenTheReaderGoes(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    if (stream.listenerCount("error") > 0) continue;
+    stream.on("error", (err: NodeJS.ErrnoException) => {
+      if (err.code === "EPIPE") process.exit(0);
+      throw err;
+    });
+  }
 }
