@@ -100,7 +100,7 @@ export function webhookSink(options: SinkOptions): TicketSink<WebhookKey> {
         },
         {
           system: "The webhook",
-          action: `delivering ${key.label} to`,
+          action: `delivering ${key.label} to ${shownUrl(url)}`,
           tokenSetting: "DIAGBOT_WEBHOOK_SECRET",
           urlSetting: "DIAGBOT_WEBHOOK_URL",
           key: `webhook:${key.label}`,
@@ -110,4 +110,10 @@ export function webhookSink(options: SinkOptions): TicketSink<WebhookKey> {
       return { status: "attached" };
     },
   };
+}
+
+/** The endpoint as a message names it: origin and path, never credentials or the query. */
+function shownUrl(url: string): string {
+  const u = new URL(url);
+  return `${u.origin}${u.pathname}`;
 }

@@ -482,6 +482,8 @@ describe("webhook", () => {
     }).catch((e) => e);
     expect(err.code).toBe("ticket-failed");
     expect(err.message).toMatch(/after 3 tries: fetch failed \(ECONNREFUSED\)/);
+    const { origin, pathname } = new URL(hook.url);
+    expect(err.message).toContain(`(delivering x to ${origin}${pathname})`);
     expect(policy.slept).toEqual([1000, 2000]);
   });
 
