@@ -161,8 +161,14 @@ describe("never silent", () => {
       // Slack goes down past the Web API client's own retries (5 tries over about 3 s).
       const answerCall = (args: Record<string, unknown>) =>
         Boolean(args.thread_ts) && Array.isArray(args.blocks);
+      // 503 until the test says Slack is back, however many tries the client and the queue make.
+      let slackDown = true;
       if (mode === "503")
-        h.fake.inject("chat.postMessage", { status: 503, times: 5, when: answerCall });
+        h.fake.inject("chat.postMessage", {
+          status: 503,
+          times: Number.MAX_SAFE_INTEGER,
+          when: (args) => slackDown && answerCall(args),
+        });
       else await relay!.down();
       held.release();
 
@@ -174,6 +180,7 @@ describe("never silent", () => {
       expect(lines.some((l) => l.msg === "posting the answer failed")).toBe(false);
       expect(threadAnswers(h.fake)).toHaveLength(0);
       if (mode === "refused") await relay!.up();
+      else slackDown = false;
 
       await until(() => threadAnswers(h!.fake).length === 1, 30_000, "the answer was delivered");
       // Later tries and duplicate guards post nothing more.
