@@ -1,11 +1,11 @@
-import { createHash } from "node:crypto";
-import { type Job, Queue, UnrecoverableError, Worker } from "bullmq";
+import { type Job, UnrecoverableError, Worker } from "bullmq";
 import { z } from "zod";
 import type { Outcome, PostedAnswer, Replier, ReplyTarget, StoredResult } from "../model/answer.js";
 import { type DiagnoseRequest, DiagnoseRequestSchema } from "../model/request.js";
 import type { Logger } from "../observability/log.js";
 import type { Metrics } from "../observability/metrics.js";
 import type { QueueConfig, RedisClient } from "./config.js";
+import { LazyQueue } from "./lazy-queue.js";
 import type { ResultStore } from "./store.js";
 import type { TicketQueue } from "./tickets.js";
 import { DIAGNOSIS_ID, ReplyTargetSchema, threadKey } from "./types.js";
@@ -164,41 +164,22 @@ async function postOnce(
  * exponential backoff from `config.deliveryBackoffMs`.
  */
 export class DeliveryQueue {
-  private queue: Queue<DeliveryJobData> | undefined;
+  private readonly queue: LazyQueue<DeliveryJobData>;
 
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly config: QueueConfig,
-  ) {}
+  constructor(redis: RedisClient, config: QueueConfig) {
+    this.queue = new LazyQueue(DELIVERY_QUEUE, redis, config, {
+      attempts: config.deliveryAttempts,
+      backoff: { type: "exponential", delay: config.deliveryBackoffMs },
+    });
+  }
 
   async add(data: DeliveryJobData): Promise<void> {
-    const jobId = `dl-${createHash("sha256")
-      .update(`${data.outcome.diagnosisId}\n${threadKey(data.target)}`)
-      .digest("hex")
-      .slice(0, 32)}`;
-    await this.open().add("deliver", data, { jobId });
+    const identity = `${data.outcome.diagnosisId}\n${threadKey(data.target)}`;
+    await this.queue.add("deliver", data, "dl", identity);
   }
 
-  /** The BullMQ queue, created on first use (most processes never need it). */
-  private open(): Queue<DeliveryJobData> {
-    if (this.queue) return this.queue;
-    this.queue = new Queue<DeliveryJobData>(DELIVERY_QUEUE, {
-      connection: this.redis,
-      prefix: this.config.prefix,
-      skipWaitingForReady: true,
-      defaultJobOptions: {
-        attempts: this.config.deliveryAttempts,
-        backoff: { type: "exponential", delay: this.config.deliveryBackoffMs },
-        removeOnComplete: { age: 24 * 3600, count: 1000 },
-        removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
-      },
-    });
-    this.queue.on("error", () => undefined);
-    return this.queue;
-  }
-
-  async close(): Promise<void> {
-    await this.queue?.close().catch(() => undefined);
+  close(): Promise<void> {
+    return this.queue.close();
   }
 }
 

@@ -1,8 +1,7 @@
-import { createHash } from "node:crypto";
-import { Queue } from "bullmq";
 import { z } from "zod";
 import type { ReplyTarget } from "../model/answer.js";
 import type { QueueConfig, RedisClient } from "./config.js";
+import { LazyQueue } from "./lazy-queue.js";
 import { DIAGNOSIS_ID, ReplyTargetSchema, threadKey } from "./types.js";
 
 /**
@@ -33,40 +32,21 @@ export const TicketJobDataSchema = z.object({
  * worker's backoff (the wait the ticket system asked).
  */
 export class TicketQueue {
-  private queue: Queue<TicketJobData> | undefined;
+  private readonly queue: LazyQueue<TicketJobData>;
 
-  constructor(
-    private readonly redis: RedisClient,
-    private readonly config: QueueConfig,
-  ) {}
+  constructor(redis: RedisClient, config: QueueConfig) {
+    this.queue = new LazyQueue(TICKETS_QUEUE, redis, config, {
+      attempts: config.ticketAttempts,
+      backoff: { type: "ticket" },
+    });
+  }
 
   async add(diagnosisId: string, target: ReplyTarget & { ticket: string }): Promise<void> {
-    const jobId = `tk-${createHash("sha256")
-      .update(`${diagnosisId}\n${target.ticket}\n${threadKey(target)}`)
-      .digest("hex")
-      .slice(0, 32)}`;
-    await this.open().add("ticket", { v: 1, diagnosisId, target }, { jobId });
+    const identity = `${diagnosisId}\n${target.ticket}\n${threadKey(target)}`;
+    await this.queue.add("ticket", { v: 1, diagnosisId, target }, "tk", identity);
   }
 
-  /** The BullMQ queue, created on first use. */
-  private open(): Queue<TicketJobData> {
-    if (this.queue) return this.queue;
-    this.queue = new Queue<TicketJobData>(TICKETS_QUEUE, {
-      connection: this.redis,
-      prefix: this.config.prefix,
-      skipWaitingForReady: true,
-      defaultJobOptions: {
-        attempts: this.config.ticketAttempts,
-        backoff: { type: "ticket" },
-        removeOnComplete: { age: 24 * 3600, count: 1000 },
-        removeOnFail: { age: 7 * 24 * 3600, count: 1000 },
-      },
-    });
-    this.queue.on("error", () => undefined);
-    return this.queue;
-  }
-
-  async close(): Promise<void> {
-    await this.queue?.close().catch(() => undefined);
+  close(): Promise<void> {
+    return this.queue.close();
   }
 }
