@@ -43,12 +43,17 @@ export async function runAudit(opts: AuditCliOptions): Promise<number> {
   const span = sinceMs(opts.since);
   const config = queueConfig(process.env);
   const redis = connectRedis(config, "producer", "diagbot-audit");
-  redis.on("error", () => undefined);
+  let lastError: Error | undefined;
+  redis.on("error", (err: Error) => {
+    lastError = err;
+  });
   try {
     await waitReady(redis, config.connectTimeoutMs).catch((err) => {
+      // Say what the connection said (a refusal is instant), else how long it was waited for.
+      const why = lastError ? `: ${lastError.message}` : ` within ${config.connectTimeoutMs} ms`;
       throw new DiagbotError(
         "connect-failed",
-        `cannot read the audit stream: Redis at ${redisUrlForDisplay(config.redisUrl)} does not answer within ${config.connectTimeoutMs} ms`,
+        `cannot read the audit stream: Redis at ${redisUrlForDisplay(config.redisUrl)} does not answer${why}`,
         { hint: "check REDIS_URL and that Redis is running", cause: err },
       );
     });
