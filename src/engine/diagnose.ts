@@ -118,7 +118,7 @@ async function scopePids(
     return [options.pid];
   }
   const name = options.process as string;
-  const found = running.filter((p) => p.comm === name).map((p) => p.pid);
+  const found = running.filter((p) => sameComm(p.comm, name)).map((p) => p.pid);
   if (found.length === 0) {
     const near = closestNames(name, new Set(running.map((p) => p.comm)), 5);
     throw new DiagbotError(
@@ -309,4 +309,13 @@ export function noCollectorRan(host: string, report: Report): DiagbotError {
   return new DiagbotError("no-collector-ran", `no collector could run on ${host}`, {
     hint: reasons || "check that the host is reachable and the tools are installed",
   });
+}
+
+/**
+ * True when a `ps` name is the one asked for. A workqueue worker is listed as
+ * `kworker/0:1H-kblockd` on 4.19 and later (its comm, then the workqueue it runs); its own comm,
+ * `kworker/0:1H`, names it too.
+ */
+function sameComm(listed: string, asked: string): boolean {
+  return listed === asked || (asked.startsWith("kworker/") && listed.startsWith(`${asked}-`));
 }

@@ -16,12 +16,14 @@ export const HOST_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 
 /**
  * The kernel keeps a task's name (`comm`) in TASK_COMM_LEN = 16 bytes, NUL included
- * (include/linux/sched.h): 15 bytes at most.
+ * (include/linux/sched.h): 15 bytes. But `/proc/PID/comm` and `ps` show a workqueue worker as
+ * `kworker/<pool>-<workqueue>` (fs/proc/array.c proc_task_name → wq_worker_comm, 4.19 and
+ * later), written into a 64-byte buffer: a name as `ps -eo comm` shows it is 63 bytes at most.
  */
-export const COMM_MAX_BYTES = 15;
+export const COMM_MAX_BYTES = 63;
 
 /**
- * `--process NAME`: a `comm` value (DESIGN.md "CLI contract"): 1 to 15 bytes of printable text
+ * `--process NAME`: a `comm` value (DESIGN.md "CLI contract"): 1 to 63 bytes of printable text
  * (no NUL, newline or other control character), which may hold `/`, `:` and spaces
  * (`kworker/0:1H`, `Web Content`), and neither starts nor ends with a space (the `ps` listing it
  * is matched against cannot show those). It is compared with that listing, never given to a shell.

@@ -43,13 +43,15 @@ describe("diagnose options", () => {
       expect(() => parsePid(bad)).toThrow(DiagbotError);
   });
 
-  it("takes any comm value: 1 to 15 printable bytes, never a newline or NUL", () => {
+  it("takes any comm value as ps shows it: 1 to 63 printable bytes, never a newline or NUL", () => {
     // proc(5): comm is the executable's name cut to TASK_COMM_LEN - 1 = 15 bytes; threads
-    // rename themselves freely (`Web Content`, `kworker/0:1H`).
-    for (const comm of ["nginx", "kworker/0:1H", "Web Content", "ksoftirqd/0", "x".repeat(15)]) {
+    // rename themselves freely (`Web Content`); a workqueue worker is shown with its
+    // workqueue (`kworker/0:1H-kblockd`), up to 63 bytes.
+    const comms = ["nginx", "kworker/0:1H", "kworker/0:1H-kblockd", "Web Content", "x".repeat(63)];
+    for (const comm of comms) {
       expect(parseProcessName(comm)).toBe(comm);
     }
-    for (const bad of ["", "x".repeat(16), "a\nb", "a\0b", "tab\there"]) {
+    for (const bad of ["", "x".repeat(64), "a\nb", "a\0b", "tab\there"]) {
       expect(() => parseProcessName(bad)).toThrow(DiagbotError);
     }
   });

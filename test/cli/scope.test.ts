@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -87,6 +87,19 @@ describe("diagnose local --pid / --process", () => {
       expect(r.code, `${value}: ${r.stderr}`).toBe(0);
       const limits = r.json.collectors.find((c: { id: string }) => c.id === "proc-limits");
       expect(limits?.status, value).toBe("ok");
+    }
+  });
+});
+
+describe("a workqueue worker as ps lists it", () => {
+  // 4.19 and later list a kworker with its workqueue (`kworker/R-rcu_gp`, `kworker/0:1H-kblockd`).
+  const listed = execFileSync("ps", ["-eo", "comm="], { encoding: "utf8" })
+    .split("\n")
+    .find((c) => /^kworker\/[^-\s]+-\S/.test(c));
+  it.skipIf(!listed)("is named by its listed name and by its own comm", async () => {
+    for (const name of [listed!, listed!.slice(0, listed!.indexOf("-"))]) {
+      const r = await diagnoseCpu("--process", name);
+      expect(r.code, `${name}: ${r.stderr}`).toBe(0);
     }
   });
 });

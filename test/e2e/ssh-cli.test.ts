@@ -92,7 +92,7 @@ describe("diagnose over SSH", () => {
 
   it("refuses a bad --process before any connection", async () => {
     const before = sshd.log().length;
-    // A comm value is at most 15 bytes (TASK_COMM_LEN) and has no control character.
+    // A comm value has no control character.
     const r = await runCli(["diagnose", "test-host", "cpu", "--process", "x\nid"], {
       env: { DIAGBOT_INVENTORY: sshd.inventory },
     });
