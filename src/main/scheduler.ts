@@ -82,21 +82,33 @@ export async function runScheduler(): Promise<number> {
       "the inventory changed and is invalid: keeping the last good one",
     ),
   );
+  // SIGTERM or SIGINT at any time from here, Redis answering or not, stops it cleanly.
+  const stopped = new Promise<void>((resolve) => {
+    process.once("SIGTERM", () => resolve());
+    process.once("SIGINT", () => resolve());
+  });
   // sweeps.yaml is checked first, then the inventory: each bad file exits 2 naming itself.
   const started = await startSweeps(process.env, log, inventory);
   try {
     await inventory.get();
-    await started?.scheduler.synced;
-  } catch (err) {
+    const waiting = setTimeout(
+      () => process.stderr.write("diagbot scheduler: waiting for Redis (REDIS_URL)\n"),
+      2000,
+    );
+    const ready = await Promise.race([
+      (started?.scheduler.synced ?? Promise.resolve()).then(() => true),
+      stopped.then(() => false),
+    ]).finally(() => clearTimeout(waiting));
+    if (ready) {
+      process.stderr.write(`diagbot scheduler: ready (${started?.count ?? 0} sweeps)\n`);
+      await stopped;
+    }
+  } finally {
     await started?.scheduler.close();
-    throw err;
   }
-  process.stderr.write(`diagbot scheduler: ready (${started?.count ?? 0} sweeps)\n`);
-  await new Promise<void>((resolve) => {
-    process.once("SIGTERM", () => resolve());
-    process.once("SIGINT", () => resolve());
-  });
-  await started?.scheduler.close();
   log.flush();
+  // The shutdown is done. A Redis client a library made for itself may still be retrying an
+  // outage; it must not keep the process: it ends 1 s from now if nothing else ends it first.
+  setTimeout(() => process.exit(0), 1000).unref();
   return 0;
 }

@@ -365,16 +365,20 @@ export function startScheduler(
   return {
     synced,
     async close() {
-      // Jobs in hand may finish for CLOSE_GRACE_MS; past it their connections are cut, and what
-      // was left is taken again, as stalled, by another scheduler or the next start.
+      // Jobs in hand may finish for CLOSE_GRACE_MS (none can while Redis is away); past it their
+      // connections are cut, and what was left is taken again, as stalled, by another scheduler
+      // or the next start.
+      const grace = redis.status === "ready" ? CLOSE_GRACE_MS : 0;
       const graceful = Promise.all([runWorker.close(), hostWorker.close()]);
       const late = await Promise.race([
         graceful.then(() => false),
-        new Promise<boolean>((r) => setTimeout(() => r(true), CLOSE_GRACE_MS).unref()),
+        new Promise<boolean>((r) => setTimeout(() => r(true), grace).unref()),
       ]);
-      if (late)
-        deps.log.warn({ graceMs: CLOSE_GRACE_MS }, "sweep jobs still running: stopping them");
-      else await Promise.all([flow.close(), runs.close(), hostsQueue.close()]);
+      if (late) {
+        if (grace > 0) deps.log.warn({ graceMs: grace }, "sweep jobs still running: stopping them");
+        // Not awaited: BullMQ waits for a connection Redis never gave while it is away.
+        void Promise.all([runWorker.disconnect(), hostWorker.disconnect()]).catch(() => undefined);
+      } else await Promise.all([flow.close(), runs.close(), hostsQueue.close()]);
       runConnection.disconnect();
       redis.disconnect();
     },

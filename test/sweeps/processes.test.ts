@@ -11,6 +11,7 @@ import { removePrefix, SHARED_REDIS_URL, uniquePrefix } from "../helpers/redis.j
 import { fakeReport } from "../helpers/reports.js";
 import { type FakeSlack, postSigned, slashCommand, startFakeSlack } from "../helpers/slack-api.js";
 import { startHarness, until } from "../helpers/slack-harness.js";
+import { freePort } from "../helpers/sshd.js";
 
 /**
  * Scheduled sweeps with real processes (the built `diagbot`) on a real Redis, digests posted to
@@ -94,6 +95,24 @@ const runOf = (call: { args: Record<string, unknown> }) =>
   /run of ([0-9TZ:.-]+)/.exec(JSON.stringify(call.args.blocks))?.[1];
 
 describe("scheduler processes", () => {
+  it("waits for a Redis that is away without stack traces, and stops at SIGTERM with exit 0", async () => {
+    const { prefix, env } = await setup(
+      1,
+      "sweeps:\n  away:\n    hosts: fleet\n    every: 2s\n    channel: C0AWAY\n",
+    );
+    try {
+      const p = start("scheduler", { ...env, REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
+      await until(() => /waiting for Redis/.test(p.stderr()), 20_000, "waiting for Redis");
+      const stopped = Date.now();
+      await p.stop();
+      expect(p.child.exitCode, p.stderr()).toBe(0);
+      expect(Date.now() - stopped).toBeLessThan(8000);
+      expect(p.stderr()).not.toMatch(/TCPConnectWrap|Unhandled error/);
+    } finally {
+      await removePrefix(prefix);
+    }
+  });
+
   it("two schedulers, a sweep every 2 s: each run executes once", async () => {
     const { prefix, env } = await setup(
       2,
