@@ -13,13 +13,15 @@ export interface PlantedSecret {
 
 /**
  * The redaction corpus (made-up values of real shapes; none is a real credential). The key
- * blocks' armour lines are assembled here, at test time (`PRIVATE-KEY-MARKER` in the file
- * becomes `PRIVATE KEY`), so that the repository holds nothing a secret scanner takes for a key.
+ * blocks' armour lines are assembled here, at test time: the file writes
+ * `<key-armour:BEGIN:RSA:>` for `-----BEGIN RSA PRIVATE KEY-----` (and `:BLOCK` for PGP's
+ * `PRIVATE KEY BLOCK`), so that the repository holds nothing a secret scanner takes for a key.
  */
 export const CORPUS: PlantedSecret[] = JSON.parse(
-  readFileSync(new URL("../fixtures/redaction/secrets.json", import.meta.url), "utf8").replaceAll(
-    "PRIVATE-KEY-MARKER",
-    "PRIVATE KEY",
+  readFileSync(new URL("../fixtures/redaction/secrets.json", import.meta.url), "utf8").replace(
+    /<key-armour:(BEGIN|END):([A-Z]*):(BLOCK)?>/g,
+    (_, edge: string, kind: string, block?: string) =>
+      `-----${edge} ${kind ? `${kind} ` : ""}PRIVATE KEY${block ? " BLOCK" : ""}-----`,
   ),
 );
 
