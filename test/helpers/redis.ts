@@ -83,3 +83,25 @@ export async function startRedisServer(): Promise<RedisServer> {
   await start();
   return { port, url: `redis://127.0.0.1:${port}`, start, stop };
 }
+
+/**
+ * The environment of a real `diagbot serve --http` (or worker) against the Slack stand-in
+ * `fake`, with its own Redis key prefix and the basic fixture inventory; `extra` adds to it.
+ */
+export function serveEnv(
+  fake: { botToken: string; signingSecret: string; apiUrl: string },
+  prefix: string,
+  extra: NodeJS.ProcessEnv = {},
+): NodeJS.ProcessEnv {
+  return {
+    REDIS_URL: SHARED_REDIS_URL,
+    DIAGBOT_REDIS_PREFIX: prefix,
+    SLACK_BOT_TOKEN: fake.botToken,
+    SLACK_APP_TOKEN: "",
+    SLACK_SIGNING_SECRET: fake.signingSecret,
+    SLACK_API_URL: fake.apiUrl,
+    DIAGBOT_INVENTORY: "test/fixtures/inventory/basic/inventory.yaml",
+    DIAGBOT_LOG_LEVEL: "silent",
+    ...extra,
+  };
+}

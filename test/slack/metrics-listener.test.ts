@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CliProcess, runCli, spawnCli } from "../helpers/cli.js";
-import { removePrefix, SHARED_REDIS_URL, uniquePrefix } from "../helpers/redis.js";
+import { removePrefix, serveEnv, uniquePrefix } from "../helpers/redis.js";
 import { type FakeSlack, startFakeSlack } from "../helpers/slack-api.js";
 
 /**
@@ -12,16 +12,7 @@ describe("the metrics listener", () => {
   let fake: FakeSlack;
   const prefix = uniquePrefix("metrics");
   const running: CliProcess[] = [];
-  const env = () => ({
-    REDIS_URL: SHARED_REDIS_URL,
-    DIAGBOT_REDIS_PREFIX: prefix,
-    SLACK_BOT_TOKEN: fake.botToken,
-    SLACK_APP_TOKEN: "",
-    SLACK_SIGNING_SECRET: fake.signingSecret,
-    SLACK_API_URL: fake.apiUrl,
-    DIAGBOT_INVENTORY: "test/fixtures/inventory/basic/inventory.yaml",
-    DIAGBOT_LOG_LEVEL: "silent",
-  });
+  const env = () => serveEnv(fake, prefix);
 
   beforeAll(async () => {
     fake = await startFakeSlack();

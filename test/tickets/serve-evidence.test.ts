@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { signEvidenceLink } from "../../src/tickets/sign.js";
 import { type CliProcess, runCli, spawnCli } from "../helpers/cli.js";
-import { removePrefix, SHARED_REDIS_URL, uniquePrefix } from "../helpers/redis.js";
+import { removePrefix, serveEnv, uniquePrefix } from "../helpers/redis.js";
 import { type FakeSlack, startFakeSlack } from "../helpers/slack-api.js";
 
 /**
@@ -14,18 +14,11 @@ describe("serve's evidence listener", () => {
   const prefix = uniquePrefix("evidence");
   const running: CliProcess[] = [];
   const secret = `secret-${Math.random().toString(36).slice(2)}`;
-  const env = () => ({
-    REDIS_URL: SHARED_REDIS_URL,
-    DIAGBOT_REDIS_PREFIX: prefix,
-    SLACK_BOT_TOKEN: fake.botToken,
-    SLACK_APP_TOKEN: "",
-    SLACK_SIGNING_SECRET: fake.signingSecret,
-    SLACK_API_URL: fake.apiUrl,
-    DIAGBOT_INVENTORY: "test/fixtures/inventory/basic/inventory.yaml",
-    DIAGBOT_METRICS_LISTEN: "off",
-    DIAGBOT_LOG_LEVEL: "silent",
-    DIAGBOT_PUBLIC_URL: "https://diagbot.example",
-  });
+  const env = () =>
+    serveEnv(fake, prefix, {
+      DIAGBOT_METRICS_LISTEN: "off",
+      DIAGBOT_PUBLIC_URL: "https://diagbot.example",
+    });
 
   beforeAll(async () => {
     fake = await startFakeSlack();
