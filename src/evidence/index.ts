@@ -1,9 +1,10 @@
-import { closeSync, openSync, readSync } from "node:fs";
+import { closeSync, openSync } from "node:fs";
 import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { loadBundle } from "../bundle/load.js";
 import { DiagbotError } from "../model/errors.js";
+import { readSome } from "../parsers/lines.js";
 import { sourceIds } from "../sources/index.js";
 import { extractSosArchive, removeExtracted } from "./archive.js";
 import { readSos, sosRoot } from "./sos.js";
@@ -84,14 +85,7 @@ function readHead(path: string | 0): { bytes: Buffer; more: boolean } {
   let have = 0;
   try {
     while (have < buf.length) {
-      let n: number;
-      try {
-        n = readSync(fd, buf, have, buf.length - have, null);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "EAGAIN") continue;
-        if ((err as NodeJS.ErrnoException).code === "EOF") break;
-        throw err;
-      }
+      const n = readSome(fd, buf, have);
       if (n === 0) break;
       have += n;
     }

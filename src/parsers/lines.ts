@@ -27,6 +27,24 @@ export function* linesOf(text: string): Generator<string> {
  * never a slice of a large decoded chunk, so the few strings a parser keeps (an address, a
  * device name) do not keep every chunk of the input alive; ASCII stays one byte a character.
  */
+/**
+ * Reads into `buf` from `offset` to its end: the bytes read, 0 at the end of the input. A
+ * non-blocking standard input that has nothing yet (EAGAIN) is read again; EOF, which Windows
+ * pipes report, is the end.
+ * @throws the read's other errors, as fs.readSync does
+ */
+export function readSome(fd: number, buf: Buffer, offset: number): number {
+  for (;;) {
+    try {
+      return readSync(fd, buf, offset, buf.length - offset, null);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "EOF") return 0;
+      if (code !== "EAGAIN") throw err;
+    }
+  }
+}
+
 export function* linesOfFile(path: string | 0): Generator<string> {
   const fd = path === 0 ? 0 : openSync(path, "r");
   let buf = Buffer.allocUnsafe(1 << 20);
@@ -45,14 +63,7 @@ export function* linesOfFile(path: string | 0): Generator<string> {
         buf.copy(bigger, 0, 0, have);
         buf = bigger;
       }
-      let n: number;
-      try {
-        n = readSync(fd, buf, have, buf.length - have, null);
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code === "EAGAIN") continue;
-        if ((err as NodeJS.ErrnoException).code === "EOF") break;
-        throw err;
-      }
+      const n = readSome(fd, buf, have);
       if (n === 0) break;
       const scanFrom = have; // the carried bytes hold no newline
       have += n;
