@@ -3,6 +3,7 @@ import { allows, maxWindowSeconds } from "../access/rbac.js";
 import { closestNames, type HostConfig, type Inventory } from "../inventory/inventory.js";
 import type { FindingMuter } from "../model/answer.js";
 import { DiagbotError } from "../model/errors.js";
+import type { DiagnoseRequest } from "../model/request.js";
 import type { NarrativeConfig } from "../narrative/index.js";
 import type { Auditor } from "../observability/audit.js";
 import type { Logger } from "../observability/log.js";
@@ -51,6 +52,32 @@ export function queueUnavailable(hint: string): DiagbotError {
   return new DiagbotError("connect-failed", "the queue is unavailable (Redis does not answer)", {
     hint,
   });
+}
+
+/**
+ * Lets a request in, for a command or a button alike: RBAC for the person (the host, deep, the
+ * role's window cap), the queue answering, and the person's and channel's rate limits.
+ * @returns the person's access, for the audit line
+ * @throws DiagbotError naming what refused it
+ */
+export async function admit(
+  ctx: ListenerContext,
+  who: { user: string; channel: string },
+  request: DiagnoseRequest,
+  unavailableHint = "try again in a minute",
+): Promise<Access> {
+  const access = accessOf(ctx, who.user, who.channel);
+  checkHost(
+    ctx.rbac,
+    await ctx.inventory(),
+    request.host,
+    access,
+    request.deep,
+    request.windowSeconds,
+  );
+  if (!ctx.producer.ready) throw queueUnavailable(unavailableHint);
+  await ctx.producer.limits.admit(who.user, who.channel);
+  return access;
 }
 
 /**

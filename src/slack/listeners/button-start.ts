@@ -2,7 +2,7 @@ import type { BlockAction, ButtonAction, RespondFn } from "@slack/bolt";
 import type { WebClient } from "@slack/web-api";
 import { DiagbotError } from "../../model/errors.js";
 import type { DiagnoseRequest } from "../../model/request.js";
-import { accessOf, checkHost, type ListenerContext, queueUnavailable } from "../context.js";
+import { admit, type ListenerContext } from "../context.js";
 import { describe, ephemeral, reasonOf } from "../messages.js";
 
 /** What a button that starts a diagnosis knows when it is pressed. */
@@ -27,19 +27,8 @@ export async function startFromButton(
   press: ButtonPress,
   request: DiagnoseRequest,
 ): Promise<void> {
-  const { producer } = ctx;
   const { kind, user, channel, body } = press;
-  const access = accessOf(ctx, user, channel);
-  checkHost(
-    ctx.rbac,
-    await ctx.inventory(),
-    request.host,
-    access,
-    request.deep,
-    request.windowSeconds,
-  );
-  if (!producer.ready) throw queueUnavailable("try again in a minute");
-  await producer.limits.admit(user, channel);
+  const access = await admit(ctx, { user, channel }, request);
   ctx.audit(kind, {
     user,
     channel,

@@ -5,7 +5,7 @@ import { DiagbotError } from "../../model/errors.js";
 import type { DiagnoseRequest } from "../../model/request.js";
 import { requestAuditFields } from "../../observability/audit.js";
 import { HELP, parseCommandText, USAGE } from "../command.js";
-import { accessOf, checkHost, type ListenerContext, queueUnavailable } from "../context.js";
+import { admit, type ListenerContext } from "../context.js";
 import { describe, ephemeral, reasonOf } from "../messages.js";
 
 /** Command text that did not parse, as the audit log records it: length and SHA-256 only. */
@@ -34,7 +34,7 @@ export const COMMAND = "/diagnose";
  * carries the error when there is one; the root message and the job come after it.
  */
 export function registerDiagnoseCommand(app: App, ctx: ListenerContext): void {
-  const { metrics, producer } = ctx;
+  const { metrics } = ctx;
   app.command(COMMAND, async ({ command, ack, respond, client }) => {
     const t0 = performance.now();
     const who = { user: command.user_id, channel: command.channel_id };
@@ -52,18 +52,12 @@ export function registerDiagnoseCommand(app: App, ctx: ListenerContext): void {
       }
       request = parsed.request;
       ticket = parsed.ticket;
-      const access = accessOf(ctx, who.user, who.channel);
-      checkHost(
-        ctx.rbac,
-        await ctx.inventory(),
-        request.host,
-        access,
-        request.deep,
-        request.windowSeconds,
+      const access = await admit(
+        ctx,
+        who,
+        request,
+        "try again in a minute; if it persists, tell the bot's admins",
       );
-      if (!producer.ready)
-        throw queueUnavailable("try again in a minute; if it persists, tell the bot's admins");
-      await producer.limits.admit(who.user, who.channel);
       ctx.audit("request", {
         ...who,
         ...requestAuditFields(request),
