@@ -40,3 +40,22 @@ describe("run-queue-latency and its smallest sample", () => {
     expect(avg?.excerpt).toMatch(/^node:\(21\) .*\| 1960 \|/);
   });
 });
+
+/**
+ * A control recorded on a quiet 2-vCPU VM (load average 0.48, 6.18 kernel) with
+ * `diagbot diagnose local cpu --deep --window 3 --save`: its perf sched table holds a `sort`
+ * that waited 3.804 ms on its only switch, the shape that once ranked "Runnable tasks wait
+ * for a CPU" first on an idle machine. Replayed on every run, not only when the machine is quiet.
+ */
+describe("a quiet machine recorded with --deep --window 3", () => {
+  const bundle = fixturePath("bundles/quiet-deep-cpu-2vcpu");
+
+  it.each(["cpu", "latency", "health"] as const)("has no finding for %s", async (symptom) => {
+    const runbooks = await loadRunbooks();
+    const { report } = await diagnoseBundle(bundle, "quiet", symptom, runbooks);
+    expect(report.hypotheses).toEqual([]);
+    const runQueue = report.checked.find((c) => c.rule === "run-queue-latency");
+    expect(runQueue?.verdict).toBe("fine");
+    expect(runQueue?.why).toMatch(/sched\.worst_avg_delay_ms is 0\.162 ms/);
+  });
+});
