@@ -1,4 +1,4 @@
-import { perfSkipReason, perfTmpCleanup, perfTmpPrologue } from "./perf-tmp.js";
+import { hostTmpCleanup, hostTmpPrologue, perfSkipReason } from "./host-tmp.js";
 import type { Collector, CommandContext } from "./types.js";
 
 /** Longest recording, seconds: intrusive collectors are capped to a few seconds. */
@@ -16,7 +16,7 @@ export const PERF_REPORT_MAX_SECONDS = 5;
 export function perfReportScript(seconds: number): string {
   const s = Math.max(1, Math.min(PERF_REPORT_MAX_SECONDS, Math.trunc(seconds)));
   return [
-    ...perfTmpPrologue("report", "perf-report"),
+    ...hostTmpPrologue("report", "perf-report"),
     "trap 'rm -rf \"$d\"' EXIT",
     "trap 'exit 130' HUP INT TERM",
     `if ! perf record -F 99 -a -g -o "$d/perf.data" -- sleep ${s} >/dev/null; then`,
@@ -46,6 +46,6 @@ export const perfReport: Collector = {
     const script = perfReportScript(ctx.windowSeconds);
     return { argv: ["sh", "-c", script], script, root: true };
   },
-  cleanup: perfTmpCleanup(),
+  cleanup: hostTmpCleanup(),
   skipReason: perfSkipReason,
 };

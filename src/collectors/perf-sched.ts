@@ -1,4 +1,4 @@
-import { perfSkipReason, perfTmpCleanup, perfTmpPrologue } from "./perf-tmp.js";
+import { hostTmpCleanup, hostTmpPrologue, perfSkipReason } from "./host-tmp.js";
 import type { Collector, CommandContext } from "./types.js";
 
 /** Longest recording, seconds: intrusive collectors are capped to a few seconds. */
@@ -13,7 +13,7 @@ export const PERF_SCHED_MAX_SECONDS = 5;
 export function perfSchedScript(seconds: number): string {
   const s = Math.max(1, Math.min(PERF_SCHED_MAX_SECONDS, Math.trunc(seconds)));
   return [
-    ...perfTmpPrologue("sched", "perf-sched"),
+    ...hostTmpPrologue("sched", "perf-sched"),
     "trap 'rm -rf \"$d\"' EXIT",
     "trap 'exit 130' HUP INT TERM",
     `if ! perf sched record -o "$d/perf.data" -- sleep ${s} >/dev/null; then`,
@@ -49,6 +49,6 @@ export const perfSched: Collector = {
     const script = perfSchedScript(ctx.windowSeconds);
     return { argv: ["sh", "-c", script], script, root: true };
   },
-  cleanup: perfTmpCleanup(),
+  cleanup: hostTmpCleanup(),
   skipReason: perfSkipReason,
 };

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { shellQuote } from "../collectors/command.js";
+import { hostTmpPrologue } from "../collectors/host-tmp.js";
 
 /**
  * Several cheap commands in one exec (one SSH channel), each framed by markers on stdout and
@@ -27,24 +28,97 @@ export function newNonce(): string {
   return randomBytes(8).toString("hex");
 }
 
+/** The lines that frame one section: `begin`, then `body` (its output), then `end` with `$rc`. */
+function section(tag: string, id: string, body: readonly string[]): string {
+  const begin = shellQuote([`${tag} begin ${id}@@`]);
+  const end = shellQuote([`${tag} end ${id}`]);
+  return [
+    `printf '%s\\n' ${begin}`,
+    `printf '%s\\n' ${begin} >&2`,
+    ...body,
+    `printf '\\n%s %s@@\\n' ${end} "$rc"`,
+    `printf '\\n%s %s@@\\n' ${end} "$rc" >&2`,
+  ].join("; ");
+}
+
 /** The shell text for a batch, to run as `sh -c <text>` (already quoted). */
 export function batchScript(items: readonly BatchItem[], nonce: string): string {
   const tag = `@@diagbot-${nonce}`;
   const body = items
-    .map(({ id, command }) => {
-      const begin = shellQuote([`${tag} begin ${id}@@`]);
-      const end = shellQuote([`${tag} end ${id}`]);
-      return [
-        `printf '%s\\n' ${begin}`,
-        `printf '%s\\n' ${begin} >&2`,
-        `( ${command} ) </dev/null`,
-        "rc=$?",
-        `printf '\\n%s %s@@\\n' ${end} "$rc"`,
-        `printf '\\n%s %s@@\\n' ${end} "$rc" >&2`,
-      ].join("; ");
-    })
+    .map(({ id, command }) => section(tag, id, [`( ${command} ) </dev/null`, "rc=$?"]))
     .join("\n");
   return shellQuote(["sh", "-c", body]);
+}
+
+/** A batch item whose output is capped on the host, at `capBytes` + 1 bytes per stream. */
+export interface CappedBatchItem extends BatchItem {
+  capBytes: number;
+}
+
+/** What a parallel batch prints, alone, when the host gives it no folder for its outputs. */
+export function noFolderLine(nonce: string): string {
+  return `@@diagbot-${nonce} no-folder@@`;
+}
+
+/** Reads taken at the start and at the end of a window, one after the other each time. */
+export interface WindowReads {
+  items: readonly BatchItem[];
+  seconds: number;
+}
+
+/** The id of the section that holds an item's read at the start of the window. */
+export function startId(id: string): string {
+  return `start:${id}`;
+}
+
+/**
+ * The script (for `sh -c`, not yet quoted) of one window's collection in one exec, so a login
+ * shell's start-up files (`.bashrc`) run once for all of it:
+ *   1. the window's start reads, one after the other (sections `start:<id>`);
+ *   2. every item started at once, each writing into its own files in a private folder on the
+ *      host (`/tmp/diagbot.<uid>/batch.<pid>`, see host-tmp.ts);
+ *   3. a sleep to the end of the window (whole seconds from the script's start), then the end
+ *      reads (sections `<id>`);
+ *   4. each item printed in order, framed as in {@link batchScript}, once it has ended, each
+ *      stream cut on the host at `capBytes` + 1 bytes, so a reader sees that it was cut.
+ * The folder goes on every way out (its trap; or, when the script is killed, the next script
+ * that makes one). Without a folder the script prints only {@link noFolderLine} and runs
+ * nothing.
+ */
+export function windowScript(
+  items: readonly CappedBatchItem[],
+  window: WindowReads,
+  nonce: string,
+): string {
+  const tag = `@@diagbot-${nonce}`;
+  const read = (id: string, command: string) =>
+    section(tag, id, [`( ${command} ) </dev/null`, "rc=$?"]);
+  const start = items.map(
+    ({ command }, i) => `( ${command} ) </dev/null >"$d/${i}.out" 2>"$d/${i}.err" & p${i}=$!`,
+  );
+  const print = items.map(({ id, capBytes }, i) =>
+    section(tag, id, [
+      `wait "$p${i}"`,
+      "rc=$?",
+      `head -c ${capBytes + 1} "$d/${i}.out"`,
+      `head -c ${capBytes + 1} "$d/${i}.err" >&2`,
+    ]),
+  );
+  return [
+    ...hostTmpPrologue("batch", "batch", [
+      `printf '%s\\n' ${shellQuote([noFolderLine(nonce)])}`,
+      "exit 0",
+    ]),
+    `trap 'rm -rf "$d"' EXIT`,
+    "trap 'exit 130' HUP INT TERM",
+    "t0=$(date +%s)",
+    ...window.items.map(({ id, command }) => read(startId(id), command)),
+    ...start,
+    `left=$((t0 + ${window.seconds} - $(date +%s)))`,
+    'if [ "$left" -gt 0 ]; then sleep "$left"; fi',
+    ...window.items.map(({ id, command }) => read(id, command)),
+    ...print,
+  ].join("\n");
 }
 
 /** Splits one stream of a batch into sections by id. */

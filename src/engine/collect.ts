@@ -4,13 +4,13 @@ import type { Collector, CommandContext } from "../collectors/types.js";
 import type { CollectedOutput } from "../model/collected.js";
 import type { Progress } from "../model/progress.js";
 import type { ExecResult, Transport } from "../transport/types.js";
-import { batchScript, newNonce, splitBatch } from "./batch.js";
+import { batchScript, newNonce, noFolderLine, splitBatch, startId, windowScript } from "./batch.js";
 
 /**
  * Runs a plan of collectors on one host over one transport (DESIGN.md "Collectors"):
  * sampling and intrusive collectors start first and share one window; counters that only
- * grow are read at the start and the end of the window; cheap reads are batched into one
- * exec. A failing, missing or slow collector is recorded and the others go on.
+ * grow are read at the start and the end of the window; every other collector runs side by
+ * side with them, all in one exec (those that go through sudo: one exec each). A failing, missing or slow collector is recorded and the others go on.
  */
 
 export interface CollectOptions {
@@ -68,9 +68,9 @@ export async function collect(
   const ticker = setInterval(report, 1000);
   ticker.unref?.();
 
-  const single: { collector: Collector; command: string; seconds: number }[] = [];
-  const batched: { collector: Collector; command: string; seconds: number }[] = [];
-  const windowed: { collector: Collector; command: string; seconds: number }[] = [];
+  const viaSudo: Item[] = [];
+  const windowed: Item[] = [];
+  const together: Item[] = [];
   for (const collector of collectors) {
     const built = buildCommand(collector, ctx);
     if (!built) {
@@ -85,84 +85,204 @@ export async function collect(
       continue;
     }
     const item = { collector, command: built.text, seconds: built.seconds };
-    if (collector.cost !== "cheap" || built.sudo) single.push(item);
-    else if (collector.windowed) windowed.push(item);
-    else batched.push(item);
+    if (built.sudo) viaSudo.push(item);
+    else if (collector.cost === "cheap" && collector.windowed) windowed.push(item);
+    else together.push(item);
   }
 
-  const runSingle = async (item: (typeof single)[number]) => {
-    const result = await transport.exec(item.command, {
-      timeoutMs: item.seconds * 1000 + SLACK_MS,
-      capBytes: item.collector.capBytes,
-      signal: options.signal,
-    });
-    finish(classify(item.collector, item.command, result));
-  };
-
-  const runBatch = async (items: typeof batched, capOf: (c: Collector) => number) => {
-    if (items.length === 0) return new Map<string, { result: ExecResult; command: string }>();
-    const nonce = newNonce();
-    const script = batchScript(
-      items.map((i) => ({ id: i.collector.id, command: i.command })),
-      nonce,
-    );
-    const seconds = items.reduce((sum, i) => sum + i.seconds, 0);
-    const started = Date.now();
-    const whole = await transport.exec(script, {
-      timeoutMs: seconds * 1000 + SLACK_MS,
-      capBytes: items.reduce((sum, i) => sum + capOf(i.collector), 0) + 4096 * items.length,
-      signal: options.signal,
-    });
-    const sections = splitBatch(whole.stdout, whole.stderr, nonce);
-    const out = new Map<string, { result: ExecResult; command: string }>();
-    for (const item of items) {
-      const section = sections.get(item.collector.id);
-      const cap = capOf(item.collector);
-      const truncated = (section?.stdout.length ?? 0) > cap || (section?.stderr.length ?? 0) > cap;
-      out.set(item.collector.id, {
-        command: item.command,
-        result: {
-          stdout: (section?.stdout ?? Buffer.alloc(0)).subarray(0, cap),
-          stderr: (section?.stderr ?? Buffer.alloc(0)).subarray(0, cap),
-          exitCode: section?.exitCode ?? null,
-          timedOut: whole.timedOut && section?.exitCode === undefined,
-          truncated: truncated || (whole.truncated && section?.exitCode === undefined),
-          durationMs: Date.now() - started,
-        },
-      });
-    }
-    return out;
-  };
-
-  const windowedRun = (async () => {
-    const first = await runBatch(windowed, (c) => c.capBytes);
-    const remaining = options.windowSeconds * 1000 - (Date.now() - windowStarted);
-    if (remaining > 0) await sleep(remaining, undefined, { signal: options.signal });
-    windowOver = true;
-    const last = await runBatch(windowed, (c) => c.capBytes);
-    for (const item of windowed) {
-      const end = last.get(item.collector.id)!;
-      const record = classify(item.collector, end.command, end.result);
-      const start = first.get(item.collector.id)!.result;
-      if (record.status === "ok" && start.exitCode === 0) {
-        record.start = item.collector.stream === "stderr" ? start.stderr : start.stdout;
-      }
-      finish(record);
-    }
-  })();
-  const batchRun = (async () => {
-    for (const [id, { result, command }] of await runBatch(batched, (c) => c.capBytes)) {
-      finish(classify(batched.find((b) => b.collector.id === id)!.collector, command, result));
-    }
-  })();
-
+  const run: Run = { transport, signal: options.signal, ctx, finish };
   try {
-    await Promise.all([...single.map(runSingle), windowedRun, batchRun]);
+    await Promise.all([
+      ...viaSudo.map((item) => runSingle(run, item)),
+      runWindow(run, together, windowed, options.windowSeconds).then(async (done) => {
+        if (done) return;
+        // No folder for the outputs on the host: the same plan, one exec per sampler.
+        await runWindowApart(run, together, windowed, windowStarted, options.windowSeconds, () => {
+          windowOver = true;
+        });
+      }),
+    ]);
   } finally {
     clearInterval(ticker);
   }
-  await cleanUp(transport, [...single, ...batched, ...windowed], ctx, options.signal);
+  await cleanUp(transport, [...viaSudo, ...together, ...windowed], ctx, options.signal);
   return collectors.map((c) => results.get(c.id)!);
+}
+
+/** A collector's command as built for this run, and its host-side bound in seconds. */
+type Item = { collector: Collector; command: string; seconds: number };
+
+/** One stream of a section, cut at the collector's cap; true in `cut` when it was longer. */
+function capped(data: Buffer | undefined, cap: number) {
+  return {
+    data: (data ?? Buffer.alloc(0)).subarray(0, cap),
+    cut: (data?.length ?? 0) > cap,
+  };
+}
+
+/**
+ * A batch's sections as exec results, one per item by collector id (an item that never
+ * started: empty); `sectionId` names an item's section in the script.
+ */
+function sectionsOf(
+  items: readonly Item[],
+  whole: ExecResult,
+  nonce: string,
+  started: number,
+  sectionId: (id: string) => string = (id) => id,
+): Sections {
+  const sections = splitBatch(whole.stdout, whole.stderr, nonce);
+  const out: Sections = new Map();
+  for (const item of items) {
+    const section = sections.get(sectionId(item.collector.id));
+    const stdout = capped(section?.stdout, item.collector.capBytes);
+    const stderr = capped(section?.stderr, item.collector.capBytes);
+    const ended = section?.exitCode !== undefined;
+    out.set(item.collector.id, {
+      command: item.command,
+      result: {
+        stdout: stdout.data,
+        stderr: stderr.data,
+        exitCode: section?.exitCode ?? null,
+        timedOut: whole.timedOut && !ended,
+        truncated: stdout.cut || stderr.cut || (whole.truncated && !ended),
+        durationMs: Date.now() - started,
+      },
+    });
+  }
+  return out;
+}
+
+/** Bytes an exec of `items` may return: each stream of each at its cap + 1, and the frames. */
+const capOfAll = (items: readonly Item[]) =>
+  items.reduce((sum, i) => sum + i.collector.capBytes + 1, 0) * 2 + 4096 * items.length;
+
+/** What a run of one collection shares: where to run, how to stop, where results go. */
+interface Run {
+  transport: Transport;
+  signal?: AbortSignal;
+  ctx: CommandContext;
+  finish: (r: CollectedOutput) => void;
+}
+
+type Sections = Map<string, { result: ExecResult; command: string }>;
+
+async function runSingle(run: Run, item: Item): Promise<void> {
+  const result = await run.transport.exec(item.command, {
+    timeoutMs: item.seconds * 1000 + SLACK_MS,
+    capBytes: item.collector.capBytes,
+    signal: run.signal,
+  });
+  run.finish(classify(item.collector, item.command, result));
+}
+
+/** Cheap reads one after the other in one exec. */
+async function runBatch(run: Run, items: readonly Item[]): Promise<Sections> {
+  if (items.length === 0) return new Map();
+  const nonce = newNonce();
+  const script = batchScript(
+    items.map((i) => ({ id: i.collector.id, command: i.command })),
+    nonce,
+  );
+  const seconds = items.reduce((sum, i) => sum + i.seconds, 0);
+  const started = Date.now();
+  const whole = await run.transport.exec(script, {
+    timeoutMs: seconds * 1000 + SLACK_MS,
+    capBytes: capOfAll(items),
+    signal: run.signal,
+  });
+  return sectionsOf(items, whole, nonce, started);
+}
+
+/** Records each windowed collector from its end read, with its start read as `start`. */
+function finishWindowed(run: Run, windowed: readonly Item[], first: Sections, last: Sections) {
+  for (const item of windowed) {
+    const end = last.get(item.collector.id)!;
+    const record = classify(item.collector, end.command, end.result);
+    const start = first.get(item.collector.id)!.result;
+    if (record.status === "ok" && start.exitCode === 0) {
+      record.start = item.collector.stream === "stderr" ? start.stderr : start.stdout;
+    }
+    run.finish(record);
+  }
+}
+
+/** Records each collector of a set from its section. */
+function finishAll(run: Run, items: readonly Item[], sections: Sections) {
+  for (const item of items) {
+    const { result, command } = sections.get(item.collector.id)!;
+    run.finish(classify(item.collector, command, result));
+  }
+}
+
+/**
+ * The whole window in one exec ({@link windowScript}): the start reads, every other collector
+ * side by side, the end reads. False, with nothing recorded, when the host gave the script
+ * no folder for its outputs.
+ */
+async function runWindow(
+  run: Run,
+  together: readonly Item[],
+  windowed: readonly Item[],
+  windowSeconds: number,
+): Promise<boolean> {
+  if (together.length === 0 && windowed.length === 0) return true;
+  const nonce = newNonce();
+  const bound =
+    Math.max(windowSeconds, ...together.map((i) => i.seconds)) +
+    2 * windowed.reduce((sum, i) => sum + i.seconds, 0);
+  const script = windowScript(
+    together.map((i) => ({
+      id: i.collector.id,
+      command: i.command,
+      capBytes: i.collector.capBytes,
+    })),
+    {
+      items: windowed.map((i) => ({ id: i.collector.id, command: i.command })),
+      seconds: windowSeconds,
+    },
+    nonce,
+  );
+  const started = Date.now();
+  const whole = await run.transport.exec(
+    wrapCommand({ argv: [], script }, { seconds: bound + 1, lowPriority: false, ctx: run.ctx })
+      .text,
+    {
+      timeoutMs: (bound + 1) * 1000 + SLACK_MS,
+      capBytes: capOfAll([...together, ...windowed, ...windowed]),
+      signal: run.signal,
+    },
+  );
+  if (whole.stdout.includes(noFolderLine(nonce))) return false;
+  const first = sectionsOf(windowed, whole, nonce, started, startId);
+  finishWindowed(run, windowed, first, sectionsOf(windowed, whole, nonce, started));
+  finishAll(run, together, sectionsOf(together, whole, nonce, started));
+  return true;
+}
+
+/**
+ * The same window in several execs, for a host with no folder for a script's outputs: the
+ * start and end reads in one exec each, each sampler in its own, the cheap reads in one.
+ */
+async function runWindowApart(
+  run: Run,
+  together: readonly Item[],
+  windowed: readonly Item[],
+  windowStarted: number,
+  windowSeconds: number,
+  onWindowOver: () => void,
+): Promise<void> {
+  const windowedRun = (async () => {
+    const first = await runBatch(run, windowed);
+    const remaining = windowSeconds * 1000 - (Date.now() - windowStarted);
+    if (remaining > 0) await sleep(remaining, undefined, { signal: run.signal });
+    onWindowOver();
+    finishWindowed(run, windowed, first, await runBatch(run, windowed));
+  })();
+  const cheap = together.filter((i) => i.collector.cost === "cheap");
+  const batchRun = runBatch(run, cheap).then((sections) => finishAll(run, cheap, sections));
+  const samplers = together.filter((i) => i.collector.cost !== "cheap");
+  await Promise.all([...samplers.map((i) => runSingle(run, i)), windowedRun, batchRun]);
 }
 
 /** Longest a cleanup command may run on the host, seconds. */

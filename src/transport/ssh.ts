@@ -394,7 +394,8 @@ export class SshTransport implements Transport {
   }
 
   /**
-   * Connects to `host` (through `host.jumpHost`, recursively) and runs `id -u` once.
+   * Connects to `host` (through `host.jumpHost`, recursively) and runs `id -u` once (not
+   * when the login name is root).
    * Before any TCP connection: every hop's known_hosts pins and the key file are checked.
    * @throws DiagbotError `host-key-refused` (unknown, changed, revoked or CA-only host key;
    *   no command has run), `config` (key file unreadable or encrypted, no key and no agent),
@@ -442,6 +443,12 @@ export class SshTransport implements Transport {
       throw err;
     }
     const transport = new SshTransport(host, hops, options.channelWaitMs ?? 60_000, marker);
+    // The login name root is uid 0 (login(1), passwd(5)): no exec to ask, and so one less
+    // run of the login shell's start-up files.
+    if (host.user === "root") {
+      transport.isRoot = true;
+      return transport;
+    }
     try {
       const probe = await transport.exec("id -u", {
         timeoutMs: options.probeTimeoutMs ?? 15_000,

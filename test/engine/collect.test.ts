@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
 import type { Collector } from "../../src/collectors/types.js";
 import { collect } from "../../src/engine/collect.js";
 import { type Progress, progressText } from "../../src/model/progress.js";
@@ -50,9 +53,37 @@ const perPid: Collector = {
   command: (ctx) => (ctx.pids.length ? { argv: ["true"] } : null),
 };
 
-describe("collect on this machine", () => {
+/** A local transport that counts its execs; `noFolder` makes the host refuse scripts a folder. */
+class CountingTransport extends LocalTransport {
+  execs = 0;
+  constructor(private readonly noFolder?: string) {
+    super();
+  }
+  override exec(command: string, options: Parameters<LocalTransport["exec"]>[1]) {
+    this.execs++;
+    // A parent folder that is a symlink is refused (host-tmp.ts), as on a host without /tmp.
+    const text = this.noFolder
+      ? command.replaceAll("/tmp/diagbot.$(id -u)", this.noFolder)
+      : command;
+    return super.exec(text, options);
+  }
+}
+
+describe.each([
+  ["in one exec", undefined],
+  ["one exec per sampler when the host gives no folder", "link"],
+])("collect on this machine, %s", (_, noFolder) => {
+  let dir: string | undefined;
+  afterEach(() => {
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
   it("runs cheap, windowed and sampling collectors over one window, each with its status", async () => {
-    const transport = new LocalTransport();
+    if (noFolder) {
+      dir = mkdtempSync(join(tmpdir(), "diagbot-test-nofolder-"));
+      symlinkSync(dir, join(dir, noFolder));
+    }
+    const transport = new CountingTransport(dir && join(dir, noFolder!));
     const progress: Progress[] = [];
     const started = Date.now();
     const outputs = await collect(
@@ -107,5 +138,8 @@ describe("collect on this machine", () => {
     );
     // One window for everything: the slow collector is bounded at 1 s + 1 s window.
     expect(Date.now() - started).toBeLessThan(10_000);
+    // One exec for the window; without a folder, the start and end reads, the cheap reads
+    // and each of the three samplers apart (plus the refused try).
+    expect(transport.execs).toBe(noFolder ? 7 : 1);
   });
 });

@@ -11,9 +11,9 @@ import {
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hostTmpCleanup } from "../../src/collectors/host-tmp.js";
 import { perfReportScript } from "../../src/collectors/perf-report.js";
 import { perfSchedScript } from "../../src/collectors/perf-sched.js";
-import { perfTmpCleanup } from "../../src/collectors/perf-tmp.js";
 import { BIN, runCli } from "../helpers/cli.js";
 import { type SshdHandle, startSshd } from "../helpers/sshd.js";
 
@@ -51,7 +51,7 @@ async function until<T>(probe: () => T | undefined, timeoutMs: number): Promise<
   }
 }
 
-const PARENT = `/tmp/diagbot-perf.${process.getuid?.() ?? 0}`;
+const PARENT = `/tmp/diagbot.${process.getuid?.() ?? 0}`;
 
 /** The pid of a process that has ended (so a folder named after it is stale). */
 function deadPid(): number {
@@ -152,7 +152,7 @@ describe("perf's temporary folders are removed without the script's trap", () =>
     const sched = interrupted(perfSchedScript(5));
     expect(sched.startsWith(`${PARENT}/sched.`)).toBe(true);
     expect(existsSync(sched), "the trap could not run: the folder is left").toBe(true);
-    execFileSync("sh", ["-c", perfTmpCleanup().script!]);
+    execFileSync("sh", ["-c", hostTmpCleanup().script!]);
     expect(existsSync(sched)).toBe(false);
 
     const report = interrupted(perfReportScript(5));

@@ -156,7 +156,7 @@ describe("perf-sched collector", () => {
     }
     const data = readFileSync(note, "utf8").trim();
     rmSync(fake, { recursive: true });
-    expect(data).toMatch(/\/tmp\/diagbot-perf\.\d+\/sched\.\d+\/perf\.data$/);
+    expect(data).toMatch(/\/tmp\/diagbot\.\d+\/sched\.\d+\/perf\.data$/);
     expect(existsSync(dirname(data))).toBe(false);
   });
 });
