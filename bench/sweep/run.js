@@ -58,6 +58,7 @@ async function healthCommands() {
 }
 
 function startSshd(dir, count) {
+  mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // sshd's privilege separation folder
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host_key")]);
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "client_key")]);
   writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "client_key.pub")));
