@@ -153,7 +153,7 @@ const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 
 async function main() {
   const o = options(process.argv.slice(2));
   const loadAtStart = loadavg();
-  if (!existsSync(join(ROOT, "dist", "cli", "main.js"))) {
+  if (!existsSync(join(ROOT, "dist", "main", "cli.js"))) {
     process.stderr.write("bench: dist/ is not built; run `npm run build` first\n");
     process.exit(2);
   }

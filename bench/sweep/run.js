@@ -33,7 +33,7 @@ const FORKS = 50;
 async function healthCommands() {
   const { collect } = await import(join(ROOT, "dist/engine/collect.js"));
   const { plan } = await import(join(ROOT, "dist/engine/plan.js"));
-  const { COLLECTORS } = await import(join(ROOT, "dist/sources/index.js"));
+  const { COLLECTORS } = await import(join(ROOT, "dist/sources/collectors.js"));
   const commands = [];
   const recorder = {
     host: "record",

@@ -1,7 +1,7 @@
 import { buildCommand } from "../collectors/command.js";
 import { renderSudoers } from "../collectors/sudoers.js";
 import { DiagbotError } from "../model/errors.js";
-import { COLLECTORS } from "../sources/index.js";
+import { COLLECTORS } from "../sources/collectors.js";
 
 /** `diagbot collectors`: every collector with its cost class and command line (as root). */
 export function runCollectors(opts: { json: boolean }): number {

@@ -9,7 +9,7 @@ import {
   type DeriveContext,
   type DeriveModule,
   FactBag,
-  type FactSpec,
+  type ModuleFactSpec,
   type ParsedSet,
 } from "./types.js";
 import { arr, factsOf, n, pct, startOf } from "./util.js";
@@ -26,7 +26,7 @@ import { arr, factsOf, n, pct, startOf } from "./util.js";
  * pids.events max), proc(5) /proc/loadavg (threads in total).
  */
 
-const provides: FactSpec[] = [
+const provides: ModuleFactSpec[] = [
   {
     path: "cgroup.cpu.worst.cgroup",
     type: "string",
@@ -339,4 +339,9 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
 }
 
 /** The `cgroup` derive module (see the header comment of this file). */
-export const cgroupModule: DeriveModule = { id: "cgroup", provides, derive };
+export const cgroupModule: DeriveModule = {
+  id: "cgroup",
+  needs: ["cgroup-cpu", "cgroup-memory", "cgroup-pids", "uptime", "sysctl"],
+  provides,
+  derive,
+};

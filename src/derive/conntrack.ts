@@ -2,7 +2,7 @@ import {
   type DeriveContext,
   type DeriveModule,
   FactBag,
-  type FactSpec,
+  type ModuleFactSpec,
   type ParsedSet,
 } from "./types.js";
 import { counter, factsOf, n, obj, pct, startOf } from "./util.js";
@@ -21,7 +21,7 @@ import { counter, factsOf, n, obj, pct, startOf } from "./util.js";
  * table far from full is that race, not a full table.
  */
 
-const provides: FactSpec[] = [
+const provides: ModuleFactSpec[] = [
   {
     path: "conntrack.count",
     type: "number",
@@ -41,7 +41,6 @@ const provides: FactSpec[] = [
     says: "conntrack table {} full",
     type: "number",
     unit: "%",
-    from: ["conntrack", "sysctl", "conntrack-stats"],
     doc: "count / max × 100.",
   },
   {
@@ -137,4 +136,9 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
 }
 
 /** The `conntrack` derive module (see the header comment of this file). */
-export const conntrackModule: DeriveModule = { id: "conntrack", provides, derive };
+export const conntrackModule: DeriveModule = {
+  id: "conntrack",
+  needs: ["conntrack", "conntrack-stats", "sysctl"],
+  provides,
+  derive,
+};

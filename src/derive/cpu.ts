@@ -9,7 +9,7 @@ import {
   type DeriveContext,
   type DeriveModule,
   FactBag,
-  type FactSpec,
+  type ModuleFactSpec,
   type ParsedSet,
 } from "./types.js";
 import { arr, counter, factsOf, n, round, s, startOf } from "./util.js";
@@ -27,7 +27,7 @@ import { arr, counter, factsOf, n, round, s, startOf } from "./util.js";
 const UTIL = ["mpstat", "vmstat", "proc-stat", "iostat", "top", "sar"] as const;
 const RUNQ = ["vmstat", "uptime", "proc-stat", "top"] as const;
 
-const provides: FactSpec[] = [
+const provides: ModuleFactSpec[] = [
   {
     path: "host.cpus",
     type: "number",
@@ -537,4 +537,19 @@ function busiestProcess({ pid, top }: CpuInputs, bag: FactBag): void {
 }
 
 /** The `cpu` derive module (see the header comment of this file). */
-export const cpuModule: DeriveModule = { id: "cpu", provides, derive };
+export const cpuModule: DeriveModule = {
+  id: "cpu",
+  needs: [
+    "mpstat",
+    "iostat",
+    "pidstat",
+    "proc-stat",
+    "top",
+    "sar",
+    "uptime",
+    "vmstat",
+    "pressure-cpu",
+  ],
+  provides,
+  derive,
+};

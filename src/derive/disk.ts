@@ -4,7 +4,7 @@ import {
   type DeriveContext,
   type DeriveModule,
   FactBag,
-  type FactSpec,
+  type ModuleFactSpec,
   type ParsedSet,
 } from "./types.js";
 import { arr, factsOf, n, round, setPressure, startOf } from "./util.js";
@@ -26,7 +26,7 @@ import { arr, factsOf, n, round, setPressure, startOf } from "./util.js";
 
 const IO = ["iostat", "diskstats"] as const;
 
-const provides: FactSpec[] = [
+const provides: ModuleFactSpec[] = [
   {
     path: "disk.worst.device",
     type: "string",
@@ -281,4 +281,9 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
 }
 
 /** The `disk` derive module (see the header comment of this file). */
-export const diskModule: DeriveModule = { id: "disk", provides, derive };
+export const diskModule: DeriveModule = {
+  id: "disk",
+  needs: ["iostat", "diskstats", "pressure-io"],
+  provides,
+  derive,
+};

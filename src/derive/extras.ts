@@ -1,5 +1,5 @@
 import type { IotopTask } from "../parsers/iotop.js";
-import { type DeriveModule, FactBag, type FactSpec, type ParsedSet } from "./types.js";
+import { type DeriveModule, FactBag, type ModuleFactSpec, type ParsedSet } from "./types.js";
 import { arr, factsOf, n, round } from "./util.js";
 
 /**
@@ -10,7 +10,7 @@ import { arr, factsOf, n, round } from "./util.js";
  * Sources: uname(1); bcc tools/biolatency.py and tcpretrans.py; iotop(8).
  */
 
-const provides: FactSpec[] = [
+const provides: ModuleFactSpec[] = [
   {
     path: "host.kernel",
     type: "string",
@@ -117,4 +117,9 @@ function derive(parsed: ParsedSet): FactBag {
 }
 
 /** The `extras` derive module (see the header comment of this file). */
-export const extrasModule: DeriveModule = { id: "extras", provides, derive };
+export const extrasModule: DeriveModule = {
+  id: "extras",
+  needs: ["uname", "bcc-biolatency", "iotop", "bcc-tcpretrans"],
+  provides,
+  derive,
+};

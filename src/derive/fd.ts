@@ -4,7 +4,7 @@ import {
   type DeriveContext,
   type DeriveModule,
   FactBag,
-  type FactSpec,
+  type ModuleFactSpec,
   type ParsedSet,
 } from "./types.js";
 import { arr, factsOf, n, pct } from "./util.js";
@@ -24,7 +24,7 @@ import { arr, factsOf, n, pct } from "./util.js";
 
 const PROC = ["proc-fds", "proc-limits"] as const;
 
-const provides: FactSpec[] = [
+const provides: ModuleFactSpec[] = [
   {
     path: "fd.proc.pid",
     type: "number",
@@ -249,4 +249,9 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
 }
 
 /** The `fd` derive module (see the header comment of this file). */
-export const fdModule: DeriveModule = { id: "fd", provides, derive };
+export const fdModule: DeriveModule = {
+  id: "fd",
+  needs: ["proc-fds", "proc-limits", "open-files", "sysctl", "file-nr"],
+  provides,
+  derive,
+};

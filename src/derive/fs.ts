@@ -1,6 +1,6 @@
 import type { DeletedFile, DeletedOpenFile } from "../parsers/deleted-open-files.js";
 import type { DfFacts, DfRow } from "../parsers/df.js";
-import { type DeriveModule, FactBag, type FactSpec, type ParsedSet } from "./types.js";
+import { type DeriveModule, FactBag, type ModuleFactSpec, type ParsedSet } from "./types.js";
 import { arr, factsOf, n, obj, pct, sum, unique } from "./util.js";
 
 /**
@@ -14,7 +14,7 @@ const DF = ["df"] as const;
 const DFI = ["df-inodes", "df"] as const;
 const DEL = ["deleted-open-files"] as const;
 
-const provides: FactSpec[] = [
+const provides: ModuleFactSpec[] = [
   {
     path: "fs.worst.mount",
     type: "string",
@@ -301,4 +301,9 @@ function derive(parsed: ParsedSet): FactBag {
 }
 
 /** The `fs` derive module (see the header comment of this file). */
-export const fsModule: DeriveModule = { id: "fs", provides, derive };
+export const fsModule: DeriveModule = {
+  id: "fs",
+  needs: ["df", "df-inodes", "deleted-open-files"],
+  provides,
+  derive,
+};

@@ -19,6 +19,7 @@ import type {
   FactSpec,
   FactTree,
   FactValue,
+  ParsedEntry,
   ParsedSet,
 } from "./types.js";
 
@@ -37,8 +38,9 @@ export { FactBag } from "./types.js";
 
 /**
  * The derive layer: from the parsed output of every collector to the fact tree that runbook
- * rules read. Each module is a pure function over the parsed set; this file runs them all,
- * merges what they wrote, and publishes the catalogue of every declared fact path.
+ * rules read. Each module is a pure function over the parsed output of the sources it needs;
+ * this file runs them all, merges what they wrote, and publishes the catalogue of every
+ * declared fact path (a fact's `from` is its module's `needs` unless it names fewer).
  */
 
 /** Every derive module, in one explicit list. */
@@ -81,8 +83,18 @@ const WINDOW_FACTS: FactSpec[] = [
  */
 export const FACT_CATALOGUE: readonly FactSpec[] = [
   ...WINDOW_FACTS,
-  ...MODULES.flatMap((m) => m.provides),
+  ...MODULES.flatMap((m) => m.provides.map((spec) => ({ ...spec, from: spec.from ?? m.needs }))),
 ];
+
+/** The parsed output of the sources a module needs, and nothing else. */
+export function onlyNeeded(parsed: ParsedSet, needs: readonly string[]): ParsedSet {
+  const view = new Map<string, ParsedEntry>();
+  for (const id of needs) {
+    const entry = parsed.get(id);
+    if (entry) view.set(id, entry);
+  }
+  return view;
+}
 
 function setPath(tree: FactTree, path: string, value: FactValue): void {
   const keys = path.split(".");
@@ -123,7 +135,7 @@ export function derive(parsed: ParsedSet, ctx: DeriveContext): DerivedFacts {
   for (const m of MODULES) {
     let bag: ReturnType<DeriveModule["derive"]>;
     try {
-      bag = m.derive(parsed, ctx);
+      bag = m.derive(onlyNeeded(parsed, m.needs), ctx);
     } catch (err) {
       out.notes.push(`derive ${m.id}: skipped (${(err as Error).message})`);
       continue;

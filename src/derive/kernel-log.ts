@@ -15,7 +15,7 @@ import {
   type DeriveContext,
   type DeriveModule,
   FactBag,
-  type FactSpec,
+  type ModuleFactSpec,
   type ParsedSet,
 } from "./types.js";
 import { factsOf, n } from "./util.js";
@@ -51,7 +51,7 @@ const JUDGES: readonly LogJudge[] = [oom, hungTask, nfs, mce, disk, clock, bug, 
 const WALK_DEPTH = 4;
 const WALK_CAP = 500;
 
-const provides: FactSpec[] = [
+const provides: ModuleFactSpec[] = [
   { path: "log.lines", type: "number", unit: "lines", from: LOG, doc: "Kernel log lines read." },
   {
     path: "log.history_events",
@@ -238,4 +238,9 @@ function memcgGone(bag: FactBag, cg: CgroupMemoryFacts | undefined): void {
 }
 
 /** The `kernel-log` derive module (see the header comment of this file). */
-export const kernelLogModule: DeriveModule = { id: "kernel-log", provides, derive };
+export const kernelLogModule: DeriveModule = {
+  id: "kernel-log",
+  needs: ["dmesg", "cgroup-memory", "meminfo", "clocksource", "uptime"],
+  provides,
+  derive,
+};

@@ -3,7 +3,7 @@ import {
   type DeriveContext,
   type DeriveModule,
   FactBag,
-  type FactSpec,
+  type ModuleFactSpec,
   type ParsedSet,
 } from "./types.js";
 import { arr, factsOf, n, pct, round, setPressure } from "./util.js";
@@ -21,7 +21,7 @@ import { arr, factsOf, n, pct, round, setPressure } from "./util.js";
 
 const MEM = ["meminfo", "free", "top"] as const;
 
-const provides: FactSpec[] = [
+const provides: ModuleFactSpec[] = [
   { path: "mem.total_kb", type: "number", unit: "kB", from: MEM, doc: "Memory in total." },
   {
     path: "mem.available_kb",
@@ -346,4 +346,9 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
 }
 
 /** The `memory` derive module (see the header comment of this file). */
-export const memoryModule: DeriveModule = { id: "memory", provides, derive };
+export const memoryModule: DeriveModule = {
+  id: "memory",
+  needs: ["meminfo", "free", "top", "sysctl", "vmstat", "pressure-memory", "pidstat"],
+  provides,
+  derive,
+};

@@ -5,7 +5,7 @@ import {
   type DeriveContext,
   type DeriveModule,
   FactBag,
-  type FactSpec,
+  type ModuleFactSpec,
   type ParsedSet,
 } from "./types.js";
 import { arr, counter, factsOf, n, obj, pct, round, startOf } from "./util.js";
@@ -30,7 +30,7 @@ import { arr, counter, factsOf, n, obj, pct, round, startOf } from "./util.js";
 const TABLE = ["ss-tcp", "netstat-conn", "ss-listen"] as const;
 const COUNTERS = ["nstat", "netstat-s"] as const;
 
-const provides: FactSpec[] = [
+const provides: ModuleFactSpec[] = [
   {
     path: "net.listen.worst.local",
     type: "string",
@@ -674,4 +674,18 @@ function memoryFacts(
 }
 
 /** The `net` derive module (see the header comment of this file). */
-export const netModule: DeriveModule = { id: "net", provides, derive };
+export const netModule: DeriveModule = {
+  id: "net",
+  needs: [
+    "ss-listen",
+    "ss-tcp",
+    "netstat-conn",
+    "sysctl",
+    "nstat",
+    "netstat-s",
+    "ss-summary",
+    "sockstat",
+  ],
+  provides,
+  derive,
+};

@@ -3,7 +3,7 @@ import {
   type DeriveContext,
   type DeriveModule,
   FactBag,
-  type FactSpec,
+  type ModuleFactSpec,
   type ParsedSet,
 } from "./types.js";
 import { factsOf, n, obj, pct, round, startOf } from "./util.js";
@@ -22,24 +22,21 @@ import { factsOf, n, obj, pct, round, startOf } from "./util.js";
 
 const FROM = ["ethtool-stats"] as const;
 
-const provides: FactSpec[] = [
+const provides: ModuleFactSpec[] = [
   {
     path: "nic.worst.interface",
     type: "string",
-    from: FROM,
     doc: "The interface with the largest receive-drop counter (absent when the output does not name it).",
   },
   {
     path: "nic.worst.counter",
     type: "string",
-    from: FROM,
     doc: "That counter's name (driver-specific).",
   },
   {
     path: "nic.worst.value",
     type: "number",
     unit: "count",
-    from: FROM,
     doc: "Its increase over the window, or its total since the driver loaded.",
   },
   {
@@ -47,7 +44,6 @@ const provides: FactSpec[] = [
     says: "{} NIC receive drops",
     type: "number",
     unit: "packets",
-    from: FROM,
     doc: "Receive drops of the worst interface (sum of its rx missed/fifo/no-buffer/discard/dropped counters), over the window or since load.",
   },
   {
@@ -55,7 +51,6 @@ const provides: FactSpec[] = [
     says: "NIC receive drops at {}",
     type: "number",
     unit: "/s",
-    from: FROM,
     doc: "Receive drops per second over the window.",
   },
   {
@@ -63,7 +58,6 @@ const provides: FactSpec[] = [
     says: "NIC receive drops at {} of packets",
     type: "number",
     unit: "%",
-    from: FROM,
     doc: "Receive drops / (rx packets + drops) × 100, when rx_packets is printed.",
   },
   {
@@ -152,4 +146,9 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
 }
 
 /** The `nic` derive module (see the header comment of this file). */
-export const nicModule: DeriveModule = { id: "nic", provides, derive };
+export const nicModule: DeriveModule = {
+  id: "nic",
+  needs: ["ethtool-stats"],
+  provides,
+  derive,
+};

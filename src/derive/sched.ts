@@ -1,5 +1,5 @@
 import type { PerfSchedFacts, PerfSchedTask } from "../parsers/perf-sched.js";
-import { type DeriveModule, FactBag, type FactSpec, type ParsedSet } from "./types.js";
+import { type DeriveModule, FactBag, type ModuleFactSpec, type ParsedSet } from "./types.js";
 import { arr, factsOf, n } from "./util.js";
 
 /**
@@ -12,7 +12,7 @@ import { arr, factsOf, n } from "./util.js";
  * runnable task should run once, 6 ms × (1 + log2 CPUs), at most 24 ms by default).
  */
 
-const provides: FactSpec[] = [
+const provides: ModuleFactSpec[] = [
   {
     path: "sched.max_delay_ms",
     type: "number",
@@ -169,4 +169,9 @@ function derive(parsed: ParsedSet): FactBag {
 }
 
 /** The `sched` derive module (see the header comment of this file). */
-export const schedModule: DeriveModule = { id: "sched", provides, derive };
+export const schedModule: DeriveModule = {
+  id: "sched",
+  needs: ["perf-sched", "bcc-runqlat"],
+  provides,
+  derive,
+};

@@ -1,5 +1,5 @@
 import type { StraceSyscall } from "../parsers/strace.js";
-import { type DeriveModule, FactBag, type FactSpec, type ParsedSet } from "./types.js";
+import { type DeriveModule, FactBag, type ModuleFactSpec, type ParsedSet } from "./types.js";
 import { factsOf, n, obj, round } from "./util.js";
 
 /**
@@ -18,7 +18,7 @@ import { factsOf, n, obj, round } from "./util.js";
 const STRACE = ["strace"] as const;
 const PERF = ["perf-report"] as const;
 
-const provides: FactSpec[] = [
+const provides: ModuleFactSpec[] = [
   {
     path: "strace.source",
     type: "string",
@@ -398,4 +398,9 @@ function derive(parsed: ParsedSet): FactBag {
 }
 
 /** The `syscalls` derive module (see the header comment of this file). */
-export const syscallsModule: DeriveModule = { id: "syscalls", provides, derive };
+export const syscallsModule: DeriveModule = {
+  id: "syscalls",
+  needs: ["strace", "perf-report"],
+  provides,
+  derive,
+};

@@ -1,4 +1,10 @@
-import { type DeriveModule, FactBag, type FactSpec, type ParsedSet } from "./types.js";
+import {
+  type DeriveModule,
+  FactBag,
+  type FactSpec,
+  type ModuleFactSpec,
+  type ParsedSet,
+} from "./types.js";
 import { factsOf, n } from "./util.js";
 
 /**
@@ -41,7 +47,7 @@ const KEYS: [string, string, string][] = [
   ["kernel_threads_max", "threads", "kernel.threads-max."],
 ];
 
-const provides: FactSpec[] = [
+const provides: ModuleFactSpec[] = [
   ...KEYS.map(
     ([key, unit, doc]): FactSpec => ({
       path: `sysctl.${key}`,
@@ -55,14 +61,12 @@ const provides: FactSpec[] = [
     path: "sysctl.tcp_mem_pressure_pages",
     type: "number",
     unit: "pages",
-    from: FROM,
     doc: "Second value of net.ipv4.tcp_mem: TCP enters memory pressure above it.",
   },
   {
     path: "sysctl.tcp_mem_max_pages",
     type: "number",
     unit: "pages",
-    from: FROM,
     doc: "Third value of net.ipv4.tcp_mem: TCP refuses socket memory above it.",
   },
 ];
@@ -89,4 +93,9 @@ function derive(parsed: ParsedSet): FactBag {
 }
 
 /** The `sysctl` derive module (see the header comment of this file). */
-export const sysctlModule: DeriveModule = { id: "sysctl", provides, derive };
+export const sysctlModule: DeriveModule = {
+  id: "sysctl",
+  needs: ["sysctl"],
+  provides,
+  derive,
+};

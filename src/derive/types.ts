@@ -124,9 +124,23 @@ export class FactBag {
   }
 }
 
-/** A derive module: its declared facts and the pure function that computes them. */
+/**
+ * A fact as a derive module declares it: `from` may be left out when the fact is computed
+ * from every source the module needs.
+ */
+export type ModuleFactSpec = Omit<FactSpec, "from"> & { from?: readonly SourceId[] };
+
+/**
+ * A derive module: the sources it reads, its declared facts and the pure function that
+ * computes them (insights-core's combiner with its dependencies).
+ */
 export interface DeriveModule {
   id: string;
-  provides: readonly FactSpec[];
+  /**
+   * The sources whose parsed output the module reads. `derive` is given only these, so a
+   * source read without being declared is absent, never silently used.
+   */
+  needs: readonly SourceId[];
+  provides: readonly ModuleFactSpec[];
   derive(parsed: ParsedSet, ctx: DeriveContext): FactBag;
 }

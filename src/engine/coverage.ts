@@ -1,7 +1,7 @@
 import type { Collector } from "../collectors/types.js";
 import type { Category, CollectorRecord, Coverage, Report, Symptom } from "../model/report.js";
 import type { Runbook } from "../runbooks/schema.js";
-import { COLLECTORS } from "../sources/index.js";
+import { COLLECTORS } from "../sources/collectors.js";
 import { SYMPTOM_PREFERENCE } from "./rank.js";
 
 /**

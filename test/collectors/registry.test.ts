@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { buildCommand } from "../../src/collectors/command.js";
 import { renderSudoers, rootCommands } from "../../src/collectors/sudoers.js";
 import { plannedIds } from "../../src/engine/plan.js";
-import { COLLECTORS, loadParser, SOURCES } from "../../src/sources/index.js";
+import { COLLECTORS } from "../../src/sources/collectors.js";
+import { loadParser, SOURCES } from "../../src/sources/index.js";
 import { checkSudoers } from "../helpers/users.js";
 
 const ids = COLLECTORS.map((c) => c.id);

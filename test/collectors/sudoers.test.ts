@@ -6,7 +6,7 @@ import { PIDSTAT_MAX_PIDS } from "../../src/collectors/pidstat.js";
 import { STRACE_MAX_PIDS } from "../../src/collectors/strace.js";
 import { rootCommands } from "../../src/collectors/sudoers.js";
 import { type Collector, PID_MAX } from "../../src/collectors/types.js";
-import { COLLECTORS } from "../../src/sources/index.js";
+import { COLLECTORS } from "../../src/sources/collectors.js";
 import { canCreateUsers, createTestUser, type TestUser } from "../helpers/users.js";
 
 const run = promisify(execFile);

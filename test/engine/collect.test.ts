@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import type { Collector } from "../../src/collectors/types.js";
 import { collect } from "../../src/engine/collect.js";
 import { type Progress, progressText } from "../../src/model/progress.js";
-import { COLLECTORS } from "../../src/sources/index.js";
+import { COLLECTORS } from "../../src/sources/collectors.js";
 import { LocalTransport } from "../../src/transport/local.js";
 
 const byId = (id: string) => COLLECTORS.find((c) => c.id === id)!;

@@ -8,7 +8,7 @@ import { plan } from "../../src/engine/plan.js";
 import { renderAnswer } from "../../src/render/blocks.js";
 import { renderTerminal } from "../../src/render/terminal.js";
 import { loadRunbooks } from "../../src/runbooks/load.js";
-import { COLLECTORS } from "../../src/sources/index.js";
+import { COLLECTORS } from "../../src/sources/collectors.js";
 import { fixturePath } from "../helpers/fixtures.js";
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseOutputs } from "../../src/engine/parse-outputs.js";
-import { COLLECTORS } from "../../src/sources/index.js";
+import { COLLECTORS } from "../../src/sources/collectors.js";
 import { readFixture } from "../helpers/fixtures.js";
 import { fixtureByCollector, readText } from "./helpers.js";
 
