@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect } from "vitest";
@@ -45,6 +45,42 @@ export function startGroup(
         if (child.pid) process.kill(-child.pid, "SIGKILL");
       } catch {
         // already gone
+      }
+    },
+  };
+}
+
+/**
+ * A small ext4 file system on a loop device (48 MiB, 2048 inodes, no reserved blocks), mounted
+ * in a folder of its own. `fill()` writes it to the last block; `remove()` unmounts it, frees
+ * the loop device and deletes the folder.
+ */
+export function loopFilesystem(prefix: string): {
+  dir: string;
+  mnt: string;
+  mount: () => void;
+  fill: () => void;
+  remove: () => void;
+} {
+  const dir = tempDir(prefix);
+  const image = join(dir, "disk.img");
+  const mnt = join(dir, "mnt");
+  let loop = "";
+  return {
+    dir,
+    mnt,
+    mount: () => {
+      sh(`truncate -s 48M ${image} && mkfs.ext4 -q -F -N 2048 -m 0 ${image}`);
+      loop = sh(`losetup -f --show ${image}`).trim();
+      sh(`mkdir -p ${mnt} && mount ${loop} ${mnt}`);
+    },
+    fill: () => sh(`dd if=/dev/zero of=${mnt}/fill bs=1M 2>/dev/null || true; sync`),
+    remove: () => {
+      try {
+        sh(`umount -l ${mnt}`);
+      } finally {
+        if (loop) sh(`losetup -d ${loop} || true`);
+        rmSync(dir, { recursive: true, force: true });
       }
     },
   };
