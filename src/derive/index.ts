@@ -1,3 +1,4 @@
+import { blockedModule } from "./blocked.js";
 import { cgroupModule } from "./cgroup.js";
 import { conntrackModule } from "./conntrack.js";
 import { cpuModule } from "./cpu.js";
@@ -56,6 +57,7 @@ export const MODULES: readonly DeriveModule[] = [
   nicModule,
   cgroupModule,
   schedModule,
+  blockedModule,
   syscallsModule,
   kernelLogModule,
   extrasModule,
