@@ -1,24 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { oom } from "../../../src/derive/kernel-log/oom.js";
 import { bundleDmesg, found, judgeWith } from "./judge-with.js";
-
-/**
- * A kill line in the 5.4+ wording of mm/oom_kill.c (__oom_kill_process):
- * `%s: Killed process %d (%s) total-vm:%lukB, anon-rss:%lukB, file-rss:%lukB, shmem-rss:%lukB,
- * UID:%u pgtables:%lukB oom_score_adj:%hd` (../shared/kernel-messages.md §1), sizes in kB.
- */
-const killLine = (t: number, pid: number, comm: string, anonKb: number, fileKb = 0) =>
-  `[${t.toFixed(6)}] Out of memory: Killed process ${pid} (${comm}) total-vm:${anonKb * 2}kB, anon-rss:${anonKb}kB, file-rss:${fileKb}kB, shmem-rss:0kB, UID:1000 pgtables:2048kB oom_score_adj:0`;
-
-/** The 5.0+ summary line of the same report (mm/oom_kill.c dump_oom_summary, mm/memcontrol.c). */
-const summary = (
-  t: number,
-  pid: number,
-  comm: string,
-  memcg: string,
-  constraint = "CONSTRAINT_NONE",
-) =>
-  `[${t.toFixed(6)}] oom-kill:constraint=${constraint},nodemask=(null),cpuset=/,mems_allowed=0,${constraint === "CONSTRAINT_MEMCG" ? `oom_memcg=${memcg}` : "global_oom"},task_memcg=${memcg},task=${comm},pid=${pid},uid=1000`;
+import { ALLOC_FAILURE, killLine, summary } from "./lines.js";
 
 describe("oom judge (mm/oom_kill.c, mm/memcontrol.c, mm/page_alloc.c)", () => {
   it("names the victim with its resident size in kB, anon + file + shmem (scenario 11)", () => {
@@ -59,6 +42,23 @@ describe("oom judge (mm/oom_kill.c, mm/memcontrol.c, mm/page_alloc.c)", () => {
       Math.round((victimKb / 131_072_000) * 10000) / 100,
     );
     expect(bag.sources.get("oom.victim_pct_of_ram")).toBe("meminfo");
+  });
+
+  it("gives the last victim's share of MemTotal when an earlier report printed the task table", () => {
+    // Scenario 11's report (with its dump), then a later kill whose report printed none.
+    const later = killLine(1942400, 3470001, "mo-service", 40_000_000, 12);
+    const bag = judgeWith(
+      oom,
+      [...bundleDmesg("11-oom-db-engine-leak-loop-queries").split("\n"), later],
+      { memTotalKb: 131_072_000 },
+    );
+    expect(bag.values.get("oom.victim_pid")).toBe(3470001);
+    expect(bag.values.get("oom.victim_pct_of_ram")).toBe(
+      Math.round(((40_000_000 + 12) / 131_072_000) * 10000) / 100,
+    );
+    expect(bag.excerpts.get("oom.victim_pct_of_ram")).toBe(later);
+    // The holders are still read from the last dump, scenario 11's.
+    expect(bag.values.get("oom.top_task_rss_kb")).toBe(77996632 + 88);
   });
 
   it("reads the task dump in pages of 4 kB, processes of one name added (scenario 09)", () => {
@@ -114,12 +114,10 @@ describe("oom judge (mm/oom_kill.c, mm/memcontrol.c, mm/page_alloc.c)", () => {
     expect(bag.values.get("oom.memcg")).toBe(memcg);
   });
 
-  it("counts page allocation failures (mm/page_alloc.c warn_alloc, 4.15+ wording)", () => {
-    const line =
-      "[  812.004211] kworker/u16:3: page allocation failure: order:4, mode:0x40cc0(GFP_KERNEL|__GFP_COMP), nodemask=(null),cpuset=/,mems_allowed=0";
-    const bag = judgeWith(oom, [line]);
+  it("counts page allocation failures (mm/page_alloc.c warn_alloc)", () => {
+    const bag = judgeWith(oom, [ALLOC_FAILURE]);
     expect(found(bag)).toEqual({ "mem.alloc_failures": 1 });
-    expect(bag.excerpts.get("mem.alloc_failures")).toBe(line);
+    expect(bag.excerpts.get("mem.alloc_failures")).toBe(ALLOC_FAILURE);
   });
 
   it("sets nothing of its own for a kill older than the look-back, nor for another family's line", () => {
