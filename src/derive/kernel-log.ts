@@ -1,5 +1,5 @@
 import type { CgroupMemoryFacts } from "../parsers/cgroup-memory.js";
-import type { DmesgEvent, OomKillEvent } from "../parsers/dmesg.js";
+import type { DmesgEvent, DmesgFacts, OomKillEvent } from "../parsers/dmesg.js";
 import { bug } from "./kernel-log/bug.js";
 import { clock, clockNow } from "./kernel-log/clock.js";
 import { disk } from "./kernel-log/disk.js";
@@ -45,7 +45,17 @@ export { rising } from "./kernel-log/oom.js";
  * The families of kernel-log facts, in the order their facts are set (and listed): each module
  * names the kernel sources of the events it reads.
  */
-const JUDGES: readonly LogJudge[] = [oom, hungTask, nfs, mce, disk, clock, bug, network, limits];
+export const JUDGES: readonly LogJudge[] = [
+  oom,
+  hungTask,
+  nfs,
+  mce,
+  disk,
+  clock,
+  bug,
+  network,
+  limits,
+];
 
 /** Depth and cap of the cgroup walk (src/collectors/cgroup-walk.ts defaults). */
 const WALK_DEPTH = 4;
@@ -127,6 +137,74 @@ export function wallMs(text: string | undefined): number | undefined {
   return undefined;
 }
 
+/** A kernel log's events split at the look-back, with the age of each. */
+export interface DatedEvents {
+  /** Events within the look-back, or of unknown age, in line order. */
+  current: DmesgEvent[];
+  /** Events older than the look-back (history), in line order. */
+  past: DmesgEvent[];
+  /** Age of the oldest past event in seconds (0 when there is none). */
+  oldest: number;
+  /** Seconds since the event was logged; undefined when it cannot be dated. */
+  ageOf(e: DmesgEvent): number | undefined;
+}
+
+/**
+ * Dates the events of a parsed kernel log and splits them at `lookbackSeconds`. "Now" is
+ * `uptimeS` (/proc/uptime, read in the same exec) when the log belongs to this boot (no
+ * monotonic stamp beyond it by more than 5 s), else the newest monotonic stamp; events with
+ * only wall-clock stamps are aged from the newest wall-clock stamp; an earlier boot's monotonic
+ * stamp is at least as old as the current boot; an event with no stamp has no age (current).
+ */
+export function dateEvents(
+  dm: DmesgFacts,
+  uptimeS: number | undefined,
+  lookbackSeconds: number,
+): DatedEvents {
+  const newestMono = n(dm.newest_t_s);
+  const newestWall = wallMs(dm.newest_wallclock);
+  const now =
+    uptimeS !== undefined && (newestMono === undefined || newestMono <= uptimeS + 5)
+      ? uptimeS
+      : newestMono;
+  const ageOf = (e: DmesgEvent): number | undefined => {
+    if (e.t_s !== undefined && !e.previous_boot && now !== undefined) return now - e.t_s;
+    const w = wallMs(e.wallclock);
+    if (w !== undefined && newestWall !== undefined) return (newestWall - w) / 1000;
+    if (e.previous_boot && now !== undefined) return now;
+    return undefined;
+  };
+  const dated: DatedEvents = { current: [], past: [], oldest: 0, ageOf };
+  for (const e of dm.events) {
+    const age = ageOf(e);
+    if (age === undefined || age <= lookbackSeconds) dated.current.push(e);
+    else {
+      dated.past.push(e);
+      dated.oldest = Math.max(dated.oldest, age);
+    }
+  }
+  return dated;
+}
+
+/**
+ * The events the families judge: `judged` (the current or the past events of `dm`), with every
+ * OOM kill of `dm` that names its victim (for trends) and MemTotal in kB when known.
+ */
+export function currentEvents(
+  judged: readonly DmesgEvent[],
+  dm: DmesgFacts,
+  memTotalKb: number | undefined,
+): CurrentEvents {
+  return {
+    events: judged,
+    of: (...kinds) => judged.filter((e) => kinds.includes(e.kind)),
+    memTotalKb,
+    allKills: dm.events.filter(
+      (e): e is OomKillEvent => e.kind === "oom-kill" && e.process !== undefined,
+    ),
+  };
+}
+
 function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   const bag = new FactBag();
   const cs = factsOf(parsed, "clocksource");
@@ -135,55 +213,26 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     bag.set("log.lines", n(dm.lines), "dmesg");
     const lookback = ctx.lookbackSeconds ?? 3600;
     const uptime = n(factsOf(parsed, "uptime")?.uptime_s);
-    const newestMono = n(dm.newest_t_s);
-    const newestWall = wallMs(dm.newest_wallclock);
-    // /proc/uptime dates the log only when the log belongs to this boot (no stamp beyond it).
-    const now =
-      uptime !== undefined && (newestMono === undefined || newestMono <= uptime + 5)
-        ? uptime
-        : newestMono;
-    if (uptime === undefined && (newestMono !== undefined || newestWall !== undefined)) {
+    if (
+      uptime === undefined &&
+      (n(dm.newest_t_s) !== undefined || wallMs(dm.newest_wallclock) !== undefined)
+    ) {
       bag.note(
         "No /proc/uptime with the kernel log: event ages are measured from its newest line.",
       );
     }
-    const ageOf = (e: DmesgEvent): number | undefined => {
-      if (e.t_s !== undefined && !e.previous_boot && now !== undefined) return now - e.t_s;
-      const w = wallMs(e.wallclock);
-      if (w !== undefined && newestWall !== undefined) return (newestWall - w) / 1000;
-      // An earlier boot's monotonic stamp: at least as old as the current boot.
-      if (e.previous_boot && now !== undefined) return now;
-      return undefined;
-    };
     bag.set("log.age_known", dm.time_basis !== "none", "dmesg");
-    const current: DmesgEvent[] = [];
-    const past: DmesgEvent[] = [];
-    let oldest = 0;
-    for (const e of dm.events) {
-      const age = ageOf(e);
-      if (age === undefined || age <= lookback) current.push(e);
-      else {
-        past.push(e);
-        oldest = Math.max(oldest, age);
-      }
-    }
-    const history = past.length;
-    const judged = ctx.epoch === "past" ? past : current;
-    const ev: CurrentEvents = {
-      events: judged,
-      of: (...kinds) => judged.filter((e) => kinds.includes(e.kind)),
-      memTotalKb: n(factsOf(parsed, "meminfo")?.mem_total_kb),
-      allKills: dm.events.filter(
-        (e): e is OomKillEvent => e.kind === "oom-kill" && e.process !== undefined,
-      ),
-    };
+    const dated = dateEvents(dm, uptime, lookback);
+    const history = dated.past.length;
+    const judged = ctx.epoch === "past" ? dated.past : dated.current;
+    const ev = currentEvents(judged, dm, n(factsOf(parsed, "meminfo")?.mem_total_kb));
     for (const j of JUDGES) j.judge(ev, bag);
-    datedExcerpts(bag, judged, ageOf);
+    datedExcerpts(bag, judged, dated.ageOf);
     memcgGone(bag, factsOf(parsed, "cgroup-memory"));
     bag.set("log.history_events", history, "dmesg");
     if (history > 0) {
       bag.note(
-        `${history} kernel log event${history === 1 ? "" : "s"} older than ${Math.round(lookback / 60)} min (oldest ${formatAge(oldest)} ago) ${history === 1 ? "is" : "are"} history, not the current cause.`,
+        `${history} kernel log event${history === 1 ? "" : "s"} older than ${Math.round(lookback / 60)} min (oldest ${formatAge(dated.oldest)} ago) ${history === 1 ? "is" : "are"} history, not the current cause.`,
       );
     }
   }

@@ -72,12 +72,8 @@ export const mce: LogJudge = {
         /memory|DRAM|DIMM/i.test(`${m.error ?? ""} ${m.text}`),
     );
     bag.set("mce.memory", mem.length > 0, SRC, mem[0]?.text ?? mces[0].text);
-    const loc =
-      mces.find((m) => m.dimm)?.dimm ??
-      (mces.find((m) => m.mc !== undefined)
-        ? `MC${mces.find((m) => m.mc !== undefined)?.mc}`
-        : undefined);
-    if (loc)
-      bag.set("mce.location", loc, SRC, mces.find((m) => m.dimm === loc)?.text ?? mces[0].text);
+    // The first event naming a DIMM, else a memory controller, cited for the place it names.
+    const at = mces.find((m) => m.dimm) ?? mces.find((m) => m.mc !== undefined);
+    if (at) bag.set("mce.location", at.dimm ?? `MC${at.mc}`, SRC, at.text);
   },
 };

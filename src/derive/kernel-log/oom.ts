@@ -100,22 +100,23 @@ function taskTableFacts(table: OomKillEvent, bag: FactBag): void {
   bag.set("oom.top_task_processes", top.procs, SRC, line);
 }
 
-/** Who held the memory: the last task table, else the victim alone; its share of RAM. */
+/**
+ * Who held the memory: the last task table, else (without MemTotal) the victim alone; and the
+ * victim's share of MemTotal, whichever report printed the table.
+ */
 function holderFacts(
   ooms: OomKillEvent[],
   victim: OomKillEvent | undefined,
   ev: CurrentEvents,
   bag: FactBag,
 ): void {
+  if (victim && ev.memTotalKb) {
+    bag.set("oom.victim_pct_of_ram", pct(rssOf(victim), ev.memTotalKb), "meminfo", victim.text);
+  }
   const table = [...ooms].reverse().find((e) => (e.tasks?.length ?? 0) > 0);
   if (table?.tasks) {
     taskTableFacts(table, bag);
-    if (victim && victim === table && ev.memTotalKb) {
-      bag.set("oom.victim_pct_of_ram", pct(rssOf(victim), ev.memTotalKb), "meminfo", victim.text);
-    }
-  } else if (victim && ev.memTotalKb) {
-    bag.set("oom.victim_pct_of_ram", pct(rssOf(victim), ev.memTotalKb), "meminfo", victim.text);
-  } else if (victim && rssOf(victim) !== undefined) {
+  } else if (victim && !ev.memTotalKb && rssOf(victim) !== undefined) {
     // No task table: the victim is the task the kernel judged the biggest.
     bag.set("oom.top_task", victim.process, SRC, victim.text);
     bag.set("oom.top_task_rss_kb", rssOf(victim), SRC, victim.text);
