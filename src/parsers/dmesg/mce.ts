@@ -105,7 +105,19 @@ function recordMce(r: KernelLogReader, e: MceEvent): void {
   else s.uncorrected += e.count ?? 1;
 }
 
-/** A following line of a machine-check report; a second count line starts another event. */
+/** `true` for a CE count line, `false` for a UE one, undefined for a line that counts nothing. */
+function countSeverity(msg: string): boolean | undefined {
+  const counted = EDAC_COUNT.exec(msg);
+  if (counted) return counted[3] === "CE";
+  const old = EDAC_OLD.exec(msg);
+  return old ? old[2] === "CE" : undefined;
+}
+
+/**
+ * A following line of a machine-check report. A second count line starts another event, and
+ * so does a count line whose severity contradicts the report's (an EDAC `1 CE` logged after a
+ * `Machine check: Processor context corrupt` is another error, not the same one).
+ */
 function takeMceLine(e: MceEvent, state: { done: boolean }, msg: string): Taken {
   if (
     state.done &&
@@ -116,6 +128,8 @@ function takeMceLine(e: MceEvent, state: { done: boolean }, msg: string): Taken 
   ) {
     return false;
   }
+  const severity = countSeverity(msg);
+  if (severity !== undefined && e.corrected !== undefined && severity !== e.corrected) return false;
   if (
     MCE_LOGGED.test(msg) ||
     EDAC_ANY.test(msg) ||

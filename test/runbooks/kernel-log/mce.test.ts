@@ -50,6 +50,17 @@ describe("mce judge (arch/x86/kernel/cpu/mce, drivers/edac)", () => {
     expect(bag.excerpts.get("mce.uncorrected")).toBe(line);
   });
 
+  it("keeps a corrupt-context machine check apart from a corrected EDAC count a second later", () => {
+    const pcc = "[ 4021.000001] mce: [Hardware Error]: Machine check: Processor context corrupt";
+    const ce =
+      "[ 4022.000001] EDAC MC1: 1 CE memory read error on unknown memory (page:0x4a1b2 offset:0x0 grain:32 syndrome:0x0)";
+    const bag = judgeWith(mce, [pcc, ce]);
+    expect(bag.values.get("mce.events")).toBe(2);
+    expect(bag.values.get("mce.uncorrected")).toBe(1);
+    expect(bag.values.get("mce.corrected")).toBe(1);
+    expect(bag.excerpts.get("mce.uncorrected")).toBe(pcc);
+  });
+
   it("cites the line that names the controller when no DIMM is named", () => {
     // drivers/edac/edac_mc.c edac_mc_handle_error names the label `unknown memory` when no DIMM
     // matches the address (the parser keeps no DIMM for it).
