@@ -181,13 +181,13 @@ export function parseSweeps(
   for (const [name, raw] of sweepEntries(doc.toJS({ maxAliasCount: 50 }), (path, message) =>
     issues.push(issue(path, message)),
   )) {
-    const fail = (field: string | undefined, message: string) =>
-      issues.push(issue(field ? ["sweeps", name, field] : ["sweeps", name], message));
+    const fail = (field: readonly PropertyKey[], message: string) =>
+      issues.push(issue(["sweeps", name, ...field], message));
     const sweep = sweepOf(name, raw, fail);
     const hosts = (raw as { hosts?: unknown } | null)?.hosts;
     if (options.inventory && typeof hosts === "string" && hosts !== "") {
       const unknown = unknownTarget(options.inventory, hosts);
-      if (unknown) fail("hosts", `sweep ${name}: ${unknown}`);
+      if (unknown) fail(["hosts"], `sweep ${name}: ${unknown}`);
     }
     if (sweep) sweeps.push(sweep);
   }
@@ -230,19 +230,18 @@ function sweepEntries(
 function sweepOf(
   name: string,
   raw: unknown,
-  fail: (field: string | undefined, message: string) => void,
+  fail: (field: readonly PropertyKey[], message: string) => void,
 ): SweepDefinition | undefined {
   if (!SWEEP_NAME.test(name)) {
-    fail(undefined, "a sweep name is 1 to 64 letters, digits, '.', '_' or '-'");
+    fail([], "a sweep name is 1 to 64 letters, digits, '.', '_' or '-'");
   }
   const parsed = entrySchema.safeParse(raw);
   if (!parsed.success) {
     for (const i of parsed.error.issues) {
       const keys = i.code === "unrecognized_keys" ? i.keys : [undefined];
       for (const key of keys) {
-        const path = key === undefined ? i.path : [...i.path, key];
         fail(
-          path.length === 0 ? undefined : path.map(String).join("."),
+          key === undefined ? i.path : [...i.path, key],
           key === undefined ? i.message : UNKNOWN_FIELD_MSG,
         );
       }
@@ -252,7 +251,7 @@ function sweepOf(
   // cron and time zone read (a field of the wrong type is left to the schema's message).
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return undefined;
   const fields = raw as Record<string, unknown>;
-  const schedule = scheduleOf(fields, (field, message) => fail(field, message));
+  const schedule = scheduleOf(fields, (field, message) => fail([field], message));
   if (!parsed.success || !schedule || !SWEEP_NAME.test(name)) return undefined;
   const entry = parsed.data;
   return {
