@@ -201,6 +201,9 @@ function connectionFields(m: Mapper, entry: HostEntry): boolean {
     m.warn(user.at, `user ${JSON.stringify(user.value)} is not a login name; not used`);
   const key = pick(m, ["ansible_private_key_file", "ansible_ssh_private_key_file"]);
   if (key) entry.identityFile = String(key.value);
+  // diagbot's own field (DESIGN.md "Inventory"), relative to the inventory file's folder.
+  const knownHosts = pick(m, ["knownHosts"]);
+  if (knownHosts) entry.knownHosts = String(knownHosts.value);
   const hops = sshArgsJump(m);
   if (hops) entry.jump = { hops, strict: false };
   return true;

@@ -331,8 +331,8 @@ function unknownHostHint(host: HostForPins, file: string = host.knownHosts): str
     `run${where}: ${keyscanCommand(host, file)} ; then verify the fingerprint out of band ` +
     `before trusting it: compare \`ssh-keygen -l -f ${shellWord(file)}\` with ` +
     "`ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub` run on the host's console; " +
-    "or, when the key is pinned in another file, point knownHosts: at it (in the inventory's " +
-    "defaults, or on the host)"
+    "or, when the key is pinned in another file, point knownHosts at it (in a diagbot " +
+    "inventory's defaults or host; in an Ansible inventory, a knownHosts=... variable)"
   );
 }
 

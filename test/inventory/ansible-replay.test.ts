@@ -10,7 +10,8 @@ import { sweep } from "../../src/sweeps/sweep.js";
 /**
  * diagbot's `transport: replay` + `bundle:` (DESIGN.md "Inventory") read from every Ansible
  * form: an INI host line, `[group:vars]`, Ansible YAML, `ansible-inventory --list` JSON,
- * `host_vars/` and `group_vars/`; a relative bundle is taken from the inventory file's folder.
+ * `host_vars/` and `group_vars/`; a relative bundle (or `knownHosts`) is taken from the
+ * inventory file's folder.
  */
 const EXAMPLE = fileURLToPath(
   new URL("../../runbooks/examples/01-inode-exhaustion-nixos-root/", import.meta.url),
@@ -27,7 +28,7 @@ async function folder(files: Record<string, string>, bundles: string[]): Promise
   return dir;
 }
 
-describe("Ansible inventories: transport=replay and bundle", () => {
+describe("Ansible inventories: transport=replay, bundle and knownHosts", () => {
   it("an INI host line is swept from its bundle, not over SSH", async () => {
     const dir = await folder(
       { "inv/hosts.ini": "[db]\ndb1 transport=replay bundle=../bundles/db1\n" },
@@ -98,13 +99,17 @@ describe("Ansible inventories: transport=replay and bundle", () => {
     const dir = await folder(
       {
         "hosts.ini":
-          "[x]\nweird transport=telnet\nnobundle transport=replay\nsshbox ansible_host=10.0.0.9 bundle=b/sshbox\nbox2 transport=local\n",
+          "[x]\nweird transport=telnet\nnobundle transport=replay\nsshbox ansible_host=10.0.0.9 bundle=b/sshbox knownHosts=pins/kh\nbox2 transport=local\n",
       },
       [],
     );
     const inventory = await loadInventory(join(dir, "hosts.ini"));
     expect([...inventory.hosts.keys()]).toEqual(["sshbox", "box2"]);
-    expect(inventory.hosts.get("sshbox")).toMatchObject({ transport: "ssh", address: "10.0.0.9" });
+    expect(inventory.hosts.get("sshbox")).toMatchObject({
+      transport: "ssh",
+      address: "10.0.0.9",
+      knownHosts: join(dir, "pins/kh"),
+    });
     expect(inventory.hosts.get("box2")?.transport).toBe("local");
     const warnings = inventory.warnings.map(formatWarning);
     const file = join(dir, "hosts.ini");
