@@ -52,6 +52,8 @@ const UNKNOWN_FIELD_MSG =
 const TICKET_SYSTEM_MSG =
   "expected pagerduty: sweeps trigger and resolve PagerDuty alerts (Events API v2)";
 const HOSTS_MSG = "expected a group, a host name, or all";
+/** A group or host name as the inventory spells them (names.ts), or `all`. */
+const HOSTS_RE = /^[A-Za-z0-9._-]+$/;
 const CHANNEL_MSG = "expected a Slack channel id such as C0123ABCD";
 
 const entrySchema = z
@@ -59,7 +61,7 @@ const entrySchema = z
     {
       hosts: z
         .string({ required_error: HOSTS_MSG, invalid_type_error: HOSTS_MSG })
-        .regex(/^[A-Za-z0-9._-]+$/, HOSTS_MSG),
+        .regex(HOSTS_RE, HOSTS_MSG),
       schedule: z
         .string({ invalid_type_error: 'expected a cron expression such as "*/15 * * * *"' })
         .optional(),
@@ -185,7 +187,7 @@ export function parseSweeps(
       issues.push(issue(["sweeps", name, ...field], message));
     const sweep = sweepOf(name, raw, fail);
     const hosts = (raw as { hosts?: unknown } | null)?.hosts;
-    if (options.inventory && typeof hosts === "string" && hosts !== "") {
+    if (options.inventory && typeof hosts === "string" && HOSTS_RE.test(hosts)) {
       const unknown = unknownTarget(options.inventory, hosts);
       if (unknown) fail(["hosts"], `sweep ${name}: ${unknown}`);
     }
