@@ -143,7 +143,37 @@ function sshArgsJump(m: Mapper): JumpSpec[] | undefined {
   return hops;
 }
 
+/**
+ * diagbot's own `transport` and `bundle` (DESIGN.md "Inventory"), as host or group vars:
+ * `db1 transport=replay bundle=bundles/db1` on an INI host line, `transport: replay` in YAML,
+ * `_meta.hostvars`, `host_vars/` or `group_vars/`. A relative bundle is taken from the inventory
+ * file's folder (as in diagbot's YAML).
+ * @returns `replay` or `local` when the host is not reached over SSH (its `ansible_connection`
+ *   is then not read), `ssh` (or nothing set) to read it, `false` for a transport diagbot does
+ *   not know (warned: host left out).
+ */
+function transportFields(m: Mapper, entry: HostEntry): "ssh" | "local" | "replay" | false {
+  const transport = pick(m, ["transport"]);
+  const bundle = pick(m, ["bundle"]);
+  const kind = transport === undefined ? "ssh" : String(transport.value);
+  if (kind !== "ssh" && kind !== "local" && kind !== "replay") {
+    m.warn(
+      transport!.at,
+      `transport=${kind}: expected ssh, local or replay; host ${entry.name} left out`,
+    );
+    return false;
+  }
+  if (kind !== "ssh") entry.transport = kind;
+  if (bundle && kind === "replay") entry.bundle = String(bundle.value);
+  else if (bundle)
+    m.warn(bundle.at, `bundle=${bundle.value}: read with transport=replay only; not used`);
+  return kind;
+}
+
 function connectionFields(m: Mapper, entry: HostEntry): boolean {
+  const transport = transportFields(m, entry);
+  if (transport === false) return false;
+  if (transport !== "ssh") return true;
   const connection = pick(m, ["ansible_connection"]);
   if (connection && LOCAL_CONNECTIONS.has(String(connection.value))) entry.transport = "local";
   else if (connection && !SSH_CONNECTIONS.has(String(connection.value))) {
@@ -171,6 +201,9 @@ function connectionFields(m: Mapper, entry: HostEntry): boolean {
     m.warn(user.at, `user ${JSON.stringify(user.value)} is not a login name; not used`);
   const key = pick(m, ["ansible_private_key_file", "ansible_ssh_private_key_file"]);
   if (key) entry.identityFile = String(key.value);
+  // diagbot's own field (DESIGN.md "Inventory"), relative to the inventory file's folder.
+  const knownHosts = pick(m, ["knownHosts"]);
+  if (knownHosts) entry.knownHosts = String(knownHosts.value);
   const hops = sshArgsJump(m);
   if (hops) entry.jump = { hops, strict: false };
   return true;
@@ -191,7 +224,8 @@ function becomeFields(m: Mapper, entry: HostEntry): void {
 
 /**
  * Every host of the tree as an entry, in first-seen order. Hosts diagbot cannot reach (another
- * `ansible_connection`, a name that is not a host name) are left out with a warning.
+ * `ansible_connection`, an unknown `transport`, a name that is not a host name) are left out
+ * with a warning.
  */
 export function ansibleEntries(
   tree: AnsibleTree,

@@ -1,6 +1,7 @@
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { DiagbotError } from "../model/errors.js";
+import { DEFAULT_KNOWN_HOSTS } from "./host.js";
 import type { HostConfig } from "./inventory.js";
 
 /**
@@ -329,7 +330,9 @@ function unknownHostHint(host: HostForPins, file: string = host.knownHosts): str
   return (
     `run${where}: ${keyscanCommand(host, file)} ; then verify the fingerprint out of band ` +
     `before trusting it: compare \`ssh-keygen -l -f ${shellWord(file)}\` with ` +
-    "`ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub` run on the host's console"
+    "`ssh-keygen -l -f /etc/ssh/ssh_host_ed25519_key.pub` run on the host's console; " +
+    "or, when the key is pinned in another file, point knownHosts at it (in a diagbot " +
+    "inventory's defaults or host; in an Ansible inventory, a knownHosts=... variable)"
   );
 }
 
@@ -368,7 +371,7 @@ export function requireHostKeys(pins: HostKeyPins, host: HostForPins): HostKeyPi
   }
   throw new DiagbotError(
     "host-key-refused",
-    `no host key pinned for ${label} in ${pins.file} (looked up as ${looked}); unknown hosts are refused`,
+    `no host key pinned for ${label} in ${pins.file} (looked up as ${looked}), the one file searched (the inventory's knownHosts, default ${DEFAULT_KNOWN_HOSTS}); its host key cannot be verified, so it is refused`,
     { hint: unknownHostHint(host, pins.file), localPaths: [pins.file] },
   );
 }
@@ -387,7 +390,7 @@ export async function loadHostKeyPins(host: HostForPins): Promise<HostKeyPins> {
     const why = code === "ENOENT" ? "no such file" : (err as Error).message;
     throw new DiagbotError(
       "host-key-refused",
-      `cannot read known_hosts ${host.knownHosts} for ${host.name}: ${why}; unknown hosts are refused`,
+      `cannot read known_hosts ${host.knownHosts} for ${host.name}: ${why} (the one file searched: the inventory's knownHosts, default ${DEFAULT_KNOWN_HOSTS}); its host key cannot be verified, so it is refused`,
       { hint: unknownHostHint(host), cause: err, localPaths: [host.knownHosts] },
     );
   }

@@ -13,8 +13,9 @@ import { type SchedulerHandle, startScheduler } from "../sweeps/schedule.js";
 import { RedisStateStore } from "../sweeps/state.js";
 
 /**
- * The sweep scheduler as a process part: reads `DIAGBOT_SWEEPS` (a bad file exits 2 naming file,
- * line and field), syncs the job schedulers, runs the sweeps and posts digests to Slack
+ * The sweep scheduler as a process part: reads the inventory and `DIAGBOT_SWEEPS` (a bad file
+ * exits 2 naming file, line and field of every problem, a sweep whose hosts the inventory lacks
+ * included), syncs the job schedulers, runs the sweeps and posts digests to Slack
  * (SLACK_BOT_TOKEN, SLACK_API_URL). Used by `diagbot scheduler` and, when DIAGBOT_SWEEPS is set,
  * by `diagbot serve`.
  * @returns undefined when DIAGBOT_SWEEPS is unset (no sweeps), else the running scheduler and
@@ -26,7 +27,13 @@ export async function startSweeps(
   inventory: InventoryCache,
 ): Promise<{ scheduler: SchedulerHandle; muter: FindingMuter; count: number } | undefined> {
   if (!env.DIAGBOT_SWEEPS) return undefined;
-  const sweeps = await loadSweeps(env);
+  // Every sweep's hosts must name a group or host of the inventory; an inventory that cannot be
+  // read is reported after the problems of sweeps.yaml itself, if any.
+  const hosts = await inventory.get().catch(async (err: unknown) => {
+    await loadSweeps(env);
+    throw err;
+  });
+  const sweeps = await loadSweeps(env, hosts);
   const config = queueConfig(env);
   const slack = slackConfig(env, "web");
   const runbooks = await loadRunbooks();
@@ -87,10 +94,9 @@ export async function runScheduler(): Promise<number> {
     process.once("SIGTERM", () => resolve());
     process.once("SIGINT", () => resolve());
   });
-  // sweeps.yaml is checked first, then the inventory: each bad file exits 2 naming itself.
+  // The inventory is read, then sweeps.yaml checked against it: each bad file exits 2 naming itself.
   const started = await startSweeps(process.env, log, inventory);
   try {
-    await inventory.get();
     const waiting = setTimeout(
       () => process.stderr.write("diagbot scheduler: waiting for Redis (REDIS_URL)\n"),
       2000,

@@ -36,7 +36,8 @@ export class InventoryCache {
     if (this.inventory && now - this.checkedAt < this.checkMs) return this.inventory;
     this.checkedAt = now;
     try {
-      const mtimeMs = await latestChange(this.path);
+      // A file that cannot be stat'ed is read anyway, so its error names it (exit 2, not 70).
+      const mtimeMs = await latestChange(this.path).catch(() => Number.NaN);
       if (this.inventory && mtimeMs === this.mtimeMs) return this.inventory;
       this.inventory = await loadInventory(this.path);
       this.mtimeMs = mtimeMs;

@@ -60,6 +60,12 @@ export interface SweepState {
    * opened: one incident per key, resolved when the key leaves `findings`.
    */
   tickets?: Record<string, string>;
+  /**
+   * Set only on the empty state a store returns in place of one it could not read (never
+   * saved): what was wrong and where the bad copy was kept. The run counts as the first, and
+   * its digest says so.
+   */
+  unreadable?: string;
 }
 
 /** A mute of one finding key; `until` in ms since the epoch. */
@@ -102,7 +108,15 @@ export interface Digest {
   held: number;
   /** Findings reported this run whose key is muted. */
   muted: number;
-  /** Anything to post: a new, resolved, newly unreachable or answering-again entry. */
+  /**
+   * The last state could not be read (see {@link SweepState.unreadable}): what was wrong and
+   * where the bad copy is. This run counted as the first; every finding is shown as new.
+   */
+  stateUnreadable?: string;
+  /**
+   * Anything to post: a new, resolved, newly unreachable or answering-again entry, or a state
+   * that could not be read.
+   */
   changed: boolean;
 }
 
@@ -214,7 +228,9 @@ export function computeChanges(
     a.host.localeCompare(b.host) || a.key.localeCompare(b.key);
   digest.new.sort(order);
   digest.resolved.sort(order);
+  if (previous.unreadable !== undefined) digest.stateUnreadable = previous.unreadable;
   digest.changed =
+    previous.unreadable !== undefined ||
     digest.new.length > 0 ||
     digest.resolved.length > 0 ||
     digest.unreachable.some((u) => u.new) ||

@@ -5,6 +5,7 @@ import { parseSymptom, parseWindow } from "../model/request.js";
 import { loadRunbooks } from "../runbooks/load.js";
 import { computeChanges, type Digest } from "./changes.js";
 import { MAX_CONFIRM_RUNS } from "./config.js";
+import { stateUnreadableLine } from "./digest.js";
 import { FileStateStore } from "./state.js";
 import { MAX_CONCURRENCY, sweep, sweepExitCode } from "./sweep.js";
 import { renderChanges, renderSweepTable, sweepProgress } from "./terminal.js";
@@ -98,6 +99,8 @@ async function changesSince(
   options: { confirmRuns: number; minConfidence: number },
 ): Promise<Digest> {
   const previous = await store.load(target);
+  if (previous.unreadable !== undefined)
+    process.stderr.write(`diagbot: warning: ${stateUnreadableLine(previous.unreadable)}\n`);
   const { state, digest } = computeChanges(previous, result.hosts, {
     sweep: target,
     startedAt: result.startedAt,

@@ -3,6 +3,7 @@ import { CronExpressionParser } from "cron-parser";
 import ms from "ms";
 import { isMap, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { closestNames, type Inventory } from "../inventory/inventory.js";
 import { DiagbotError, whyUnreadable } from "../model/errors.js";
 import { SYMPTOMS, type Symptom } from "../model/report.js";
 import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "./sweep.js";
@@ -51,55 +52,64 @@ const UNKNOWN_FIELD_MSG =
 const TICKET_SYSTEM_MSG =
   "expected pagerduty: sweeps trigger and resolve PagerDuty alerts (Events API v2)";
 const HOSTS_MSG = "expected a group, a host name, or all";
+/** A group or host name as the inventory spells them (names.ts), or `all`. */
+const HOSTS_RE = /^[A-Za-z0-9._-]+$/;
 const CHANNEL_MSG = "expected a Slack channel id such as C0123ABCD";
 
 const entrySchema = z
-  .object({
-    hosts: z
-      .string({ required_error: HOSTS_MSG, invalid_type_error: HOSTS_MSG })
-      .regex(/^[A-Za-z0-9._-]+$/, HOSTS_MSG),
-    schedule: z
-      .string({ invalid_type_error: 'expected a cron expression such as "*/15 * * * *"' })
-      .optional(),
-    every: z.string({ invalid_type_error: "expected a duration such as 30s, 5m or 1h" }).optional(),
-    timezone: z.string({ invalid_type_error: "expected an IANA time zone such as Europe/Berlin" }),
-    symptom: z.enum(SYMPTOMS, {
-      errorMap: () => ({ message: `expected one of ${SYMPTOMS.join(", ")}` }),
-    }),
-    channel: z
-      .string({ required_error: CHANNEL_MSG, invalid_type_error: CHANNEL_MSG })
-      .regex(/^[CGD][A-Z0-9]{2,}$/, CHANNEL_MSG),
-    minConfidence: z
-      .number({ invalid_type_error: "expected a number from 0 to 1" })
-      .min(0, "expected a number from 0 to 1")
-      .max(1, "expected a number from 0 to 1"),
-    concurrency: z
-      .number({ invalid_type_error: `expected a whole number from 1 to ${MAX_CONCURRENCY}` })
-      .int(`expected a whole number from 1 to ${MAX_CONCURRENCY}`)
-      .min(1, `expected a whole number from 1 to ${MAX_CONCURRENCY}`)
-      .max(MAX_CONCURRENCY, `expected a whole number from 1 to ${MAX_CONCURRENCY}`),
-    confirmRuns: z
-      .number({ invalid_type_error: `expected a whole number from 1 to ${MAX_CONFIRM_RUNS}` })
-      .int(`expected a whole number from 1 to ${MAX_CONFIRM_RUNS}`)
-      .min(1, `expected a whole number from 1 to ${MAX_CONFIRM_RUNS}`)
-      .max(MAX_CONFIRM_RUNS, `expected a whole number from 1 to ${MAX_CONFIRM_RUNS}`),
-    heartbeat: z.boolean({ invalid_type_error: "expected true or false" }),
-    ticket: z
-      .object(
-        {
-          system: z.literal("pagerduty", {
-            errorMap: () => ({ message: TICKET_SYSTEM_MSG }),
-          }),
-          minConfidence: z
-            .number({ invalid_type_error: "expected a number from 0 to 1" })
-            .min(0, "expected a number from 0 to 1")
-            .max(1, "expected a number from 0 to 1")
-            .optional(),
-        },
-        { invalid_type_error: "expected { system: pagerduty, minConfidence: 0.8 }" },
-      )
-      .strict(),
-  })
+  .object(
+    {
+      hosts: z
+        .string({ required_error: HOSTS_MSG, invalid_type_error: HOSTS_MSG })
+        .regex(HOSTS_RE, HOSTS_MSG),
+      schedule: z
+        .string({ invalid_type_error: 'expected a cron expression such as "*/15 * * * *"' })
+        .optional(),
+      every: z
+        .string({ invalid_type_error: "expected a duration such as 30s, 5m or 1h" })
+        .optional(),
+      timezone: z.string({
+        invalid_type_error: "expected an IANA time zone such as Europe/Berlin",
+      }),
+      symptom: z.enum(SYMPTOMS, {
+        errorMap: () => ({ message: `expected one of ${SYMPTOMS.join(", ")}` }),
+      }),
+      channel: z
+        .string({ required_error: CHANNEL_MSG, invalid_type_error: CHANNEL_MSG })
+        .regex(/^[CGD][A-Z0-9]{2,}$/, CHANNEL_MSG),
+      minConfidence: z
+        .number({ invalid_type_error: "expected a number from 0 to 1" })
+        .min(0, "expected a number from 0 to 1")
+        .max(1, "expected a number from 0 to 1"),
+      concurrency: z
+        .number({ invalid_type_error: `expected a whole number from 1 to ${MAX_CONCURRENCY}` })
+        .int(`expected a whole number from 1 to ${MAX_CONCURRENCY}`)
+        .min(1, `expected a whole number from 1 to ${MAX_CONCURRENCY}`)
+        .max(MAX_CONCURRENCY, `expected a whole number from 1 to ${MAX_CONCURRENCY}`),
+      confirmRuns: z
+        .number({ invalid_type_error: `expected a whole number from 1 to ${MAX_CONFIRM_RUNS}` })
+        .int(`expected a whole number from 1 to ${MAX_CONFIRM_RUNS}`)
+        .min(1, `expected a whole number from 1 to ${MAX_CONFIRM_RUNS}`)
+        .max(MAX_CONFIRM_RUNS, `expected a whole number from 1 to ${MAX_CONFIRM_RUNS}`),
+      heartbeat: z.boolean({ invalid_type_error: "expected true or false" }),
+      ticket: z
+        .object(
+          {
+            system: z.literal("pagerduty", {
+              errorMap: () => ({ message: TICKET_SYSTEM_MSG }),
+            }),
+            minConfidence: z
+              .number({ invalid_type_error: "expected a number from 0 to 1" })
+              .min(0, "expected a number from 0 to 1")
+              .max(1, "expected a number from 0 to 1")
+              .optional(),
+          },
+          { invalid_type_error: "expected { system: pagerduty, minConfidence: 0.8 }" },
+        )
+        .strict(),
+    },
+    { invalid_type_error: "expected a sweep: hosts, schedule or every, channel, ..." },
+  )
   .partial({
     schedule: true,
     every: true,
@@ -110,15 +120,6 @@ const entrySchema = z
     confirmRuns: true,
     heartbeat: true,
     ticket: true,
-  })
-  .strict();
-
-const fileSchema = z
-  .object({
-    sweeps: z.record(z.string(), entrySchema, {
-      invalid_type_error: "expected sweeps by name",
-      required_error: "expected a `sweeps:` map of sweeps by name",
-    }),
   })
   .strict();
 
@@ -138,13 +139,25 @@ export function formatSweepsIssue(issue: SweepsIssue): string {
   return `${where}: ${issue.field}: ${issue.message}`;
 }
 
+/** Options for {@link parseSweeps}. */
+export interface ParseSweepsOptions {
+  /**
+   * The inventory the sweeps run over: each `hosts:` must name one of its groups, one of its
+   * hosts, or `all` (unchecked when absent).
+   */
+  inventory?: Inventory;
+}
+
 /**
- * Parses and validates the text of a sweeps file. Pure.
+ * Parses and validates the text of a sweeps file. Pure. Every sweep is checked whole, whatever
+ * the others hold: its fields, its schedule and time zone, and (with `options.inventory`) its
+ * hosts, so one reading reports every problem of the file.
  * @returns the sweeps in file order, or every problem found (none are scheduled then).
  */
 export function parseSweeps(
   text: string,
   file: string,
+  options: ParseSweepsOptions = {},
 ): { sweeps: SweepDefinition[]; issues: SweepsIssue[] } {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
@@ -159,72 +172,155 @@ export function parseSweeps(
       })),
     };
   }
-  const lineOf = (path: readonly PropertyKey[]): number | undefined => {
-    // The deepest node that exists: a missing field points at the map that lacks it.
-    for (let n = path.length; n >= 0; n--) {
-      const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as unknown[], true);
-      const range = (node as { range?: [number, number, number] } | undefined)?.range;
-      if (node !== undefined && range) {
-        // A map's range begins at its first key; a key's value, at the value.
-        const pair = n > 0 ? pairKeyRange(doc, path.slice(0, n)) : undefined;
-        return lines.linePos(pair ?? range[0]).line;
-      }
-    }
-    return undefined;
-  };
   const issue = (path: readonly PropertyKey[], message: string): SweepsIssue => ({
     file,
-    line: lineOf(path),
+    line: lineOf(doc, lines, path),
     field: path.length === 0 ? "(top level)" : path.map(String).join("."),
     message,
   });
-  const parsed = fileSchema.safeParse(doc.toJS({ maxAliasCount: 50 }) ?? {});
-  if (!parsed.success) {
-    return {
-      sweeps: [],
-      issues: parsed.error.issues.map((i) =>
-        issue(
-          i.code === "unrecognized_keys" ? [...i.path, i.keys[0]] : i.path,
-          i.code !== "unrecognized_keys"
-            ? i.message
-            : i.path.length === 0
-              ? "unknown field: expected sweeps"
-              : UNKNOWN_FIELD_MSG,
-        ),
-      ),
-    };
-  }
-  const sweeps: SweepDefinition[] = [];
   const issues: SweepsIssue[] = [];
-  for (const [name, entry] of Object.entries(parsed.data.sweeps)) {
-    const at = (field?: string) => (field ? ["sweeps", name, field] : ["sweeps", name]);
-    if (!SWEEP_NAME.test(name)) {
-      issues.push(issue(at(), "a sweep name is 1 to 64 letters, digits, '.', '_' or '-'"));
-      continue;
+  const sweeps: SweepDefinition[] = [];
+  for (const [name, raw] of sweepEntries(doc.toJS({ maxAliasCount: 50 }), (path, message) =>
+    issues.push(issue(path, message)),
+  )) {
+    const fail = (field: readonly PropertyKey[], message: string) =>
+      issues.push(issue(["sweeps", name, ...field], message));
+    const sweep = sweepOf(name, raw, fail);
+    const hosts = (raw as { hosts?: unknown } | null)?.hosts;
+    if (options.inventory && typeof hosts === "string" && HOSTS_RE.test(hosts)) {
+      const unknown = unknownTarget(options.inventory, hosts);
+      if (unknown) fail(["hosts"], `sweep ${name}: ${unknown}`);
     }
-    const schedule = scheduleOf(entry, (field, message) => issues.push(issue(at(field), message)));
-    if (!schedule) continue;
-    sweeps.push({
-      name,
-      hosts: entry.hosts,
-      schedule,
-      symptom: entry.symptom ?? "health",
-      channel: entry.channel,
-      minConfidence: entry.minConfidence ?? 0.5,
-      concurrency: entry.concurrency ?? DEFAULT_CONCURRENCY,
-      confirmRuns: entry.confirmRuns ?? 2,
-      heartbeat: entry.heartbeat ?? false,
-      ...(entry.ticket
-        ? {
-            ticket: {
-              system: entry.ticket.system,
-              minConfidence: entry.ticket.minConfidence ?? entry.minConfidence ?? 0.5,
-            },
-          }
-        : {}),
-    });
+    if (sweep) sweeps.push(sweep);
   }
+  issues.sort((a, b) => (a.line ?? 0) - (b.line ?? 0));
   return issues.length > 0 ? { sweeps: [], issues } : { sweeps, issues };
+}
+
+/**
+ * The sweeps of the file's top level, by name: `sweeps:` must be a map, and nothing else may
+ * stand beside it (each other key is reported through `fail`).
+ */
+function sweepEntries(
+  top: unknown,
+  fail: (path: PropertyKey[], message: string) => void,
+): [string, unknown][] {
+  if (top === null || top === undefined || typeof top !== "object" || Array.isArray(top)) {
+    fail([], "expected a `sweeps:` map of sweeps by name");
+    return [];
+  }
+  for (const key of Object.keys(top)) {
+    if (key !== "sweeps") fail([key], "unknown field: expected sweeps");
+  }
+  const sweeps = (top as { sweeps?: unknown }).sweeps;
+  if (sweeps === null || typeof sweeps !== "object" || Array.isArray(sweeps)) {
+    fail(
+      ["sweeps"],
+      sweeps === undefined
+        ? "expected a `sweeps:` map of sweeps by name"
+        : "expected sweeps by name",
+    );
+    return [];
+  }
+  return Object.entries(sweeps);
+}
+
+/**
+ * One sweep with its defaults, or undefined when anything of it is wrong (each problem, fields
+ * and schedule alike, reported through `fail` with the field it is about).
+ */
+function sweepOf(
+  name: string,
+  raw: unknown,
+  fail: (field: readonly PropertyKey[], message: string) => void,
+): SweepDefinition | undefined {
+  if (!SWEEP_NAME.test(name)) {
+    fail([], "a sweep name is 1 to 64 letters, digits, '.', '_' or '-'");
+  }
+  const parsed = entrySchema.safeParse(raw);
+  if (!parsed.success) {
+    for (const i of parsed.error.issues) {
+      const keys = i.code === "unrecognized_keys" ? i.keys : [undefined];
+      for (const key of keys) {
+        fail(
+          key === undefined ? i.path : [...i.path, key],
+          key === undefined ? i.message : UNKNOWN_FIELD_MSG,
+        );
+      }
+    }
+  }
+  // The schedule is checked from the raw fields, so a sweep with a bad channel still has its
+  // cron and time zone read (a field of the wrong type is left to the schema's message).
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return undefined;
+  const fields = raw as Record<string, unknown>;
+  const schedule = scheduleOf(fields, (field, message) => fail([field], message));
+  if (!parsed.success || !schedule || !SWEEP_NAME.test(name)) return undefined;
+  const entry = parsed.data;
+  return {
+    name,
+    hosts: entry.hosts,
+    schedule,
+    symptom: entry.symptom ?? "health",
+    channel: entry.channel,
+    minConfidence: entry.minConfidence ?? 0.5,
+    concurrency: entry.concurrency ?? DEFAULT_CONCURRENCY,
+    confirmRuns: entry.confirmRuns ?? 2,
+    heartbeat: entry.heartbeat ?? false,
+    ...(entry.ticket
+      ? {
+          ticket: {
+            system: entry.ticket.system,
+            minConfidence: entry.ticket.minConfidence ?? entry.minConfidence ?? 0.5,
+          },
+        }
+      : {}),
+  };
+}
+
+/**
+ * Why `target` (a sweep's `hosts:`) names nothing of `inventory`, or undefined when it is `all`,
+ * a group or a host. The message names the inventory files read and the closest group names
+ * (then host names), by {@link closestNames}; with none close, the groups there are.
+ */
+export function unknownTarget(inventory: Inventory, target: string): string | undefined {
+  if (target === "all" || inventory.groups.has(target) || inventory.hosts.has(target)) {
+    return undefined;
+  }
+  const groups = closestNames(target, inventory.groups.keys(), 10);
+  const hosts = closestNames(target, inventory.hosts.keys(), 5);
+  const known = [...inventory.groups.keys()].sort();
+  const near = [
+    ...(groups.length > 0 ? [`closest known groups: ${groups.join(", ")}`] : []),
+    ...(hosts.length > 0 ? [`closest known hosts: ${hosts.join(", ")}`] : []),
+  ];
+  const hint =
+    near.length > 0
+      ? near.join("; ")
+      : known.length > 0
+        ? `known groups: ${known.slice(0, 20).join(", ")}${known.length > 20 ? ", ..." : ""}`
+        : "the inventory has no groups";
+  return `no group or host ${JSON.stringify(target)} in the inventory (files read: ${inventory.file}); ${hint}; "all" is every host`;
+}
+
+/** The line of `path` in the document: the deepest node that exists (a missing field: its map). */
+function lineOf(
+  doc: ReturnType<typeof parseDocument>,
+  lines: LineCounter,
+  path: readonly PropertyKey[],
+): number | undefined {
+  for (let n = path.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n) as unknown[], true);
+    const range = (node as { range?: [number, number, number] } | undefined)?.range;
+    if (node !== undefined && range) {
+      // A map's range begins at its first key; a key's value, at the value.
+      const pair = n > 0 ? pairKeyRange(doc, path.slice(0, n)) : undefined;
+      return lines.linePos(pair ?? range[0]).line;
+    }
+    // A key whose value is empty (`every:`) has no node: its key's line is the line.
+    const pair = n > 0 ? pairKeyRange(doc, path.slice(0, n)) : undefined;
+    if (pair !== undefined) return lines.linePos(pair).line;
+  }
+  return undefined;
 }
 
 /** The start of the key of the pair at `path` (so a field's line is its key's line). */
@@ -237,56 +333,67 @@ function pairKeyRange(doc: ReturnType<typeof parseDocument>, path: readonly Prop
   return (pair?.key as { range?: [number, number, number] } | undefined)?.range?.[0];
 }
 
-/** `schedule` (cron, checked with cron-parser as BullMQ reads it) xor `every` (a duration). */
+/**
+ * `schedule` (cron, checked with cron-parser as BullMQ reads it) xor `every` (a duration), from
+ * the raw fields: each problem is reported (a cron expression is read even when the time zone
+ * is unknown); a field that is not text is left to the schema's message.
+ */
 function scheduleOf(
-  entry: z.infer<typeof entrySchema>,
+  fields: { schedule?: unknown; every?: unknown; timezone?: unknown },
   fail: (field: string, message: string) => void,
 ): SweepDefinition["schedule"] | undefined {
-  if ((entry.schedule === undefined) === (entry.every === undefined)) {
+  if ((fields.schedule === undefined) === (fields.every === undefined)) {
     fail(
       "schedule",
       'give either schedule (a cron expression such as "*/15 * * * *") or every (such as 30s)',
     );
     return undefined;
   }
-  if (entry.every !== undefined) {
-    const everyMs = ms(entry.every as ms.StringValue) as number | undefined;
+  if (fields.every !== undefined) {
+    if (fields.timezone !== undefined)
+      fail("timezone", "a time zone applies to a cron schedule only");
+    if (typeof fields.every !== "string") return undefined;
+    const everyMs = ms(fields.every as ms.StringValue) as number | undefined;
     if (typeof everyMs !== "number" || !Number.isFinite(everyMs) || everyMs < MIN_EVERY_MS) {
       fail(
         "every",
-        `expected a duration of at least 1s such as 30s, 5m or 1h, not "${entry.every}"`,
+        `expected a duration of at least 1s such as 30s, 5m or 1h, not "${fields.every}"`,
       );
       return undefined;
     }
-    if (entry.timezone !== undefined)
-      fail("timezone", "a time zone applies to a cron schedule only");
-    return entry.timezone === undefined ? { everyMs } : undefined;
+    return fields.timezone === undefined ? { everyMs } : undefined;
   }
-  const timezone = entry.timezone ?? "UTC";
+  const timezone = fields.timezone ?? "UTC";
+  let zoneKnown = typeof timezone === "string";
   try {
-    new Intl.DateTimeFormat("en", { timeZone: timezone });
+    if (zoneKnown) new Intl.DateTimeFormat("en", { timeZone: timezone as string });
   } catch {
+    zoneKnown = false;
     fail(
       "timezone",
       `unknown time zone "${timezone}": expected an IANA name such as Europe/Berlin`,
     );
-    return undefined;
   }
-  const cron = entry.schedule as string;
+  if (typeof fields.schedule !== "string") return undefined;
+  const cron = fields.schedule;
   try {
-    CronExpressionParser.parse(cron, { tz: timezone });
+    CronExpressionParser.parse(cron, { tz: zoneKnown ? (timezone as string) : "UTC" });
   } catch (err) {
     fail("schedule", `not a cron expression: ${(err as Error).message}`);
     return undefined;
   }
-  return { cron, timezone };
+  return zoneKnown ? { cron, timezone: timezone as string } : undefined;
 }
 
 /**
- * Reads `DIAGBOT_SWEEPS`. Unset: no sweeps (an empty list).
+ * Reads `DIAGBOT_SWEEPS`. Unset: no sweeps (an empty list). With `inventory`, each sweep's
+ * `hosts:` must name one of its groups or hosts (see {@link unknownTarget}).
  * @throws DiagbotError `config` naming the file, line and field of every problem.
  */
-export async function loadSweeps(env: NodeJS.ProcessEnv = process.env): Promise<SweepDefinition[]> {
+export async function loadSweeps(
+  env: NodeJS.ProcessEnv = process.env,
+  inventory?: Inventory,
+): Promise<SweepDefinition[]> {
   const file = env.DIAGBOT_SWEEPS;
   if (!file) return [];
   let text: string;
@@ -297,7 +404,7 @@ export async function loadSweeps(env: NodeJS.ProcessEnv = process.env): Promise<
       hint: "point DIAGBOT_SWEEPS at a sweeps.yaml (README: Scheduled sweeps), or unset it",
     });
   }
-  const { sweeps, issues } = parseSweeps(text, file);
+  const { sweeps, issues } = parseSweeps(text, file, { inventory });
   if (issues.length > 0) {
     throw new DiagbotError("config", issues.map(formatSweepsIssue).join("\n"), {
       hint: "fix the file (README: Scheduled sweeps); no sweep is scheduled until it is valid",

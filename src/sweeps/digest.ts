@@ -63,6 +63,7 @@ function headline(d: Digest): string {
   const down = d.unreachable.filter((u) => u.new).length;
   if (down > 0) parts.push(`${down} unreachable`);
   if (d.answeringAgain.length > 0) parts.push(`${d.answeringAgain.length} answering again`);
+  if (d.stateUnreadable !== undefined) parts.push("state was unreadable");
   return `Sweep ${d.sweep}: ${parts.length > 0 ? parts.join(", ") : "no change"}`;
 }
 
@@ -134,6 +135,8 @@ export function renderDigest(
     { type: "header", text: { type: "plain_text", text: clip(esc(title), LIMITS.headerText) } },
     { type: "context", elements: [{ type: "mrkdwn", text: esc(counts(d)) }] },
   ];
+  if (d.stateUnreadable !== undefined)
+    blocks.push(section(`:warning: ${esc(stateUnreadableLine(d.stateUnreadable))}`));
   let cut = false;
   const byHost = new Map<string, DigestFinding[]>();
   for (const f of d.new) byHost.set(f.host, [...(byHost.get(f.host) ?? []), f]);
@@ -183,6 +186,14 @@ export function renderDigest(
   };
 }
 
+/**
+ * What a digest says of a state that could not be read: `problem` (what was wrong, where the
+ * bad copy is) and what it means for this run.
+ */
+export function stateUnreadableLine(problem: string): string {
+  return `state was unreadable; every finding is shown as new (this run counts as the first): ${problem}`;
+}
+
 /** `sweep-<name>-<run time>.txt`, the time without `:` and `.` (file-name safe everywhere). */
 export function digestFileName(d: Digest): string {
   return `sweep-${d.sweep}-${d.startedAt.replace(/[:.]/g, "-")}.txt`;
@@ -190,7 +201,12 @@ export function digestFileName(d: Digest): string {
 
 /** The whole digest as plain text: the attached file when the message could not hold it. */
 export function digestText(d: Digest): string {
-  const lines = [headline(d), counts(d), ""];
+  const lines = [
+    headline(d),
+    counts(d),
+    ...(d.stateUnreadable !== undefined ? [stateUnreadableLine(d.stateUnreadable)] : []),
+    "",
+  ];
   const block = (head: string, items: string[]) => {
     if (items.length === 0) return;
     lines.push(head, ...items.map((i) => `  ${i}`), "");

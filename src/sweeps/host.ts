@@ -32,12 +32,18 @@ export async function sweepHost(host: HostConfig, options: HostRunOptions): Prom
   const started = Date.now();
   const deadline = AbortSignal.timeout(options.hostTimeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
-  const result = (status: HostResult["status"], findings: Finding[], error?: string) => ({
+  const result = (
+    status: HostResult["status"],
+    findings: Finding[],
+    error?: string,
+    err?: unknown,
+  ) => ({
     host: host.name,
     status,
     findings,
     durationMs: Date.now() - started,
     ...(error === undefined ? {} : { error: redactText(error).text }),
+    ...(err instanceof DiagbotError ? { errorCode: err.code } : {}),
   });
   const answered = (report: Report): HostResult => ({
     ...result("ok", findingsOf(report, host.name)),
@@ -58,7 +64,7 @@ export async function sweepHost(host: HostConfig, options: HostRunOptions): Prom
         signal,
       });
     } catch (err) {
-      return result("unreachable", [], reasonOf(err, signal, options.hostTimeoutMs));
+      return result(statusOfUnopened(err), [], reasonOf(err, signal, options.hostTimeoutMs), err);
     }
     try {
       const { report } = await diagnoseLive(transport, host.sudo, {
@@ -77,8 +83,18 @@ export async function sweepHost(host: HostConfig, options: HostRunOptions): Prom
       await transport.close().catch(() => undefined);
     }
   } catch (err) {
-    return result("failed", [], reasonOf(err, signal, options.hostTimeoutMs));
+    return result("failed", [], reasonOf(err, signal, options.hostTimeoutMs), err);
   }
+}
+
+/**
+ * The status of a host whose connection could not be opened: `failed` when its host key could
+ * not be verified (`host-key-refused`: no known_hosts file, no pin for it, a changed or revoked
+ * key), since the host may well answer: the decision to trust its key is to be made here;
+ * `unreachable` otherwise (refused, timed out, not resolved, login refused).
+ */
+function statusOfUnopened(err: unknown): HostResult["status"] {
+  return err instanceof DiagbotError && err.code === "host-key-refused" ? "failed" : "unreachable";
 }
 
 /**

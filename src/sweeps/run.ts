@@ -111,7 +111,7 @@ async function syncTickets(
 export function stateMuter(store: RedisStateStore): FindingMuter {
   return {
     async resolve(sweep, digest) {
-      const state = await store.load(sweep);
+      const state = await store.load(sweep, { readOnly: true });
       return Object.keys(state.findings).find((k) => keyDigest(k) === digest);
     },
     async mute(sweep, key, untilMs, by) {

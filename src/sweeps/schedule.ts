@@ -208,6 +208,11 @@ async function digestRun(
     { store, post: deps.post, ticketer: deps.ticketer },
   );
   if (!done) return { skipped: true };
+  if (done.digest.stateUnreadable !== undefined)
+    deps.log.warn(
+      { sweep: sweep.name, runId, err: done.digest.stateUnreadable },
+      "sweep state was unreadable: this run counted as the first, every finding shown as new",
+    );
   for (const failure of done.ticketFailures ?? [])
     deps.log.error(
       { sweep: sweep.name, runId, err: failure },

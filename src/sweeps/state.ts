@@ -1,18 +1,25 @@
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
+import { DiagbotError, whyUnreadable } from "../model/errors.js";
 import type { RedisClient } from "../queue/config.js";
 import { emptyState, type Mute, type SweepState } from "./changes.js";
 
 /**
  * Where a sweep's state lives between runs: the service keeps it in Redis under
  * `DIAGBOT_REDIS_PREFIX`, `diagbot sweep` in files under `DIAGBOT_STATE_DIR`. Both keep the same
- * JSON ({@link SweepState}); a state that does not read back as one (hand-edited, another
- * version) is replaced by an empty one, so the next runs rebuild it (and hold changes back by
- * the flap guard meanwhile).
+ * JSON ({@link SweepState}). A state that does not read back as one (truncated, hand-edited,
+ * another version) is kept aside (a file `<file>.corrupt-<time>`, a Redis key
+ * `<key>:corrupt-<time>` kept {@link CORRUPT_KEEP_SECONDS}) and replaced by an empty one that
+ * says so ({@link SweepState.unreadable}): the run counts as the first, and its digest says
+ * every finding is shown as new.
  */
 export interface SweepStateStore {
-  load(sweep: string): Promise<SweepState>;
+  /**
+   * The state of `sweep`, empty before the first run. With `options.readOnly`, a state that
+   * cannot be read is left where it is (and the empty state returned carries no `unreadable`).
+   */
+  load(sweep: string, options?: { readOnly?: boolean }): Promise<SweepState>;
   save(sweep: string, state: SweepState): Promise<void>;
   /** The mutes of a sweep still in force at `now` (ms since the epoch). */
   mutes(sweep: string, now: number): Promise<Mute[]>;
@@ -47,15 +54,42 @@ const stateSchema = z.object({
   tickets: z.record(z.string(), z.string()).optional(),
 });
 
-/** The state in `text`, or an empty state when it is absent or not a state of this version. */
-export function readState(text: string | null | undefined): SweepState {
-  if (!text) return emptyState();
+/** How long Redis keeps the bad copy of a state that could not be read: 30 days, in seconds. */
+export const CORRUPT_KEEP_SECONDS = 30 * 24 * 3600;
+
+/**
+ * The state in `text`: an empty state when it is absent, or `problem` (one line: the JSON
+ * syntax error, or the first field that is not of a state of this version) when it is not one.
+ */
+export function readState(text: string | null | undefined): {
+  state: SweepState;
+  problem?: string;
+} {
+  if (!text) return { state: emptyState() };
+  let json: unknown;
   try {
-    const parsed = stateSchema.safeParse(JSON.parse(text));
-    return parsed.success ? (parsed.data as SweepState) : emptyState();
-  } catch {
-    return emptyState();
+    json = JSON.parse(text);
+  } catch (err) {
+    return { state: emptyState(), problem: `not JSON: ${(err as Error).message}` };
   }
+  const parsed = stateSchema.safeParse(json);
+  if (parsed.success) return { state: parsed.data as SweepState };
+  const first = parsed.error.issues[0];
+  const field = first.path.length > 0 ? first.path.map(String).join(".") : "(top level)";
+  return {
+    state: emptyState(),
+    problem: `not a sweep state of version 1: ${field}: ${first.message}`,
+  };
+}
+
+/** The empty state that replaces an unreadable one, saying what was wrong and where the copy is. */
+function unreadableState(problem: string, keptAt: string): SweepState {
+  return { ...emptyState(), unreadable: `${problem}; the bad copy is kept as ${keptAt}` };
+}
+
+/** `2026-12-07T12-30-00-000Z`: the time a bad copy is kept at, safe in file names and keys. */
+function corruptStamp(now = new Date()): string {
+  return now.toISOString().replace(/[:.]/g, "-");
 }
 
 /**
@@ -78,8 +112,18 @@ export class RedisStateStore implements SweepStateStore {
     private readonly prefix: string,
   ) {}
 
-  async load(sweep: string): Promise<SweepState> {
-    return readState(await this.redis.get(sweepKeys(this.prefix, sweep).state));
+  async load(sweep: string, options: { readOnly?: boolean } = {}): Promise<SweepState> {
+    const key = sweepKeys(this.prefix, sweep).state;
+    const { state, problem } = readState(await this.redis.get(key));
+    if (problem === undefined || options.readOnly) return state;
+    const aside = `${key}:corrupt-${corruptStamp()}`;
+    // RENAME: the bad copy leaves the key at once, so one run (not every one) reports it.
+    await this.redis.rename(key, aside).catch(() => undefined);
+    await this.redis.expire(aside, CORRUPT_KEEP_SECONDS);
+    return unreadableState(
+      problem,
+      `Redis key ${aside} (for ${CORRUPT_KEEP_SECONDS / 86400} days)`,
+    );
   }
 
   async save(sweep: string, state: SweepState): Promise<void> {
@@ -139,12 +183,26 @@ export class FileStateStore implements SweepStateStore {
     return join(this.dir, "sweeps", `${encodeURIComponent(sweep)}.json`);
   }
 
-  async load(sweep: string): Promise<SweepState> {
+  async load(sweep: string, options: { readOnly?: boolean } = {}): Promise<SweepState> {
+    const file = this.file(sweep);
+    let text: string;
     try {
-      return readState(await readFile(this.file(sweep), "utf8"));
-    } catch {
-      return emptyState();
+      text = await readFile(file, "utf8");
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") return emptyState();
+      throw new DiagbotError(
+        "config",
+        `${file}: cannot read the sweep state: ${whyUnreadable(err)}`,
+        {
+          hint: "make it readable by this user, or move it away to start the changes afresh",
+        },
+      );
     }
+    const { state, problem } = readState(text);
+    if (problem === undefined || options.readOnly) return state;
+    const aside = `${file}.corrupt-${corruptStamp()}`;
+    await rename(file, aside);
+    return unreadableState(problem, aside);
   }
 
   async save(sweep: string, state: SweepState): Promise<void> {

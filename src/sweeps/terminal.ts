@@ -1,4 +1,5 @@
 import type { Digest } from "./changes.js";
+import { stateUnreadableLine } from "./digest.js";
 import type { HostResult, SweepResult } from "./types.js";
 
 /**
@@ -94,6 +95,7 @@ export function renderSweepTable(result: SweepResult): string {
  */
 export function renderChanges(d: Digest): string {
   const lines = ["", "Changes since the last run:"];
+  if (d.stateUnreadable !== undefined) lines.push(`  ${stateUnreadableLine(d.stateUnreadable)}`);
   for (const f of d.new) lines.push(`  new       ${f.key}  ${f.title}`);
   for (const f of d.resolved) lines.push(`  resolved  ${f.key}  ${f.title}`);
   for (const u of d.unreachable.filter((x) => x.new))

@@ -1,3 +1,4 @@
+import type { ErrorCode } from "../model/errors.js";
 import type { Category } from "../model/report.js";
 
 /**
@@ -17,8 +18,11 @@ export interface Finding {
 
 /**
  * `ok`: a report was produced (with or without findings); `unreachable`: no connection (refused,
- * timed out, host key or login refused); `failed`: connected, but no collector produced output,
- * the diagnosis passed its time limit, or the bundle of a replay host could not be read.
+ * timed out, name not resolved, login refused); `failed`: the host's key could not be verified
+ * against known_hosts (`errorCode` `host-key-refused`: no file, no pin, a changed or revoked
+ * key; a trust decision to make, not a host that does not answer), or it connected but no
+ * collector produced output, the diagnosis passed its time limit, or the bundle of a replay
+ * host could not be read.
  */
 export type HostStatus = "ok" | "unreachable" | "failed";
 
@@ -30,6 +34,11 @@ export interface HostResult {
   durationMs: number;
   /** What went wrong, for `unreachable` and `failed` (redacted). */
   error?: string;
+  /**
+   * The stable code of what went wrong, when diagbot named it (src/model/errors.ts
+   * `ERROR_CODES`: `host-key-refused`, `auth-failed`, `connect-timeout`, ...).
+   */
+  errorCode?: ErrorCode;
   /**
    * For `ok`: the rules this run evaluated (fired, or `fine`), so that a finding gone from a
    * host is "resolved" only when its rule was evaluated. Not part of `--json`.

@@ -68,4 +68,40 @@ describe("serve and worker verbs", () => {
       `${file}:6: sweeps.web.confirmRuns: expected a whole number from 1 to 10`,
     );
   });
+
+  it("scheduler and serve refuse a sweep whose hosts the inventory lacks, with every other problem", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "diagbot-sweeps-hosts-"));
+    const inventory = join(dir, "inventory.yaml");
+    await writeFile(inventory, "hosts:\n  web-1:\n    address: 10.0.0.1\n    groups: [web]\n");
+    const file = join(dir, "sweeps.yaml");
+    await writeFile(
+      file,
+      "sweeps:\n  web-health:\n    hosts: wbe\n    every: 30s\n    channel: C0WEB\n" +
+        "  db:\n    hosts: web\n    schedule: nightly\n    timezone: Mars/Olympus\n    channel: C0DB\n",
+    );
+    const sweepsEnv = { ...env, DIAGBOT_SWEEPS: file, DIAGBOT_INVENTORY: inventory };
+    const runs = await Promise.all([
+      runCli(["scheduler"], {
+        env: { ...sweepsEnv, SLACK_BOT_TOKEN: "xoxb-x" },
+        timeoutMs: 20_000,
+      }),
+      runCli(["serve"], {
+        env: {
+          ...sweepsEnv,
+          SLACK_BOT_TOKEN: "xoxb-x",
+          SLACK_APP_TOKEN: "xapp-x",
+          DIAGBOT_METRICS_LISTEN: "off",
+        },
+        timeoutMs: 20_000,
+      }),
+    ]);
+    for (const r of runs) {
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(
+        `${file}:3: sweeps.web-health.hosts: sweep web-health: no group or host "wbe" in the inventory (files read: ${inventory}); closest known groups: web;`,
+      );
+      expect(r.stderr).toContain(`${file}:8: sweeps.db.schedule: not a cron expression`);
+      expect(r.stderr).toContain(`${file}:9: sweeps.db.timezone: unknown time zone "Mars/Olympus"`);
+    }
+  });
 });

@@ -2,6 +2,7 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { loadInventory } from "../../src/inventory/inventory.js";
 import { formatSweepsIssue, loadSweeps, parseSweeps } from "../../src/sweeps/config.js";
 
 /** sweeps.yaml: defaults, both schedule forms, and problems named by file, line and field. */
@@ -76,33 +77,95 @@ describe("sweeps.yaml", () => {
         "/etc/diagbot/sweeps.yaml:11: sweeps.db.confirm: unknown field: expected hosts, schedule or every, timezone, symptom, channel, minConfidence, concurrency, confirmRuns, heartbeat, ticket",
         "/etc/diagbot/sweeps.yaml:12: sweeps.cache.hosts: expected a group, a host name, or all",
         "/etc/diagbot/sweeps.yaml:12: sweeps.cache.channel: expected a Slack channel id such as C0123ABCD",
+        '/etc/diagbot/sweeps.yaml:14: sweeps.cache.timezone: unknown time zone "Mars/Olympus": expected an IANA name such as Europe/Berlin',
+        '/etc/diagbot/sweeps.yaml:4: sweeps.web-health.schedule: not a cron expression: Validation error, cannot resolve alias "qua"',
       ].sort(),
     );
-    // Once the shape is right, the schedule and the time zone are checked.
-    const second = parseSweeps(
-      `sweeps:
+  });
+
+  it("reports every problem of every sweep in one reading, in line order", () => {
+    const text = `sweeps:
   web-health:
     hosts: web
     schedule: "every quarter hour"
-    channel: C0123ABCD
+    timezone: Mars/Olympus
+    channel: nope
   cache:
     hosts: cache
     schedule: "* * * * *"
     timezone: Mars/Olympus
     channel: C0CACHE
+    concurrency: 0
+    colour: blue
+    size: 3
   both:
     hosts: all
     schedule: "* * * * *"
     every: 1m
     channel: C0ALL
-`,
-      "s.yaml",
-    ).issues.map(formatSweepsIssue);
-    expect(second).toEqual([
-      expect.stringMatching(/^s\.yaml:4: sweeps\.web-health\.schedule: not a cron expression/),
-      's.yaml:9: sweeps.cache.timezone: unknown time zone "Mars/Olympus": expected an IANA name such as Europe/Berlin',
-      's.yaml:13: sweeps.both.schedule: give either schedule (a cron expression such as "*/15 * * * *") or every (such as 30s)',
+  empty:
+`;
+    const lines = parseSweeps(text, "s.yaml").issues.map(formatSweepsIssue);
+    expect(lines).toEqual([
+      expect.stringMatching(/^s\.yaml:4: sweeps\.web-health\.schedule: not a cron expression: /),
+      's.yaml:5: sweeps.web-health.timezone: unknown time zone "Mars/Olympus": expected an IANA name such as Europe/Berlin',
+      "s.yaml:6: sweeps.web-health.channel: expected a Slack channel id such as C0123ABCD",
+      's.yaml:10: sweeps.cache.timezone: unknown time zone "Mars/Olympus": expected an IANA name such as Europe/Berlin',
+      "s.yaml:12: sweeps.cache.concurrency: expected a whole number from 1 to 1000",
+      expect.stringMatching(/^s\.yaml:13: sweeps\.cache\.colour: unknown field/),
+      expect.stringMatching(/^s\.yaml:14: sweeps\.cache\.size: unknown field/),
+      's.yaml:17: sweeps.both.schedule: give either schedule (a cron expression such as "*/15 * * * *") or every (such as 30s)',
+      "s.yaml:20: sweeps.empty: expected a sweep: hosts, schedule or every, channel, ...",
     ]);
+  });
+
+  it("with the inventory, a sweep whose hosts it lacks is refused with the files read and the closest groups", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "diagbot-sweeps-inv-"));
+    await writeFile(
+      join(dir, "inventory.yaml"),
+      "hosts:\n  web-1:\n    address: 10.0.0.1\n    groups: [web, prod]\n  db-1:\n    address: 10.0.0.2\n    groups: [db]\n",
+    );
+    await writeFile(join(dir, "hosts.ini"), "[cache]\ncache-1 ansible_host=10.0.0.3\n");
+    const inventory = await loadInventory([join(dir, "inventory.yaml"), join(dir, "hosts.ini")]);
+    const text = `sweeps:
+  web-health:
+    hosts: wbe
+    every: 30s
+    channel: C0WEB
+  fleet:
+    hosts: all
+    every: 1m
+    channel: C0ALL
+  one:
+    hosts: cache-1
+    every: 1m
+    channel: C0ONE
+  cache:
+    hosts: cach
+    every: 1m
+    channel: C0CACHE
+    concurrency: 0
+`;
+    const { sweeps, issues } = parseSweeps(text, "sweeps.yaml", { inventory });
+    expect(sweeps).toEqual([]);
+    const lines = issues.map(formatSweepsIssue);
+    expect(lines).toHaveLength(3);
+    expect(lines[0]).toBe(
+      `sweeps.yaml:3: sweeps.web-health.hosts: sweep web-health: no group or host "wbe" in the inventory (files read: ${inventory.file}); closest known groups: web, db; closest known hosts: web-1; "all" is every host`,
+    );
+    expect(inventory.file).toContain("hosts.ini");
+    expect(lines[1]).toMatch(
+      /^sweeps\.yaml:15: sweeps\.cache\.hosts: sweep cache: no group or host "cach" in the inventory .*closest known groups: cache;/,
+    );
+    expect(lines[2]).toBe(
+      "sweeps.yaml:18: sweeps.cache.concurrency: expected a whole number from 1 to 1000",
+    );
+    // Without the bad sweeps, the rest is taken: `all`, a group and a host name are known.
+    const good = parseSweeps(text.split("  cache:")[0].replace("wbe", "web"), "sweeps.yaml", {
+      inventory,
+    });
+    expect(good.issues).toEqual([]);
+    expect(good.sweeps.map((s) => s.hosts)).toEqual(["web", "all", "cache-1"]);
   });
 
   it("a YAML syntax error names its line", () => {

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, stat } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -106,6 +106,28 @@ describe("sweep with DIAGBOT_STATE_DIR: what changed since the last run", () => 
     const file = join(state, "sweeps", "fleet.json");
     expect((await stat(file)).mode & 0o777).toBe(0o600);
     expect(JSON.parse(await readFile(file, "utf8")).runs).toBe(2);
+  });
+
+  it("a state file that does not read back is kept aside, warned about, and the run is a first run", async () => {
+    const state = await mkdtemp(join(tmpdir(), "diagbot-state-"));
+    const withState = { ...env, DIAGBOT_STATE_DIR: state };
+    await mkdir(join(state, "sweeps"), { recursive: true });
+    const file = join(state, "sweeps", "fleet.json");
+    await writeFile(file, '{"version":1,"runs":4,"findings":{', { mode: 0o600 });
+    const r = await runCli(["sweep", "fleet", "--json", "--confirm-runs", "1"], { env: withState });
+    expect(r.code, r.stderr).toBe(0);
+    const copy = (await readdir(join(state, "sweeps"))).find((f) => f.includes(".corrupt-"));
+    expect(copy).toBeDefined();
+    expect(await readFile(join(state, "sweeps", copy!), "utf8")).toBe(
+      '{"version":1,"runs":4,"findings":{',
+    );
+    expect(r.stderr).toContain(
+      "diagbot: warning: state was unreadable; every finding is shown as new (this run counts as the first): not JSON:",
+    );
+    expect(r.stderr).toContain(`the bad copy is kept as ${join(state, "sweeps", copy!)}`);
+    expect(r.json.changes.stateUnreadable).toMatch(/^not JSON: /);
+    expect(r.json.changes.new.length).toBeGreaterThan(0);
+    expect(JSON.parse(await readFile(file, "utf8")).runs).toBe(1);
   });
 
   it("--confirm-runs outside 1 to 10 exits 2", async () => {

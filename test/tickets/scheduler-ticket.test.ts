@@ -13,9 +13,12 @@ describe("scheduler with a sweep ticket", () => {
       file,
       "sweeps:\n  web:\n    hosts: web\n    every: 1m\n    channel: C0WEB\n    ticket: { system: pagerduty }\n",
     );
+    const inventory = join(dir, "inventory.yaml");
+    await writeFile(inventory, "hosts:\n  web-1:\n    address: 10.0.0.1\n    groups: [web]\n");
     const r = await runCli(["scheduler"], {
       env: {
         DIAGBOT_SWEEPS: file,
+        DIAGBOT_INVENTORY: inventory,
         SLACK_BOT_TOKEN: "xoxb-x",
         REDIS_URL: "redis://127.0.0.1:1",
         DIAGBOT_LOG_LEVEL: "silent",
