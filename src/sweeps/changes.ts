@@ -60,6 +60,8 @@ export interface SweepState {
    * opened: one incident per key, resolved when the key leaves `findings`.
    */
   tickets?: Record<string, string>;
+  /** The ticket each open key's open returned (`jira:OPS-12`), which its resolve notes. */
+  ticketRefs?: Record<string, string>;
 }
 
 /** A mute of one finding key; `until` in ms since the epoch. */

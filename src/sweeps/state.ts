@@ -45,6 +45,7 @@ const stateSchema = z.object({
     }),
   ),
   tickets: z.record(z.string(), z.string()).optional(),
+  ticketRefs: z.record(z.string(), z.string()).optional(),
 });
 
 /** The state in `text`, or an empty state when it is absent or not a state of this version. */
