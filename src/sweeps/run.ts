@@ -12,7 +12,7 @@ import type { HostResult } from "./types.js";
  * throws and saves nothing.
  * Idempotent per run: a run whose `startedAt` the state has already taken (the same run handed
  * to a second worker after a crash) is neither computed nor posted again.
- * With the sweep's `ticket` and a `ticketer`, incidents follow the state after the digest: see
+ * With the sweep's `ticket` and a `ticketer`, tickets follow the state after the digest: see
  * {@link syncTickets}.
  * @returns the digest, or undefined when this run had already been taken; `posted` when a
  *   message went out; `ticketFailures`, what the ticket system did not take (tried next run).
