@@ -83,6 +83,8 @@ describe("cpu facts with a process scope", () => {
     expect(factAt(tree, "proc.scope.busiest")).toBe(false);
     expect(factAt(tree, "proc.top_cpu.command")).toBe("python3");
     expect(factAt(tree, "proc.top_cpu.pid")).toBe(5488);
+    // The largest RSS pidstat saw is the scope's own: not named as the host's largest.
+    expect(factAt(tree, "proc.top_rss.command")).toBeUndefined();
     const view = { ...tree, cpu: { runnable: 3, idle_pct: 4 } };
     const title = renderTemplate(await saturationTitle(), view);
     expect(title).toContain("%CPU of sleep: 0 % of 2 CPUs");
@@ -109,5 +111,6 @@ describe("cpu facts with a process scope", () => {
     const tree = derive(parsed, { windowSeconds: 2, scopePids: scopedPids(out[0].command) }).tree;
     expect(factAt(tree, "proc.top_cpu.command")).toBe("python3");
     expect(factAt(tree, "proc.scope.command")).toBeUndefined();
+    expect(factAt(tree, "proc.top_rss.command")).toBe("python3");
   });
 });
