@@ -188,7 +188,8 @@ function webhookFindings(
 ): FindingTicketer {
   const deliver = webhookDelivery(options);
   return async (e) => {
-    const { ticket: _ticket, ...event } = e.action === "resolve" ? e : { ...e, ticket: undefined };
+    // The receiver keys on `id`; the ticket a resolve carries is this webhook's own label.
+    const { ticket: _ticket, ...event } = { ticket: undefined, ...e };
     const { value } = redactDeep({
       version: 1,
       type: "diagbot.finding",
