@@ -26,3 +26,19 @@ export const pidstat: Collector = {
     return { argv, root: true };
   },
 };
+
+/**
+ * The PIDs a recorded pidstat command line was limited to (its `-p N` arguments, as
+ * {@link pidstat} writes them), so that a live run and a replayed bundle read the same scope.
+ * Empty for no command, or one without `-p` (every process).
+ */
+export function scopedPids(command: string | undefined): number[] {
+  const words = (command ?? "").split(/\s+/);
+  const at = words.findIndex((w) => /(^|\/)pidstat$/.test(w));
+  if (at < 0) return [];
+  const pids: number[] = [];
+  for (let i = at + 1; i < words.length - 1; i++) {
+    if (words[i] === "-p" && /^[0-9]+$/.test(words[i + 1])) pids.push(Number(words[i + 1]));
+  }
+  return pids;
+}

@@ -1,10 +1,11 @@
 import type { IostatFacts } from "../parsers/iostat.js";
 import type { MpstatFacts } from "../parsers/mpstat.js";
-import type { PidstatFacts, PidstatRow } from "../parsers/pidstat.js";
+import type { PidstatFacts } from "../parsers/pidstat.js";
 import { type ProcStatDelta, type ProcStatFacts, procStatDelta } from "../parsers/proc-stat.js";
-import type { TopFacts, TopIteration, TopProcess } from "../parsers/top.js";
+import type { TopFacts } from "../parsers/top.js";
 import type { UptimeFacts } from "../parsers/uptime.js";
 import type { VmstatFacts } from "../parsers/vmstat.js";
+import { PROCESS_FACTS, processFacts } from "./cpu-process.js";
 import {
   type DeriveContext,
   type DeriveModule,
@@ -12,12 +13,12 @@ import {
   type ModuleFactSpec,
   type ParsedSet,
 } from "./types.js";
-import { arr, counter, factsOf, n, round, s, startOf } from "./util.js";
+import { arr, counter, factsOf, n, round, startOf } from "./util.js";
 
 /**
  * CPU facts: how busy the CPUs are (mpstat, else vmstat, else /proc/stat over the window, else
  * iostat's avg-cpu, else top), how many threads want to run (vmstat `r`, /proc/loadavg),
- * load averages, PSI cpu, steal, softirq time, and the busiest process (pidstat).
+ * load averages, PSI cpu, steal, softirq time, and which processes use it (src/derive/cpu-process.ts).
  *
  * Sources: mpstat(1), vmstat(8), proc(5) (/proc/stat, /proc/loadavg), kernel
  * Documentation/accounting/psi.rst; the USE method (utilisation = busy %, saturation =
@@ -194,20 +195,7 @@ const provides: ModuleFactSpec[] = [
     from: ["pressure-cpu"],
     doc: "PSI cpu some over the window, from the total counter's start and end.",
   },
-  {
-    path: "proc.top_cpu.command",
-    type: "string",
-    from: ["pidstat", "top"],
-    doc: "The process using the most CPU.",
-  },
-  { path: "proc.top_cpu.pid", type: "number", from: ["pidstat", "top"], doc: "Its PID." },
-  {
-    path: "proc.top_cpu.cpu_pct",
-    type: "number",
-    unit: "% of one CPU",
-    from: ["pidstat", "top"],
-    doc: "Its CPU use (100 = one full CPU).",
-  },
+  ...PROCESS_FACTS,
 ];
 
 interface CpuShares {
@@ -308,7 +296,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   runnableFacts(inputs, cpus, bag);
   loadFacts(inputs, cpus, bag);
   psiFacts(parsed, ctx, bag);
-  busiestProcess(inputs, bag);
+  processFacts(inputs.pid, inputs.top, ctx.scopePids ?? [], bag);
   return bag;
 }
 
@@ -503,35 +491,6 @@ function psiFacts(parsed: ParsedSet, ctx: DeriveContext, bag: FactBag): void {
         "pressure-cpu",
         line,
       );
-    }
-  }
-}
-
-/** The busiest process: pidstat, else the last iteration of top. */
-function busiestProcess({ pid, top }: CpuInputs, bag: FactBag): void {
-  const rows =
-    arr<PidstatRow>(pid?.average).length > 0
-      ? arr<PidstatRow>(pid?.average)
-      : arr<PidstatRow>(pid?.rows);
-  const hot = rows
-    .filter((r) => !r.thread && n(r.cpu_pct) !== undefined)
-    .sort((a, b) => (b.cpu_pct ?? 0) - (a.cpu_pct ?? 0))[0];
-  if (hot) {
-    const line = `pidstat: ${hot.command} (pid ${hot.pid ?? "?"}) %CPU ${hot.cpu_pct} (%usr ${hot.usr_pct ?? "-"} %system ${hot.system_pct ?? "-"})`;
-    bag.set("proc.top_cpu.command", hot.command, "pidstat", line);
-    bag.set("proc.top_cpu.pid", n(hot.pid), "pidstat", line);
-    bag.set("proc.top_cpu.cpu_pct", n(hot.cpu_pct), "pidstat", line);
-  } else {
-    const iters = arr<TopIteration>(top?.iterations);
-    const procs = arr<TopProcess>(iters[iters.length - 1]?.processes);
-    const t = procs
-      .filter((p) => n(p.cpu_pct) !== undefined)
-      .sort((a, b) => (n(b.cpu_pct) ?? 0) - (n(a.cpu_pct) ?? 0))[0];
-    if (t) {
-      const line = `top: PID ${t.pid} ${t.command ?? "?"} %CPU ${t.cpu_pct} %MEM ${t.mem_pct ?? "-"} S ${t.state ?? "-"}`;
-      bag.set("proc.top_cpu.command", s(t.command), "top", line);
-      bag.set("proc.top_cpu.pid", n(t.pid), "top", line);
-      bag.set("proc.top_cpu.cpu_pct", n(t.cpu_pct), "top", line);
     }
   }
 }

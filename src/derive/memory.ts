@@ -192,7 +192,7 @@ const provides: ModuleFactSpec[] = [
     path: "proc.top_rss.command",
     type: "string",
     from: ["pidstat"],
-    doc: "The process with the largest RSS.",
+    doc: "The process with the largest RSS; not set with a --pid/--process scope (pidstat then sees only the scope).",
   },
   { path: "proc.top_rss.rss_kb", type: "number", unit: "kB", from: ["pidstat"], doc: "Its RSS." },
   {
@@ -335,7 +335,8 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
     const top = last
       .filter((r) => n(r.rss_kb) !== undefined && !r.thread)
       .sort((a, b) => (b.rss_kb ?? 0) - (a.rss_kb ?? 0))[0];
-    if (top) {
+    // A scoped pidstat printed the scope only: its largest is the scope, not the host's.
+    if (top && (ctx.scopePids ?? []).length === 0) {
       const line = `pidstat -r: ${top.command} (pid ${top.pid ?? "?"}) RSS ${top.rss_kb} kB %MEM ${top.mem_pct ?? "?"}`;
       bag.set("proc.top_rss.command", top.command, "pidstat", line);
       bag.set("proc.top_rss.rss_kb", n(top.rss_kb), "pidstat", line);

@@ -63,6 +63,11 @@ export interface DeriveContext {
    * (the report's history); every other module derives as usual.
    */
   epoch?: "current" | "past";
+  /**
+   * The PIDs a `--pid`/`--process` scope limited the per-process collectors to (read from
+   * pidstat's `-p` arguments, so a replayed bundle keeps its scope); empty or absent: the host.
+   */
+  scopePids?: readonly number[];
 }
 
 /** A fact tree: nested plain objects whose leaves are numbers, strings, booleans, string[]. */

@@ -1,4 +1,5 @@
 import { loadBundle, type RecordedVerdict } from "../bundle/load.js";
+import { scopedPids } from "../collectors/pidstat.js";
 import type { Collector } from "../collectors/types.js";
 import { derive } from "../derive/index.js";
 import type { DerivedFacts } from "../derive/types.js";
@@ -240,7 +241,8 @@ export async function buildReport(
   phase("parsing");
   const { parsed, records } = await parseOutputs(outputs);
   phase("evaluating");
-  const ctx = { windowSeconds: meta.windowSeconds, root: meta.root };
+  const scopePids = scopedPids(outputs.find((o) => o.id === "pidstat")?.command);
+  const ctx = { windowSeconds: meta.windowSeconds, root: meta.root, scopePids };
   const derived: DerivedFacts = derive(parsed, ctx);
   const present = new Set(parsed.keys());
   const absent = new Map(meta.notRun);

@@ -1,5 +1,6 @@
-import type { FindingMuter } from "../model/answer.js";
+import type { FindingMuter, FindingTicketer } from "../model/answer.js";
 import { DiagbotError } from "../model/errors.js";
+import type { FindingTicketTarget } from "../model/ticket.js";
 import type { Logger } from "../observability/log.js";
 import { createLogger } from "../observability/log.js";
 import { connectRedis, queueConfig } from "../queue/config.js";
@@ -7,7 +8,7 @@ import { loadRunbooks } from "../runbooks/load.js";
 import { slackConfig, webClient } from "../slack/config.js";
 import { slackDigestPoster } from "../slack/digest.js";
 import { InventoryCache } from "../slack/inventory-cache.js";
-import { loadSweeps } from "../sweeps/config.js";
+import { loadSweeps, type SweepDefinition } from "../sweeps/config.js";
 import { stateMuter } from "../sweeps/run.js";
 import { type SchedulerHandle, startScheduler } from "../sweeps/schedule.js";
 import { RedisStateStore } from "../sweeps/state.js";
@@ -37,10 +38,8 @@ export async function startSweeps(
   const config = queueConfig(env);
   const slack = slackConfig(env, "web");
   const runbooks = await loadRunbooks();
-  // A sweep with `ticket:` needs the Events API settings: checked here, so a missing one exits 2.
-  const ticketer = sweeps.some((s) => s.ticket)
-    ? (await import("../tickets/pagerduty.js")).pagerdutyTicketer(env)
-    : undefined;
+  // A sweep with `ticket:` needs its system's settings: checked here, so a missing one exits 2.
+  const ticketer = await sweepTicketer(sweeps, env);
   const scheduler = startScheduler(config, sweeps, {
     inventory: () => inventory.get(),
     runbooks,
@@ -69,6 +68,28 @@ export async function startSweeps(
     },
     muter,
     count: sweeps.length,
+  };
+}
+
+/**
+ * One ticketer for the sweeps with a `ticket:`, each sweep's events going to its own system
+ * (src/tickets/findings.ts); undefined when none has one.
+ * @throws DiagbotError "config" naming the first missing or bad setting.
+ */
+async function sweepTicketer(
+  sweeps: readonly SweepDefinition[],
+  env: NodeJS.ProcessEnv,
+): Promise<FindingTicketer | undefined> {
+  const ticketed = sweeps.filter((s) => s.ticket);
+  if (ticketed.length === 0) return undefined;
+  const { findingTicketer } = await import("../tickets/findings.js");
+  const bySweep = new Map(
+    ticketed.map((s) => [s.name, findingTicketer(s.ticket as FindingTicketTarget, { env })]),
+  );
+  return async (event) => {
+    const ticketer = bySweep.get(event.sweep);
+    if (!ticketer) throw new Error(`sweep ${event.sweep} has no ticket in DIAGBOT_SWEEPS`);
+    return ticketer(event);
   };
 }
 

@@ -141,9 +141,10 @@ export interface FindingMuter {
 }
 
 /**
- * An incident for a sweep's finding key (the sweep's `ticket` option), plugged into the sweep
- * runner by main/ (PagerDuty Events API v2 today: src/tickets/). `open` for a finding posted new,
- * `resolve` once it is resolved; the same key opened twice must not open a second incident.
+ * A ticket for a sweep's finding key (the sweep's `ticket` option), plugged into the sweep
+ * runner by main/ (src/tickets/findings.ts: PagerDuty, Jira, GitHub, webhook). `open` for a
+ * finding posted new, resolving to the ticket it opened (`jira:OPS-12`, `github:o/r#5`, ...);
+ * `resolve` once it is resolved, with that ticket. The runner opens a key once while it is open.
  * Throws when the system did not take it (the run tries again next time).
  */
 export type FindingTicketer = (
@@ -159,5 +160,5 @@ export type FindingTicketer = (
         /** 0..1 */
         confidence: number;
       }
-    | { action: "resolve"; sweep: string; key: string },
-) => Promise<void>;
+    | { action: "resolve"; sweep: string; key: string; ticket?: string },
+) => Promise<string | undefined>;

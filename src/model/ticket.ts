@@ -31,6 +31,24 @@ const FORMS = {
   webhook: { pattern: /^([A-Za-z0-9._-]{1,64})$/, example: "webhook:ANY-LABEL" },
 } as const;
 
+/**
+ * Where a sweep opens one ticket per finding key (sweeps.yaml `ticket:`): a PagerDuty alert
+ * (Events API v2), an issue in a Jira project or a GitHub repository, or a webhook delivery.
+ */
+export type FindingTicketTarget =
+  | { system: "pagerduty" }
+  | { system: "jira"; project: string; issueType: string }
+  | { system: "github"; owner: string; repo: string }
+  | { system: "webhook"; label: string };
+
+/** A Jira project key (Jira "Project key format"), as in the issue keys of {@link FORMS}. */
+export const JIRA_PROJECT = /^[A-Z][A-Z0-9_]{0,254}$/;
+/** `owner/repo`, GitHub's forms as in {@link FORMS}. */
+export const GITHUB_REPO =
+  /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,37}[A-Za-z0-9])?)\/([A-Za-z0-9._-]{1,100})$/;
+/** A webhook label, as in {@link FORMS}. */
+export const WEBHOOK_LABEL = /^[A-Za-z0-9._-]{1,64}$/;
+
 /** `SYSTEM:KEY` → a key. @throws DiagbotError "usage" naming the expected form. */
 export function parseTicketKey(text: string): TicketKey {
   const colon = text.indexOf(":");

@@ -56,8 +56,8 @@ export interface SweepState {
   findings: Record<string, FindingState>;
   unreachable: Record<string, UnreachableState>;
   /**
-   * Finding keys with an open incident (the sweep's `ticket`), to the ISO 8601 time it was
-   * opened: one incident per key, resolved when the key leaves `findings`.
+   * Finding keys with an open ticket (the sweep's `ticket`), to the ISO 8601 time it was
+   * opened: one ticket per key, resolved when the key leaves `findings`.
    */
   tickets?: Record<string, string>;
   /**
@@ -66,6 +66,8 @@ export interface SweepState {
    * its digest says so.
    */
   unreadable?: string;
+  /** The ticket each open key's open returned (`jira:OPS-12`), which its resolve notes. */
+  ticketRefs?: Record<string, string>;
 }
 
 /** A mute of one finding key; `until` in ms since the epoch. */

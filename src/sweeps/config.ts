@@ -6,6 +6,13 @@ import { z } from "zod";
 import { closestNames, type Inventory } from "../inventory/inventory.js";
 import { DiagbotError, whyUnreadable } from "../model/errors.js";
 import { SYMPTOMS, type Symptom } from "../model/report.js";
+import {
+  type FindingTicketTarget,
+  GITHUB_REPO,
+  JIRA_PROJECT,
+  TICKET_SYSTEMS,
+  WEBHOOK_LABEL,
+} from "../model/ticket.js";
 import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "./sweep.js";
 
 /**
@@ -34,10 +41,11 @@ export interface SweepDefinition {
   /** Post a short "no change" digest when nothing changed. */
   heartbeat: boolean;
   /**
-   * Incidents for findings: a finding posted new at or above `minConfidence` (0..1) triggers a
-   * PagerDuty alert (Events API v2, `dedup_key` the finding key), resolved when the finding is.
+   * A ticket per finding key: a finding posted new at or above `minConfidence` (0..1) opens one
+   * (a PagerDuty alert with the key as `dedup_key`, a Jira or GitHub issue, a webhook delivery),
+   * resolved or noted when the finding is resolved.
    */
-  ticket?: { system: "pagerduty"; minConfidence: number };
+  ticket?: FindingTicketTarget & { minConfidence: number };
 }
 
 /** `web-health`: letters, digits, `.`, `_`, `-`; it becomes part of Redis keys and job ids. */
@@ -49,8 +57,11 @@ export const MIN_EVERY_MS = 1000;
 
 const UNKNOWN_FIELD_MSG =
   "unknown field: expected hosts, schedule or every, timezone, symptom, channel, minConfidence, concurrency, confirmRuns, heartbeat, ticket";
-const TICKET_SYSTEM_MSG =
-  "expected pagerduty: sweeps trigger and resolve PagerDuty alerts (Events API v2)";
+const UNKNOWN_TICKET_FIELD_MSG =
+  "unknown field: expected system, minConfidence, project, issueType, repo or label";
+const TICKET_SYSTEM_MSG = `expected one of ${TICKET_SYSTEMS.join(", ")}`;
+/** The field each system's target needs (none for PagerDuty: the routing key is a setting). */
+const TICKET_FIELD = { pagerduty: undefined, jira: "project", github: "repo", webhook: "label" };
 const HOSTS_MSG = "expected a group, a host name, or all";
 /** A group or host name as the inventory spells them (names.ts), or `all`. */
 const HOSTS_RE = /^[A-Za-z0-9._-]+$/;
@@ -95,16 +106,33 @@ const entrySchema = z
       ticket: z
         .object(
           {
-            system: z.literal("pagerduty", {
+            system: z.enum(TICKET_SYSTEMS as [TicketSystemName, ...TicketSystemName[]], {
               errorMap: () => ({ message: TICKET_SYSTEM_MSG }),
             }),
+            project: z
+              .string({ invalid_type_error: "expected a Jira project key such as OPS" })
+              .regex(JIRA_PROJECT, "expected a Jira project key such as OPS")
+              .optional(),
+            issueType: z
+              .string({ invalid_type_error: "expected a Jira issue type such as Task" })
+              .min(1, "expected a Jira issue type such as Task")
+              .max(255, "expected a Jira issue type such as Task")
+              .optional(),
+            repo: z
+              .string({ invalid_type_error: "expected a GitHub repository such as acme/infra" })
+              .regex(GITHUB_REPO, "expected a GitHub repository such as acme/infra")
+              .optional(),
+            label: z
+              .string({ invalid_type_error: "expected a label of letters, digits, '.', '_', '-'" })
+              .regex(WEBHOOK_LABEL, "expected a label of letters, digits, '.', '_', '-'")
+              .optional(),
             minConfidence: z
               .number({ invalid_type_error: "expected a number from 0 to 1" })
               .min(0, "expected a number from 0 to 1")
               .max(1, "expected a number from 0 to 1")
               .optional(),
           },
-          { invalid_type_error: "expected { system: pagerduty, minConfidence: 0.8 }" },
+          { invalid_type_error: "expected { system: jira, project: OPS, minConfidence: 0.8 }" },
         )
         .strict(),
     },
@@ -244,7 +272,11 @@ function sweepOf(
       for (const key of keys) {
         fail(
           key === undefined ? i.path : [...i.path, key],
-          key === undefined ? i.message : UNKNOWN_FIELD_MSG,
+          key === undefined
+            ? i.message
+            : i.path[0] === "ticket"
+              ? UNKNOWN_TICKET_FIELD_MSG
+              : UNKNOWN_FIELD_MSG,
         );
       }
     }
@@ -254,8 +286,11 @@ function sweepOf(
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return undefined;
   const fields = raw as Record<string, unknown>;
   const schedule = scheduleOf(fields, (field, message) => fail([field], message));
-  if (!parsed.success || !schedule || !SWEEP_NAME.test(name)) return undefined;
-  const entry = parsed.data;
+  const entry = parsed.success ? parsed.data : undefined;
+  const ticket = entry?.ticket
+    ? ticketOf(entry.ticket, name, (field, message) => fail(["ticket", field], message))
+    : undefined;
+  if (!entry || !schedule || !SWEEP_NAME.test(name) || (entry.ticket && !ticket)) return undefined;
   return {
     name,
     hosts: entry.hosts,
@@ -266,10 +301,10 @@ function sweepOf(
     concurrency: entry.concurrency ?? DEFAULT_CONCURRENCY,
     confirmRuns: entry.confirmRuns ?? 2,
     heartbeat: entry.heartbeat ?? false,
-    ...(entry.ticket
+    ...(entry.ticket && ticket
       ? {
           ticket: {
-            system: entry.ticket.system,
+            ...ticket,
             minConfidence: entry.ticket.minConfidence ?? entry.minConfidence ?? 0.5,
           },
         }
@@ -331,6 +366,59 @@ function pairKeyRange(doc: ReturnType<typeof parseDocument>, path: readonly Prop
     (p) => String((p.key as { value?: unknown })?.value) === String(path[path.length - 1]),
   );
   return (pair?.key as { range?: [number, number, number] } | undefined)?.range?.[0];
+}
+
+type TicketSystemName = (typeof TICKET_SYSTEMS)[number];
+
+/**
+ * The ticket target of an entry: each system's own field (`project` for Jira, issue type
+ * default `Task`; `repo` for GitHub; `label` for a webhook, default the sweep's name; none for
+ * PagerDuty), and no field of another system.
+ */
+function ticketOf(
+  entry: NonNullable<z.infer<typeof entrySchema>["ticket"]>,
+  sweep: string,
+  fail: (field: string, message: string) => void,
+): FindingTicketTarget | undefined {
+  const own = TICKET_FIELD[entry.system];
+  let ok = true;
+  for (const field of ["project", "issueType", "repo", "label"] as const) {
+    const owner = field === "issueType" ? "project" : field;
+    if (entry[field] !== undefined && owner !== own) {
+      fail(
+        field,
+        `${field} is not a ${entry.system} setting: ${entry.system} takes ${own ?? "no target field"}`,
+      );
+      ok = false;
+    }
+  }
+  if (!ok) return undefined;
+  switch (entry.system) {
+    case "pagerduty":
+      return { system: "pagerduty" };
+    case "jira":
+      if (entry.project === undefined) {
+        fail(
+          "project",
+          "a jira ticket needs project: the Jira project issues are opened in, such as OPS",
+        );
+        return undefined;
+      }
+      return { system: "jira", project: entry.project, issueType: entry.issueType ?? "Task" };
+    case "github": {
+      const m = GITHUB_REPO.exec(entry.repo ?? "");
+      if (!m) {
+        fail(
+          "repo",
+          "a github ticket needs repo: the repository issues are opened in, such as acme/infra",
+        );
+        return undefined;
+      }
+      return { system: "github", owner: m[1], repo: m[2] };
+    }
+    case "webhook":
+      return { system: "webhook", label: entry.label ?? sweep };
+  }
 }
 
 /**

@@ -12,7 +12,7 @@ import type { HostResult } from "./types.js";
  * throws and saves nothing.
  * Idempotent per run: a run whose `startedAt` the state has already taken (the same run handed
  * to a second worker after a crash) is neither computed nor posted again.
- * With the sweep's `ticket` and a `ticketer`, incidents follow the state after the digest: see
+ * With the sweep's `ticket` and a `ticketer`, tickets follow the state after the digest: see
  * {@link syncTickets}.
  * @returns the digest, or undefined when this run had already been taken; `posted` when a
  *   message went out; `ticketFailures`, what the ticket system did not take (tried next run).
@@ -55,11 +55,12 @@ export async function finishRun(
 }
 
 /**
- * Brings the incidents in line with `state` (updated in place): a finding posted, reported this
- * run, at or above the ticket's `minConfidence` and not muted, with no open incident, is opened;
- * an open incident whose key has left the findings (resolved, or its host no longer swept) is
- * resolved. Derived from the state, not the digest, so a call the ticket system refused is
- * tried again next run; an open key is never opened again.
+ * Brings the tickets in line with `state` (updated in place): a finding posted, reported this
+ * run, at or above the ticket's `minConfidence` and not muted, with no open ticket, is opened;
+ * an open ticket whose key has left the findings (resolved, or its host no longer swept) is
+ * resolved, with the ticket its open returned (`ticketRefs`). Derived from the state, not the
+ * digest, so a call the ticket system refused is tried again next run; an open key is never
+ * opened again, whichever the system.
  * @returns what failed, one redacted line each.
  */
 async function syncTickets(
@@ -69,13 +70,17 @@ async function syncTickets(
   at: { ticketer: FindingTicketer; mutes: readonly Mute[]; openedAt: string },
 ): Promise<string[]> {
   const open: Record<string, string> = { ...(previous.tickets ?? {}) };
+  const refs: Record<string, string> = { ...(previous.ticketRefs ?? {}) };
   const failures: string[] = [];
   const muted = new Set(at.mutes.map((m) => m.key));
   const min = sweep.ticket?.minConfidence ?? 1;
-  const attempt = async (key: string, call: () => Promise<void>, done: () => void) => {
+  const attempt = async (
+    key: string,
+    call: () => Promise<string | undefined>,
+    done: (ticket: string | undefined) => void,
+  ) => {
     try {
-      await call();
-      done();
+      done(await call());
     } catch (err) {
       failures.push(redactText(`${key}: ${(err as Error).message}`).text);
     }
@@ -84,8 +89,11 @@ async function syncTickets(
     if (state.findings[key]) continue;
     await attempt(
       key,
-      () => at.ticketer({ action: "resolve", sweep: sweep.name, key }),
-      () => delete open[key],
+      () => at.ticketer({ action: "resolve", sweep: sweep.name, key, ticket: refs[key] }),
+      () => {
+        delete open[key];
+        delete refs[key];
+      },
     );
   }
   for (const [key, f] of Object.entries(state.findings)) {
@@ -95,12 +103,15 @@ async function syncTickets(
     await attempt(
       key,
       () => at.ticketer(event),
-      () => {
+      (ticket) => {
         open[key] = at.openedAt;
+        if (ticket !== undefined) refs[key] = ticket;
       },
     );
   }
   state.tickets = open;
+  if (Object.keys(refs).length > 0) state.ticketRefs = refs;
+  else delete state.ticketRefs;
   return failures;
 }
 

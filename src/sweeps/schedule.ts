@@ -78,7 +78,7 @@ export interface SweepWorkerDeps {
 
 export interface SchedulerDeps extends SweepWorkerDeps {
   post: DigestPoster;
-  /** Incidents for sweeps with a `ticket` (plugged in by main/); none: the option is idle. */
+  /** Tickets for sweeps with a `ticket` (plugged in by main/); none: the option is idle. */
   ticketer?: FindingTicketer;
 }
 

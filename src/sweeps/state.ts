@@ -52,6 +52,7 @@ const stateSchema = z.object({
     }),
   ),
   tickets: z.record(z.string(), z.string()).optional(),
+  ticketRefs: z.record(z.string(), z.string()).optional(),
 });
 
 /** How long Redis keeps the bad copy of a state that could not be read: 30 days, in seconds. */

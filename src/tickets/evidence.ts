@@ -25,6 +25,13 @@ export interface TicketEvidence {
   sha256: string;
   /** Secrets the redactor replaced, in the report and the bundle together. */
   redactions: number;
+  /**
+   * Where the bundle can be fetched besides the ticket, which decides the line a comment gives
+   * ({@link bundleLink}): `served` when `serve`'s store holds it under this SHA-256 (a worker
+   * recorded it, so `/evidence/<sha256>` answers), `file` when it was saved on the machine that
+   * made it (the CLI), undefined when it is kept nowhere.
+   */
+  kept?: { served: true } | { file: string; machine: string };
 }
 
 export async function prepareEvidence(
@@ -78,28 +85,39 @@ export async function storedEvidence(
 export const LINK_LIFETIME_MS = 7 * 24 * 3600 * 1000;
 
 /**
- * The line a comment gives about the bundle: a signed link to `serve`'s `/evidence/<sha256>`
- * when `DIAGBOT_PUBLIC_URL` and `DIAGBOT_EVIDENCE_SECRET` are set, else what to do instead.
+ * The line a comment gives about the bundle. A signed link to `serve`'s `/evidence/<sha256>` only
+ * when the link will answer: `DIAGBOT_PUBLIC_URL` and `DIAGBOT_EVIDENCE_SECRET` are set and the
+ * bundle is in `serve`'s store (`kept.served`, a worker's evidence). Otherwise no link, and the
+ * line says where the bundle is: on the ticket (`attached`, Jira), in a file on the machine that
+ * made it (the CLI), or nowhere.
  */
 export function bundleLink(
   env: Env,
   evidence: TicketEvidence,
   now: Date = new Date(),
+  options: { attached?: boolean } = {},
 ): { url?: string; line: string } {
-  const publicUrl = setting(env, "DIAGBOT_PUBLIC_URL");
-  const secret = setting(env, "DIAGBOT_EVIDENCE_SECRET");
-  if (!publicUrl || !secret) {
-    const missing = publicUrl ? "DIAGBOT_EVIDENCE_SECRET" : "DIAGBOT_PUBLIC_URL";
-    return {
-      line: `Evidence bundle ${evidence.bundleName} (sha256 ${evidence.sha256}) is not linked: ${missing} is not set.`,
-    };
+  const what = `Evidence bundle ${evidence.bundleName} (sha256 ${evidence.sha256})`;
+  const kept = evidence.kept;
+  if (kept && "served" in kept) {
+    const publicUrl = setting(env, "DIAGBOT_PUBLIC_URL");
+    const secret = setting(env, "DIAGBOT_EVIDENCE_SECRET");
+    if (publicUrl && secret) {
+      const expires = new Date(now.getTime() + LINK_LIFETIME_MS);
+      const url = signEvidenceLink(publicUrl, evidence.sha256, expires, secret);
+      return { url, line: `${what}, until ${expires.toISOString()}: ${url}` };
+    }
   }
-  const expires = new Date(now.getTime() + LINK_LIFETIME_MS);
-  const url = signEvidenceLink(publicUrl, evidence.sha256, expires, secret);
-  return {
-    url,
-    line: `Evidence bundle (sha256 ${evidence.sha256}), until ${expires.toISOString()}: ${url}`,
-  };
+  if (options.attached) return { line: `${what} is attached to this issue.` };
+  if (kept && "file" in kept)
+    return { line: `${what} is saved at ${kept.file} on ${kept.machine}.` };
+  if (kept) {
+    const missing = setting(env, "DIAGBOT_PUBLIC_URL")
+      ? "DIAGBOT_EVIDENCE_SECRET"
+      : "DIAGBOT_PUBLIC_URL";
+    return { line: `${what} is not linked: ${missing} is not set.` };
+  }
+  return { line: `${what} is not linked: it is kept nowhere diagbot serve answers for.` };
 }
 
 function outputsDigest(files: Record<string, string>): string {

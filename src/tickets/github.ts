@@ -2,7 +2,7 @@ import { Octokit } from "@octokit/rest";
 import type { TicketKey } from "../model/ticket.js";
 import { markdownComment } from "../render/markdown.js";
 import { bundleMarker } from "../render/outline.js";
-import { baseUrl, required } from "./config.js";
+import { baseUrl, type Env, required } from "./config.js";
 import { bundleLink } from "./evidence.js";
 import { httpFailure, withRetry } from "./retry.js";
 import { policyOf, type SinkOptions, type TicketSink } from "./sink.js";
@@ -21,11 +21,7 @@ export const GITHUB_COMMENT_LIMIT = 65_536;
  */
 export function githubSink(options: SinkOptions): TicketSink<GithubKey> {
   const { env } = options;
-  const octokit = new Octokit({
-    auth: required(env, "DIAGBOT_GITHUB_TOKEN", "GitHub needs a token that may comment on issues"),
-    baseUrl: baseUrl(env, "DIAGBOT_GITHUB_URL", "https://api.github.com"),
-    userAgent: "diagbot",
-  });
+  const octokit = githubClient(env);
   const policy = policyOf(options);
   return {
     async attach(key, evidence) {
@@ -63,8 +59,20 @@ export function githubSink(options: SinkOptions): TicketSink<GithubKey> {
   };
 }
 
+/**
+ * Octokit for `DIAGBOT_GITHUB_URL` (default `https://api.github.com`) with `DIAGBOT_GITHUB_TOKEN`.
+ * @throws DiagbotError "config" naming a missing or bad setting.
+ */
+export function githubClient(env: Env): Octokit {
+  return new Octokit({
+    auth: required(env, "DIAGBOT_GITHUB_TOKEN", "GitHub needs a token that may comment on issues"),
+    baseUrl: baseUrl(env, "DIAGBOT_GITHUB_URL", "https://api.github.com"),
+    userAgent: "diagbot",
+  });
+}
+
 /** Octokit's RequestError (status, response.headers, response.data) as an HTTP failure. */
-async function octokitCall<T>(fn: () => Promise<T>): Promise<T> {
+export async function octokitCall<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {

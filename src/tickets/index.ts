@@ -18,7 +18,8 @@ export {
  * - {@link parseTicketKey} for `SYSTEM:KEY`;
  * - {@link prepareEvidence} once per report (redacts, archives, hashes);
  * - {@link attachEvidence} to put it on the ticket (idempotent, retried, bounded);
- * - {@link sendFindingEvent} for sweeps (PagerDuty Events API v2 trigger/resolve);
+ * - `findingTicketer` (./findings.ts) for sweeps: one ticket per finding key, in any system;
+ * - {@link sendFindingEvent} for its PagerDuty alerts (Events API v2 trigger/resolve);
  * - {@link verifyEvidenceLink} for `serve`'s `/evidence/<id>` route.
  */
 export { type Env, setting } from "./config.js";

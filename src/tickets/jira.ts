@@ -4,7 +4,7 @@ import type { TicketKey } from "../model/ticket.js";
 import { adfPlainText, renderAdf } from "../render/adf.js";
 import { renderJiraWiki } from "../render/jira-wiki.js";
 import { bundleMarker, fitOutline } from "../render/outline.js";
-import { baseUrl, required, setting } from "./config.js";
+import { baseUrl, type Env, required, setting } from "./config.js";
 import type { TicketEvidence } from "./evidence.js";
 import { type CallContext, httpFailure, withRetry } from "./retry.js";
 import { policyOf, type SinkOptions, type TicketSink } from "./sink.js";
@@ -21,16 +21,10 @@ type JiraKey = Extract<TicketKey, { system: "jira" }>;
 export const JIRA_COMMENT_LIMIT = 32_767;
 
 /**
- * Jira through jira.js: Cloud (`DIAGBOT_JIRA_FLAVOUR=cloud`, the default) uses REST v3 with an
- * ADF comment and basic auth `DIAGBOT_JIRA_EMAIL`:`DIAGBOT_JIRA_TOKEN` (an API token); Data
- * Center (`datacenter`) uses REST v2 with a wiki-markup comment and `Authorization: Bearer`
- * with a personal access token. The bundle and `report.md` are attachments
- * (`POST /rest/api/N/issue/KEY/attachments`, multipart, `X-Atlassian-Token: no-check`), each
- * uploaded only when the issue does not hold a file of that name yet; the comment is added
- * only when no comment carries the bundle's marker.
+ * The Jira client of the settings (see {@link jiraSink}) and the base URL.
+ * @throws DiagbotError "config" naming a missing or bad setting.
  */
-export function jiraSink(options: SinkOptions): TicketSink<JiraKey> {
-  const { env } = options;
+export function jiraClient(env: Env): { client: Version2Client | Version3Client; host: string } {
   const host = baseUrl(env, "DIAGBOT_JIRA_URL");
   const flavour = setting(env, "DIAGBOT_JIRA_FLAVOUR") ?? "cloud";
   if (flavour !== "cloud" && flavour !== "datacenter") {
@@ -66,6 +60,20 @@ export function jiraSink(options: SinkOptions): TicketSink<JiraKey> {
           host,
           baseRequestConfig: { headers: { Authorization: `Bearer ${token}` } },
         });
+  return { client, host };
+}
+
+/**
+ * Jira through jira.js: Cloud (`DIAGBOT_JIRA_FLAVOUR=cloud`, the default) uses REST v3 with an
+ * ADF comment and basic auth `DIAGBOT_JIRA_EMAIL`:`DIAGBOT_JIRA_TOKEN` (an API token); Data
+ * Center (`datacenter`) uses REST v2 with a wiki-markup comment and `Authorization: Bearer`
+ * with a personal access token. The bundle and `report.md` are attachments
+ * (`POST /rest/api/N/issue/KEY/attachments`, multipart, `X-Atlassian-Token: no-check`), each
+ * uploaded only when the issue does not hold a file of that name yet; the comment is added
+ * only when no comment carries the bundle's marker.
+ */
+export function jiraSink(options: SinkOptions): TicketSink<JiraKey> {
+  const { client, host } = jiraClient(options.env);
   const policy = policyOf(options);
 
   return {
@@ -179,7 +187,7 @@ function commentUrl(host: string, issue: string, id: string | undefined): string
 }
 
 /** jira.js errors (its HttpException around an axios error) as an HTTP failure. */
-async function jiraCall<T>(fn: () => Promise<T>): Promise<T> {
+export async function jiraCall<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {

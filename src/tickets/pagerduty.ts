@@ -168,7 +168,7 @@ export function pagerdutyTicketer(env: Env, policy?: RetryPolicy): FindingTicket
   return async (event) => {
     if (event.action === "resolve") {
       await sendFindingEvent(env, { action: "resolve", key: event.key }, policy);
-      return;
+      return undefined;
     }
     const { value } = redactDeep({
       summary: `${event.title} on ${event.host} (diagbot sweep ${event.sweep})`,
@@ -192,5 +192,6 @@ export function pagerdutyTicketer(env: Env, policy?: RetryPolicy): FindingTicket
       },
       policy,
     );
+    return undefined;
   };
 }

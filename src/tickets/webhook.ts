@@ -74,42 +74,59 @@ export function webhookPayload(
  * and `X-Diagbot-Delivery` (the payload id). Each retry is signed anew.
  */
 export function webhookSink(options: SinkOptions): TicketSink<WebhookKey> {
+  const deliver = webhookDelivery(options);
+  return {
+    async attach(key, evidence) {
+      const link = bundleLink(options.env, evidence, deliver.now());
+      const body = JSON.stringify(webhookPayload(key.label, evidence, link.url));
+      await deliver(body, evidence.sha256, key.label);
+      return { status: "attached" };
+    },
+  };
+}
+
+/**
+ * A signed `POST` of a JSON body to `DIAGBOT_WEBHOOK_URL` (see {@link webhookSink}), retried
+ * under the policy, `id` as `X-Diagbot-Delivery`.
+ * @throws DiagbotError "config" at once when a setting is missing; "ticket-refused" |
+ *   "ticket-failed" from a delivery.
+ */
+export function webhookDelivery(options: SinkOptions): {
+  (body: string, id: string, label: string): Promise<void>;
+  now: () => Date;
+} {
   const { env } = options;
   const url = baseUrl(env, "DIAGBOT_WEBHOOK_URL");
   const secret = required(env, "DIAGBOT_WEBHOOK_SECRET", "webhook payloads are signed");
   const policy = policyOf(options);
   const now = options.now ?? (() => new Date());
-  return {
-    async attach(key, evidence) {
-      const link = bundleLink(env, evidence, now());
-      const body = JSON.stringify(webhookPayload(key.label, evidence, link.url));
-      await withRetry(
-        () => {
-          const timestamp = Math.floor(now().getTime() / 1000);
-          return fetchText(url, {
-            method: "POST",
-            headers: {
-              "Content-Type": "application/json",
-              "User-Agent": "diagbot",
-              "X-Diagbot-Timestamp": String(timestamp),
-              "X-Diagbot-Signature": signWebhook(body, timestamp, secret),
-              "X-Diagbot-Delivery": evidence.sha256,
-            },
-            body,
-          });
-        },
-        {
-          system: "The webhook",
-          action: `delivering ${key.label} to ${shownUrl(url)}`,
-          tokenSetting: "DIAGBOT_WEBHOOK_SECRET",
-          urlSetting: "DIAGBOT_WEBHOOK_URL",
-          key: `webhook:${key.label}`,
-        },
-        policy,
-      );
-      return { status: "attached" };
-    },
+  const deliver = async (body: string, id: string, label: string) => {
+    await withRetry(
+      () => {
+        const timestamp = Math.floor(now().getTime() / 1000);
+        return fetchText(url, {
+          method: "POST",
+          headers: {
+            "Content-Type": "application/json",
+            "User-Agent": "diagbot",
+            "X-Diagbot-Timestamp": String(timestamp),
+            "X-Diagbot-Signature": signWebhook(body, timestamp, secret),
+            "X-Diagbot-Delivery": id,
+          },
+          body,
+        });
+      },
+      {
+        system: "The webhook",
+        action: `delivering ${label} to ${shownUrl(url)}`,
+        tokenSetting: "DIAGBOT_WEBHOOK_SECRET",
+        urlSetting: "DIAGBOT_WEBHOOK_URL",
+        key: `webhook:${label}`,
+      },
+      policy,
+    );
   };
+  return Object.assign(deliver, { now });
 }
 
 /** The endpoint as a message names it: origin and path, never credentials or the query. */

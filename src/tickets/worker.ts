@@ -42,9 +42,10 @@ export function startTicketWorker(
         throw new UnrecoverableError(
           `the evidence of ${diagnosisId} has expired from the store (DIAGBOT_RESULT_TTL) or was over DIAGBOT_RESULT_MAX_BYTES; run the diagnosis again`,
         );
-      const evidence = await storedEvidence(result.report, bundle, result.redactions);
+      const stored = await storedEvidence(result.report, bundle, result.redactions);
       // Before the ticket links it: `serve`'s /evidence/<sha256> finds the bundle by this.
-      await store.recordEvidence(evidence.sha256, diagnosisId);
+      await store.recordEvidence(stored.sha256, diagnosisId);
+      const evidence: TicketEvidence = { ...stored, kept: { served: true } };
       const attached = await attachOnce(target.ticket, evidence, env, job.attemptsMade + 1);
       const what = attached.status === "attached" ? "attached to" : "already on";
       log.info({ diagnosisId, ticket: target.ticket, status: attached.status }, "ticket updated");

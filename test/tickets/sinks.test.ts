@@ -314,12 +314,12 @@ describe("GitHub", () => {
     };
   }
 
-  it("posts one Markdown comment with the evidence collapsed and a signed, expiring bundle link", async () => {
+  it("posts one Markdown comment with the evidence collapsed and, for evidence serve holds, a signed, expiring bundle link", async () => {
     const { gh, env } = await github({
       DIAGBOT_PUBLIC_URL: "https://diagbot.example",
       DIAGBOT_EVIDENCE_SECRET: "s3",
     });
-    const ev = await evidence();
+    const ev = { ...(await evidence()), kept: { served: true } as const };
     const key = parseTicketKey("github:acme/infra#12");
     const now = new Date("2026-12-07T00:00:00Z");
     await attachEvidence(key, ev, { env, policy: fakePolicy(), now: () => now });
@@ -347,8 +347,11 @@ describe("GitHub", () => {
     expect(gh.comments).toHaveLength(1);
   });
 
-  it("says the bundle is not linked without DIAGBOT_PUBLIC_URL, and fits a huge report in 65,536 characters", async () => {
-    const { gh, env } = await github();
+  it("links nothing for evidence serve does not hold, even with DIAGBOT_PUBLIC_URL, and fits a huge report in 65,536 characters", async () => {
+    const { gh, env } = await github({
+      DIAGBOT_PUBLIC_URL: "https://diagbot.example",
+      DIAGBOT_EVIDENCE_SECRET: "s3",
+    });
     const big = fakeReport({ findings: 5, evidencePerFinding: 3000, excerpt: "x".repeat(80) });
     big.hypotheses[0].evidence = big.hypotheses[0].evidence.map((e, i) => ({
       ...e,
@@ -359,7 +362,8 @@ describe("GitHub", () => {
     const body = gh.comments[0].body;
     expect(body.length).toBeLessThanOrEqual(65_536);
     expect(body.length).toBeGreaterThan(60_000);
-    expect(body).toContain("is not linked: DIAGBOT_PUBLIC_URL is not set");
+    expect(body).toContain("is not linked: it is kept nowhere diagbot serve answers for");
+    expect(body).not.toContain("https://diagbot.example");
     expect(body).toContain("cut here to fit the comment");
     expect(body).toContain("</details>");
     expect((body.match(/^```/gm) ?? []).length % 2).toBe(0);

@@ -137,12 +137,12 @@ describe("sweep incidents through PagerDuty Events API v2", () => {
 
   it("names the file, line and field of a ticket system sweeps cannot drive", () => {
     const { issues } = parseSweeps(
-      SWEEPS.replace("system: pagerduty", "system: jira"),
+      SWEEPS.replace("system: pagerduty", "system: servicenow"),
       "sweeps.yaml",
     );
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ line: 7, field: "sweeps.web.ticket.system" });
-    expect(issues[0].message).toContain("expected pagerduty");
+    expect(issues[0].message).toContain("expected one of jira, github, pagerduty, webhook");
   });
 
   it("needs DIAGBOT_PAGERDUTY_ROUTING_KEY before any run", () => {

@@ -15,8 +15,18 @@ const notFound = {
   },
 };
 
+/** An issue a stand-in opened (`POST .../issue` or `POST /repos/O/R/issues`), with its comments. */
+export interface OpenedIssue {
+  key: string;
+  fields: Record<string, unknown>;
+  comments: unknown[];
+}
+
 /**
- * Jira: `GET /rest/api/N/issue/KEY/comment`, `GET /rest/api/N/issue/KEY?fields=attachment`,
+ * Jira: `POST /rest/api/N/issue` (in `project`: 201 with `{ id, key, self }`; 400 as Jira answers
+ * for another project, a summary over 255 characters, or a description not of the flavour:
+ * ADF on Cloud, text on Data Center), then comments on the issues it opened;
+ * `GET /rest/api/N/issue/KEY/comment`, `GET /rest/api/N/issue/KEY?fields=attachment`,
  * `POST /rest/api/N/issue/KEY/attachments` (multipart, `X-Atlassian-Token: no-check`, else 403
  * as Jira's XSRF check does), `POST /rest/api/N/issue/KEY/comment`. Cloud (N=3) takes
  * `Authorization: Basic base64(email:token)`, Data Center (N=2) `Authorization: Bearer PAT`.
@@ -25,13 +35,57 @@ export async function jiraStandIn(options: {
   flavour: "cloud" | "datacenter";
   auth: string;
   issue: string;
+  project?: string;
 }) {
   const v = options.flavour === "cloud" ? 3 : 2;
   const comments: { id: string; body: unknown }[] = [];
   const attachments: { filename: string; data: Buffer }[] = [];
+  const opened: OpenedIssue[] = [];
   const server = await standIn(async (call: Call) => {
     if (call.headers.authorization !== options.auth) return { status: 401, body: "Unauthorized" };
     const { path, query } = route(call);
+    if (call.method === "POST" && path === `/rest/api/${v}/issue`) {
+      const { fields } = JSON.parse(call.body.toString("utf8")) as {
+        fields: {
+          project?: { key?: string };
+          summary?: string;
+          issuetype?: { name?: string };
+          description?: unknown;
+        };
+      };
+      const description =
+        options.flavour === "cloud"
+          ? (fields.description as { type?: string } | undefined)?.type === "doc"
+          : typeof fields.description === "string";
+      const errors = {
+        ...(fields.project?.key !== options.project
+          ? { project: "valid project is required" }
+          : {}),
+        ...(!fields.summary || fields.summary.length > 255
+          ? { summary: "Summary must be less than 255 characters." }
+          : {}),
+        ...(!fields.issuetype?.name ? { issuetype: "valid issue type is required" } : {}),
+        ...(!description ? { description: "Operation value must be a string" } : {}),
+      };
+      if (Object.keys(errors).length > 0)
+        return { status: 400, body: { errorMessages: [], errors } };
+      const key = `${options.project}-${101 + opened.length}`;
+      opened.push({ key, fields, comments: [] });
+      return {
+        status: 201,
+        body: {
+          id: String(20000 + opened.length),
+          key,
+          self: `${server.url}/rest/api/${v}/issue/${key}`,
+        },
+      };
+    }
+    const own = opened.find((i) => path === `/rest/api/${v}/issue/${i.key}/comment`);
+    if (own && call.method === "POST") {
+      const { body } = JSON.parse(call.body.toString("utf8")) as { body: unknown };
+      own.comments.push(body);
+      return { status: 201, body: { id: String(30000 + own.comments.length), body } };
+    }
     const base = `/rest/api/${v}/issue/${options.issue}`;
     if (!path.startsWith(base)) return notFound;
     if (call.method === "GET" && path === `${base}/comment`) {
@@ -93,16 +147,18 @@ export async function jiraStandIn(options: {
     }
     return { status: 405, body: "no such route" };
   });
-  return { ...server, comments, attachments };
+  return { ...server, comments, attachments, opened };
 }
 
 /**
  * GitHub: `GET /repos/O/R/issues/N/comments` (JSON array, paginated by `per_page`) and
- * `POST` to it (201 with the comment). Takes `Authorization: token T` or `Bearer T`; refuses
+ * `POST` to it (201 with the comment); `POST /repos/O/R/issues` (201 with `number` and
+ * `html_url`; 422 without a title) and comments on the issues it opened. Takes `Authorization: token T` or `Bearer T`; refuses
  * a body over 65,536 characters with 422 as GitHub does.
  */
 export async function githubStandIn(options: { token: string; repo: string; number: number }) {
   const comments: { id: number; body: string; html_url: string }[] = [];
+  const opened: OpenedIssue[] = [];
   const server = await standIn((call: Call) => {
     const auth = call.headers.authorization;
     if (auth !== `token ${options.token}` && auth !== `Bearer ${options.token}`) {
@@ -112,6 +168,27 @@ export async function githubStandIn(options: { token: string; repo: string; numb
       };
     }
     const { path } = route(call);
+    if (call.method === "POST" && path === `/repos/${options.repo}/issues`) {
+      const fields = JSON.parse(call.body.toString("utf8")) as { title?: string; body?: string };
+      if (!fields.title)
+        return {
+          status: 422,
+          body: {
+            message: "Validation Failed",
+            errors: [{ field: "title", code: "missing_field" }],
+          },
+        };
+      const number = options.number + 1 + opened.length;
+      opened.push({ key: String(number), fields, comments: [] });
+      const html_url = `https://github.example/${options.repo}/issues/${number}`;
+      return { status: 201, body: { number, html_url, title: fields.title } };
+    }
+    const own = opened.find((i) => path === `/repos/${options.repo}/issues/${i.key}/comments`);
+    if (own && call.method === "POST") {
+      const { body } = JSON.parse(call.body.toString("utf8")) as { body: string };
+      own.comments.push(body);
+      return { status: 201, body: { id: 700 + own.comments.length, body } };
+    }
     if (path !== `/repos/${options.repo}/issues/${options.number}/comments`)
       return { status: 404, body: { message: "Not Found" } };
     if (call.method === "GET") return { status: 200, body: comments };
@@ -139,7 +216,7 @@ export async function githubStandIn(options: { token: string; repo: string; numb
     comments.push(comment);
     return { status: 201, body: comment };
   });
-  return { ...server, comments };
+  return { ...server, comments, opened };
 }
 
 /**
