@@ -1,0 +1,250 @@
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { liveEngine } from "../../src/queue/engine.js";
+import {
+  PASTE_FILE_BLOCK,
+  PASTE_MODAL,
+  PASTE_SHORTCUT,
+  PASTE_TEXT_BLOCK,
+} from "../../src/slack/listeners/paste.js";
+import {
+  type Json,
+  messageShortcut,
+  postSigned,
+  type SharedFile,
+  slashCommand,
+  viewSubmission,
+} from "../helpers/slack-api.js";
+import { type Harness, startHarness, until } from "../helpers/slack-harness.js";
+
+/**
+ * Evidence pasted in Slack, from the outside: the Slack app (HTTP mode) and an in-process worker
+ * with the real engine and the packaged runbooks, against the local Slack stand-in and real
+ * Redis. *Diagnose this output* on a message and `/diagnose paste`'s modal; files are fetched
+ * from the stand-in's `url_private` with the bot token.
+ */
+
+/** `df -h` on a host whose root file system is full, as pasted in Slack (fenced, escaped). */
+const dfTranscript = (host: string, mount: string) =>
+  [
+    `[root@${host} ~]# df -h`,
+    "Filesystem      Size  Used Avail Use% Mounted on",
+    `/dev/sda1        50G   50G     0 100% ${mount}`,
+    "tmpfs           7.8G     0  7.8G   0% /dev/shm",
+  ].join("\n");
+
+const payload = (p: unknown) => new URLSearchParams({ payload: JSON.stringify(p) }).toString();
+
+describe("pasted evidence in Slack", () => {
+  let h: Harness;
+  const marker = join(tmpdir(), `diagbot-paste-ran-${process.pid}`);
+
+  const post = (body: string) => postSigned(h.eventsUrl, h.fake.signingSecret, body);
+  const shortcut = (fields: {
+    text: string;
+    files?: SharedFile[];
+    user?: string;
+    channel: string;
+    messageTs: string;
+  }) => {
+    const responseUrl = h.fake.responseUrl();
+    return {
+      responseUrl,
+      sent: post(payload(messageShortcut({ callbackId: PASTE_SHORTCUT, ...fields, responseUrl }))),
+    };
+  };
+  /** The answers (many blocks) posted in a thread of `channel`. */
+  const answers = (channel: string, threadTs?: string) =>
+    h.fake
+      .callsOf("chat.postMessage")
+      .filter(
+        (c) =>
+          c.args.channel === channel &&
+          c.args.thread_ts &&
+          (threadTs === undefined || c.args.thread_ts === threadTs) &&
+          Array.isArray(c.args.blocks) &&
+          c.args.blocks.length > 1,
+      );
+  const responsesTo = (url: string) =>
+    h.fake.responses.filter((r) => url.endsWith(`/response/${r.id}`)).map((r) => r.body.text);
+  const submit = (channel: string, values: { text?: string; files?: SharedFile[] }, user = "U1") =>
+    post(
+      payload(
+        viewSubmission({
+          callbackId: PASTE_MODAL,
+          privateMetadata: JSON.stringify({ channel }),
+          user,
+          values: {
+            [PASTE_FILE_BLOCK]: {
+              [PASTE_FILE_BLOCK]: { type: "file_input", files: values.files ?? [] },
+            },
+            [PASTE_TEXT_BLOCK]: {
+              [PASTE_TEXT_BLOCK]: { type: "plain_text_input", value: values.text ?? null },
+            },
+          },
+        }),
+      ),
+    );
+
+  beforeAll(async () => {
+    h = await startHarness({
+      mode: "http",
+      engine: liveEngine(),
+      rbac: [
+        "roles:",
+        "  oncall: { hostGroups: [test], costClasses: [cheap, sampling] }",
+        "bindings:",
+        "  - { role: oncall, users: [U1, U2] }",
+      ].join("\n"),
+    });
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("Diagnose this output on a pasted df -h answers in the message's thread: filesystem-full, host pasted-evidence, nothing run", async () => {
+    // As Slack sends a message's text: a code fence glued to the text, > and & escaped, links.
+    const text = [
+      "disk full again on <http://db-7.example.com|db-7.example.com>?",
+      `\`\`\`${dfTranscript("db-7", "/")}`,
+      `[root@db-7 ~]# touch ${marker} &amp;&amp; echo done &gt; ${marker}`,
+      "done```",
+    ].join("\n");
+    const t0 = Date.now();
+    const { sent } = shortcut({ text, channel: "C-P1", messageTs: "1700000200.000100" });
+    const ack = await sent;
+    expect(ack.status).toBe(200);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    await until(() => answers("C-P1").length > 0, 30_000, "thread answer");
+    const answer = answers("C-P1")[0];
+    expect(answer.args.thread_ts).toBe("1700000200.000100");
+    expect(answer.args.text).toMatch(/^.*pasted-evidence \(health\): .* — filesystem-full/);
+    expect(answer.args.text).not.toMatch(/db-7/);
+    expect(JSON.stringify(answer.args.blocks)).toContain("`filesystem-full`");
+    const root = h.fake
+      .callsOf("chat.postMessage")
+      .find((c) => c.args.channel === "C-P1" && !Array.isArray(c.args.blocks));
+    expect(root?.args.thread_ts).toBe("1700000200.000100");
+    expect(root?.args.text).toMatch(/diagnosing pasted-evidence \(health\)/);
+    expect(existsSync(marker)).toBe(false);
+  });
+
+  it("a snippet attached to the message is fetched with the bot token and read", async () => {
+    const snippet = h.fake.shareFile("df.txt", Buffer.from(dfTranscript("web-3", "/var")));
+    const before = h.fake.fileFetches.length;
+    const { sent } = shortcut({
+      text: "see the snippet",
+      files: [snippet],
+      channel: "C-P2",
+      messageTs: "1700000300.000100",
+    });
+    expect((await sent).status).toBe(200);
+    await until(() => answers("C-P2").length > 0, 30_000, "thread answer");
+    const answer = answers("C-P2")[0];
+    expect(answer.args.thread_ts).toBe("1700000300.000100");
+    expect(answer.args.text).toMatch(/pasted-evidence \(health\): .*\/var.* — filesystem-full/);
+    const fetched = h.fake.fileFetches.slice(before);
+    expect(fetched).toEqual([expect.objectContaining({ id: snippet.id, authorised: true })]);
+  });
+
+  it("/diagnose paste opens the modal; nothing given is a field error; a file given answers in the channel", async () => {
+    const ack = await post(
+      slashCommand({ text: "paste", channel: "C-P3", responseUrl: h.fake.responseUrl() }),
+    );
+    expect(ack.status).toBe(200);
+    await until(() => h.fake.callsOf("views.open").length > 0, 5000, "views.open");
+    const open = h.fake.callsOf("views.open")[0];
+    expect(open.args.trigger_id).toBe("1.2.3");
+    const view = (
+      typeof open.args.view === "string" ? JSON.parse(open.args.view) : open.args.view
+    ) as Json;
+    expect(view.callback_id).toBe(PASTE_MODAL);
+    expect(JSON.parse(view.private_metadata)).toEqual({ channel: "C-P3" });
+    const fileInput = view.blocks.find((b: Json) => b.block_id === PASTE_FILE_BLOCK).element;
+    expect(fileInput.type).toBe("file_input");
+    expect(fileInput.filetypes).toEqual(["text", "log", "txt"]);
+    const textInput = view.blocks.find((b: Json) => b.block_id === PASTE_TEXT_BLOCK).element;
+    expect(textInput.max_length).toBe(3000);
+
+    const empty = await submit("C-P3", { text: "   " });
+    expect(empty.status).toBe(200);
+    const errors = JSON.parse(empty.body);
+    expect(errors.response_action).toBe("errors");
+    expect(errors.errors[PASTE_TEXT_BLOCK]).toMatch(/attach a file or paste/i);
+
+    const file = h.fake.shareFile("disk.log", Buffer.from(dfTranscript("db-9", "/srv")));
+    const ok = await submit("C-P3", { files: [file] });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toBe("");
+    await until(() => answers("C-P3").length > 0, 30_000, "channel answer");
+    const root = h.fake
+      .callsOf("chat.postMessage")
+      .find((c) => c.args.channel === "C-P3" && !c.args.thread_ts);
+    expect(root?.args.text).toMatch(/diagnosing pasted-evidence/);
+    const answer = answers("C-P3")[0];
+    expect(answer.args.thread_ts).toBe(root?.response.ts);
+    expect(answer.args.text).toMatch(/\/srv.* — filesystem-full/);
+  });
+
+  it("a 50 MiB file is refused by its size, never fetched, with the size and the cap said", async () => {
+    const big = h.fake.shareFile("huge.log", Buffer.alloc(50 << 20, "x\n"));
+    const { responseUrl, sent } = shortcut({
+      text: "",
+      files: [big],
+      channel: "C-P4",
+      messageTs: "1700000400.000100",
+    });
+    expect((await sent).status).toBe(200);
+    await until(() => responsesTo(responseUrl).length > 0, 5000, "refusal");
+    expect(responsesTo(responseUrl)[0]).toMatch(/huge\.log is 50\.0 MiB: over the 8\.0 MiB/);
+    const modal = JSON.parse((await submit("C-P4", { files: [big] })).body);
+    expect(modal.errors[PASTE_FILE_BLOCK]).toMatch(/huge\.log is 50\.0 MiB/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.fake.fileFetches.filter((f) => f.id === big.id)).toHaveLength(0);
+    expect(h.fake.calls.filter((c) => c.args.channel === "C-P4")).toHaveLength(0);
+  });
+
+  it("a file bigger than it says is cut off at the cap and refused", async () => {
+    const liar = { ...h.fake.shareFile("liar.log", Buffer.alloc(9 << 20, "y\n")), size: 1024 };
+    const { responseUrl, sent } = shortcut({
+      text: "",
+      files: [liar],
+      channel: "C-P5",
+      messageTs: "1700000500.000100",
+    });
+    expect((await sent).status).toBe(200);
+    await until(() => responsesTo(responseUrl).length > 0, 10_000, "refusal");
+    expect(responsesTo(responseUrl)[0]).toMatch(/liar\.log.*over the 8\.0 MiB/);
+    expect(h.fake.calls.filter((c) => c.args.channel === "C-P5")).toHaveLength(0);
+  });
+
+  it("someone DIAGBOT_RBAC does not let diagnose anything is refused: no modal, no diagnosis", async () => {
+    const { responseUrl, sent } = shortcut({
+      text: `\`\`\`${dfTranscript("db-7", "/")}\`\`\``,
+      user: "U-OUT",
+      channel: "C-P6",
+      messageTs: "1700000600.000100",
+    });
+    expect((await sent).status).toBe(200);
+    await until(() => responsesTo(responseUrl).length > 0, 5000, "refusal");
+    expect(responsesTo(responseUrl)[0]).toMatch(/you may not diagnose anything/);
+    const opened = h.fake.callsOf("views.open").length;
+    const ack = await post(
+      slashCommand({
+        text: "paste",
+        user: "U-OUT",
+        channel: "C-P6",
+        responseUrl: h.fake.responseUrl(),
+      }),
+    );
+    expect(JSON.parse(ack.body).text).toMatch(/you may not diagnose anything/);
+    const modal = JSON.parse((await submit("C-P6", { text: "$ df -h" }, "U-OUT")).body);
+    expect(modal.errors[PASTE_TEXT_BLOCK]).toMatch(/you may not diagnose anything/);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(h.fake.callsOf("views.open")).toHaveLength(opened);
+    expect(h.fake.calls.filter((c) => c.args.channel === "C-P6")).toHaveLength(0);
+  });
+});
