@@ -37,7 +37,7 @@ export function sizeText(bytes: number): string {
 /**
  * Undoes Slack's message formatting (https://api.slack.com/reference/surfaces/formatting):
  * links `<http://x|label>` → `label`, `<http://x>` → `http://x`, mentions `<@U1>` → `@U1`,
- * `<#C1|name>` → `#name`, `<!here>` → `@here`; then the three entities Slack escapes
+ * `<#C1|name>` → `#name`, `<!here>` → `@here`, `<!subteam^S1|@ops>` → `@ops`; then the three entities Slack escapes
  * (`&lt;`, `&gt;`, `&amp;`, in that order of need: `&amp;` last); and code fences written
  * on a line with text (```` ```df -h ````) are put on lines of their own, where the transcript
  * reader looks for them.
@@ -47,7 +47,7 @@ export function unslack(text: string): string {
     .replace(/<([^<>\s|]+)(?:\|([^<>]*))?>/g, (_whole, target: string, label?: string) => {
       if (target.startsWith("@")) return label ? `@${label}` : target;
       if (target.startsWith("#")) return label ? `#${label}` : target;
-      if (target.startsWith("!")) return `@${label ?? target.slice(1).split("^")[0]}`;
+      if (target.startsWith("!")) return label ?? `@${target.slice(1).split("^")[0]}`;
       return label ?? target;
     })
     .replace(/&lt;/g, "<")
@@ -61,10 +61,16 @@ function fileName(f: SlackFile): string {
   return (f.name || f.title || f.id || "file").slice(0, 120);
 }
 
+/**
+ * The refusal of a file that would take the paste over `maxBytes`: its size when it is known
+ * and over the cap alone, else what it takes the paste to.
+ */
 function overCap(name: string, bytes: number | undefined, maxBytes: number): DiagbotError {
+  const size =
+    bytes !== undefined && bytes > maxBytes ? ` is ${sizeText(bytes)}:` : " takes the paste";
   return new DiagbotError(
     "usage",
-    `${name}${bytes === undefined ? "" : ` is ${sizeText(bytes)}:`} over the ${sizeText(maxBytes)} that pasted evidence is read up to`,
+    `${name}${size} over the ${sizeText(maxBytes)} that pasted evidence is read up to`,
     {
       hint: `attach the part around the incident (a few commands and their output), or run \`diagbot diagnose <label> --from FILE\` where the file is`,
     },

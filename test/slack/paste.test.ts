@@ -9,7 +9,9 @@ import {
   PASTE_SHORTCUT,
   PASTE_TEXT_BLOCK,
 } from "../../src/slack/listeners/paste.js";
+import { unslack } from "../../src/slack/paste.js";
 import {
+  buttonPayload,
   type Json,
   messageShortcut,
   postSigned,
@@ -130,6 +132,29 @@ describe("pasted evidence in Slack", () => {
     expect(root?.args.thread_ts).toBe("1700000200.000100");
     expect(root?.args.text).toMatch(/diagnosing pasted-evidence \(health\)/);
     expect(existsSync(marker)).toBe(false);
+    const buttons = answer.args.blocks.find((b: Json) => b.type === "actions").elements;
+    expect(buttons.map((b: Json) => b.text.text)).not.toContain("Deep dive");
+
+    // Re-run reads the same paste again, admitted as pasted evidence, in the same thread.
+    const rerun = buttons.find((b: Json) => b.text.text === "Re-run");
+    const pressed = await post(
+      payload(
+        buttonPayload({
+          actionId: rerun.action_id,
+          value: rerun.value,
+          channel: "C-P1",
+          messageTs: answer.response.ts,
+          threadTs: "1700000200.000100",
+          responseUrl: h.fake.responseUrl(),
+        }),
+      ),
+    );
+    expect(pressed.status).toBe(200);
+    await until(() => answers("C-P1").length > 1, 30_000, "second answer");
+    expect(answers("C-P1")[1].args.thread_ts).toBe("1700000200.000100");
+    expect(answers("C-P1")[1].args.text).toMatch(
+      /pasted-evidence \(health\): .* — filesystem-full/,
+    );
   });
 
   it("a snippet attached to the message is fetched with the bot token and read", async () => {
@@ -217,7 +242,7 @@ describe("pasted evidence in Slack", () => {
     });
     expect((await sent).status).toBe(200);
     await until(() => responsesTo(responseUrl).length > 0, 10_000, "refusal");
-    expect(responsesTo(responseUrl)[0]).toMatch(/liar\.log.*over the 8\.0 MiB/);
+    expect(responsesTo(responseUrl)[0]).toMatch(/liar\.log takes the paste over the 8\.0 MiB/);
     expect(h.fake.calls.filter((c) => c.args.channel === "C-P5")).toHaveLength(0);
   });
 
@@ -246,5 +271,30 @@ describe("pasted evidence in Slack", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(h.fake.callsOf("views.open")).toHaveLength(opened);
     expect(h.fake.calls.filter((c) => c.args.channel === "C-P6")).toHaveLength(0);
+  });
+});
+
+describe("unslack: a message's text as it was typed", () => {
+  it("takes links, mentions and channel names out of their angle brackets", () => {
+    expect(
+      unslack(
+        "on <http://db-7.example.com|db-7.example.com> see <https://x.io/a?b=1> <@U123> <#C1|incidents> <!here> <!subteam^S1|@oncall>",
+      ),
+    ).toBe("on db-7.example.com see https://x.io/a?b=1 @U123 #incidents @here @oncall");
+  });
+
+  it("decodes the three entities Slack escapes, once", () => {
+    expect(unslack("ps &lt;none&gt; &amp;&amp; echo &amp;gt;")).toBe("ps <none> && echo &gt;");
+  });
+
+  it("puts code fences glued to text on lines of their own", () => {
+    expect(unslack("```$ free -m\nMem: 1 2 3```").split("\n")).toEqual([
+      "",
+      "```",
+      "$ free -m",
+      "Mem: 1 2 3",
+      "```",
+      "",
+    ]);
   });
 });
