@@ -246,6 +246,25 @@ describe("pasted evidence in Slack", () => {
     expect(h.fake.calls.filter((c) => c.args.channel === "C-P5")).toHaveLength(0);
   });
 
+  it("a message with no tool's output gets a failure in its thread that says so", async () => {
+    const { sent } = shortcut({
+      text: "can someone look at db-7? it is slow since lunch",
+      user: "U2",
+      channel: "C-P7",
+      messageTs: "1700000700.000100",
+    });
+    expect((await sent).status).toBe(200);
+    const failed = () =>
+      h.fake
+        .callsOf("chat.postMessage")
+        .filter((c) => c.args.channel === "C-P7" && /failed/.test(String(c.args.text)));
+    await until(() => failed().length > 0, 30_000, "failure in the thread");
+    expect(failed()[0].args.thread_ts).toBe("1700000700.000100");
+    expect(failed()[0].args.text).toMatch(
+      /diagnosing pasted-evidence \(health\) failed: nothing in the message was recognised as a tool's output/,
+    );
+  });
+
   it("someone DIAGBOT_RBAC does not let diagnose anything is refused: no modal, no diagnosis", async () => {
     const { responseUrl, sent } = shortcut({
       text: `\`\`\`${dfTranscript("db-7", "/")}\`\`\``,
@@ -271,6 +290,51 @@ describe("pasted evidence in Slack", () => {
     await new Promise((r) => setTimeout(r, 300));
     expect(h.fake.callsOf("views.open")).toHaveLength(opened);
     expect(h.fake.calls.filter((c) => c.args.channel === "C-P6")).toHaveLength(0);
+  });
+});
+
+describe("pasted evidence and the rate limits", () => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness({ mode: "http", env: { DIAGBOT_USER_RATE: "1" } });
+  });
+
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it("counts a paste as a request of /diagnose: the second in the window is refused", async () => {
+    const ask = async (ts: string) => {
+      const responseUrl = h.fake.responseUrl();
+      const body = messageShortcut({
+        callbackId: PASTE_SHORTCUT,
+        text: `\`\`\`${dfTranscript("db-7", "/")}\`\`\``,
+        channel: "C-R1",
+        messageTs: ts,
+        responseUrl,
+      });
+      const sent = await postSigned(h.eventsUrl, h.fake.signingSecret, payload(body));
+      expect(sent.status).toBe(200);
+      return responseUrl;
+    };
+    await ask("1700000800.000100");
+    await until(
+      () => h.fake.callsOf("chat.postMessage").some((c) => c.args.channel === "C-R1"),
+      5000,
+      "root message",
+    );
+    const second = await ask("1700000800.000200");
+    await until(
+      () => h.fake.responses.some((r) => second.endsWith(`/response/${r.id}`)),
+      5000,
+      "refusal",
+    );
+    const refusal = h.fake.responses.find((r) => second.endsWith(`/response/${r.id}`))?.body.text;
+    expect(refusal).toMatch(/rate limit: one person may ask for 1 diagnos/);
+    expect(
+      h.fake.callsOf("chat.postMessage").filter((c) => c.args.thread_ts === "1700000800.000200"),
+    ).toHaveLength(0);
   });
 });
 
