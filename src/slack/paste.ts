@@ -28,7 +28,7 @@ export interface SlackFile {
 const SLACK_FILES_ORIGIN = "https://files.slack.com";
 
 /** `53687091` → `51.2 MiB`. */
-export function sizeText(bytes: number): string {
+function sizeText(bytes: number): string {
   return bytes < 1 << 20
     ? `${Math.ceil(bytes / 1024)} KiB`
     : `${(bytes / (1 << 20)).toFixed(1)} MiB`;
@@ -72,7 +72,7 @@ function overCap(name: string, bytes: number | undefined, maxBytes: number): Dia
     "usage",
     `${name}${size} over the ${sizeText(maxBytes)} that pasted evidence is read up to`,
     {
-      hint: `attach the part around the incident (a few commands and their output), or run \`diagbot diagnose <label> --from FILE\` where the file is`,
+      hint: "attach the part around the incident, or run diagbot diagnose LABEL --from FILE where the file is",
     },
   );
 }
@@ -95,9 +95,7 @@ export async function pastedPieces(
   if (text.trim()) pieces.push({ name: "the message", bytes: Buffer.from(text) });
   let left = maxBytes - (pieces[0]?.bytes.length ?? 0);
   const files = await Promise.all(input.files.map((f) => described(f, client)));
-  for (const f of files) {
-    if (f.size !== undefined && f.size > left) throw overCap(fileName(f), f.size, maxBytes);
-  }
+  checkSizes(files, left, maxBytes);
   for (const f of files) {
     const bytes = await fetchFile(f, slack, left, maxBytes);
     left -= bytes.length;
@@ -108,6 +106,19 @@ export async function pastedPieces(
       hint: "paste commands with their output (for example `$ df -h` and its table), or attach a snippet or a .log/.txt file",
     });
   return pieces;
+}
+
+/**
+ * Refuses, by the sizes Slack announces and before a byte is fetched, files that would take a
+ * paste over `maxBytes` when `left` bytes of it remain.
+ * @throws DiagbotError `usage` naming the first such file, its size and the cap
+ */
+export function checkSizes(files: readonly SlackFile[], left: number, maxBytes: number): void {
+  let sum = 0;
+  for (const f of files) {
+    sum += f.size ?? 0;
+    if (sum > left) throw overCap(fileName(f), f.size, maxBytes);
+  }
 }
 
 /** The file with its `url_private`: as given, or from `files.info`. */

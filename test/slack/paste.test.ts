@@ -1,4 +1,6 @@
 import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -173,6 +175,48 @@ describe("pasted evidence in Slack", () => {
     expect(answer.args.text).toMatch(/pasted-evidence \(health\): .*\/var.* — filesystem-full/);
     const fetched = h.fake.fileFetches.slice(before);
     expect(fetched).toEqual([expect.objectContaining({ id: snippet.id, authorised: true })]);
+  });
+
+  it("a file given by id only is described by files.info, then fetched", async () => {
+    const snippet = h.fake.shareFile("dfh.txt", Buffer.from(dfTranscript("web-4", "/data")));
+    const { sent } = shortcut({
+      text: "",
+      files: [{ id: snippet.id } as SharedFile],
+      user: "U2",
+      channel: "C-P8",
+      messageTs: "1700000900.000100",
+    });
+    expect((await sent).status).toBe(200);
+    await until(() => answers("C-P8").length > 0, 30_000, "thread answer");
+    expect(answers("C-P8")[0].args.text).toMatch(/\/data.* — filesystem-full/);
+    expect(h.fake.callsOf("files.info").map((c) => c.args.file)).toContain(snippet.id);
+  });
+
+  it("the bot token goes to Slack only: a file URL elsewhere is refused unfetched", async () => {
+    const elsewhere: string[] = [];
+    const server = createServer((req, res) => {
+      elsewhere.push(String(req.headers.authorization));
+      res.end("$ df -h\n");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/files-pri/T1-FP1/x.txt`;
+    try {
+      const file = { ...h.fake.shareFile("x.txt", Buffer.from("x")), url_private: url };
+      delete (file as Partial<SharedFile>).url_private_download;
+      const { responseUrl, sent } = shortcut({
+        text: "",
+        files: [file],
+        user: "U2",
+        channel: "C-P9",
+        messageTs: "1700001000.000100",
+      });
+      expect((await sent).status).toBe(200);
+      await until(() => responsesTo(responseUrl).length > 0, 5000, "refusal");
+      expect(responsesTo(responseUrl)[0]).toMatch(/x\.txt is not stored in Slack/);
+      expect(elsewhere).toEqual([]);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it("/diagnose paste opens the modal; nothing given is a field error; a file given answers in the channel", async () => {

@@ -6,7 +6,7 @@ import { type DiagnoseRequest, MIN_WINDOW_SECONDS, PASTED_HOST } from "../../mod
 import type { PastedPieces } from "../../queue/engine.js";
 import { accessOf, admitPasted, checkPasted, type ListenerContext } from "../context.js";
 import { describe, ephemeral, reasonOf } from "../messages.js";
-import { pastedPieces, type SlackFile, sizeText } from "../paste.js";
+import { checkSizes, pastedPieces, type SlackFile } from "../paste.js";
 
 /**
  * Evidence pasted in Slack, diagnosed by the workers as `diagnose --from` reads a file
@@ -149,7 +149,7 @@ async function refusePaste(
   ctx: ListenerContext,
   paste: Paste,
   err: unknown,
-  tell: (text: string) => Promise<unknown>,
+  tell: (err: unknown) => Promise<unknown>,
 ): Promise<void> {
   const limited = err instanceof DiagbotError && err.code === "rate-limited";
   ctx.metrics.requests.inc({ kind: "paste", outcome: limited ? "limited" : "rejected" });
@@ -160,8 +160,21 @@ async function refusePaste(
     decision: "refused",
     reason: reasonOf(err),
   });
-  await tell(describe(err)).catch(() => undefined);
+  await tell(err).catch(() => undefined);
 }
+
+/**
+ * An error as Slack shows it under a modal's field (plain text, kept short): the message, and
+ * the hint when both fit in {@link FIELD_ERROR_MAX} characters.
+ */
+function fieldText(err: unknown): string {
+  if (!(err instanceof DiagbotError)) return `unexpected error: ${(err as Error).message}`;
+  const whole = err.publicHint ? `${err.publicMessage}; ${err.publicHint}` : err.publicMessage;
+  return whole.length <= FIELD_ERROR_MAX ? whole : err.publicMessage;
+}
+
+/** Slack shows a field's error text in a line or two under it: about 150 characters. */
+const FIELD_ERROR_MAX = 150;
 
 /** The largest paste read: what the store keeps of a diagnosis's bundle (DIAGBOT_RESULT_MAX_BYTES). */
 const capOf = (ctx: ListenerContext) => ctx.producer.config.resultMaxBytes;
@@ -192,7 +205,7 @@ export function registerPaste(app: App, ctx: ListenerContext): void {
         );
         await startPasted(ctx, client, paste, pieces, respond);
       } catch (err) {
-        await refusePaste(ctx, paste, err, (text) => respond(ephemeral(`:warning: ${text}`)));
+        await refusePaste(ctx, paste, err, (e) => respond(ephemeral(`:warning: ${describe(e)}`)));
       }
     },
   );
@@ -230,28 +243,28 @@ function registerPasteModal(app: App, ctx: ListenerContext): void {
       return;
     }
     const cap = capOf(ctx);
-    const big = files.find((f) => (f.size ?? 0) > cap);
-    if (big) {
-      const err = `${big.name ?? "this file"} is ${sizeText(big.size ?? 0)}: over the ${sizeText(cap)} read. Attach the part around the incident`;
-      await refusePaste(ctx, paste, new DiagbotError("usage", err), async () =>
-        ack({ response_action: "errors", errors: { [PASTE_FILE_BLOCK]: err } }),
+    try {
+      checkSizes(files, cap - Buffer.byteLength(text), cap);
+    } catch (err) {
+      await refusePaste(ctx, paste, err, (e) =>
+        ack({ response_action: "errors", errors: { [PASTE_FILE_BLOCK]: fieldText(e) } }),
       );
       return;
     }
     try {
       await admitPasted(ctx, paste);
     } catch (err) {
-      await refusePaste(ctx, paste, err, (msg) =>
-        ack({ response_action: "errors", errors: { [PASTE_TEXT_BLOCK]: msg.slice(0, 150) } }),
+      await refusePaste(ctx, paste, err, (e) =>
+        ack({ response_action: "errors", errors: { [PASTE_TEXT_BLOCK]: fieldText(e) } }),
       );
       return;
     }
     await ack();
-    const tell = (msg: string) =>
+    const tell = (e: unknown) =>
       client.chat.postEphemeral({
         channel: paste.channel,
         user: paste.user,
-        text: `:warning: ${msg}`,
+        text: `:warning: ${describe(e)}`,
       });
     try {
       const pieces = await pastedPieces({ text, files }, ctx.slack, client, cap);
