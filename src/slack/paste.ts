@@ -128,6 +128,52 @@ async function described(f: SlackFile, client: WebClient): Promise<SlackFile> {
   return { ...f, ...(info.file as SlackFile) };
 }
 
+/** Redirects followed for a file, each to Slack's own origins only. */
+const MAX_REDIRECTS = 3;
+
+/** The origin of `url` when it is one of Slack's (its file host, or `SLACK_API_URL`'s). */
+function slackOrigin(url: string | undefined, slack: SlackConfig): boolean {
+  try {
+    const origin = url ? new URL(url).origin : "";
+    return origin === SLACK_FILES_ORIGIN || origin === new URL(slack.apiUrl).origin;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * GETs `url` with the bot token, following redirects by hand so that the token only ever goes
+ * to one of Slack's origins.
+ * @throws DiagbotError `usage` for a URL elsewhere, or a request that failed
+ */
+async function fetchFromSlack(
+  url: string | undefined,
+  slack: SlackConfig,
+  name: string,
+): Promise<Response> {
+  for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
+    if (!url || !slackOrigin(url, slack))
+      throw new DiagbotError("usage", `${name} is not stored in Slack (no file URL of Slack's)`, {
+        hint: "paste its text, or upload the file itself",
+      });
+    const res = await fetch(url, {
+      headers: { authorization: `Bearer ${slack.botToken}` },
+      redirect: "manual",
+    }).catch((err: Error) => {
+      throw new DiagbotError("usage", `${name} could not be fetched from Slack: ${err.message}`, {
+        hint: "try again in a minute",
+      });
+    });
+    const next = res.headers.get("location");
+    if (res.status < 300 || res.status >= 400 || !next) return res;
+    await res.body?.cancel().catch(() => undefined);
+    url = new URL(next, url).href;
+  }
+  throw new DiagbotError("usage", `${name}: Slack redirected more than ${MAX_REDIRECTS} times`, {
+    hint: "try again in a minute",
+  });
+}
+
 /**
  * The bytes of a Slack file, up to `left` bytes.
  * @throws DiagbotError `usage` naming the file and what went wrong
@@ -139,25 +185,7 @@ async function fetchFile(
   maxBytes: number,
 ): Promise<Buffer> {
   const name = fileName(f);
-  const url = f.url_private_download ?? f.url_private;
-  const allowed = [SLACK_FILES_ORIGIN, new URL(slack.apiUrl).origin];
-  let origin: string | undefined;
-  try {
-    origin = url ? new URL(url).origin : undefined;
-  } catch {
-    origin = undefined;
-  }
-  if (!url || !origin || !allowed.includes(origin))
-    throw new DiagbotError("usage", `${name} is not stored in Slack (no file URL of Slack's)`, {
-      hint: "paste its text, or upload the file itself",
-    });
-  const res = await fetch(url, { headers: { authorization: `Bearer ${slack.botToken}` } }).catch(
-    (err: Error) => {
-      throw new DiagbotError("usage", `${name} could not be fetched from Slack: ${err.message}`, {
-        hint: "try again in a minute",
-      });
-    },
-  );
+  const res = await fetchFromSlack(f.url_private_download ?? f.url_private, slack, name);
   // Without the files:read scope Slack answers with its sign-in page, not the file.
   if (!res.ok || (res.headers.get("content-type") ?? "").startsWith("text/html")) {
     await res.body?.cancel().catch(() => undefined);

@@ -88,11 +88,11 @@ export interface FakeSlack {
   responses: { id: string; body: Json; at: number }[];
   /** Bytes received at upload URLs, by file id. */
   uploads: Map<string, Buffer>;
-  /** Shares a file in Slack: served at its `url_private` with the bot token. */
+  /** Shares a file in Slack: served at its `url_private` with the bot token (or redirected). */
   shareFile(
     name: string,
     bytes: Buffer,
-    options?: { filetype?: string; mimetype?: string },
+    options?: { filetype?: string; mimetype?: string; redirectTo?: string },
   ): SharedFile;
   /** Requests for shared files' bytes, in order: the file id and whether the bot token came with it. */
   fileFetches: { id: string; authorised: boolean; at: number }[];
@@ -159,7 +159,7 @@ export async function startFakeSlack(
   const calls: ApiCall[] = [];
   const responses: FakeSlack["responses"] = [];
   const uploads = new Map<string, Buffer>();
-  const shared = new Map<string, { file: SharedFile; bytes: Buffer }>();
+  const shared = new Map<string, { file: SharedFile; bytes: Buffer; redirectTo?: string }>();
   const fileFetches: FakeSlack["fileFetches"] = [];
   const injections = new Map<string, Injection[]>();
   const usergroups = new Map<string, string[]>();
@@ -308,6 +308,10 @@ export async function startFakeSlack(
         res.writeHead(authorised ? 404 : 200, { "content-type": "text/html; charset=utf-8" });
         return res.end("<!DOCTYPE html><html><body>Sign in to Slack</body></html>");
       }
+      if (found.redirectTo) {
+        res.writeHead(302, { location: found.redirectTo });
+        return res.end();
+      }
       res.writeHead(200, {
         "content-type": found.file.mimetype,
         "content-length": String(found.bytes.length),
@@ -372,7 +376,7 @@ export async function startFakeSlack(
         url_private: `${base}/files-pri/T1-${id}/${encodeURIComponent(name)}`,
         url_private_download: `${base}/files-pri/T1-${id}/download/${encodeURIComponent(name)}`,
       };
-      shared.set(id, { file, bytes });
+      shared.set(id, { file, bytes, redirectTo: options.redirectTo });
       return file;
     },
     usergroups,

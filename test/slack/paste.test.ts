@@ -203,16 +203,24 @@ describe("pasted evidence in Slack", () => {
     try {
       const file = { ...h.fake.shareFile("x.txt", Buffer.from("x")), url_private: url };
       delete (file as Partial<SharedFile>).url_private_download;
-      const { responseUrl, sent } = shortcut({
-        text: "",
-        files: [file],
-        user: "U2",
-        channel: "C-P9",
-        messageTs: "1700001000.000100",
-      });
-      expect((await sent).status).toBe(200);
-      await until(() => responsesTo(responseUrl).length > 0, 5000, "refusal");
-      expect(responsesTo(responseUrl)[0]).toMatch(/x\.txt is not stored in Slack/);
+      // And a file of Slack's whose URL redirects there.
+      const moved = h.fake.shareFile("moved.txt", Buffer.from("x"), { redirectTo: url });
+      for (const [f, ts] of [
+        [file, "1700001000.000100"],
+        [moved, "1700001000.000200"],
+      ] as const) {
+        const { responseUrl, sent } = shortcut({
+          text: "",
+          files: [f],
+          user: "U2",
+          channel: "C-P9",
+          messageTs: ts,
+        });
+        expect((await sent).status).toBe(200);
+        await until(() => responsesTo(responseUrl).length > 0, 5000, "refusal");
+        expect(responsesTo(responseUrl)[0]).toContain(`${f.name} is not stored in Slack`);
+      }
+      expect(h.fake.fileFetches.filter((x) => x.id === moved.id)).toHaveLength(1);
       expect(elsewhere).toEqual([]);
     } finally {
       await new Promise((r) => server.close(r));
