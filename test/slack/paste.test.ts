@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PASTED_HOST } from "../../src/model/request.js";
 import { liveEngine } from "../../src/queue/engine.js";
 import {
   PASTE_FILE_BLOCK,
@@ -314,6 +315,30 @@ describe("pasted evidence in Slack", () => {
     expect(failed()[0].args.thread_ts).toBe("1700000700.000100");
     expect(failed()[0].args.text).toMatch(
       /diagnosing pasted-evidence \(health\) failed: nothing in the message was recognised as a tool's output/,
+    );
+  });
+
+  it("a job whose paste has expired from the store ends with a message saying so", async () => {
+    const request = {
+      host: PASTED_HOST,
+      symptom: "health" as const,
+      windowSeconds: 1,
+      deep: false,
+      evidence: "0".repeat(64),
+    };
+    await h.producer.submit(request, "U2", {
+      user: "U2",
+      channel: "C-P10",
+      ts: "1700001100.000100",
+      threadTs: "1700001100.000100",
+    });
+    const failed = () =>
+      h.fake
+        .callsOf("chat.postMessage")
+        .filter((c) => c.args.channel === "C-P10" && /failed/.test(String(c.args.text)));
+    await until(() => failed().length > 0, 30_000, "failure in the thread");
+    expect(failed()[0].args.text).toMatch(
+      /the pasted evidence has expired from the queue's store \(kept 60 minutes\)/,
     );
   });
 
