@@ -1,4 +1,10 @@
-import { isBundleDir, readEvidence } from "../evidence/index.js";
+import {
+  type EvidenceRead,
+  isBundleDir,
+  type PastedPiece,
+  readEvidence,
+  readPasted,
+} from "../evidence/index.js";
 import { DiagbotError } from "../model/errors.js";
 import type { Symptom } from "../model/report.js";
 import type { Runbook } from "../runbooks/schema.js";
@@ -22,17 +28,49 @@ export async function diagnoseFrom(
     return replay;
   }
   const read = await readEvidence(path);
+  return diagnoseRead(
+    read,
+    path === "-" ? "standard input" : path,
+    read.host ?? label,
+    symptom,
+    runbooks,
+  );
+}
+
+/**
+ * Diagnoses pasted pieces (a chat message's text, attached files), reported under `label`
+ * whatever host a pasted prompt or a report names.
+ * @throws DiagbotError "bundle" when nothing in the pieces was recognised.
+ */
+export async function diagnosePasted(
+  pieces: readonly PastedPiece[],
+  label: string,
+  symptom: Symptom,
+  runbooks: readonly Runbook[],
+): Promise<Diagnosis> {
+  const read = await readPasted(pieces);
+  const names = pieces.map((p) => p.name).join(", ");
+  return diagnoseRead({ ...read, host: undefined }, names, label, symptom, runbooks);
+}
+
+async function diagnoseRead(
+  read: EvidenceRead,
+  where: string,
+  host: string,
+  symptom: Symptom,
+  runbooks: readonly Runbook[],
+): Promise<Diagnosis> {
   if (read.outputs.length === 0 && read.counts.length === 0) {
     throw new DiagbotError(
       "bundle",
-      `nothing in ${path === "-" ? "standard input" : path} was recognised as a tool's output: ${read.ignored.slice(0, 3).join("; ")}`,
+      `nothing in ${where} was recognised as a tool's output: ${read.ignored.slice(0, 3).join("; ")}`,
       {
         hint: "paste each command with its prompt and its output (e.g. `$ free -m` then its table), or give a bundle or sos report",
       },
     );
   }
   const report = await buildReport(read.outputs, {
-    host: read.host ?? label,
+    host,
     symptom,
     started: new Date(),
     collectedAt:

@@ -55,6 +55,41 @@ export async function readEvidence(path: string): Promise<EvidenceRead> {
   return readBytes(readHead(path), basename(path));
 }
 
+/** One piece of pasted evidence: a chat message's text or an attached file, and its name. */
+export interface PastedPiece {
+  name: string;
+  bytes: Buffer;
+}
+
+/**
+ * Reads pasted pieces (a message's text, attached files), each by content as `--from` reads a
+ * file, into one read. A collector given by several pieces is read from the first; the others
+ * are listed in `ignored`. The host is never taken from the pieces (a pasted prompt's host
+ * name is not an inventory host).
+ */
+export async function readPasted(pieces: readonly PastedPiece[]): Promise<EvidenceRead> {
+  const all: EvidenceRead = { outputs: [], ignored: [], notes: [], counts: [] };
+  const from = new Map<string, string>();
+  for (const piece of pieces) {
+    const more = piece.bytes.length > MAX_TEXT_BYTES;
+    const read = await readBytes(
+      { bytes: more ? piece.bytes.subarray(0, MAX_TEXT_BYTES) : piece.bytes, more },
+      piece.name,
+    );
+    for (const o of read.outputs) {
+      const first = from.get(o.id);
+      if (first === undefined) {
+        from.set(o.id, piece.name);
+        all.outputs.push(o);
+      } else all.ignored.push(`${piece.name}: ${o.id} output also in ${first}; ${first}'s is read`);
+    }
+    all.ignored.push(...read.ignored);
+    all.notes.push(...read.notes);
+    all.counts.push(...read.counts);
+  }
+  return all;
+}
+
 /** A folder that is not a sos report: a bundle (or a folder of outputs named by collector id). */
 export async function isBundleDir(path: string): Promise<boolean> {
   const isDir = await stat(path).then(

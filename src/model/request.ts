@@ -70,9 +70,23 @@ export const DiagnoseOptionsSchema = z.object({
 });
 export type DiagnoseOptions = z.infer<typeof DiagnoseOptionsSchema>;
 
-/** One diagnosis request: the host and the options. Identical requests share one run. */
+/** The SHA-256 (hex) of pasted evidence kept in the queue's store. */
+export const PASTED_ID = /^[0-9a-f]{64}$/;
+
+/**
+ * The host of a request for pasted evidence: a label, never looked up in the inventory (a host
+ * name in a pasted prompt is never taken as an inventory host).
+ */
+export const PASTED_HOST = "pasted-evidence";
+
+/**
+ * One diagnosis request: the host and the options. Identical requests share one run. With
+ * `evidence` (pasted in chat), the host is {@link PASTED_HOST} and nothing is collected: the
+ * evidence kept under that id is read.
+ */
 export const DiagnoseRequestSchema = DiagnoseOptionsSchema.extend({
   host: z.string({ message: "bad host name" }).regex(HOST_NAME, "bad host name"),
+  evidence: z.string({ message: "bad evidence id" }).regex(PASTED_ID, "bad evidence id").optional(),
 });
 export type DiagnoseRequest = z.infer<typeof DiagnoseRequestSchema>;
 

@@ -1,4 +1,5 @@
 import { diagnoseLive } from "../engine/diagnose.js";
+import { diagnosePasted } from "../engine/from.js";
 import {
   closestNames,
   type HostConfig,
@@ -14,10 +15,20 @@ import { loadRunbooks } from "../runbooks/load.js";
 import type { Runbook } from "../runbooks/schema.js";
 import { openTransport } from "../transport/open.js";
 
-/** What a worker runs for a job: the engine on one inventory host. */
+/** Evidence pasted in chat: a message's text and attached files, each named. */
+export type PastedPieces = { name: string; bytes: Buffer }[];
+
+/**
+ * What a worker runs for a job: the engine on one inventory host, or on `pasted` evidence when
+ * the request names some (`request.evidence`).
+ */
 export type Engine = (
   request: DiagnoseRequest,
-  context: { signal: AbortSignal; onProgress: (progress: Progress) => void },
+  context: {
+    signal: AbortSignal;
+    onProgress: (progress: Progress) => void;
+    pasted?: PastedPieces;
+  },
 ) => Promise<{ report: Report; outputs: CollectedOutput[] }>;
 
 /**
@@ -40,7 +51,8 @@ export function inventoryHost(inventory: Inventory, name: string): HostConfig {
 
 /**
  * The real engine: inventory (re-read for every job, so edits apply without a restart),
- * runbooks (read once), one transport per diagnosis, closed afterwards.
+ * runbooks (read once), one transport per diagnosis, closed afterwards; pasted evidence is
+ * read as `diagnose --from` reads a file, under the request's host label.
  */
 export function liveEngine(
   options: { inventoryPath?: string; runbooks?: readonly Runbook[] } = {},
@@ -48,12 +60,18 @@ export function liveEngine(
   let runbooks: Promise<readonly Runbook[]> | undefined = options.runbooks
     ? Promise.resolve(options.runbooks)
     : undefined;
-  return async (request, { signal, onProgress }) => {
+  return async (request, { signal, onProgress, pasted }) => {
     runbooks ??= loadRunbooks();
     const rules = await runbooks.catch((err) => {
       runbooks = undefined;
       throw err;
     });
+    // Pasted evidence is read, never run, and its host never looked up in the inventory.
+    if (request.evidence) {
+      if (!pasted)
+        throw new DiagbotError("bundle", "the pasted evidence was not given to the engine");
+      return diagnosePasted(pasted, request.host, request.symptom, rules);
+    }
     const inventory = await loadInventory(options.inventoryPath);
     const host = inventoryHost(inventory, request.host);
     const transport = await openTransport(host);

@@ -1,9 +1,17 @@
+import { createHash } from "node:crypto";
 import { promisify } from "node:util";
 import { gunzip, gzip } from "node:zlib";
 import type { Outcome, ReplyTarget, StoredResult } from "../model/answer.js";
 import type { RedisClient } from "./config.js";
 import type { FollowUpRecord, RecentEntry } from "./types.js";
 import { threadKey } from "./types.js";
+
+/**
+ * How long pasted evidence waits in Redis for a worker, seconds: longer than any job's queueing,
+ * retries and deadline, short enough that a secret in a paste does not linger (what a person
+ * reads of it is redacted; this copy is the worker's input, as a live host's output is).
+ */
+export const PASTED_TTL_SECONDS = 3600;
 
 const gzipAsync = promisify(gzip);
 const gunzipAsync = promisify(gunzip);
@@ -18,6 +26,7 @@ const gunzipAsync = promisify(gunzip);
  * | `result:{id}` | string (gzip JSON) | the redacted report of a diagnosis, TTL, size cap |
  * | `bundle:{id}` | string (gzip JSON) | the redacted evidence bundle, TTL, size cap |
  * | `posted:{id}:thread` | string | SET NX guard: one answer per diagnosis and thread |
+ * | `pasted:{sha256}` | string (gzip JSON) | evidence pasted in chat (message text, files) until a worker reads it, {@link PASTED_TTL_SECONDS} |
  * | `evidence:{sha256}` | string | the diagnosis id whose bundle a ticket links as `/evidence/<sha256>`, TTL as the bundle's |
  * | `slots:{kind}:{name}` | sorted set | jobs holding a slot (`intrusive` per host, `sweep` per host, `user`, `channel`, `sweep-run` per sweep), scored by lease end |
  * | `queued:{requester}` | sorted set | the requester's diagnoses queued and not started, scored by ms queued at |
@@ -144,6 +153,33 @@ export class ResultStore {
   /** The diagnosis id {@link recordEvidence} recorded for `sha256`, or null. */
   async evidenceOf(sha256: string): Promise<string | null> {
     return this.redis.get(this.key("evidence", sha256));
+  }
+
+  /**
+   * Keeps pasted pieces for a worker; the id is the SHA-256 of their names and bytes, so the
+   * same paste asked twice is one run.
+   * @returns the id (64 hex digits), for `DiagnoseRequest.evidence`
+   */
+  async savePasted(pieces: readonly { name: string; bytes: Buffer }[]): Promise<string> {
+    const hash = createHash("sha256");
+    for (const p of pieces) hash.update(`${p.name}\0${p.bytes.length}\0`).update(p.bytes);
+    const id = hash.digest("hex");
+    const json = JSON.stringify(
+      pieces.map((p) => ({ name: p.name, base64: p.bytes.toString("base64") })),
+    );
+    await this.redis.set(this.key("pasted", id), await gzipAsync(json), "EX", PASTED_TTL_SECONDS);
+    return id;
+  }
+
+  /** The pieces {@link savePasted} kept under `id`, or null once expired. */
+  async loadPasted(id: string): Promise<{ name: string; bytes: Buffer }[] | null> {
+    const stored = await this.redis.getBuffer(this.key("pasted", id));
+    if (!stored) return null;
+    const pieces = JSON.parse((await gunzipAsync(stored)).toString("utf8")) as {
+      name: string;
+      base64: string;
+    }[];
+    return pieces.map((p) => ({ name: p.name, bytes: Buffer.from(p.base64, "base64") }));
   }
 
   /** Whether the bundle of `diagnosisId` is still stored (no TTL or size cap hit). */

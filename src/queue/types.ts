@@ -70,6 +70,7 @@ export function requestKey(r: DiagnoseRequest): string {
     r.pid ?? null,
     r.process ?? null,
     r.deep,
+    ...(r.evidence ? [r.evidence] : []),
   ]);
   return createHash("sha256").update(canonical).digest("hex").slice(0, 24);
 }

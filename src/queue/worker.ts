@@ -22,10 +22,10 @@ import {
   type RedisClient,
 } from "./config.js";
 import { type DeliveryJobData, DeliveryQueue, deliver, startDeliveryWorker } from "./deliver.js";
-import type { Engine } from "./engine.js";
+import type { Engine, PastedPieces } from "./engine.js";
 import { NarrativeRuns } from "./narrate.js";
 import { ProgressThrottle } from "./progress.js";
-import { ResultStore, type SlotKind } from "./store.js";
+import { PASTED_TTL_SECONDS, ResultStore, type SlotKind } from "./store.js";
 import { TicketQueue } from "./tickets.js";
 import { type DiagnoseJobData, type DiagnoseJobResult, invalidJobData } from "./types.js";
 
@@ -192,8 +192,9 @@ async function runJob(
         held = new Promise<void>(() => undefined);
       }
     };
+    const pasted = request.evidence ? await loadPasted(scope.store, request.evidence) : undefined;
     const answer = await Promise.race([
-      deps.engine(request, { signal: abort.signal, onProgress }),
+      deps.engine(request, { signal: abort.signal, onProgress, pasted }),
       timedOut,
     ]);
     if (held) await held;
@@ -209,6 +210,20 @@ async function runJob(
     signal?.removeEventListener("abort", onAbort);
     await release();
   }
+}
+
+/**
+ * The pieces of a request for pasted evidence.
+ * @throws DiagbotError `bundle` once they have expired from the store
+ */
+async function loadPasted(store: ResultStore, id: string): Promise<PastedPieces> {
+  const pieces = await store.loadPasted(id);
+  if (pieces) return pieces;
+  throw new DiagbotError(
+    "bundle",
+    `the pasted evidence has expired from the queue's store (kept ${PASTED_TTL_SECONDS / 60} minutes)`,
+    { hint: "ask again: Diagnose this output on the message, or /diagnose paste" },
+  );
 }
 
 /** How long a slot is leased between renewals, ms: a dead worker's slots free themselves. */

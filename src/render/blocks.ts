@@ -170,6 +170,8 @@ export interface AnswerOptions {
   redactions: number;
   /** Whether the evidence bundle is available for *Show evidence*. */
   bundle: boolean;
+  /** Pasted evidence, not a live host: no *Deep dive* (there is no host to trace). */
+  pasted?: boolean;
   /** Who asked (Slack user ids), mentioned in the context line. */
   requestedBy?: string[];
 }
@@ -314,7 +316,7 @@ export function renderAnswer(report: Report, options: AnswerOptions): RenderedMe
   if (truncated)
     notes.push(":page_facing_up: shortened to fit Slack: the full report is in the evidence file");
   blocks.push(context(...notes));
-  blocks.push(actionsBlock(options.diagnosisId, options.bundle));
+  blocks.push(actionsBlock(options.diagnosisId, options.bundle, options.pasted ?? false));
 
   const text = top
     ? `${esc(report.host)} (${esc(report.symptom)}): ${esc(clip(top.title, 200))} — ${esc(top.category)}, ${pct(top.confidence)}`
@@ -337,11 +339,10 @@ function button(
   };
 }
 
-export function actionsBlock(diagnosisId: string, bundle: boolean): Block {
-  const elements = [
-    button("Re-run", ACTIONS.rerun, diagnosisId),
-    button("Deep dive", ACTIONS.deep, diagnosisId),
-  ];
+/** The answer's buttons; a diagnosis of pasted evidence has no *Deep dive*. */
+export function actionsBlock(diagnosisId: string, bundle: boolean, pasted = false): Block {
+  const elements = [button("Re-run", ACTIONS.rerun, diagnosisId)];
+  if (!pasted) elements.push(button("Deep dive", ACTIONS.deep, diagnosisId));
   if (bundle)
     elements.push(
       button("Show evidence", ACTIONS.evidence, diagnosisId),

@@ -19,8 +19,9 @@ import { UserGroupMembership } from "./membership.js";
 import { guardRequests } from "./request-guard.js";
 
 /**
- * The Slack app (`diagbot serve`): `/diagnose`, the answer's buttons and the App Home, one
- * listener per file under listeners/. Every listener acknowledges first (Slack allows 3 s) and
+ * The Slack app (`diagbot serve`): `/diagnose`, the answer's buttons, the App Home, and pasted
+ * evidence (the *Diagnose this output* shortcut, `/diagnose paste`'s modal), one listener per
+ * file under listeners/. Every listener acknowledges first (Slack allows 3 s) and
  * works afterwards; everything checked before the acknowledgement is in memory (user group
  * lists are refreshed in the background, see membership.ts) or fails fast.
  */

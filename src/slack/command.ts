@@ -10,16 +10,18 @@ import {
 
 /**
  * The `/diagnose` command line: `<host> [symptom] [--pid N | --process NAME] [--deep]
- * [--window 5s] [--ticket SYSTEM:KEY]`, or `help`. Parsed with Node's own argument parser (`util.parseArgs`,
+ * [--window 5s] [--ticket SYSTEM:KEY]`, `paste` (the paste modal) or `help`. Parsed with Node's own argument parser (`util.parseArgs`,
  * strict: unknown options are errors); values are validated by the request schema every door uses (src/model/request.ts).
  */
 export type ParsedCommand =
   | { kind: "help" }
+  /** `paste`: the paste modal (evidence pasted or attached instead of a host). */
+  | { kind: "paste" }
   /** `ticket`: canonical `SYSTEM:KEY`, the requester's own (not part of the shared run). */
   | { kind: "diagnose"; request: DiagnoseRequest; ticket?: string };
 
 export const USAGE =
-  "/diagnose <host> [symptom] [--pid N | --process NAME] [--deep] [--window 5s] [--ticket SYSTEM:KEY]";
+  "/diagnose <host> [symptom] [--pid N | --process NAME] [--deep] [--window 5s] [--ticket SYSTEM:KEY], or /diagnose paste";
 
 export const HELP = [
   `*Usage:* \`${USAGE}\``,
@@ -28,6 +30,7 @@ export const HELP = [
   '• `--pid N` or `--process NAME`: scope the per-process collectors (quote a name with spaces: `--process "Web Content"`)',
   "• `--deep`: also run intrusive collectors (strace, perf record), if you are allowed to",
   "• `--ticket SYSTEM:KEY`: attach the evidence once answered: `jira:OPS-7`, `github:owner/repo#12`, `pagerduty:PXXXXXX`, `webhook:LABEL`",
+  "• `/diagnose paste`: attach or paste a terminal transcript (`$ df -h` and its output) to diagnose instead of a host; nothing in it is run (a host named paste: `/diagnose paste health`). On any message: *Diagnose this output* in its ⋮ menu",
   "Example: `/diagnose host-42 latency --window 10s`",
 ].join("\n");
 
@@ -89,6 +92,7 @@ export function parseCommandText(text: string): ParsedCommand {
   const args = words(normaliseText(text));
   if (args.length === 0 || (args.length === 1 && /^(help|-h|--help|\?)$/i.test(args[0])))
     return { kind: "help" };
+  if (args.length === 1 && args[0].toLowerCase() === "paste") return { kind: "paste" };
   let parsed: ReturnType<
     typeof parseArgs<{ options: typeof spec; allowPositionals: true; strict: true }>
   >;

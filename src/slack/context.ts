@@ -55,8 +55,9 @@ export function queueUnavailable(hint: string): DiagbotError {
 }
 
 /**
- * Lets a request in, for a command or a button alike: RBAC for the person (the host, deep, the
- * role's window cap), the queue answering, and the person's and channel's rate limits.
+ * Lets a request in, for a command, a button, a shortcut or a modal alike: RBAC for the person
+ * (the host, deep, the role's window cap; for pasted evidence {@link checkPasted}), the queue
+ * answering, and the person's and channel's rate limits.
  * @returns the person's access, for the audit line
  * @throws DiagbotError naming what refused it
  */
@@ -67,17 +68,86 @@ export async function admit(
   unavailableHint = "try again in a minute",
 ): Promise<Access> {
   const access = accessOf(ctx, who.user, who.channel);
-  checkHost(
-    ctx.rbac,
-    await ctx.inventory(),
-    request.host,
-    access,
-    request.deep,
-    request.windowSeconds,
-  );
+  if (request.evidence) checkPasted(ctx.rbac, access, request.deep);
+  else
+    checkHost(
+      ctx.rbac,
+      await ctx.inventory(),
+      request.host,
+      access,
+      request.deep,
+      request.windowSeconds,
+    );
+  await letIn(ctx, who, unavailableHint);
+  return access;
+}
+
+/**
+ * Lets pasted evidence in before it is fetched (a shortcut, the paste modal): {@link checkPasted},
+ * the queue answering, the rate limits, as {@link admit} does for the request it becomes.
+ * @returns the person's access, for the audit line
+ * @throws DiagbotError naming what refused it
+ */
+export async function admitPasted(
+  ctx: ListenerContext,
+  who: { user: string; channel: string },
+): Promise<Access> {
+  const access = accessOf(ctx, who.user, who.channel);
+  checkPasted(ctx.rbac, access, false);
+  await letIn(ctx, who, "try again in a minute");
+  return access;
+}
+
+/** The queue answering, then the person's and channel's rate limits. */
+async function letIn(
+  ctx: ListenerContext,
+  who: { user: string; channel: string },
+  unavailableHint: string,
+): Promise<void> {
   if (!ctx.producer.ready) throw queueUnavailable(unavailableHint);
   await ctx.producer.limits.admit(who.user, who.channel);
-  return access;
+}
+
+/**
+ * May `user` (in `channel`) see a stored diagnosis of `request` (its evidence, a ticket, a
+ * follow-up)? As for diagnosing it: the host for a live one, {@link checkPasted} for pasted
+ * evidence.
+ * @throws DiagbotError as {@link checkHost} and {@link checkPasted} do
+ */
+export async function checkStored(
+  ctx: ListenerContext,
+  who: { user: string; channel?: string },
+  request: DiagnoseRequest,
+): Promise<void> {
+  const access = accessOf(ctx, who.user, who.channel);
+  if (request.evidence) checkPasted(ctx.rbac, access, false);
+  else checkHost(ctx.rbac, await ctx.inventory(), request.host, access, false);
+}
+
+/**
+ * May `access` diagnose pasted evidence? Only a person whose roles let them diagnose some host
+ * (a role with `cheap` and `sampling`): reading a paste runs nothing, so no host group is
+ * checked, and a deep dive, which needs a live host, is refused.
+ * @throws DiagbotError `usage` saying what to ask an admin
+ */
+export function checkPasted(rbac: Rbac, access: Access, deep: boolean): void {
+  if (
+    !access.grants.some(
+      (g) => g.costClasses.includes("cheap") && g.costClasses.includes("sampling"),
+    )
+  )
+    throw new DiagbotError("usage", "you may not diagnose anything, pasted evidence included", {
+      cause: `no role of ${rbac.source} grants cheap and sampling`,
+      hint: "ask an admin to add you to DIAGBOT_RBAC",
+    });
+  if (deep)
+    throw new DiagbotError(
+      "usage",
+      "a deep dive needs a live host: pasted evidence is already collected",
+      {
+        hint: "run `/diagnose <host> --deep` on the host the paste came from",
+      },
+    );
 }
 
 /**

@@ -187,6 +187,7 @@ function answerMessage(result: StoredResult, requesters: string[]): RenderedMess
     diagnosisId: result.diagnosisId,
     redactions: result.redactions,
     bundle: result.bundle,
+    pasted: result.request.evidence !== undefined,
     requestedBy: requesters,
   });
 }

@@ -5,7 +5,9 @@ import { type WebSocket, WebSocketServer } from "ws";
 
 /**
  * A local stand-in for Slack: the Web API (`/api/<method>`), response_url endpoints
- * (`/response/<id>`), file upload URLs (`/upload/<id>`) and a Socket Mode WebSocket
+ * (`/response/<id>`), file upload URLs (`/upload/<id>`), files shared in Slack at their
+ * `url_private` (`/files-pri/T1-<id>/<name>`, given only with the bot token: anyone else gets
+ * Slack's sign-in page, HTML with 200, as files.slack.com answers) and a Socket Mode WebSocket
  * (`/socket`, the URL `apps.connections.open` returns). It records every call, checks each
  * method's token and required arguments the way Slack does (`not_authed`, `invalid_auth`,
  * `invalid_arguments`), and can inject `not_in_channel`, 429 with Retry-After, and 5xx.
@@ -45,6 +47,18 @@ export interface Injection {
   when?: (args: Record<string, Json>) => boolean;
 }
 
+/** A file shared in Slack, as messages and `file_input` states describe it. */
+export interface SharedFile {
+  id: string;
+  name: string;
+  title: string;
+  size: number;
+  mimetype: string;
+  filetype: string;
+  url_private: string;
+  url_private_download: string;
+}
+
 /** Required arguments per method (any one of the alternatives in a group). */
 const REQUIRED: Record<string, string[][]> = {
   "auth.test": [],
@@ -56,6 +70,7 @@ const REQUIRED: Record<string, string[][]> = {
   "files.getUploadURLExternal": [["filename"], ["length"]],
   "files.completeUploadExternal": [["files"]],
   "usergroups.users.list": [["usergroup"]],
+  "files.info": [["file"]],
   "apps.connections.open": [],
 };
 
@@ -73,6 +88,14 @@ export interface FakeSlack {
   responses: { id: string; body: Json; at: number }[];
   /** Bytes received at upload URLs, by file id. */
   uploads: Map<string, Buffer>;
+  /** Shares a file in Slack: served at its `url_private` with the bot token (or redirected). */
+  shareFile(
+    name: string,
+    bytes: Buffer,
+    options?: { filetype?: string; mimetype?: string; redirectTo?: string },
+  ): SharedFile;
+  /** Requests for shared files' bytes, in order: the file id and whether the bot token came with it. */
+  fileFetches: { id: string; authorised: boolean; at: number }[];
   inject(method: string, injection: Injection): void;
   /** A fresh response_url served here. */
   responseUrl(): string;
@@ -136,6 +159,8 @@ export async function startFakeSlack(
   const calls: ApiCall[] = [];
   const responses: FakeSlack["responses"] = [];
   const uploads = new Map<string, Buffer>();
+  const shared = new Map<string, { file: SharedFile; bytes: Buffer; redirectTo?: string }>();
+  const fileFetches: FakeSlack["fileFetches"] = [];
   const injections = new Map<string, Injection[]>();
   const usergroups = new Map<string, string[]>();
   let tsCounter = 0;
@@ -246,6 +271,11 @@ export async function startFakeSlack(
             files: files.map((f) => ({ id: f.id, title: f.title })),
           });
         }
+        case "files.info": {
+          const found = shared.get(args.file);
+          if (!found) return fail("file_not_found");
+          return answer(res, 200, { ok: true, file: found.file });
+        }
         case "usergroups.users.list":
           return answer(res, 200, { ok: true, users: usergroups.get(args.usergroup) ?? [] });
         case "apps.connections.open":
@@ -268,6 +298,25 @@ export async function startFakeSlack(
       uploads.set(upload[1], fileOf(req, body));
       res.writeHead(200, { "content-type": "text/plain" });
       return res.end(`OK - ${body.length}`);
+    }
+    const file = /^\/files-pri\/T1-(FP\d+)\/(?:download\/)?[^/]+$/.exec(url.pathname);
+    if (file && req.method === "GET") {
+      const authorised = req.headers.authorization === `Bearer ${botToken}`;
+      fileFetches.push({ id: file[1], authorised, at: Date.now() });
+      const found = shared.get(file[1]);
+      if (!authorised || !found) {
+        res.writeHead(authorised ? 404 : 200, { "content-type": "text/html; charset=utf-8" });
+        return res.end("<!DOCTYPE html><html><body>Sign in to Slack</body></html>");
+      }
+      if (found.redirectTo) {
+        res.writeHead(302, { location: found.redirectTo });
+        return res.end();
+      }
+      res.writeHead(200, {
+        "content-type": found.file.mimetype,
+        "content-length": String(found.bytes.length),
+      });
+      return res.end(found.bytes);
     }
     const response = /^\/response\/([a-z0-9]+)$/.exec(url.pathname);
     if (response && req.method === "POST") {
@@ -314,6 +363,22 @@ export async function startFakeSlack(
     callsOf: (method) => calls.filter((c) => c.method === method && c.status === 200 && !c.error),
     responses,
     uploads,
+    fileFetches,
+    shareFile(name, bytes, options = {}) {
+      const id = `FP${++fileCounter}`;
+      const file: SharedFile = {
+        id,
+        name,
+        title: name,
+        size: bytes.length,
+        mimetype: options.mimetype ?? "text/plain",
+        filetype: options.filetype ?? "text",
+        url_private: `${base}/files-pri/T1-${id}/${encodeURIComponent(name)}`,
+        url_private_download: `${base}/files-pri/T1-${id}/download/${encodeURIComponent(name)}`,
+      };
+      shared.set(id, { file, bytes, redirectTo: options.redirectTo });
+      return file;
+    },
     usergroups,
     inject(method, injection) {
       const list = injections.get(method) ?? [];
@@ -419,6 +484,40 @@ export function buttonPayload(fields: {
         text: { type: "plain_text", text: "x" },
       },
     ],
+  };
+}
+
+/** A message shortcut's payload (`message_action`) on a message with `text` and `files`. */
+export function messageShortcut(fields: {
+  callbackId: string;
+  text: string;
+  files?: SharedFile[];
+  messageTs?: string;
+  threadTs?: string;
+  user?: string;
+  channel?: string;
+  responseUrl: string;
+}): Record<string, unknown> {
+  const ts = fields.messageTs ?? "1700000100.000100";
+  return {
+    type: "message_action",
+    token: "verification-token-unused",
+    action_ts: "1700000101.000001",
+    team: { id: "T1", domain: "test" },
+    user: { id: fields.user ?? "U1", name: "oncall", team_id: "T1" },
+    channel: { id: fields.channel ?? "C1", name: "incidents" },
+    callback_id: fields.callbackId,
+    trigger_id: "1.2.5",
+    message_ts: ts,
+    message: {
+      type: "message",
+      user: "U9",
+      ts,
+      text: fields.text,
+      ...(fields.threadTs ? { thread_ts: fields.threadTs } : {}),
+      ...(fields.files ? { files: fields.files } : {}),
+    },
+    response_url: fields.responseUrl,
   };
 }
 

@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { COMMAND } from "../../src/slack/listeners/diagnose-command.js";
+import { PASTE_SHORTCUT } from "../../src/slack/listeners/paste.js";
 
 /** The app manifest creates an app that has what `diagbot serve` uses. */
 describe("deploy/slack-app-manifest.yaml", () => {
@@ -24,6 +25,7 @@ describe("deploy/slack-app-manifest.yaml", () => {
         "files:write",
         "usergroups:read",
         "app_mentions:read",
+        "files:read",
       ]),
     );
     for (const url of [
@@ -33,5 +35,16 @@ describe("deploy/slack-app-manifest.yaml", () => {
     ]) {
       expect(url).toMatch(/\/slack\/events$/);
     }
+  });
+
+  it("offers Diagnose this output on messages, under the callback id the app listens to", () => {
+    expect(manifest.features.shortcuts).toEqual([
+      expect.objectContaining({
+        name: "Diagnose this output",
+        type: "message",
+        callback_id: PASTE_SHORTCUT,
+      }),
+    ]);
+    expect(manifest.features.slash_commands[0].usage_hint).toMatch(/\| paste$/);
   });
 });

@@ -7,6 +7,7 @@ import { requestAuditFields } from "../../observability/audit.js";
 import { HELP, parseCommandText, USAGE } from "../command.js";
 import { admit, type ListenerContext } from "../context.js";
 import { describe, ephemeral, reasonOf } from "../messages.js";
+import { checkPaster, openPasteModal } from "./paste.js";
 
 /** Command text that did not parse, as the audit log records it: length and SHA-256 only. */
 function rejectedText(text: string) {
@@ -29,7 +30,7 @@ function outcomeOf(err: unknown): "error" | "limited" | "rejected" {
 export const COMMAND = "/diagnose";
 
 /**
- * `/diagnose <host> [symptom] [options]`. Everything checked before the acknowledgement
+ * `/diagnose <host> [symptom] [options]`, or `/diagnose paste` (the paste modal, paste.ts). Everything checked before the acknowledgement
  * (syntax, host, access, queue) is in memory or fails fast, so the acknowledgement itself
  * carries the error when there is one; the root message and the job come after it.
  */
@@ -48,6 +49,15 @@ export function registerDiagnoseCommand(app: App, ctx: ListenerContext): void {
       const parsed = parseCommandText(command.text ?? "");
       if (parsed.kind === "help") {
         await acked(ephemeral(HELP));
+        return;
+      }
+      if (parsed.kind === "paste") {
+        checkPaster(ctx, who.user, who.channel);
+        await acked();
+        await openPasteModal(ctx, client, { ...who, triggerId: command.trigger_id }).catch(
+          (err: Error) =>
+            respond(ephemeral(`:warning: the paste form did not open: ${describe(err)}`)),
+        );
         return;
       }
       request = parsed.request;

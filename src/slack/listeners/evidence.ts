@@ -4,7 +4,7 @@ import { bundleTarGz, type StoredBundle } from "../../queue/bundle.js";
 import { DIAGNOSIS_ID } from "../../queue/types.js";
 import { ACTIONS, escapeMrkdwn, evidenceText } from "../../render/blocks.js";
 import { slackError } from "../config.js";
-import { accessOf, checkHost, type ListenerContext } from "../context.js";
+import { checkStored, type ListenerContext } from "../context.js";
 import { describe, ephemeral, reasonOf } from "../messages.js";
 import { CANNOT_POST, INVITE_HINT } from "../replies.js";
 
@@ -34,8 +34,7 @@ export function registerEvidence(app: App, ctx: ListenerContext): void {
             "the evidence of this diagnosis has expired or was over the size cap",
             { hint: "run `/diagnose` again" },
           );
-        const access = accessOf(ctx, user, channel);
-        checkHost(ctx.rbac, await ctx.inventory(), result.request.host, access, false);
+        await checkStored(ctx, { user, channel }, result.request);
         ctx.audit("evidence", {
           user,
           channel,

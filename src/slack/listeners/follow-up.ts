@@ -5,7 +5,7 @@ import { DiagbotError } from "../../model/errors.js";
 import { answerFollowUp, DATA_BUTTONS, type FollowUpAnswer } from "../../narrative/index.js";
 import { redactText } from "../../redact/index.js";
 import { ACTIONS, type Block, clip, escapeMrkdwn, narrativeBlocks } from "../../render/blocks.js";
-import { accessOf, checkHost, type ListenerContext } from "../context.js";
+import { checkStored, type ListenerContext } from "../context.js";
 import { describe, reasonOf } from "../messages.js";
 
 /**
@@ -98,13 +98,7 @@ async function answerInThread(
     throw new DiagbotError("usage", "this thread holds no diagnosis, or it has expired", {
       hint: "run `/diagnose` again",
     });
-  checkHost(
-    ctx.rbac,
-    await ctx.inventory(),
-    result.request.host,
-    accessOf(ctx, m.user, m.channel),
-    false,
-  );
+  await checkStored(ctx, m, result.request);
   await ctx.followUpLimits.admit(m.user, m.channel);
   const earlier = await store.followUps(id, m.channel, m.threadTs);
   const out = await answerFollowUp(question, result.report, ctx.narrative, ctx.metrics, earlier);

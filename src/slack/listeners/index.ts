@@ -5,6 +5,7 @@ import { registerDeepDive } from "./deep-dive.js";
 import { registerDiagnoseCommand } from "./diagnose-command.js";
 import { registerEvidence } from "./evidence.js";
 import { registerFollowUp } from "./follow-up.js";
+import { registerPaste } from "./paste.js";
 import { registerRerun } from "./rerun.js";
 import { registerSweepDigest } from "./sweep-digest.js";
 import { registerTicket } from "./ticket.js";
@@ -19,4 +20,5 @@ export function registerListeners(app: App, ctx: ListenerContext): void {
   registerTicket(app, ctx);
   registerAppHome(app, ctx);
   registerSweepDigest(app, ctx);
+  registerPaste(app, ctx);
 }

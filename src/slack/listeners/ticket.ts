@@ -6,7 +6,7 @@ import { parseTicket } from "../../model/request.js";
 import { TICKET_SYSTEMS, type TicketSystem } from "../../model/ticket.js";
 import { DIAGNOSIS_ID } from "../../queue/types.js";
 import { ACTIONS } from "../../render/blocks.js";
-import { accessOf, checkHost, type ListenerContext } from "../context.js";
+import { checkStored, type ListenerContext } from "../context.js";
 import { describe, ephemeral, reasonOf } from "../messages.js";
 
 /** The modal's callback id and its two inputs' block (and action) ids. */
@@ -171,13 +171,7 @@ async function checkPresser(
       "the evidence of this diagnosis has expired or was over the size cap",
       { hint: "run `/diagnose` again with `--ticket SYSTEM:KEY`" },
     );
-  checkHost(
-    ctx.rbac,
-    await ctx.inventory(),
-    result.request.host,
-    accessOf(ctx, user, channel),
-    false,
-  );
+  await checkStored(ctx, { user, channel }, result.request);
   return result.request.host;
 }
 
