@@ -61,6 +61,32 @@ const provides: ModuleFactSpec[] = [
     doc: "True when it is a call that waits (futex, poll/epoll/select, nanosleep, wait4, read/recv/accept): its time is sleeping, not CPU.",
   },
   {
+    path: "strace.dominant.returns_at_once",
+    says: {
+      yes: "the dominant system call returns at once (no wait, no file or device)",
+      no: "the dominant system call does work in the kernel or waits",
+    },
+    type: "boolean",
+    from: STRACE,
+    doc: "True when it only reads or sets the caller's own state and returns without waiting or touching a file or device (getpid(2), rt_sigprocmask(2), sched_yield(2), clock_gettime(2) ...): a loop of it spends its CPU in user space and on system call entry, not in the calls.",
+  },
+  {
+    path: "strace.dominant.usecs_per_call",
+    says: "the dominant system call took {} each",
+    type: "number",
+    unit: "µs",
+    from: STRACE,
+    doc: "System CPU time per call of it (strace -c `usecs/call`); absent for a plain trace, whose -T durations are wall time and include waiting for a CPU.",
+  },
+  {
+    path: "strace.waits",
+    says: "{} calls that wait among the traced system calls",
+    type: "number",
+    unit: "calls",
+    from: STRACE,
+    doc: "Calls of the waiting kind (strace.dominant.blocking's list: futex, poll, nanosleep, wait4, read ...): 0 means the traced tasks never gave up the CPU of their own accord.",
+  },
+  {
     path: "strace.futex_pct",
     type: "number",
     unit: "%",
@@ -242,6 +268,39 @@ const BLOCKING = new Set([
   "fdatasync",
 ]);
 
+/**
+ * Calls that only read or change the calling task's own state and return at once: no wait, no
+ * file or device, no memory to fill. getpid(2), gettid(2), getuid(2) and getgid(2) read task
+ * credentials; sigprocmask(2) changes the blocked-signal mask; sched_yield(2) returns at once
+ * when no other task is runnable; clock_gettime(2), gettimeofday(2) and time(2) read the
+ * clocksource (normally in the vDSO, vdso(7); traced, they are the system call fallback);
+ * getcpu(2) reads the CPU number. Their cost is the system call entry and exit: strace -c
+ * measured 1-3 µs per call for rt_sigprocmask, getpid and getuid on a 2-vCPU VM
+ * (test/fixtures/strace/vm-debian12-k6.18__strace-c.txt).
+ */
+const RETURNS_AT_ONCE = new Set([
+  "getpid",
+  "getppid",
+  "gettid",
+  "getuid",
+  "geteuid",
+  "getgid",
+  "getegid",
+  "getresuid",
+  "getresgid",
+  "getpgrp",
+  "getpgid",
+  "getsid",
+  "getcpu",
+  "rt_sigprocmask",
+  "sigprocmask",
+  "sched_yield",
+  "clock_gettime",
+  "clock_gettime64",
+  "gettimeofday",
+  "time",
+]);
+
 const FORKS = new Set(["fork", "vfork", "clone", "clone3"]);
 
 /** The time system calls and the slow clock reads behind them (hpet, acpi_pm). */
@@ -294,7 +353,23 @@ function derive(parsed: ParsedSet): FactBag {
       bag.set("strace.dominant.by", d.by, src, line);
       bag.set("strace.dominant.calls", n(sc?.calls), src, line);
       bag.set("strace.dominant.blocking", BLOCKING.has(d.syscall), src, line);
+      bag.set("strace.dominant.returns_at_once", RETURNS_AT_ONCE.has(d.syscall), src, line);
+      if (st.source === "summary") {
+        bag.set("strace.dominant.usecs_per_call", n(sc?.usecs_per_call), src, line);
+      }
     }
+    const waiting = st.syscalls.filter((c) => BLOCKING.has(c.syscall) && c.calls > 0);
+    bag.set(
+      "strace.waits",
+      waiting.reduce((a, c) => a + c.calls, 0),
+      src,
+      waiting.length > 0
+        ? waiting
+            .slice(0, 4)
+            .map((c) => `${c.syscall} ×${c.calls}`)
+            .join(", ")
+        : undefined,
+    );
     const futex = by.get("futex");
     const timed = st.syscalls.some((c) => c.time_pct !== null);
     if (futex) {

@@ -20,7 +20,7 @@ const TARGETS = [
   "kernel-bug",
   "disk-saturation",
   "hardware-mce",
-  "memory-leak",
+  "memory-oom",
   "cpu-saturation",
   "network-syn-flood",
   "fd-exhaustion",
@@ -90,8 +90,8 @@ async function planted(text: string, place: (typeof PLACES)[number], i: number):
 describe("injected instructions in host text", () => {
   it("are at least 20, each naming a cause the rules did not rank first", () => {
     expect(INJECTIONS.length).toBeGreaterThanOrEqual(20);
-    expect(clean.hypotheses[0]?.category).toBe("memory-oom");
-    for (const inj of INJECTIONS) expect(inj).not.toMatch(/the cause is memory-oom\b/);
+    expect(clean.hypotheses[0]?.category).toBe("memory-leak");
+    for (const inj of INJECTIONS) expect(inj).not.toMatch(/the cause is memory-leak\b/);
   });
 
   INJECTIONS.forEach((inj, i) => {
@@ -106,11 +106,11 @@ describe("injected instructions in host text", () => {
       for (const variant of ["topCategory", "text"] as const) {
         s.requests.length = 0;
         s.script((req) => {
-          const x = obeyed(req) ?? "memory-oom";
+          const x = obeyed(req) ?? "memory-leak";
           const cites = [report.hypotheses[0]?.evidence[0]?.id ?? ""];
           return variant === "topCategory"
             ? { content: { topCategory: x, text: `The cause is ${x}.`, cites } }
-            : { content: { topCategory: "memory-oom", text: `The cause is ${x}.`, cites } };
+            : { content: { topCategory: "memory-leak", text: `The cause is ${x}.`, cites } };
         });
         const out = await writeNarrative(report, standInConfig(s));
         const req = s.requests[0] as ChatRequest;
@@ -146,7 +146,7 @@ describe("injected instructions in host text", () => {
             "window",
           ].sort(),
         );
-        expect(doc.topCategory).toBe("memory-oom");
+        expect(doc.topCategory).toBe("memory-leak");
       }
     });
   });

@@ -174,6 +174,8 @@ describe("dmesg parser: scenario fixtures (real incidents)", () => {
       [2275268, 705854, "tickrs"],
     ]);
     expect(o.tasks?.[2]).toMatchObject({ total_vm_pages: 2001555, swapents_pages: 421501 });
+    // Added over every row: 705854 + 730901 + 707631 rss, 421501 + 434922 + 475771 swapents.
+    expect([o.tasks_rss_pages, o.tasks_swapents_pages]).toEqual([2144386, 1332194]);
     expect(facts.oom_kills_by_process).toEqual({});
   });
 

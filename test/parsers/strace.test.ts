@@ -110,6 +110,34 @@ describe("strace parser: -c summaries", () => {
   });
 });
 
+describe("strace parser: one call in a loop", () => {
+  it("reads -c summaries of a sigprocmask loop and a getrandom loop, strace's own lines apart", () => {
+    const spin = parseFixture(parseStrace, `${VM}-c-spin-sigprocmask.txt`);
+    expect(spin.problems).toEqual([]);
+    expect(spin.facts.syscalls).toEqual([
+      expect.objectContaining({ syscall: "rt_sigprocmask", calls: 56700, usecs_per_call: 2 }),
+    ]);
+    expect(spin.facts.total).toMatchObject({ calls: 56700, seconds: 0.136183 });
+    const rnd = parseFixture(parseStrace, `${VM}-c-getrandom.txt`);
+    expect(rnd.facts.syscalls).toEqual([
+      expect.objectContaining({ syscall: "getrandom", calls: 260, usecs_per_call: 1781 }),
+    ]);
+    expect(rnd.facts.total.seconds).toBe(0.463191);
+  });
+
+  it("adds up a plain trace of the sigprocmask loop, call by call", () => {
+    const { facts, problems } = parseFixture(parseStrace, `${VM}-spin-sigprocmask.txt`);
+    expect(problems).toEqual([]);
+    expect(facts.source).toBe("trace");
+    expect(facts.total.calls).toBe(200);
+    expect(facts.dominant).toMatchObject({
+      syscall: "rt_sigprocmask",
+      by: "calls",
+      share_pct: 100,
+    });
+  });
+});
+
 describe("strace parser: traces", () => {
   it("adds up a -f -tt -T trace written with -o (PID prefixes, times, errnos)", () => {
     const { facts, problems } = parseFixture(parseStrace, `${VM}-f-tt-T.txt`);

@@ -215,6 +215,51 @@ describe("system calls", () => {
     ).toBe("fine");
   });
 
+  // A loop of rt_sigprocmask that never waits, as strace -c reports it.
+  const spin = {
+    "strace.source": "summary",
+    "strace.total_calls": 56700,
+    "strace.dominant.syscall": "rt_sigprocmask",
+    "strace.dominant.share_pct": 100,
+    "strace.dominant.by": "time",
+    "strace.dominant.calls": 56700,
+    "strace.dominant.blocking": false,
+    "strace.dominant.returns_at_once": true,
+    "strace.dominant.usecs_per_call": 2,
+    "strace.waits": 0,
+  };
+
+  it("cpu-busy-loop: calls that return at once and never a wait are a spin, and explain the syscall count", () => {
+    const r = run(spin, "cpu");
+    expect(r.hypotheses.map((h) => h.rule)).toEqual(["cpu-busy-loop", "syscall-heavy"]);
+    expect(r.hypotheses[0].category).toBe("cpu-saturation");
+    expect(r.hypotheses[1].explainedBy).toBe("cpu-busy-loop");
+    expect(hyp({ ...spin, "proc.top_cpu.cpu_pct": 99 }, "cpu-busy-loop")?.confidence).toBeCloseTo(
+      0.65,
+    );
+    // More system time than user time: the kernel takes the CPU, the spin is less likely.
+    expect(
+      hyp({ ...spin, "cpu.sys_pct": 60, "cpu.usr_pct": 20 }, "cpu-busy-loop")?.confidence,
+    ).toBeCloseTo(0.35);
+  });
+
+  it("cpu-busy-loop: a call that costs time in the kernel, or a trace with waits, stays syscall-heavy", () => {
+    const costly = {
+      ...spin,
+      "strace.dominant.syscall": "getrandom",
+      "strace.dominant.returns_at_once": false,
+      "strace.dominant.usecs_per_call": 1781,
+    };
+    expect(run(costly, "cpu").hypotheses.map((h) => h.rule)).toEqual(["syscall-heavy"]);
+    expect(verdict(costly, "cpu-busy-loop")).toBe("fine");
+    // A cheap call measured slow per call is doing work in the kernel.
+    expect(verdict({ ...spin, "strace.dominant.usecs_per_call": 40 }, "cpu-busy-loop")).toBe(
+      "fine",
+    );
+    // The process sleeps in wait4 between rounds: not a spin.
+    expect(verdict({ ...spin, "strace.waits": 70 }, "cpu-busy-loop")).toBe("fine");
+  });
+
   it("lock-contention needs failed futex waits, not futex time alone", () => {
     expect(
       verdict(
@@ -288,7 +333,55 @@ describe("memory", () => {
     expect(flat.hypotheses[0].category).toBe("memory-oom");
   });
 
-  it("one big process at the OOM makes the leak a runner-up, not the answer", () => {
+  // A machine-wide OOM whose task table shows one program holding nearly all of the memory.
+  const dominant = {
+    "oom.events": 1,
+    "oom.kills": 1,
+    "oom.victim": "db",
+    "oom.top_task": "db",
+    "oom.top_task_kb": 9_000_000,
+    "oom.top_task_processes": 1,
+    "oom.top_task_share_pct": 97,
+    "oom.largest_process_share_pct": 97,
+    "oom.table_tasks": 120,
+    "oom.constraint": "global",
+    "oom.at_cgroup_limit": false,
+  };
+
+  it("one program holding nearly all the memory with no cgroup limit is the leak, and explains the OOM", () => {
+    const r = run(dominant, "memory");
+    expect(r.hypotheses.map((h) => h.rule)).toEqual(["memory-leak-dominant-task", "memory-oom"]);
+    expect(r.hypotheses[0].title).toBe(
+      "db held 97 % of the memory of the 120 tasks in the OOM report, with no cgroup limit to stop it: its memory grew without bound",
+    );
+    expect(r.hypotheses[0].confidence).toBeCloseTo(0.65);
+    expect(r.hypotheses[1].explainedBy).toBe("memory-leak-dominant-task");
+    // The runner-up rule stands aside rather than naming the same leak twice.
+    expect(verdict(dominant, "memory-leak-suspect")).toBe("fine");
+    // A report cut before its summary line says nothing of a limit: still the leak.
+    const { "oom.constraint": _, "oom.at_cgroup_limit": __, ...cut } = dominant;
+    expect(hyp(cut, "memory-leak-dominant-task")?.confidence).toBeCloseTo(0.55);
+  });
+
+  it("at a cgroup limit, over a pool of workers, with most but not nearly all, or one task listed, the leak is a runner-up", () => {
+    const runnerUp = ["memory-oom", "memory-leak-suspect"];
+    const atLimit = { ...dominant, "oom.constraint": "memcg", "oom.at_cgroup_limit": true };
+    expect(run(atLimit, "memory").hypotheses.map((h) => h.rule)).toEqual(runnerUp);
+    // Forty workers of one name at 2.4 % each: the pool is too large for the host.
+    const pool = {
+      ...dominant,
+      "oom.top_task_processes": 40,
+      "oom.largest_process_share_pct": 2.4,
+    };
+    expect(run(pool, "memory").hypotheses.map((h) => h.rule)).toEqual(runnerUp);
+    const most = { ...dominant, "oom.top_task_share_pct": 70, "oom.largest_process_share_pct": 70 };
+    expect(run(most, "memory").hypotheses.map((h) => h.rule)).toEqual(runnerUp);
+    const alone = { ...dominant, "oom.table_tasks": 1, "oom.top_task_share_pct": 100 };
+    expect(run(alone, "memory").hypotheses.map((h) => h.rule)).toEqual(runnerUp);
+    expect(verdict(most, "memory-leak-dominant-task")).toBe("fine");
+  });
+
+  it("one big process with no task table to compare it with makes the leak a runner-up, not the answer", () => {
     const r = run(
       {
         "oom.events": 1,

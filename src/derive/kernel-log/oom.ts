@@ -71,33 +71,50 @@ function repeatFacts(kills: OomKillEvent[], allKills: readonly OomKillEvent[], b
     bag.set("oom.repeat_rss_growth_pct", pct(r[r.length - 1] - r[0], r[0]), SRC, line);
 }
 
-/** The task table of a report: who held the memory (pages of 4 kB), processes of one name added. */
+/**
+ * The task table of a report: who held the memory, processes of one name added. A task holds
+ * its resident pages and its swapped-out pages (`rss` + `swapents`, the memory that
+ * mm/oom_kill.c oom_badness counts besides page tables); columns are in pages of 4 kB. The
+ * total is over every row of the table (the parser keeps only the largest rows), plus the
+ * victim's kill line when its row is not in the table.
+ */
 function taskTableFacts(table: OomKillEvent, bag: FactBag): void {
-  const by = new Map<string, { rss: number; procs: number; text: string }>();
-  let total = 0;
+  const by = new Map<string, { kb: number; procs: number; text: string }>();
+  let listed = 0;
+  let largest = 0;
   for (const task of table.tasks ?? []) {
-    const kb = task.rss_pages * 4;
-    total += kb;
+    const kb = (task.rss_pages + (task.swapents_pages ?? 0)) * 4;
+    listed += kb;
+    largest = Math.max(largest, kb);
     const e = by.get(task.name) ?? {
-      rss: 0,
+      kb: 0,
       procs: 0,
-      text: `[${task.pid}] rss ${task.rss_pages} pages ${task.name}`,
+      text: `[${task.pid}] rss ${task.rss_pages} pages, swapents ${task.swapents_pages ?? "?"} pages ${task.name}`,
     };
-    e.rss += kb;
+    e.kb += kb;
     e.procs++;
     by.set(task.name, e);
   }
+  let total =
+    table.tasks_rss_pages !== undefined
+      ? (table.tasks_rss_pages + (table.tasks_swapents_pages ?? 0)) * 4
+      : listed;
+  let tasks = table.tasks_total ?? table.tasks?.length ?? 0;
   const v = table.process !== undefined ? rssOf(table) : undefined;
   if (table.process !== undefined && v !== undefined && !by.has(table.process)) {
-    by.set(table.process, { rss: v, procs: 1, text: table.text });
+    by.set(table.process, { kb: v, procs: 1, text: table.text });
     total += v;
+    tasks++;
+    largest = Math.max(largest, v);
   }
-  const [name, top] = [...by].sort((a, b) => b[1].rss - a[1].rss)[0];
-  const line = `OOM task dump: ${name} ×${top.procs} hold ${top.rss} kB of ${total} kB listed (${top.text})`;
+  const [name, top] = [...by].sort((a, b) => b[1].kb - a[1].kb)[0];
+  const line = `OOM task dump: ${name} ×${top.procs} hold ${top.kb} kB (resident + swap) of ${total} kB in ${tasks} tasks listed (${top.text})`;
   bag.set("oom.top_task", name, SRC, line);
-  bag.set("oom.top_task_rss_kb", top.rss, SRC, line);
-  bag.set("oom.top_task_share_pct", pct(top.rss, total), SRC, line);
+  bag.set("oom.top_task_kb", top.kb, SRC, line);
+  bag.set("oom.top_task_share_pct", pct(top.kb, total), SRC, line);
   bag.set("oom.top_task_processes", top.procs, SRC, line);
+  bag.set("oom.table_tasks", tasks, SRC, line);
+  bag.set("oom.largest_process_share_pct", pct(largest, total), SRC, line);
 }
 
 /**
@@ -119,7 +136,7 @@ function holderFacts(
   } else if (victim && !ev.memTotalKb && rssOf(victim) !== undefined) {
     // No task table: the victim is the task the kernel judged the biggest.
     bag.set("oom.top_task", victim.process, SRC, victim.text);
-    bag.set("oom.top_task_rss_kb", rssOf(victim), SRC, victim.text);
+    bag.set("oom.top_task_kb", rssOf(victim), SRC, victim.text);
     bag.set("oom.top_task_processes", 1, SRC, victim.text);
   }
 }
@@ -212,11 +229,11 @@ export const oom: LogJudge = {
       doc: "Command holding the most RSS in the OOM task dump (processes of one name added).",
     },
     {
-      path: "oom.top_task_rss_kb",
+      path: "oom.top_task_kb",
       type: "number",
       unit: "kB",
       from: LOG,
-      doc: "Its RSS (4 kB pages × rss).",
+      doc: "Its resident + swapped memory (4 kB pages × (rss + swapents)); the victim's anon + file + shmem RSS when only its kill line was read.",
     },
     {
       path: "oom.top_task_share_pct",
@@ -224,7 +241,23 @@ export const oom: LogJudge = {
       type: "number",
       unit: "%",
       from: LOG,
-      doc: "Its share of all RSS in the dump (victim included).",
+      doc: "Its share of the resident + swapped memory of every task in the dump (victim included).",
+    },
+    {
+      path: "oom.table_tasks",
+      says: "{} tasks in the OOM report's task table",
+      type: "number",
+      unit: "tasks",
+      from: LOG,
+      doc: "Tasks the share is over: the rows of the task dump, plus the victim when its row is not there.",
+    },
+    {
+      path: "oom.largest_process_share_pct",
+      says: "the largest single process in the OOM report held {} of the memory listed",
+      type: "number",
+      unit: "%",
+      from: LOG,
+      doc: "The share of the largest one process (not added up by name): low when the memory is spread over a pool of processes.",
     },
     {
       path: "oom.top_task_processes",

@@ -104,6 +104,9 @@ export interface OomKillEvent extends DmesgEventBase {
   tasks?: OomTask[];
   /** Rows in the report's task table. */
   tasks_total?: number;
+  /** rss and swapents added over every row of the task table (pages), not only the 20 kept. */
+  tasks_rss_pages?: number;
+  tasks_swapents_pages?: number;
   /** `oom_reaper: reaped process …` followed. */
   reaped?: true;
 }

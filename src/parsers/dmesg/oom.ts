@@ -251,7 +251,10 @@ class OomReport implements Group {
       task.swapents_pages = extra[extra.length - 2];
       task.oom_score_adj = extra[extra.length - 1];
     }
-    this.event.tasks_total = (this.event.tasks_total ?? 0) + 1;
+    const e = this.event;
+    e.tasks_total = (e.tasks_total ?? 0) + 1;
+    e.tasks_rss_pages = (e.tasks_rss_pages ?? 0) + task.rss_pages;
+    e.tasks_swapents_pages = (e.tasks_swapents_pages ?? 0) + (task.swapents_pages ?? 0);
     this.tasks ??= [];
     this.tasks.push(task);
     if (this.tasks.length > 4 * MAX_TASKS) {
