@@ -34,7 +34,7 @@ describe("oom judge (mm/oom_kill.c, mm/memcontrol.c, mm/page_alloc.c)", () => {
     // The dump lists mysql with rss 245 pages (4 kB each); the victim is not in the excerpt's dump.
     const victimKb = 77996632 + 88;
     expect(bag.values.get("oom.top_task")).toBe("mo-service");
-    expect(bag.values.get("oom.top_task_rss_kb")).toBe(victimKb);
+    expect(bag.values.get("oom.top_task_kb")).toBe(victimKb);
     expect(bag.values.get("oom.top_task_share_pct")).toBe(
       Math.round((victimKb / (victimKb + 245 * 4)) * 10000) / 100,
     );
@@ -58,19 +58,22 @@ describe("oom judge (mm/oom_kill.c, mm/memcontrol.c, mm/page_alloc.c)", () => {
     );
     expect(bag.excerpts.get("oom.victim_pct_of_ram")).toBe(later);
     // The holders are still read from the last dump, scenario 11's.
-    expect(bag.values.get("oom.top_task_rss_kb")).toBe(77996632 + 88);
+    expect(bag.values.get("oom.top_task_kb")).toBe(77996632 + 88);
   });
 
   it("reads the task dump in pages of 4 kB, processes of one name added (scenario 09)", () => {
     const bag = judgeWith(oom, bundleDmesg("09-oom-memory-leak-tickrs"));
-    // rss column of the three tickrs rows, in pages.
-    const kb = (705854 + 730901 + 707631) * 4;
+    // rss and swapents columns of the three tickrs rows, in pages: what mm/oom_kill.c
+    // oom_badness counts (rss + swap), the largest row being 707631 + 475771 pages.
+    const kb = (705854 + 421501 + 730901 + 434922 + 707631 + 475771) * 4;
     expect(found(bag)).toEqual({
       "oom.events": 1,
       "oom.top_task": "tickrs",
-      "oom.top_task_rss_kb": kb,
+      "oom.top_task_kb": kb,
       "oom.top_task_share_pct": 100,
       "oom.top_task_processes": 3,
+      "oom.table_tasks": 3,
+      "oom.largest_process_share_pct": Math.round((((707631 + 475771) * 4) / kb) * 10000) / 100,
     });
     expect(bag.excerpts.get("oom.top_task")).toBe(
       `OOM task dump: tickrs ×3 hold ${kb} kB of ${kb} kB listed ([2275331] rss 730901 pages tickrs)`,
