@@ -76,7 +76,7 @@ describe("oom judge (mm/oom_kill.c, mm/memcontrol.c, mm/page_alloc.c)", () => {
       "oom.largest_process_share_pct": Math.round((((707631 + 475771) * 4) / kb) * 10000) / 100,
     });
     expect(bag.excerpts.get("oom.top_task")).toBe(
-      `OOM task dump: tickrs ×3 hold ${kb} kB of ${kb} kB listed ([2275331] rss 730901 pages tickrs)`,
+      `OOM task dump: tickrs ×3 hold ${kb} kB (resident + swap) of ${kb} kB in 3 tasks listed ([2275331] rss 730901 pages, swapents 434922 pages tickrs)`,
     );
   });
 
