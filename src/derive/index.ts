@@ -6,6 +6,7 @@ import { extrasModule } from "./extras.js";
 import { fdModule } from "./fd.js";
 import { fsModule } from "./fs.js";
 import { kernelLogModule } from "./kernel-log.js";
+import { kthreadsModule } from "./kthreads.js";
 import { memoryModule } from "./memory.js";
 import { netModule } from "./net.js";
 import { nicModule } from "./nic.js";
@@ -59,6 +60,7 @@ export const MODULES: readonly DeriveModule[] = [
   syscallsModule,
   kernelLogModule,
   extrasModule,
+  kthreadsModule,
 ];
 
 const WINDOW_FACTS: FactSpec[] = [
