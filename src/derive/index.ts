@@ -13,6 +13,7 @@ import { nicModule } from "./nic.js";
 import { schedModule } from "./sched.js";
 import { syscallsModule } from "./syscalls.js";
 import { sysctlModule } from "./sysctl.js";
+import { tunablesModule } from "./tunables.js";
 import type {
   DeriveContext,
   DerivedFacts,
@@ -61,6 +62,7 @@ export const MODULES: readonly DeriveModule[] = [
   kernelLogModule,
   extrasModule,
   kthreadsModule,
+  tunablesModule,
 ];
 
 const WINDOW_FACTS: FactSpec[] = [
