@@ -17,10 +17,15 @@ import { factsOf, n, pct, round } from "./util.js";
  * - `fs.file-max` against the kernel's own default for this memory: `files_maxfiles_init`
  *   (fs/file_table.c) allows one file per KiB of a tenth of memory ("one file with
  *   associated inode and dcache is very roughly 1K"), at least NR_FILE = 8192.
+ * - `kernel.threads-max` against the kernel's default for this memory: `set_max_threads`
+ *   (kernel/fork.c) lets thread stacks take an eighth of memory, MemTotal / (8 × THREAD_SIZE),
+ *   THREAD_SIZE being 16 KiB on x86_64 and arm64: MemTotal kB / 128.
  */
 
 /** NR_FILE (include/linux/fs.h): the smallest default fs.file-max. */
 const NR_FILE = 8192;
+/** kB of memory per thread in kernel/fork.c's default: 8 × THREAD_SIZE (16 KiB on x86_64, arm64). */
+const KB_PER_THREAD = 8 * 16;
 
 const provides: ModuleFactSpec[] = [
   {
@@ -57,6 +62,19 @@ const provides: ModuleFactSpec[] = [
     doc: "fs.file-max as a share of the kernel's default for this memory.",
     says: "fs.file-max at {} of the kernel's default for this memory",
   },
+  {
+    path: "tunables.threads_max_default",
+    type: "number",
+    unit: "threads",
+    doc: "The kernel's default kernel.threads-max for this memory: MemTotal kB / 128 (kernel/fork.c, 16 KiB stacks).",
+  },
+  {
+    path: "tunables.threads_max_pct_of_default",
+    type: "number",
+    unit: "%",
+    doc: "kernel.threads-max as a share of the kernel's default for this memory.",
+    says: "kernel.threads-max at {} of the kernel's default for this memory",
+  },
 ];
 
 function derive(parsed: ParsedSet): FactBag {
@@ -91,6 +109,15 @@ function derive(parsed: ParsedSet): FactBag {
       "sysctl",
       fileLine,
     );
+  }
+
+  const threadsMax = n(sysctl.kernel_threads_max);
+  const threadsDefault = Math.floor(memTotal / KB_PER_THREAD);
+  const threadLine = `kernel.threads-max = ${threadsMax}; ${mem}`;
+  bag.set("tunables.threads_max_default", threadsDefault, "meminfo", mem);
+  if (threadsMax !== undefined && threadsDefault > 0) {
+    const share = round((threadsMax / threadsDefault) * 100);
+    bag.set("tunables.threads_max_pct_of_default", share, "sysctl", threadLine);
   }
   return bag;
 }

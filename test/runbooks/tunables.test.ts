@@ -31,14 +31,20 @@ async function replay(files: Record<string, string | { text: string }>, symptom:
 }
 
 /** The Debian VM's `sysctl -e` output with one key's value replaced. */
-function debianSysctl(key: string, value: number): { text: string } {
+function debianSysctl(key: string, value: number | string): { text: string } {
   const text = readFixture("sysctl/vm-debian12-k6.18__sysctl-e-keys.txt");
   const line = new RegExp(`^${key.replace(/\./g, "\\.")} = .*$`, "m");
   expect(text).toMatch(line);
   return { text: text.replace(line, `${key} = ${value}`) };
 }
 
-const RULES = ["dirty-limit-raised", "min-free-kbytes-high", "file-max-below-default"];
+const RULES = [
+  "dirty-limit-raised",
+  "min-free-kbytes-high",
+  "file-max-below-default",
+  "threads-max-below-default",
+  "port-range-narrow",
+];
 const DEBIAN_SYSCTL = "sysctl/vm-debian12-k6.18__sysctl-e-keys.txt";
 const DEBIAN_MEMINFO = "meminfo/vm-debian12-k6.18__meminfo.txt";
 /** CentOS 7.7's `sysctl -a`: vm.dirty_ratio = 30, fs.file-max = 379085 (sized for ~4 GB). */
@@ -55,6 +61,9 @@ describe("tunables at the kernel's defaults", () => {
     expect(why("min-free-kbytes-high")?.why).toMatch(/vm\.min_free_kbytes at 0\.27 % of memory/);
     // 2466177 of 24684092 / 10 = 2468409
     expect(why("file-max-below-default")?.why).toMatch(/fs\.file-max at 99\.91 % of the kernel/);
+    // 192735 of 24684092 / 128 = 192844
+    expect(why("threads-max-below-default")?.why).toMatch(/threads-max at 99\.94 % of the kernel/);
+    expect(why("port-range-narrow")).toMatchObject({ verdict: "fine" });
   });
 
   it("let a raised dirty_ratio pass on a host too small for it to matter (30 % of 4 GB)", async () => {
@@ -118,5 +127,28 @@ describe("tunables far from the host's size", () => {
     const h = r.hypotheses.find((x) => x.rule === "file-max-below-default");
     expect(h?.confidence).toBeCloseTo(0.55, 5);
     expect(h?.remediation[0]).toMatch(/raise it to at least 2468409/);
+  });
+
+  it("make a lowered threads-max a finding when the threads near it", async () => {
+    const sysctl = debianSysctl("kernel.threads-max", 10000);
+    const advice = await replay({ sysctl, meminfo: DEBIAN_MEMINFO }, "errors");
+    const alone = advice.hypotheses.find((h) => h.rule === "threads-max-below-default");
+    expect(alone?.title).toBe(
+      "kernel.threads-max = 10000 is 5.19 % of the kernel's own default for this memory (192844)",
+    );
+    expect(alone?.confidence).toBe(0.2);
+    // /proc/loadavg: 9100 scheduling entities, 91 % of threads-max
+    const uptime = { text: "3.10 2.75 2.02 4/9100 31337\n1832.87 2876.96\n" };
+    const r = await replay({ sysctl, meminfo: DEBIAN_MEMINFO, uptime }, "errors");
+    const h = r.hypotheses.find((x) => x.rule === "threads-max-below-default");
+    expect(h?.confidence).toBeCloseTo(0.55, 5);
+  });
+
+  it("take a narrowed port range for advice", async () => {
+    const sysctl = debianSysctl("net.ipv4.ip_local_port_range", "40000\t45000");
+    const r = await replay({ sysctl }, "network");
+    const h = r.hypotheses.find((x) => x.rule === "port-range-narrow");
+    expect(h?.title).toMatch(/holds 5001 ports, under half the kernel's default of 28232/);
+    expect(h?.confidence).toBe(0.2);
   });
 });
