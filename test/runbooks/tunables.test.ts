@@ -44,6 +44,7 @@ const RULES = [
   "file-max-below-default",
   "threads-max-below-default",
   "port-range-narrow",
+  "somaxconn-caps-backlog",
 ];
 const DEBIAN_SYSCTL = "sysctl/vm-debian12-k6.18__sysctl-e-keys.txt";
 const DEBIAN_MEMINFO = "meminfo/vm-debian12-k6.18__meminfo.txt";
@@ -150,5 +151,40 @@ describe("tunables far from the host's size", () => {
     const h = r.hypotheses.find((x) => x.rule === "port-range-narrow");
     expect(h?.title).toMatch(/holds 5001 ports, under half the kernel's default of 28232/);
     expect(h?.confidence).toBe(0.2);
+  });
+
+  it("take a somaxconn under 4096 that cuts a listener's backlog for advice, and for a cause when the queue is full", async () => {
+    const sysctl = debianSysctl("net.core.somaxconn", 128);
+    // The Debian VM's listeners as somaxconn 128 shows them: ss prints the backlog the kernel
+    // kept, min(listen() backlog, somaxconn).
+    const services = readFixture("ss-listen/vm-debian12-k6.18__ss-ltn-services.txt")
+      .replace(/ 4096 /g, " 128  ")
+      .replace(/ 244 /g, " 128 ")
+      .replace(/ 511 /g, " 128 ");
+    expect(services).not.toMatch(/LISTEN 0 +(4096|511|244) /);
+    const advice = await replay({ sysctl, "ss-listen": { text: services } }, "network");
+    const alone = advice.hypotheses.find((h) => h.rule === "somaxconn-caps-backlog");
+    expect(alone?.title).toMatch(
+      /^net\.core\.somaxconn = 128 cuts the listen\(\) backlog of 127\.0\.0\.1:25672 to 128/,
+    );
+    expect(alone?.confidence).toBe(0.2);
+
+    const full = services.replace(
+      "LISTEN 0      128          0.0.0.0:2024",
+      "LISTEN 129    128          0.0.0.0:2024",
+    );
+    expect(full).not.toBe(services);
+    const r = await replay({ sysctl, "ss-listen": { text: full } }, "network");
+    const h = r.hypotheses.find((x) => x.rule === "somaxconn-caps-backlog");
+    expect(h?.title).toMatch(/backlog of 0\.0\.0\.0:2024 to 128/);
+    expect(h?.confidence).toBeCloseTo(0.55, 5);
+  });
+
+  it("leave a somaxconn of 4096 alone even when a listener sits at it", async () => {
+    const r = await replay(
+      { sysctl: DEBIAN_SYSCTL, "ss-listen": "ss-listen/vm-debian12-k6.18__ss-ltn-services.txt" },
+      "network",
+    );
+    expect(r.checked.find((c) => c.rule === "somaxconn-caps-backlog")?.verdict).toBe("fine");
   });
 });
