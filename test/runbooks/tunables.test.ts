@@ -45,6 +45,7 @@ const RULES = [
   "threads-max-below-default",
   "port-range-narrow",
   "somaxconn-caps-backlog",
+  "pid-max-low",
 ];
 const DEBIAN_SYSCTL = "sysctl/vm-debian12-k6.18__sysctl-e-keys.txt";
 const DEBIAN_MEMINFO = "meminfo/vm-debian12-k6.18__meminfo.txt";
@@ -186,5 +187,17 @@ describe("tunables far from the host's size", () => {
       "network",
     );
     expect(r.checked.find((c) => c.rule === "somaxconn-caps-backlog")?.verdict).toBe("fine");
+  });
+
+  it("make a pid_max under 32768 a finding when the threads near it", async () => {
+    const sysctl = debianSysctl("kernel.pid_max", 10000);
+    const advice = await replay({ sysctl }, "errors");
+    expect(advice.hypotheses.find((h) => h.rule === "pid-max-low")?.confidence).toBe(0.2);
+    // /proc/loadavg: 9100 scheduling entities, 91 % of pid_max
+    const uptime = { text: "3.10 2.75 2.02 4/9100 31337\n1832.87 2876.96\n" };
+    const r = await replay({ sysctl, uptime }, "errors");
+    const h = r.hypotheses.find((x) => x.rule === "pid-max-low");
+    expect(h?.title).toBe("kernel.pid_max = 10000 is below the kernel's smallest default of 32768");
+    expect(h?.confidence).toBeCloseTo(0.55, 5);
   });
 });
