@@ -7,12 +7,14 @@ import { extrasModule } from "./extras.js";
 import { fdModule } from "./fd.js";
 import { fsModule } from "./fs.js";
 import { kernelLogModule } from "./kernel-log.js";
+import { kthreadsModule } from "./kthreads.js";
 import { memoryModule } from "./memory.js";
 import { netModule } from "./net.js";
 import { nicModule } from "./nic.js";
 import { schedModule } from "./sched.js";
 import { syscallsModule } from "./syscalls.js";
 import { sysctlModule } from "./sysctl.js";
+import { tunablesModule } from "./tunables.js";
 import type {
   DeriveContext,
   DerivedFacts,
@@ -61,6 +63,8 @@ export const MODULES: readonly DeriveModule[] = [
   syscallsModule,
   kernelLogModule,
   extrasModule,
+  kthreadsModule,
+  tunablesModule,
 ];
 
 const WINDOW_FACTS: FactSpec[] = [
