@@ -36,8 +36,10 @@
  *   doc/device_drivers/ethernet/intel/ixgbe.rst (flow control);
  * - i40e: drivers/net/ethernet/intel/i40e/i40e_ethtool.c (i40e_gstrings_stats port.*) and
  *   doc/device_drivers/ethernet/intel/i40e.rst;
- * - ice: drivers/net/ethernet/intel/ice/ice_ethtool.c (ice_gstrings_pf_stats *.nic) and
- *   doc/device_drivers/ethernet/intel/ice.rst ("Statistics": .nic = the port);
+ * - ice: drivers/net/ethernet/intel/ice/ice_ethtool.c (ice_gstrings_pf_stats *.nic, the
+ *   port's counters) and doc/device_drivers/ethernet/intel/ice.rst ("Flow Control": pause
+ *   frames are sent when the receive packet buffer crosses a threshold; "Packet drops may
+ *   occur under receive stress");
  * - mlx5: doc/device_drivers/ethernet/mellanox/mlx5/counters.rst (rx_out_of_buffer,
  *   rx_discards_phy "dropped due to lack of buffers ... the adapter is congested",
  *   rx_crc_errors_phy, rx_symbol_err_phy, rx_*_len_*_phy, rx_pause_ctrl_phy, rx_prio[p]_pause);
