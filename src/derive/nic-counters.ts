@@ -18,7 +18,8 @@
  * index taken out ({@link baseName}), so `rx3_drops`, `[3]: rx_discards`,
  * `queue_3_rx_page_alloc_fail`, `rx_prio3_pause` and `Rx Queue#3: pkts rx OOB` each match one
  * entry. Counters that match no entry (packets, bytes, checksum offload, XDP verdicts, which
- * are the program's choice) are not judged.
+ * are the program's choice) are not judged, except that a driver outside the table has its
+ * receive drops found by name ({@link OTHER_RX_DROP}).
  *
  * Sources (kernel tree paths; "doc" = Documentation/networking/):
  * - generic: doc/statistics.rst (struct rtnl_link_stats64: rx_missed_errors "receiver missed
@@ -467,10 +468,41 @@ export function baseName(name: string): string {
     .replace(/_(priority|pb)_\d+_/, "_$1_N_");
 }
 
-/** The table's entry for a counter name, or undefined when the name is not judged. */
-export function classify(name: string): NicCounterEntry | undefined {
+const TABLE_DRIVERS: readonly string[] = [
+  "virtio_net",
+  "vmxnet3",
+  "ixgbe",
+  "i40e",
+  "ice",
+  "mlx5_core",
+  "bnxt_en",
+  "ena",
+];
+
+/**
+ * For a driver outside the table (igb, e1000e, hv_netvsc, gve, sfc, ...): a receive counter
+ * whose name says it missed, dropped or discarded packets or ran out of buffers
+ * (`rx_queue_0_drops`, `rx_dropped_pkt`); not XDP verdicts, byte counts or transmit counters.
+ */
+export const OTHER_RX_DROP: NicCounterEntry = {
+  kind: "drop",
+  dir: "rx",
+  name: /^(?!.*(?:xdp|bytes|(?:^|[._])tx[._]))(?:.*[._])?rx[._a-z0-9]*?(missed|fifo|no_?buf|out_of_buffer|discard|drop|over_err|no_dma)/i,
+  drivers: "any",
+  meaning: "a receive counter whose name says packets were missed, dropped or found no buffer",
+  source: "ethtool(8) -S (driver-specific names); Documentation/networking/statistics.rst",
+};
+
+/**
+ * The table's entry for a counter name, or undefined when the name is not judged. For a
+ * driver that is not in the table (or not known), a name no entry matches is judged by
+ * {@link OTHER_RX_DROP}.
+ */
+export function classify(name: string, driver?: string): NicCounterEntry | undefined {
   const base = baseName(name);
-  return NIC_COUNTERS.find((e) => e.name.test(base));
+  const entry = NIC_COUNTERS.find((e) => e.name.test(base));
+  if (entry || (driver !== undefined && TABLE_DRIVERS.includes(driver))) return entry;
+  return OTHER_RX_DROP.name.test(name) ? OTHER_RX_DROP : undefined;
 }
 
 /** Names that only one driver prints, in the order they are tried. */

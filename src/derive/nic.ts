@@ -13,7 +13,7 @@ import {
   type ModuleFactSpec,
   type ParsedSet,
 } from "./types.js";
-import { factsOf, n, obj, pct, round, startOf } from "./util.js";
+import { factsOf, n, obj, pct, round, s, startOf } from "./util.js";
 
 /**
  * NIC facts from `ethtool -S`, judged by the driver counter table of ./nic-counters.ts: per
@@ -215,8 +215,9 @@ function read(iface: string, raw: unknown, before: unknown, windowed: boolean): 
   const then = counters(before);
   const empty = (): KindSum => ({ total: 0, parts: {} });
   const kinds = { drop: empty(), error: empty(), limit: empty(), pause: empty() };
+  const driver = s(obj(raw)?.driver) ?? detectDriver(Object.keys(now));
   for (const [name, value] of Object.entries(now)) {
-    const entry = classify(name);
+    const entry = classify(name, driver);
     if (!entry) continue;
     // A per-queue copy of a total the driver also prints would count twice.
     const total = name.replace(/^\[\d+\]:\s*/, "").replace(/^(rx|tx)\d+_/, "$1_");
@@ -235,7 +236,6 @@ function read(iface: string, raw: unknown, before: unknown, windowed: boolean): 
     const r0 = rxPackets(then);
     rx = r0 !== undefined && rx >= r0 ? rx - r0 : undefined;
   }
-  const driver = (obj(raw)?.driver as string | undefined) ?? detectDriver(Object.keys(now));
   return { iface, driver, rx, kinds };
 }
 

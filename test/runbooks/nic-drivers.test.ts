@@ -1,6 +1,12 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { derive } from "../../src/derive/index.js";
-import { baseName, classify, detectDriver, NIC_COUNTERS } from "../../src/derive/nic-counters.js";
+import {
+  baseName,
+  classify,
+  detectDriver,
+  NIC_COUNTERS,
+  OTHER_RX_DROP,
+} from "../../src/derive/nic-counters.js";
 import type { DerivedFacts, ParsedEntry } from "../../src/derive/types.js";
 import { evaluateRunbooks } from "../../src/engine/rank.js";
 import { parseEthtoolStats } from "../../src/parsers/ethtool-stats.js";
@@ -232,6 +238,23 @@ describe("the allowance rule names the shaping limit", () => {
     expect(h?.title).toMatch(/connection tracking \(security groups\) exceeded the maximum/);
     expect(h?.remediation[0]).toMatch(/^Security-group connection tracking.*Traffic to link-local/);
     expect(h?.remediation[0]).not.toMatch(/Packets per second/);
+  });
+});
+
+describe("a driver outside the table", () => {
+  it("has its receive drops found by name, which the table's drivers do not", () => {
+    expect(classify("rx_queue_0_drops", "igb")).toBe(OTHER_RX_DROP);
+    expect(classify("rx_dropped_pkt")).toBe(OTHER_RX_DROP);
+    expect(classify("rx_hw_drop_overruns", "virtio_net")).toBeUndefined();
+    for (const name of ["rx_xdp_drops", "rx_discard_bytes", "tx_queue_0_drops"]) {
+      expect(classify(name, "igb"), name).toBeUndefined();
+    }
+    const nic = (drops: number) =>
+      `==> eth1 <==\ndriver: igb\nNIC statistics:\n     rx_packets: 1000\n     rx_queue_0_drops: ${drops}\n`;
+    const f = derived(nic(5), nic(25), 10);
+    expect(fact(f, "nic.worst.driver")).toBe("igb");
+    expect(fact(f, "nic.worst.counter")).toBe("rx_queue_0_drops");
+    expect(fact(f, "nic.rx_drops")).toBe(20);
   });
 });
 
