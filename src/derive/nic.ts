@@ -72,6 +72,12 @@ function kindFacts(
       doc: `Its largest counter of ${what} (the driver's name).`,
     },
     {
+      path: `${prefix}.value`,
+      type: "number",
+      unit,
+      doc: "That counter's increase over the window, or its total since the driver loaded.",
+    },
+    {
       path: `${prefix}.meaning`,
       type: "string",
       doc: "What that counter counts, from the driver's documentation or source.",
@@ -254,7 +260,8 @@ function span(value: number, ctx: DeriveContext, windowed: boolean): string {
 function setDrops(bag: FactBag, r: Reading, ctx: DeriveContext, windowed: boolean): void {
   const sum = r.kinds.drop;
   if (!sum.top) return;
-  const line = `${r.iface}: ${sum.top.counter}: ${span(sum.top.value, ctx, windowed)}`;
+  const driver = r.driver ? ` (${r.driver})` : "";
+  const line = `${r.iface}${driver}: ${sum.top.counter}: ${span(sum.top.value, ctx, windowed)}`;
   // A pasted `ethtool -S` without a prompt names no interface (the parser says "unknown").
   if (r.iface !== "unknown") bag.set("nic.worst.interface", r.iface, "ethtool-stats", line);
   bag.set("nic.worst.driver", r.driver, "ethtool-stats", line);
@@ -283,6 +290,7 @@ function setKind(
   if (r.iface !== "unknown") bag.set(`${p}.interface`, r.iface, "ethtool-stats", line);
   bag.set(`${p}.driver`, r.driver, "ethtool-stats", line);
   bag.set(`${p}.counter`, sum.top.counter, "ethtool-stats", line);
+  bag.set(`${p}.value`, sum.top.value, "ethtool-stats", line);
   bag.set(`${p}.meaning`, sum.top.entry.meaning, "ethtool-stats", line);
   bag.set(`${p}.count`, sum.total, "ethtool-stats", line);
   for (const [part, v] of Object.entries(sum.parts))

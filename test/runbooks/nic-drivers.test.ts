@@ -229,13 +229,16 @@ describe("the allowance rule names the shaping limit", () => {
       10,
     );
     expect(fact(f, "nic.limit.counter")).toBe("conntrack_allowance_exceeded");
+    expect(fact(f, "nic.limit.value")).toBe(120);
     expect(fact(f, "nic.limit.count")).toBe(124);
     expect(fact(f, "nic.limit.pps")).toBe(0);
     const h = evaluateRunbooks(runbooks, f, new Set(["ethtool-stats"]), "network").hypotheses.find(
       (x) => x.rule === "nic-allowance-exceeded",
     );
     expect(h?.category).toBe("network-retransmits-loss");
-    expect(h?.title).toMatch(/connection tracking \(security groups\) exceeded the maximum/);
+    expect(h?.title).toMatch(
+      /^The NIC \(ena\) is shaped by the cloud: conntrack_allowance_exceeded \+120 over the window \(packets dropped because connection tracking \(security groups\) exceeded the maximum/,
+    );
     expect(h?.remediation[0]).toMatch(/^Security-group connection tracking.*Traffic to link-local/);
     expect(h?.remediation[0]).not.toMatch(/Packets per second/);
   });
