@@ -45,7 +45,7 @@
  *   rx_discards_phy "dropped due to lack of buffers ... the adapter is congested",
  *   rx_crc_errors_phy, rx_symbol_err_phy, rx_*_len_*_phy, rx_pause_ctrl_phy, rx_prio[p]_pause);
  * - bnxt_en: drivers/net/ethernet/broadcom/bnxt/bnxt_ethtool.c (per-ring `[N]: rx_discards`,
- *   bnxt_ring_err_stats_arr rx_total_*_discards, bnxt_port_stats_arr rx_fcs_err_frames,
+ *   bnxt_ring_err_stats_arr rx_total_oom_discards, bnxt_port_stats_arr rx_fcs_err_frames,
  *   rx_pause_frames, rx_pfc_ena_frames_priN, rx_stat_discard);
  * - ena: drivers/net/ethernet/amazon/ena/ena_ethtool.c (ena_stats_eni_strings, per-queue
  *   queue_N_rx_page_alloc_fail) and AWS EC2 User Guide "Monitor network performance for ENA
@@ -364,7 +364,8 @@ export const NIC_COUNTERS: readonly NicCounterEntry[] = [
   {
     kind: "drop",
     dir: "rx",
-    name: /^rx_(discards|buf_errors|total_ring_discards|total_oom_discards|stat_discard|discard_packets_cosN)$/,
+    // rx_total_ring_discards is the sum of the rings' `[N]: rx_discards`, so it is left out.
+    name: /^rx_(discards|buf_errors|total_oom_discards|stat_discard|discard_packets_cosN)$/,
     drivers: ["bnxt_en"],
     meaning: "receive ring discards (no buffer), buffer errors, out-of-memory or port discards",
     source: BNXT,

@@ -244,6 +244,23 @@ describe("the allowance rule names the shaping limit", () => {
   });
 });
 
+describe("per-queue counters and their totals", () => {
+  it("count once: bnxt_en's ring discards and their sum, virtio_net's queue and total", () => {
+    const bnxt = readFixture("ethtool-drivers/bnxt_en.txt");
+    const b = derived(
+      bnxt,
+      raised(bnxt, { "[1]: rx_discards": 500, rx_total_ring_discards: 500 }),
+      10,
+    );
+    expect(fact(b, "nic.rx_drops")).toBe(500);
+    expect(fact(b, "nic.worst.counter")).toBe("[1]: rx_discards");
+    const virtio = readFixture("ethtool-drivers/virtio_net.txt");
+    const v = derived(virtio, raised(virtio, { rx_drops: 30, rx0_drops: 30 }), 10);
+    expect(fact(v, "nic.rx_drops")).toBe(30);
+    expect(fact(v, "nic.worst.counter")).toBe("rx_drops");
+  });
+});
+
 describe("a driver outside the table", () => {
   it("has its receive drops found by name, which the table's drivers do not", () => {
     expect(classify("rx_queue_0_drops", "igb")).toBe(OTHER_RX_DROP);
