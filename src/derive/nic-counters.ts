@@ -27,8 +27,9 @@
  *   rx_length_errors), doc/ethtool-netlink.rst (pause statistics tx_pause_frames,
  *   rx_pause_frames);
  * - virtio_net: drivers/net/virtio_net.c (virtnet_rq_stats_desc rx_drops; device statistics
- *   rx_hw_drops, rx_hw_drop_overruns, tx_hw_drops, tx_hw_drop_malformed,
- *   *_hw_ratelimit_packets), VIRTIO 1.3 §5.1.6.5.4 (VIRTIO_NET_F_DEVICE_STATS);
+ *   rx_hw_drops, tx_hw_drops, *_hw_ratelimit_packets; rx_hw_drop_overruns is part of
+ *   rx_hw_drops, tx_hw_drop_malformed a guest's bad packet, not the wire), VIRTIO 1.3
+ *   §5.1.6.5.4 (VIRTIO_NET_F_DEVICE_STATS);
  * - vmxnet3: drivers/net/vmxnet3/vmxnet3_ethtool.c (vmxnet3_rq_dev_stats "pkts rx OOB",
  *   "pkts rx err"; vmxnet3_rq_driver_stats "rx buf alloc fail", "fcs"; vmxnet3_tq_* "ring
  *   full", "pkts tx discard", "pkts tx err");
@@ -167,14 +168,6 @@ export const NIC_COUNTERS: readonly NicCounterEntry[] = [
     name: /^tx_hw_drops$/,
     drivers: ["virtio_net"],
     meaning: "dropped by the device on transmit",
-    source: VIRTIO,
-  },
-  {
-    kind: "error",
-    dir: "tx",
-    name: /^tx_hw_drop_malformed$/,
-    drivers: ["virtio_net"],
-    meaning: "malformed packets the device dropped on transmit",
     source: VIRTIO,
   },
   {

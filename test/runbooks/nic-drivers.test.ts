@@ -63,7 +63,6 @@ const DRIVERS = [
   {
     driver: "virtio_net",
     drop: "rx_hw_drops",
-    error: "tx_hw_drop_malformed",
     limit: "rx_hw_ratelimit_packets",
   },
   { driver: "vmxnet3", drop: "pkts rx OOB", error: "pkts rx err" },
