@@ -1,15 +1,16 @@
 import type { Collector } from "./types.js";
 
 /**
- * Every interface of /sys/class/net but `lo`, each under a `==> IFACE <==` marker, with
- * ethtool's complaint (virtual devices: "no stats available") kept in the section. ETHTOOL_GSTATS
- * needs no root.
+ * Every interface of /sys/class/net but `lo`, each under a `==> IFACE <==` marker: the
+ * `driver:` line of `ethtool -i` (the counter names are the driver's own, so it says how to read
+ * them), then `ethtool -S` with ethtool's complaint (virtual devices: "no stats available") kept
+ * in the section. ETHTOOL_GDRVINFO and ETHTOOL_GSTATS need no root.
  */
 const SCRIPT = [
   "for d in /sys/class/net/*",
   // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
   'do i=${d##*/}; [ "$i" = lo ] && continue; [ -e "$d" ] || continue',
-  'echo "==> $i <=="; ethtool -S "$i" 2>&1',
+  'echo "==> $i <=="; ethtool -i "$i" 2>/dev/null | grep "^driver:"; ethtool -S "$i" 2>&1',
   "done",
 ].join("; ");
 

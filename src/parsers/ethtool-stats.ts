@@ -15,6 +15,8 @@ export interface EthtoolInterface {
   drop_counters_total: number;
   /** What ethtool said instead of statistics (`no stats available`, `Operation not supported`). */
   error?: string;
+  /** The driver, from a `driver: NAME` line of `ethtool -i IFACE` in the section. */
+  driver?: string;
 }
 
 /**
@@ -37,7 +39,13 @@ export interface EthtoolInterface {
  * `rx_fifo_errors` / `*_discards_phy` usually mean the NIC's ring was full because the host
  * did not drain it in time (ring size, interrupt/softirq CPU). Marker paths like
  * `/sys/class/net/eth0` are reduced to the interface name. ethtool's `--all-groups` "…
- * stats for IFACE:" headings are accepted.
+ * stats for IFACE:" headings are accepted. A `driver: NAME` line (`ethtool -i`) sets `driver`.
+ *
+ * vmxnet3 prints one block per queue under the same names, each opened by a `Tx Queue#: N` or
+ * `Rx Queue#: N` line and indented deeper than it: a counter of such a block is named
+ * `Rx Queue#N: NAME` (`Rx Queue#0: pkts rx OOB`); the block ends at a line indented no deeper
+ * than its opening line (`tx timeout count`). Source: drivers/net/vmxnet3/vmxnet3_ethtool.c
+ * (vmxnet3_tq_dev_stats, vmxnet3_rq_dev_stats, vmxnet3_global_stats).
  *
  * Source: ethtool(8) (`-S`, ETHTOOL_GSTATS); the kernel's
  * Documentation/networking/statistics.rst (driver-specific statistics).
@@ -52,6 +60,13 @@ export interface EthtoolStatsFacts {
 
 const DROPS = /(^|[_.-])(drop|miss|err|fifo|no_?buf|discard|out_of_buffer)/i;
 const COUNTER = /^(\S(?:.*\S)?):\s+(\d+)$/;
+const QUEUE = /^(Tx|Rx) Queue#$/;
+
+/** A vmxnet3 queue block: its name prefix and the indentation of its opening line. */
+interface QueueBlock {
+  prefix: string;
+  indent: number;
+}
 
 /**
  * Parses `ethtool -S` output for one or several interfaces (see {@link EthtoolStatsFacts}).
@@ -61,6 +76,7 @@ export function parseEthtoolStats(lines: Iterable<string>): ParseResult<EthtoolS
   const problems = new ProblemLog();
   const interfaces: Record<string, EthtoolInterface> = {};
   let current: EthtoolInterface | undefined;
+  let queue: QueueBlock | undefined;
   let found = false;
   let n = 0;
   const open = (name: string): EthtoolInterface => {
@@ -75,6 +91,7 @@ export function parseEthtoolStats(lines: Iterable<string>): ParseResult<EthtoolS
     if (marker) {
       const name = marker[1].trim().replace(/\/+$/, "").split("/").pop() || marker[1];
       current = open(name);
+      queue = undefined;
       found = true;
       continue;
     }
@@ -93,12 +110,26 @@ export function parseEthtoolStats(lines: Iterable<string>): ParseResult<EthtoolS
     if (m) {
       current ??= open("unknown");
       const value = Number(m[2]);
-      current.counters[m[1]] = value;
+      const indent = line.length - line.trimStart().length;
+      if (queue && indent <= queue.indent) queue = undefined;
+      const q = QUEUE.exec(m[1]);
+      if (q) {
+        queue = { prefix: `${q[1]} Queue#${value}: `, indent };
+        found = true;
+        continue;
+      }
+      const name = queue ? queue.prefix + m[1] : m[1];
+      current.counters[name] = value;
       if (DROPS.test(m[1])) {
-        current.drop_counters[m[1]] = value;
+        current.drop_counters[name] = value;
         current.drop_counters_total += value;
       }
       found = true;
+      continue;
+    }
+    const driver = /^driver:\s+(\S+)$/.exec(trimmed);
+    if (current && driver) {
+      current.driver = driver[1];
       continue;
     }
     if (current && /no stats available|not supported|Cannot get|No such device/i.test(trimmed)) {
