@@ -76,13 +76,14 @@ export function coverageOf(
     const rules = runbooks.filter((r) => lacks(r, gap.collector, present));
     if (rules.length === 0) continue;
     const collector = COLLECTORS.find((c) => c.id === gap.collector);
+    const rootIsWhy = rootWasWhy(gap, collector, opts);
     const entry: Coverage = {
       collector: gap.collector,
-      reason: reasonOf(gap, collector, opts.root),
+      reason: reasonOf(gap, rootIsWhy),
       rules: rules.map((r) => r.id),
       categories: [...new Set(rules.map((r) => r.category))],
     };
-    const decide = wouldDecide(gap, collector, opts.root);
+    const decide = wouldDecide(gap, collector, rootIsWhy, opts.replayOf !== undefined);
     if (decide) entry.wouldDecide = decide;
     out.push(entry);
   }
@@ -105,27 +106,43 @@ function neededRoot(collector: Collector | undefined, root: boolean | undefined)
   return line?.root === true;
 }
 
-function reasonOf(gap: Gap, collector: Collector | undefined, root: boolean | undefined): string {
+/**
+ * True when the collector failed for want of root: its command needs root and the run had
+ * none. Read from evidence (a bundle, a paste), the output failed to be read for what its error
+ * says: root is the reason only when that error is a refused permission, never for a corrupt
+ * or unreadable file.
+ */
+function rootWasWhy(
+  gap: Gap,
+  collector: Collector | undefined,
+  opts: { root?: boolean; replayOf?: readonly string[] },
+): boolean {
+  if (gap.status !== "failed" || !neededRoot(collector, opts.root)) return false;
+  if (opts.replayOf === undefined) return true;
+  return /permission denied|not permitted|EPERM|EACCES|dmesg_restrict/i.test(gap.error ?? "");
+}
+
+function reasonOf(gap: Gap, rootIsWhy: boolean): string {
   if (gap.status === "absent") return "not in the bundle";
   const base = gap.error ? `${gap.status}: ${gap.error}` : gap.status;
-  return neededRoot(collector, root) && gap.status === "failed"
-    ? `${base} (needs root or sudo: true)`
-    : base;
+  return rootIsWhy ? `${base} (needs root or sudo: true)` : base;
 }
 
 /** The command that would settle the gap: `` `dmesg` as root``, `install sysstat`. */
 function wouldDecide(
   gap: Gap,
   collector: Collector | undefined,
-  root: boolean | undefined,
+  rootIsWhy: boolean,
+  evidence: boolean,
 ): string | undefined {
   if (!collector) return undefined;
   const line = collector.command({ windowSeconds: 5, pids: [1], sudo: false, root: false });
   const shown = !line || line.script ? collector.id : line.argv.join(" ");
+  const asRoot = neededRoot(collector, undefined) ? " (as root where it needs it)" : "";
   if (gap.status === "missing" && collector.package) return `install ${collector.package}`;
-  if (gap.status === "absent")
-    return `\`${shown}\`${neededRoot(collector, root) ? " (as root where it needs it)" : ""}`;
-  if (neededRoot(collector, root)) {
+  if (gap.status === "absent") return `\`${shown}\`${asRoot}`;
+  if (evidence && !rootIsWhy) return `a readable output of \`${shown}\`${asRoot} in its place`;
+  if (rootIsWhy) {
     const why = collector.id === "dmesg" ? " (kernel.dmesg_restrict)" : "";
     return `run as root or set sudo: true for ${collector.id}${why}: \`${shown}\` as root`;
   }

@@ -83,6 +83,21 @@ describe("coverage of a replay without the kernel log, for memory", () => {
     expect(report.summary).toMatch(/kernel log could not be read \(needs root or sudo: true\)/);
   });
 
+  it("blames a corrupt kernel log in the evidence on the file, not on root", async () => {
+    const runbooks = await loadRunbooks();
+    const dir = bundleWithout("dmesg");
+    writeFileSync(join(dir, "dmesg.out"), Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 1, 0xff]));
+    const { report } = await diagnoseBundle(dir, "t", "memory", runbooks);
+    const dmesg = report.coverage?.find((c) => c.collector === "dmesg");
+    expect(dmesg?.reason).toMatch(/^failed: .*binary/);
+    expect(dmesg?.reason).not.toMatch(/root/);
+    expect(dmesg?.wouldDecide).toBe(
+      "a readable output of `/usr/bin/dmesg` (as root where it needs it) in its place",
+    );
+    expect(report.summary).toMatch(/the kernel log could not be read: /);
+    expect(report.summary).not.toMatch(/needs root/);
+  });
+
   it("names only the categories the symptom asks about", async () => {
     const runbooks = await loadRunbooks();
     const { report } = await diagnoseBundle(bundleWithout("dmesg"), "t", "network", runbooks);
