@@ -1,5 +1,5 @@
 import { constants, existsSync } from "node:fs";
-import { chmod, mkdir, open, readdir, realpath, stat } from "node:fs/promises";
+import { chmod, lstat, mkdir, open, readdir, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import type { CollectedOutput } from "../model/collected.js";
 import { DiagbotError } from "../model/errors.js";
@@ -43,8 +43,8 @@ export async function saveBundle(
  * holds or lies inside the `evidence` being read (`--from`, a replay host's bundle), compared
  * by real path (symbolic links followed); a path that exists and is not a folder; a folder that
  * is not empty (an earlier bundle or anything else: nothing is ever deleted or mixed in); a
- * folder of another user or one the group or others may write to; a path where no folder can
- * be created. Then a missing folder (and any missing parent) is created with mode 0700, and an
+ * folder of another user or one the group or others may write to; a link to nothing; a path
+ * where no folder can be created. Then a missing folder (and any missing parent) is created with mode 0700, and an
  * empty one that the group or others may only read or enter is tightened to 0700.
  * @param evidence the path of the evidence being read, when it is a file or folder.
  * @returns a note for the operator when the folder's mode was tightened, else undefined.
@@ -67,6 +67,8 @@ export async function prepareBundleDir(
     if (err instanceof DiagbotError) throw err;
     if ((err as NodeJS.ErrnoException).code !== "ENOENT")
       throw refuse(fsReason(err as NodeJS.ErrnoException), elsewhere);
+    if ((await lstat(dir).catch(() => undefined))?.isSymbolicLink())
+      throw refuse("it is a symbolic link to a path that does not exist", elsewhere);
   }
   if (names && names.length > 0) {
     throw refuse(

@@ -41,6 +41,13 @@ describe("--save", () => {
     const r2 = await runCli(["diagnose", "x", "errors", "--from", source, "--save", notBundle]);
     expect(r2.code).toBe(2);
     expect(r2.stderr).toContain(`--save ${notBundle}: the folder is not empty (it holds keep)`);
+    const dangling = join(root, "link-to-nothing");
+    symlinkSync(join(root, "nothing"), dangling);
+    const r3 = await runCli(["diagnose", "x", "errors", "--from", source, "--save", dangling]);
+    expect(r3.code).toBe(2);
+    expect(r3.stderr).toContain(
+      `--save ${dangling}: it is a symbolic link to a path that does not`,
+    );
   });
 
   it("checks the path before collecting: a live diagnose with a long window exits at once", async () => {
