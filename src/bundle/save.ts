@@ -1,6 +1,6 @@
 import { constants, existsSync } from "node:fs";
-import { chmod, mkdir, open, readdir, rm, stat } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { chmod, lstat, mkdir, open, readdir, realpath, stat } from "node:fs/promises";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import type { CollectedOutput } from "../model/collected.js";
 import { DiagbotError } from "../model/errors.js";
 import { buildBundle } from "./manifest.js";
@@ -39,35 +39,104 @@ export async function saveBundle(
 
 /**
  * Makes sure `dir` can take a bundle before any collector runs, so a bad `--save` path costs
- * nothing: creates it (and any missing parent) with mode 0700 when missing; an existing bundle
- * (it holds `bundle.json`) has its old outputs removed so no stale file is replayed as if it
- * were new; any other non-empty directory, or a path that is not a writable directory, is
- * refused. An existing folder must be owned by the user running diagbot and writable by
- * nobody else (else it is refused: someone else could read, plant or swap files there); one
- * that the group or others may only read or enter is tightened to 0700.
+ * nothing and a refused one changes nothing. Refused (nothing touched): a folder that is,
+ * holds or lies inside the `evidence` being read (`--from`, a replay host's bundle), compared
+ * by real path (symbolic links followed); a path that exists and is not a folder; a folder that
+ * is not empty (an earlier bundle or anything else: nothing is ever deleted or mixed in); a
+ * folder of another user or one the group or others may write to; a link to nothing; a path
+ * where no folder can be created. Then a missing folder (and any missing parent) is created with mode 0700, and an
+ * empty one that the group or others may only read or enter is tightened to 0700.
+ * @param evidence the path of the evidence being read, when it is a file or folder.
  * @returns a note for the operator when the folder's mode was tightened, else undefined.
- * @throws DiagbotError "usage" naming the path and the reason.
+ * @throws DiagbotError "usage" naming the path, the reason and what to do.
  */
-export async function prepareBundleDir(dir: string): Promise<string | undefined> {
-  const refuse = (why: string) =>
-    new DiagbotError("usage", `--save ${dir}: ${why}`, {
-      hint: "give a new or empty directory, or one an earlier --save wrote",
-    });
-  let note: string | undefined;
-  let names: string[];
+export async function prepareBundleDir(
+  dir: string,
+  evidence?: string,
+): Promise<string | undefined> {
+  if (evidence !== undefined) await refuseOverlap(dir, evidence);
+  const refuse = (why: string, hint: string) =>
+    new DiagbotError("usage", `--save ${dir}: ${why}`, { hint });
+  const elsewhere = "give a path to a new folder (diagbot creates it with mode 0700)";
+  let names: string[] | undefined;
   try {
-    note = await secureDirectory(dir);
+    if (!(await stat(dir)).isDirectory())
+      throw refuse("it exists and is not a folder", `${elsewhere}, not a file`);
     names = await readdir(dir);
   } catch (err) {
-    throw err instanceof DiagbotError ? err : refuse((err as Error).message);
+    if (err instanceof DiagbotError) throw err;
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT")
+      throw refuse(fsReason(err as NodeJS.ErrnoException), elsewhere);
+    if ((await lstat(dir).catch(() => undefined))?.isSymbolicLink())
+      throw refuse("it is a symbolic link to a path that does not exist", elsewhere);
   }
-  if (names.length > 0 && !names.includes("bundle.json"))
-    throw refuse("not empty and not a bundle");
-  for (const name of names) {
-    if (name === "bundle.json" || name === "report.json" || name.endsWith(".out"))
-      await rm(join(dir, name), { force: true });
+  if (names && names.length > 0) {
+    throw refuse(
+      names.includes("bundle.json")
+        ? "it already holds an evidence bundle (bundle.json); saving there would delete that capture"
+        : `the folder is not empty (it holds ${names.length === 1 ? names[0] : `${names.length} entries`})`,
+      `${elsewhere}, or an empty one`,
+    );
   }
-  return note;
+  try {
+    return await secureDirectory(dir);
+  } catch (err) {
+    if (err instanceof DiagbotError) throw err;
+    throw refuse(fsReason(err as NodeJS.ErrnoException), `${elsewhere} on a writable disk`);
+  }
+}
+
+/**
+ * What a failed stat, readdir or mkdir of a `--save` path means for the operator, with the
+ * error's code (EACCES, EROFS, ENOTDIR, ENOENT, ENOSPC) for a search.
+ */
+function fsReason(err: NodeJS.ErrnoException): string {
+  const why: Record<string, string> = {
+    EACCES: "permission denied: you may not create or read a folder there",
+    EPERM: "permission denied: you may not create or read a folder there",
+    EROFS: "the file system is read-only",
+    ENOTDIR: "a part of the path is a file, not a folder",
+    // mkdir under /proc or /sys fails with ENOENT although the parent exists.
+    ENOENT: "no folder can be created there (its parent takes no new folders, as /proc and /sys)",
+    ENOSPC: "no space left on the device",
+  };
+  return `${why[err.code ?? ""] ?? err.message} (${err.code ?? "error"})`;
+}
+
+/**
+ * Refuses a `--save` folder that is the evidence being read, lies inside it, or holds it:
+ * saving would delete or mix into the evidence. Compared by real path, symbolic links
+ * followed, the missing tail of a new path kept as written.
+ * @throws DiagbotError "usage" naming both paths.
+ */
+async function refuseOverlap(dir: string, evidence: string): Promise<void> {
+  const [save, read] = await Promise.all([realPath(dir), realPath(evidence)]);
+  const inside = (a: string, b: string) => a.startsWith(b.endsWith(sep) ? b : `${b}${sep}`);
+  const how =
+    save === read
+      ? "is"
+      : inside(save, read)
+        ? "is inside"
+        : inside(read, save)
+          ? "holds"
+          : undefined;
+  if (how === undefined) return;
+  throw new DiagbotError(
+    "usage",
+    `--save ${dir} ${how} the evidence being read (${evidence}); saving there would delete or mix into it`,
+    { hint: `save elsewhere: give a new folder outside ${evidence}` },
+  );
+}
+
+/** The real path of `path` (links followed); of a missing path, its nearest existing parent's. */
+async function realPath(path: string): Promise<string> {
+  const full = resolve(path);
+  try {
+    return await realpath(full);
+  } catch {
+    const parent = dirname(full);
+    return parent === full ? full : join(await realPath(parent), basename(full));
+  }
 }
 
 /**

@@ -76,11 +76,6 @@ export async function runDiagnose(
   const runbooks = await loadRunbooks();
   const llm = narrativeConfig();
   const deliver = await deps.ticketDelivery?.(opts.ticket);
-  if (opts.save) {
-    const note = await prepareBundleDir(opts.save);
-    if (note) process.stderr.write(`diagbot: ${note}\n`);
-  }
-
   let report: Report;
   let outputs: readonly CollectedOutput[];
   /** The progress line of a live collection: the window, then parse, evaluate, answer. */
@@ -91,11 +86,18 @@ export async function runDiagnose(
     : await resolveTarget(target, {
         onWarning: (w) => process.stderr.write(`diagbot: inventory: ${formatWarning(w)}\n`),
       });
-  if (host === undefined || host.transport === "replay") {
+  const replay = host?.transport === "replay" ? await replayBundle(host) : undefined;
+  if (opts.save) {
+    // Checked before anything is collected; refused when it would overwrite what is read.
+    const evidence = opts.from === "-" ? undefined : (opts.from ?? replay);
+    const note = await prepareBundleDir(opts.save, evidence);
+    if (note) process.stderr.write(`diagbot: ${note}\n`);
+  }
+  if (host === undefined || replay !== undefined) {
     ({ report, outputs } =
-      host === undefined
+      host === undefined || replay === undefined
         ? await diagnoseFrom(opts.from!, parseLabel(target), symptom, runbooks)
-        : await diagnoseBundle(await replayBundle(host), host.name, symptom, runbooks, {
+        : await diagnoseBundle(replay, host.name, symptom, runbooks, {
             host: host.name,
           }));
     const note = ignoredOptionsNote(opts.given, host === undefined ? "--from" : "a replay host");

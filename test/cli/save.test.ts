@@ -1,11 +1,13 @@
 import {
   chmodSync,
   chownSync,
+  cpSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -26,13 +28,36 @@ describe("--save", () => {
     writeFileSync(file, "x");
     const r = await runCli(["diagnose", "x", "errors", "--from", source, "--save", file]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`--save ${file}`);
+    expect(r.stderr).toContain(`--save ${file}: it exists and is not a folder`);
+    expect(r.stderr).toMatch(/hint: give a path to a new folder/);
+    expect(r.stderr).not.toMatch(/EEXIST/);
+    const under = join(file, "bundle");
+    const r1 = await runCli(["diagnose", "x", "errors", "--from", source, "--save", under]);
+    expect(r1.code).toBe(2);
+    expect(r1.stderr).toContain(`--save ${under}: a part of the path is a file, not a folder`);
     const notBundle = join(root, "not-a-bundle");
     mkdirSync(notBundle);
     writeFileSync(join(notBundle, "keep"), "");
     const r2 = await runCli(["diagnose", "x", "errors", "--from", source, "--save", notBundle]);
     expect(r2.code).toBe(2);
-    expect(r2.stderr).toMatch(/not empty and not a bundle/);
+    expect(r2.stderr).toContain(`--save ${notBundle}: the folder is not empty (it holds keep)`);
+    const dangling = join(root, "link-to-nothing");
+    symlinkSync(join(root, "nothing"), dangling);
+    const r3 = await runCli(["diagnose", "x", "errors", "--from", source, "--save", dangling]);
+    expect(r3.code).toBe(2);
+    expect(r3.stderr).toContain(
+      `--save ${dangling}: it is a symbolic link to a path that does not`,
+    );
+  });
+
+  it("checks the path before collecting: a live diagnose with a long window exits at once", async () => {
+    const file = join(root, "a-file-live");
+    writeFileSync(file, "x");
+    const started = Date.now();
+    const r = await runCli(["diagnose", "local", "--window", "60", "--save", file]);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`--save ${file}: it exists and is not a folder`);
+    expect(Date.now() - started).toBeLessThan(30_000);
   });
 
   it("a replay of a saved bundle is dated when it was collected and names its host", async () => {
@@ -61,7 +86,8 @@ describe("--save", () => {
     for (const dir of ["/proc/diagbot-nope", "/proc/1/diagbot-nope/x"]) {
       const r = await runCli(["diagnose", "x", "errors", "--from", source, "--save", dir]);
       expect(r.code).toBe(2);
-      expect(r.stderr).toContain(`--save ${dir}`);
+      expect(r.stderr).toContain(`--save ${dir}: no folder can be created there`);
+      expect(r.stderr).toMatch(/hint: give a path to a new folder .* on a writable disk/);
     }
     const nested = join(root, "a", "b", "c");
     const r = await runCli(["diagnose", "x", "errors", "--from", source, "--save", nested]);
@@ -69,19 +95,60 @@ describe("--save", () => {
     expect(readdirSync(nested)).toContain("bundle.json");
   });
 
-  it("replaces an earlier bundle in the same directory, leaving no stale output", async () => {
+  it("refuses a folder an earlier --save wrote, keeping that capture and the notes beside it", async () => {
     const dir = join(root, "bundle");
     const first = await runCli(["diagnose", "x", "errors", "--from", source, "--save", dir]);
     expect(first.code, first.stderr).toBe(0);
-    writeFileSync(join(dir, "iostat.out"), "stale\n");
+    writeFileSync(join(dir, "NOTES.md"), "notes\n");
+    const before = readdirSync(dir).sort();
     const again = await runCli(["diagnose", "x", "errors", "--from", source, "--save", dir]);
-    expect(again.code, again.stderr).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual([
-      "bundle.json",
-      "df-inodes.out",
-      "df.out",
-      "report.json",
-    ]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(`--save ${dir}: it already holds an evidence bundle`);
+    expect(again.stderr).toMatch(/hint: give a path to a new folder/);
+    expect(readdirSync(dir).sort()).toEqual(before);
+    expect(before).toEqual(["NOTES.md", "bundle.json", "df-inodes.out", "df.out", "report.json"]);
+  });
+});
+
+describe("--save into the evidence being read", () => {
+  /** A copy of the example bundle, and the sorted names it holds. */
+  const copy = (name: string) => {
+    const dir = join(root, name);
+    cpSync(source, dir, { recursive: true });
+    return { dir, names: readdirSync(dir).sort() };
+  };
+
+  it("refuses the --from folder itself, through a link, inside it or holding it, touching nothing", async () => {
+    const { dir, names } = copy("read-from");
+    chmodSync(dir, 0o755);
+    const link = join(root, "read-from-link");
+    symlinkSync(dir, link);
+    const cases: [string, string][] = [
+      [dir, "is"],
+      [link, "is"],
+      [join(link, "sub"), "is inside"],
+      [root, "holds"],
+    ];
+    for (const [save, how] of cases) {
+      const r = await runCli(["diagnose", "x", "errors", "--from", dir, "--save", save]);
+      expect(r.code, save).toBe(2);
+      expect(r.stderr).toContain(`--save ${save} ${how} the evidence being read (${dir})`);
+      expect(r.stderr).toContain(`hint: save elsewhere: give a new folder outside ${dir}`);
+    }
+    expect(readdirSync(dir).sort()).toEqual(names);
+    expect(modeOf(dir)).toBe("0755");
+  });
+
+  it("refuses a replay host's own bundle", async () => {
+    const { dir, names } = copy("replayed");
+    const inventory = join(root, "replay.yaml");
+    writeFileSync(inventory, "hosts:\n  r1:\n    transport: replay\n    bundle: ./replayed\n");
+    const r = await runCli(["diagnose", "r1", "--save", dir], {
+      env: { DIAGBOT_INVENTORY: inventory },
+    });
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toMatch(/--save .*replayed is the evidence being read \(.*replayed\)/);
+    expect(readdirSync(dir).sort()).toEqual(names);
   });
 });
 
@@ -118,13 +185,16 @@ describe("--save permissions (the outputs are unredacted)", () => {
     for (const f of readdirSync(dir)) expect(modeOf(join(dir, f)), f).toBe("0600");
   });
 
-  it("rewrites an earlier bundle's files 0600 even when they were loosened since", async () => {
-    const dir = join(root, "perm-again");
-    expect((await save(dir)).code).toBe(0);
-    for (const f of readdirSync(dir)) chmodSync(join(dir, f), 0o644);
+  it("leaves a refused non-empty folder's mode as it was", async () => {
+    const dir = join(root, "perm-not-empty");
+    mkdirSync(dir);
+    writeFileSync(join(dir, "notes.txt"), "x\n");
+    chmodSync(dir, 0o755);
     const r = await save(dir);
-    expect(r.code, r.stderr).toBe(0);
-    for (const f of readdirSync(dir)) expect(modeOf(join(dir, f)), f).toBe("0600");
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).not.toMatch(/tightened/);
+    expect(modeOf(dir)).toBe("0755");
+    expect(readdirSync(dir)).toEqual(["notes.txt"]);
   });
 
   it("refuses a folder the group or others may write to, writing nothing (exit 2)", async () => {
