@@ -89,7 +89,9 @@ export async function runSweep(target: string, opts: SweepCliOptions): Promise<n
       `diagbot: warning: the sweep state was not saved (${since.unsaved}); the next run compares with the last state saved\n`,
     );
   for (const h of result.hosts.filter((r) => r.status !== "ok"))
-    process.stderr.write(`diagbot: ${h.host}: ${h.status}: ${h.error ?? ""}\n`);
+    process.stderr.write(
+      `diagbot: ${h.host}: ${h.status}: ${h.error ?? ""}\n${h.hint ? `  hint: ${h.hint}\n` : ""}`,
+    );
   if (interrupted.signal.aborted) return 130;
   return sweepExitCode(result.summary);
 }

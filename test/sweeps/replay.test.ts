@@ -81,6 +81,23 @@ describe("sweep over replay hosts", () => {
     expect(r.stderr).toMatch(/spare-01: unreachable/);
     expect(r.json.summary).toMatchObject({ hosts: 5, ok: 4, unreachable: 1 });
   });
+
+  it("a host's error is one line in --json; what to do is a separate hint", async () => {
+    // No key in the inventory and no agent: diagbot names the problem and the remedy.
+    const r = await runCli(["sweep", "spare", "--json"], {
+      env: { ...env, SSH_AUTH_SOCK: undefined },
+    });
+    expect(r.code, r.stderr).toBe(3);
+    const [spare] = r.json.hosts;
+    expect(spare.error).toBe(
+      "no identityFile for spare-01 and SSH_AUTH_SOCK is not set: no key to log in with",
+    );
+    expect(spare.hint).toMatch(/^set identityFile in the inventory .*SSH_AUTH_SOCK$/);
+    expect(spare.hint).not.toContain("\n");
+    expect(r.stderr).toContain(
+      `diagbot: spare-01: unreachable: ${spare.error}\n  hint: ${spare.hint}\n`,
+    );
+  });
 });
 
 describe("sweep with DIAGBOT_STATE_DIR: what changed since the last run", () => {
