@@ -464,6 +464,11 @@ function scheduleOf(
   }
   if (typeof fields.schedule !== "string") return undefined;
   const cron = fields.schedule;
+  const shape = cronShapeProblem(cron);
+  if (shape !== undefined) {
+    fail("schedule", shape);
+    return undefined;
+  }
   try {
     CronExpressionParser.parse(cron, { tz: zoneKnown ? (timezone as string) : "UTC" });
   } catch (err) {
@@ -471,6 +476,46 @@ function scheduleOf(
     return undefined;
   }
   return zoneKnown ? { cron, timezone: timezone as string } : undefined;
+}
+
+/**
+ * The fields of a cron expression, in the order of the 6-field form cron-parser reads
+ * (second first; the 5-field form starts at the minute), with their ranges (cron-parser 5).
+ */
+const CRON_FIELDS = [
+  { name: "second", min: 0, max: 59 },
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day of the month", min: 1, max: 31 },
+  { name: "month", min: 1, max: 12 },
+  { name: "day of the week", min: 0, max: 7 },
+];
+
+/**
+ * What cron-parser would accept but read otherwise than written, in a cron expression: other
+ * than 5 fields (minute to day of the week) or 6 (a second first), which BullMQ passes to
+ * cron-parser as they are and cron-parser fills up or shifts; a step (`*\/N`, `a-b/N`) larger
+ * than its field's range, which cron-parser takes as the range's start alone. A macro
+ * (`@hourly`) is left to cron-parser.
+ * @returns one line saying what is wrong, or undefined.
+ */
+function cronShapeProblem(cron: string): string | undefined {
+  const parts = cron.trim().split(/\s+/);
+  if (parts.length === 1 && parts[0].startsWith("@")) return undefined;
+  if (parts.length !== 5 && parts.length !== 6) {
+    return `not a cron expression: it needs 5 fields (minute hour day-of-month month day-of-week) or 6 (a second first), not ${parts.length}: "${cron}"`;
+  }
+  const fields = CRON_FIELDS.slice(6 - parts.length);
+  for (const [i, part] of parts.entries()) {
+    const field = fields[i];
+    for (const item of part.split(",")) {
+      const step = /\/(\d+)$/.exec(item);
+      if (step && Number(step[1]) > field.max - field.min) {
+        return `the step ${step[1]} of "${item}" in the ${field.name} field is larger than its range ${field.min}-${field.max}: it would run at the range's start only`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /**
