@@ -13,6 +13,7 @@ import {
   TICKET_SYSTEMS,
   WEBHOOK_LABEL,
 } from "../model/ticket.js";
+import { MAX_SYNTAX_ERRORS, notTextReason, printable } from "../parsers/text.js";
 import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "./sweep.js";
 
 /**
@@ -190,14 +191,19 @@ export function parseSweeps(
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
+    const shown = doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((e) => ({
+      file,
+      line: e.linePos?.[0]?.line,
+      field: "(YAML)",
+      message: `YAML syntax: ${printable(e.message.split("\n")[0])}`,
+    }));
+    const more = doc.errors.length - shown.length;
     return {
       sweeps: [],
-      issues: doc.errors.map((e) => ({
-        file,
-        line: e.linePos?.[0]?.line,
-        field: "(YAML)",
-        message: `YAML syntax: ${e.message.split("\n")[0]}`,
-      })),
+      issues:
+        more > 0
+          ? [...shown, { file, field: "(YAML)", message: `… and ${more} more YAML syntax errors` }]
+          : shown,
     };
   }
   const issue = (path: readonly PropertyKey[], message: string): SweepsIssue => ({
@@ -529,15 +535,22 @@ export async function loadSweeps(
 ): Promise<SweepDefinition[]> {
   const file = env.DIAGBOT_SWEEPS;
   if (!file) return [];
-  let text: string;
+  const hint = "point DIAGBOT_SWEEPS at a sweeps.yaml (README: Scheduled sweeps), or unset it";
+  let bytes: Buffer;
   try {
-    text = await readFile(file, "utf8");
+    bytes = await readFile(file);
   } catch (err) {
-    throw new DiagbotError("config", `DIAGBOT_SWEEPS=${file}: ${whyUnreadable(err)}`, {
-      hint: "point DIAGBOT_SWEEPS at a sweeps.yaml (README: Scheduled sweeps), or unset it",
-    });
+    throw new DiagbotError("config", `DIAGBOT_SWEEPS=${file}: ${whyUnreadable(err)}`, { hint });
   }
-  const { sweeps, issues } = parseSweeps(text, file, { inventory });
+  const binary = notTextReason(bytes);
+  if (binary !== undefined) {
+    throw new DiagbotError(
+      "config",
+      `DIAGBOT_SWEEPS=${file}: not a text (YAML) file: binary data (${binary})`,
+      { hint },
+    );
+  }
+  const { sweeps, issues } = parseSweeps(bytes.toString("utf8"), file, { inventory });
   if (issues.length > 0) {
     throw new DiagbotError("config", issues.map(formatSweepsIssue).join("\n"), {
       hint: "fix the file (README: Scheduled sweeps); no sweep is scheduled until it is valid",

@@ -227,4 +227,28 @@ describe("sweeps.yaml", () => {
       message: expect.stringMatching(/none\.yaml: no such file/),
     });
   });
+
+  it("loadSweeps: a binary file is refused in one line, not read as YAML", async () => {
+    // The node binary itself: a real ELF file, NUL bytes from its header on.
+    const err = await loadSweeps({ DIAGBOT_SWEEPS: process.execPath }).catch((e) => e);
+    expect(err).toMatchObject({ code: "config" });
+    expect(err.message).toMatch(
+      new RegExp(
+        `^DIAGBOT_SWEEPS=${process.execPath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: not a text \\(YAML\\) file: binary data \\(a NUL byte at offset \\d+\\)$`,
+      ),
+    );
+  });
+
+  it("reports the first 10 YAML syntax errors, then how many more, with control characters escaped", () => {
+    // U+009B is the one-character CSI of C1: the parser quotes it raw in its message.
+    const text = `sweeps:\n  a: x\n]\u009bbell: y\n${"  b: y\n ]\n".repeat(30)}`;
+    const lines = parseSweeps(text, "s.yaml").issues.map(formatSweepsIssue);
+    expect(lines).toHaveLength(11);
+    expect(lines[1]).toBe(
+      's.yaml:3: (YAML): YAML syntax: Unexpected scalar token in YAML stream: "\\x9bbell" at line 3, column 2:',
+    );
+    expect(lines[10]).toMatch(/^s\.yaml: \(YAML\): … and \d+ more YAML syntax errors$/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character may be left
+    for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
+  });
 });
