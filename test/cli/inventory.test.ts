@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, writeFile } from "node:fs/promises";
+import { mkdtemp, open, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -38,7 +38,10 @@ describe("an inventory that is not text, or has many syntax errors", () => {
     // The head of the node binary: real ELF bytes, within the size an inventory may have.
     const dir = await mkdtemp(join(tmpdir(), "diagbot-inv-"));
     const file = join(dir, "inventory.yaml");
-    await writeFile(file, (await readFile(process.execPath)).subarray(0, 64 << 10));
+    const node = await open(process.execPath);
+    const { buffer } = await node.read(Buffer.alloc(64 << 10), 0, 64 << 10, 0);
+    await node.close();
+    await writeFile(file, buffer);
     const r = await runCli(["sweep", "all"], { env: { DIAGBOT_INVENTORY: file } });
     expect(r.code).toBe(2);
     const lines = r.stderr.trimEnd().split("\n");
