@@ -5,6 +5,7 @@ import { basename, join } from "node:path";
 import { loadBundle } from "../bundle/load.js";
 import { DiagbotError } from "../model/errors.js";
 import { readSome } from "../parsers/lines.js";
+import { notTextReason } from "../parsers/text.js";
 import { sourceIds } from "../sources/index.js";
 import { extractSosArchive, removeExtracted } from "./archive.js";
 import { readSos, sosRoot } from "./sos.js";
@@ -146,7 +147,7 @@ async function readBytes(
       );
     return readArchive(input.bytes, name);
   }
-  if (looksBinary(input.bytes))
+  if (notTextReason(input.bytes) !== undefined)
     throw new DiagbotError(
       "bundle",
       `${name}: binary data, not text, a sos report archive or a bundle folder`,
@@ -157,18 +158,6 @@ async function readBytes(
   const read = await readTranscript(input.bytes.toString("utf8"), name);
   if (input.more) read.notes.push(`${name}: only its first ${MAX_TEXT_BYTES >> 20} MiB were read`);
   return read;
-}
-
-/** NUL bytes, or many bytes that are neither text nor UTF-8, in the first 64 KiB. */
-function looksBinary(bytes: Buffer): boolean {
-  const head = bytes.subarray(0, 64 << 10);
-  if (head.includes(0)) return true;
-  const text = head.toString("utf8");
-  let bad = 0;
-  for (const ch of text)
-    if (ch === "\ufffd" || (ch < " " && ch !== "\n" && ch !== "\r" && ch !== "\t" && ch !== "\x1b"))
-      bad++;
-  return bad > Math.max(8, text.length / 100);
 }
 
 /** An archive's bytes go to a private file, are listed, checked, extracted and removed. */

@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, extname, join } from "node:path";
 import { parse as parseYaml } from "yaml";
+import { notTextReason } from "../parsers/text.js";
 import { ansibleEntries } from "./ansible-hosts.js";
 import { readAnsibleIni } from "./ansible-ini.js";
 import { readFileVars } from "./ansible-vars.js";
@@ -90,7 +91,10 @@ async function readText(path: string, shown: string): Promise<string> {
       `${info.size} bytes is larger than the ${MAX_INVENTORY_BYTES} bytes an inventory may hold`,
     ]);
   }
-  return readFile(path, "utf8");
+  const bytes = await readFile(path);
+  const binary = notTextReason(bytes);
+  if (binary !== undefined) throw configError(shown, [`not a text file: binary data (${binary})`]);
+  return bytes.toString("utf8");
 }
 
 /** Ansible skips these in an inventory folder (INVENTORY_IGNORE_EXTS, its vars folders). */

@@ -142,7 +142,10 @@ export function emptyState(): SweepState {
 }
 
 /** A host result of this run, as change computation reads it. */
-type Observed = Pick<HostResult, "host" | "status" | "findings" | "error" | "evaluatedRules">;
+type Observed = Pick<
+  HostResult,
+  "host" | "status" | "findings" | "error" | "hint" | "evaluatedRules"
+>;
 
 /** A digest of `hosts` hosts with nothing in it yet. */
 export function emptyDigest(sweep: string, startedAt: string, hosts: number): Digest {
@@ -269,7 +272,7 @@ function unreachableChanges(
       runs,
       posted: before?.posted ?? false,
       since: before?.since ?? startedAt,
-      error: h.error ?? h.status,
+      error: h.error === undefined ? h.status : h.error + (h.hint ? `; hint: ${h.hint}` : ""),
     };
     if (!next.posted && runs >= n) {
       next.posted = true;

@@ -1,5 +1,5 @@
 import { formatWarning, hostsOf, loadInventory } from "../inventory/inventory.js";
-import { DiagbotError } from "../model/errors.js";
+import { DiagbotError, whyUnreadable } from "../model/errors.js";
 import type { Symptom } from "../model/report.js";
 import { parseSymptom, parseWindow } from "../model/request.js";
 import { loadRunbooks } from "../runbooks/load.js";
@@ -45,6 +45,8 @@ export async function runSweep(target: string, opts: SweepCliOptions): Promise<n
       hint: "add hosts to the group, or sweep another group or all",
     });
   }
+  const stateDir = process.env.DIAGBOT_STATE_DIR;
+  const store = stateDir ? await checkedStore(stateDir, target) : undefined;
   const runbooks = await loadRunbooks();
   const progress = sweepProgress(process.stderr, hosts.length);
   const interrupted = new AbortController();
@@ -68,13 +70,10 @@ export async function runSweep(target: string, opts: SweepCliOptions): Promise<n
     process.off("SIGTERM", onSignal);
     progress.stop();
   }
-  const stateDir = process.env.DIAGBOT_STATE_DIR;
-  const changes = stateDir
-    ? await changesSince(new FileStateStore(stateDir), target, result, {
-        confirmRuns,
-        minConfidence,
-      })
+  const since = store
+    ? await changesSince(store, target, result, { confirmRuns, minConfidence })
     : undefined;
+  const changes = since?.digest;
   const shown = {
     ...result,
     hosts: result.hosts.map(({ evaluatedRules: _, ...h }) => h),
@@ -85,19 +84,43 @@ export async function runSweep(target: string, opts: SweepCliOptions): Promise<n
       ? `${JSON.stringify(shown, null, 2)}\n`
       : renderSweepTable(result) + (changes ? renderChanges(changes) : ""),
   );
+  if (since?.unsaved !== undefined)
+    process.stderr.write(
+      `diagbot: warning: the sweep state was not saved (${since.unsaved}); the next run compares with the last state saved\n`,
+    );
   for (const h of result.hosts.filter((r) => r.status !== "ok"))
-    process.stderr.write(`diagbot: ${h.host}: ${h.status}: ${h.error ?? ""}\n`);
+    process.stderr.write(
+      `diagbot: ${h.host}: ${h.status}: ${h.error ?? ""}\n${h.hint ? `  hint: ${h.hint}\n` : ""}`,
+    );
   if (interrupted.signal.aborted) return 130;
   return sweepExitCode(result.summary);
 }
 
-/** Reads the last state of `target`, computes what changed, writes the new state back. */
+/**
+ * The store under `DIAGBOT_STATE_DIR`, checked before hosts are diagnosed.
+ * @throws DiagbotError `config` naming the variable and what is wrong with the place.
+ */
+async function checkedStore(dir: string, target: string): Promise<FileStateStore> {
+  const store = new FileStateStore(dir);
+  const problem = await store.problem(target);
+  if (problem !== undefined) {
+    throw new DiagbotError("config", `DIAGBOT_STATE_DIR=${dir}: ${problem}`, {
+      hint: "point DIAGBOT_STATE_DIR at a folder this user can write, or unset it to sweep without changes",
+    });
+  }
+  return store;
+}
+
+/**
+ * Reads the last state of `target`, computes what changed, writes the new state back. A state
+ * that cannot be written does not lose the run: `unsaved` says why it was not.
+ */
 async function changesSince(
   store: FileStateStore,
   target: string,
   result: SweepResult,
   options: { confirmRuns: number; minConfidence: number },
-): Promise<Digest> {
+): Promise<{ digest: Digest; unsaved?: string }> {
   const previous = await store.load(target);
   if (previous.unreadable !== undefined)
     process.stderr.write(`diagbot: warning: ${stateUnreadableLine(previous.unreadable)}\n`);
@@ -108,8 +131,12 @@ async function changesSince(
     mutes: await store.mutes(),
     now: Date.now(),
   });
-  await store.save(target, state);
-  return digest;
+  try {
+    await store.save(target, state);
+  } catch (err) {
+    return { digest, unsaved: whyUnreadable(err) };
+  }
+  return { digest };
 }
 
 /** `--concurrency`: a whole number from 1 to {@link MAX_CONCURRENCY}. */

@@ -13,6 +13,7 @@ import {
   TICKET_SYSTEMS,
   WEBHOOK_LABEL,
 } from "../model/ticket.js";
+import { MAX_SYNTAX_ERRORS, notTextReason, printable } from "../parsers/text.js";
 import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "./sweep.js";
 
 /**
@@ -190,14 +191,19 @@ export function parseSweeps(
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: true });
   if (doc.errors.length > 0) {
+    const shown = doc.errors.slice(0, MAX_SYNTAX_ERRORS).map((e) => ({
+      file,
+      line: e.linePos?.[0]?.line,
+      field: "(YAML)",
+      message: `YAML syntax: ${printable(e.message.split("\n")[0])}`,
+    }));
+    const more = doc.errors.length - shown.length;
     return {
       sweeps: [],
-      issues: doc.errors.map((e) => ({
-        file,
-        line: e.linePos?.[0]?.line,
-        field: "(YAML)",
-        message: `YAML syntax: ${e.message.split("\n")[0]}`,
-      })),
+      issues:
+        more > 0
+          ? [...shown, { file, field: "(YAML)", message: `… and ${more} more YAML syntax errors` }]
+          : shown,
     };
   }
   const issue = (path: readonly PropertyKey[], message: string): SweepsIssue => ({
@@ -464,6 +470,11 @@ function scheduleOf(
   }
   if (typeof fields.schedule !== "string") return undefined;
   const cron = fields.schedule;
+  const shape = cronShapeProblem(cron);
+  if (shape !== undefined) {
+    fail("schedule", shape);
+    return undefined;
+  }
   try {
     CronExpressionParser.parse(cron, { tz: zoneKnown ? (timezone as string) : "UTC" });
   } catch (err) {
@@ -471,6 +482,46 @@ function scheduleOf(
     return undefined;
   }
   return zoneKnown ? { cron, timezone: timezone as string } : undefined;
+}
+
+/**
+ * The fields of a cron expression, in the order of the 6-field form cron-parser reads
+ * (second first; the 5-field form starts at the minute), with their ranges (cron-parser 5).
+ */
+const CRON_FIELDS = [
+  { name: "second", min: 0, max: 59 },
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day of the month", min: 1, max: 31 },
+  { name: "month", min: 1, max: 12 },
+  { name: "day of the week", min: 0, max: 7 },
+];
+
+/**
+ * What cron-parser would accept but read otherwise than written, in a cron expression: other
+ * than 5 fields (minute to day of the week) or 6 (a second first), which BullMQ passes to
+ * cron-parser as they are and cron-parser fills up or shifts; a step (`*\/N`, `a-b/N`) larger
+ * than its field's range, which cron-parser takes as the range's start alone. A macro
+ * (`@hourly`) is left to cron-parser.
+ * @returns one line saying what is wrong, or undefined.
+ */
+function cronShapeProblem(cron: string): string | undefined {
+  const parts = cron.trim().split(/\s+/);
+  if (parts.length === 1 && parts[0].startsWith("@")) return undefined;
+  if (parts.length !== 5 && parts.length !== 6) {
+    return `not a cron expression: it needs 5 fields (minute hour day-of-month month day-of-week) or 6 (a second first), not ${parts.length}: "${cron}"`;
+  }
+  const fields = CRON_FIELDS.slice(6 - parts.length);
+  for (const [i, part] of parts.entries()) {
+    const field = fields[i];
+    for (const item of part.split(",")) {
+      const step = /\/(\d+)$/.exec(item);
+      if (step && Number(step[1]) > field.max - field.min) {
+        return `the step ${step[1]} of "${item}" in the ${field.name} field is larger than its range ${field.min}-${field.max}: it would run at the range's start only`;
+      }
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -484,15 +535,22 @@ export async function loadSweeps(
 ): Promise<SweepDefinition[]> {
   const file = env.DIAGBOT_SWEEPS;
   if (!file) return [];
-  let text: string;
+  const hint = "point DIAGBOT_SWEEPS at a sweeps.yaml (README: Scheduled sweeps), or unset it";
+  let bytes: Buffer;
   try {
-    text = await readFile(file, "utf8");
+    bytes = await readFile(file);
   } catch (err) {
-    throw new DiagbotError("config", `DIAGBOT_SWEEPS=${file}: ${whyUnreadable(err)}`, {
-      hint: "point DIAGBOT_SWEEPS at a sweeps.yaml (README: Scheduled sweeps), or unset it",
-    });
+    throw new DiagbotError("config", `DIAGBOT_SWEEPS=${file}: ${whyUnreadable(err)}`, { hint });
   }
-  const { sweeps, issues } = parseSweeps(text, file, { inventory });
+  const binary = notTextReason(bytes);
+  if (binary !== undefined) {
+    throw new DiagbotError(
+      "config",
+      `DIAGBOT_SWEEPS=${file}: not a text (YAML) file: binary data (${binary})`,
+      { hint },
+    );
+  }
+  const { sweeps, issues } = parseSweeps(bytes.toString("utf8"), file, { inventory });
   if (issues.length > 0) {
     throw new DiagbotError("config", issues.map(formatSweepsIssue).join("\n"), {
       hint: "fix the file (README: Scheduled sweeps); no sweep is scheduled until it is valid",

@@ -35,14 +35,15 @@ export async function sweepHost(host: HostConfig, options: HostRunOptions): Prom
   const result = (
     status: HostResult["status"],
     findings: Finding[],
-    error?: string,
+    reason?: Reason,
     err?: unknown,
   ) => ({
     host: host.name,
     status,
     findings,
     durationMs: Date.now() - started,
-    ...(error === undefined ? {} : { error: redactText(error).text }),
+    ...(reason === undefined ? {} : { error: redactText(reason.error).text }),
+    ...(reason?.hint === undefined ? {} : { hint: redactText(reason.hint).text }),
     ...(err instanceof DiagbotError ? { errorCode: err.code } : {}),
   });
   const answered = (report: Report): HostResult => ({
@@ -76,8 +77,10 @@ export async function sweepHost(host: HostConfig, options: HostRunOptions): Prom
         signal,
       });
       if (deadline.aborted) return result("failed", [], timeoutReason(options.hostTimeoutMs));
-      if (nothingRan(report))
-        return result("failed", [], noCollectorRan(host.name, report).describe());
+      if (nothingRan(report)) {
+        const err = noCollectorRan(host.name, report);
+        return result("failed", [], reasonOf(err, signal, options.hostTimeoutMs), err);
+      }
       return answered(report);
     } finally {
       await transport.close().catch(() => undefined);
@@ -123,18 +126,32 @@ export function evaluatedRules(report: Report): string[] {
   return [...rules].sort();
 }
 
-function timeoutReason(ms: number): string {
-  return `no result within the per-host limit of ${Math.round(ms / 1000)} s; raise it or look at the host`;
+/** Why a host gave no result: `error` one line, `hint` what to do when diagbot knows it. */
+interface Reason {
+  error: string;
+  hint?: string;
 }
 
-/** One line saying why a host gave no result. */
-function reasonOf(err: unknown, signal: AbortSignal, hostTimeoutMs: number): string {
+function timeoutReason(ms: number): Reason {
+  return {
+    error: `no result within the per-host limit of ${Math.round(ms / 1000)} s; raise it or look at the host`,
+  };
+}
+
+/** Why a host gave no result, from what was thrown. */
+function reasonOf(err: unknown, signal: AbortSignal, hostTimeoutMs: number): Reason {
   if (
     signal.aborted &&
     signal.reason instanceof DOMException &&
     signal.reason.name === "TimeoutError"
   )
     return timeoutReason(hostTimeoutMs);
-  if (err instanceof DiagbotError) return err.describe();
-  return err instanceof Error ? err.message : String(err);
+  if (err instanceof DiagbotError)
+    return { error: oneLine(err.message), ...(err.hint ? { hint: oneLine(err.hint) } : {}) };
+  return { error: oneLine(err instanceof Error ? err.message : String(err)) };
+}
+
+/** `text` with its line breaks (and any run of white space) made single spaces. */
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
 }

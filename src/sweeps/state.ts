@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { constants } from "node:fs";
+import { access, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { z } from "zod";
 import { DiagbotError, whyUnreadable } from "../model/errors.js";
 import type { RedisClient } from "../queue/config.js";
@@ -206,15 +207,68 @@ export class FileStateStore implements SweepStateStore {
     return unreadableState(problem, aside);
   }
 
+  /**
+   * What stands in the way of reading and writing back the state of `sweep`, checked before a
+   * run so that a bad place is refused before hosts are diagnosed: the folder or its `sweeps`
+   * folder is not a folder or not writable, the state is not a regular file or not readable.
+   * @returns one line naming the path and the problem, or undefined when there is none.
+   */
+  async problem(sweep: string): Promise<string | undefined> {
+    const file = this.file(sweep);
+    // The nearest folder that exists on the way to the file is where it will be written.
+    let writable = dirname(file);
+    let kind = await kindOf(writable);
+    while (kind === "absent" && dirname(writable) !== writable) {
+      writable = dirname(writable);
+      kind = await kindOf(writable);
+    }
+    if (kind !== "a folder") return `${writable} is ${kind}, not a folder`;
+    const fileKind = await kindOf(file);
+    if (fileKind !== "absent" && fileKind !== "a file") return `${file} is ${fileKind}, not a file`;
+    if (fileKind === "a file" && !(await can(file, constants.R_OK)))
+      return `${file} is not readable by this user`;
+    if (!(await can(writable, constants.W_OK | constants.X_OK)))
+      return `${writable} is not writable by this user`;
+    return undefined;
+  }
+
+  /** Writes the state; on failure the temporary file is removed and the error thrown. */
   async save(sweep: string, state: SweepState): Promise<void> {
     const file = this.file(sweep);
     await mkdir(join(this.dir, "sweeps"), { recursive: true, mode: 0o700 });
     const tmp = `${file}.${process.pid}.tmp`;
-    await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
-    await rename(tmp, file);
+    try {
+      await writeFile(tmp, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+      await rename(tmp, file);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
   }
 
   async mutes(): Promise<Mute[]> {
     return [];
   }
+}
+
+/** What `path` is: "absent", "a folder", "a file", "a special file", or why it cannot be seen. */
+async function kindOf(path: string): Promise<string> {
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) return "a folder";
+    if (st.isFile()) return "a file";
+    return "a special file";
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    // ENOTDIR: a file stands on the way; the walk up to it names it.
+    if (code === "ENOENT" || code === "ENOTDIR") return "absent";
+    return `unreachable (${whyUnreadable(err)})`;
+  }
+}
+
+async function can(path: string, mode: number): Promise<boolean> {
+  return access(path, mode).then(
+    () => true,
+    () => false,
+  );
 }

@@ -32,8 +32,10 @@ export interface HostResult {
   findings: Finding[];
   /** Wall-clock ms from the start of this host's turn to its result. */
   durationMs: number;
-  /** What went wrong, for `unreachable` and `failed` (redacted). */
+  /** What went wrong, for `unreachable` and `failed`: one line (redacted). */
   error?: string;
+  /** What to do about it, when diagbot knows: one line (redacted). */
+  hint?: string;
   /**
    * The stable code of what went wrong, when diagbot named it (src/model/errors.ts
    * `ERROR_CODES`: `host-key-refused`, `auth-failed`, `connect-timeout`, ...).

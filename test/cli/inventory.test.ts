@@ -1,3 +1,6 @@
+import { mkdtemp, open, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
 import { fixturePath } from "../helpers/fixtures.js";
@@ -27,5 +30,37 @@ describe("diagbot diagnose with imported inventories", () => {
     });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/host gone: its replay bundle .*no-such-bundle is not a folder/);
+  });
+});
+
+describe("an inventory that is not text, or has many syntax errors", () => {
+  it("a binary file is refused in one line: exit 2", async () => {
+    // The head of the node binary: real ELF bytes, within the size an inventory may have.
+    const dir = await mkdtemp(join(tmpdir(), "diagbot-inv-"));
+    const file = join(dir, "inventory.yaml");
+    const node = await open(process.execPath);
+    const { buffer } = await node.read(Buffer.alloc(64 << 10), 0, 64 << 10, 0);
+    await node.close();
+    await writeFile(file, buffer);
+    const r = await runCli(["sweep", "all"], { env: { DIAGBOT_INVENTORY: file } });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(
+      /^diagbot: .+: not a text file: binary data \(a NUL byte at offset \d+\)$/,
+    );
+    expect(lines[1]).toMatch(/^ {2}hint: /);
+  });
+
+  it("YAML syntax errors are shown up to 10, then how many more", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "diagbot-inv-"));
+    const file = join(dir, "inventory.yaml");
+    await writeFile(file, `hosts:\n${"  a: x\n ]\n".repeat(30)}`);
+    const r = await runCli(["sweep", "all"], { env: { DIAGBOT_INVENTORY: file } });
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trimEnd().split("\n");
+    expect(lines).toHaveLength(12);
+    expect(lines.filter((l) => l.includes("YAML syntax: "))).toHaveLength(10);
+    expect(lines[10]).toMatch(new RegExp(`^${file}: … and \\d+ more$`));
   });
 });

@@ -13,7 +13,8 @@ export interface CliResult {
 
 /**
  * Runs the real `diagbot` binary (built dist/) with arguments and extra environment;
- * `umask` (octal text such as "000") runs it under that umask, set by `sh`.
+ * `umask` (octal text such as "000") runs it under that umask, `fileSizeLimit` (blocks of 512
+ * bytes, as `ulimit -f`) under that limit on the size of files it writes, both set by `sh`.
  */
 export function runCli(
   args: string[],
@@ -23,12 +24,18 @@ export function runCli(
     cwd?: string;
     timeoutMs?: number;
     umask?: string;
+    fileSizeLimit?: number;
   } = {},
 ): Promise<CliResult> {
   const argv = [process.execPath, BIN, ...args];
-  const [file, ...rest] = options.umask
-    ? ["/bin/sh", "-c", 'umask "$0" && exec "$@"', options.umask, ...argv]
-    : argv;
+  const limits = [
+    ...(options.umask ? [`umask ${options.umask}`] : []),
+    ...(options.fileSizeLimit !== undefined ? [`ulimit -f ${options.fileSizeLimit}`] : []),
+  ];
+  const [file, ...rest] =
+    limits.length > 0
+      ? ["/bin/sh", "-c", `${limits.join(" && ")} && exec "$@"`, "sh", ...argv]
+      : argv;
   return new Promise((resolve, reject) => {
     const child = spawn(file, rest, {
       cwd: options.cwd,

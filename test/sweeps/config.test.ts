@@ -78,10 +78,46 @@ describe("sweeps.yaml", () => {
         "/etc/diagbot/sweeps.yaml:12: sweeps.cache.hosts: expected a group, a host name, or all",
         "/etc/diagbot/sweeps.yaml:12: sweeps.cache.channel: expected a Slack channel id such as C0123ABCD",
         '/etc/diagbot/sweeps.yaml:14: sweeps.cache.timezone: unknown time zone "Mars/Olympus": expected an IANA name such as Europe/Berlin',
-        '/etc/diagbot/sweeps.yaml:4: sweeps.web-health.schedule: not a cron expression: Validation error, cannot resolve alias "qua"',
+        '/etc/diagbot/sweeps.yaml:4: sweeps.web-health.schedule: not a cron expression: it needs 5 fields (minute hour day-of-month month day-of-week) or 6 (a second first), not 3: "every quarter hour"',
       ].sort(),
     );
   });
+
+  it.each([
+    [
+      "*/99 * * *",
+      'not a cron expression: it needs 5 fields (minute hour day-of-month month day-of-week) or 6 (a second first), not 4: "*/99 * * *"',
+    ],
+    ["* * * * * * *", /^not a cron expression: it needs 5 fields .* not 7: /],
+    [
+      "*/99 * * * *",
+      'the step 99 of "*/99" in the minute field is larger than its range 0-59: it would run at the range\'s start only',
+    ],
+    ["0 */24 * * *", /^the step 24 of "\*\/24" in the hour field is larger than its range 0-23/],
+    ["0 0 1-10/31 * *", /^the step 31 of "1-10\/31" in the day of the month field/],
+    ["*/61 * * * * *", /^the step 61 of "\*\/61" in the second field/],
+  ])("a cron expression cron-parser would misread is refused: %s", (cron, why) => {
+    const text = `sweeps:\n  s:\n    hosts: all\n    schedule: "${cron}"\n    channel: C0S\n`;
+    const { sweeps, issues } = parseSweeps(text, "s.yaml");
+    expect(sweeps).toEqual([]);
+    expect(issues.map(formatSweepsIssue)).toEqual([
+      typeof why === "string"
+        ? `s.yaml:4: sweeps.s.schedule: ${why}`
+        : expect.stringMatching(
+            new RegExp(`^s\\.yaml:4: sweeps\\.s\\.schedule: ${why.source.slice(1)}`),
+          ),
+    ]);
+  });
+
+  it.each(["*/59 * * * *", "*/30 * * * * *", "0 9 * * mon-fri", "0 0 */15 * *", "@hourly"])(
+    "a cron expression of 5 or 6 fields with steps in range is kept: %s",
+    (cron) => {
+      const text = `sweeps:\n  s:\n    hosts: all\n    schedule: "${cron}"\n    channel: C0S\n`;
+      const { sweeps, issues } = parseSweeps(text, "s.yaml");
+      expect(issues).toEqual([]);
+      expect(sweeps[0].schedule).toEqual({ cron, timezone: "UTC" });
+    },
+  );
 
   it("reports every problem of every sweep in one reading, in line order", () => {
     const text = `sweeps:
@@ -107,7 +143,9 @@ describe("sweeps.yaml", () => {
 `;
     const lines = parseSweeps(text, "s.yaml").issues.map(formatSweepsIssue);
     expect(lines).toEqual([
-      expect.stringMatching(/^s\.yaml:4: sweeps\.web-health\.schedule: not a cron expression: /),
+      expect.stringMatching(
+        /^s\.yaml:4: sweeps\.web-health\.schedule: not a cron expression: it needs 5 fields /,
+      ),
       's.yaml:5: sweeps.web-health.timezone: unknown time zone "Mars/Olympus": expected an IANA name such as Europe/Berlin',
       "s.yaml:6: sweeps.web-health.channel: expected a Slack channel id such as C0123ABCD",
       's.yaml:10: sweeps.cache.timezone: unknown time zone "Mars/Olympus": expected an IANA name such as Europe/Berlin',
@@ -188,5 +226,29 @@ describe("sweeps.yaml", () => {
       code: "config",
       message: expect.stringMatching(/none\.yaml: no such file/),
     });
+  });
+
+  it("loadSweeps: a binary file is refused in one line, not read as YAML", async () => {
+    // The node binary itself: a real ELF file, NUL bytes from its header on.
+    const err = await loadSweeps({ DIAGBOT_SWEEPS: process.execPath }).catch((e) => e);
+    expect(err).toMatchObject({ code: "config" });
+    expect(err.message).toMatch(
+      new RegExp(
+        `^DIAGBOT_SWEEPS=${process.execPath.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: not a text \\(YAML\\) file: binary data \\(a NUL byte at offset \\d+\\)$`,
+      ),
+    );
+  });
+
+  it("reports the first 10 YAML syntax errors, then how many more, with control characters escaped", () => {
+    // U+009B is the one-character CSI of C1: the parser quotes it raw in its message.
+    const text = `sweeps:\n  a: x\n]\u009bbell: y\n${"  b: y\n ]\n".repeat(30)}`;
+    const lines = parseSweeps(text, "s.yaml").issues.map(formatSweepsIssue);
+    expect(lines).toHaveLength(11);
+    expect(lines[1]).toBe(
+      's.yaml:3: (YAML): YAML syntax: Unexpected scalar token in YAML stream: "\\x9bbell" at line 3, column 2:',
+    );
+    expect(lines[10]).toMatch(/^s\.yaml: \(YAML\): … and \d+ more YAML syntax errors$/);
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: no control character may be left
+    for (const line of lines) expect(line).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
   });
 });

@@ -81,6 +81,23 @@ describe("sweep over replay hosts", () => {
     expect(r.stderr).toMatch(/spare-01: unreachable/);
     expect(r.json.summary).toMatchObject({ hosts: 5, ok: 4, unreachable: 1 });
   });
+
+  it("a host's error is one line in --json; what to do is a separate hint", async () => {
+    // No key in the inventory and no agent: diagbot names the problem and the remedy.
+    const r = await runCli(["sweep", "spare", "--json"], {
+      env: { ...env, SSH_AUTH_SOCK: undefined },
+    });
+    expect(r.code, r.stderr).toBe(3);
+    const [spare] = r.json.hosts;
+    expect(spare.error).toBe(
+      "no identityFile for spare-01 and SSH_AUTH_SOCK is not set: no key to log in with",
+    );
+    expect(spare.hint).toMatch(/^set identityFile in the inventory .*SSH_AUTH_SOCK$/);
+    expect(spare.hint).not.toContain("\n");
+    expect(r.stderr).toContain(
+      `diagbot: spare-01: unreachable: ${spare.error}\n  hint: ${spare.hint}\n`,
+    );
+  });
 });
 
 describe("sweep with DIAGBOT_STATE_DIR: what changed since the last run", () => {
@@ -128,6 +145,45 @@ describe("sweep with DIAGBOT_STATE_DIR: what changed since the last run", () => 
     expect(r.json.changes.stateUnreadable).toMatch(/^not JSON: /);
     expect(r.json.changes.new.length).toBeGreaterThan(0);
     expect(JSON.parse(await readFile(file, "utf8")).runs).toBe(1);
+  });
+
+  it.each([
+    [
+      "a regular file",
+      async (dir: string) => writeFile(dir, "x"),
+      (dir: string) => `${dir} is a file, not a folder`,
+    ],
+    [
+      "a folder where the state file goes",
+      async (dir: string) => mkdir(join(dir, "sweeps", "fleet.json"), { recursive: true }),
+      (dir: string) => `${join(dir, "sweeps", "fleet.json")} is a folder, not a file`,
+    ],
+  ])(
+    "a state place that is %s is refused before the sweep: exit 2 naming the variable",
+    async (_, make, why) => {
+      const parent = await mkdtemp(join(tmpdir(), "diagbot-state-"));
+      const state = join(parent, "state");
+      await make(state);
+      const r = await runCli(["sweep", "fleet"], { env: { ...env, DIAGBOT_STATE_DIR: state } });
+      expect(r.code).toBe(2);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toContain(`diagbot: DIAGBOT_STATE_DIR=${state}: ${why(state)}\n`);
+      expect(r.stderr).not.toMatch(/unexpected error|\n\s+at /);
+    },
+  );
+
+  it("a state that cannot be written after the sweep still prints the run, warns, and leaves no temporary file", async () => {
+    const state = await mkdtemp(join(tmpdir(), "diagbot-state-"));
+    // A file size limit of 0 makes the write of the state fail (EFBIG); stdout is a pipe.
+    const r = await runCli(["sweep", "fleet", "--json", "--confirm-runs", "1"], {
+      env: { ...env, DIAGBOT_STATE_DIR: state },
+      fileSizeLimit: 0,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.summary).toMatchObject({ hosts: 4, ok: 4 });
+    expect(r.json.changes.new.length).toBeGreaterThan(0);
+    expect(r.stderr).toContain("diagbot: warning: the sweep state was not saved (EFBIG");
+    expect(await readdir(join(state, "sweeps"))).toEqual([]);
   });
 
   it("--confirm-runs outside 1 to 10 exits 2", async () => {
