@@ -1,6 +1,6 @@
 import { isatty } from "node:tty";
 import { inspect } from "node:util";
-import { DiagbotError } from "../model/errors.js";
+import { DiagbotError, whyUnreadable } from "../model/errors.js";
 import { linesOfFile } from "../parsers/lines.js";
 import { parseRefusing } from "../parsers/refuse.js";
 import type { ParseResult } from "../parsers/types.js";
@@ -42,7 +42,9 @@ export async function runParse(id: string, file: string, opts: { json: boolean }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "EACCES" || code === "EISDIR") {
-        throw new DiagbotError("usage", `cannot read ${file}: ${(err as Error).message}`);
+        throw new DiagbotError("usage", `parse ${id}: ${file}: ${whyUnreadable(err)}`, {
+          hint: `give the file that holds the output of ${id} (diagbot parse ${id} FILE), or pipe it in (… | diagbot parse ${id} -)`,
+        });
       }
       throw err;
     }
