@@ -159,8 +159,12 @@ async function readBytes(
   return read;
 }
 
-/** NUL bytes, or many bytes that are neither text nor UTF-8, in the first 64 KiB. */
-function looksBinary(bytes: Buffer): boolean {
+/**
+ * True when `bytes` are binary, not text: NUL bytes, or more than 1 % (and more than 8) of
+ * the characters of the first 64 KiB invalid UTF-8 or control characters other than tab,
+ * line ends and ESC (colour escapes).
+ */
+export function looksBinary(bytes: Buffer): boolean {
   const head = bytes.subarray(0, 64 << 10);
   if (head.includes(0)) return true;
   const text = head.toString("utf8");
