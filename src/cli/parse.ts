@@ -1,6 +1,6 @@
 import { isatty } from "node:tty";
 import { inspect } from "node:util";
-import { DiagbotError } from "../model/errors.js";
+import { DiagbotError, whyUnreadable } from "../model/errors.js";
 import { linesOfFile } from "../parsers/lines.js";
 import { parseRefusing } from "../parsers/refuse.js";
 import type { ParseResult } from "../parsers/types.js";
@@ -15,9 +15,10 @@ import { writeAll } from "./write-fd.js";
  * and {@link writeAll}), else
  * as a coloured view for reading. Exit 0 when the output was read (header-only output is
  * valid), 1 when nothing of the expected format was found or the output is refused as not of
- * its format (binary, or under 1 % of lines recognised: parsers/refuse.ts; an
- * UnrecognisedOutputError, handled by the CLI), 2 for an unknown id or an unreadable file.
- * Only the one parser needed is loaded; the file is streamed.
+ * its format (binary, a line of 1 MiB or more, or under 1 % of lines recognised:
+ * parsers/refuse.ts; an UnrecognisedOutputError, handled by the CLI), 2 for an unknown id or
+ * a file that cannot be read (missing, a directory, not permitted). Only the one parser
+ * needed is loaded; the file is streamed in bounded memory (parsers/lines.ts linesOfFile).
  */
 export async function runParse(id: string, file: string, opts: { json: boolean }): Promise<number> {
   const parser = await loadParser(id);
@@ -42,7 +43,9 @@ export async function runParse(id: string, file: string, opts: { json: boolean }
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === "ENOENT" || code === "EACCES" || code === "EISDIR") {
-        throw new DiagbotError("usage", `cannot read ${file}: ${(err as Error).message}`);
+        throw new DiagbotError("usage", `parse ${id}: ${file}: ${whyUnreadable(err)}`, {
+          hint: `give the file that holds the output of ${id} (diagbot parse ${id} FILE), or pipe it in (… | diagbot parse ${id} -)`,
+        });
       }
       throw err;
     }

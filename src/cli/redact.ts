@@ -3,6 +3,7 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import { isatty } from "node:tty";
 import { redactBundleDir } from "../bundle/redact.js";
 import { DiagbotError, whyUnreadable } from "../model/errors.js";
+import { notTextReason } from "../parsers/text.js";
 import { describeCounts, type RedactionCounts, redactText } from "../redact/index.js";
 
 /**
@@ -11,7 +12,8 @@ import { describeCounts, type RedactionCounts, redactText } from "../redact/inde
  * standard output; a bundle directory is copied redacted into `--out DIR` (see
  * {@link redactBundleDir}). Prints on stderr how many values of each class were replaced.
  * Exit 0 when done, 2 for a usage error (no such path, a directory without `--out`, a terminal
- * as input). Bytes are read as latin1, so text without secrets comes out byte for byte.
+ * as input, a file or standard input that is binary: see {@link notTextReason}; a compressed
+ * archive rewritten would come out corrupt). Bytes are read as latin1, so text without secrets comes out byte for byte.
  */
 export async function runRedact(path: string, opts: { out?: string }): Promise<number> {
   let counts: RedactionCounts;
@@ -55,6 +57,14 @@ async function redactFile(input: string | 0, out: string | undefined): Promise<R
       `redact: cannot read ${input === 0 ? "standard input" : input}: ${whyUnreadable(err)}`,
     );
   }
+  if (notTextReason(data) !== undefined)
+    throw new DiagbotError(
+      "usage",
+      `redact: ${input === 0 ? "standard input" : input}: binary data, not text (an archive, an image, a program)`,
+      {
+        hint: "redact reads text: a text file, standard input, or a bundle folder with --out DIR; extract an archive first (tar -xf FILE) and redact its folder",
+      },
+    );
   const r = redactText(data.toString("latin1"));
   const bytes = Buffer.from(r.text, "latin1");
   if (out) await writeFile(out, bytes, { mode: 0o600 });

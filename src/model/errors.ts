@@ -109,10 +109,14 @@ function withFileNames(text: string, paths: readonly string[]): string {
   return sorted.reduce((out, p) => out.replaceAll(p, p.slice(p.lastIndexOf("/") + 1)), text);
 }
 
-/** Why a file could not be read: `no such file`, `permission denied`, else the error's message. */
+/**
+ * Why a file could not be read: `no such file`, `permission denied`, `a directory, not a file`,
+ * else the error's message.
+ */
 export function whyUnreadable(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === "ENOENT") return "no such file";
   if (code === "EACCES") return "permission denied";
+  if (code === "EISDIR") return "a directory, not a file";
   return (err as Error).message;
 }

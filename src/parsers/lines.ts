@@ -19,15 +19,6 @@ export function* linesOf(text: string): Generator<string> {
 }
 
 /**
- * Reads a file (or fd 0 for `-`) as lines in 1 MiB chunks, so a 100 MB output is parsed in
- * bounded memory. Bytes are decoded as UTF-8; invalid sequences become U+FFFD; a UTF-8 byte
- * order mark at the start is dropped. Lines end at `\n` or `\r\n`, as in {@link linesOf}.
- *
- * Each line is decoded from the bytes on its own: a line is then a small string of its own,
- * never a slice of a large decoded chunk, so the few strings a parser keeps (an address, a
- * device name) do not keep every chunk of the input alive; ASCII stays one byte a character.
- */
-/**
  * Reads into `buf` from `offset` to its end: the bytes read, 0 at the end of the input. A
  * non-blocking standard input that has nothing yet (EAGAIN) is read again; EOF, which Windows
  * pipes report, is the end.
@@ -45,9 +36,44 @@ export function readSome(fd: number, buf: Buffer, offset: number): number {
   }
 }
 
+/**
+ * Bytes of {@link linesOfFile}'s read buffer: its lines are shorter, ending included. No collector prints a line
+ * of even 64 KiB (the longest are `ss -tinp` sockets held by many processes, a few KiB), so a
+ * longer one is binary data or no output at all (`/dev/zero`, an archive, a log of one line).
+ */
+export const MAX_LINE_BYTES = 1 << 20;
+
+/** Thrown by {@link linesOfFile} at a line of {@link MAX_LINE_BYTES} or more. */
+export class LineTooLongError extends Error {
+  constructor(
+    /** 1-based number of the line. */
+    readonly line: number,
+    /** The line's first {@link MAX_LINE_BYTES} bytes. */
+    readonly head: Buffer,
+  ) {
+    super(`line ${line} is ${MAX_LINE_BYTES >> 20} MiB or longer`);
+  }
+}
+
+/**
+ * Reads a file (or fd 0 for `-`) as lines in 1 MiB chunks, so a 100 MB output is parsed in
+ * bounded memory. Bytes are decoded as UTF-8; invalid sequences become U+FFFD; a UTF-8 byte
+ * order mark at the start is dropped. Lines end at `\n` or `\r\n`, as in {@link linesOf}.
+ *
+ * Each line is decoded from the bytes on its own: a line is then a small string of its own,
+ * never a slice of a large decoded chunk, so the few strings a parser keeps (an address, a
+ * device name) do not keep every chunk of the input alive; ASCII stays one byte a character.
+ *
+ * Lines are shorter than {@link MAX_LINE_BYTES}, so memory stays within one buffer of that size
+ * whatever the input (an endless stream without a newline included).
+ * @throws LineTooLongError at a line that is not, after the lines before it; the read's errors
+ *   (ENOENT, EISDIR, …) as fs.openSync and fs.readSync throw them
+ */
 export function* linesOfFile(path: string | 0): Generator<string> {
   const fd = path === 0 ? 0 : openSync(path, "r");
-  let buf = Buffer.allocUnsafe(1 << 20);
+  const buf = Buffer.allocUnsafe(MAX_LINE_BYTES);
+  /** Lines yielded so far. */
+  let count = 0;
   /** Bytes in `buf`: the unfinished line carried over, then what was just read. */
   let have = 0;
   let bomChecked = false;
@@ -57,12 +83,7 @@ export function* linesOfFile(path: string | 0): Generator<string> {
   };
   try {
     for (;;) {
-      if (have === buf.length) {
-        // One line longer than the buffer: grow it (memory is that of the longest line).
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, have);
-        buf = bigger;
-      }
+      if (have === buf.length) throw new LineTooLongError(count + 1, buf);
       const n = readSome(fd, buf, have);
       if (n === 0) break;
       const scanFrom = have; // the carried bytes hold no newline
@@ -81,6 +102,7 @@ export function* linesOfFile(path: string | 0): Generator<string> {
         let nl = buf.indexOf(10, Math.max(start, scanFrom));
         while (nl !== -1 && nl <= last) {
           yield line(start, nl, ascii);
+          count++;
           start = nl + 1;
           nl = nl === last ? -1 : buf.indexOf(10, start);
         }

@@ -1,4 +1,4 @@
-import { problemCount } from "./lines.js";
+import { LineTooLongError, MAX_LINE_BYTES, problemCount } from "./lines.js";
 import type { ParseResult, Parser, RowSink } from "./types.js";
 import { RefusedOutputError } from "./unrecognised.js";
 
@@ -8,6 +8,8 @@ import { RefusedOutputError } from "./unrecognised.js";
  *   - it is binary: it holds a NUL byte (no collector's text output has one), or more than
  *     {@link MAX_INVALID_SHARE} of its characters are invalid UTF-8 (decoded as U+FFFD; a
  *     kernel log may hold a few stray bytes from a driver, never a percent of them);
+ *   - a line is {@link MAX_LINE_BYTES} or longer (read by linesOfFile; binary when it holds
+ *     a NUL byte, so `/dev/zero` is refused at its first read);
  *   - fewer than {@link MIN_RECOGNISED_SHARE} of its lines are recognised: the parser counted
  *     the others as problems (a real output with a pasted prompt or a cut last line has
  *     nearly every line recognised).
@@ -39,6 +41,18 @@ class Tally {
   constructor(private readonly id: string) {}
 
   *watch(lines: Iterable<string>): Generator<string> {
+    try {
+      yield* this.check(lines);
+    } catch (err) {
+      if (!(err instanceof LineTooLongError)) throw err;
+      const why = err.head.includes(0)
+        ? `binary data (a NUL byte on line ${err.line})`
+        : `line ${err.line} is ${MAX_LINE_BYTES >> 20} MiB or longer (no collector prints such a line)`;
+      throw new RefusedOutputError(this.id, `not ${this.id} output: ${why}`);
+    }
+  }
+
+  private *check(lines: Iterable<string>): Generator<string> {
     for (const line of lines) {
       this.lines++;
       this.chars += line.length + 1;

@@ -581,7 +581,48 @@ function internNetid(name: string): string {
   return name;
 }
 
-/** Reads one socket line of ss, or returns null when the line is not one. */
+/**
+ * Netids whose endpoints are internet addresses and ports (ss.c's `tcp`, `udp`, `raw`, …):
+ * their rows are checked by {@link inetEndpoint}. Other families print other things there
+ * (a netlink `rtnl:kernel`, a packet socket's interface, a vsock's 32-bit port).
+ */
+const INET_NETIDS = new Set(["tcp", "udp", "raw", "sctp", "mptcp", "dccp", "icmp6"]);
+
+/** Largest TCP/UDP/SCTP port: ports are 16 bits. */
+const MAX_PORT = 65535;
+
+/**
+ * Whether the endpoint last split by {@link splitInto} is one of an internet socket: a port
+ * (when numeric) up to {@link MAX_PORT}, and an address that is `*` or starts with digits,
+ * `-` or `_` up to a letter, `.` or `:`: IPv4, IPv6 (brackets and `%iface` already taken
+ * off), or a host name as ss prints it without `-n`. A row of numbers (vmstat's, read as
+ * sockets) has neither: `0` and `92336` are not addresses, `2794696` is not a port. Only the
+ * start is read: this runs twice per socket, on tables of 300 000 sockets.
+ */
+function inetEndpoint(): boolean {
+  if (epPort !== undefined && epPort > MAX_PORT) return false;
+  const a = epAddress;
+  if (a === "*") return true;
+  // Read up to the first letter, `.` or `:` (the third character of most addresses).
+  for (let k = 0; k < a.length; k++) {
+    const c = a.charCodeAt(k);
+    const lower = c | 32; // an ASCII letter in lower case
+    if ((lower >= 97 && lower <= 122) || c === 46 || c === 58) return true;
+    if (!((c >= 48 && c <= 57) || c === 45 || c === 95)) return false;
+  }
+  return false;
+}
+
+/** A unix socket's address as ss prints it: `*` (none), a path, `@name` (abstract). */
+function unixAddress(token: string): boolean {
+  const c = token.charCodeAt(0);
+  return c === 47 || c === 64 || token === "*";
+}
+
+/**
+ * Reads one socket line of ss, or returns null when the line is not one: an internet socket
+ * whose endpoints are not addresses and ports ({@link inetEndpoint}) is not one.
+ */
 function readSocketLine(t: readonly string[], header: Layout | undefined): SocketRow | null {
   if (t.length < 4) return null;
   let i: number;
@@ -615,7 +656,13 @@ function readSocketLine(t: readonly string[], header: Layout | undefined): Socke
   if (rest < 2) return null;
   const unix =
     netid?.startsWith("u_") ||
-    (netid === undefined && rest >= 4 && INT.test(t[r + 1]) && INT.test(t[r + 3]));
+    (netid === undefined &&
+      rest >= 4 &&
+      INT.test(t[r + 1]) &&
+      INT.test(t[r + 3]) &&
+      unixAddress(t[r]) &&
+      unixAddress(t[r + 2]));
+  const inet = !unix && (netid === undefined || INET_NETIDS.has(netid));
   if (!unix || rest < 4) {
     if (t[r].startsWith("users:") || t[r + 1].startsWith("users:")) return null;
   }
@@ -637,11 +684,13 @@ function readSocketLine(t: readonly string[], header: Layout | undefined): Socke
     next = r + 4;
   } else {
     splitInto(t[r]);
+    if (inet && !inetEndpoint()) return null;
     row.local_address = epAddress;
     if (epPort !== undefined) row.local_port = epPort;
     if (epPortName !== undefined) row.local_port_name = epPortName;
     if (epScope !== undefined) row.local_scope = epScope;
     splitInto(t[r + 1]);
+    if (inet && !inetEndpoint()) return null;
     row.peer_address = epAddress;
     if (epPort !== undefined) row.peer_port = epPort;
     if (epPortName !== undefined) row.peer_port_name = epPortName;

@@ -98,4 +98,39 @@ describe("diagbot parse", () => {
     const garbage = await runCli(["parse", "ss-tcp", "-", "--json"], { input: "\u0000\u00ff\n" });
     expect(garbage.code).toBe(1);
   });
+
+  it("refuses a stream of zeros at its first read, in bounded memory, from a file and a pipe", () => {
+    const file = join(dir, "zeros");
+    writeFileSync(file, Buffer.alloc(40 << 20));
+    for (const cmd of [
+      `/usr/bin/time -f %M node '${BIN}' parse free '${file}'`,
+      `/usr/bin/time -f %M node '${BIN}' parse free - < '${file}'`,
+    ]) {
+      const r = spawnSync("bash", ["-c", cmd], { encoding: "utf8" });
+      expect(r.status).toBe(1);
+      const lines = r.stderr.trim().split("\n");
+      expect(lines[0]).toBe("diagbot: free: not free output: binary data (a NUL byte on line 1)");
+      // Peak resident set in KiB: node itself is some 50 MiB; reading the stream whole was 200.
+      expect(Number(lines[lines.length - 1])).toBeLessThan(100 << 10);
+    }
+  });
+
+  it("refuses a line of 1 MiB or more, binary or not", async () => {
+    const long = `total used\n${"a".repeat(1 << 20)}\n`;
+    const r = await runCli(["parse", "free", "-"], { input: long });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("not free output: line 2 is 1 MiB or longer");
+  });
+
+  it("says what is wrong with a file it cannot read, exit 2", async () => {
+    const missing = await runCli(["parse", "free", join(dir, "nonexistent")]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(
+      /^diagbot: parse free: \S*nonexistent: no such file\n {2}hint: /,
+    );
+    const folder = await runCli(["parse", "free", dir]);
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain(`parse free: ${dir}: a directory, not a file`);
+    expect(folder.stderr).not.toMatch(/EISDIR|ENOENT/);
+  });
 });

@@ -1,8 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { linesOf } from "../../src/parsers/lines.js";
 import { bitsPerSecond, parseSs, splitEndpoint, timerMs } from "../../src/parsers/ss.js";
 import { UnrecognisedOutputError } from "../../src/parsers/types.js";
+import { runCli } from "../helpers/cli.js";
 import { fixturePath, parseFixture, parseText } from "../helpers/fixtures.js";
 
 const JC = "/usr/bin/jc";
@@ -523,4 +525,52 @@ describe("ss parser against jc", () => {
       });
     },
   );
+});
+
+describe("ss parser: rows that are no sockets", () => {
+  const vmstat = readFileSync(
+    new URL("../../../shared/corpus/vmstat/jc__centos-7.7__vmstat-a.out.txt", import.meta.url),
+    "utf8",
+  );
+
+  it("does not read vmstat rows as unix sockets: nothing of the format, exit 1", async () => {
+    expect(() => parseSs(linesOf(vmstat))).toThrow(UnrecognisedOutputError);
+    const r = await runCli(["parse", "ss-tcp", "-", "--json"], { input: vmstat });
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+  });
+
+  it("counts a port over 65535 or an address that is no address as a problem", () => {
+    const header = "State  Recv-Q Send-Q Local Address:Port Peer Address:Port";
+    const rows = [
+      "ESTAB  0      0      10.0.0.5:22        10.0.0.9:50514",
+      "ESTAB  0      0      10.0.0.5:19869788  10.0.0.9:50514",
+      "ESTAB  0      0      10.0.0.5:22        92336:50514",
+      "ESTAB  0      0      [fe80::1]%eth0:123 [::]:*",
+      "LISTEN 0      128    *:22               *:*",
+      "ESTAB  0      0      localhost:ssh      ip6-localhost:40022",
+      "2      0      0      2794696            295968 312736 0 0",
+    ];
+    const { facts, problems } = parseSs([header, ...rows]);
+    expect(facts.sockets.map((s) => `${s.local_address} ${s.peer_address}`)).toEqual([
+      "10.0.0.5 10.0.0.9",
+      "fe80::1 ::",
+      "* *",
+      "localhost ip6-localhost",
+    ]);
+    expect(problems.map((p) => p.line)).toEqual([3, 4, 8]);
+    // Unix, netlink and vsock rows keep their own endpoints: inodes and 32-bit ports.
+    const other = parseSs([
+      "Netid State  Recv-Q Send-Q Local Address:Port Peer Address:Port",
+      "u_str ESTAB  0      0      /run/systemd/journal/stdout 19869788 * 19869787",
+      "nl    UNCONN 0      0      rtnl:kernel                 *",
+      "v_str LISTEN 0      0      1:4294967295                *:*",
+    ]);
+    expect(other.problems).toEqual([]);
+    expect(other.facts.sockets.map((s) => s.local_port ?? s.local_port_name)).toEqual([
+      19869788,
+      "kernel",
+      4294967295,
+    ]);
+  });
 });

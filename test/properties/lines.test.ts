@@ -7,8 +7,10 @@ import {
   fieldBounds,
   fields,
   fieldsOf,
+  LineTooLongError,
   linesOf,
   linesOfFile,
+  MAX_LINE_BYTES,
   num,
 } from "../../src/parsers/lines.js";
 import { RUNS } from "./render.js";
@@ -77,15 +79,26 @@ describe("linesOfFile reads what linesOf reads from the whole decoded text", () 
   it("across the 1 MiB reads: long lines, CRLF and a character split between two reads", () => {
     const mib = 1 << 20;
     const parts = [
-      Buffer.from("a".repeat(mib - 1)), // "é" straddles the first read
+      Buffer.from("a".repeat(mib - 4)), // "é" straddles the first read
       Buffer.from("é\r\nshort\r"),
-      Buffer.from(`\n${"b".repeat(3 * mib)}\n\n`),
+      Buffer.from(`\n${"b".repeat(mib - 1)}\n\n`),
       Buffer.from("last line without newline\r"),
     ];
     const bytes = Buffer.concat(parts);
     const got = viaFile(bytes);
     expect(got).toEqual(model(bytes));
-    expect(got.map((l) => l.length)).toEqual([mib, 5, 3 * mib, 0, 25]);
+    expect(got.map((l) => l.length)).toEqual([mib - 3, 5, mib - 1, 0, 25]);
+  });
+
+  it("stops at a line of 1 MiB or more, after the lines before it", () => {
+    const bytes = Buffer.from(`one\ntwo\n${"c".repeat(MAX_LINE_BYTES)}\nfour\n`);
+    const path = join(dir, `f${n++}`);
+    writeFileSync(path, bytes);
+    const got: string[] = [];
+    expect(() => {
+      for (const line of linesOfFile(path)) got.push(line);
+    }).toThrow(new LineTooLongError(3, Buffer.alloc(0)).message);
+    expect(got).toEqual(["one", "two"]);
   });
 
   it("drops a byte order mark at the start only", () => {

@@ -1,8 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.js";
+import { BIN, runCli } from "../helpers/cli.js";
 
 /** `diagbot redact`: a file, usage errors (exit 2), and the modes of what it writes. */
 const dir = mkdtempSync(join(tmpdir(), "diagbot-redact-cli-"));
@@ -45,5 +54,32 @@ describe("diagbot redact", () => {
     const busy = await runCli(["redact", dir, "--out", dir]);
     expect(busy.code).toBe(2);
     expect(busy.stderr).toMatch(/is the bundle itself/);
+  });
+
+  it("refuses binary input, exit 2, writing nothing: an archive, random bytes on standard input", async () => {
+    const folder = join(dir, "to-pack");
+    mkdirSync(folder);
+    writeFileSync(
+      join(folder, "dmesg.out"),
+      "[    1.000000] token=ghp_abcdefghijklmnopqrstuvwxyz0123456789\n",
+    );
+    const archive = join(dir, "bundle.tar.gz");
+    execFileSync("tar", ["-czf", archive, "-C", folder, "."]);
+    const out = join(dir, "bundle-redacted.tar.gz");
+    const packed = await runCli(["redact", archive, "--out", out]);
+    expect(packed.code).toBe(2);
+    expect(packed.stderr).toContain(`redact: ${archive}: binary data, not text`);
+    expect(packed.stderr).toMatch(/hint: redact reads text: .*extract an archive first/);
+    expect(existsSync(out)).toBe(false);
+    const random = spawnSync(
+      "bash",
+      ["-c", `head -c 2000000 /dev/urandom | node '${BIN}' redact -`],
+      {
+        encoding: "buffer",
+      },
+    );
+    expect(random.status).toBe(2);
+    expect(random.stdout.length).toBe(0);
+    expect(random.stderr.toString()).toContain("redact: standard input: binary data, not text");
   });
 });
