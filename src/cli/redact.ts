@@ -1,8 +1,9 @@
-import { readFileSync } from "node:fs";
-import { readFile, stat, writeFile } from "node:fs/promises";
+import { closeSync, openSync } from "node:fs";
+import { stat, writeFile } from "node:fs/promises";
 import { isatty } from "node:tty";
 import { redactBundleDir } from "../bundle/redact.js";
 import { DiagbotError, whyUnreadable } from "../model/errors.js";
+import { readSome } from "../parsers/lines.js";
 import { notTextReason } from "../parsers/text.js";
 import { describeCounts, type RedactionCounts, redactText } from "../redact/index.js";
 
@@ -47,24 +48,60 @@ export async function runRedact(path: string, opts: { out?: string }): Promise<n
   return 0;
 }
 
-async function redactFile(input: string | 0, out: string | undefined): Promise<RedactionCounts> {
-  let data: Buffer;
+/** Largest file or standard input redacted in one piece: 256 MiB (a bundle is redacted file by file). */
+const MAX_REDACT_BYTES = 256 << 20;
+/** Bytes judged for binary data before more is read: the 64 KiB {@link notTextReason} reads. */
+const HEAD_BYTES = 64 << 10;
+
+/**
+ * The bytes of `input` (a path, or 0 for standard input), read in 1 MiB pieces: the first
+ * 64 KiB are judged for binary data before more is read, so `/dev/zero` or an archive is refused
+ * at once, and more than {@link MAX_REDACT_BYTES} is refused rather than held in memory.
+ * @throws DiagbotError `usage` for an unreadable, binary or too large input
+ */
+function readText(input: string | 0): Buffer {
+  const name = input === 0 ? "standard input" : input;
+  const chunks: Buffer[] = [];
+  let total = 0;
+  let fd: number | undefined;
   try {
-    data = input === 0 ? readFileSync(0) : await readFile(input);
+    fd = input === 0 ? 0 : openSync(input, "r");
+    for (;;) {
+      const buf = Buffer.alloc(1 << 20);
+      const n = readSome(fd, buf, 0);
+      if (n === 0) break;
+      const judged = total >= HEAD_BYTES;
+      total += n;
+      chunks.push(buf.subarray(0, n));
+      if (!judged && total >= HEAD_BYTES) refuseBinary(Buffer.concat(chunks), name);
+      if (total > MAX_REDACT_BYTES)
+        throw new DiagbotError("usage", `redact: ${name} is over ${MAX_REDACT_BYTES >> 20} MiB`, {
+          hint: "redact a bundle folder with --out DIR (file by file), or split the file (split -C 100M)",
+        });
+    }
+    if (total < HEAD_BYTES) refuseBinary(Buffer.concat(chunks), name);
   } catch (err) {
-    throw new DiagbotError(
-      "usage",
-      `redact: cannot read ${input === 0 ? "standard input" : input}: ${whyUnreadable(err)}`,
-    );
+    if (err instanceof DiagbotError) throw err;
+    throw new DiagbotError("usage", `redact: cannot read ${name}: ${whyUnreadable(err)}`);
+  } finally {
+    if (fd !== undefined && fd !== 0) closeSync(fd);
   }
-  if (notTextReason(data) !== undefined)
-    throw new DiagbotError(
-      "usage",
-      `redact: ${input === 0 ? "standard input" : input}: binary data, not text (an archive, an image, a program)`,
-      {
-        hint: "redact reads text: a text file, standard input, or a bundle folder with --out DIR; extract an archive first (tar -xf FILE) and redact its folder",
-      },
-    );
+  return Buffer.concat(chunks, total);
+}
+
+function refuseBinary(head: Buffer, name: string): void {
+  if (notTextReason(head) === undefined) return;
+  throw new DiagbotError(
+    "usage",
+    `redact: ${name}: binary data, not text (an archive, an image, a program)`,
+    {
+      hint: "redact reads text: a text file, standard input, or a bundle folder with --out DIR; extract an archive first (tar -xf FILE) and redact its folder",
+    },
+  );
+}
+
+async function redactFile(input: string | 0, out: string | undefined): Promise<RedactionCounts> {
+  const data = readText(input);
   const r = redactText(data.toString("latin1"));
   const bytes = Buffer.from(r.text, "latin1");
   if (out) await writeFile(out, bytes, { mode: 0o600 });

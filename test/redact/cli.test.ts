@@ -82,4 +82,15 @@ describe("diagbot redact", () => {
     expect(random.stdout.length).toBe(0);
     expect(random.stderr.toString()).toContain("redact: standard input: binary data, not text");
   });
+
+  it("refuses an endless input at once, with bounded memory (/dev/zero)", () => {
+    const r = spawnSync("/usr/bin/time", ["-f", "%M", "node", BIN, "redact", "/dev/zero"], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("redact: /dev/zero: binary data, not text");
+    const rssKb = Number(r.stderr.trim().split("\n").at(-1));
+    expect(rssKb).toBeLessThan(150_000);
+  });
 });

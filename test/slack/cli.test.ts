@@ -83,7 +83,7 @@ describe("serve and worker verbs", () => {
     const runs = await Promise.all([
       runCli(["scheduler"], {
         env: { ...sweepsEnv, SLACK_BOT_TOKEN: "xoxb-x" },
-        timeoutMs: 20_000,
+        timeoutMs: 50_000,
       }),
       runCli(["serve"], {
         env: {
@@ -92,7 +92,7 @@ describe("serve and worker verbs", () => {
           SLACK_APP_TOKEN: "xapp-x",
           DIAGBOT_METRICS_LISTEN: "off",
         },
-        timeoutMs: 20_000,
+        timeoutMs: 50_000,
       }),
     ]);
     for (const r of runs) {
@@ -103,5 +103,5 @@ describe("serve and worker verbs", () => {
       expect(r.stderr).toContain(`${file}:8: sweeps.db.schedule: not a cron expression`);
       expect(r.stderr).toContain(`${file}:9: sweeps.db.timezone: unknown time zone "Mars/Olympus"`);
     }
-  });
+  }, 120_000);
 });
