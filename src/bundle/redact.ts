@@ -1,5 +1,5 @@
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { DiagbotError, whyUnreadable } from "../model/errors.js";
 import {
   addCounts,
@@ -9,6 +9,7 @@ import {
   redactText,
 } from "../redact/index.js";
 import { type CollectorEntry, type Manifest, sha256hex } from "./manifest.js";
+import { overlapOf } from "./save.js";
 
 /**
  * Writes a redacted copy of an evidence bundle, for attaching to a public bug report: every
@@ -64,7 +65,9 @@ async function prepareOut(dir: string, out: string): Promise<void> {
     new DiagbotError("usage", `--out ${out}: ${why}`, {
       hint: "give a new or empty directory for the redacted copy",
     });
-  if (resolve(out) === resolve(dir)) throw refuse("is the bundle itself");
+  const how = await overlapOf(out, dir);
+  if (how === "is") throw refuse("is the bundle itself");
+  if (how) throw refuse(`${how} the bundle being redacted (${dir})`);
   try {
     await mkdir(out, { recursive: true, mode: 0o700 });
     if ((await readdir(out)).length > 0) throw refuse("not empty");

@@ -104,22 +104,28 @@ function fsReason(err: NodeJS.ErrnoException): string {
 }
 
 /**
+ * How path `a` stands to path `b`, compared by real path (symbolic links followed, the missing
+ * tail of a new path kept as written): `is` the same, `is inside` it, `holds` it, or undefined.
+ */
+export async function overlapOf(
+  a: string,
+  b: string,
+): Promise<"is" | "is inside" | "holds" | undefined> {
+  const [x, y] = await Promise.all([realPath(a), realPath(b)]);
+  const inside = (p: string, q: string) => p.startsWith(q.endsWith(sep) ? q : `${q}${sep}`);
+  if (x === y) return "is";
+  if (inside(x, y)) return "is inside";
+  if (inside(y, x)) return "holds";
+  return undefined;
+}
+
+/**
  * Refuses a `--save` folder that is the evidence being read, lies inside it, or holds it:
- * saving would delete or mix into the evidence. Compared by real path, symbolic links
- * followed, the missing tail of a new path kept as written.
+ * saving would delete or mix into the evidence (see {@link overlapOf}).
  * @throws DiagbotError "usage" naming both paths.
  */
 async function refuseOverlap(dir: string, evidence: string): Promise<void> {
-  const [save, read] = await Promise.all([realPath(dir), realPath(evidence)]);
-  const inside = (a: string, b: string) => a.startsWith(b.endsWith(sep) ? b : `${b}${sep}`);
-  const how =
-    save === read
-      ? "is"
-      : inside(save, read)
-        ? "is inside"
-        : inside(read, save)
-          ? "holds"
-          : undefined;
+  const how = await overlapOf(dir, evidence);
   if (how === undefined) return;
   throw new DiagbotError(
     "usage",

@@ -104,10 +104,28 @@ async function redactFile(input: string | 0, out: string | undefined): Promise<R
   const data = readText(input);
   const r = redactText(data.toString("latin1"));
   const bytes = Buffer.from(r.text, "latin1");
-  if (out) await writeFile(out, bytes, { mode: 0o600 });
+  if (out) await writeNew(out, bytes);
   else
     await new Promise<void>((done, fail) =>
       process.stdout.write(bytes, (err) => (err ? fail(err) : done())),
     );
   return r.counts;
+}
+
+/**
+ * Writes the redacted copy to `out`, a path that must not exist yet (mode 0600): an existing
+ * file, the input itself among them, is never overwritten.
+ * @throws DiagbotError `usage` when `out` exists or cannot be written
+ */
+async function writeNew(out: string, bytes: Buffer): Promise<void> {
+  try {
+    await writeFile(out, bytes, { mode: 0o600, flag: "wx" });
+  } catch (err) {
+    const exists = (err as NodeJS.ErrnoException).code === "EEXIST";
+    throw new DiagbotError(
+      "usage",
+      `redact: --out ${out}: ${exists ? "it exists; nothing was overwritten" : whyUnreadable(err)}`,
+      { hint: "give --out a path that does not exist yet" },
+    );
+  }
 }

@@ -56,6 +56,22 @@ describe("diagbot redact", () => {
     expect(busy.stderr).toMatch(/is the bundle itself/);
   });
 
+  it("never overwrites: an existing --out file, the input itself, a folder inside the bundle", async () => {
+    const file = join(dir, "pw.txt");
+    writeFileSync(file, "password=hunter2\n");
+    const itself = await runCli(["redact", file, "--out", file]);
+    expect(itself.code).toBe(2);
+    expect(itself.stderr).toContain(`redact: --out ${file}: it exists; nothing was overwritten`);
+    expect(readFileSync(file, "utf8")).toBe("password=hunter2\n");
+    const bundle = join(dir, "bundle-in");
+    mkdirSync(bundle);
+    writeFileSync(join(bundle, "uptime.out"), "  100.00 50.00\n");
+    const inside = await runCli(["redact", bundle, "--out", join(bundle, "sub")]);
+    expect(inside.code).toBe(2);
+    expect(inside.stderr).toContain("is inside the bundle being redacted");
+    expect(existsSync(join(bundle, "sub"))).toBe(false);
+  });
+
   it("refuses binary input, exit 2, writing nothing: an archive, random bytes on standard input", async () => {
     const folder = join(dir, "to-pack");
     mkdirSync(folder);
