@@ -108,6 +108,8 @@ export interface Digest {
   answeringAgain: string[];
   /** Changes held back by the flap guard (seen, or gone, in fewer than `confirmRuns` runs). */
   held: number;
+  /** True for the first run of the sweep (no earlier state): its findings wait for `confirmRuns`. */
+  firstRun: boolean;
   /** Findings reported this run whose key is muted. */
   muted: number;
   /**
@@ -159,6 +161,7 @@ export function emptyDigest(sweep: string, startedAt: string, hosts: number): Di
     unreachable: [],
     answeringAgain: [],
     held: 0,
+    firstRun: false,
     muted: 0,
     changed: false,
   };
@@ -234,6 +237,7 @@ export function computeChanges(
   digest.new.sort(order);
   digest.resolved.sort(order);
   if (previous.unreadable !== undefined) digest.stateUnreadable = previous.unreadable;
+  digest.firstRun = previous.runs === 0;
   digest.changed =
     previous.unreadable !== undefined ||
     digest.new.length > 0 ||

@@ -91,17 +91,23 @@ export function renderSweepTable(result: SweepResult): string {
 
 /**
  * What changed since the last run of the same target (with `DIAGBOT_STATE_DIR`): new and
- * resolved findings one per line, hosts unreachable or answering again, then counts.
+ * resolved findings one per line, hosts unreachable or answering again, then counts. A first
+ * run says so: its findings are held back until `confirmRuns` runs have seen them.
  */
 export function renderChanges(d: Digest): string {
-  const lines = ["", "Changes since the last run:"];
+  const lines = [
+    "",
+    d.firstRun
+      ? "First run of this sweep (nothing earlier to compare with):"
+      : "Changes since the last run:",
+  ];
   if (d.stateUnreadable !== undefined) lines.push(`  ${stateUnreadableLine(d.stateUnreadable)}`);
   for (const f of d.new) lines.push(`  new       ${f.key}  ${f.title}`);
   for (const f of d.resolved) lines.push(`  resolved  ${f.key}  ${f.title}`);
   for (const u of d.unreachable.filter((x) => x.new))
     lines.push(`  unreachable  ${u.host}  ${u.error}`);
   for (const h of d.answeringAgain) lines.push(`  answering again  ${h}`);
-  if (!d.changed) lines.push("  nothing changed");
+  if (!d.changed) lines.push(d.firstRun ? "  nothing to report yet" : "  nothing changed");
   lines.push(
     `  ${d.stillPresent} still present, ${d.held} held back until confirmed (flap guard), ${d.unreachable.length} unreachable`,
   );

@@ -98,6 +98,7 @@ describe("changes over replay hosts", () => {
       unreachable: [],
       answeringAgain: [],
       held: 0,
+      firstRun: true,
       muted: 0,
       changed: true,
     });

@@ -114,11 +114,26 @@ describe("sweep with DIAGBOT_STATE_DIR: what changed since the last run", () => 
       .map((f: { key: string }) => f.key)
       .sort();
     expect(first.json.changes.new.map((f: { key: string }) => f.key).sort()).toEqual(reported);
-    expect(first.json.changes).toMatchObject({ changed: true, stillPresent: 0, resolved: [] });
+    expect(first.json.changes).toMatchObject({
+      changed: true,
+      firstRun: true,
+      stillPresent: 0,
+      resolved: [],
+    });
+
     expect(first.json.hosts[0]).not.toHaveProperty("evaluatedRules");
     const second = await runCli(["sweep", "fleet", "--confirm-runs", "1"], { env: withState });
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain("Changes since the last run:\n  nothing changed\n");
+    // A first run whose findings wait for a second sighting says it is the first.
+    const fresh = await mkdtemp(join(tmpdir(), "diagbot-state-"));
+    const held = await runCli(["sweep", "fleet", "--confirm-runs", "2"], {
+      env: { ...env, DIAGBOT_STATE_DIR: fresh },
+    });
+    expect(held.stdout).toContain(
+      "First run of this sweep (nothing earlier to compare with):\n  nothing to report yet\n",
+    );
+    expect(held.stdout).toContain(`${reported.length} held back until confirmed`);
     expect(second.stdout).toContain(`  ${reported.length} still present, 0 held back`);
     const file = join(state, "sweeps", "fleet.json");
     expect((await stat(file)).mode & 0o777).toBe(0o600);
