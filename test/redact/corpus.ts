@@ -14,8 +14,9 @@ export interface PlantedSecret {
 /**
  * The redaction corpus (made-up values of real shapes; none is a real credential). The key
  * blocks' armour lines are assembled here, at test time: the file writes
- * `<key-armour:BEGIN:RSA:>` for `-----BEGIN RSA PRIVATE KEY-----` (and `:BLOCK` for PGP's
- * `PRIVATE KEY BLOCK`), so that the repository holds nothing a secret scanner takes for a key.
+ * `<key-armour:BEGIN:RSA:>` for the armour line `BEGIN RSA PRIVATE KEY` between five dashes
+ * each side (and `:BLOCK` for PGP's `PRIVATE KEY BLOCK`), so that the repository holds nothing a
+ * secret scanner takes for a key.
  */
 export const CORPUS: PlantedSecret[] = JSON.parse(
   readFileSync(new URL("../fixtures/redaction/secrets.json", import.meta.url), "utf8").replace(

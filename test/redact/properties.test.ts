@@ -76,7 +76,7 @@ const pieces = fc.oneof(
     "postgres://u:",
     "export TOKEN=",
     "[REDACTED]",
-    `-----BEGIN RSA PRIVATE ${"KEY"}-----\n`,
+    `${"-".repeat(5)}BEGIN RSA PRIVATE KEY${"-".repeat(5)}\n`,
     "eyJhbGciOiJIUzI1NiJ9",
     "ghp_",
     "sda 12.0 0.00",
