@@ -60,6 +60,7 @@ const provides: ModuleFactSpec[] = [
     type: "number",
     unit: "CPUs",
     from: ["cgroup-cpu"],
+    limit: true,
     doc: "Its quota / period: CPUs it may use.",
   },
   {
@@ -94,6 +95,7 @@ const provides: ModuleFactSpec[] = [
     type: "number",
     unit: "bytes",
     from: ["cgroup-memory"],
+    limit: true,
     doc: "Its memory limit.",
   },
   {
@@ -124,6 +126,7 @@ const provides: ModuleFactSpec[] = [
     type: "number",
     unit: "bytes",
     from: ["cgroup-memory"],
+    limit: true,
     doc: "Its limit.",
   },
   {
@@ -157,6 +160,7 @@ const provides: ModuleFactSpec[] = [
     type: "number",
     unit: "tasks",
     from: ["cgroup-pids"],
+    limit: true,
     doc: "Its pids.max.",
   },
   {

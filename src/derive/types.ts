@@ -25,6 +25,11 @@ export interface FactSpec<Id extends string = SourceId> {
   unit?: string;
   /** Sources whose output the fact is computed from (checked against the registry). */
   from: readonly Id[];
+  /**
+   * True for a configured limit or setting read from a file that otherwise holds counters (a
+   * cgroup's cpu.max, memory.max, pids.max): the coverage table counts it as a limit.
+   */
+  limit?: true;
   /** One sentence for `runbooks lint` and rule authors. */
   doc: string;
   /**

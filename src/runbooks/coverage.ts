@@ -25,13 +25,19 @@ export const EVIDENCE_KINDS: readonly EvidenceKind[] = [
 /**
  * The kind of evidence each collector gives: the kernel log; cumulative or current kernel
  * counters (/proc, /sys, cgroup files, nstat, ethtool -S); the output of a tool that samples or
- * summarises; the configured limits (sysctl, /proc/PID/limits).
+ * summarises; the configured limits and settings (sysctl, /proc/PID/limits, `ulimit -a`, the
+ * current clocksource). A fact declared `limit` (a cgroup's cpu.max) counts as a limit whatever
+ * file it is read from.
  */
 const EVIDENCE_KIND: Record<string, EvidenceKind> = {
   dmesg: "kernel messages",
   sysctl: "limits and tunables",
   "proc-limits": "limits and tunables",
+  ulimit: "limits and tunables",
+  clocksource: "limits and tunables",
   "proc-stat": "counters",
+  "proc-vmstat": "counters",
+  zoneinfo: "counters",
   vmstat: "counters",
   meminfo: "counters",
   diskstats: "counters",
@@ -76,10 +82,12 @@ function factsOf(node: unknown, out: Set<string>): Set<string> {
 
 /** The kinds of evidence a rule's condition reads. */
 export function ruleKinds(rule: Runbook): Set<EvidenceKind> {
-  const from = new Map(FACT_CATALOGUE.map((f) => [f.path, f.from]));
+  const specs = new Map(FACT_CATALOGUE.map((f) => [f.path, f]));
   const kinds = new Set<EvidenceKind>();
   for (const fact of factsOf(rule.when, new Set())) {
-    for (const c of from.get(fact) ?? []) kinds.add(kindOf(c));
+    const spec = specs.get(fact);
+    if (spec?.limit) kinds.add("limits and tunables");
+    else for (const c of spec?.from ?? []) kinds.add(kindOf(c));
   }
   return kinds;
 }
