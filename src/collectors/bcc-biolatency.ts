@@ -1,28 +1,13 @@
-import { boundSeconds, underTimeout } from "./command.js";
-import type { Collector } from "./types.js";
+import { bccTool } from "./bcc.js";
 
 /**
  * Block I/O latency histograms per disk, one set per second of the window
- * (`biolatency-bpfcc -D 1 N`), traced with eBPF: opt-in (intrusive, only with `--deep`).
- * bcc compiles its program first, hence the slack over the window. Needs root; runs behind a
- * root `/usr/bin/timeout` ({@link underTimeout}) like every bcc tool.
+ * (`biolatency-bpfcc -D 1 N`), traced with eBPF.
  */
-export const bccBiolatency: Collector = {
+export const bccBiolatency = bccTool({
   id: "bcc-biolatency",
   title: "block I/O latency histograms per disk (bcc biolatency -D)",
-  cost: "intrusive",
-  stream: "stdout",
   timeoutSeconds: 15,
   capBytes: 1 << 20,
-  spansWindow: true,
-  package: "bpfcc-tools",
-  command: (ctx) => ({
-    argv: underTimeout(boundSeconds(bccBiolatency, ctx.windowSeconds), [
-      "/usr/sbin/biolatency-bpfcc",
-      "-D",
-      "1",
-      String(ctx.windowSeconds),
-    ]),
-    root: true,
-  }),
-};
+  argv: (window) => ["/usr/sbin/biolatency-bpfcc", "-D", "1", String(window)],
+});
