@@ -11,6 +11,7 @@ import { finishRun } from "../../src/sweeps/run.js";
 import { FileStateStore } from "../../src/sweeps/state.js";
 import { sweep } from "../../src/sweeps/sweep.js";
 import type { HostResult } from "../../src/sweeps/types.js";
+import { ONE_FINDING, SWEEP_DEF } from "../helpers/sweep-run.js";
 
 /**
  * What changed between runs, over replay hosts whose bundles are swapped between runs
@@ -223,34 +224,17 @@ describe("computeChanges", () => {
 });
 
 describe("finishRun", () => {
-  const sweepDef = {
-    name: "s",
-    hosts: "all",
-    schedule: { everyMs: 1000 },
-    symptom: "health" as const,
-    channel: "C0S",
-    minConfidence: 0.5,
-    concurrency: 1,
-    confirmRuns: 1,
-    heartbeat: false,
-  };
-  const hosts: HostResult[] = [
-    {
-      host: "h",
-      status: "ok",
-      findings: [{ key: "h/r/host", rule: "r", category: "other", confidence: 0.9, title: "t" }],
-      durationMs: 1,
-      evaluatedRules: ["r"],
-    },
-  ];
-
   it("a failed post saves nothing: the next run posts the same change; a run taken twice posts once", async () => {
     const store = new FileStateStore(await mkdtemp(join(tmpdir(), "diagbot-finish-")));
     const down = async () => {
       throw new Error("slack is down");
     };
     await expect(
-      finishRun(sweepDef, { startedAt: "2026-01-01T00:00:00.000Z", hosts }, { store, post: down }),
+      finishRun(
+        SWEEP_DEF,
+        { startedAt: "2026-01-01T00:00:00.000Z", hosts: ONE_FINDING },
+        { store, post: down },
+      ),
     ).rejects.toThrow(/slack is down/);
     expect((await store.load("s")).runs).toBe(0);
     const sent: string[] = [];
@@ -258,10 +242,10 @@ describe("finishRun", () => {
       sent.push(m.text);
       return { ts: "1.2" };
     };
-    const run = { startedAt: "2026-01-01T00:01:00.000Z", hosts };
-    const done = await finishRun(sweepDef, run, { store, post });
+    const run = { startedAt: "2026-01-01T00:01:00.000Z", hosts: ONE_FINDING };
+    const done = await finishRun(SWEEP_DEF, run, { store, post });
     expect(done?.posted).toEqual({ ts: "1.2" });
-    expect(await finishRun(sweepDef, run, { store, post })).toBeUndefined();
+    expect(await finishRun(SWEEP_DEF, run, { store, post })).toBeUndefined();
     expect(sent).toEqual(["Sweep s: 1 new"]);
   });
 });

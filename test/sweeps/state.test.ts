@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -12,33 +12,13 @@ import {
   sweepKeys,
 } from "../../src/sweeps/state.js";
 import { renderChanges } from "../../src/sweeps/terminal.js";
-import type { HostResult } from "../../src/sweeps/types.js";
 import { removePrefix, SHARED_REDIS_URL, uniquePrefix } from "../helpers/redis.js";
+import { ONE_FINDING, SWEEP_DEF } from "../helpers/sweep-run.js";
 
 /**
  * A sweep state that cannot be read (truncated, hand-edited, another version) is kept aside,
  * the run counts as the first, and the digest says so: never a silent reset.
  */
-const sweepDef = {
-  name: "s",
-  hosts: "all",
-  schedule: { everyMs: 1000 },
-  symptom: "health" as const,
-  channel: "C0S",
-  minConfidence: 0.5,
-  concurrency: 1,
-  confirmRuns: 1,
-  heartbeat: false,
-};
-const hosts: HostResult[] = [
-  {
-    host: "h",
-    status: "ok",
-    findings: [{ key: "h/r/host", rule: "r", category: "other", confidence: 0.9, title: "t" }],
-    durationMs: 1,
-    evaluatedRules: ["r"],
-  },
-];
 const UNREADABLE = "state was unreadable; every finding is shown as new";
 
 /** finishRun over `store`, the posted messages kept. */
@@ -47,8 +27,8 @@ function runner(store: FileStateStore | RedisStateStore) {
   let minute = 0;
   const run = () =>
     finishRun(
-      sweepDef,
-      { startedAt: new Date(Date.UTC(2026, 0, 1, 0, minute++)).toISOString(), hosts },
+      SWEEP_DEF,
+      { startedAt: new Date(Date.UTC(2026, 0, 1, 0, minute++)).toISOString(), hosts: ONE_FINDING },
       {
         store,
         post: async (m) => {
