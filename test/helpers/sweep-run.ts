@@ -23,3 +23,27 @@ export const ONE_FINDING: HostResult[] = [
     evaluatedRules: ["r"],
   },
 ];
+
+/** Finding keys of {@link webHost}: a saturated disk and low memory on `web-1`. */
+export const DISK = "web-1/disk-saturated/sda";
+export const MEMORY = "web-1/memory-low/-";
+
+/**
+ * `web-1` answering with findings of the given keys and confidences (the disk finding's title
+ * carries a password, which every ticket must redact).
+ */
+export function webHost(findings: { key: string; confidence: number }[]): HostResult {
+  return {
+    host: "web-1",
+    status: "ok",
+    durationMs: 5,
+    evaluatedRules: ["disk-saturated", "memory-low"],
+    findings: findings.map((f) => ({
+      key: f.key,
+      rule: f.key.split("/")[1],
+      category: f.key.includes("disk") ? "disk-saturation" : "memory-swap-thrash",
+      confidence: f.confidence,
+      title: f.key.includes("disk") ? "sda is saturated (password=hunter2)" : "memory is low",
+    })),
+  };
+}

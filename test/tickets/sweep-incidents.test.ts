@@ -9,6 +9,7 @@ import { FileStateStore } from "../../src/sweeps/state.js";
 import type { HostResult } from "../../src/sweeps/types.js";
 import { pagerdutyTicketer } from "../../src/tickets/pagerduty.js";
 import { REAL_CLOCK } from "../../src/tickets/retry.js";
+import { DISK, MEMORY, webHost } from "../helpers/sweep-run.js";
 import { pagerdutyStandIn } from "./vendors.js";
 
 /**
@@ -23,25 +24,6 @@ const SWEEPS = `sweeps:
     confirmRuns: 1
     ticket: { system: pagerduty, minConfidence: 0.8 }
 `;
-
-const DISK = "web-1/disk-saturated/sda";
-const MEMORY = "web-1/memory-low/-";
-
-function host(findings: { key: string; confidence: number }[]): HostResult {
-  return {
-    host: "web-1",
-    status: "ok",
-    durationMs: 5,
-    evaluatedRules: ["disk-saturated", "memory-low"],
-    findings: findings.map((f) => ({
-      key: f.key,
-      rule: f.key.split("/")[1],
-      category: f.key.includes("disk") ? "disk-saturation" : "memory-swap-thrash",
-      confidence: f.confidence,
-      title: f.key.includes("disk") ? "sda is saturated (password=hunter2)" : "memory is low",
-    })),
-  };
-}
 
 describe("sweep incidents through PagerDuty Events API v2", () => {
   let pd: Awaited<ReturnType<typeof pagerdutyStandIn>>;
@@ -80,7 +62,7 @@ describe("sweep incidents through PagerDuty Events API v2", () => {
 
     // Run 1: both findings new; only the one at 0.9 opens an incident.
     const first = await run(1, [
-      host([
+      webHost([
         { key: DISK, confidence: 0.9 },
         { key: MEMORY, confidence: 0.6 },
       ]),
@@ -104,7 +86,7 @@ describe("sweep incidents through PagerDuty Events API v2", () => {
 
     // Run 2: still present: no second incident for the open key.
     await run(2, [
-      host([
+      webHost([
         { key: DISK, confidence: 0.95 },
         { key: MEMORY, confidence: 0.6 },
       ]),
@@ -114,7 +96,7 @@ describe("sweep incidents through PagerDuty Events API v2", () => {
 
     // Run 3: resolved while PagerDuty refuses: the incident stays open in the state.
     pd.failAlways({ status: 503, body: "unavailable" });
-    const third = await run(3, [host([{ key: MEMORY, confidence: 0.6 }])]);
+    const third = await run(3, [webHost([{ key: MEMORY, confidence: 0.6 }])]);
     pd.failAlways(undefined);
     expect(third?.digest.resolved.map((f) => f.key)).toEqual([DISK]);
     expect(third?.ticketFailures).toHaveLength(1);
@@ -124,7 +106,7 @@ describe("sweep incidents through PagerDuty Events API v2", () => {
     expect((await store.load("web")).tickets).toEqual({ [DISK]: "2026-12-07T01:01:00.000Z" });
 
     // Run 4: PagerDuty answers again: the resolve goes out and the key is closed.
-    const fourth = await run(4, [host([{ key: MEMORY, confidence: 0.6 }])]);
+    const fourth = await run(4, [webHost([{ key: MEMORY, confidence: 0.6 }])]);
     expect(fourth?.ticketFailures).toEqual([]);
     expect(pd.events).toHaveLength(2);
     expect(pd.events[1]).toEqual({

@@ -9,6 +9,7 @@ import { FileStateStore } from "../../src/sweeps/state.js";
 import type { HostResult } from "../../src/sweeps/types.js";
 import { findingTicketer } from "../../src/tickets/findings.js";
 import { REAL_CLOCK } from "../../src/tickets/retry.js";
+import { DISK, MEMORY, webHost } from "../helpers/sweep-run.js";
 import { adfViolations } from "./adf-check.js";
 import { githubStandIn, jiraStandIn, type OpenedIssue, webhookReceiver } from "./vendors.js";
 
@@ -17,8 +18,6 @@ import { githubStandIn, jiraStandIn, type OpenedIssue, webhookReceiver } from ".
  * them (finishRun, a state store, a digest poster), against the vendors' stand-ins, through the
  * ticketer the scheduler builds (src/tickets/findings.ts). PagerDuty's: sweep-incidents.test.ts.
  */
-const DISK = "web-1/disk-saturated/sda";
-const MEMORY = "web-1/memory-low/-";
 const POLICY = { tries: 1, maxWaitMs: 0, clock: REAL_CLOCK };
 
 function sweepOf(ticket: string): SweepDefinition {
@@ -26,22 +25,6 @@ function sweepOf(ticket: string): SweepDefinition {
   const { sweeps, issues } = parseSweeps(text, "sweeps.yaml");
   expect(issues).toEqual([]);
   return sweeps[0];
-}
-
-function host(findings: { key: string; confidence: number }[]): HostResult {
-  return {
-    host: "web-1",
-    status: "ok",
-    durationMs: 5,
-    evaluatedRules: ["disk-saturated", "memory-low"],
-    findings: findings.map((f) => ({
-      key: f.key,
-      rule: f.key.split("/")[1],
-      category: f.key.includes("disk") ? "disk-saturation" : "memory-swap-thrash",
-      confidence: f.confidence,
-      title: f.key.includes("disk") ? "sda is saturated (password=hunter2)" : "memory is low",
-    })),
-  };
 }
 
 const dirs: string[] = [];
@@ -59,11 +42,11 @@ async function runs(sweep: SweepDefinition, ticketer: FindingTicketer) {
   const deps = { store, ticketer, post: async (_m: DigestMessage) => ({ ts: "1.1" }) };
   const run = (minute: number, hosts: HostResult[]) =>
     finishRun(sweep, { startedAt: `2026-12-07T01:0${minute}:00.000Z`, hosts }, deps);
-  const both = host([
+  const both = webHost([
     { key: DISK, confidence: 0.9 },
     { key: MEMORY, confidence: 0.6 },
   ]);
-  const memoryOnly = host([{ key: MEMORY, confidence: 0.6 }]);
+  const memoryOnly = webHost([{ key: MEMORY, confidence: 0.6 }]);
   return { store, run, both, memoryOnly };
 }
 
