@@ -6,11 +6,12 @@ import { diagnoseBundle } from "../../src/engine/diagnose.js";
 import type { Symptom } from "../../src/model/report.js";
 import { loadRunbooks } from "../../src/runbooks/load.js";
 import { readFixture } from "../helpers/fixtures.js";
+import { mpstatOutput } from "../helpers/mpstat.js";
 
 /**
  * steal-time, cpu-throttling-cgroup and cpu-quota-below-demand replayed from bundles of
- * outputs in their documented layouts: `mpstat 1 N` as sysstat prints it (the banner and
- * columns of test/fixtures/mpstat/vm-debian12-k6.18__mpstat.txt), /proc/stat (proc(5), the
+ * outputs in their documented layouts: `mpstat -P ALL 1 2` as sysstat prints it
+ * (test/helpers/mpstat.ts), /proc/stat (proc(5), the
  * 8th value of a cpu line is steal, in USER_HZ ticks), and the cgroup-cpu walk of cgroup v2
  * `cpu.stat` (the keys of test/fixtures/cgroup-cpu/telegraf__cgroup__v2_cpu.stat.txt) and
  * `cpu.max` (`$MAX $PERIOD`, Documentation/admin-guide/cgroup-v2.rst).
@@ -34,35 +35,12 @@ async function replay(files: Record<string, string>, symptom: Symptom, windowSec
   return { report, hyp, verdict };
 }
 
-/** One CPU row of mpstat: %usr %sys %steal given, %idle the rest. */
-function mpstatRow(time: string, cpu: string, usr: number, sys: number, steal: number): string {
-  const idle = 100 - usr - sys - steal;
-  const f = (v: number) => v.toFixed(2).padStart(7);
-  return `${time}     ${cpu.padStart(3)} ${f(usr)} ${f(0)} ${f(sys)} ${f(0)} ${f(0)} ${f(0)} ${f(steal)} ${f(0)} ${f(0)} ${f(idle)}`;
-}
-
-/** `mpstat -P ALL 1 2` on 2 CPUs, both CPUs at the given shares in every interval. */
+/** mpstat of 2 CPUs, both at these shares. */
 function mpstat(usr: number, sys: number, steal: number): string {
-  const head =
-    "    CPU    %usr   %nice    %sys %iowait    %irq   %soft  %steal  %guest  %gnice   %idle";
-  const block = (from: string, to: string) => [
-    `${from} ${head}`,
-    mpstatRow(to, "all", usr, sys, steal),
-    mpstatRow(to, "0", usr, sys, steal),
-    mpstatRow(to, "1", usr, sys, steal),
-    "",
-  ];
-  return [
-    "Linux 6.18.44-fc-v657 (vm) \t11/30/26 \t_x86_64_\t(2 CPU)",
-    "",
-    ...block("13:29:05", "13:29:06"),
-    ...block("13:29:06", "13:29:07"),
-    `Average: ${head}`,
-    mpstatRow("Average:", "all", usr, sys, steal),
-    mpstatRow("Average:", "0", usr, sys, steal),
-    mpstatRow("Average:", "1", usr, sys, steal),
-    "",
-  ].join("\n");
+  return mpstatOutput([
+    { usr, sys, steal },
+    { usr, sys, steal },
+  ]);
 }
 
 /**
