@@ -208,12 +208,18 @@ describe("a cgroup throttled by its CPU quota (cgroup v2 cpu.stat, cpu.max)", ()
     expect(h?.title).toBe(
       "cgroup /system.slice/app.service is held to its quota of 0.5 of 2 CPUs: throttled in 80 % of periods while the host's CPUs are 70 % idle",
     );
-    // base 0.7, quota used ≥ 90 % (0.5 of 0.5 CPUs) adds 0.15
-    expect(h?.confidence).toBeCloseTo(0.85, 5);
+    // base 0.7; throttled in ≥ 50 % of periods and quota used ≥ 90 % (0.5 of 0.5 CPUs) add 0.1 each
+    expect(h?.confidence).toBeCloseTo(0.9, 5);
     const used = h?.evidence.find((e) => e.fact === "cgroup.cpu.worst.quota_cpus");
     expect(used?.excerpt).toContain("/system.slice/app.service");
     const idle = h?.evidence.find((e) => e.fact === "cpu.idle_pct");
     expect(idle?.excerpt).toContain("%idle 70");
+  });
+
+  it("stays at its base when throttled in 30 % of periods with 0.3 of 0.5 CPUs used", async () => {
+    const { hyp } = await throttled("50000 100000", windowEnd(5, 15, 0.3), 70);
+    expect(hyp("cpu-quota-below-demand")?.confidence).toBeCloseTo(0.7, 5);
+    expect(hyp("cpu-throttling-cgroup")?.confidence).toBeCloseTo(0.65, 5);
   });
 
   it("is not cpu-quota-below-demand when the host's CPUs are busy too", async () => {
