@@ -71,6 +71,14 @@ const provides: ModuleFactSpec[] = [
     doc: "CPUs it used on average over the window.",
   },
   {
+    path: "cgroup.cpu.worst.quota_used_pct",
+    says: "most throttled cgroup used {} of its CPU quota",
+    type: "number",
+    unit: "%",
+    from: ["cgroup-cpu"],
+    doc: "usage_cpus / quota_cpus × 100 over the window: near 100, its tasks ask for more than the quota gives.",
+  },
+  {
     path: "cgroup.cpu.since_boot",
     type: "boolean",
     from: ["cgroup-cpu"],
@@ -252,6 +260,16 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
         const line = `${name(w)}: nr_throttled +${w.nr_throttled} of nr_periods +${w.nr_periods} over the window, throttled ${Math.round(w.throttled_us / 1000)} ms`;
         setWorstThrottled(bag, w, line);
         bag.set("cgroup.cpu.worst.usage_cpus", n(w.usage_cpus), "cgroup-cpu", line);
+        const used = n(w.usage_cpus);
+        const quota = n(w.quota_cpus);
+        if (used !== undefined && quota !== undefined && quota > 0) {
+          bag.set(
+            "cgroup.cpu.worst.quota_used_pct",
+            Math.round((used / quota) * 1000) / 10,
+            "cgroup-cpu",
+            `${line}; used ${used} of ${quota} CPUs`,
+          );
+        }
       }
     } else {
       bag.sinceBoot = true;

@@ -11,6 +11,7 @@ import { mce } from "./kernel-log/mce.js";
 import { network } from "./kernel-log/network.js";
 import { nfs } from "./kernel-log/nfs.js";
 import { oom } from "./kernel-log/oom.js";
+import { schedLog } from "./kernel-log/sched.js";
 import {
   type DeriveContext,
   type DeriveModule,
@@ -37,7 +38,8 @@ export { rising } from "./kernel-log/oom.js";
  * (kernel/time/clocksource.c), oopses, BUG/WARNING, lockups and RCU stalls (the known bug
  * signatures), SYN flood and TCP memory messages (net/ipv4), conntrack table full
  * (nf_conntrack_core.c), NFS server not responding (fs/nfs, net/sunrpc), page allocation
- * failures (mm/page_alloc.c), and pids / file-max limits (kernel/cgroup/pids.c, fs/file_table.c).
+ * failures (mm/page_alloc.c), pids / file-max limits (kernel/cgroup/pids.c, fs/file_table.c), RT
+ * throttling and late timer interrupts (kernel/sched/rt.c, kernel/time/hrtimer.c).
  * Each family of facts is a module of ./kernel-log/, listed in JUDGES.
  */
 
@@ -55,6 +57,7 @@ export const JUDGES: readonly LogJudge[] = [
   bug,
   network,
   limits,
+  schedLog,
 ];
 
 /** Depth and cap of the cgroup walk (src/collectors/cgroup-walk.ts defaults). */

@@ -247,9 +247,10 @@ describe("dmesg parser: scenario fixtures (real incidents)", () => {
     expect(ev[2].sector).toBeUndefined();
   });
 
-  it("20: tsc marked unstable by the hpet watchdog, switched to hpet", () => {
+  it("20: tsc marked unstable by the hpet watchdog, switched to hpet; a late timer interrupt", () => {
     const { facts } = fx("scenario-20-tsc-unstable-hpet-clock-gettime-overhead.txt");
-    expect(facts.counts).toEqual({ "clocksource-unstable": 1 });
+    expect(facts.counts).toEqual({ "clocksource-unstable": 1, "hrtimer-slow": 1 });
+    expect(only(facts, "hrtimer-slow")[0]).toMatchObject({ took_ns: 6663395, line: 9 });
     const [c] = only<ClocksourceEvent>(facts, "clocksource-unstable");
     expect(c).toMatchObject({
       clocksource: "tsc",

@@ -16,7 +16,8 @@
  * `kernel-bug` kernel/panic.c, arch/x86/mm/fault.c, lib/bug.c, net/core/dev.c · `gpu-xid` the
  * NVIDIA driver's NVRM messages · `rdma-error` drivers/net/ethernet/mellanox/mlx5,
  * drivers/infiniband/hw/mlx5 · `segfault` arch/x86/mm/fault.c, arch/x86/kernel/traps.c ·
- * `file-max` fs/file_table.c.
+ * `file-max` fs/file_table.c · `rt-throttling` kernel/sched/rt.c · `hrtimer-slow`
+ * kernel/time/hrtimer.c.
  */
 export type DmesgEventKind =
   | "oom-kill"
@@ -41,7 +42,9 @@ export type DmesgEventKind =
   | "gpu-xid"
   | "rdma-error"
   | "segfault"
-  | "file-max";
+  | "file-max"
+  | "rt-throttling"
+  | "hrtimer-slow";
 
 /** Fields every event has. */
 export interface DmesgEventBase {
@@ -234,7 +237,9 @@ export interface SimpleEvent extends DmesgEventBase {
     | "gpu-xid"
     | "rdma-error"
     | "segfault"
-    | "file-max";
+    | "file-max"
+    | "rt-throttling"
+    | "hrtimer-slow";
   /** syn-flood: listening port; the address when printed (`[::]`). */
   port?: number;
   address?: string;
@@ -266,6 +271,10 @@ export interface SimpleEvent extends DmesgEventBase {
   object?: string;
   /** file-max: the limit reached. */
   limit?: number;
+  /** rt-throttling: the CPU, when the message names it (vendor kernels). */
+  cpu?: number;
+  /** hrtimer-slow: nanoseconds the timer interrupt took (`hrtimer: interrupt took N ns`). */
+  took_ns?: number;
   /** nic-link tx-timeout: the call trace of the watchdog warning. */
   trace?: string[];
 }

@@ -19,6 +19,7 @@ import type { Prefixed } from "./prefix.js";
 import { processFaults } from "./process.js";
 import { rdma } from "./rdma.js";
 import type { Family, KernelLogReader } from "./reader.js";
+import { sched } from "./sched.js";
 
 export const FAMILIES: readonly Family[] = [
   oom,
@@ -34,6 +35,7 @@ export const FAMILIES: readonly Family[] = [
   gpu,
   rdma,
   processFaults,
+  sched,
 ];
 
 /**
@@ -41,7 +43,7 @@ export const FAMILIES: readonly Family[] = [
  * of the families, so the long list of patterns is tried only on the few lines that may be events.
  */
 const INTERESTING =
-  /oom|Killed process|Kill process|\bpid\s*\]|Tasks state|^\s*\[\s*\d+\]\s+\d|Out of memory|deadlocked on memory|allocation failure|vmalloc|blocked for more than|lockup|LOCKUP|stall|kthread|[Mm]achine [Cc]heck|EDAC|Hardware [Ee]rror|Memory failure|MCE|BUG|Unable to handle|Oops|protection fault|Internal error|WARNING|[Pp]anic|^\s*(?:sd|sr|st|scsi) \d|error, dev |Buffer I\/O|nvme|^\s*ata\d|SCSI error|EXT\d|JBD2|Aborting journal|XFS|BTRFS|read-only|[Cc]locksource|TSC|table full|SYN flooding|tcp_mem|orphaned|NETDEV|Link is|Link up|Link down|link status|server|fork rejected|NVRM|mlx|infiniband|rdma|segfault|trap |unhandled|file-max|unregister_netdevice|timeout|WC error|socket memory|blocked on|open request|expectation table|Task in |oom_reaper|Uncorrected hardware|recovery|[Dd]elayed block|should not happen|Filesystem "|xfs_force_shutdown|lost page write|Device not ready|Failed status|read-back delay|NETDEV/;
+  /oom|Killed process|Kill process|\bpid\s*\]|Tasks state|^\s*\[\s*\d+\]\s+\d|Out of memory|deadlocked on memory|allocation failure|vmalloc|blocked for more than|lockup|LOCKUP|stall|kthread|[Mm]achine [Cc]heck|EDAC|Hardware [Ee]rror|Memory failure|MCE|BUG|Unable to handle|Oops|protection fault|Internal error|WARNING|[Pp]anic|^\s*(?:sd|sr|st|scsi) \d|error, dev |Buffer I\/O|nvme|^\s*ata\d|SCSI error|EXT\d|JBD2|Aborting journal|XFS|BTRFS|read-only|[Cc]locksource|TSC|table full|SYN flooding|tcp_mem|orphaned|NETDEV|Link is|Link up|Link down|link status|server|fork rejected|NVRM|mlx|infiniband|rdma|segfault|trap |unhandled|file-max|unregister_netdevice|timeout|WC error|socket memory|blocked on|open request|expectation table|Task in |oom_reaper|Uncorrected hardware|recovery|[Dd]elayed block|should not happen|Filesystem "|xfs_force_shutdown|lost page write|Device not ready|Failed status|read-back delay|NETDEV|RT throttling|hrtimer: interrupt took/;
 
 /** Classifies a line no open report took: the first family whose classifier takes it. */
 export function classify(r: KernelLogReader, p: Prefixed, msg: string, raw: string): void {

@@ -81,3 +81,7 @@ export const PIDS_A =
 export const PIDS_B =
   "[  902.200000] cgroup: fork rejected by pids controller in /kubepods/burstable/pod1234";
 export const FILE_MAX = "[  978.300000] VFS: file-max limit 65536 reached";
+/** kernel/sched/rt.c sched_rt_runtime_exceeded (printed once per boot). */
+export const RT_THROTTLING = "[  990.100000] sched: RT throttling activated";
+/** kernel/time/hrtimer.c hrtimer_interrupt (printed once per boot). */
+export const HRTIMER_SLOW = "[  991.200000] hrtimer: interrupt took 23434934 ns";

@@ -8,6 +8,7 @@ import {
   killLine,
   ORPHANS,
   PIDS_A,
+  RT_THROTTLING,
   SIGNATURES,
   SYN,
   summary,
@@ -39,6 +40,7 @@ const EVERY_FAMILY = [
   CONNTRACK,
   PIDS_A,
   FILE_MAX,
+  RT_THROTTLING,
   ...SIGNATURES.map(([line]) => line),
 ];
 
