@@ -238,3 +238,91 @@ describe("one system call takes the kernel time (syscall-heavy-system-time)", ()
     expect(calm.checked.find((c) => c.rule === "syscall-heavy-system-time")?.verdict).toBe("fine");
   });
 });
+
+/**
+ * A hung-task report and the holder line the detector adds (kernel/hung_task.c 3.13+ report,
+ * kernel/sched/core.c sched_show_task 6.13+ task line, debug_show_blocker 6.15+).
+ */
+function hungOn(t: number, waiter: string, pid: number, holderLine?: string): string[] {
+  const s = (dt: number) => `[${(t + dt).toFixed(6).padStart(12)}]`;
+  return [
+    `${s(0)} INFO: task ${waiter}:${pid} blocked for more than 122 seconds.`,
+    `${s(0.00002)}       Not tainted 6.18.2-amd64 #1`,
+    `${s(0.00003)} "echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.`,
+    `${s(0.00004)} task:${waiter.padEnd(15)} state:D stack:0     pid:${pid}  tgid:${pid}  ppid:1      task_flags:0x400100 flags:0x00004002`,
+    `${s(0.00005)} Call Trace:`,
+    `${s(0.00006)}  <TASK>`,
+    `${s(0.00007)}  __schedule+0x3d1/0x1130`,
+    `${s(0.00008)}  schedule+0x27/0xd0`,
+    `${s(0.00009)}  schedule_preempt_disabled+0x15/0x30`,
+    `${s(0.0001)}  __mutex_lock.constprop.0+0x3c6/0x8c0`,
+    `${s(0.00011)}  </TASK>`,
+    ...(holderLine ? [`${s(0.00012)} ${holderLine}`] : []),
+  ];
+}
+
+describe("hung tasks wait on a kernel lock another task holds (kernel-lock-holder-blocks-tasks)", () => {
+  it("two hung tasks on a mutex of one holder: the holder is the cause, not the waiters", async () => {
+    const log = [
+      ...hungOn(
+        4800,
+        "systemd-udevd",
+        2268,
+        "INFO: task systemd-udevd:2268 is blocked on a mutex likely owned by task systemd-udevd:2258.",
+      ),
+      ...hungOn(
+        4800.2,
+        "lvm",
+        2301,
+        "INFO: task lvm:2301 is blocked on a mutex likely owned by task systemd-udevd:2258.",
+      ),
+      "",
+    ].join("\n");
+    const r = await replay({ dmesg: log }, "hang");
+    const h = r.hypotheses[0];
+    expect(h.rule).toBe("kernel-lock-holder-blocks-tasks");
+    expect(h.category).toBe("lock-contention");
+    expect(h.title).toBe("2 hung task(s) wait on a kernel mutex held by systemd-udevd:2258");
+    expect(h.key).toBe("t/kernel-lock-holder-blocks-tasks/systemd-udevd:2258");
+    // 0.6, + 0.1 with two waiters on the one holder.
+    expect(h.confidence).toBeCloseTo(0.7, 5);
+    expect(h.evidence.find((e) => e.fact === "lock.kernel_waits")?.excerpt).toMatch(
+      /^INFO: task systemd-udevd:2268 is blocked on a mutex likely owned by task systemd-udevd:2258\./,
+    );
+    expect(r.hypotheses.find((x) => x.rule === "hung-task")?.explainedBy).toBe(
+      "kernel-lock-holder-blocks-tasks",
+    );
+  });
+
+  it("reads the rw-semaphore and semaphore wordings", async () => {
+    for (const [line, kind, owner] of [
+      [
+        "INFO: task nvidia-smi:4930 <writer> blocked on an rw-semaphore likely owned by task python3:4625 <writer>",
+        "rw-semaphore",
+        "python3:4625",
+      ],
+      [
+        "INFO: task nvidia-smi:4930 blocked on a semaphore likely last held by task fwupd:2210",
+        "semaphore",
+        "fwupd:2210",
+      ],
+    ]) {
+      const r = await replay(
+        { dmesg: `${hungOn(900, "nvidia-smi", 4930, line).join("\n")}\n` },
+        "hang",
+      );
+      expect(r.hypotheses[0].title).toBe(
+        `1 hung task(s) wait on a kernel ${kind} held by ${owner}`,
+      );
+    }
+  });
+
+  it("is quiet for a hung task the detector names no holder for", async () => {
+    const log = hungOn(4800, "rsync", 4242).join("\n");
+    const r = await replay({ dmesg: `${log}\n` }, "hang");
+    expect(r.checked.find((c) => c.rule === "kernel-lock-holder-blocks-tasks")?.verdict).toBe(
+      "fine",
+    );
+    expect(r.hypotheses[0].rule).toBe("hung-task");
+  });
+});

@@ -6,6 +6,7 @@ import {
   CONNTRACK,
   FILE_MAX,
   killLine,
+  LOCK_WAIT,
   ORPHANS,
   PIDS_A,
   SIGNATURES,
@@ -40,6 +41,7 @@ const EVERY_FAMILY = [
   PIDS_A,
   FILE_MAX,
   ...SIGNATURES.map(([line]) => line),
+  ...LOCK_WAIT,
 ];
 
 /** Set outside the judges, from sysfs, by the module (src/derive/kernel-log/clock.ts clockNow). */
