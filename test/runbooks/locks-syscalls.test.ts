@@ -225,6 +225,12 @@ describe("one system call takes the kernel time (syscall-heavy-system-time)", ()
     // 0.55, + 0.1 (system time ≥ 40 %), + 0.1 (one call ≥ 80 % of the time).
     expect(h?.confidence).toBeCloseTo(0.75, 5);
     expect(h?.evidence.find((e) => e.fact === "cpu.sys_pct")?.value).toBe(62);
+    expect(h?.evidence.map((e) => e.excerpt)).toEqual([
+      "100 0.463191 1781 260 getrandom",
+      "100 0.463191 1781 260 getrandom",
+      "100 0.463191 1781 260 getrandom",
+      "vmstat means: us 12 sy 62 id 26 wa 0 st 0",
+    ]);
     // The trace-only finding stays, with its own confidence raised by the system time.
     expect(r.hypotheses.find((x) => x.rule === "syscall-heavy")?.category).toBe("syscall-heavy");
   });
