@@ -7,6 +7,7 @@ import { hungTask } from "./kernel-log/hung-task.js";
 import type { CurrentEvents, LogJudge } from "./kernel-log/judge.js";
 import { LOG } from "./kernel-log/judge.js";
 import { limits } from "./kernel-log/limits.js";
+import { locks } from "./kernel-log/locks.js";
 import { mce } from "./kernel-log/mce.js";
 import { network } from "./kernel-log/network.js";
 import { nfs } from "./kernel-log/nfs.js";
@@ -58,6 +59,7 @@ export const JUDGES: readonly LogJudge[] = [
   network,
   limits,
   schedLog,
+  locks,
 ];
 
 /** Depth and cap of the cgroup walk (src/collectors/cgroup-walk.ts defaults). */

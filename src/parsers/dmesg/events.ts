@@ -129,6 +129,8 @@ export interface HungTaskEvent extends DmesgEventBase {
   blocked_on?: string;
   blocker_task?: string;
   blocker_pid?: number;
+  /** That line as logged (without its timestamp). */
+  blocker_line?: string;
   /** `Kernel panic - not syncing: hung_task: blocked tasks` followed (kernel.hung_task_panic). */
   panic?: true;
 }

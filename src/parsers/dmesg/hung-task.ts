@@ -10,9 +10,13 @@ import { absorbTraceLine } from "./trace.js";
 
 /** kernel/hung_task.c check_hung_task: `INFO: task %s:%d blocked for more than %ld seconds.` */
 const HUNG_TASK = /^(?:INFO: )?task (.+):(\d+) blocked for more than (\d+) seconds\./;
-/** kernel/hung_task.c debug_show_blocker (6.15+): `INFO: task %s:%d is blocked on a mutex likely owned by task %s:%d.` (also rw-semaphore / semaphore). */
+/**
+ * kernel/hung_task.c debug_show_blocker (6.15+): `INFO: task %s:%d is blocked on a mutex likely
+ * owned by task %s:%d.`, `INFO: task %s:%d blocked on a semaphore likely last held by task
+ * %s:%d`, `INFO: task %s:%d <%s> blocked on an rw-semaphore likely owned by task %s:%d <%s>`.
+ */
 const HUNG_BLOCKER =
-  /^INFO: task .+:\d+ (?:<\w+> )?(?:is )?blocked on an? ([\w-]+(?: [\w-]+)?) likely owned by task (.+):(\d+)/;
+  /^INFO: task .+:(\d+) (?:<\w+> )?(?:is )?blocked on an? ([\w-]+(?: [\w-]+)?) likely (?:owned|last held) by task (.+):(\d+)/;
 /** kernel/sched/core.c sched_show_task: `task:%-15.15s state:%c …` (5.x+). */
 const TASK_STATE = /^\s*task:.{1,16}?\s+state:(\w)/;
 /** kernel/sched/core.c sched_show_task (≤ 4.x): `%-15.15s %c [%p] %5lu %5d %6d 0x%08lx`. */
@@ -31,9 +35,12 @@ const HUNG_ALONE =
 function takeHungLine(e: HungTaskEvent, msg: string): Taken {
   const mt = new Match();
   if (mt.test(HUNG_BLOCKER, msg)) {
-    e.blocked_on = mt.m[1];
-    e.blocker_task = mt.m[2];
-    e.blocker_pid = Number(mt.m[3]);
+    // The line of another waiter (lines kept by a grep, or of tasks without a report): its own event.
+    if (e.blocked_on !== undefined || (e.pid !== 0 && Number(mt.m[1]) !== e.pid)) return false;
+    e.blocked_on = mt.m[2];
+    e.blocker_task = mt.m[3];
+    e.blocker_pid = Number(mt.m[4]);
+    e.blocker_line = msg;
     return true;
   }
   if (mt.test(TASK_STATE, msg) || mt.test(OLD_TASK_STATE, msg)) {

@@ -85,3 +85,27 @@ export const FILE_MAX = "[  978.300000] VFS: file-max limit 65536 reached";
 export const RT_THROTTLING = "[  990.100000] sched: RT throttling activated";
 /** kernel/time/hrtimer.c hrtimer_interrupt (printed once per boot). */
 export const HRTIMER_SLOW = "[  991.200000] hrtimer: interrupt took 23434934 ns";
+
+/**
+ * A hung task and the holder of the mutex it waits on, in the wordings of kernel/hung_task.c
+ * (3.13+ report, 6.15+ `debug_show_blocker` with CONFIG_DETECT_HUNG_TASK_BLOCKER), and the
+ * semaphore and rw-semaphore forms of the holder line.
+ */
+export const LOCK_WAIT = [
+  "[ 4800.000001] INFO: task kworker/u16:2:3120 blocked for more than 122 seconds.",
+  "[ 4800.000020]       Not tainted 6.18.2-amd64 #1",
+  '[ 4800.000030] "echo 0 > /proc/sys/kernel/hung_task_timeout_secs" disables this message.',
+  "[ 4800.000040] task:kworker/u16:2   state:D stack:0     pid:3120  tgid:3120  ppid:2      task_flags:0x4208060 flags:0x00004000",
+  "[ 4800.000050] Call Trace:",
+  "[ 4800.000060]  <TASK>",
+  "[ 4800.000070]  __schedule+0x3d1/0x1130",
+  "[ 4800.000080]  schedule+0x27/0xd0",
+  "[ 4800.000090]  schedule_preempt_disabled+0x15/0x30",
+  "[ 4800.000100]  __mutex_lock.constprop.0+0x3c6/0x8c0",
+  "[ 4800.000110]  </TASK>",
+  "[ 4800.000120] INFO: task kworker/u16:2:3120 is blocked on a mutex likely owned by task modprobe:2977.",
+];
+export const SEM_WAIT =
+  "[ 4801.000001] INFO: task udevd:412 blocked on a semaphore likely last held by task fwupd:2210";
+export const RWSEM_WAIT =
+  "[ 4802.000001] INFO: task nvidia-smi:4930 <writer> blocked on an rw-semaphore likely owned by task python3:4625 <writer>";

@@ -6,6 +6,7 @@ import {
   CONNTRACK,
   FILE_MAX,
   killLine,
+  LOCK_WAIT,
   ORPHANS,
   PIDS_A,
   RT_THROTTLING,
@@ -42,6 +43,7 @@ const EVERY_FAMILY = [
   FILE_MAX,
   RT_THROTTLING,
   ...SIGNATURES.map(([line]) => line),
+  ...LOCK_WAIT,
 ];
 
 /** Set outside the judges, from sysfs, by the module (src/derive/kernel-log/clock.ts clockNow). */
