@@ -21,7 +21,9 @@ afterEach(() => {
 async function replay(files: Record<string, string>, symptom: Symptom) {
   const dir = mkdtempSync(join(tmpdir(), "diagbot-test-retransmits-"));
   dirs.push(dir);
-  for (const [id, text] of Object.entries(files)) writeFileSync(join(dir, `${id}.out`), text);
+  for (const [id, text] of Object.entries(files)) {
+    writeFileSync(join(dir, id === "bundle.json" ? id : `${id}.out`), text);
+  }
   return (await diagnoseBundle(dir, "t", symptom, await loadRunbooks())).report;
 }
 
@@ -83,5 +85,83 @@ describe("tcp-retrans-to-peer: retransmits against segments sent, per peer (ss -
     const tiny = edited(DEBIAN, "delivered:2 app_limited", "delivered:2 app_limited retrans:0/2");
     const r = await replay({ "ss-tcp": tiny }, "network");
     expect(r.hypotheses.map((h) => h.rule)).not.toContain("tcp-retrans-to-peer");
+  });
+});
+
+/** The Debian VM's `nstat -asz` with TcpOutSegs and TcpRetransSegs raised by the given counts. */
+function nstatAfter(outSegs: number, retransSegs: number): string {
+  const start = readFixture("nstat/vm-debian12-k6.18__nstat-asz.txt");
+  const bump = (text: string, name: string, by: number) =>
+    text.replace(new RegExp(`^(${name} +)(\\d+)`, "m"), (_m, head: string, v: string) => {
+      const next = String(Number(v) + by);
+      // nstat pads the name and value to one column: keep the width where the value grows.
+      return `${head.slice(0, head.length - Math.max(0, next.length - v.length))}${next}`;
+    });
+  expect(start).toMatch(/^TcpOutSegs +4912 /m);
+  expect(start).toMatch(/^TcpRetransSegs +0 /m);
+  return bump(bump(start, "TcpOutSegs", outSegs), "TcpRetransSegs", retransSegs);
+}
+
+/** CentOS 7.7's `sysctl -a` (net.ipv4.tcp_sack = 1) with SACK set as given. */
+function centosSysctl(sack: 0 | 1): string {
+  return edited(
+    readFixture("sysctl/jc__centos-7.7__sysctl-a.out.txt"),
+    "net.ipv4.tcp_sack = 1",
+    `net.ipv4.tcp_sack = ${sack}`,
+  );
+}
+
+describe("tcp-sack-off: loss repaired without selective acknowledgments (sysctl, nstat)", () => {
+  const start = readFixture("nstat/vm-debian12-k6.18__nstat-asz.txt");
+  /** The manifest's window: nstat.start.out and nstat.out were read 10 s apart. */
+  const window = JSON.stringify({ version: 1, window: { seconds: 10 } });
+
+  it("is a finding when SACK is off and 3 % of the segments over the window are retransmits", async () => {
+    const r = await replay(
+      {
+        "bundle.json": window,
+        sysctl: centosSysctl(0),
+        "nstat.start": start,
+        nstat: nstatAfter(20000, 600),
+      },
+      "network",
+    );
+    const h = r.hypotheses.find((x) => x.rule === "tcp-sack-off");
+    expect(h?.category).toBe("network-retransmits-loss");
+    expect(h?.title).toBe(
+      "Selective acknowledgments are off (net.ipv4.tcp_sack = 0) while TCP retransmits 3 % of its segments: each loss takes more retransmits and round trips to repair",
+    );
+    expect(h?.confidence).toBeCloseTo(0.45, 5);
+    expect(h?.evidence.find((e) => e.fact === "sysctl.net_ipv4_tcp_sack")?.excerpt).toMatch(
+      /net\.ipv4\.tcp_sack = 0/,
+    );
+    // The loss itself is the retransmit finding, ranked above the setting that worsens it.
+    const rank = (rule: string) => r.hypotheses.findIndex((x) => x.rule === rule);
+    expect(rank("network-retransmits-loss")).toBeGreaterThanOrEqual(0);
+    expect(rank("network-retransmits-loss")).toBeLessThan(rank("tcp-sack-off"));
+  });
+
+  it("stays quiet with SACK on, and with SACK off on a lossless window", async () => {
+    const sackOn = await replay(
+      {
+        "bundle.json": window,
+        sysctl: centosSysctl(1),
+        "nstat.start": start,
+        nstat: nstatAfter(20000, 600),
+      },
+      "network",
+    );
+    expect(sackOn.hypotheses.map((h) => h.rule)).not.toContain("tcp-sack-off");
+    expect(sackOn.checked.find((c) => c.rule === "tcp-sack-off")?.verdict).toBe("fine");
+    const clean = await replay(
+      {
+        "bundle.json": window,
+        sysctl: centosSysctl(0),
+        "nstat.start": start,
+        nstat: nstatAfter(20000, 10),
+      },
+      "network",
+    );
+    expect(clean.hypotheses.map((h) => h.rule)).not.toContain("tcp-sack-off");
   });
 });
