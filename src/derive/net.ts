@@ -28,6 +28,11 @@ import { arr, counter, factsOf, n, obj, pct, round, startOf } from "./util.js";
  */
 
 const TABLE = ["ss-tcp", "netstat-conn", "ss-listen"] as const;
+/**
+ * The fewest segments sent to one peer whose retransmit share is judged: the sample the
+ * host-wide counter rule asks of TcpOutSegs (runbooks/network.yaml network-retransmits-loss).
+ */
+const LOSS_PEER_MIN_SEGS = 1000;
 const COUNTERS = ["nstat", "netstat-s"] as const;
 
 const provides: ModuleFactSpec[] = [
@@ -243,6 +248,41 @@ const provides: ModuleFactSpec[] = [
     unit: "segments",
     from: ["ss-tcp"],
     doc: "Retransmits of the connections to that peer (tcpi_total_retrans, lifetime of each connection).",
+  },
+  {
+    path: "net.sockets.loss_peer",
+    type: "string",
+    from: ["ss-tcp"],
+    doc: `The peer address whose connections retransmitted the largest share of the segments they sent (ss -i retrans:N/TOTAL against segs_out, summed per peer), among peers sent at least ${LOSS_PEER_MIN_SEGS} segments.`,
+  },
+  {
+    path: "net.sockets.loss_peer_retrans_pct",
+    says: "connections to one peer retransmitted {} of their segments",
+    type: "number",
+    unit: "%",
+    from: ["ss-tcp"],
+    doc: "Their retransmits (tcpi_total_retrans, counted with TcpRetransSegs) / all segments they sent (tcpi_segs_out, retransmits included) × 100, over the life of each connection shown.",
+  },
+  {
+    path: "net.sockets.loss_peer_segs_out",
+    type: "number",
+    unit: "segments",
+    from: ["ss-tcp"],
+    doc: "Segments those connections sent (segs_out), retransmits included.",
+  },
+  {
+    path: "net.sockets.loss_peer_retrans",
+    type: "number",
+    unit: "segments",
+    from: ["ss-tcp"],
+    doc: "Segments those connections retransmitted (the TOTAL of retrans:N/TOTAL).",
+  },
+  {
+    path: "net.sockets.loss_peer_connections",
+    type: "number",
+    unit: "sockets",
+    from: ["ss-tcp"],
+    doc: "Connections to that peer with segs_out shown.",
   },
   {
     path: "net.tcp.since_boot",
@@ -560,6 +600,46 @@ function retransFacts(tf: SocketTableFacts, tcp: SocketRow[], id: string, bag: F
     bag.set("net.sockets.retrans_top_peer", peer, id, line);
     bag.set("net.sockets.retrans_top_peer_segs", segs, id, line);
   }
+  lossPeer(tcp, id, bag);
+}
+
+/**
+ * The peer whose connections retransmitted the largest share of what they sent. ss -i prints
+ * `segs_out:` (tcpi_segs_out, kernel 4.2+: every segment sent, retransmits included; net/ipv4/
+ * tcp_output.c __tcp_transmit_skb, where TcpOutSegs leaves retransmits out) and
+ * `retrans:N/TOTAL` only when either is non-zero (iproute2 misc/ss.c tcp_stats_print), TOTAL
+ * being tcpi_total_retrans (added with TcpRetransSegs in __tcp_retransmit_skb). A connection
+ * with segs_out and no retrans field retransmitted nothing. Sets the `net.sockets.loss_peer*`
+ * facts (segments; the share in % of all segments sent).
+ */
+function lossPeer(tcp: SocketRow[], id: string, bag: FactBag): void {
+  const byPeer = new Map<string, { out: number; re: number; conns: number; row: SocketRow }>();
+  for (const r of tcp) {
+    const out = n(r.info?.segs_out);
+    if (out === undefined || r.peer_address === "*") continue;
+    const re = n(r.info?.retrans_total) ?? 0;
+    const e = byPeer.get(r.peer_address);
+    if (!e) byPeer.set(r.peer_address, { out, re, conns: 1, row: r });
+    else {
+      e.out += out;
+      e.re += re;
+      e.conns += 1;
+      if (re > (n(e.row.info?.retrans_total) ?? 0)) e.row = r;
+    }
+  }
+  const worst = [...byPeer]
+    .filter(([, e]) => e.out >= LOSS_PEER_MIN_SEGS)
+    .sort((a, b) => b[1].re / b[1].out - a[1].re / a[1].out || a[0].localeCompare(b[0]))[0];
+  if (!worst) return;
+  const [peer, e] = worst;
+  const share = round((e.re / e.out) * 100, 3);
+  const i = e.row.info ?? {};
+  const line = `${e.re} of ${e.out} segments retransmitted on ${e.conns} connections to ${peer}, e.g. ${sockLine(e.row)} segs_out:${i.segs_out}${i.retrans_total !== undefined ? ` retrans:${i.retrans ?? "?"}/${i.retrans_total}` : ""}${i.lost !== undefined ? ` lost:${i.lost}` : ""}`;
+  bag.set("net.sockets.loss_peer", peer, id, line);
+  bag.set("net.sockets.loss_peer_retrans_pct", share, id, line);
+  bag.set("net.sockets.loss_peer_segs_out", e.out, id, line);
+  bag.set("net.sockets.loss_peer_retrans", e.re, id, line);
+  bag.set("net.sockets.loss_peer_connections", e.conns, id, line);
 }
 
 /** ss -s: TIME-WAIT and SYN-RECV counts when no socket table was read, and orphans. */

@@ -26,6 +26,11 @@ const KEYS: [string, string, string][] = [
     "mode",
     "net.ipv4.tcp_syncookies: 0 off, 1 when the SYN queue overflows, 2 always.",
   ],
+  [
+    "net_ipv4_tcp_sack",
+    "mode",
+    "net.ipv4.tcp_sack: 1 selective acknowledgments on (the default), 0 off.",
+  ],
   ["net_ipv4_tcp_tw_reuse", "mode", "net.ipv4.tcp_tw_reuse: 0 off, 1 on, 2 loopback only."],
   ["ip_local_port_count", "ports", "Ports in net.ipv4.ip_local_port_range (high − low + 1)."],
   ["net_ipv4_tcp_max_orphans", "sockets", "net.ipv4.tcp_max_orphans."],

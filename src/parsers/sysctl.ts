@@ -33,6 +33,7 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  * | `vm_overcommit_memory` | vm.overcommit_memory | 0 heuristic, 1 always, 2 never |
  * | `kernel_pid_max`, `kernel_threads_max` | kernel.pid_max, kernel.threads-max | ids / threads |
  * | `net_ipv4_tcp_syncookies` | net.ipv4.tcp_syncookies | 0 off, 1 on overflow, 2 always |
+ * | `net_ipv4_tcp_sack` | net.ipv4.tcp_sack | 1 selective acknowledgments on (default), 0 off |
  *
  * Numbers above 2^53 (fs.file-max is LONG_MAX on recent kernels) lose precision.
  * Error lines (`sysctl: cannot stat /proc/sys/…`, `sysctl: permission denied on key '…'`),
@@ -64,6 +65,7 @@ export interface SysctlFacts {
   kernel_pid_max?: number;
   kernel_threads_max?: number;
   net_ipv4_tcp_syncookies?: number;
+  net_ipv4_tcp_sack?: number;
   /** Keys sysctl reported as missing (`cannot stat`): no such tunable on this kernel. */
   unknown_keys: string[];
   /** Keys sysctl could not read (`permission denied`). */
@@ -96,6 +98,7 @@ const TYPED: Record<string, [TypedKey, number]> = {
   "kernel.pid_max": ["kernel_pid_max", 1],
   "kernel.threads-max": ["kernel_threads_max", 1],
   "net.ipv4.tcp_syncookies": ["net_ipv4_tcp_syncookies", 1],
+  "net.ipv4.tcp_sack": ["net_ipv4_tcp_sack", 1],
 };
 
 /** The keys the runbooks read, in the order the collector asks for them. */

@@ -3,7 +3,8 @@ import { LOG, type LogJudge, SRC } from "./judge.js";
 
 /**
  * Network messages: SYN floods (net/ipv4/tcp_input.c), TCP memory and orphan limits
- * (net/ipv4/tcp.c), conntrack table full (net/netfilter/nf_conntrack_core.c).
+ * (net/ipv4/tcp.c), conntrack table full (net/netfilter/nf_conntrack_core.c), transmit queues
+ * the NIC stopped draining (net/sched/sch_generic.c dev_watchdog: `NETDEV WATCHDOG`).
  */
 export const network: LogJudge = {
   name: "network",
@@ -48,6 +49,32 @@ export const network: LogJudge = {
       from: LOG,
       doc: "`nf_conntrack: table full, dropping packet` messages.",
     },
+    {
+      path: "net.log.tx_timeouts",
+      says: "{} `NETDEV WATCHDOG` transmit timeouts",
+      type: "number",
+      unit: "events",
+      from: LOG,
+      doc: "`NETDEV WATCHDOG: … transmit queue N timed out` messages (current): a transmit queue stopped for longer than the device's watchdog_timeo (5 s unless the driver sets another), after which the kernel calls the driver's ndo_tx_timeout, which usually resets the NIC.",
+    },
+    {
+      path: "net.log.tx_timeout_interface",
+      type: "string",
+      from: LOG,
+      doc: "The interface of the first of those messages, when it names one.",
+    },
+    {
+      path: "net.log.tx_timeout_driver",
+      type: "string",
+      from: LOG,
+      doc: "Its driver (`(ixgbe)` up to 6.5; the netdev_crit prefix from 6.8).",
+    },
+    {
+      path: "net.log.tx_timeout_queue",
+      type: "number",
+      from: LOG,
+      doc: "Its transmit queue index (absent in the 2.6.9–2.6.24 wording).",
+    },
   ],
   judge(ev, bag) {
     const syn = ev.of("syn-flood") as SimpleEvent[];
@@ -65,5 +92,12 @@ export const network: LogJudge = {
     bag.set("net.log.orphans", orphans.length, SRC, orphans[0]?.text);
     const ct = ev.of("conntrack-full");
     bag.set("net.log.conntrack_full", ct.length, SRC, ct[0]?.text);
+    const tx = (ev.of("nic-link") as SimpleEvent[]).filter((e) => e.state === "tx-timeout");
+    bag.set("net.log.tx_timeouts", tx.length, SRC, tx[0]?.text);
+    if (tx[0]) {
+      bag.set("net.log.tx_timeout_interface", tx[0].interface, SRC, tx[0].text);
+      bag.set("net.log.tx_timeout_driver", tx[0].driver, SRC, tx[0].text);
+      bag.set("net.log.tx_timeout_queue", tx[0].queue, SRC, tx[0].text);
+    }
   },
 };
