@@ -97,6 +97,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "mem.commit_pct",
+    says: "Committed_AS at {} of CommitLimit",
     type: "number",
     unit: "%",
     from: ["meminfo"],
