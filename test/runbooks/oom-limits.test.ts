@@ -18,7 +18,9 @@ import { fixturePath, readFixture } from "../helpers/fixtures.js";
  *   cgroup-memory collector's walk prints them (`==> path <==` markers, src/collectors/cgroup-walk.ts);
  *   Documentation/admin-guide/cgroup-v2.rst. And cgroup v1 `memory.oom_control` / `failcnt` /
  *   `limit_in_bytes` as a Debian 12 VM printed them after a kill at a 64 MiB limit, with that
- *   VM's kernel log (test/fixtures/sweeps/oom/: cgroup-memory.out, dmesg.out).
+ *   VM's kernel log (test/fixtures/sweeps/oom/: cgroup-memory.out, dmesg.out). `oom_kill`
+ *   counts kills by any OOM killer; `oom` (v1: failcnt) says a limit was reached, in the
+ *   cgroup or above it, so kills without it were machine-wide and not this rule's.
  * - memory-commit-limit: vm.overcommit_memory = 2 with /proc/meminfo Committed_AS at
  *   CommitLimit (Documentation/mm/overcommit-accounting.rst, filesystems/proc.rst): the VM's
  *   `sysctl -e` and /proc/meminfo (test/fixtures/sysctl/vm-debian12-k6.18__sysctl-e-keys.txt,
@@ -114,6 +116,42 @@ describe("memory-oom-cgroup on cgroup memory files", () => {
     expect(r.checked.find((c) => c.rule === "memory-oom-cgroup")?.verdict).toBe("fine");
   });
 
+  it("kills with no limit reached in the cgroup or above it were machine-wide", async () => {
+    // memory.events of a cgroup with no memory.max whose task the machine-wide OOM killer
+    // chose: oom_kill counts it, oom (its own limit reached) does not.
+    const globalKill = EVENTS_QUIET.replace(/^oom_kill 0$/m, "oom_kill 1");
+    expect(globalKill).toMatch(/^oom 0$/m);
+    const start = v2Walk([{ path: APP, events: EVENTS_QUIET, max: "max", current: 402653184 }]);
+    const end = v2Walk([{ path: APP, events: globalKill, max: "max", current: 8519680 }]);
+    const r = await replay({ "cgroup-memory.start": start, "cgroup-memory": end }, "memory");
+    expect(r.hypotheses.find((h) => h.rule === "memory-oom-cgroup")).toBeUndefined();
+    expect(r.checked.find((c) => c.rule === "memory-oom-cgroup")?.why).toMatch(
+      /0 times the cgroup of the OOM kills, or one above it, reached its limit/,
+    );
+  });
+
+  it("a service with no limit of its own, killed at its slice's limit", async () => {
+    // The slice reached its memory.max (oom 1); its service, without a limit, had the kill.
+    const slice = "/system.slice";
+    const start = v2Walk([
+      { path: slice, events: EVENTS_QUIET, max: "1073741824", current: 805306368 },
+      { path: APP, events: EVENTS_QUIET, max: "max", current: 738197504 },
+    ]);
+    const serviceKilled = EVENTS_QUIET.replace(/^oom_kill 0$/m, "oom_kill 1");
+    const end = v2Walk([
+      { path: slice, events: EVENTS_KILLED, max: "1073741824", current: 1072693248 },
+      { path: APP, events: serviceKilled, max: "max", current: 1005584384 },
+    ]);
+    const r = await replay({ "cgroup-memory.start": start, "cgroup-memory": end }, "memory");
+    const h = r.hypotheses.find((x) => x.rule === "memory-oom-cgroup");
+    expect(h?.title).toBe(
+      "cgroup /system.slice/app.service ran out of memory at its limit (1 OOM kills)",
+    );
+    expect(h?.evidence.find((e) => e.fact === "cgroup.memory.oom.limit_hits")?.excerpt).toBe(
+      "/sys/fs/cgroup/system.slice: memory.events oom 1 over the window",
+    );
+  });
+
   it("a v1 kill the kernel log reports at the same cgroup's limit (the VM's outputs)", async () => {
     const r = await replay(
       { "cgroup-memory": "sweeps/oom/cgroup-memory.out", dmesg: "sweeps/oom/dmesg.out" },
@@ -129,6 +167,9 @@ describe("memory-oom-cgroup on cgroup memory files", () => {
       "/diagbot-fault-oom-23147: oom_kill 1, limit 67108864 bytes, usage 233472 bytes",
     );
     expect(h?.evidence.find((e) => e.fact === "oom.constraint")?.value).toBe("memcg");
+    expect(h?.evidence.find((e) => e.fact === "cgroup.memory.oom.limit_hits")?.excerpt).toBe(
+      "/sys/fs/cgroup/memory/diagbot-fault-oom-23147: failcnt 119",
+    );
   });
 
   it("one reading with a kernel log that shows no OOM is history, not this incident", async () => {
