@@ -8,8 +8,10 @@ import { loadRunbooks } from "../../src/runbooks/load.js";
 import { fixturePath, readFixture } from "../helpers/fixtures.js";
 
 /**
- * A cgroup's pids.max refusing forks, read from the kernel log (runbooks/pids.yaml,
- * pids-exhaustion-logged) through the real dmesg parser, derive and rules.
+ * Tasks at their limit (runbooks/pids.yaml) through the real parsers, derive and rules: a
+ * cgroup's pids.max refusing forks as the kernel log reports it (pids-exhaustion-logged) and
+ * as the cgroup's own counters show it (pids-exhaustion-cgroup), and the system's threads
+ * against kernel.pid_max (pids-exhaustion-system), each described above its tests.
  *
  * kernel/cgroup/pids.c (kernel/cgroup_pids.c before 4.14) logs
  * `cgroup: fork rejected by pids controller in <cgroup path>` (pr_info, then the path with
@@ -130,5 +132,84 @@ describe("forks refused by the pids controller, from the kernel log", () => {
       "errors",
     );
     expect(r.hypotheses.find((h) => h.rule === "pids-exhaustion-logged")).toBeUndefined();
+  });
+});
+
+/**
+ * The cgroup's own counters (pids-exhaustion-cgroup): pids.max, pids.current and pids.events
+ * (`max N`: forks refused at the limit) as the cgroup-pids collector's walk prints them under
+ * `==> path <==` markers (src/collectors/cgroup-walk.ts; Documentation/admin-guide/cgroup-v2.rst,
+ * PID controller).
+ */
+function pidsWalk(cg: string, max: string, current: number, refused: number): { text: string } {
+  const at = `/sys/fs/cgroup${cg}`;
+  return {
+    text: [
+      "==> /sys/fs/cgroup/ <==",
+      `==> ${at}/pids.max <==`,
+      max,
+      `==> ${at}/pids.current <==`,
+      String(current),
+      `==> ${at}/pids.events <==`,
+      `max ${refused}`,
+      "",
+    ].join("\n"),
+  };
+}
+
+describe("a cgroup at pids.max, from its own counters", () => {
+  const WORKER = "/system.slice/worker.service";
+
+  it("agrees with the kernel log's refusal", async () => {
+    const r = await replay(
+      {
+        "cgroup-pids": pidsWalk(WORKER, "512", 512, 37),
+        dmesg: logWith(vmLines(["5082.837234", WORKER])),
+      },
+      "errors",
+    );
+    const h = r.hypotheses.find((x) => x.rule === "pids-exhaustion-cgroup");
+    expect(h?.title).toBe(
+      "cgroup /system.slice/worker.service is at its task limit (512 of pids.max 512): fork() fails",
+    );
+    // base 0.6, forks refused +0.2
+    expect(h?.confidence).toBeCloseTo(0.8, 5);
+    expect(h?.evidence.find((e) => e.fact === "cgroup.pids.worst.refused")?.excerpt).toBe(
+      "/system.slice/worker.service: pids.current 512 pids.max 512, pids.events max 37",
+    );
+    expect(r.hypotheses.find((x) => x.rule === "pids-exhaustion-logged")).toBeDefined();
+  });
+
+  it("stays quiet well under the limit with nothing refused", async () => {
+    const r = await replay({ "cgroup-pids": pidsWalk(WORKER, "512", 40, 0) }, "errors");
+    expect(r.hypotheses.filter((h) => h.category === "pids-exhaustion")).toEqual([]);
+    expect(r.checked.find((c) => c.rule === "pids-exhaustion-cgroup")?.verdict).toBe("fine");
+  });
+});
+
+/**
+ * The system at kernel.pid_max (pids-exhaustion-system): /proc/loadavg's fourth field
+ * (runnable/total scheduling entities, proc(5)) as the uptime collector prints it (`cat
+ * /proc/loadavg /proc/uptime`), against the Debian VM's `sysctl -e` (kernel.pid_max = 32768,
+ * the default for its 2 CPUs; kernel/pid.c, proc(5)).
+ */
+describe("the system at kernel.pid_max", () => {
+  const SYSCTL = "sysctl/vm-debian12-k6.18__sysctl-e-keys.txt";
+
+  it("fires with the threads at 91.55 % of pid_max", async () => {
+    const uptime = { text: "41.02 38.77 30.15 12/30000 31990\n86213.40 90211.07\n" };
+    const r = await replay({ uptime, sysctl: SYSCTL }, "errors");
+    const h = r.hypotheses.find((x) => x.rule === "pids-exhaustion-system");
+    expect(h?.category).toBe("pids-exhaustion");
+    expect(h?.title).toBe(
+      "The system is near its task limit: 30000 threads (91.55 % of kernel.pid_max, 15.57 % of threads-max)",
+    );
+    expect(h?.confidence).toBeCloseTo(0.65, 5);
+  });
+
+  it("stays quiet at the VM's own 214 threads", async () => {
+    const uptime = { text: "1.32 2.11 4.73 2/214 23023\n6824.69 2538.69\n" };
+    const r = await replay({ uptime, sysctl: SYSCTL }, "errors");
+    expect(r.checked.find((c) => c.rule === "pids-exhaustion-system")?.verdict).toBe("fine");
   });
 });
