@@ -107,6 +107,14 @@ const provides: ModuleFactSpec[] = [
     doc: "Its memory limit.",
   },
   {
+    path: "cgroup.memory.oom.limit_hits",
+    says: "{} times the cgroup of the OOM kills, or one above it, reached its limit",
+    type: "number",
+    unit: "count",
+    from: ["cgroup-memory"],
+    doc: "Times that cgroup or an ancestor reached its memory limit (v2 memory.events oom, v1 memory.failcnt; the most of them, over the window when a start snapshot exists). 0 with kills: the kills were machine-wide.",
+  },
+  {
     path: "cgroup.memory.since_boot",
     says: {
       yes: "cgroup OOM kills counted since each cgroup was created (one reading)",
@@ -225,6 +233,37 @@ function pidsRoot(
   return first ? first.replace(/\/$/, "") : undefined;
 }
 
+/**
+ * How often the cgroup of the OOM kills `o`, or a cgroup above it, reached its memory limit:
+ * the largest v2 `memory.events` `oom` (the cgroup, or one below it, reached its limit and an
+ * allocation was about to fail) or v1 `memory.failcnt` (charges that hit the limit) among `o`
+ * and its ancestors in the walk, as a difference from the start snapshot when there is one.
+ * `oom_kill` counts kills by any OOM killer, the machine-wide one too
+ * (Documentation/admin-guide/cgroup-v2.rst, memory.events): kills with no limit reached here or
+ * above were machine-wide. Undefined when neither file was read for any of them.
+ */
+function limitHits(
+  o: CgroupMemoryRow,
+  rows: CgroupMemoryRow[],
+  before: Map<string, CgroupMemoryRow>,
+  windowed: boolean,
+): { row: CgroupMemoryRow; count: number } | undefined {
+  const hitsOf = (r: CgroupMemoryRow | undefined) => n(r?.events?.oom) ?? n(r?.failcnt);
+  const own = o.cgroup ?? o.path;
+  let best: { row: CgroupMemoryRow; count: number } | undefined;
+  for (const r of rows) {
+    const at = r.cgroup ?? r.path;
+    const above =
+      at === own || at === "/" || at === "" || own.startsWith(`${at.replace(/\/$/, "")}/`);
+    const now = hitsOf(r);
+    if (!above || now === undefined) continue;
+    const b = windowed ? hitsOf(before.get(r.path)) : undefined;
+    const count = Math.max(0, now - (b ?? 0));
+    if (!best || count > best.count) best = { row: r, count };
+  }
+  return best;
+}
+
 function name(r: { cgroup: string | null; path: string }): string {
   return r.cgroup ?? (r.path || "(unnamed cgroup)");
 }
@@ -306,6 +345,11 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
       bag.set("cgroup.memory.oom.cgroup", name(o), "cgroup-memory", line);
       bag.set("cgroup.memory.oom.kills", kills(o), "cgroup-memory", line);
       bag.set("cgroup.memory.oom.limit_bytes", n(o.limit_bytes), "cgroup-memory", line);
+      const hits = limitHits(o, arr<CgroupMemoryRow>(mem.rows), before, start !== undefined);
+      if (hits) {
+        const hline = `${hits.row.path || name(hits.row)}: ${hits.row.version === 1 ? "failcnt" : "memory.events oom"} ${hits.count}${start ? " over the window" : ""}`;
+        bag.set("cgroup.memory.oom.limit_hits", hits.count, "cgroup-memory", hline);
+      }
     } else if (arr(mem.rows).length > 0) {
       bag.set("cgroup.memory.oom.kills", 0, "cgroup-memory");
     }

@@ -97,6 +97,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "mem.commit_pct",
+    says: "Committed_AS at {} of CommitLimit",
     type: "number",
     unit: "%",
     from: ["meminfo"],
@@ -183,6 +184,13 @@ const provides: ModuleFactSpec[] = [
     doc: "Its RSS growth as % of its first sample.",
   },
   {
+    path: "proc.rss_growth.samples",
+    type: "number",
+    unit: "reports",
+    from: ["pidstat"],
+    doc: "pidstat reports its growth is read from (one per interval it was listed in).",
+  },
+  {
     path: "proc.rss_growth.monotonic",
     type: "boolean",
     from: ["pidstat"],
@@ -203,6 +211,82 @@ const provides: ModuleFactSpec[] = [
     doc: "Its RSS as % of memory (pidstat %MEM).",
   },
 ];
+
+/**
+ * Seconds between two pidstat row stamps (`HH:MM:SS` in 24 h, as the parser normalises them,
+ * or epoch seconds with `-h`/`-H`), across midnight for clock stamps; undefined when either is
+ * absent or they are not later one after the other. pidstat(1): each report is stamped with
+ * the end of its interval, so the stamps give the interval (`pidstat -r 10 6`: 10 s), which a
+ * count of reports alone does not.
+ */
+export function stampedSeconds(from?: string, to?: string): number | undefined {
+  const secs = (t?: string): number | undefined => {
+    if (t === undefined) return undefined;
+    if (/^\d+$/.test(t)) return Number(t);
+    const m = /^(\d{1,2}):(\d{2}):(\d{2})$/.exec(t);
+    return m ? Number(m[1]) * 3600 + Number(m[2]) * 60 + Number(m[3]) : undefined;
+  };
+  const a = secs(from);
+  const b = secs(to);
+  if (a === undefined || b === undefined) return undefined;
+  const clock = from?.includes(":") === true;
+  const d = clock && b < a ? b + 86400 - a : b - a;
+  return d > 0 ? d : undefined;
+}
+
+/**
+ * Per-process memory from `pidstat -r`: the process whose RSS (kB) grew the most between its
+ * first and last report (`proc.rss_growth.*`: kB/s over the stamped time between them, % of its
+ * first RSS, whether it never fell, reports read), and the largest RSS (`proc.top_rss.*`).
+ */
+function setPidstatMemory(bag: FactBag, parsed: ParsedSet, ctx: DeriveContext): void {
+  const pid = factsOf(parsed, "pidstat");
+  const rows = arr<PidstatRow>(pid?.rows).filter((r) => !r.thread && n(r.rss_kb) !== undefined);
+  if (rows.length > 0) {
+    const byPid = new Map<number, PidstatRow[]>();
+    for (const r of rows) {
+      const key = n(r.pid) ?? -1;
+      byPid.set(key, [...(byPid.get(key) ?? []), r]);
+    }
+    let best:
+      | { r0: PidstatRow; r1: PidstatRow; grow: number; mono: boolean; samples: number }
+      | undefined;
+    for (const list of byPid.values()) {
+      if (list.length < 2) continue;
+      const r0 = list[0];
+      const r1 = list[list.length - 1];
+      const grow = (r1.rss_kb ?? 0) - (r0.rss_kb ?? 0);
+      const mono = list.every((r, i) => i === 0 || (r.rss_kb ?? 0) >= (list[i - 1].rss_kb ?? 0));
+      if (!best || grow > best.grow) best = { r0, r1, grow, mono, samples: list.length };
+    }
+    if (best && best.grow > 0) {
+      const intervals = Math.max(1, best.samples - 1);
+      const seconds =
+        stampedSeconds(best.r0.time, best.r1.time) ??
+        (ctx.windowSeconds && pid && pid.intervals > 1
+          ? (ctx.windowSeconds * intervals) / Math.max(1, pid.intervals - 1)
+          : intervals);
+      const line = `pidstat -r: ${best.r1.command} (pid ${best.r1.pid ?? "?"}) RSS ${best.r0.rss_kb} → ${best.r1.rss_kb} kB over ${best.samples} samples (${round(seconds)} s)`;
+      bag.set("proc.rss_growth.command", best.r1.command, "pidstat", line);
+      bag.set("proc.rss_growth.pid", n(best.r1.pid), "pidstat", line);
+      bag.set("proc.rss_growth.kb_per_s", round(best.grow / seconds), "pidstat", line);
+      bag.set("proc.rss_growth.pct", pct(best.grow, n(best.r0.rss_kb)), "pidstat", line);
+      bag.set("proc.rss_growth.monotonic", best.mono, "pidstat", line);
+      bag.set("proc.rss_growth.samples", best.samples, "pidstat", line);
+    }
+    const last = arr<PidstatRow>(pid?.average).length > 0 ? arr<PidstatRow>(pid?.average) : rows;
+    const top = last
+      .filter((r) => n(r.rss_kb) !== undefined && !r.thread)
+      .sort((a, b) => (b.rss_kb ?? 0) - (a.rss_kb ?? 0))[0];
+    // A scoped pidstat printed the scope only: its largest is the scope, not the host's.
+    if (top && (ctx.scopePids ?? []).length === 0) {
+      const line = `pidstat -r: ${top.command} (pid ${top.pid ?? "?"}) RSS ${top.rss_kb} kB %MEM ${top.mem_pct ?? "?"}`;
+      bag.set("proc.top_rss.command", top.command, "pidstat", line);
+      bag.set("proc.top_rss.rss_kb", n(top.rss_kb), "pidstat", line);
+      bag.set("proc.top_rss.mem_pct", n(top.mem_pct), "pidstat", line);
+    }
+  }
+}
 
 function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   const bag = new FactBag();
@@ -298,51 +382,7 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
 
   setPressure(bag, parsed, ctx, "memory");
 
-  // RSS growth per process over pidstat's intervals.
-  const pid = factsOf(parsed, "pidstat");
-  const rows = arr<PidstatRow>(pid?.rows).filter((r) => !r.thread && n(r.rss_kb) !== undefined);
-  if (rows.length > 0) {
-    const byPid = new Map<number, PidstatRow[]>();
-    for (const r of rows) {
-      const key = n(r.pid) ?? -1;
-      byPid.set(key, [...(byPid.get(key) ?? []), r]);
-    }
-    let best:
-      | { r0: PidstatRow; r1: PidstatRow; grow: number; mono: boolean; samples: number }
-      | undefined;
-    for (const list of byPid.values()) {
-      if (list.length < 2) continue;
-      const r0 = list[0];
-      const r1 = list[list.length - 1];
-      const grow = (r1.rss_kb ?? 0) - (r0.rss_kb ?? 0);
-      const mono = list.every((r, i) => i === 0 || (r.rss_kb ?? 0) >= (list[i - 1].rss_kb ?? 0));
-      if (!best || grow > best.grow) best = { r0, r1, grow, mono, samples: list.length };
-    }
-    if (best && best.grow > 0) {
-      const intervals = Math.max(1, best.samples - 1);
-      const seconds =
-        ctx.windowSeconds && pid && pid.intervals > 1
-          ? (ctx.windowSeconds * intervals) / Math.max(1, pid.intervals - 1)
-          : intervals;
-      const line = `pidstat -r: ${best.r1.command} (pid ${best.r1.pid ?? "?"}) RSS ${best.r0.rss_kb} → ${best.r1.rss_kb} kB over ${best.samples} samples`;
-      bag.set("proc.rss_growth.command", best.r1.command, "pidstat", line);
-      bag.set("proc.rss_growth.pid", n(best.r1.pid), "pidstat", line);
-      bag.set("proc.rss_growth.kb_per_s", round(best.grow / seconds), "pidstat", line);
-      bag.set("proc.rss_growth.pct", pct(best.grow, n(best.r0.rss_kb)), "pidstat", line);
-      bag.set("proc.rss_growth.monotonic", best.mono, "pidstat", line);
-    }
-    const last = arr<PidstatRow>(pid?.average).length > 0 ? arr<PidstatRow>(pid?.average) : rows;
-    const top = last
-      .filter((r) => n(r.rss_kb) !== undefined && !r.thread)
-      .sort((a, b) => (b.rss_kb ?? 0) - (a.rss_kb ?? 0))[0];
-    // A scoped pidstat printed the scope only: its largest is the scope, not the host's.
-    if (top && (ctx.scopePids ?? []).length === 0) {
-      const line = `pidstat -r: ${top.command} (pid ${top.pid ?? "?"}) RSS ${top.rss_kb} kB %MEM ${top.mem_pct ?? "?"}`;
-      bag.set("proc.top_rss.command", top.command, "pidstat", line);
-      bag.set("proc.top_rss.rss_kb", n(top.rss_kb), "pidstat", line);
-      bag.set("proc.top_rss.mem_pct", n(top.mem_pct), "pidstat", line);
-    }
-  }
+  setPidstatMemory(bag, parsed, ctx);
   return bag;
 }
 
