@@ -293,7 +293,16 @@ const provides: ModuleFactSpec[] = [
     doc: "TcpExtSyncookiesSent: SYN cookies sent because a SYN queue was full.",
   },
   {
+    path: "net.tcp.syn_queue_cookies",
+    says: "{} SYNs answered with a cookie because the SYN queue was full",
+    type: "number",
+    unit: "count",
+    from: COUNTERS,
+    doc: "TcpExtTCPReqQFullDoCookies: SYNs that found the SYN queue full and were answered with a cookie (net/ipv4/tcp_input.c tcp_syn_flood_action; every SYN when tcp_syncookies = 2).",
+  },
+  {
     path: "net.tcp.syn_queue_drops",
+    says: "{} SYNs dropped because the SYN queue was full",
     type: "number",
     unit: "count",
     from: COUNTERS,
@@ -631,6 +640,7 @@ function counterFacts(parsed: ParsedSet, ctx: DeriveContext, bag: FactBag): void
     );
   }
   setCounter("net.tcp.syncookies_sent", "TcpExtSyncookiesSent");
+  setCounter("net.tcp.syn_queue_cookies", "TcpExtTCPReqQFullDoCookies");
   setCounter("net.tcp.syn_queue_drops", "TcpExtTCPReqQFullDrop");
   setCounter("net.tcp.memory_pressures", "TcpExtTCPMemoryPressures");
   setCounter("net.tcp.abort_on_memory", "TcpExtTCPAbortOnMemory");

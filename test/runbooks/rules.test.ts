@@ -672,7 +672,7 @@ describe("network", () => {
     )!;
     expect(dropping.confidence).toBeGreaterThan(cookies.confidence);
     expect(dropping.remediation[0]).toMatch(
-      /logged "Dropping request" 2 times: SYN cookies are off/,
+      /logged 2 dropped connection requests \("Dropping request", "drop open request"\): SYN cookies are off/,
     );
     expect(cookies.remediation[0]).toMatch(/^Keep SYN cookies on/);
   });
