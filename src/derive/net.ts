@@ -528,7 +528,9 @@ function topDestination(
       continue;
     if (r.peer_port === undefined || r.peer_address === "*") continue;
     const key = `${endpoint(r.peer_address, r.peer_port)}|${r.local_address}`;
-    dests.set(key, [...(dests.get(key) ?? []), r]);
+    const rows = dests.get(key);
+    if (rows) rows.push(r);
+    else dests.set(key, [r]);
   }
   const top = [...dests].sort((a, b) => b[1].length - a[1].length)[0];
   if (top) {
