@@ -708,8 +708,15 @@ describe("network", () => {
       hyp({ "strace.connect_eaddrnotavail": 40 }, "ephemeral-port-exhaustion")?.confidence,
     ).toBeCloseTo(0.75);
     expect(
-      hyp({ "strace.bind_eaddrinuse": 1 }, "ephemeral-port-exhaustion")?.confidence,
-    ).toBeCloseTo(0.4);
+      hyp({ "strace.bind_port0_eaddrinuse": 1 }, "ephemeral-port-exhaustion")?.confidence,
+    ).toBeCloseTo(0.75);
+    // bind() to a fixed port that is taken says nothing about the ephemeral range.
+    expect(
+      hyp(
+        { "strace.bind_eaddrinuse": 1, "strace.bind_port0_eaddrinuse": 0 },
+        "ephemeral-port-exhaustion",
+      ),
+    ).toBeUndefined();
     const table = hyp(
       {
         "net.sockets.top_dest": "10.0.0.5:5432",
