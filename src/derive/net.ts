@@ -333,7 +333,16 @@ const provides: ModuleFactSpec[] = [
     doc: "TcpExtSyncookiesSent: SYN cookies sent because a SYN queue was full.",
   },
   {
+    path: "net.tcp.syn_queue_cookies",
+    says: "{} SYNs answered with a cookie because the SYN queue was full",
+    type: "number",
+    unit: "count",
+    from: COUNTERS,
+    doc: "TcpExtTCPReqQFullDoCookies: SYNs that found the SYN queue full and were answered with a cookie (net/ipv4/tcp_input.c tcp_syn_flood_action; every SYN when tcp_syncookies = 2).",
+  },
+  {
     path: "net.tcp.syn_queue_drops",
+    says: "{} SYNs dropped because the SYN queue was full",
     type: "number",
     unit: "count",
     from: COUNTERS,
@@ -559,7 +568,9 @@ function topDestination(
       continue;
     if (r.peer_port === undefined || r.peer_address === "*") continue;
     const key = `${endpoint(r.peer_address, r.peer_port)}|${r.local_address}`;
-    dests.set(key, [...(dests.get(key) ?? []), r]);
+    const rows = dests.get(key);
+    if (rows) rows.push(r);
+    else dests.set(key, [r]);
   }
   const top = [...dests].sort((a, b) => b[1].length - a[1].length)[0];
   if (top) {
@@ -711,6 +722,7 @@ function counterFacts(parsed: ParsedSet, ctx: DeriveContext, bag: FactBag): void
     );
   }
   setCounter("net.tcp.syncookies_sent", "TcpExtSyncookiesSent");
+  setCounter("net.tcp.syn_queue_cookies", "TcpExtTCPReqQFullDoCookies");
   setCounter("net.tcp.syn_queue_drops", "TcpExtTCPReqQFullDrop");
   setCounter("net.tcp.memory_pressures", "TcpExtTCPMemoryPressures");
   setCounter("net.tcp.abort_on_memory", "TcpExtTCPAbortOnMemory");

@@ -396,7 +396,13 @@ function derive(parsed: ParsedSet): FactBag {
         connect && cx ? lineOf(connect, st.source) : undefined,
       );
       bag.set("strace.bind_eaddrinuse", bx, src, bind && bx ? lineOf(bind, st.source) : undefined);
-      bag.set("strace.bind_port0_eaddrinuse", n(st.bind_port0_eaddrinuse) ?? 0, src);
+      const port0 = n(st.bind_port0_eaddrinuse) ?? 0;
+      bag.set(
+        "strace.bind_port0_eaddrinuse",
+        port0,
+        src,
+        bind && port0 ? lineOf(bind, st.source) : undefined,
+      );
       bag.set("strace.eaddrnotavail", errno("EADDRNOTAVAIL") ?? 0, src);
       bag.set("strace.emfile", errno("EMFILE") ?? 0, src);
       bag.set("strace.enfile", errno("ENFILE") ?? 0, src);

@@ -672,7 +672,7 @@ describe("network", () => {
     )!;
     expect(dropping.confidence).toBeGreaterThan(cookies.confidence);
     expect(dropping.remediation[0]).toMatch(
-      /logged "Dropping request" 2 times: SYN cookies are off/,
+      /logged 2 dropped connection requests \("Dropping request", "drop open request"\): SYN cookies are off/,
     );
     expect(cookies.remediation[0]).toMatch(/^Keep SYN cookies on/);
   });
@@ -708,8 +708,15 @@ describe("network", () => {
       hyp({ "strace.connect_eaddrnotavail": 40 }, "ephemeral-port-exhaustion")?.confidence,
     ).toBeCloseTo(0.75);
     expect(
-      hyp({ "strace.bind_eaddrinuse": 1 }, "ephemeral-port-exhaustion")?.confidence,
-    ).toBeCloseTo(0.4);
+      hyp({ "strace.bind_port0_eaddrinuse": 1 }, "ephemeral-port-exhaustion")?.confidence,
+    ).toBeCloseTo(0.75);
+    // bind() to a fixed port that is taken says nothing about the ephemeral range.
+    expect(
+      hyp(
+        { "strace.bind_eaddrinuse": 1, "strace.bind_port0_eaddrinuse": 0 },
+        "ephemeral-port-exhaustion",
+      ),
+    ).toBeUndefined();
     const table = hyp(
       {
         "net.sockets.top_dest": "10.0.0.5:5432",

@@ -47,7 +47,7 @@ export const network: LogJudge = {
       type: "number",
       unit: "events",
       from: LOG,
-      doc: "`nf_conntrack: table full, dropping packet` messages.",
+      doc: "`nf_conntrack: table full, dropping packet` messages (every wording; not `expectation table full`, which is the helpers' expectation table, nf_conntrack_expect_max).",
     },
     {
       path: "net.log.tx_timeouts",
@@ -90,7 +90,10 @@ export const network: LogJudge = {
     const orphans = tcp.filter((e) => e.reason === "orphans");
     bag.set("net.log.tcp_oom", tcpMem.length, SRC, tcpMem[0]?.text);
     bag.set("net.log.orphans", orphans.length, SRC, orphans[0]?.text);
-    const ct = ev.of("conntrack-full");
+    // nf_conntrack_expect.c's "expectation table full" is another table (the expectations of
+    // helpers such as FTP or SIP, net.netfilter.nf_conntrack_expect_max): no connection is
+    // refused a conntrack entry by it.
+    const ct = (ev.of("conntrack-full") as SimpleEvent[]).filter((e) => e.object !== "expectation");
     bag.set("net.log.conntrack_full", ct.length, SRC, ct[0]?.text);
     const tx = (ev.of("nic-link") as SimpleEvent[]).filter((e) => e.state === "tx-timeout");
     bag.set("net.log.tx_timeouts", tx.length, SRC, tx[0]?.text);
