@@ -6,6 +6,7 @@ import { diskModule } from "./disk.js";
 import { extrasModule } from "./extras.js";
 import { fdModule } from "./fd.js";
 import { fsModule } from "./fs.js";
+import { hwErrorsModule } from "./hw-errors.js";
 import { kernelLogModule } from "./kernel-log.js";
 import { kthreadsModule } from "./kthreads.js";
 import { memoryModule } from "./memory.js";
@@ -65,6 +66,7 @@ export const MODULES: readonly DeriveModule[] = [
   extrasModule,
   kthreadsModule,
   tunablesModule,
+  hwErrorsModule,
 ];
 
 const WINDOW_FACTS: FactSpec[] = [

@@ -17,17 +17,27 @@ export type BundleFiles = Record<string, string | { text: string }>;
 
 /**
  * A replayer: `{ collectorId: fixture path under test/fixtures, or { text } written as is }`
- * becomes `<collectorId>.out` in a fresh folder, diagnosed for `symptom`.
+ * becomes `<collectorId>.out` in a fresh folder (a key `<id>.start` gives the first snapshot of
+ * a windowed counter), diagnosed for `symptom`; `windowSeconds` writes a `bundle.json` with
+ * that window, so start and end snapshots are judged over it.
  */
-export function bundleReplayer(): (files: BundleFiles, symptom: Symptom) => Promise<Report> {
+export function bundleReplayer(): (
+  files: BundleFiles,
+  symptom: Symptom,
+  windowSeconds?: number,
+) => Promise<Report> {
   const dirs: string[] = [];
   let runbooks: Runbook[] | undefined;
   afterEach(() => {
     for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   });
-  return async (files, symptom) => {
+  return async (files, symptom, windowSeconds) => {
     const dir = mkdtempSync(join(tmpdir(), "diagbot-test-replay-"));
     dirs.push(dir);
+    if (windowSeconds !== undefined) {
+      const manifest = { version: 1, window: { seconds: windowSeconds } };
+      writeFileSync(join(dir, "bundle.json"), JSON.stringify(manifest));
+    }
     for (const [id, file] of Object.entries(files)) {
       const to = join(dir, `${id}.out`);
       if (typeof file === "string") copyFileSync(fixturePath(file), to);
