@@ -15,6 +15,7 @@ import { nicModule } from "./nic.js";
 import { schedModule } from "./sched.js";
 import { syscallsModule } from "./syscalls.js";
 import { sysctlModule } from "./sysctl.js";
+import { timesyncModule } from "./timesync.js";
 import { tunablesModule } from "./tunables.js";
 import type {
   DeriveContext,
@@ -67,6 +68,7 @@ export const MODULES: readonly DeriveModule[] = [
   kthreadsModule,
   tunablesModule,
   hwErrorsModule,
+  timesyncModule,
 ];
 
 const WINDOW_FACTS: FactSpec[] = [

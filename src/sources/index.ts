@@ -176,6 +176,11 @@ export const SOURCES = [
     parser: async () => (await import("../parsers/scsi-ioerr.js")).parseScsiIoerr,
   }),
   defineSource({
+    id: "chronyc-tracking",
+    collector: async () => (await import("../collectors/chronyc-tracking.js")).chronycTracking,
+    parser: async () => (await import("../parsers/chronyc-tracking.js")).parseChronycTracking,
+  }),
+  defineSource({
     id: "ss-summary",
     collector: async () => (await import("../collectors/ss-summary.js")).ssSummary,
     parser: async () => (await import("../parsers/ss-summary.js")).parseSsSummary,

@@ -49,3 +49,43 @@ describe("clocksource-slow-gettime on perf report and clocksource outputs", () =
     expect(hyp(r, "clocksource-slow-gettime")).toBeUndefined();
   });
 });
+
+/** chronyc tracking on EC2, synchronised to the Amazon Time Sync Service (the user guide's sample). */
+const CHRONY_SYNCED = "chronyc-tracking/aws-docs__chronyc-tracking.txt";
+const CHRONY_SLOW = "chronyc-tracking/constructed__chronyc-tracking-1557s-slow.txt";
+const CHRONY_FREE = "chronyc-tracking/constructed__chronyc-tracking-not-synchronised.txt";
+
+describe("clock-unsynchronised on chronyc tracking", () => {
+  it("says how far the clock is from NTP time, and is surer past Kerberos's 300 s", async () => {
+    const r = await replay({ "chronyc-tracking": CHRONY_SLOW }, "errors");
+    const h = hyp(r, "clock-unsynchronised");
+    expect(h?.category).toBe("clock-skew");
+    expect(h?.title).toBe("The system clock is 1557.76 s slow of NTP time");
+    expect(h?.confidence).toBeCloseTo(0.8, 5);
+    expect(h?.evidence[0]?.excerpt).toBe(
+      "System time : 1557.763061523 seconds slow of NTP time; Leap status : Normal",
+    );
+    expect(r.hypotheses[0]?.category).toBe("clock-skew");
+  });
+
+  it("says when chronyd follows no source", async () => {
+    const r = await replay({ "chronyc-tracking": CHRONY_FREE }, "health");
+    const h = hyp(r, "clock-unsynchronised");
+    expect(h?.title).toBe("The system clock is not synchronised: chronyd follows no NTP source");
+    expect(h?.confidence).toBeCloseTo(0.6, 5);
+    expect(h?.evidence[0]?.excerpt).toMatch(/Leap status : Not synchronised$/);
+  });
+
+  it("stays quiet on a clock synchronised within a microsecond, and on one 0.4 s off", async () => {
+    const synced = await replay({ "chronyc-tracking": CHRONY_SYNCED }, "health");
+    expect(hyp(synced, "clock-unsynchronised")).toBeUndefined();
+    expect(synced.checked.find((c) => c.rule === "clock-unsynchronised")?.verdict).toBe("fine");
+    const text = readFixture(CHRONY_SYNCED).replace(
+      "0.000000626 seconds slow",
+      "0.400000000 seconds fast",
+    );
+    const near = await replay({ "chronyc-tracking": { text } }, "health");
+    expect(hyp(near, "clock-unsynchronised")).toBeUndefined();
+    expect(near.checked.find((c) => c.rule === "clock-unsynchronised")?.why).toMatch(/0\.4/);
+  });
+});
