@@ -6,6 +6,7 @@ import { diskModule } from "./disk.js";
 import { extrasModule } from "./extras.js";
 import { fdModule } from "./fd.js";
 import { fsModule } from "./fs.js";
+import { hwErrorsModule } from "./hw-errors.js";
 import { kernelLogModule } from "./kernel-log.js";
 import { kthreadsModule } from "./kthreads.js";
 import { memoryModule } from "./memory.js";
@@ -14,6 +15,7 @@ import { nicModule } from "./nic.js";
 import { schedModule } from "./sched.js";
 import { syscallsModule } from "./syscalls.js";
 import { sysctlModule } from "./sysctl.js";
+import { timesyncModule } from "./timesync.js";
 import { tunablesModule } from "./tunables.js";
 import type {
   DeriveContext,
@@ -65,6 +67,8 @@ export const MODULES: readonly DeriveModule[] = [
   extrasModule,
   kthreadsModule,
   tunablesModule,
+  hwErrorsModule,
+  timesyncModule,
 ];
 
 const WINDOW_FACTS: FactSpec[] = [

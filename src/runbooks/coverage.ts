@@ -58,6 +58,8 @@ const EVIDENCE_KIND: Record<string, EvidenceKind> = {
   "file-nr": "counters",
   "proc-fds": "counters",
   "ss-summary": "counters",
+  edac: "counters",
+  "scsi-ioerr": "counters",
 };
 
 /** A test file's path (relative to the repository) and its text. */

@@ -166,6 +166,21 @@ export const SOURCES = [
     parser: async () => (await import("../parsers/clocksource.js")).parseClocksource,
   }),
   defineSource({
+    id: "edac",
+    collector: async () => (await import("../collectors/edac.js")).edac,
+    parser: async () => (await import("../parsers/edac.js")).parseEdac,
+  }),
+  defineSource({
+    id: "scsi-ioerr",
+    collector: async () => (await import("../collectors/scsi-ioerr.js")).scsiIoerr,
+    parser: async () => (await import("../parsers/scsi-ioerr.js")).parseScsiIoerr,
+  }),
+  defineSource({
+    id: "chronyc-tracking",
+    collector: async () => (await import("../collectors/chronyc-tracking.js")).chronycTracking,
+    parser: async () => (await import("../parsers/chronyc-tracking.js")).parseChronycTracking,
+  }),
+  defineSource({
     id: "ss-summary",
     collector: async () => (await import("../collectors/ss-summary.js")).ssSummary,
     parser: async () => (await import("../parsers/ss-summary.js")).parseSsSummary,

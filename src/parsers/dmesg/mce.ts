@@ -12,8 +12,9 @@ import { Match } from "./text.js";
 const MCE_LOGGED = /Machine check events logged/;
 const MCE_PRINT =
   /CPU (\d+): Machine Check(?: Exception| Event)?: (?:[0-9a-f]+ )?Bank (\d+): ([0-9a-f]+)/i;
+/** mce/core.c mce_panic: `Fatal machine check` (≤ 4.0 `Fatal Machine check`), `Fatal local machine check` (LMCE, 4.2+), `… on current CPU`, `… from unknown source`. */
 const MCE_EXCEPTION =
-  /Machine Check Exception|Kernel panic - not syncing: (?:Fatal )?[Mm]achine check|Machine check: /;
+  /Machine Check Exception|Kernel panic - not syncing: (?:Fatal )?(?:local )?[Mm]achine check|Machine check: /;
 /** drivers/edac/edac_mc.c edac_raw_mc_handle_error: `EDAC MC%d: %d %s %s%son %s (%s%s%s)` (CE/UE); ≤ 3.x `EDAC MC%d: CE page 0x%lx, … label "%s": %s` / `UE …`. */
 const EDAC_COUNT = /EDAC (?:\w+ )?MC(\d+): (\d+) (CE|UE) (.*?)\s*on (\S+)/;
 const EDAC_OLD = /EDAC (?:\w+ )?MC(\d+): (CE|UE)\b.*?(?:label "([^"]*)")?/;
