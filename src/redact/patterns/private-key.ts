@@ -12,8 +12,9 @@ import type { Rule } from "./types.js";
  */
 const BEGIN = "-{5}BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-{5}";
 const END = "-{5}END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-{5}";
-const BODY_LINE =
-  "(?:\\r?\\n|\\\\n)(?:[A-Za-z0-9+/=]{4,}|(?:Proc-Type|DEK-Info|Comment|Version|Hash|Charset):[^\\n\\\\]*|=[A-Za-z0-9+/]{4}|(?=\\r?\\n))";
+/** A body line ends where its line ends: a token after a cut block (`xoxb-...`) is not body. */
+const LINE_END = "(?=\\r?\\n|\\\\n|\\\\r|$)";
+const BODY_LINE = `(?:\\r?\\n|\\\\n)(?:[A-Za-z0-9+/=]{4,}${LINE_END}|(?:Proc-Type|DEK-Info|Comment|Version|Hash|Charset):[^\\n\\\\]*|=[A-Za-z0-9+/]{4}${LINE_END}|(?=\\r?\\n))`;
 
 export const PRIVATE_KEY_RULES: Rule[] = [
   {
