@@ -35,9 +35,18 @@ export function sshLine(line: string): { keyword: string; args: string } | undef
   return { keyword: m[1].toLowerCase(), args: m[2] };
 }
 
-/** Arguments split on whitespace, double quotes grouping (OpenSSH argv_split). */
+/**
+ * Arguments split on whitespace, double quotes grouping, and an argument that starts with an
+ * unquoted `#` ending the line: OpenSSH's argv_split with terminate_on_comment, as readconf.c
+ * calls it (`Host a b # comment` names two hosts).
+ */
 export function sshArgs(args: string): string[] {
-  return [...args.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]);
+  const out: string[] = [];
+  for (const m of args.matchAll(/"([^"]*)"|(\S+)/g)) {
+    if (m[2]?.startsWith("#")) break;
+    out.push(m[1] ?? m[2]);
+  }
+  return out;
 }
 
 /** `*` and `?` wildcards of a Host pattern or an Include glob as a RegExp. */

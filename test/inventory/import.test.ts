@@ -186,7 +186,7 @@ describe.runIf(hasSsh)("inventory import: real ssh_config files against ssh -G",
     ["fabric__fabric__tests__support_ssh_config_proxyjump_multi.conf", ["runtime"]],
     ["kevinburke__ssh_config__testdata_config3", []],
     ["mwiede__jsch__src_test_resources_config_with_negations", []],
-    ["kevinburke__ssh_config__testdata_config1", ["localhost", "127.0.0.1", "A", "comment"]],
+    ["kevinburke__ssh_config__testdata_config1", ["localhost", "127.0.0.1", "wap", "wopr"]],
   ] as const;
   it.each(plain)("%s", async (name, some) => {
     const inventory = await loadInventory([real(name)]);
@@ -198,6 +198,13 @@ describe.runIf(hasSsh)("inventory import: real ssh_config files against ssh -G",
       expect(host.user).toBe(g.user);
       const hops = g.jump?.split(",");
       expect(host.jumpHost?.name).toBe(hops?.at(-1)?.replace(/^.*@/, "").replace(/:.*$/, ""));
+    }
+  });
+
+  it("ends a Host line at a # comment, as argv_split does for ssh", async () => {
+    const inventory = await loadInventory([real(plain[4][0])]);
+    for (const word of ["#", "A", "comment", "there", "proxies"]) {
+      expect(inventory.hosts.has(word), word).toBe(false);
     }
   });
 
