@@ -42,7 +42,7 @@ export async function runParse(id: string, file: string, opts: { json: boolean }
       return run();
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
-      if (code === "ENOENT" || code === "EACCES" || code === "EISDIR") {
+      if (code === "ENOENT" || code === "EACCES" || code === "EISDIR" || code === "EIO") {
         throw new DiagbotError("usage", `parse ${id}: ${file}: ${whyUnreadable(err)}`, {
           hint: `give the file that holds the output of ${id} (diagbot parse ${id} FILE), or pipe it in (… | diagbot parse ${id} -)`,
         });

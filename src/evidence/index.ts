@@ -3,7 +3,7 @@ import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { loadBundle } from "../bundle/load.js";
-import { DiagbotError } from "../model/errors.js";
+import { DiagbotError, whyUnreadable } from "../model/errors.js";
 import { readSome } from "../parsers/lines.js";
 import { notTextReason } from "../parsers/text.js";
 import { sourceIds } from "../sources/index.js";
@@ -34,26 +34,39 @@ const ARCHIVE_MAGIC: [string, Buffer][] = [
   ["bzip2", Buffer.from("BZh")],
 ];
 
+const FROM_HINT =
+  "--from takes a bundle or sos report folder, a sos report .tar.xz, a pasted transcript, an output file, or - for standard input";
+
 /** Reads `path` (`-` for standard input) into collector outputs. */
 export async function readEvidence(path: string): Promise<EvidenceRead> {
-  if (path === "-") return readBytes(readHead(0), "standard input");
+  if (path === "-") return readBytes(headOrRefuse(0, "standard input"), "standard input");
   let isDir: boolean;
   try {
     isDir = (await stat(path)).isDirectory();
   } catch (err) {
-    throw new DiagbotError(
-      "bundle",
-      `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
-      {
-        hint: "--from takes a bundle or sos report folder, a sos report .tar.xz, a pasted transcript, an output file, or - for standard input",
-      },
-    );
+    throw unreadable(path, err);
   }
   if (isDir) {
     const root = await sosRoot(path);
     return root ? readSos(root, path) : readBundle(path);
   }
-  return readBytes(readHead(path), basename(path));
+  return readBytes(headOrRefuse(path, path), basename(path));
+}
+
+/** The usage error for evidence that cannot be read (exit 2), naming why. */
+function unreadable(name: string, err: unknown): DiagbotError {
+  return new DiagbotError("bundle", `cannot read ${name}: ${whyUnreadable(err)}`, {
+    hint: FROM_HINT,
+  });
+}
+
+/** {@link readHead}, its errors (permission, a directory on standard input, EIO) as {@link unreadable}. */
+function headOrRefuse(path: string | 0, name: string): { bytes: Buffer; more: boolean } {
+  try {
+    return readHead(path);
+  } catch (err) {
+    throw unreadable(name, err);
+  }
 }
 
 /** One piece of pasted evidence: a chat message's text or an attached file, and its name. */

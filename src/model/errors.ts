@@ -111,12 +111,14 @@ function withFileNames(text: string, paths: readonly string[]): string {
 
 /**
  * Why a file could not be read: `no such file`, `permission denied`, `a directory, not a file`,
- * else the error's message.
+ * `an I/O error` (a file the kernel refuses to stream, such as /proc/self/mem), else the error's
+ * message.
  */
 export function whyUnreadable(err: unknown): string {
   const code = (err as NodeJS.ErrnoException).code;
   if (code === "ENOENT") return "no such file";
   if (code === "EACCES") return "permission denied";
   if (code === "EISDIR") return "a directory, not a file";
+  if (code === "EIO") return "an I/O error (the file cannot be read as a stream)";
   return (err as Error).message;
 }

@@ -132,5 +132,8 @@ describe("diagbot parse", () => {
     expect(folder.code).toBe(2);
     expect(folder.stderr).toContain(`parse free: ${dir}: a directory, not a file`);
     expect(folder.stderr).not.toMatch(/EISDIR|ENOENT/);
+    const stream = await runCli(["parse", "dmesg", "/proc/self/mem"]);
+    expect(stream.code).toBe(2);
+    expect(stream.stderr).toContain("parse dmesg: /proc/self/mem: an I/O error");
   });
 });

@@ -16,6 +16,29 @@ import { readText } from "./helpers.js";
 
 /** Garbage and hostile inputs: each gets a clear result, in bounded memory, without a crash. */
 describe("garbage and hostile inputs to --from", () => {
+  it("names why a file cannot be read, as a usage error: permission, a stream, a directory", async () => {
+    const refused = (path: string) =>
+      readEvidence(path).then(
+        () => undefined,
+        (err: Error & { kind?: { exit: number } }) => ({
+          message: err.message,
+          exit: err.kind?.exit,
+        }),
+      );
+    expect(await refused("/proc/1/pagemap")).toEqual({
+      message: "cannot read /proc/1/pagemap: permission denied",
+      exit: 2,
+    });
+    expect(await refused("/proc/self/mem")).toEqual({
+      message: "cannot read /proc/self/mem: an I/O error (the file cannot be read as a stream)",
+      exit: 2,
+    });
+    expect(await refused(join(tmpdir(), "diagbot-no-such-evidence"))).toMatchObject({
+      message: expect.stringMatching(/: no such file$/),
+      exit: 2,
+    });
+  });
+
   it("refuses binary data with what to give instead", async () => {
     const bytes = Buffer.alloc(4096);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 256;
