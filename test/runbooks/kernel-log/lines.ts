@@ -81,3 +81,11 @@ export const PIDS_A =
 export const PIDS_B =
   "[  902.200000] cgroup: fork rejected by pids controller in /kubepods/burstable/pod1234";
 export const FILE_MAX = "[  978.300000] VFS: file-max limit 65536 reached";
+
+/**
+ * A filesystem out of space: fs/ext4/inode.c mpage_map_and_submit_extent, 3.13+ wording
+ * (`Delayed block allocation failed for inode %lu at logical offset %llu with max blocks %u with
+ * error %d`, ../shared/kernel-messages.md §9), errno 28 = ENOSPC.
+ */
+export const EXT4_ENOSPC =
+  "[ 1012.400000] EXT4-fs (sda1): Delayed block allocation failed for inode 1311 at logical offset 2048 with max blocks 2048 with error 28";

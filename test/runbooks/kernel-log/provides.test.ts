@@ -4,6 +4,7 @@ import { bundleDmesg, found, judgeWith } from "./judge-with.js";
 import {
   ALLOC_FAILURE,
   CONNTRACK,
+  EXT4_ENOSPC,
   FILE_MAX,
   killLine,
   ORPHANS,
@@ -39,6 +40,7 @@ const EVERY_FAMILY = [
   CONNTRACK,
   PIDS_A,
   FILE_MAX,
+  EXT4_ENOSPC,
   ...SIGNATURES.map(([line]) => line),
 ];
 
