@@ -56,6 +56,22 @@ const provides: ModuleFactSpec[] = [
     doc: "Size of the fullest filesystem.",
   },
   {
+    path: "fs.worst.reserved_bytes",
+    type: "number",
+    unit: "bytes",
+    from: DF,
+    limit: true,
+    doc: "ext2/3/4 only: bytes of the fullest filesystem kept from non-root users (mke2fs/tune2fs -m root reserve, plus ext4's own s_resv_clusters): statfs f_bfree − f_bavail, df's Size − Used − Avail.",
+  },
+  {
+    path: "fs.worst.reserved_pct",
+    type: "number",
+    unit: "%",
+    from: DF,
+    limit: true,
+    doc: "fs.worst.reserved_bytes as a share of the filesystem's size (mke2fs -m default 5).",
+  },
+  {
     path: "fs.worst.network",
     type: "boolean",
     from: DF,
@@ -196,6 +212,21 @@ function dfRow(r: DfRow, inodes = false): string {
   return `df: ${parts.join(" ")}`;
 }
 
+/**
+ * Bytes an ext2/3/4 filesystem keeps from non-root users, or undefined for other types: statfs
+ * gives f_bavail = f_bfree − reserved (fs/ext4/super.c ext4_statfs: r_blocks_count, set by
+ * mke2fs/tune2fs -m, plus s_resv_clusters), and df prints Used = f_blocks − f_bfree and
+ * Avail = f_bavail, so the reserve is Size − Used − Avail.
+ */
+function reservedBytes(r: DfRow): number | undefined {
+  if (!r.type || !/^ext[234]$/.test(r.type)) return undefined;
+  const size = n(r.size_bytes);
+  const used = n(r.used_bytes);
+  const avail = n(r.avail_bytes);
+  if (size === undefined || used === undefined || avail === undefined) return undefined;
+  return Math.max(0, size - used - avail);
+}
+
 function realRows(df: DfFacts | undefined): DfRow[] {
   return arr<DfRow>(df?.rows).filter((r) => obj(r) && !r.pseudo);
 }
@@ -236,6 +267,11 @@ function derive(parsed: ParsedSet): FactBag {
     bag.set("fs.worst.avail_bytes", n(worst.avail_bytes), "df", line);
     bag.set("fs.worst.size_bytes", n(worst.size_bytes), "df", line);
     bag.set("fs.worst.network", worst.network === true, "df", line);
+    const reserved = reservedBytes(worst);
+    if (reserved !== undefined) {
+      bag.set("fs.worst.reserved_bytes", reserved, "df", line);
+      bag.set("fs.worst.reserved_pct", pct(reserved, n(worst.size_bytes)), "df", line);
+    }
     bag.set("fs.full_count", dfRows.filter((r) => (n(r.use_pct) ?? 0) >= 95).length, "df");
   }
   const inodeSource = realRows(factsOf(parsed, "df-inodes")).some(

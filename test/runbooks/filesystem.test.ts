@@ -142,6 +142,39 @@ describe("the kernel's words for a filesystem out of space", () => {
   });
 });
 
+describe("ext2/3/4 reserved blocks (mke2fs -m) on a full filesystem", () => {
+  it("say the filesystem is full for users while root's reserve remains, below filesystem-full", async () => {
+    const r = await replay({ df: DF_FULL });
+    const h = r.hypotheses.find((x) => x.rule === "filesystem-full-root-reserve");
+    expect(h?.category).toBe("filesystem-full");
+    // 264212084 − 251001480 − 0 kB = 13210604 kB = 5 % of the filesystem
+    expect(h?.title).toBe(
+      "/ is full for every user but root: 13527658496 bytes (5 % of it) are reserved for root (ext2/3/4 reserved blocks)",
+    );
+    expect(h?.confidence).toBeCloseTo(0.45, 5);
+    const e = h?.evidence.find((x) => x.fact === "fs.worst.reserved_pct");
+    expect(e?.excerpt).toMatch(
+      /^df: \/dev\/vda ext4 Size 270553174016 Used 257025515520 Avail 0 Use% 100%/,
+    );
+    const rank = (rule: string) => r.hypotheses.findIndex((x) => x.rule === rule);
+    expect(rank("filesystem-full")).toBeLessThan(rank("filesystem-full-root-reserve"));
+  });
+
+  it("say nothing for XFS, which keeps no root reserve, nor for a filesystem with room", async () => {
+    const xfs = await replay({
+      df: debianDf(
+        DF,
+        "/dev/vda                xfs        264212084 264212084         0     100% /",
+      ),
+    });
+    expect(xfs.hypotheses.find((x) => x.rule === "filesystem-full")).toBeDefined();
+    expect(xfs.hypotheses.find((x) => x.rule === "filesystem-full-root-reserve")).toBeUndefined();
+    const ok = await replay({ df: DF });
+    expect(ok.hypotheses.find((x) => x.rule === "filesystem-full-root-reserve")).toBeUndefined();
+    expect(ok.checked.find((c) => c.rule === "filesystem-full-root-reserve")?.verdict).toBe("fine");
+  });
+});
+
 describe("df", () => {
   it("finds a full filesystem, and none on the Debian VM at rest", async () => {
     const full = await replay({ df: DF_FULL });
