@@ -126,6 +126,28 @@ const provides: ModuleFactSpec[] = [
     doc: "Block Use% of the inode-fullest filesystem (from df), to tell inode from block exhaustion.",
   },
   {
+    path: "fs.worst_inodes.bytes_per_inode",
+    type: "number",
+    unit: "bytes",
+    from: DFI,
+    limit: true,
+    doc: "ext2/3/4 only: size / inodes of the filesystem with the highest inode use, the ratio mke2fs fixed (-i bytes-per-inode, -N, -T usage type; 16384 by default); the inode count cannot grow after mkfs.",
+  },
+  {
+    path: "fs.worst_inodes.avg_file_bytes",
+    type: "number",
+    unit: "bytes",
+    from: DFI,
+    doc: "Used bytes / used inodes of that filesystem: the average size of what each inode holds.",
+  },
+  {
+    path: "fs.worst_inodes.avg_file_pct_of_ratio",
+    type: "number",
+    unit: "%",
+    from: DFI,
+    doc: "fs.worst_inodes.avg_file_bytes / fs.worst_inodes.bytes_per_inode × 100: under 100, the inodes run out before the blocks.",
+  },
+  {
     path: "fs.worst_inodes.network",
     type: "boolean",
     from: DFI,
@@ -227,6 +249,27 @@ function reservedBytes(r: DfRow): number | undefined {
   return Math.max(0, size - used - avail);
 }
 
+/**
+ * The inode ratio an ext2/3/4 filesystem was made with (size / inodes, mke2fs -i) against the
+ * average size of its files (used / used inodes), in bytes; other types allocate inodes as
+ * they need them (XFS up to imaxpct, btrfs without a limit) and get no fact.
+ */
+function inodeRatio(bag: FactBag, inodes: DfRow, blocks: DfRow, source: string): void {
+  const type = inodes.type ?? blocks.type;
+  if (!type || !/^ext[234]$/.test(type)) return;
+  const count = n(inodes.inodes);
+  const used = n(inodes.iused);
+  const size = n(blocks.size_bytes);
+  const usedBytes = n(blocks.used_bytes);
+  if (!count || !used || size === undefined || usedBytes === undefined) return;
+  const line = `${dfRow(inodes, true)}; ${dfRow(blocks)}`;
+  const perInode = Math.round(size / count);
+  const avg = Math.round(usedBytes / used);
+  bag.set("fs.worst_inodes.bytes_per_inode", perInode, source, line);
+  bag.set("fs.worst_inodes.avg_file_bytes", avg, source, line);
+  bag.set("fs.worst_inodes.avg_file_pct_of_ratio", pct(avg, perInode), source, line);
+}
+
 function realRows(df: DfFacts | undefined): DfRow[] {
   return arr<DfRow>(df?.rows).filter((r) => obj(r) && !r.pseudo);
 }
@@ -289,7 +332,10 @@ function derive(parsed: ParsedSet): FactBag {
     bag.set("fs.worst_inodes.inodes", n(worstI.inodes), inodeSource, line);
     bag.set("fs.worst_inodes.network", worstI.network === true, inodeSource, line);
     const blocks = dfRows.find((r) => r.mount === worstI.mount);
-    if (blocks) bag.set("fs.worst_inodes.use_pct", n(blocks.use_pct), "df", dfRow(blocks));
+    if (blocks) {
+      bag.set("fs.worst_inodes.use_pct", n(blocks.use_pct), "df", dfRow(blocks));
+      inodeRatio(bag, worstI, blocks, inodeSource);
+    }
   }
   const del = factsOf(parsed, "deleted-open-files");
   if (del) {

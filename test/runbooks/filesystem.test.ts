@@ -198,3 +198,35 @@ describe("df", () => {
     expect(ok.hypotheses.find((x) => x.rule === "inode-exhaustion")).toBeUndefined();
   });
 });
+
+describe("the inode ratio ext4 was made with", () => {
+  it("explains inodes running out with the blocks mostly free", async () => {
+    const r = await replay({ df: DF, "df-inodes": DFI_FULL });
+    const h = r.hypotheses.find((x) => x.rule === "inode-ratio-too-sparse");
+    expect(h?.category).toBe("inode-exhaustion");
+    // 264212084 kB / 16777216 inodes = 16126 bytes each; 23520144 kB / 16777216 used = 1436
+    expect(h?.title).toBe(
+      "/ ran out of inodes with blocks to spare: mkfs made one inode per 16126 bytes, its files average 1436 bytes",
+    );
+    expect(h?.confidence).toBeCloseTo(0.6, 5);
+    const e = h?.evidence.find((x) => x.fact === "fs.worst_inodes.avg_file_pct_of_ratio");
+    expect(e?.excerpt).toMatch(/IUse% 100%.*; df: \/dev\/vda ext4 Size 270553174016/);
+  });
+
+  it("is quiet when the blocks are full too, for XFS, and at rest", async () => {
+    const both = await replay({ df: DF_FULL, "df-inodes": DFI_FULL });
+    expect(both.hypotheses.find((x) => x.rule === "inode-exhaustion")).toBeDefined();
+    expect(both.hypotheses.find((x) => x.rule === "inode-ratio-too-sparse")).toBeUndefined();
+    const xfs = await replay({
+      df: debianDf(DF, "/dev/vda                xfs        264212084 23520144 240691940      9% /"),
+      "df-inodes": debianDf(
+        DFI,
+        "/dev/vda                xfs      16777216 16777216        0  100% /",
+      ),
+    });
+    expect(xfs.hypotheses.find((x) => x.rule === "inode-exhaustion")).toBeDefined();
+    expect(xfs.hypotheses.find((x) => x.rule === "inode-ratio-too-sparse")).toBeUndefined();
+    const ok = await replay({ df: DF, "df-inodes": DFI });
+    expect(ok.hypotheses.find((x) => x.rule === "inode-ratio-too-sparse")).toBeUndefined();
+  });
+});
