@@ -56,6 +56,22 @@ const provides: ModuleFactSpec[] = [
     doc: "Size of the fullest filesystem.",
   },
   {
+    path: "fs.worst.reserved_bytes",
+    type: "number",
+    unit: "bytes",
+    from: DF,
+    limit: true,
+    doc: "ext2/3/4 only: bytes of the fullest filesystem kept from non-root users (mke2fs/tune2fs -m root reserve, plus ext4's own s_resv_clusters): statfs f_bfree − f_bavail, df's Size − Used − Avail.",
+  },
+  {
+    path: "fs.worst.reserved_pct",
+    type: "number",
+    unit: "%",
+    from: DF,
+    limit: true,
+    doc: "fs.worst.reserved_bytes as a share of the filesystem's size (mke2fs -m default 5).",
+  },
+  {
     path: "fs.worst.network",
     type: "boolean",
     from: DF,
@@ -108,6 +124,28 @@ const provides: ModuleFactSpec[] = [
     unit: "%",
     from: ["df"],
     doc: "Block Use% of the inode-fullest filesystem (from df), to tell inode from block exhaustion.",
+  },
+  {
+    path: "fs.worst_inodes.bytes_per_inode",
+    type: "number",
+    unit: "bytes",
+    from: DFI,
+    limit: true,
+    doc: "ext2/3/4 only: size / inodes of the filesystem with the highest inode use, the ratio mke2fs fixed (-i bytes-per-inode, -N, -T usage type; 16384 by default); the inode count cannot grow after mkfs.",
+  },
+  {
+    path: "fs.worst_inodes.avg_file_bytes",
+    type: "number",
+    unit: "bytes",
+    from: DFI,
+    doc: "Used bytes / used inodes of that filesystem: the average size of what each inode holds.",
+  },
+  {
+    path: "fs.worst_inodes.avg_file_pct_of_ratio",
+    type: "number",
+    unit: "%",
+    from: DFI,
+    doc: "fs.worst_inodes.avg_file_bytes / fs.worst_inodes.bytes_per_inode × 100: under 100, the inodes run out before the blocks.",
   },
   {
     path: "fs.worst_inodes.network",
@@ -196,6 +234,42 @@ function dfRow(r: DfRow, inodes = false): string {
   return `df: ${parts.join(" ")}`;
 }
 
+/**
+ * Bytes an ext2/3/4 filesystem keeps from non-root users, or undefined for other types: statfs
+ * gives f_bavail = f_bfree − reserved (fs/ext4/super.c ext4_statfs: r_blocks_count, set by
+ * mke2fs/tune2fs -m, plus s_resv_clusters), and df prints Used = f_blocks − f_bfree and
+ * Avail = f_bavail, so the reserve is Size − Used − Avail.
+ */
+function reservedBytes(r: DfRow): number | undefined {
+  if (!r.type || !/^ext[234]$/.test(r.type)) return undefined;
+  const size = n(r.size_bytes);
+  const used = n(r.used_bytes);
+  const avail = n(r.avail_bytes);
+  if (size === undefined || used === undefined || avail === undefined) return undefined;
+  return Math.max(0, size - used - avail);
+}
+
+/**
+ * The inode ratio an ext2/3/4 filesystem was made with (size / inodes, mke2fs -i) against the
+ * average size of its files (used / used inodes), in bytes; other types allocate inodes as
+ * they need them (XFS up to imaxpct, btrfs without a limit) and get no fact.
+ */
+function inodeRatio(bag: FactBag, inodes: DfRow, blocks: DfRow, source: string): void {
+  const type = inodes.type ?? blocks.type;
+  if (!type || !/^ext[234]$/.test(type)) return;
+  const count = n(inodes.inodes);
+  const used = n(inodes.iused);
+  const size = n(blocks.size_bytes);
+  const usedBytes = n(blocks.used_bytes);
+  if (!count || !used || size === undefined || usedBytes === undefined) return;
+  const line = `${dfRow(inodes, true)}; ${dfRow(blocks)}`;
+  const perInode = Math.round(size / count);
+  const avg = Math.round(usedBytes / used);
+  bag.set("fs.worst_inodes.bytes_per_inode", perInode, source, line);
+  bag.set("fs.worst_inodes.avg_file_bytes", avg, source, line);
+  bag.set("fs.worst_inodes.avg_file_pct_of_ratio", pct(avg, perInode), source, line);
+}
+
 function realRows(df: DfFacts | undefined): DfRow[] {
   return arr<DfRow>(df?.rows).filter((r) => obj(r) && !r.pseudo);
 }
@@ -236,6 +310,11 @@ function derive(parsed: ParsedSet): FactBag {
     bag.set("fs.worst.avail_bytes", n(worst.avail_bytes), "df", line);
     bag.set("fs.worst.size_bytes", n(worst.size_bytes), "df", line);
     bag.set("fs.worst.network", worst.network === true, "df", line);
+    const reserved = reservedBytes(worst);
+    if (reserved !== undefined) {
+      bag.set("fs.worst.reserved_bytes", reserved, "df", line);
+      bag.set("fs.worst.reserved_pct", pct(reserved, n(worst.size_bytes)), "df", line);
+    }
     bag.set("fs.full_count", dfRows.filter((r) => (n(r.use_pct) ?? 0) >= 95).length, "df");
   }
   const inodeSource = realRows(factsOf(parsed, "df-inodes")).some(
@@ -253,7 +332,10 @@ function derive(parsed: ParsedSet): FactBag {
     bag.set("fs.worst_inodes.inodes", n(worstI.inodes), inodeSource, line);
     bag.set("fs.worst_inodes.network", worstI.network === true, inodeSource, line);
     const blocks = dfRows.find((r) => r.mount === worstI.mount);
-    if (blocks) bag.set("fs.worst_inodes.use_pct", n(blocks.use_pct), "df", dfRow(blocks));
+    if (blocks) {
+      bag.set("fs.worst_inodes.use_pct", n(blocks.use_pct), "df", dfRow(blocks));
+      inodeRatio(bag, worstI, blocks, inodeSource);
+    }
   }
   const del = factsOf(parsed, "deleted-open-files");
   if (del) {

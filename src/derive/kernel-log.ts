@@ -3,6 +3,7 @@ import type { DmesgEvent, DmesgFacts, OomKillEvent } from "../parsers/dmesg.js";
 import { bug } from "./kernel-log/bug.js";
 import { clock, clockNow } from "./kernel-log/clock.js";
 import { disk } from "./kernel-log/disk.js";
+import { fsSpace } from "./kernel-log/fs-space.js";
 import { hungTask } from "./kernel-log/hung-task.js";
 import type { CurrentEvents, LogJudge } from "./kernel-log/judge.js";
 import { LOG } from "./kernel-log/judge.js";
@@ -35,7 +36,8 @@ export { rising } from "./kernel-log/oom.js";
  * Messages are recognised by the kernel's own wording (sources in each pattern's comment):
  * OOM kills and the OOM task dump (mm/oom_kill.c), hung tasks with their stack
  * (kernel/hung_task.c), machine checks and EDAC (arch/x86/kernel/cpu/mce, drivers/edac),
- * block I/O errors (block/blk-core.c, drivers/scsi/sd.c, libata, nvme), clocksource watchdog
+ * block I/O errors (block/blk-core.c, drivers/scsi/sd.c, libata, nvme), filesystems out of space
+ * (fs/ext4/inode.c, fs/btrfs/messages.c), clocksource watchdog
  * (kernel/time/clocksource.c), oopses, BUG/WARNING, lockups and RCU stalls (the known bug
  * signatures), SYN flood and TCP memory messages (net/ipv4), conntrack table full
  * (nf_conntrack_core.c), NFS server not responding (fs/nfs, net/sunrpc), page allocation
@@ -54,6 +56,7 @@ export const JUDGES: readonly LogJudge[] = [
   nfs,
   mce,
   disk,
+  fsSpace,
   clock,
   bug,
   network,

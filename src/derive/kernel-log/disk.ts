@@ -44,12 +44,13 @@ export const disk: LogJudge = {
       type: "number",
       unit: "events",
       from: LOG,
-      doc: "Filesystem errors reported by ext4, XFS, btrfs.",
+      doc: "Filesystem errors reported by ext4, XFS, btrfs (ENOSPC reports left out).",
     },
   ],
   judge(ev, bag) {
     const disk = ev.of("io-error", "medium-error", "disk-timeout-reset") as DiskEvent[];
-    const fsErr = ev.of("fs-error") as FsErrorEvent[];
+    // A filesystem out of space (ENOSPC) is not an I/O error: ./fs-space.ts counts it.
+    const fsErr = (ev.of("fs-error") as FsErrorEvent[]).filter((e) => !e.enospc);
     const first = disk[0] ?? fsErr[0];
     bag.set("ioerr.events", disk.length + fsErr.length, SRC, first?.text);
     const devs = new Map<string, number>();

@@ -10,6 +10,15 @@ import { LOG, type LogJudge, SRC } from "./judge.js";
 /** Frames of writeback and journal waits (mm/page-writeback.c, fs/fs-writeback.c, fs/jbd2, fs/xfs/xfs_log.c, fs/btrfs/transaction.c). */
 const WRITEBACK =
   /^(balance_dirty_pages\w*|wb_wait_for_completion|writeback_sb_inodes|__writeback\w*|wb_writeback|jbd2\w*|__jbd2\w*|start_this_handle|wait_on_page_writeback|folio_wait_writeback|wait_transaction_locked|log_wait_commit|xlog_\w*|xfs_log_force\w*|btrfs_commit_transaction|sync_inodes_sb)$/;
+/**
+ * Frames of a wait for a free request on the device's queue: every driver tag in flight
+ * (block/blk-mq-tag.c blk_mq_get_tag sleeps in io_schedule() until a request completes; its
+ * number is the queue's nr_requests), the legacy queue's request pool (block/blk-core.c
+ * get_request / get_request_wait, ≤ 4.x), and writeback throttling while the device's latency
+ * is above its target (block/blk-wbt.c wbt_wait, __wbt_wait; block/blk-rq-qos.c rq_qos_wait).
+ */
+const BLOCK_QUEUE =
+  /^(blk_mq_get_tag|get_request|get_request_wait|wbt_wait|__wbt_wait|rq_qos_wait)$/;
 /** Function prefixes of network filesystems (fs/nfs, net/sunrpc, fs/smb, fs/ceph, fs/fuse, fs/afs, fs/9p). */
 const NETWORK_FS = /^(nfs|nfs4|rpc|__rpc|xprt|cifs|smb2?|ceph|fuse|afs|9p|p9)_/i;
 /** The scheduler's own frames, left out of `hung.stack` (kernel/sched/core.c, kernel/kthread.c). */
@@ -42,6 +51,14 @@ export const hungTask: LogJudge = {
       unit: "tasks",
       from: LOG,
       doc: "Blocked tasks that are the journal (jbd2) or whose stack waits in local writeback (balance_dirty_pages, wb_wait_for_completion, jbd2_*, wait_on_page_writeback, ...).",
+    },
+    {
+      path: "hung.in_block_queue",
+      says: "{} tasks blocked waiting for a free request on a device queue",
+      type: "number",
+      unit: "tasks",
+      from: LOG,
+      doc: "Blocked tasks whose stack waits for a free request on a block device's queue: a driver tag (blk_mq_get_tag), the legacy request pool (get_request), or writeback throttling (wbt_wait, rq_qos_wait).",
     },
     {
       path: "hung.on_network_fs",
@@ -81,6 +98,8 @@ export const hungTask: LogJudge = {
         !net.includes(h) && (/^jbd2\//.test(h.task) || frames(h).some((f) => WRITEBACK.test(f))),
     );
     bag.set("hung.in_writeback", wb.length, SRC, wb[0]?.text);
+    const queued = hung.filter((h) => frames(h).some((f) => BLOCK_QUEUE.test(f)));
+    bag.set("hung.in_block_queue", queued.length, SRC, queued[0]?.text);
     bag.set("hung.on_network_fs", net.length, SRC, net[0]?.text);
     const afterOk = net.filter((h) => blockedAfterServerOk(h, ev.of("nfs-not-responding")));
     if (afterOk.length > 0 || net.length > 0) {

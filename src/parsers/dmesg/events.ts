@@ -189,6 +189,11 @@ export interface FsErrorEvent extends DmesgEventBase {
   read_only?: true;
   shutdown?: true;
   corruption?: true;
+  /**
+   * The filesystem ran out of space (errno 28, ENOSPC): ext4's delayed allocation found no free
+   * block at writeback (fs/ext4/inode.c), or btrfs reported `errno=-28 No space left`.
+   */
+  enospc?: true;
 }
 
 export interface MceEvent extends DmesgEventBase {

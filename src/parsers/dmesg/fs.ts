@@ -16,6 +16,26 @@ const EXT_ERROR = /^(EXT[234])-fs (?:error|critical) \(device ([^)]+)\)/;
 const EXT_RO =
   /^(EXT[234])-fs \(([^)]+)\): (?:Remounting filesystem read-only|error count since last fsck|[Dd]elayed block allocation failed|This should not happen!! Data will be lost|previous I\/O error to superblock detected|initial error at|last error at)/;
 const EXT_IO = /^(EXT[234])-fs warning \(device ([^)]+)\): ext4_end_bio:\d+: I\/O error/;
+/**
+ * fs/ext4/inode.c (mpage_map_and_submit_extent, 3.13+; mpage_da_map_blocks before): `Delayed block
+ * allocation failed for inode %lu at logical offset %llu with max blocks %u with error %d`, the
+ * errno printed positive (-err); 2.6.32–3.10 print `delayed …` with the negative errno. For
+ * ENOSPC it is printed only when ext4_count_free_clusters() is 0 (the filesystem has no free
+ * block left); the dirty pages are then dropped.
+ */
+const EXT4_DELALLOC =
+  /^(EXT[34])-fs \(([^)]+)\): [Dd]elayed block allocation failed for inode \d+ at logical offset \d+ with max blocks \d+ with error (-?\d+)/;
+/**
+ * The lines after it in fs/ext4/inode.c: `This should not happen!! Data will be lost` and, for
+ * ENOSPC, ext4_print_free_blocks (`Total free blocks count %lld`, `Free/Dirty block details`,
+ * `free_blocks=%lld`, `dirty_blocks=%lld`, `Block reservation details`,
+ * `i_reserved_data_blocks=%u`, older `i_reserved_meta_blocks=%u`); 2.6.32 printed some with a
+ * bare printk (no `EXT4-fs (dev): ` prefix, two blanks in `!!  Data`).
+ */
+const EXT4_DELALLOC_TAIL =
+  /^(?:EXT[34]-fs \(([^)]+)\): )?(?:This should not happen!! +Data will be lost|Total free blocks count -?\d+|Free\/Dirty block details|free_blocks=-?\d+|dirty_blocks=-?\d+|Block reservation details|i_reserved_(?:data|meta)_blocks=\d+|i_allocated_meta_blocks=\d+)\s*$/;
+/** errno 28 (ENOSPC), printed positive or negative. */
+const ENOSPC = 28;
 /** fs/jbd2/journal.c: `Aborting journal on device %s.`, `JBD2: Detected IO errors while flushing file data on %s`. */
 const JBD2 =
   /^(?:Aborting journal on device (\S+?)\.?$|JBD2: (?:Detected IO errors while flushing file data on|Error -?\d+ detected when updating journal superblock for) (\S+))/;
@@ -32,8 +52,15 @@ const XFS_OLD =
 const BARE_RO = /^Remounting filesystem read-only$/;
 const XFS_BAD =
   /corrupt|Corruption|CRC error|Internal error|metadata I\/O error|Log I\/O Error|xfs_do_force_shutdown|Filesystem has been shut down|I\/O Error Detected|Shutting down filesystem|Unmount and run xfs_repair|log recovery failed/;
-/** fs/btrfs/messages.c: `BTRFS error (device %s): …`, `BTRFS critical (device %s): …`, `BTRFS: error (device %s) in …`. */
-const BTRFS = /^BTRFS(?: (error|critical)|: error) \(device ([^)]+)\)/;
+/**
+ * fs/btrfs/messages.c: `BTRFS error (device %s): …`, `BTRFS critical (device %s): …`,
+ * `BTRFS: error (device %s%s) in %s:%d: errno=%d %s` (__btrfs_handle_fs_error; fs/btrfs/super.c
+ * before 6.2, `BTRFS error (device %s) in …` in 3.x). The device may be followed by ` state …`
+ * (btrfs_state_to_string, 6.x).
+ */
+const BTRFS = /^BTRFS(?: (error|critical)|: error) \(device ([^)\s]+)[^)]*\)/;
+/** btrfs_decode_error: -ENOSPC is printed `errno=-28 No space left`. */
+const BTRFS_ENOSPC = /errno=-28 No space left/;
 /** fs/super.c / ext4/xfs: other read-only remounts. */
 const REMOUNT_RO =
   /^(\w+)(?:-fs)? \(([^)]+)\): .*(?:Remounting filesystem read-only|remounting read-only|mounted filesystem read-only)/i;
@@ -47,6 +74,25 @@ function takeXfsLine(e: FsErrorEvent, device: string, msg: string): Taken {
     return true;
   }
   return absorbTraceLine(msg, undefined);
+}
+
+/**
+ * ext4's delayed-allocation failure and the lines the kernel prints after it (one event); the
+ * event says `enospc` for errno 28.
+ */
+function delallocFailure(r: KernelLogReader, p: Prefixed, t: string, raw: string): boolean {
+  const m = EXT4_DELALLOC.exec(t);
+  if (!m) return false;
+  const e = fsEvent(r, p, raw, m[1].toLowerCase(), m[2]);
+  if (Math.abs(Number(m[3])) === ENOSPC) e.enospc = true;
+  const take = (_p: Prefixed, msg: string): Taken => {
+    // `Data will be lost\n` is printed with a second newline: an empty line follows it.
+    if (msg.trim() === "") return true;
+    const tail = EXT4_DELALLOC_TAIL.exec(msg);
+    return tail !== null && (tail[1] === undefined || tail[1] === e.device);
+  };
+  r.open({ event: e, take }, p);
+  return true;
 }
 
 function fsEvent(
@@ -92,6 +138,7 @@ function laterLine(r: KernelLogReader, p: Prefixed, t: string, raw: string): FsE
   if (mt.test(BTRFS, t)) {
     const e = fsEvent(r, p, raw, "btrfs", mt.m[2]);
     if (/corrupt/i.test(t)) e.corruption = true;
+    if (BTRFS_ENOSPC.test(t)) e.enospc = true;
     if (/read-only|forced readonly/i.test(t)) e.read_only = true;
     return e;
   }
@@ -116,6 +163,7 @@ export const filesystem: Family = {
     "fs/super.c",
   ],
   classify(r, p, t, raw) {
+    if (delallocFailure(r, p, t, raw)) return true;
     const one = singleLine(r, p, t, raw);
     if (one) {
       return r.single(one);

@@ -109,3 +109,11 @@ export const SEM_WAIT =
   "[ 4801.000001] INFO: task udevd:412 blocked on a semaphore likely last held by task fwupd:2210";
 export const RWSEM_WAIT =
   "[ 4802.000001] INFO: task nvidia-smi:4930 <writer> blocked on an rw-semaphore likely owned by task python3:4625 <writer>";
+
+/**
+ * A filesystem out of space: fs/ext4/inode.c mpage_map_and_submit_extent, 3.13+ wording
+ * (`Delayed block allocation failed for inode %lu at logical offset %llu with max blocks %u with
+ * error %d`, ../shared/kernel-messages.md §9), errno 28 = ENOSPC.
+ */
+export const EXT4_ENOSPC =
+  "[ 1012.400000] EXT4-fs (sda1): Delayed block allocation failed for inode 1311 at logical offset 2048 with max blocks 2048 with error 28";

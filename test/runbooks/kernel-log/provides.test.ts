@@ -4,6 +4,7 @@ import { bundleDmesg, found, judgeWith } from "./judge-with.js";
 import {
   ALLOC_FAILURE,
   CONNTRACK,
+  EXT4_ENOSPC,
   FILE_MAX,
   killLine,
   LOCK_WAIT,
@@ -42,6 +43,7 @@ const EVERY_FAMILY = [
   PIDS_A,
   FILE_MAX,
   RT_THROTTLING,
+  EXT4_ENOSPC,
   ...SIGNATURES.map(([line]) => line),
   ...LOCK_WAIT,
 ];
