@@ -9,10 +9,10 @@ import type { Runbook } from "./schema.js";
  *
  * A rule establishes a category with the collectors of the facts in its `when` condition (not
  * its boosts). Each collector is one kind of evidence, see {@link EVIDENCE_KIND}. A test names a
- * rule when a test file quotes the rule id after `rule`, `rules`, `hyp(` or `verdict(` (the
- * helpers of the rule tests) in the same statement, within 400 characters: a category of the
- * same name (`category).toBe("cpu-saturation")`) is not the rule. The example replay
- * (test/runbooks/scenarios.test.ts) does not count.
+ * rule when a test file quotes the rule id after `rule` or `rules` (any case: `const RULE =`),
+ * `hyp(` or `verdict(` (the helpers of the rule tests) in the same statement, within 400
+ * characters: a category of the same name (`category).toBe("cpu-saturation")`) is not the rule.
+ * The example replay (test/runbooks/scenarios.test.ts) does not count.
  */
 
 export type EvidenceKind = "kernel messages" | "counters" | "tool outputs" | "limits and tunables";
@@ -102,7 +102,7 @@ function escapeRe(s: string): string {
 
 /** The test files that name `ruleId`, the example replay left out. */
 export function testsOf(ruleId: string, tests: readonly TestFile[]): string[] {
-  const re = new RegExp(`(?:\\brules?\\b|hyp\\(|verdict\\()[^;]{0,400}?"${escapeRe(ruleId)}"`);
+  const re = new RegExp(`(?:\\brules?\\b|hyp\\(|verdict\\()[^;]{0,400}?"${escapeRe(ruleId)}"`, "i");
   return tests
     .filter((t) => !t.path.endsWith("scenarios.test.ts") && re.test(t.text))
     .map((t) => t.path)
