@@ -86,7 +86,7 @@ describe("nic-tx-timeout: a transmit queue the watchdog timed out (dmesg)", () =
     const r = await replay({ dmesg: { text } }, "network");
     const h = r.hypotheses.find((x) => x.rule === "nic-tx-timeout");
     expect(h?.title).toMatch(
-      /^enp3s0f0 \(ixgbe\) stopped transmitting: the kernel's watchdog timed out transmit queue 7 \(2 NETDEV WATCHDOG messages\)/,
+      /^enp3s0f0 \(ixgbe\) stopped transmitting: the kernel's watchdog timed out transmit queue 7 \(NETDEV WATCHDOG messages: 2\)/,
     );
     expect(h?.confidence).toBeCloseTo(0.7, 5);
     expect(h?.key).toBe("t/nic-tx-timeout/enp3s0f0");

@@ -50,7 +50,7 @@ describe("tcp-retrans-to-peer: retransmits against segments sent, per peer (ss -
     const h = r.hypotheses.find((x) => x.rule === "tcp-retrans-to-peer");
     expect(h?.category).toBe("network-retransmits-loss");
     expect(h?.title).toBe(
-      "Connections to 192.168.122.1 retransmitted 1.5 % of the segments they sent (5000 of 333361 on 1 connections): packets on that path are lost",
+      "Connections to 192.168.122.1 retransmitted 1.5 % of the segments they sent (5000 of 333361; connections: 1): packets on that path are lost",
     );
     expect(h?.confidence).toBeCloseTo(0.5, 5);
     const ev = h?.evidence.find((e) => e.fact === "net.sockets.loss_peer_retrans_pct");
@@ -70,7 +70,7 @@ describe("tcp-retrans-to-peer: retransmits against segments sent, per peer (ss -
     const h = r.hypotheses.find((x) => x.rule === "tcp-retrans-to-peer");
     // 31000 / 560041 = 5.535 %, shown with two decimals
     expect(h?.title).toMatch(
-      /^Connections to 192\.168\.122\.1 retransmitted 5\.54 % .*\(31000 of 560041 on 3 connections\)/,
+      /^Connections to 192\.168\.122\.1 retransmitted 5\.54 % .*\(31000 of 560041; connections: 3\)/,
     );
     expect(h?.confidence).toBeCloseTo(0.65, 5);
     expect(h?.key).toBe("t/tcp-retrans-to-peer/192.168.122.1");
