@@ -39,12 +39,12 @@ const WORDINGS = [
   {
     line: "NETDEV WATCHDOG: eth0: transmit timed out",
     title:
-      /^eth0 stopped transmitting: the kernel's watchdog timed out its transmit queue \(1 NETDEV/,
+      /^eth0 stopped transmitting: the kernel's watchdog timed out its transmit queue \(NETDEV WATCHDOG messages: 1\)/,
   },
   {
     line: "NETDEV WATCHDOG: eth0 (ixgbe): transmit queue 3 timed out",
     title:
-      /^eth0 \(ixgbe\) stopped transmitting: the kernel's watchdog timed out transmit queue 3 \(1 NETDEV/,
+      /^eth0 \(ixgbe\) stopped transmitting: the kernel's watchdog timed out transmit queue 3 \(NETDEV WATCHDOG messages: 1\)/,
   },
   {
     line: "NETDEV WATCHDOG: eth0 (ixgbe): transmit queue 3 timed out 5120 ms",
