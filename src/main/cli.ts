@@ -255,16 +255,33 @@ function serviceCommands(program: Command, done: (code: number) => void): void {
 }
 
 /**
- * `diagbot collectors | head -1`: when the reader of standard output or error goes away, the
- * next write fails with EPIPE. There is no one left to tell, so the process ends at once, with
- * 0 as `head`'s writers usually do, instead of printing a stack trace on the other stream.
+ * `diagbot sweep all --json | head -1`: when the reader of standard output or error goes away,
+ * the next write fails with EPIPE (node ignores SIGPIPE). There is no one left to tell, so from
+ * then on writes to that stream are dropped quietly (no stack trace on the other stream), the
+ * command runs to its end and the process exits with the command's own code (README "Exit
+ * codes"), as `set -o pipefail` and `${PIPESTATUS[0]}` expect. Writes made between the failed
+ * one and its 'error' event end with ERR_STREAM_DESTROYED, ignored as well.
  */
 function endQuietlyWhenTheReaderGoes(): void {
   for (const stream of [process.stdout, process.stderr]) {
     if (stream.listenerCount("error") > 0) continue;
+    let gone = false;
     stream.on("error", (err: NodeJS.ErrnoException) => {
-      if (err.code === "EPIPE") process.exit(0);
-      throw err;
+      if (gone) return;
+      if (err.code !== "EPIPE") throw err;
+      gone = true;
+      stream.write = dropWrite;
     });
   }
+}
+
+/** A `stream.write` that drops its chunk and reports success to the callback, if any. */
+function dropWrite(
+  _chunk: unknown,
+  encoding?: BufferEncoding | ((err?: Error | null) => void),
+  callback?: (err?: Error | null) => void,
+): boolean {
+  const done = typeof encoding === "function" ? encoding : callback;
+  if (done) process.nextTick(done, null);
+  return true;
 }
