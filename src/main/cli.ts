@@ -146,7 +146,9 @@ function packageVersion(): string {
 export function reportError(err: unknown): number {
   if (err instanceof CommanderError) {
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return 0;
-    if (err.code === "commander.help") return 0;
+    // `diagbot help` asked for it (exit code 0); `diagbot` or `diagbot runbooks` without a
+    // command is a usage error: commander prints the usage to stderr with exit code 1.
+    if (err.code === "commander.help") return err.exitCode === 0 ? 0 : 2;
     return 2;
   }
   // An aborted signal rejects with its reason, or with a plain AbortError.
