@@ -51,15 +51,11 @@ export async function runParse(id: string, file: string, opts: { json: boolean }
     }
   };
   if (opts.json || !isatty(1)) {
+    // A reader that has gone (`diagbot parse … | head`) drops the rest (writeAll); the input is
+    // still read to the end, so the exit code is the one the whole input gives.
     const doc = new ParseDocumentWriter(id, (text) => writeAll(1, text));
-    try {
-      const { facts, problems } = read(() => parseRefusing(id, parser, lines, doc.row));
-      doc.end(facts as object, problems);
-    } catch (err) {
-      // The reader has gone (`diagbot parse … | head`): nothing more to say.
-      if ((err as NodeJS.ErrnoException).code === "EPIPE") return 0;
-      throw err;
-    }
+    const { facts, problems } = read(() => parseRefusing(id, parser, lines, doc.row));
+    doc.end(facts as object, problems);
   } else {
     const { facts, problems } = read(() => parseRefusing(id, parser, lines));
     const doc = { collector: id, facts, problems };

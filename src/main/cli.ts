@@ -146,7 +146,9 @@ function packageVersion(): string {
 export function reportError(err: unknown): number {
   if (err instanceof CommanderError) {
     if (err.code === "commander.helpDisplayed" || err.code === "commander.version") return 0;
-    if (err.code === "commander.help") return 0;
+    // `diagbot help` asked for it (exit code 0); `diagbot` or `diagbot runbooks` without a
+    // command is a usage error: commander prints the usage to stderr with exit code 1.
+    if (err.code === "commander.help") return err.exitCode === 0 ? 0 : 2;
     return 2;
   }
   // An aborted signal rejects with its reason, or with a plain AbortError.
@@ -255,16 +257,33 @@ function serviceCommands(program: Command, done: (code: number) => void): void {
 }
 
 /**
- * `diagbot collectors | head -1`: when the reader of standard output or error goes away, the
- * next write fails with EPIPE. There is no one left to tell, so the process ends at once, with
- * 0 as `head`'s writers usually do, instead of printing a stack trace on the other stream.
+ * `diagbot sweep all --json | head -1`: when the reader of standard output or error goes away,
+ * the next write fails with EPIPE (node ignores SIGPIPE). There is no one left to tell, so from
+ * then on writes to that stream are dropped quietly (no stack trace on the other stream), the
+ * command runs to its end and the process exits with the command's own code (README "Exit
+ * codes"), as `set -o pipefail` and `${PIPESTATUS[0]}` expect. Writes made between the failed
+ * one and its 'error' event end with ERR_STREAM_DESTROYED, ignored as well.
  */
 function endQuietlyWhenTheReaderGoes(): void {
   for (const stream of [process.stdout, process.stderr]) {
     if (stream.listenerCount("error") > 0) continue;
+    let gone = false;
     stream.on("error", (err: NodeJS.ErrnoException) => {
-      if (err.code === "EPIPE") process.exit(0);
-      throw err;
+      if (gone) return;
+      if (err.code !== "EPIPE") throw err;
+      gone = true;
+      stream.write = dropWrite;
     });
   }
+}
+
+/** A `stream.write` that drops its chunk and reports success to the callback, if any. */
+function dropWrite(
+  _chunk: unknown,
+  encoding?: BufferEncoding | ((err?: Error | null) => void),
+  callback?: (err?: Error | null) => void,
+): boolean {
+  const done = typeof encoding === "function" ? encoding : callback;
+  if (done) process.nextTick(done, null);
+  return true;
 }

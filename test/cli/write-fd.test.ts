@@ -31,6 +31,18 @@ describe("writeAll", () => {
     expect(readFileSync(out, "utf8")).toBe(text);
   });
 
+  it("drops the text and returns false when the FIFO's reader has gone (EPIPE)", () => {
+    const fifo = join(dir, "fifo-gone");
+    expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    expect(writeAll(fd, "first\n")).toBe(true);
+    closeSync(reader);
+    expect(writeAll(fd, "second\n")).toBe(false);
+    expect(writeAll(fd, "third\n")).toBe(false);
+    closeSync(fd);
+  });
+
   it("throws what the write throws, as EBADF for a closed descriptor", () => {
     const fd = openSync(join(dir, "file"), "w");
     closeSync(fd);
