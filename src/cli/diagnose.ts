@@ -180,7 +180,9 @@ export async function runDiagnose(
     );
   }
   if (nothingRan(report)) {
-    const err = noCollectorRan(report.host, report);
+    const err = noCollectorRan(report.host, report, {
+      replay: host === undefined || replay !== undefined,
+    });
     process.stderr.write(`diagbot: ${err.describe()}\n`);
     return 3;
   }

@@ -51,8 +51,8 @@ export interface Diagnosis {
 
 /**
  * Diagnoses a live host over `transport` (local or SSH). The caller opens and closes the
- * transport. Throws DiagbotError "no-collector-ran" when every collector failed, after the
- * report is complete (it is attached as `cause`... see {@link NoCollectorRanError}).
+ * transport. The report is complete even when no collector's output could be used: callers
+ * test {@link nothingRan} and report {@link noCollectorRan}.
  */
 export async function diagnoseLive(
   transport: Transport,
@@ -298,20 +298,38 @@ function kernelNotes(uname: unknown): string[] {
   return note ? [note] : [];
 }
 
-/** True when not a single collector produced output. */
+/**
+ * True when no collector's output could be used: none ran, or each output was refused when
+ * parsed (binary data, not the tool's format: {@link parseOutputs} marks those `failed`).
+ * `diagnose` exits 3 and a sweep calls the host `failed` on this condition.
+ */
 export function nothingRan(report: Report): boolean {
   return !report.collectors.some((c) => c.status === "ok");
 }
 
-export function noCollectorRan(host: string, report: Report): DiagbotError {
+/**
+ * The error of a report of which {@link nothingRan} holds. `hint`: the reasons of the first 3
+ * failed collectors (`id: error`), then what to check: for a replay (`replay: true`: read
+ * from a bundle or `--from`), the outputs read; otherwise the host and its tools.
+ */
+export function noCollectorRan(
+  host: string,
+  report: Report,
+  options: { replay?: boolean } = {},
+): DiagbotError {
   const reasons = report.collectors
     .filter((c) => c.error)
     .slice(0, 3)
     .map((c) => `${c.id}: ${c.error}`)
     .join("; ");
-  return new DiagbotError("no-collector-ran", `no collector could run on ${host}`, {
-    hint: reasons || "check that the host is reachable and the tools are installed",
-  });
+  const check = options.replay
+    ? "check the evidence read: each output (a bundle's <collector>.out) should be that tool's, as `diagbot diagnose --save` writes it"
+    : "check that the host is reachable and the tools are installed and print their usual output";
+  return new DiagbotError(
+    "no-collector-ran",
+    `no collector gave output that could be used on ${host}`,
+    { hint: reasons ? `${reasons}; ${check}` : check },
+  );
 }
 
 /**

@@ -46,10 +46,17 @@ export async function sweepHost(host: HostConfig, options: HostRunOptions): Prom
     ...(reason?.hint === undefined ? {} : { hint: redactText(reason.hint).text }),
     ...(err instanceof DiagbotError ? { errorCode: err.code } : {}),
   });
-  const answered = (report: Report): HostResult => ({
-    ...result("ok", findingsOf(report, host.name)),
-    evaluatedRules: evaluatedRules(report),
-  });
+  // Judged as `diagnose` judges (it exits 3): no usable output is `failed`, else `ok`.
+  const answered = (report: Report): HostResult => {
+    if (nothingRan(report)) {
+      const err = noCollectorRan(host.name, report, { replay: host.transport === "replay" });
+      return result("failed", [], reasonOf(err, signal, options.hostTimeoutMs), err);
+    }
+    return {
+      ...result("ok", findingsOf(report, host.name)),
+      evaluatedRules: evaluatedRules(report),
+    };
+  };
   try {
     if (host.transport === "replay") {
       const dir = await replayBundle(host);
@@ -77,10 +84,6 @@ export async function sweepHost(host: HostConfig, options: HostRunOptions): Prom
         signal,
       });
       if (deadline.aborted) return result("failed", [], timeoutReason(options.hostTimeoutMs));
-      if (nothingRan(report)) {
-        const err = noCollectorRan(host.name, report);
-        return result("failed", [], reasonOf(err, signal, options.hostTimeoutMs), err);
-      }
       return answered(report);
     } finally {
       await transport.close().catch(() => undefined);

@@ -17,12 +17,14 @@ export interface Finding {
 }
 
 /**
- * `ok`: a report was produced (with or without findings); `unreachable`: no connection (refused,
- * timed out, name not resolved, login refused); `failed`: the host's key could not be verified
- * against known_hosts (`errorCode` `host-key-refused`: no file, no pin, a changed or revoked
- * key; a trust decision to make, not a host that does not answer), or it connected but no
- * collector produced output, the diagnosis passed its time limit, or the bundle of a replay
- * host could not be read.
+ * `ok`: a report was produced from at least one collector's output (with or without
+ * findings); `unreachable`: no connection (refused, timed out, name not resolved, login
+ * refused); `failed`: the host's key could not be verified against known_hosts (`errorCode`
+ * `host-key-refused`: no file, no pin, a changed or revoked key; a trust decision to make, not
+ * a host that does not answer), or no collector gave output that could be used (`errorCode`
+ * `no-collector-ran`: none ran, or each output was refused as binary or not the tool's format,
+ * live or replayed: when `diagnose` exits 3), the diagnosis passed its time limit, or the
+ * bundle of a replay host could not be read.
  */
 export type HostStatus = "ok" | "unreachable" | "failed";
 
