@@ -16,7 +16,7 @@ export interface SysfsFile {
   path: string;
   /** The file's one line, trimmed (may be empty: a DIMM without a label). */
   value: string;
-  /** 1-based line number of the value. */
+  /** 1-based line number of the value; of its marker when the file printed nothing. */
   line: number;
 }
 
@@ -39,7 +39,7 @@ export function sysfsFiles(
     out.push({
       path: section.path,
       value: filled[0]?.l.trim() ?? "",
-      line: filled[0]?.n ?? section.firstLine,
+      line: filled[0]?.n ?? Math.max(1, section.firstLine - 1),
     });
   }
   return out;

@@ -58,10 +58,11 @@ const TYPED: Record<string, string> = {
   "bcc-biolatency": "biolatency-bpfcc -D -T",
   "bcc-tcpretrans": "tcpretrans-bpfcc",
   "bcc-execsnoop": "execsnoop-bpfcc -t -x",
+  "chronyc-tracking": "chronyc -n tracking",
 };
 
 /** Outputs of diagbot's own scripts, which nobody types: not read from pastes. */
-const NOT_TYPED = new Set(["proc-fds"]);
+const NOT_TYPED = new Set(["proc-fds", "edac", "scsi-ioerr"]);
 
 const esc = (t: string) =>
   t.replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
