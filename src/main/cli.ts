@@ -5,7 +5,8 @@ import { DiagbotError } from "../model/errors.js";
 /**
  * The `diagbot` command line. Returns the exit code (DESIGN.md "CLI contract"):
  * 0 a report was produced, 1 `parse` found nothing of its format, 2 usage or configuration
- * error, 3 no collector could run, 5 the report was produced but a ticket did not take it.
+ * error, 3 no collector could run or gave usable output, 5 the report was produced but a ticket
+ * did not take it.
  * Each verb's module is loaded only when that verb runs, so
  * `diagbot parse` starts without the SSH, Slack or queue libraries.
  */

@@ -1,11 +1,6 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { diagnoseBundle } from "../../src/engine/diagnose.js";
-import type { Symptom } from "../../src/model/report.js";
-import { loadRunbooks } from "../../src/runbooks/load.js";
-import { fixturePath, readFixture } from "../helpers/fixtures.js";
+import { describe, expect, it } from "vitest";
+import { readFixture } from "../helpers/fixtures.js";
+import { bundleReplayer } from "../helpers/replay-bundle.js";
 
 /**
  * kernel-bug on parsed outputs, replayed as small bundles: a bug signature in the kernel log
@@ -15,22 +10,8 @@ import { fixturePath, readFixture } from "../helpers/fixtures.js";
  * kernel's "table full" message against a table that is mostly empty (nf_conntrack_count and
  * nf_conntrack_max as the Debian VM gave them, test/fixtures/conntrack/).
  */
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
 /** `{ collectorId: fixture path, or { text } written as is }` replayed as a bundle. */
-async function replay(files: Record<string, string | { text: string }>, symptom: Symptom) {
-  const dir = mkdtempSync(join(tmpdir(), "diagbot-test-kernel-bug-"));
-  dirs.push(dir);
-  for (const [id, file] of Object.entries(files)) {
-    const to = join(dir, `${id}.out`);
-    if (typeof file === "string") copyFileSync(fixturePath(file), to);
-    else writeFileSync(to, file.text);
-  }
-  return (await diagnoseBundle(dir, "t", symptom, await loadRunbooks())).report;
-}
+const replay = bundleReplayer();
 
 /** A kernel log of ordinary boot lines (the Debian VM's dmesg) with `extra` lines after it. */
 function dmesg(...extra: string[]): { text: string } {

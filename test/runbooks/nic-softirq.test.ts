@@ -1,33 +1,14 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { diagnoseBundle } from "../../src/engine/diagnose.js";
-import type { Symptom } from "../../src/model/report.js";
-import { loadRunbooks } from "../../src/runbooks/load.js";
-import { fixturePath, readFixture } from "../helpers/fixtures.js";
+import { describe, expect, it } from "vitest";
+import { readFixture } from "../helpers/fixtures.js";
+import { bundleReplayer } from "../helpers/replay-bundle.js";
 
 /**
  * The NIC rules of runbooks/network.yaml that read the kernel log and mpstat, replayed as
  * bundles: transmit-queue timeouts (net/sched/sch_generic.c dev_watchdog, every wording the
  * kernel printed from 2.6.9 to 6.19) and one CPU saturated by softirq work (mpstat -P ALL).
  */
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
 /** `{ collectorId: fixture path, or { text } written as is }` replayed as a bundle. */
-async function replay(files: Record<string, string | { text: string }>, symptom: Symptom) {
-  const dir = mkdtempSync(join(tmpdir(), "diagbot-test-nic-softirq-"));
-  dirs.push(dir);
-  for (const [id, file] of Object.entries(files)) {
-    const to = join(dir, `${id}.out`);
-    if (typeof file === "string") copyFileSync(fixturePath(file), to);
-    else writeFileSync(to, file.text);
-  }
-  return (await diagnoseBundle(dir, "t", symptom, await loadRunbooks())).report;
-}
+const replay = bundleReplayer();
 
 /**
  * The dev_watchdog message in each wording of net/sched/sch_generic.c (the rows of

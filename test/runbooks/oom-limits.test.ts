@@ -1,11 +1,6 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { diagnoseBundle } from "../../src/engine/diagnose.js";
-import type { Symptom } from "../../src/model/report.js";
-import { loadRunbooks } from "../../src/runbooks/load.js";
-import { fixturePath, readFixture } from "../helpers/fixtures.js";
+import { describe, expect, it } from "vitest";
+import { readFixture } from "../helpers/fixtures.js";
+import { bundleReplayer } from "../helpers/replay-bundle.js";
 
 /**
  * Running out of memory at a configured limit (runbooks/memory.yaml), from outputs through the
@@ -28,22 +23,8 @@ import { fixturePath, readFixture } from "../helpers/fixtures.js";
  *   replaced, and node_exporter's /proc/meminfo fixture, where Committed_AS (7835436 kB)
  *   exceeds CommitLimit (6065372 kB) on a host in the default mode.
  */
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
-/** `{ bundle file name without .out: fixture path, or { text } written as is }` replayed. */
-async function replay(files: Record<string, string | { text: string }>, symptom: Symptom) {
-  const dir = mkdtempSync(join(tmpdir(), "diagbot-test-oom-limits-"));
-  dirs.push(dir);
-  for (const [id, file] of Object.entries(files)) {
-    const to = join(dir, `${id}.out`);
-    if (typeof file === "string") copyFileSync(fixturePath(file), to);
-    else writeFileSync(to, file.text);
-  }
-  return (await diagnoseBundle(dir, "t", symptom, await loadRunbooks())).report;
-}
+/** `{ collectorId: fixture path, or { text } written as is }` replayed as a bundle. */
+const replay = bundleReplayer();
 
 /** The Docker scope's memory.events, with kills (oom 1, oom_kill 1). */
 const EVENTS_KILLED = readFixture(

@@ -1,11 +1,6 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { diagnoseBundle } from "../../src/engine/diagnose.js";
-import type { Symptom } from "../../src/model/report.js";
-import { loadRunbooks } from "../../src/runbooks/load.js";
-import { fixturePath, readFixture } from "../helpers/fixtures.js";
+import { describe, expect, it } from "vitest";
+import { readFixture } from "../helpers/fixtures.js";
+import { bundleReplayer } from "../helpers/replay-bundle.js";
 
 /**
  * Tasks at their limit (runbooks/pids.yaml) through the real parsers, derive and rules: a
@@ -22,22 +17,8 @@ import { fixturePath, readFixture } from "../helpers/fixtures.js";
  * `dmesg -T` stamp (util-linux dmesg(1) --ctime) with a systemd session scope; the healthy log
  * is the same VM's boot log (test/fixtures/dmesg/vm-debian12-k6.18__dmesg.txt).
  */
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
 /** `{ collectorId: fixture path, or { text } written as is }` replayed as a bundle. */
-async function replay(files: Record<string, string | { text: string }>, symptom: Symptom) {
-  const dir = mkdtempSync(join(tmpdir(), "diagbot-test-pids-"));
-  dirs.push(dir);
-  for (const [id, file] of Object.entries(files)) {
-    const to = join(dir, `${id}.out`);
-    if (typeof file === "string") copyFileSync(fixturePath(file), to);
-    else writeFileSync(to, file.text);
-  }
-  return (await diagnoseBundle(dir, "t", symptom, await loadRunbooks())).report;
-}
+const replay = bundleReplayer();
 
 const HEALTHY_LOG = readFixture("dmesg/vm-debian12-k6.18__dmesg.txt");
 

@@ -1,11 +1,6 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { diagnoseBundle } from "../../src/engine/diagnose.js";
-import type { Symptom } from "../../src/model/report.js";
-import { loadRunbooks } from "../../src/runbooks/load.js";
-import { fixturePath, readFixture } from "../helpers/fixtures.js";
+import { describe, expect, it } from "vitest";
+import { readFixture } from "../helpers/fixtures.js";
+import { bundleReplayer } from "../helpers/replay-bundle.js";
 
 /**
  * The tunables judged against the host (runbooks/tunables.yaml) on parsed sysctl and
@@ -13,22 +8,8 @@ import { fixturePath, readFixture } from "../helpers/fixtures.js";
  * host stay fine, a setting far from the kernel's own for this memory is advice (0.2, below
  * any finding), and the same setting with its symptom is a finding.
  */
-const dirs: string[] = [];
-afterEach(() => {
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
-
 /** `{ collectorId: fixture path, or { text } written as is }` replayed as a bundle. */
-async function replay(files: Record<string, string | { text: string }>, symptom: Symptom) {
-  const dir = mkdtempSync(join(tmpdir(), "diagbot-test-tunables-"));
-  dirs.push(dir);
-  for (const [id, file] of Object.entries(files)) {
-    const to = join(dir, `${id}.out`);
-    if (typeof file === "string") copyFileSync(fixturePath(file), to);
-    else writeFileSync(to, file.text);
-  }
-  return (await diagnoseBundle(dir, "t", symptom, await loadRunbooks())).report;
-}
+const replay = bundleReplayer();
 
 /** The Debian VM's `sysctl -e` output with one key's value replaced. */
 function debianSysctl(key: string, value: number | string): { text: string } {
