@@ -13,12 +13,13 @@ import { fixturePath } from "./fixtures.js";
  * (`diagnoseBundle`). Call {@link bundleReplayer} once per test file: it removes its folders
  * after each test.
  */
-export type BundleFiles = Record<string, string | { text: string }>;
+export type BundleOutput = string | { text: string; start?: string };
+export type BundleFiles = Record<string, BundleOutput>;
 
 /**
  * A replayer: `{ collectorId: fixture path under test/fixtures, or { text } written as is }`
- * becomes `<collectorId>.out` in a fresh folder (a key `<id>.start` gives the first snapshot of
- * a windowed counter), diagnosed for `symptom`; `windowSeconds` writes a `bundle.json` with
+ * becomes `<collectorId>.out` in a fresh folder (a key `<id>.start`, or `{ text, start }`, gives
+ * the first snapshot of a windowed counter as `<id>.start.out`), diagnosed for `symptom`; `windowSeconds` writes a `bundle.json` with
  * that window, so start and end snapshots are judged over it.
  */
 export function bundleReplayer(): (
@@ -42,6 +43,8 @@ export function bundleReplayer(): (
       const to = join(dir, `${id}.out`);
       if (typeof file === "string") copyFileSync(fixturePath(file), to);
       else writeFileSync(to, file.text);
+      if (typeof file !== "string" && file.start !== undefined)
+        writeFileSync(join(dir, `${id}.start.out`), file.start);
     }
     runbooks ??= await loadRunbooks();
     return (await diagnoseBundle(dir, "t", symptom, runbooks)).report;

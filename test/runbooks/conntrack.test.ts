@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Report } from "../../src/model/report.js";
-import { type BundleOutput, removeBundles, replayBundle } from "../helpers/bundle.js";
 import { readFixture } from "../helpers/fixtures.js";
+import { type BundleOutput, bundleReplayer } from "../helpers/replay-bundle.js";
 
 /**
  * conntrack-full on parsed outputs, each kind of evidence on its own: the kernel's "table
@@ -11,7 +11,7 @@ import { readFixture } from "../helpers/fixtures.js";
  * nf_conntrack_count against net.netfilter.nf_conntrack_max (`sysctl -a`, the collector's
  * /proc/sys files). Each with the input that must stay quiet.
  */
-afterEach(removeBundles);
+const replayBundle = bundleReplayer();
 
 const RULE = "conntrack-full";
 const hyp = (r: Report, rule = RULE) => r.hypotheses.find((h) => h.rule === rule);

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Report } from "../../src/model/report.js";
-import { removeBundles, replayBundle } from "../helpers/bundle.js";
 import { readFixture } from "../helpers/fixtures.js";
+import { bundleReplayer } from "../helpers/replay-bundle.js";
 
 /**
  * ephemeral-port-exhaustion on parsed outputs: connect(2) failing with EADDRNOTAVAIL and bind(2)
@@ -10,7 +10,7 @@ import { readFixture } from "../helpers/fixtures.js";
  * net.ipv4.ip_local_port_range (sysctl, or the kernel's default 32768-60999 of
  * Documentation/networking/ip-sysctl.rst). Each with the input that must stay quiet.
  */
-afterEach(removeBundles);
+const replayBundle = bundleReplayer();
 
 const RULE = "ephemeral-port-exhaustion";
 const hyp = (r: Report) => r.hypotheses.find((h) => h.rule === RULE);

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Report } from "../../src/model/report.js";
-import { removeBundles, replayBundle } from "../helpers/bundle.js";
 import { readFixture } from "../helpers/fixtures.js";
+import { bundleReplayer } from "../helpers/replay-bundle.js";
 
 /**
  * network-syn-flood on parsed outputs, each kind of evidence on its own: the kernel's
@@ -10,7 +10,7 @@ import { readFixture } from "../helpers/fixtures.js";
  * counters over the window (nstat, netstat -s: TcpExtTCPReqQFullDoCookies, SyncookiesSent,
  * TCPReqQFullDrop), and SYN-RECV sockets in `ss -tan`. Each with the input that must stay quiet.
  */
-afterEach(removeBundles);
+const replayBundle = bundleReplayer();
 
 const RULE = "network-syn-flood";
 const hyp = (r: Report) => r.hypotheses.find((h) => h.rule === RULE);
