@@ -5,21 +5,20 @@ import type { Collector, CommandContext } from "./types.js";
 const TOP = 50;
 
 /**
- * The fixed script: for every /proc/PID, the entries of fd/ (counted by a shell glob, no
- * process per PID), the `Max open files` line of limits, and comm; sorted by count, the top
- * {@link TOP} plus the target PIDs, then a SUMMARY line. A process whose fd/ is not readable
- * (another user's, when not root) prints `-` and is counted as unreadable.
+ * The fixed script: the `Max open files` line of every /proc/PID/limits, read by one grep
+ * (a shell `read` loop reads a file one byte per system call: some 0.4 ms of CPU per
+ * process); then, for every /proc/PID, the entries of fd/ (counted by a shell glob, no
+ * process per PID) and comm. One awk joins them by PID; sorted by count, the top {@link TOP}
+ * plus the target PIDs, then a SUMMARY line. A process whose fd/ is not readable (another
+ * user's, when not root) prints `-` and is counted as unreadable; one whose limits could not
+ * be read prints `-` for SOFT and HARD.
  */
 export function procFdsScript(ctx: CommandContext): string {
   const want = safePids(ctx).join(" ");
-  return `for d in /proc/[0-9]*; do
-  p=\${d#/proc/}
-  s=- h=- c=
-  if [ -r "$d/limits" ]; then
-    while read -r a b f x y z; do
-      if [ "$a $b $f" = "Max open files" ]; then s=$x h=$y; fi
-    done < "$d/limits"
-  fi
+  return `{
+printf '%s\\n' /proc/[0-9]*/limits | xargs grep -s -H '^Max open files'
+for d in /proc/[0-9]*; do
+  c=
   [ -r "$d/comm" ] && read -r c < "$d/comm"
   if [ -r "$d/fd" ] && [ -x "$d/fd" ]; then
     set -- "$d"/fd/*
@@ -27,8 +26,15 @@ export function procFdsScript(ctx: CommandContext): string {
   else
     n=-
   fi
-  printf '%s %s %s %s %s\\n' "$p" "$n" "$s" "$h" "$c"
-done 2>/dev/null | sort -k2,2nr | awk -v want="${want}" '
+  printf 'P %s %s %s\\n' "\${d#/proc/}" "$n" "$c"
+done
+} 2>/dev/null | awk '
+$1 != "P" { split($1, f, "/"); soft[f[3]] = $4; hard[f[3]] = $5; next }
+{
+  comm = $0; sub(/^P [^ ]+ [^ ]+ ?/, "", comm)
+  s = ($2 in soft) ? soft[$2] : "-"; h = ($2 in hard) ? hard[$2] : "-"
+  printf "%s %s %s %s %s\\n", $2, $3, s, h, comm
+}' | sort -k2,2nr | awk -v want="${want}" '
 BEGIN { print "PID NFDS SOFT HARD COMM"; n = split(want, w, " "); for (i = 1; i <= n; i++) keep[w[i]] = 1 }
 { total++ }
 $2 == "-" { unread++; if ($1 in keep) print; next }
