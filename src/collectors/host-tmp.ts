@@ -23,7 +23,13 @@ const REMOVE_STALE = [
   '  [ -d "$o" ] || continue',
   // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
   "  n=${o##*.}",
-  '  if kill -0 "$n" 2>/dev/null && ! ps -o stat= -p "$n" | grep -q "^Z"; then continue; fi',
+  '  if kill -0 "$n" 2>/dev/null; then',
+  // The State line of proc(5)'s /proc/PID/status, read by the shell: no `ps` run (it reads
+  // every process's files) for each folder on a host where many runs overlap.
+  "    s=Z",
+  '    while read -r k v rest; do [ "$k" = State: ] && { s=$v; break; }; done <"/proc/$n/status" 2>/dev/null',
+  '    [ "$s" = Z ] || continue',
+  "  fi",
   '  rm -rf "$o"',
   "done",
 ];
