@@ -80,7 +80,8 @@ export function startId(id: string): string {
  *   3. a sleep to the end of the window (whole seconds from the script's start), then the end
  *      reads (sections `<id>`);
  *   4. each item printed in order, framed as in {@link batchScript}, once it has ended, each
- *      stream cut on the host at `capBytes` + 1 bytes, so a reader sees that it was cut.
+ *      stream cut on the host at `capBytes` + 1 bytes, so a reader sees that it was cut (an
+ *      empty stream, as most stderr is, costs no `head`).
  * The folder goes on every way out (its trap; or, when the script is killed, the next script
  * that makes one). Without a folder the script prints only {@link noFolderLine} and runs
  * nothing.
@@ -100,8 +101,8 @@ export function windowScript(
     section(tag, id, [
       `wait "$p${i}"`,
       "rc=$?",
-      `head -c ${capBytes + 1} "$d/${i}.out"`,
-      `head -c ${capBytes + 1} "$d/${i}.err" >&2`,
+      `if [ -s "$d/${i}.out" ]; then head -c ${capBytes + 1} "$d/${i}.out"; fi`,
+      `if [ -s "$d/${i}.err" ]; then head -c ${capBytes + 1} "$d/${i}.err" >&2; fi`,
     ]),
   );
   return [
