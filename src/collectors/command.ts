@@ -14,6 +14,9 @@ import type { Collector, CommandContext, CommandLine } from "./types.js";
  */
 export const SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
+/** The environment every command runs under (after `env`). */
+const ENV = ["LC_ALL=C", "S_TIME_FORMAT=ISO", `PATH=${SAFE_PATH}`];
+
 /** Exit status of `timeout(1)` when it had to stop the command. */
 export const TIMEOUT_EXIT = 124;
 
@@ -31,6 +34,11 @@ export function underTimeout(seconds: number, argv: readonly string[]): string[]
 export interface BuiltCommand {
   /** The full command string for `sh -c` / an SSH exec request. */
   text: string;
+  /**
+   * The same command without its `env ...` words, for a script that itself runs under that
+   * environment (the window script of engine/batch.ts): one process fewer per collector.
+   */
+  underEnv: string;
   /** The host-side bound in seconds (also the transport's wall-clock limit, plus slack). */
   seconds: number;
   /** True when the command goes through `sudo -n`. */
@@ -69,22 +77,18 @@ export function wrapCommand(
   options: { seconds: number; lowPriority: boolean; ctx: Pick<CommandContext, "sudo" | "root"> },
 ): BuiltCommand {
   const sudo = Boolean(line.root && options.ctx.sudo && !options.ctx.root && !line.script);
-  const words = [
-    "timeout",
-    "-s",
-    "INT",
-    "-k",
-    "2",
-    String(options.seconds),
-    "env",
-    "LC_ALL=C",
-    "S_TIME_FORMAT=ISO",
-    `PATH=${SAFE_PATH}`,
-  ];
+  const bound = ["timeout", "-s", "INT", "-k", "2", String(options.seconds)];
+  const env = ["env", ...ENV];
+  const words: string[] = [];
   if (options.lowPriority) words.push("nice", "-n", "10", "ionice", "-c", "2", "-n", "7");
   if (sudo) words.push("sudo", "-n");
   words.push(...(line.script ? ["sh", "-c", line.script] : line.argv));
-  return { text: shellQuote(words), seconds: options.seconds, sudo };
+  return {
+    text: shellQuote([...bound, ...env, ...words]),
+    underEnv: shellQuote([...bound, ...words]),
+    seconds: options.seconds,
+    sudo,
+  };
 }
 
 /** POSIX single-quoting: words of safe characters stay bare, others are quoted. */

@@ -84,7 +84,12 @@ export async function collect(
       });
       continue;
     }
-    const item = { collector, command: built.text, seconds: built.seconds };
+    const item = {
+      collector,
+      command: built.text,
+      underEnv: built.underEnv,
+      seconds: built.seconds,
+    };
     if (built.sudo) viaSudo.push(item);
     else if (collector.cost === "cheap" && collector.windowed) windowed.push(item);
     else together.push(item);
@@ -109,8 +114,12 @@ export async function collect(
   return collectors.map((c) => results.get(c.id)!);
 }
 
-/** A collector's command as built for this run, and its host-side bound in seconds. */
-type Item = { collector: Collector; command: string; seconds: number };
+/**
+ * A collector's command as built for this run, and its host-side bound in seconds.
+ * `underEnv` is what a window script runs (the script's own `env` set the same environment);
+ * `command`, the whole line, is what is recorded, there as everywhere.
+ */
+type Item = { collector: Collector; command: string; underEnv: string; seconds: number };
 
 /** One stream of a section, cut at the collector's cap; true in `cut` when it was longer. */
 function capped(data: Buffer | undefined, cap: number) {
@@ -234,11 +243,11 @@ async function runWindow(
   const script = windowScript(
     together.map((i) => ({
       id: i.collector.id,
-      command: i.command,
+      command: i.underEnv,
       capBytes: i.collector.capBytes,
     })),
     {
-      items: windowed.map((i) => ({ id: i.collector.id, command: i.command })),
+      items: windowed.map((i) => ({ id: i.collector.id, command: i.underEnv })),
       seconds: windowSeconds,
     },
     nonce,

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { SAFE_PATH } from "../../src/collectors/command.js";
 import type { Collector } from "../../src/collectors/types.js";
 import { collect } from "../../src/engine/collect.js";
 import { type Progress, progressText } from "../../src/model/progress.js";
@@ -53,6 +54,17 @@ const perPid: Collector = {
   command: (ctx) => (ctx.pids.length ? { argv: ["true"] } : null),
 };
 
+/** Prints the environment it runs under: the window script runs it without its own `env`. */
+const environment: Collector = {
+  ...notInstalled,
+  id: "environment",
+  package: undefined,
+  command: () => {
+    const script = 'printf "%s|%s|%s\\n" "$LC_ALL" "$S_TIME_FORMAT" "$PATH"';
+    return { argv: ["sh", "-c", script], script };
+  },
+};
+
 /** A local transport that counts its execs; `noFolder` makes the host refuse scripts a folder. */
 class CountingTransport extends LocalTransport {
   execs = 0;
@@ -98,6 +110,7 @@ describe.each([
         chatty,
         slow,
         perPid,
+        environment,
       ],
       { windowSeconds: 1, pids: [], sudo: false, onProgress: (p) => progress.push(p) },
     );
@@ -111,6 +124,9 @@ describe.each([
     expect(got.vmstat.command).toMatch(
       /^timeout -s INT -k 2 \d+ env LC_ALL=C .* nice -n 10 ionice -c 2 -n 7 vmstat /,
     );
+    // Run under LC_ALL=C and the fixed PATH, by its own `env` or by the window script's.
+    expect(got.environment.out!.toString()).toBe(`C|ISO|${SAFE_PATH}\n`);
+    expect(got.environment.command).toContain(`env LC_ALL=C S_TIME_FORMAT=ISO PATH=${SAFE_PATH} `);
     expect(got["not-installed"]).toMatchObject({ status: "missing", error: /made-up-tools/ });
     expect(got["not-installed-sampling"]).toMatchObject({
       status: "missing",
@@ -134,7 +150,7 @@ describe.each([
     expect(sampling).toMatchObject({ windowSeconds: 1, windowLeft: 1 });
     expect(sampling?.running).toContain("vmstat");
     expect(progressText(sampling as Progress)).toMatch(
-      /^sampling: 1 s left of 1 s \(.*vmstat.*\), \d+\/9 collectors done$/,
+      /^sampling: 1 s left of 1 s \(.*vmstat.*\), \d+\/10 collectors done$/,
     );
     // One window for everything: the slow collector is bounded at 1 s + 1 s window.
     expect(Date.now() - started).toBeLessThan(10_000);
