@@ -3,6 +3,7 @@
 // lines of diagbot's health plan, side by side with `diagbot sweep`, on the same loopback
 // hosts (one sshd listening on 127.0.0.2..127.0.0.N+1, so every tool sees N distinct hosts).
 // Usage: node bench/sweep/run.js [--hosts 50,200] [--window 2] [--only pssh,ansible,diagbot]
+//        [--shared-home]
 // Needs root, openssh-server, pssh, ansible-core, GNU time; run `npm run build` first.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
@@ -15,7 +16,6 @@ import {
   writeFileSync,
 } from "node:fs";
 import { createConnection } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -28,6 +28,8 @@ const SIZES = arg("hosts", "50,200").split(",").map(Number);
 const WINDOW = Number(arg("window", "2"));
 const ONLY = arg("only", "pssh,ansible,diagbot").split(",");
 const FORKS = 50;
+/** Keep this machine's own root `~/.bashrc` for every host (see HOST_SHELL). */
+const SHARED_HOME = process.argv.includes("--shared-home");
 
 /** The command lines diagbot runs for `health` on a root host: recorded from its own collect(). */
 async function healthCommands() {
@@ -57,6 +59,46 @@ async function healthCommands() {
   return commands;
 }
 
+/**
+ * Each sshd is one "host" in namespaces of its own (unshare(1)), so that what a host reads of
+ * itself is its own, as on a fleet, and not the sum of every loopback host:
+ *   - a PID namespace with its own /proc: `top`, `lsof` and the /proc/PID scans see that
+ *     host's processes only, where otherwise each of N hosts walks all N hosts' processes;
+ *   - a mount namespace where root's `~/.bashrc` is Debian's stock one (base-files'
+ *     dot.bashrc): this machine's runs `pyenv init`, whose `pyenv rehash` takes a lock in
+ *     ~/.pyenv and waits for it in 0.1 s sleeps, so N logins at once queue on one lock that
+ *     no two real hosts share;
+ *   - and its own /tmp (a tmpfs), where diagbot keeps a run's files in folders named by PID,
+ *     which hosts in PID namespaces of their own would otherwise share. The bench's own files
+ *     are in /var/tmp, where every host reads them.
+ * With `--shared-home`, every host keeps this machine's own processes view and `.bashrc`.
+ */
+const HOST_SHELL = [
+  "mount -t tmpfs -o mode=1777 diagbot-bench-tmp /tmp",
+  "if [ -r /usr/share/base-files/dot.bashrc ] && [ -e /root/.bashrc ]; then",
+  "  mount --bind /usr/share/base-files/dot.bashrc /root/.bashrc",
+  "fi",
+  'exec /usr/sbin/sshd -D -f "$1"',
+].join("\n");
+
+/** argv that starts one sshd with `config`, as a host of its own unless `--shared-home`. */
+function sshdArgv(config) {
+  if (SHARED_HOME) return ["/usr/sbin/sshd", "-D", "-f", config];
+  return [
+    "unshare",
+    "--mount",
+    "--pid",
+    "--fork",
+    "--mount-proc",
+    "--kill-child=SIGTERM",
+    "sh",
+    "-c",
+    HOST_SHELL,
+    "sh",
+    config,
+  ];
+}
+
 function startSshd(dir, count) {
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // sshd's privilege separation folder
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host_key")]);
@@ -64,11 +106,11 @@ function startSshd(dir, count) {
   writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "client_key.pub")));
   const port = 20000 + Math.floor(Math.random() * 20000);
   const addresses = Array.from({ length: count }, (_, i) => `127.0.0.${i + 2}`);
-  // sshd listens on at most 16 addresses (MAX_LISTEN_SOCKS): one instance per 16 hosts.
-  const children = [];
-  for (let i = 0; i < addresses.length; i += 16) {
-    const config = [
-      ...addresses.slice(i, i + 16).map((a) => `ListenAddress ${a}:${port}`),
+  // One sshd per host, each in namespaces of its own (sshdArgv).
+  const children = addresses.map((address, i) => {
+    const config = join(dir, `sshd_config-${i}`);
+    const lines = [
+      `ListenAddress ${address}:${port}`,
       `HostKey ${join(dir, "host_key")}`,
       `AuthorizedKeysFile ${join(dir, "authorized_keys")}`,
       "PermitRootLogin prohibit-password",
@@ -78,12 +120,11 @@ function startSshd(dir, count) {
       "MaxSessions 64",
       "MaxStartups 1000:30:2000",
       `PidFile ${join(dir, `sshd-${i}.pid`)}`,
-    ].join("\n");
-    writeFileSync(join(dir, `sshd_config-${i}`), `${config}\n`);
-    children.push(
-      spawn("/usr/sbin/sshd", ["-D", "-f", join(dir, `sshd_config-${i}`)], { stdio: "ignore" }),
-    );
-  }
+    ];
+    writeFileSync(config, `${lines.join("\n")}\n`);
+    const [command, ...args] = sshdArgv(config);
+    return spawn(command, args, { stdio: "ignore" });
+  });
   const key = readFileSync(join(dir, "host_key.pub"), "utf8").split(" ").slice(0, 2).join(" ");
   writeFileSync(join(dir, "known_hosts"), addresses.map((a) => `[${a}]:${port} ${key}\n`).join(""));
   return { children, port, addresses };
@@ -99,7 +140,10 @@ async function waitForBanner(host, port) {
         sock.destroy();
         resolve(b.toString().startsWith("SSH-"));
       });
-      sock.once("error", () => resolve(false));
+      // Closed without a banner, or silent for 5 s: not ready yet, try again.
+      sock.setTimeout(5000, () => sock.destroy());
+      sock.on("error", () => {});
+      sock.once("close", () => resolve(false));
     });
     if (ok) return;
     await new Promise((r) => setTimeout(r, 250));
@@ -130,7 +174,7 @@ async function main() {
   const script = (await healthCommands()).map((c) => `( ${c} ) &`).join("\n") + "\nwait\n";
   const rows = [];
   for (const n of SIZES) {
-    const dir = mkdtempSync(join(tmpdir(), "diagbot-bench-sweep-"));
+    const dir = mkdtempSync(join("/var/tmp", "diagbot-bench-sweep-"));
     const sshd = startSshd(dir, n);
     for (const a of sshd.addresses) await waitForBanner(a, sshd.port);
     const key = join(dir, "client_key");
@@ -252,7 +296,9 @@ async function main() {
         bytesPerHost: bytes,
       });
     }
-    for (const c of sshd.children) c.kill("SIGTERM");
+    // unshare --fork ignores SIGTERM while it waits; killed, it ends its sshd (--kill-child),
+    // and with the namespace's first process every process of that host.
+    for (const c of sshd.children) c.kill(SHARED_HOME ? "SIGTERM" : "SIGKILL");
     rmSync(dir, { recursive: true, force: true });
   }
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
