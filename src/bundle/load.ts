@@ -1,4 +1,5 @@
-import { open, readdir, readFile, stat } from "node:fs/promises";
+import { constants } from "node:fs";
+import { lstat, open, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import type { CollectedOutput } from "../model/collected.js";
@@ -140,7 +141,7 @@ async function readRecorded(
   notes: string[],
 ): Promise<RecordedVerdict | null | undefined> {
   try {
-    const parsed = RecordedReportSchema.safeParse(JSON.parse(await readFile(path, "utf8")));
+    const parsed = RecordedReportSchema.safeParse(JSON.parse(await readText(path)));
     if (parsed.success) return parsed.data.hypotheses[0] ?? null;
     notes.push(`${path}: not a diagbot report; the recorded verdict was not compared`);
   } catch (err) {
@@ -156,9 +157,14 @@ async function readRecorded(
 async function readManifest(dir: string, names: string[], notes: string[]): Promise<Manifest> {
   if (!names.includes("bundle.json")) return {};
   const path = join(dir, "bundle.json");
+  const read = await readRegularFile(path);
+  if (typeof read === "string") {
+    notes.push(`${path}: ${read}; ignored, the .out files were read without it`);
+    return {};
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(await readFile(path, "utf8"));
+    raw = JSON.parse(read.bytes.toString("utf8"));
   } catch (err) {
     notes.push(
       `${path}: not valid JSON (${(err as Error).message}); ignored, the .out files were read without it`,
@@ -179,14 +185,20 @@ async function readManifest(dir: string, names: string[], notes: string[]): Prom
 /**
  * The first {@link REPLAY_CAP_BYTES} bytes of a regular file and its size, or a sentence saying
  * why it could not be read (a FIFO or a device would block, a file may be unreadable): one bad
- * file must not stop the replay.
+ * file must not stop the replay. A symbolic link is refused, not followed: a bundle holds its
+ * files itself, and one received from elsewhere could otherwise point at any file this user can
+ * read (`dmesg.out -> ~/.ssh/id_ed25519`) and put it in a report. `O_NOFOLLOW` keeps a link
+ * swapped in after the check from being followed either.
  */
 async function readRegularFile(path: string): Promise<{ bytes: Buffer; size: number } | string> {
   try {
-    const info = await stat(path);
-    if (!info.isFile()) return "not a regular file";
-    const file = await open(path, "r");
+    const link = await lstat(path);
+    if (link.isSymbolicLink()) return "a symbolic link: refused, a bundle holds its files itself";
+    if (!link.isFile()) return "not a regular file";
+    const file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
     try {
+      const info = await file.stat();
+      if (!info.isFile()) return "not a regular file";
       const bytes = Buffer.alloc(Math.min(info.size, REPLAY_CAP_BYTES));
       const { bytesRead } = await file.read(bytes, 0, bytes.length, 0);
       return { bytes: bytes.subarray(0, bytesRead), size: info.size };
@@ -196,4 +208,11 @@ async function readRegularFile(path: string): Promise<{ bytes: Buffer; size: num
   } catch (err) {
     return `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
   }
+}
+
+/** A small file of the bundle as text, read as {@link readRegularFile} reads; throws why not. */
+async function readText(path: string): Promise<string> {
+  const read = await readRegularFile(path);
+  if (typeof read === "string") throw new Error(read);
+  return read.bytes.toString("utf8");
 }

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -104,6 +104,33 @@ describe("evidence bundles", () => {
       status: "failed",
       error: /not a regular file/,
     });
+    expect(loaded.outputs.find((o) => o.id === "uptime")?.status).toBe("ok");
+  });
+
+  it("refuses symbolic links inside a bundle instead of reading what they point at", async () => {
+    const dir = tempDir();
+    const outside = join(tempDir(), "private");
+    writeFileSync(outside, "SECRET-BYTES of a file outside the bundle\n");
+    writeFileSync(
+      join(outside + ".json"),
+      JSON.stringify({ hypotheses: [{ title: "SECRET-TITLE", rule: "r", confidence: 1 }] }),
+    );
+    symlinkSync(outside, join(dir, "dmesg.out"));
+    symlinkSync(outside, join(dir, "nstat.start.out"));
+    symlinkSync(`${outside}.json`, join(dir, "report.json"));
+    symlinkSync(`${outside}.json`, join(dir, "bundle.json"));
+    writeFileSync(join(dir, "uptime.out"), "0.1 0.2 0.3 1/100 5\n");
+    writeFileSync(join(dir, "nstat.out"), "#kernel\nIpInReceives 10 0.0\n");
+    const loaded = await loadBundle(dir, known);
+    expect(loaded.outputs.find((o) => o.id === "dmesg")).toMatchObject({
+      status: "failed",
+      error: /dmesg.out: a symbolic link: refused/,
+    });
+    expect(loaded.outputs.find((o) => o.id === "nstat")?.start).toBeUndefined();
+    expect(loaded.recorded).toBeUndefined();
+    expect(loaded.notes.join("\n")).toMatch(/bundle.json: .*symbolic link/);
+    expect(loaded.notes.join("\n")).toMatch(/nstat.start.out: a symbolic link/);
+    expect(JSON.stringify(loaded)).not.toMatch(/SECRET/);
     expect(loaded.outputs.find((o) => o.id === "uptime")?.status).toBe("ok");
   });
 });
