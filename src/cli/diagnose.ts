@@ -63,7 +63,7 @@ export interface DiagnoseDeps {
  */
 export async function runDiagnose(
   target: string,
-  symptomText: string,
+  symptomText: string | undefined,
   opts: DiagnoseCliOptions,
   deps: DiagnoseDeps = {},
 ): Promise<number> {
@@ -94,10 +94,12 @@ export async function runDiagnose(
     if (note) process.stderr.write(`diagbot: ${note}\n`);
   }
   if (host === undefined || replay !== undefined) {
+    // A bundle replayed with no symptom given is judged for the one it was saved with.
+    const asked = symptomText === undefined ? undefined : symptom;
     ({ report, outputs } =
       host === undefined || replay === undefined
-        ? await diagnoseFrom(opts.from!, parseLabel(target), symptom, runbooks)
-        : await diagnoseBundle(replay, host.name, symptom, runbooks, {
+        ? await diagnoseFrom(opts.from!, parseLabel(target), asked, runbooks)
+        : await diagnoseBundle(replay, host.name, asked, runbooks, {
             host: host.name,
           }));
     const note = ignoredOptionsNote(opts.given, host === undefined ? "--from" : "a replay host");

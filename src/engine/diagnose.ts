@@ -7,7 +7,7 @@ import { closestNames } from "../inventory/names.js";
 import type { CollectedOutput } from "../model/collected.js";
 import { DiagbotError } from "../model/errors.js";
 import type { Progress } from "../model/progress.js";
-import type { CollectorStatus, Report, Symptom } from "../model/report.js";
+import { type CollectorStatus, type Report, SYMPTOMS, type Symptom } from "../model/report.js";
 import type { UnameFacts } from "../parsers/uname.js";
 import type { Runbook } from "../runbooks/schema.js";
 import { COLLECTORS } from "../sources/collectors.js";
@@ -162,7 +162,8 @@ const STATUS_WHY: Record<CollectorStatus, string> = {
 
 /**
  * Diagnoses a saved evidence bundle (`--from DIR`): every output present is parsed and every
- * rule whose inputs are present is evaluated; the symptom changes only the ranking. The host
+ * rule whose inputs are present is evaluated; the symptom changes only the ranking. It is
+ * `asked`, else the one `bundle.json` was saved with (said in a note), else `health`. The host
  * is `options.host` (an inventory replay host is its inventory name, whoever saved the bundle),
  * else the one `bundle.json` names, else `label`.
  * @throws DiagbotError "bundle" when the directory holds nothing to read (see loadBundle).
@@ -170,11 +171,18 @@ const STATUS_WHY: Record<CollectorStatus, string> = {
 export async function diagnoseBundle(
   dir: string,
   label: string,
-  symptom: Symptom,
+  asked: Symptom | undefined,
   runbooks: readonly Runbook[],
   options: { host?: string } = {},
 ): Promise<Diagnosis> {
   const bundle = await loadBundle(dir, new Set(sourceIds()));
+  const saved = SYMPTOMS.find((s) => s === bundle.manifest.symptom);
+  const symptom = asked ?? saved ?? "health";
+  if (asked === undefined && saved !== undefined) {
+    bundle.notes.unshift(
+      `symptom: ${saved}, as the bundle was saved (give one to judge for another)`,
+    );
+  }
   const report = await buildReport(bundle.outputs, {
     host: options.host ?? bundle.manifest.host ?? label,
     symptom,

@@ -18,7 +18,7 @@ import { buildReport, type Diagnosis, diagnoseBundle } from "./diagnose.js";
 export async function diagnoseFrom(
   path: string,
   label: string,
-  symptom: Symptom,
+  symptom: Symptom | undefined,
   runbooks: readonly Runbook[],
 ): Promise<Diagnosis> {
   // A bundle folder is a replay: the engine reads it whole (manifest, recorded verdict, gaps).
@@ -32,7 +32,7 @@ export async function diagnoseFrom(
     read,
     path === "-" ? "standard input" : path,
     read.host ?? label,
-    symptom,
+    symptom ?? "health",
     runbooks,
   );
 }

@@ -28,7 +28,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     .command("diagnose")
     .description("diagnose a host (`local`, an inventory host, or a label with --from)")
     .argument("<target>", "`local`, a host of the inventory, or a label for --from")
-    .argument("[symptom]", "latency, errors, cpu, memory, disk, network, hang or health", "health")
+    .argument(
+      "[symptom]",
+      "latency, errors, cpu, memory, disk, network, hang or health (default: health; a replayed bundle: the symptom it was saved with)",
+    )
     .option(
       "--from <path>",
       "diagnose evidence instead of collecting: a bundle or sos report folder, a sos report .tar.xz, a pasted transcript or output file, or - for standard input",
@@ -51,7 +54,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       "--ticket <system:key>",
       "attach the report and bundle to a ticket: jira:OPS-7, github:owner/repo#12, pagerduty:PXXXXXX, webhook:LABEL",
     )
-    .action(async (target: string, symptom: string, opts, command: Command) => {
+    .action(async (target: string, symptom: string | undefined, opts, command: Command) => {
       const { runDiagnose } = await import("../cli/diagnose.js");
       const { ticketDelivery } = await import("../tickets/delivery.js");
       const given = Object.keys(opts).filter((o) => command.getOptionValueSource(o) === "cli");
