@@ -73,6 +73,16 @@ export async function runDiagnose(
     pid,
     process: processName,
   } = parseDiagnoseOptions({ ...opts, symptom: symptomText });
+  if (opts.from === "") {
+    throw new DiagbotError("usage", "--from needs a path", {
+      hint: "give a bundle or sos report folder, a file, or - for standard input",
+    });
+  }
+  if (opts.save === "") {
+    throw new DiagbotError("usage", "--save needs a folder", {
+      hint: "give the folder to write the bundle to, e.g. --save ./evidence",
+    });
+  }
   const runbooks = await loadRunbooks();
   const llm = narrativeConfig();
   const deliver = await deps.ticketDelivery?.(opts.ticket);

@@ -5,6 +5,7 @@ import {
   pino,
   stdTimeFunctions,
 } from "pino";
+import { DiagbotError } from "../model/errors.js";
 import { redactDeep, redactText } from "../redact/index.js";
 
 /**
@@ -43,15 +44,28 @@ export const REDACT_PATHS = [
   "*.response_url",
 ];
 
+/** pino's levels, and `silent`. */
+const LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
+/**
+ * A logger at `DIAGBOT_LOG_LEVEL` (default `info`).
+ * @throws DiagbotError `config` when the level is not one of pino's.
+ */
 export function createLogger(
   name: string,
   env: NodeJS.ProcessEnv = process.env,
   dest: DestinationStream = destination({ dest: 2, sync: false }),
 ): Logger {
+  const level = env.DIAGBOT_LOG_LEVEL || "info";
+  if (!LEVELS.includes(level)) {
+    throw new DiagbotError("config", `DIAGBOT_LOG_LEVEL ${JSON.stringify(level)} is not a level`, {
+      hint: `set it to one of ${LEVELS.join(", ")}, or leave it unset for info`,
+    });
+  }
   return pino(
     {
       name,
-      level: env.DIAGBOT_LOG_LEVEL || "info",
+      level,
       base: { pid: process.pid, service: name },
       timestamp: stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: "[REDACTED]" },

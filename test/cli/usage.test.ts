@@ -37,4 +37,14 @@ describe("usage without a command", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/unknown command 'diagnoze'/);
   });
+
+  it.each([
+    [["diagnose", "x", "--from", ""], "--from needs a path"],
+    [["diagnose", "local", "--save", ""], "--save needs a folder"],
+  ])("%j: an empty path is a usage error (exit 2) that says so", async (args, said) => {
+    const r = await runCli(args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`diagbot: ${said}`);
+    expect(r.stdout).toBe("");
+  });
 });

@@ -32,4 +32,16 @@ describe("log redaction", () => {
     expect(text).toContain('"text":"web-1 --password=[REDACTED]"');
     expect(lines).toHaveLength(2);
   });
+
+  it("refuses a DIAGBOT_LOG_LEVEL that is not a level, naming the ones that are", () => {
+    expect(() => createLogger("test", { DIAGBOT_LOG_LEVEL: "bogus" })).toThrow(
+      expect.objectContaining({
+        code: "config",
+        message: 'DIAGBOT_LOG_LEVEL "bogus" is not a level',
+        hint: expect.stringMatching(/fatal, error, warn, info, debug, trace, silent/),
+      }),
+    );
+    expect(createLogger("test", { DIAGBOT_LOG_LEVEL: "debug" }).level).toBe("debug");
+    expect(createLogger("test", {}).level).toBe("info");
+  });
 });
