@@ -51,7 +51,7 @@ describe("smartctl collector", () => {
     const c = run(binWith({ smartctl: FAILING_DISK }));
     expect(c.status).toBe("ok");
     expect(c.exitCode).toBe(0);
-    expect(c.out.toString()).toMatch(/^==> \/dev\/sda <==\nsmartctl 6\.6 /);
+    expect(String(c.out)).toMatch(/^==> \/dev\/sda <==\nsmartctl 6\.6 /);
   });
 
   it("is missing without smartmontools, skipped without a disk, failed for want of root", () => {

@@ -26,7 +26,7 @@ describe("sos report smartctl files", () => {
     const read = await readSos(root, "sos");
     const out = read.outputs.find((o) => o.id === "smartctl");
     expect(out?.recognisedAs).toMatch(/^sos report sos_commands\/ata\/smartctl_-a_/);
-    const markers = out?.out.toString().match(/^==> .* <==$/gm);
+    const markers = String(out?.out).match(/^==> .* <==$/gm);
     expect(markers?.sort()).toEqual(["==> /dev/nvme0n1 <==", "==> /dev/sda <=="]);
   });
 });
