@@ -13,6 +13,7 @@ import { memoryModule } from "./memory.js";
 import { netModule } from "./net.js";
 import { nicModule } from "./nic.js";
 import { schedModule } from "./sched.js";
+import { smartModule } from "./smart.js";
 import { syscallsModule } from "./syscalls.js";
 import { sysctlModule } from "./sysctl.js";
 import { timesyncModule } from "./timesync.js";
@@ -68,6 +69,7 @@ export const MODULES: readonly DeriveModule[] = [
   kthreadsModule,
   tunablesModule,
   hwErrorsModule,
+  smartModule,
   timesyncModule,
 ];
 

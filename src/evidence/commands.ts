@@ -103,6 +103,14 @@ const COMMANDS: Rule[] = [
   [/^perf$/, perfId],
   [/^strace$/, "strace"],
   [/^chronyc$/, (a) => (a.includes("tracking") ? "chronyc-tracking" : undefined)],
+  // -H health, -A attributes, -a / -x everything; -i alone or -t (a self-test) report no health.
+  [
+    /^smartctl$/,
+    (a) =>
+      a.some((x) => /^-\w*[HAax]\w*$|^--(?:health|attributes|all|xall)$/.test(x))
+        ? "smartctl"
+        : undefined,
+  ],
   [/^(?:\S*\/)?runqlat(?:-bpfcc|\.py)?$/, "bcc-runqlat"],
   [/^(?:\S*\/)?biolatency(?:-bpfcc|\.py)?$/, "bcc-biolatency"],
   [/^(?:\S*\/)?tcpretrans(?:-bpfcc|\.py)?$/, "bcc-tcpretrans"],

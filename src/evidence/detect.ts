@@ -43,6 +43,8 @@ const SIGNATURES: Record<string, RegExp> = {
   "cgroup-memory": /oom_kill|under_oom|^max \d|failcnt/m,
   "proc-fds": /==>|fd/,
   "proc-limits": /Max open files|Soft Limit/,
+  smartctl:
+    /^smartctl (?:version )?\d|SMART overall-health|SMART Health Status:|^ID# +ATTRIBUTE_NAME/m,
 };
 
 export interface Best {

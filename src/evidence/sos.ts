@@ -38,6 +38,7 @@ const PREFERRED: Record<string, RegExp[]> = {
 /** Collectors whose files are read together, each under its `==> name <==` marker. */
 const SECTIONED = new Set([
   "ethtool-stats",
+  "smartctl",
   "sockstat",
   "clocksource",
   "conntrack",
@@ -168,8 +169,12 @@ function pick(
   return list[0];
 }
 
-/** The `==> name <==` of a sectioned file: the interface for ethtool, else the /proc or /sys path. */
+/**
+ * The `==> name <==` of a sectioned file: the interface for ethtool, the disk for smartctl
+ * (`smartctl_-a_.dev.sda` → `/dev/sda`), else the /proc or /sys path.
+ */
 function sectionName(id: string, rel: string): string {
   if (id === "ethtool-stats") return rel.replace(/^.*ethtool_-S_/, "");
+  if (id === "smartctl") return rel.replace(/^.*_\.dev\./, "/dev/").replaceAll(".", "/");
   return `/${rel.replace(/^proc\/\d+\/net\//, "proc/net/")}`;
 }

@@ -176,6 +176,11 @@ export const SOURCES = [
     parser: async () => (await import("../parsers/scsi-ioerr.js")).parseScsiIoerr,
   }),
   defineSource({
+    id: "smartctl",
+    collector: async () => (await import("../collectors/smartctl.js")).smartctl,
+    parser: async () => (await import("../parsers/smartctl.js")).parseSmartctl,
+  }),
+  defineSource({
     id: "chronyc-tracking",
     collector: async () => (await import("../collectors/chronyc-tracking.js")).chronycTracking,
     parser: async () => (await import("../parsers/chronyc-tracking.js")).parseChronycTracking,
