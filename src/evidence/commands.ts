@@ -102,6 +102,7 @@ const COMMANDS: Rule[] = [
   ],
   [/^perf$/, perfId],
   [/^strace$/, "strace"],
+  [/^(?:\S*\/)?ras-mc-ctl$/, (a) => (a.includes("--summary") ? "ras-mc-ctl" : undefined)],
   [/^chronyc$/, (a) => (a.includes("tracking") ? "chronyc-tracking" : undefined)],
   [/^(?:\S*\/)?runqlat(?:-bpfcc|\.py)?$/, "bcc-runqlat"],
   [/^(?:\S*\/)?biolatency(?:-bpfcc|\.py)?$/, "bcc-biolatency"],

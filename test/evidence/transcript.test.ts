@@ -59,6 +59,7 @@ const TYPED: Record<string, string> = {
   "bcc-tcpretrans": "tcpretrans-bpfcc",
   "bcc-execsnoop": "execsnoop-bpfcc -t -x",
   "chronyc-tracking": "chronyc -n tracking",
+  "ras-mc-ctl": "sudo ras-mc-ctl --summary",
 };
 
 /** Outputs of diagbot's own scripts, which nobody types: not read from pastes. */
