@@ -12,6 +12,7 @@ import { kthreadsModule } from "./kthreads.js";
 import { memoryModule } from "./memory.js";
 import { netModule } from "./net.js";
 import { nicModule } from "./nic.js";
+import { rasModule } from "./ras.js";
 import { schedModule } from "./sched.js";
 import { syscallsModule } from "./syscalls.js";
 import { sysctlModule } from "./sysctl.js";
@@ -68,6 +69,7 @@ export const MODULES: readonly DeriveModule[] = [
   kthreadsModule,
   tunablesModule,
   hwErrorsModule,
+  rasModule,
   timesyncModule,
 ];
 
