@@ -12,6 +12,7 @@ import { kthreadsModule } from "./kthreads.js";
 import { memoryModule } from "./memory.js";
 import { netModule } from "./net.js";
 import { nicModule } from "./nic.js";
+import { rasModule } from "./ras.js";
 import { schedModule } from "./sched.js";
 import { smartModule } from "./smart.js";
 import { syscallsModule } from "./syscalls.js";
@@ -70,6 +71,7 @@ export const MODULES: readonly DeriveModule[] = [
   tunablesModule,
   hwErrorsModule,
   smartModule,
+  rasModule,
   timesyncModule,
 ];
 

@@ -102,6 +102,7 @@ const COMMANDS: Rule[] = [
   ],
   [/^perf$/, perfId],
   [/^strace$/, "strace"],
+  [/^(?:\S*\/)?ras-mc-ctl$/, (a) => (a.includes("--summary") ? "ras-mc-ctl" : undefined)],
   [/^chronyc$/, (a) => (a.includes("tracking") ? "chronyc-tracking" : undefined)],
   // -H health, -A attributes, -a / -x everything; -i alone or -t (a self-test) report no health.
   [

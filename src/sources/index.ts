@@ -181,6 +181,11 @@ export const SOURCES = [
     parser: async () => (await import("../parsers/smartctl.js")).parseSmartctl,
   }),
   defineSource({
+    id: "ras-mc-ctl",
+    collector: async () => (await import("../collectors/ras-mc-ctl.js")).rasMcCtl,
+    parser: async () => (await import("../parsers/ras-mc-ctl.js")).parseRasMcCtl,
+  }),
+  defineSource({
     id: "chronyc-tracking",
     collector: async () => (await import("../collectors/chronyc-tracking.js")).chronycTracking,
     parser: async () => (await import("../parsers/chronyc-tracking.js")).parseChronycTracking,

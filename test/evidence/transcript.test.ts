@@ -60,6 +60,7 @@ const TYPED: Record<string, string> = {
   "bcc-execsnoop": "execsnoop-bpfcc -t -x",
   "chronyc-tracking": "chronyc -n tracking",
   smartctl: "smartctl -a /dev/sda",
+  "ras-mc-ctl": "sudo ras-mc-ctl --summary",
 };
 
 /** Outputs of diagbot's own scripts, which nobody types: not read from pastes. */
