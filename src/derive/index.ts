@@ -11,6 +11,7 @@ import { kernelLogModule } from "./kernel-log.js";
 import { kthreadsModule } from "./kthreads.js";
 import { memoryModule } from "./memory.js";
 import { netModule } from "./net.js";
+import { nfsClientModule } from "./nfs-client.js";
 import { nicModule } from "./nic.js";
 import { schedModule } from "./sched.js";
 import { syscallsModule } from "./syscalls.js";
@@ -58,6 +59,7 @@ export const MODULES: readonly DeriveModule[] = [
   fdModule,
   netModule,
   conntrackModule,
+  nfsClientModule,
   nicModule,
   cgroupModule,
   schedModule,
