@@ -67,7 +67,10 @@ function derive(parsed: ParsedSet, ctx: DeriveContext): FactBag {
   }
   const sinceBoot = calls.mode === "since-boot";
   bag.set("nfs.client.since_boot", sinceBoot, "nfs-client", line);
-  if (sinceBoot) bag.sinceBoot = true;
+  if (sinceBoot) {
+    bag.sinceBoot = true;
+    bag.note("nfs-client was read once: NFS RPC counters are totals since the module loaded.");
+  }
   const span = sinceBoot ? "since the module loaded" : `over ${ctx.windowSeconds} s`;
   const say = `${retrans.delta} retransmissions, ${calls.delta} calls ${span}; ${line}`;
   bag.set("nfs.client.calls", calls.delta, "nfs-client", say);
