@@ -11,6 +11,7 @@ import { kernelLogModule } from "./kernel-log.js";
 import { kthreadsModule } from "./kthreads.js";
 import { memoryModule } from "./memory.js";
 import { netModule } from "./net.js";
+import { nfsClientModule } from "./nfs-client.js";
 import { nicModule } from "./nic.js";
 import { rasModule } from "./ras.js";
 import { schedModule } from "./sched.js";
@@ -60,6 +61,7 @@ export const MODULES: readonly DeriveModule[] = [
   fdModule,
   netModule,
   conntrackModule,
+  nfsClientModule,
   nicModule,
   cgroupModule,
   schedModule,

@@ -386,6 +386,22 @@ const provides: ModuleFactSpec[] = [
     doc: "TCP memory / tcp_mem max × 100.",
   },
   {
+    path: "net.tcp.time_wait",
+    says: "{} TIME-WAIT sockets",
+    type: "number",
+    unit: "sockets",
+    from: ["sockstat"],
+    doc: "TIME-WAIT sockets of the network namespace, IPv4 and IPv6, either end (sockstat TCP tw: the count of tcp_death_row).",
+  },
+  {
+    path: "net.tcp.time_wait_pct_of_ports",
+    says: "TIME-WAIT sockets at {} of the local port range",
+    type: "number",
+    unit: "%",
+    from: ["sockstat", "sysctl"],
+    doc: "sockstat TIME-WAIT sockets / the ports of net.ipv4.ip_local_port_range × 100: at 100 or more, they are enough to hold every local port towards one destination.",
+  },
+  {
     path: "net.tcp.orphans",
     type: "number",
     unit: "sockets",
@@ -755,6 +771,10 @@ function memoryFacts(
       line,
     );
     bag.set("net.tcp.orphans", n(t.orphan), "sockstat", line);
+    const ports = n(sc?.ip_local_port_count);
+    const twLine = `${line}; ${ports ?? "?"} ports in net.ipv4.ip_local_port_range`;
+    bag.set("net.tcp.time_wait", n(t.tw), "sockstat", line);
+    bag.set("net.tcp.time_wait_pct_of_ports", pct(n(t.tw), ports), "sockstat", twLine);
     if (!haveTable && !sum?.tcp) bag.set("net.sockets.time_wait", n(t.tw), "sockstat", line);
   }
   const orphans = n(t?.orphan) ?? n(sum?.tcp?.orphaned);

@@ -57,6 +57,7 @@ const PATHS: Rule[] = [
   [/^\/proc\/zoneinfo$/, "zoneinfo"],
   [/^\/proc\/pressure\/(cpu|memory|io)$/, (a) => `pressure-${/(cpu|memory|io)$/.exec(a[0])![1]}`],
   [/^\/proc\/net\/sockstat6?$/, "sockstat"],
+  [/^\/proc\/net\/rpc\/nfs$/, "nfs-client"],
   [/^\/proc\/(?:\d+|self|\$\w+)\/limits$/, "proc-limits"],
   [/(?:^|\/)cpu\.stat$/, "cgroup-cpu"],
   [/(?:^|\/)memory\.(?:events(?:\.local)?|oom_control|failcnt)$/, "cgroup-memory"],

@@ -34,6 +34,7 @@ const SIGNATURES: Record<string, RegExp> = {
   top: /^top - |^Tasks:|\bPID\s+USER\s+PR\b|\bPID\s+PPID\s+USER\b|^Load average:|^%?Cpu\(s\)/m,
   "file-nr": /file-nr|^\d+\s+0\s+\d+\s*$/m,
   "proc-stat": /^cpu\s+\d+/m,
+  "nfs-client": /^rpc \d+ \d+ \d+\s*$/m,
   diskstats: /^\s*\d+\s+\d+\s+[a-z]\w*\s+\d+(?:\s+\d+){9,}/m,
   "bcc-execsnoop": /PCOMM\s+PID/,
   "bcc-tcpretrans": /LADDR:LPORT|RADDR:RPORT/,

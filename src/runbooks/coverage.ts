@@ -46,6 +46,7 @@ const EVIDENCE_KIND: Record<string, EvidenceKind> = {
   nstat: "counters",
   "netstat-s": "counters",
   sockstat: "counters",
+  "nfs-client": "counters",
   conntrack: "counters",
   "conntrack-stats": "counters",
   "ethtool-stats": "counters",

@@ -226,6 +226,11 @@ export const SOURCES = [
     parser: async () => (await import("../parsers/sockstat.js")).parseSockstat,
   }),
   defineSource({
+    id: "nfs-client",
+    collector: async () => (await import("../collectors/nfs-client.js")).nfsClient,
+    parser: async () => (await import("../parsers/nfs-client.js")).parseNfsClient,
+  }),
+  defineSource({
     id: "conntrack",
     collector: async () => (await import("../collectors/conntrack.js")).conntrack,
     parser: async () => (await import("../parsers/conntrack.js")).parseConntrack,

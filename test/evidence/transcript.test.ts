@@ -46,6 +46,7 @@ const TYPED: Record<string, string> = {
   sar: "sar -A",
   "netstat-conn": "netstat -tan",
   sockstat: "cat /proc/net/sockstat",
+  "nfs-client": "cat /proc/net/rpc/nfs",
   "proc-stat": "cat /proc/stat",
   "proc-limits": "cat /proc/1234/limits",
   "ethtool-stats": "ethtool -S eth0",
