@@ -71,6 +71,14 @@ function inventoryOf(
     for (const g of host.groups) groups.set(g, [...(groups.get(g) ?? []), host.name]);
   }
   for (const g of declared) if (!groups.has(g)) groups.set(g, []);
+  // As ansible-inventory warns "Found both group and host with same name".
+  for (const [g, members] of groups) {
+    if (!hosts.has(g)) continue;
+    warnings.push({
+      file,
+      message: `"${g}" names both a host and a group: \`sweep ${g}\` sweeps the group (${members.length} hosts), \`diagnose ${g}\` the host; rename one`,
+    });
+  }
   return { file, path, hosts, groups, warnings };
 }
 

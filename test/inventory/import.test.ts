@@ -171,6 +171,24 @@ describe("inventory import: real Ansible inventories against ansible-inventory -
       /default\.hosts:\d+: ansible_port: Jinja template "\{\{ 22 \| int \}\}" is not evaluated/,
     );
   });
+
+  it("warns when one name is both a host and a group, as ansible-inventory does", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "diagbot-inv-clash-"));
+    try {
+      const file = join(dir, "hosts.ini");
+      writeFileSync(file, "[web]\nweb ansible_host=10.0.0.5\nweb2 ansible_host=10.0.0.6\n");
+      const inventory = await loadInventory([file]);
+      expect(inventory.warnings.map(formatWarning).join("\n")).toContain(
+        'hosts.ini: "web" names both a host and a group: `sweep web` sweeps the group (2 hosts), `diagnose web` the host; rename one',
+      );
+      if (hasAnsible) {
+        const r = spawnSync("ansible-inventory", ["-i", file, "--list"], { encoding: "utf8" });
+        expect(r.stderr).toMatch(/Found both group and host with same name: web/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 /** `ssh -G -F FILE NAME`'s hostname, port, user and proxyjump. */
