@@ -93,6 +93,19 @@ describe("audit records dropped with the queue to auditd full (audit-backlog-ove
     );
   });
 
+  it("reads the panic of auditctl -f 2 as the dropped record, not as a kernel bug", async () => {
+    const { hyp, verdict } = await replay([
+      "audit: audit_lost=1 audit_rate_limit=0 audit_backlog_limit=8192",
+      "Kernel panic - not syncing: audit: backlog limit exceeded",
+    ]);
+    expect(hyp("audit-backlog-overflow")?.title).toBe(
+      "Audit rules record system calls faster than auditd takes the records: the kernel logged 1 record(s) dropped with its queue to auditd full (backlog limit 8192)",
+    );
+    // Another panic of kernel/audit.c (`audit: failed to start the kauditd thread`) is one.
+    expect(hyp("kernel-bug-signature")).toBeUndefined();
+    expect(verdict("kernel-bug-signature")).toBe("fine");
+  });
+
   it("weighs less at the kernel's default limit of 64 (auditd's rules not loaded yet)", async () => {
     const { hyp } = await replay(overflow(1, 64), QUIET);
     // base 0.5, limit 64 takes 0.2

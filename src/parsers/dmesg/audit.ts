@@ -50,9 +50,24 @@ const REASONS: readonly [RegExp, AuditLostReason][] = [
   [/^audit: out of memory in audit_(?:log_start|expand)\s*$/, "out-of-memory"],
 ];
 
-function reasonOf(msg: string): AuditLostReason | undefined {
-  for (const [re, reason] of REASONS) if (re.test(msg)) return reason;
+/**
+ * audit_panic in the panic failure mode (`auditctl -f 2`): `panic("audit: %s\n", message)` in
+ * every version read, shown as `Kernel panic - not syncing: audit: backlog limit exceeded`.
+ */
+const PANIC = /^Kernel panic - not syncing: (?=audit: )/;
+
+/** The reason a reason line gives (the line of a panic included), and whether it is a panic. */
+function reasonOf(msg: string): { reason: AuditLostReason; panic: boolean } | undefined {
+  const panic = PANIC.exec(msg);
+  const text = panic ? msg.slice(panic[0].length) : msg;
+  for (const [re, reason] of REASONS) if (re.test(text)) return { reason, panic: panic !== null };
   return undefined;
+}
+
+/** Sets the reason a reason line gave on `e`. */
+function giveReason(e: AuditLostEvent, given: { reason: AuditLostReason; panic: boolean }): void {
+  e.reason = given.reason;
+  if (given.panic) e.panic = true;
 }
 
 /**
@@ -88,10 +103,10 @@ function readLost(e: AuditLostEvent, msg: string): boolean {
 function takeAuditLine(e: AuditLostEvent, msg: string): Taken {
   const t = msg.trimStart();
   if (e.lost === undefined && readLost(e, t)) return true;
-  const reason = reasonOf(t);
+  const given = reasonOf(t);
   // After a backlog line, only its own reason ends the report.
-  if (reason === undefined || (e.reason !== undefined && reason !== e.reason)) return false;
-  e.reason = reason;
+  if (given === undefined || (e.reason !== undefined && given.reason !== e.reason)) return false;
+  giveReason(e, given);
   return "end";
 }
 
@@ -112,10 +127,10 @@ export const audit: Family = {
       e.backlog_limit = Number(mt.m[2]);
       e.reason = "backlog";
     } else if (!readLost(e, t)) {
-      const reason = reasonOf(t);
-      if (reason === undefined) return false;
+      const given = reasonOf(t);
+      if (given === undefined) return false;
       // A reason line alone: its count and backlog lines were rate-limited, or not printed.
-      e.reason = reason;
+      giveReason(e, given);
       judgeClaim(e);
       return r.single(e);
     }

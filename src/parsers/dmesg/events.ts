@@ -318,6 +318,8 @@ export interface AuditLostEvent extends DmesgEventBase {
   lost?: number;
   /** `audit_rate_limit=` (`auditctl -r`, records a second; 0 = no limit). */
   rate_limit?: number;
+  /** The kernel panicked instead (`auditctl -f 2`: `Kernel panic - not syncing: audit: …`). */
+  panic?: true;
   /** The printed numbers contradict the claim (a backlog not above its limit, …): why. */
   contradiction?: string;
 }

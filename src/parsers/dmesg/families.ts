@@ -1,7 +1,8 @@
 /**
  * The kernel-message families, in the order their classifiers are tried: the first that takes a
  * line wins, so a family whose patterns are more specific comes before one that would also match
- * (a `Kernel panic - not syncing: Fatal machine check` is a machine check before it is a panic).
+ * (a `Kernel panic - not syncing: Fatal machine check` is a machine check before it is a panic,
+ * a `Kernel panic - not syncing: audit: backlog limit exceeded` a lost audit record).
  * Each family's module names the kernel sources its patterns are written from.
  */
 import { audit } from "./audit.js";
@@ -27,6 +28,7 @@ export const FAMILIES: readonly Family[] = [
   hungTask,
   lockup,
   mce,
+  audit,
   bug,
   block,
   filesystem,
@@ -37,7 +39,6 @@ export const FAMILIES: readonly Family[] = [
   rdma,
   processFaults,
   sched,
-  audit,
 ];
 
 /**

@@ -87,6 +87,22 @@ describe("audit family (kernel/audit.c audit_log_lost)", () => {
     }
   });
 
+  it("reads the panic of the panic failure mode (auditctl -f 2) as the lost record, not as a bug", () => {
+    // audit_panic: `panic("audit: %s\n", message)` (2.6.18–6.19).
+    const { facts } = parseDmesg([
+      "[  100.100000] audit: audit_lost=7 audit_rate_limit=0 audit_backlog_limit=8192",
+      "[  100.100001] Kernel panic - not syncing: audit: backlog limit exceeded",
+      "[  100.200000] Kernel panic - not syncing: audit: rate limit exceeded",
+    ]);
+    expect(facts.counts).toEqual({ "audit-lost": 2 });
+    expect(facts.events[0]).toMatchObject({ reason: "backlog", lost: 7, panic: true, end_line: 2 });
+    expect(facts.events[1]).toMatchObject({ reason: "rate-limit", panic: true });
+    const other = parseDmesg([
+      "[  1.0] Kernel panic - not syncing: audit: failed to start the kauditd thread (-12)",
+    ]);
+    expect(other.facts.counts).toEqual({ "kernel-bug": 1 });
+  });
+
   it("reads the lines behind every prefix of the kernel log formats", () => {
     const { facts } = parseDmesg([
       "[Mon Dec  7 10:00:00 2026] audit: audit_backlog=321 > audit_backlog_limit=320",
