@@ -1,5 +1,6 @@
 import type { CgroupMemoryFacts } from "../parsers/cgroup-memory.js";
 import type { DmesgEvent, DmesgFacts, OomKillEvent } from "../parsers/dmesg.js";
+import { auditLog } from "./kernel-log/audit.js";
 import { bug } from "./kernel-log/bug.js";
 import { clock, clockNow } from "./kernel-log/clock.js";
 import { disk } from "./kernel-log/disk.js";
@@ -42,7 +43,8 @@ export { rising } from "./kernel-log/oom.js";
  * signatures), SYN flood and TCP memory messages (net/ipv4), conntrack table full
  * (nf_conntrack_core.c), NFS server not responding (fs/nfs, net/sunrpc), page allocation
  * failures (mm/page_alloc.c), pids / file-max limits (kernel/cgroup/pids.c, fs/file_table.c), RT
- * throttling and late timer interrupts (kernel/sched/rt.c, kernel/time/hrtimer.c).
+ * throttling and late timer interrupts (kernel/sched/rt.c, kernel/time/hrtimer.c), audit records
+ * lost to a full queue to auditd or the audit rate limit (kernel/audit.c).
  * Each family of facts is a module of ./kernel-log/, listed in JUDGES.
  */
 
@@ -63,6 +65,7 @@ export const JUDGES: readonly LogJudge[] = [
   limits,
   schedLog,
   locks,
+  auditLog,
 ];
 
 /** Depth and cap of the cgroup walk (src/collectors/cgroup-walk.ts defaults). */

@@ -80,6 +80,8 @@ export interface DmesgFacts {
 }
 
 export type {
+  AuditLostEvent,
+  AuditLostReason,
   ClocksourceEvent,
   DiskEvent,
   DmesgEvent,

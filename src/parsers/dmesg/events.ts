@@ -17,7 +17,7 @@
  * NVIDIA driver's NVRM messages · `rdma-error` drivers/net/ethernet/mellanox/mlx5,
  * drivers/infiniband/hw/mlx5 · `segfault` arch/x86/mm/fault.c, arch/x86/kernel/traps.c ·
  * `file-max` fs/file_table.c · `rt-throttling` kernel/sched/rt.c · `hrtimer-slow`
- * kernel/time/hrtimer.c.
+ * kernel/time/hrtimer.c · `audit-lost` kernel/audit.c.
  */
 export type DmesgEventKind =
   | "oom-kill"
@@ -44,7 +44,8 @@ export type DmesgEventKind =
   | "segfault"
   | "file-max"
   | "rt-throttling"
-  | "hrtimer-slow";
+  | "hrtimer-slow"
+  | "audit-lost";
 
 /** Fields every event has. */
 export interface DmesgEventBase {
@@ -286,6 +287,43 @@ export interface SimpleEvent extends DmesgEventBase {
   trace?: string[];
 }
 
+/**
+ * Why kernel/audit.c audit_log_lost dropped an audit record (its reason line):
+ * `backlog` the queue to auditd was above audit_backlog_limit (`backlog limit exceeded`);
+ * `retry-queue` auditd's socket would not take more (`kauditd retry queue overflow`, 6.x);
+ * `rate-limit` more records a second than audit_rate_limit (`rate limit exceeded`);
+ * `printk-limit`, `hold-queue`, `auditd-gone` no auditd took the records (`printk limit
+ * exceeded` ≤ 4.9, `kauditd hold queue overflow` 4.12+, `auditd disappeared`, `audit_pid=N
+ * reset`); `out-of-memory` a buffer could not be allocated.
+ */
+export type AuditLostReason =
+  | "backlog"
+  | "retry-queue"
+  | "rate-limit"
+  | "printk-limit"
+  | "hold-queue"
+  | "auditd-gone"
+  | "out-of-memory";
+
+/** One lost audit record as reported: up to three lines (see ./audit.ts). */
+export interface AuditLostEvent extends DmesgEventBase {
+  kind: "audit-lost";
+  /** The reason line, or `backlog` from the backlog line; absent when only the count was printed. */
+  reason?: AuditLostReason;
+  /** `audit_backlog=`: records queued for auditd when this one was dropped. */
+  backlog?: number;
+  /** `audit_backlog_limit=` (`auditctl -b`; 0 = no limit; the kernel's default is 64). */
+  backlog_limit?: number;
+  /** `audit_lost=`: records lost since boot, this one included (the kernel's running count). */
+  lost?: number;
+  /** `audit_rate_limit=` (`auditctl -r`, records a second; 0 = no limit). */
+  rate_limit?: number;
+  /** The kernel panicked instead (`auditctl -f 2`: `Kernel panic - not syncing: audit: …`). */
+  panic?: true;
+  /** The printed numbers contradict the claim (a backlog not above its limit, …): why. */
+  contradiction?: string;
+}
+
 export type DmesgEvent =
   | OomKillEvent
   | HungTaskEvent
@@ -294,4 +332,5 @@ export type DmesgEvent =
   | FsErrorEvent
   | MceEvent
   | ClocksourceEvent
-  | SimpleEvent;
+  | SimpleEvent
+  | AuditLostEvent;

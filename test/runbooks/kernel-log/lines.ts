@@ -117,3 +117,22 @@ export const RWSEM_WAIT =
  */
 export const EXT4_ENOSPC =
   "[ 1012.400000] EXT4-fs (sda1): Delayed block allocation failed for inode 1311 at logical offset 2048 with max blocks 2048 with error 28";
+
+/**
+ * An audit record dropped with the queue to auditd full: kernel/audit.c audit_log_start
+ * (`audit_backlog=%d > audit_backlog_limit=%d`), audit_log_lost (`audit_lost=%u
+ * audit_rate_limit=%u audit_backlog_limit=%u`) and audit_panic (`backlog limit exceeded`), with
+ * the `audit: ` pr_fmt prefix (4.9+; a literal in the printk calls before).
+ */
+export const AUDIT_BACKLOG = [
+  "[ 1020.500001] audit: audit_backlog=8193 > audit_backlog_limit=8192",
+  "[ 1020.500003] audit: audit_lost=211 audit_rate_limit=0 audit_backlog_limit=8192",
+  "[ 1020.500004] audit: backlog limit exceeded",
+];
+/** A record dropped over the rate limit (audit_log_end: `rate limit exceeded`). */
+export const AUDIT_RATE = [
+  "[ 1021.600001] audit: audit_lost=212 audit_rate_limit=500 audit_backlog_limit=8192",
+  "[ 1021.600002] audit: rate limit exceeded",
+];
+/** A backlog line whose numbers contradict it: the backlog is not above the limit. */
+export const AUDIT_ODD = "[ 1022.700001] audit: audit_backlog=60 > audit_backlog_limit=64";

@@ -3,6 +3,7 @@ import { JUDGES } from "../../../src/derive/kernel-log.js";
 import { bundleDmesg, found, judgeWith } from "./judge-with.js";
 import {
   ALLOC_FAILURE,
+  AUDIT_BACKLOG,
   CONNTRACK,
   EXT4_ENOSPC,
   FILE_MAX,
@@ -46,6 +47,7 @@ const EVERY_FAMILY = [
   EXT4_ENOSPC,
   ...SIGNATURES.map(([line]) => line),
   ...LOCK_WAIT,
+  ...AUDIT_BACKLOG,
 ];
 
 /** Set outside the judges, from sysfs, by the module (src/derive/kernel-log/clock.ts clockNow). */
