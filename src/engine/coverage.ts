@@ -8,7 +8,8 @@ import { SYMPTOM_PREFERENCE } from "./rank.js";
  * Coverage: which collectors could not be read, and the rules and categories their output
  * would have decided (DESIGN.md "Report", `coverage`). A rule counts only when none of the
  * alternatives of the need is present. Collectors left out of the plan on purpose (`--deep`,
- * `--pid`, another symptom) are choices, not gaps; in a replay, a collector the plan for the
+ * `--pid`, another symptom) are choices, not gaps, and so are collectors skipped because what
+ * they read does not exist on the host (see notOnThisHost); in a replay, a collector the plan for the
  * symptom would have run and the bundle lacks is a gap ("not in the bundle").
  */
 
@@ -66,10 +67,10 @@ export function coverageOf(
   opts: { root?: boolean; replayOf?: readonly string[] },
 ): Coverage[] {
   const gaps: Gap[] = records
-    .filter((r) => r.status !== "ok" && !present.has(r.id))
+    .filter((r) => r.status !== "ok" && !present.has(r.id) && !notOnThisHost(r))
     .map((r) => ({ collector: r.id, status: r.status, error: r.error }));
   for (const id of opts.replayOf ?? [])
-    if (!present.has(id) && !gaps.some((g) => g.collector === id))
+    if (!present.has(id) && !records.some((r) => r.id === id))
       gaps.push({ collector: id, status: "absent" });
   const out: Coverage[] = [];
   for (const gap of gaps) {
@@ -89,6 +90,17 @@ export function coverageOf(
   }
   const weight = (c: Coverage) => relevantCategories(c, symptom).length;
   return out.sort((a, b) => weight(b) - weight(a));
+}
+
+/**
+ * True when the collector was skipped because what it reads does not exist on the host (its
+ * `absent` reason: no EDAC driver, no SCSI disk, no NFS client, a kernel without PSI): nothing
+ * there could hold a finding, so it is no gap in what was checked.
+ */
+function notOnThisHost(record: CollectorRecord): boolean {
+  if (record.status !== "skipped") return false;
+  const reason = COLLECTORS.find((c) => c.id === record.id)?.absent?.reason;
+  return reason !== undefined && record.error === reason;
 }
 
 /** True when the rule needs `id` and no alternative of that need gave output. */

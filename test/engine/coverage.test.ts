@@ -21,11 +21,12 @@ afterEach(() => {
 });
 
 /** A bundle with one real fixture for every collector the memory plan runs but `skip`. */
-function bundleWithout(skip: string, manifest?: object): string {
+function bundleWithout(skip: string | readonly string[], manifest?: object): string {
+  const left = typeof skip === "string" ? [skip] : skip;
   const dir = mkdtempSync(join(tmpdir(), "diagbot-test-coverage-"));
   dirs.push(dir);
   for (const c of plan(COLLECTORS, "memory", { deep: false, hasPids: false })) {
-    if (c.id === skip) continue;
+    if (left.includes(c.id)) continue;
     let files: string[] = [];
     try {
       files = readdirSync(fixturePath(c.id)).filter((f) => f.endsWith(".txt"));
@@ -61,6 +62,30 @@ describe("coverage of a replay without the kernel log, for memory", () => {
     expect(text.split("\n").slice(0, 4).join("\n")).toMatch(/memory leaks were not checked/);
     const slack = renderAnswer(report, { diagnosisId: "d1", bundle: false, redactions: 0 });
     expect(JSON.stringify(slack.blocks)).toMatch(/memory leaks were not checked/);
+  });
+
+  it("counts no gap for collectors skipped because what they read is not on the host", async () => {
+    const runbooks = await loadRunbooks();
+    const absent = (id: string) => COLLECTORS.find((c) => c.id === id)!.absent!.reason;
+    const dir = bundleWithout(["dmesg", "edac", "smartctl", "scsi-ioerr"], {
+      collectors: {
+        edac: { status: "skipped", error: absent("edac") },
+        smartctl: { status: "skipped", error: absent("smartctl") },
+        "scsi-ioerr": {
+          status: "failed",
+          error: "cat: /sys/block/sda/device/ioerr_cnt: I/O error",
+        },
+      },
+    });
+    expect(plan(COLLECTORS, "memory", { deep: false, hasPids: false }).map((c) => c.id)).toEqual(
+      expect.arrayContaining(["edac", "smartctl", "scsi-ioerr"]),
+    );
+    const { report } = await diagnoseBundle(dir, "t", "memory", runbooks);
+    const gaps = report.coverage?.map((c) => c.collector) ?? [];
+    expect(gaps).not.toContain("edac");
+    expect(gaps).not.toContain("smartctl");
+    expect(gaps).toContain("scsi-ioerr");
+    expect(report.summary).not.toMatch(/edac|smartctl/);
   });
 
   it("names root or sudo when the bundle says dmesg failed as a non-root user", async () => {
