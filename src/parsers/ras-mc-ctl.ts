@@ -18,9 +18,9 @@ import { type ParseResult, UnrecognisedOutputError } from "./types.js";
  * MCE records summary:
  * 	1 Corrected error, no action required. errors
  * ```
- * Yields: `memory[0] = { type: "Corrected", label: "CPU_SrcID#0_Ha#0_Chan#1_DIMM#0", location: "0:1:0:-1", count: 37 }`.
- * Yields: `aer[0] = { type: "Corrected", message: "Receiver Error", count: 4 }`, `none = ["Extlog"]`.
- * Yields: `mce[0] = { message: "Corrected error, no action required.", severity: "corrected", count: 1 }`.
+ * Yields: `memory[0].type = "Corrected"`, `memory[0].label = "CPU_SrcID#0_Ha#0_Chan#1_DIMM#0"`, `memory[0].location = "0:1:0:-1"`, `memory[0].count = 37`.
+ * Yields: `aer[0].type = "Corrected"`, `aer[0].message = "Receiver Error"`, `aer[0].count = 4`, `none = ["Extlog"]`.
+ * Yields: `mce[0].message = "Corrected error, no action required."`, `mce[0].severity = "corrected"`, `mce[0].count = 1`.
  *
  * Layout, from util/ras-mc-ctl.in `sub summary` (rasdaemon 0.6.8 as installed by Debian 12,
  * and the same lines in 0.8.5): each class prints either `<Class> events summary:` (`MCE
