@@ -1,5 +1,5 @@
 import { constants } from "node:fs";
-import { lstat, open, readdir, stat } from "node:fs/promises";
+import { type FileHandle, lstat, open, readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { z } from "zod";
 import type { CollectedOutput } from "../model/collected.js";
@@ -183,30 +183,42 @@ async function readManifest(dir: string, names: string[], notes: string[]): Prom
 }
 
 /**
- * The first {@link REPLAY_CAP_BYTES} bytes of a regular file and its size, or a sentence saying
- * why it could not be read (a FIFO or a device would block, a file may be unreadable): one bad
- * file must not stop the replay. A symbolic link is refused, not followed: a bundle holds its
- * files itself, and one received from elsewhere could otherwise point at any file this user can
- * read (`dmesg.out -> ~/.ssh/id_ed25519`) and put it in a report. `O_NOFOLLOW` keeps a link
- * swapped in after the check from being followed either.
+ * Opens a file of a bundle for reading, or says why not. A symbolic link is refused, not
+ * followed: a bundle holds its files itself, and one received from elsewhere could otherwise
+ * point at any file this user can read (`dmesg.out -> ~/.ssh/id_ed25519`) and put it in a
+ * report or a redacted copy. `O_NOFOLLOW` keeps a link swapped in after the check from being
+ * followed either; `O_NONBLOCK`, a FIFO from blocking the open.
  */
-async function readRegularFile(path: string): Promise<{ bytes: Buffer; size: number } | string> {
+export async function openBundleFile(path: string): Promise<FileHandle | string> {
   try {
     const link = await lstat(path);
     if (link.isSymbolicLink()) return "a symbolic link: refused, a bundle holds its files itself";
     if (!link.isFile()) return "not a regular file";
     const file = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-    try {
-      const info = await file.stat();
-      if (!info.isFile()) return "not a regular file";
-      const bytes = Buffer.alloc(Math.min(info.size, REPLAY_CAP_BYTES));
-      const { bytesRead } = await file.read(bytes, 0, bytes.length, 0);
-      return { bytes: bytes.subarray(0, bytesRead), size: info.size };
-    } finally {
-      await file.close();
-    }
+    if ((await file.stat()).isFile()) return file;
+    await file.close();
+    return "not a regular file";
   } catch (err) {
     return `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  }
+}
+
+/**
+ * The first {@link REPLAY_CAP_BYTES} bytes of a regular file and its size, or a sentence saying
+ * why it could not be read ({@link openBundleFile}): one bad file must not stop the replay.
+ */
+async function readRegularFile(path: string): Promise<{ bytes: Buffer; size: number } | string> {
+  const file = await openBundleFile(path);
+  if (typeof file === "string") return file;
+  try {
+    const { size } = await file.stat();
+    const bytes = Buffer.alloc(Math.min(size, REPLAY_CAP_BYTES));
+    const { bytesRead } = await file.read(bytes, 0, bytes.length, 0);
+    return { bytes: bytes.subarray(0, bytesRead), size };
+  } catch (err) {
+    return `cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`;
+  } finally {
+    await file.close();
   }
 }
 

@@ -1,4 +1,4 @@
-import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DiagbotError, whyUnreadable } from "../model/errors.js";
 import {
@@ -8,6 +8,7 @@ import {
   redactDeep,
   redactText,
 } from "../redact/index.js";
+import { openBundleFile } from "./load.js";
 import { type CollectorEntry, type Manifest, sha256hex } from "./manifest.js";
 import { overlapOf } from "./save.js";
 
@@ -18,45 +19,79 @@ import { overlapOf } from "./save.js";
  * `bytes`, when the manifest records sizes) those of the redacted files, and `redacted` (the
  * number of values replaced, as the bundles kept for Slack record it) with `redactions`
  * (per class). Files are read as bytes (latin1), so whatever holds no secret is copied byte for
- * byte. Sub-directories are not copied.
+ * byte.
  * @throws DiagbotError "usage" when `dir` is not a readable directory, or `out` is `dir` or a
- * non-empty directory.
+ * non-empty directory; "bundle" when an entry is a symbolic link, not a regular file, or
+ * unreadable (nothing is written then).
  */
 export async function redactBundleDir(dir: string, out: string): Promise<RedactionCounts> {
   const names = await bundleFiles(dir);
-  await prepareOut(dir, out);
+  // Everything is read and redacted before anything is written: a file that cannot be read
+  // stops the copy with nothing half-written.
   const counts = emptyCounts();
-  const sums = new Map<string, { sha256: string; bytes: number }>();
+  const copies = new Map<string, Buffer>();
   for (const name of names) {
     if (name === "bundle.json") continue;
-    const r = redactText((await readFile(join(dir, name))).toString("latin1"));
+    const r = redactText((await readWhole(join(dir, name))).toString("latin1"));
     addCounts(counts, r.counts);
-    const data = Buffer.from(r.text, "latin1");
-    await writeFile(join(out, name), data, { mode: 0o600 });
+    copies.set(name, Buffer.from(r.text, "latin1"));
+  }
+  const sums = new Map<string, { sha256: string; bytes: number }>();
+  for (const [name, data] of copies)
     sums.set(name, { sha256: sha256hex(data), bytes: data.length });
-  }
+  let manifest: string | undefined;
   if (names.includes("bundle.json")) {
-    const manifest = await readManifest(join(dir, "bundle.json"));
-    const red = redactDeep(manifest);
+    const red = redactDeep(await readManifest(join(dir, "bundle.json")));
     addCounts(counts, red.counts);
-    const updated = updateManifest(red.value, sums, counts);
-    await writeFile(join(out, "bundle.json"), `${JSON.stringify(updated, null, 2)}\n`, {
-      mode: 0o600,
-    });
+    manifest = `${JSON.stringify(updateManifest(red.value, sums, counts), null, 2)}\n`;
   }
+  await prepareOut(dir, out);
+  for (const [name, data] of copies) await writeFile(join(out, name), data, { mode: 0o600 });
+  if (manifest) await writeFile(join(out, "bundle.json"), manifest, { mode: 0o600 });
   return counts;
 }
 
+/**
+ * The names of the bundle's files, sorted.
+ * @throws DiagbotError `usage` when `dir` cannot be read; `bundle` when an entry is a symbolic
+ *   link (never followed: it could point at any file this user can read) or not a regular file.
+ */
 async function bundleFiles(dir: string): Promise<string[]> {
+  let names: string[];
   try {
-    const names: string[] = [];
-    for (const name of (await readdir(dir)).sort())
-      if ((await stat(join(dir, name))).isFile()) names.push(name);
-    return names;
+    names = (await readdir(dir)).sort();
   } catch (err) {
     throw new DiagbotError("usage", `cannot read bundle ${dir}: ${whyUnreadable(err)}`, {
       hint: "give a directory written by `diagbot diagnose --save`",
     });
+  }
+  for (const name of names) {
+    const file = await openBundleFile(join(dir, name));
+    if (typeof file !== "string") {
+      await file.close();
+      continue;
+    }
+    throw new DiagbotError("bundle", `${join(dir, name)}: ${file}`, {
+      hint: "a bundle holds only its own regular files: remove this entry (or copy in the file a link points at, if it belongs there) and redact again",
+    });
+  }
+  return names;
+}
+
+/** A whole file of the bundle, opened as {@link openBundleFile} opens it. */
+async function readWhole(path: string): Promise<Buffer> {
+  const file = await openBundleFile(path);
+  if (typeof file === "string") {
+    throw new DiagbotError("bundle", `${path}: ${file}`, {
+      hint: "make every file of the bundle readable by this user, then redact again",
+    });
+  }
+  try {
+    return await file.readFile();
+  } catch (err) {
+    throw new DiagbotError("bundle", `${path}: ${whyUnreadable(err)}`);
+  } finally {
+    await file.close();
   }
 }
 
@@ -79,8 +114,9 @@ async function prepareOut(dir: string, out: string): Promise<void> {
 }
 
 async function readManifest(path: string): Promise<Manifest> {
+  const text = (await readWhole(path)).toString("utf8");
   try {
-    const value = JSON.parse(await readFile(path, "utf8")) as unknown;
+    const value = JSON.parse(text) as unknown;
     if (value && typeof value === "object" && !Array.isArray(value)) return value as Manifest;
     throw new Error("not a JSON object");
   } catch (err) {

@@ -106,8 +106,11 @@ async function redactFile(input: string | 0, out: string | undefined): Promise<R
   const bytes = Buffer.from(r.text, "latin1");
   if (out) await writeNew(out, bytes);
   else
+    // A reader that has gone (`| head`) is no failure: the rest is dropped (see main/cli.ts).
     await new Promise<void>((done, fail) =>
-      process.stdout.write(bytes, (err) => (err ? fail(err) : done())),
+      process.stdout.write(bytes, (err) =>
+        err && (err as NodeJS.ErrnoException).code !== "EPIPE" ? fail(err) : done(),
+      ),
     );
   return r.counts;
 }

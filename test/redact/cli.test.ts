@@ -6,6 +6,7 @@ import {
   readFileSync,
   rmSync,
   statSync,
+  symlinkSync,
   writeFileSync,
 } from "node:fs";
 import { tmpdir } from "node:os";
@@ -108,5 +109,32 @@ describe("diagbot redact", () => {
     expect(r.stderr).toContain("redact: /dev/zero: binary data, not text");
     const rssKb = Number(r.stderr.trim().split("\n").at(-1));
     expect(rssKb).toBeLessThan(150_000);
+  });
+
+  it("refuses a bundle holding a symbolic link, writing nothing and quoting nothing of its target", async () => {
+    const bundle = join(dir, "linked-bundle");
+    mkdirSync(bundle);
+    const secret = join(dir, "private-key-like");
+    writeFileSync(secret, "PRIVATE-BYTES-THAT-MUST-NOT-LEAVE\n");
+    writeFileSync(join(bundle, "uptime.out"), "0.1 0.2 0.3 1/100 5\n");
+    symlinkSync(secret, join(bundle, "dmesg.out"));
+    const out = join(dir, "linked-bundle-redacted");
+    const r = await runCli(["redact", bundle, "--out", out]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${join(bundle, "dmesg.out")}: a symbolic link: refused`);
+    expect(r.stderr + r.stdout).not.toContain("PRIVATE-BYTES");
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it("ends quietly with its own exit code when the reader of standard output goes", () => {
+    const file = join(dir, "long.txt");
+    writeFileSync(file, "token=abc\n".repeat(200_000));
+    const bash = spawnSync(
+      "bash",
+      ["-c", `set -o pipefail; node "${BIN}" redact "${file}" | head -c 10 >/dev/null`],
+      { encoding: "utf8" },
+    );
+    expect(bash.stderr).not.toMatch(/EPIPE|unexpected error|at /);
+    expect(bash.status).toBe(0);
   });
 });
