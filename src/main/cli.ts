@@ -1,6 +1,7 @@
 import { createRequire } from "node:module";
 import { Command, CommanderError, Option } from "commander";
 import { DiagbotError } from "../model/errors.js";
+import { printable } from "../render/printable.js";
 
 /**
  * The `diagbot` command line. Returns the exit code (DESIGN.md "CLI contract"):
@@ -161,7 +162,7 @@ export function reportError(err: unknown): number {
     return 130;
   }
   if (err instanceof DiagbotError) {
-    process.stderr.write(`diagbot: ${err.describe()}\n`);
+    process.stderr.write(`diagbot: ${printable(err.describe())}\n`);
     return err.kind.exit;
   }
   process.stderr.write(`diagbot: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);

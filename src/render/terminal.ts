@@ -4,6 +4,7 @@ import { decisiveHistory } from "../engine/summarise.js";
 import type { Report } from "../model/report.js";
 import { problemCount } from "../parsers/lines.js";
 import { citedLines } from "./cited.js";
+import { printableDeep } from "./printable.js";
 
 /**
  * The terminal report: the top hypotheses with their evidence, what to do, recent history
@@ -11,9 +12,10 @@ import { citedLines } from "./cited.js";
  * collector's status. Plain text; colour only when `color` is set.
  */
 export function renderTerminal(
-  report: Report,
+  shown: Report,
   options: { color: boolean; verbose?: boolean },
 ): string {
+  const report = printableDeep(shown);
   const c = palette(options.color);
   const out: string[] = [];
   const when = report.startedAt.replace("T", " ").replace(/\.\d+Z$/, "Z");

@@ -1,3 +1,4 @@
+import { printableDeep } from "../render/printable.js";
 import type { Digest } from "./changes.js";
 import { stateUnreadableLine } from "./digest.js";
 import type { HostResult, SweepResult } from "./types.js";
@@ -57,7 +58,8 @@ export function sweepProgress(stream: NodeJS.WriteStream, total: number) {
  * name), one line per finding; then unreachable and failed hosts with their reason; then
  * the count of healthy hosts.
  */
-export function renderSweepTable(result: SweepResult): string {
+export function renderSweepTable(shown: SweepResult): string {
+  const result = printableDeep(shown);
   const lines: string[] = [];
   const byName = (a: HostResult, b: HostResult) => a.host.localeCompare(b.host);
   const withFindings = result.hosts
@@ -94,7 +96,8 @@ export function renderSweepTable(result: SweepResult): string {
  * resolved findings one per line, hosts unreachable or answering again, then counts. A first
  * run says so: its findings are held back until `confirmRuns` runs have seen them.
  */
-export function renderChanges(d: Digest): string {
+export function renderChanges(shown: Digest): string {
+  const d = printableDeep(shown);
   const lines = [
     "",
     d.firstRun
