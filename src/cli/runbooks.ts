@@ -12,7 +12,7 @@ export async function runRunbooksLint(opts: { dir?: string }): Promise<number> {
   for (const issue of result.issues) process.stdout.write(`${formatIssue(issue)}\n`);
   for (const file of result.emptyFiles) process.stdout.write(`${file}: holds no rule\n`);
   process.stdout.write(
-    `${result.runbooks.length} rules in ${result.files.length} files, ${result.issues.length} problems\n`,
+    `${result.runbooks.length} rules in ${result.files.length} files, ${result.issues.length} problem${result.issues.length === 1 ? "" : "s"}\n`,
   );
   return result.issues.length === 0 ? 0 : 2;
 }

@@ -10,8 +10,8 @@ const TOP = 50;
  * process); then, for every /proc/PID, the entries of fd/ (counted by a shell glob, no
  * process per PID) and comm. One awk joins them by PID; sorted by count, the top {@link TOP}
  * plus the target PIDs, then a SUMMARY line. A process whose fd/ is not readable (another
- * user's, when not root) prints `-` and is counted as unreadable; one whose limits could not
- * be read prints `-` for SOFT and HARD.
+ * user's, when not root) prints `-` and is counted as unreadable, unless it ended during the
+ * scan (it is left out); one whose limits could not be read prints `-` for SOFT and HARD.
  */
 export function procFdsScript(ctx: CommandContext): string {
   const want = safePids(ctx).join(" ");
@@ -23,6 +23,8 @@ for d in /proc/[0-9]*; do
   if [ -r "$d/fd" ] && [ -x "$d/fd" ]; then
     set -- "$d"/fd/*
     if [ $# -eq 1 ] && [ ! -e "$1" ] && [ ! -L "$1" ]; then n=0; else n=$#; fi
+  elif [ ! -d "$d" ]; then
+    continue
   else
     n=-
   fi

@@ -216,7 +216,8 @@ export function gapSentence(
     const how = entry.reason.includes("needs root") ? " (needs root or sudo: true)" : "";
     parts.push(`${shortName(entry.collector)} could not be read${how}: ${notChecked(cats)}`);
   }
-  const more = parts.length > 2 ? ` (and ${parts.length - 2} more gaps)` : "";
+  const left = parts.length - 2;
+  const more = left > 0 ? ` (and ${left} more gap${left === 1 ? "" : "s"})` : "";
   const said = parts.slice(0, 2);
   if (absent.length === 1 && absent[0])
     said.push(

@@ -21,7 +21,7 @@ export const schedLog: LogJudge = {
     },
     {
       path: "sched.log.hrtimer_interrupt_ms",
-      says: "a timer interrupt took {} ms (`hrtimer: interrupt took`)",
+      says: "the longest timer interrupt the log reports (`hrtimer: interrupt took`): {}",
       type: "number",
       unit: "ms",
       from: LOG,
