@@ -55,7 +55,7 @@ export interface BundleFile {
  * @param rewrite.text applied to each command line and error message
  */
 export function buildBundle(
-  meta: { host: string; startedAt: string; symptom: string; windowSeconds: number },
+  meta: { host: string; startedAt: string; symptom: string; windowSeconds?: number },
   outputs: readonly {
     id: string;
     status: CollectorEntry["status"];
@@ -106,7 +106,7 @@ export function buildBundle(
     host: meta.host,
     startedAt: meta.startedAt,
     symptom: meta.symptom,
-    window: { seconds: meta.windowSeconds },
+    ...(meta.windowSeconds === undefined ? {} : { window: { seconds: meta.windowSeconds } }),
     collectors,
   };
   return { files, manifest };

@@ -26,7 +26,7 @@ const WRITABLE_BY_OTHERS = 0o022;
  */
 export async function saveBundle(
   dir: string,
-  meta: { host: string; startedAt: string; symptom: string; windowSeconds: number },
+  meta: { host: string; startedAt: string; symptom: string; windowSeconds?: number },
   outputs: readonly CollectedOutput[],
   report?: object,
 ): Promise<void> {

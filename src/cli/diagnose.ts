@@ -157,7 +157,13 @@ export async function runDiagnose(
     try {
       await saveBundle(
         opts.save,
-        { host: report.host, startedAt: report.startedAt, symptom, windowSeconds },
+        {
+          host: report.host,
+          startedAt: report.startedAt,
+          symptom: report.symptom,
+          // Evidence read from snapshots (a paste, a bundle without one) saves no window.
+          windowSeconds: report.window.mode === "window" ? report.window.seconds : undefined,
+        },
         outputs,
         report,
       );

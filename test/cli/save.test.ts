@@ -5,6 +5,7 @@ import {
   mkdirSync,
   mkdtempSync,
   readdirSync,
+  readFileSync,
   rmSync,
   statSync,
   symlinkSync,
@@ -80,6 +81,23 @@ describe("--save", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.json.startedAt).toBe("2026-01-02T03:04:05.000Z");
     expect(r.json.host).toBe("db-7");
+  });
+
+  it("saves a paste's evidence as snapshots: no window, and the replay says so", async () => {
+    const paste = join(root, "paste.txt");
+    writeFileSync(
+      paste,
+      "$ uptime\n 10:00:00 up 1 day,  1 user,  load average: 0.10, 0.20, 0.30\n",
+    );
+    const saved = join(root, "from-paste");
+    const r = await runCli(["diagnose", "x", "--from", paste, "--save", saved, "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json.window.mode).toBe("since-boot");
+    const manifest = JSON.parse(readFileSync(join(saved, "bundle.json"), "utf8"));
+    expect(manifest.window).toBeUndefined();
+    const replay = await runCli(["diagnose", "x", "--from", saved, "--json"]);
+    expect(replay.code, replay.stderr).toBe(0);
+    expect(replay.json.window.mode).toBe("since-boot");
   });
 
   it("refuses a directory under /proc at once (recursive mkdir would spin there)", async () => {
