@@ -192,14 +192,23 @@ function notChecked(cats: readonly Category[]): string {
 }
 
 /**
- * The coverage sentence of a headline, or undefined when no gap touches the symptom:
+ * The coverage sentence of a headline, or undefined when no gap touches the symptom (or, when
+ * nothing was found and no rule could be judged at all, says that):
  * `the kernel log could not be read (needs root or sudo: true): OOM kills, hung tasks and disk
  * errors were not checked`. At most two failed collectors are named; the outputs a replayed
  * bundle lacks are said together.
  */
 export function gapSentence(
-  report: Pick<Report, "coverage" | "symptom"> & Partial<Pick<Report, "hypotheses">>,
+  report: Pick<Report, "coverage" | "symptom"> & Partial<Pick<Report, "hypotheses" | "checked">>,
 ): string | undefined {
+  // Evidence that let no rule decide anything (a paste of /proc/loadavg alone) proves nothing.
+  if (
+    (report.hypotheses ?? []).length === 0 &&
+    report.checked !== undefined &&
+    !report.checked.some((c) => c.verdict === "fine")
+  ) {
+    return "no rule could be checked: the evidence holds none of the facts the rules read";
+  }
   // A category a finding already names was checked: the gap cannot hide it.
   const found = new Set((report.hypotheses ?? []).map((h) => h.category));
   const relevant = (entry: Coverage) =>

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { diagnoseBundle } from "../../src/engine/diagnose.js";
+import { diagnoseFrom } from "../../src/engine/from.js";
 import { plan } from "../../src/engine/plan.js";
 import { renderAnswer } from "../../src/render/blocks.js";
 import { renderTerminal } from "../../src/render/terminal.js";
@@ -148,5 +149,27 @@ describe("fine means evidence was read", () => {
     });
     // A rule with one value read against its threshold stays fine.
     expect(report.checked.find((c) => c.rule === "tcp-memory-pressure")?.verdict).toBe("fine");
+  });
+});
+
+describe("evidence that lets no rule decide anything", () => {
+  it("is not called a clean result: the headline says no rule could be checked", async () => {
+    const runbooks = await loadRunbooks();
+    const dir = mkdtempSync(join(tmpdir(), "diagbot-test-coverage-"));
+    dirs.push(dir);
+    const paste = join(dir, "paste.txt");
+    writeFileSync(paste, "$ cat /proc/loadavg\n0.10 0.20 0.30 1/100 5\n");
+    const { report } = await diagnoseFrom(paste, "x", undefined, runbooks);
+    expect(report.hypotheses).toEqual([]);
+    expect(report.checked.some((c) => c.verdict === "fine")).toBe(false);
+    expect(report.summary).toMatch(
+      /^No root cause found on x \(health\), but no rule could be checked/,
+    );
+    const text = renderTerminal(report, { color: false });
+    expect(text).toContain("No root cause found, but no rule could be checked");
+    const slack = renderAnswer(report, { diagnosisId: "d1", bundle: false, redactions: 0 });
+    expect(JSON.stringify(slack.blocks)).toMatch(
+      /:warning: \*No root cause found\*.*no rule could be checked/,
+    );
   });
 });
