@@ -104,14 +104,16 @@ async function redactFile(input: string | 0, out: string | undefined): Promise<R
   const data = readText(input);
   const r = redactText(data.toString("latin1"));
   const bytes = Buffer.from(r.text, "latin1");
-  if (out) await writeNew(out, bytes);
-  else
-    // A reader that has gone (`| head`) is no failure: the rest is dropped (see main/cli.ts).
-    await new Promise<void>((done, fail) =>
-      process.stdout.write(bytes, (err) =>
-        err && (err as NodeJS.ErrnoException).code !== "EPIPE" ? fail(err) : done(),
-      ),
-    );
+  if (out) {
+    await writeNew(out, bytes);
+    return r.counts;
+  }
+  // A reader that has gone (`| head`) is no failure: the rest is dropped (see main/cli.ts).
+  await new Promise<void>((done, fail) =>
+    process.stdout.write(bytes, (err) =>
+      err && (err as NodeJS.ErrnoException).code !== "EPIPE" ? fail(err) : done(),
+    ),
+  );
   return r.counts;
 }
 
