@@ -185,7 +185,7 @@ async function readManifest(dir: string, names: string[], notes: string[]): Prom
 /**
  * Opens a file of a bundle for reading, or says why not. A symbolic link is refused, not
  * followed: a bundle holds its files itself, and one received from elsewhere could otherwise
- * point at any file this user can read (`dmesg.out -> ~/.ssh/id_ed25519`) and put it in a
+ * point at any file this user can read (`dmesg.out -> /etc/shadow`) and put it in a
  * report or a redacted copy. `O_NOFOLLOW` keeps a link swapped in after the check from being
  * followed either; `O_NONBLOCK`, a FIFO from blocking the open.
  */

@@ -52,30 +52,18 @@ export async function redactBundleDir(dir: string, out: string): Promise<Redacti
 }
 
 /**
- * The names of the bundle's files, sorted.
- * @throws DiagbotError `usage` when `dir` cannot be read; `bundle` when an entry is a symbolic
- *   link (never followed: it could point at any file this user can read) or not a regular file.
+ * The names of the bundle's entries, sorted. Each is opened by {@link readWhole}, which refuses
+ * a symbolic link or anything not a regular file before a byte is written.
+ * @throws DiagbotError `usage` when `dir` cannot be read.
  */
 async function bundleFiles(dir: string): Promise<string[]> {
-  let names: string[];
   try {
-    names = (await readdir(dir)).sort();
+    return (await readdir(dir)).sort();
   } catch (err) {
     throw new DiagbotError("usage", `cannot read bundle ${dir}: ${whyUnreadable(err)}`, {
       hint: "give a directory written by `diagbot diagnose --save`",
     });
   }
-  for (const name of names) {
-    const file = await openBundleFile(join(dir, name));
-    if (typeof file !== "string") {
-      await file.close();
-      continue;
-    }
-    throw new DiagbotError("bundle", `${join(dir, name)}: ${file}`, {
-      hint: "a bundle holds only its own regular files: remove this entry (or copy in the file a link points at, if it belongs there) and redact again",
-    });
-  }
-  return names;
 }
 
 /** A whole file of the bundle, opened as {@link openBundleFile} opens it. */
@@ -83,7 +71,7 @@ async function readWhole(path: string): Promise<Buffer> {
   const file = await openBundleFile(path);
   if (typeof file === "string") {
     throw new DiagbotError("bundle", `${path}: ${file}`, {
-      hint: "make every file of the bundle readable by this user, then redact again",
+      hint: "a bundle holds only its own regular files, readable by this user: remove or fix this entry (copy in the file a link points at, if it belongs there) and redact again",
     });
   }
   try {

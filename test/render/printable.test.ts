@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Report } from "../../src/model/report.js";
 import { printable, printableDeep } from "../../src/render/printable.js";
 import { renderTerminal } from "../../src/render/terminal.js";
+import { fakeReport } from "../helpers/reports.js";
 
 /** A host's text carrying codes a terminal acts on: retitle, clipboard write, carriage return. */
 const HOSTILE = "oom \u001b]0;PWNED\u0007 \u001b]52;c;ZWNobyBoaQ==\u0007 \r\u009b2J end";
@@ -21,16 +22,8 @@ describe("host text printed on a terminal", () => {
 
   it("never reaches the terminal raw from a report", () => {
     const report: Report = {
-      version: 1,
-      host: `web-1${HOSTILE}`,
-      symptom: "health",
-      startedAt: "2026-01-01T00:00:00.000Z",
-      durationMs: 1,
-      window: { seconds: 5, mode: "window" },
-      hypotheses: [],
-      checked: [],
+      ...fakeReport({ host: `web-1${HOSTILE}`, excerpt: HOSTILE }),
       collectors: [{ id: "dmesg", status: "failed", durationMs: 3, error: HOSTILE }],
-      ignored: [],
       notes: [HOSTILE],
       summary: HOSTILE,
     };
