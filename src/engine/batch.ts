@@ -71,55 +71,165 @@ export function startId(id: string): string {
   return `start:${id}`;
 }
 
+/** A window's reads, with the cap of each (the bytes the engine keeps of a stream). */
+export interface CappedWindowReads extends WindowReads {
+  items: readonly CappedBatchItem[];
+}
+
+/** Section ids name files on the host: letters, digits, `:`, `_` and `-` only (not `reads`). */
+const SAFE_ID = /^[A-Za-z0-9:_-]+$/;
+
 /**
  * The script (for `sh -c`, not yet quoted) of one window's collection in one exec, so a login
  * shell's start-up files (`.bashrc`) run once for all of it:
- *   1. the window's start reads, one after the other (sections `start:<id>`);
- *   2. every item started at once, each writing into its own files in a private folder on the
- *      host (`/tmp/diagbot.<uid>/batch.<pid>`, see host-tmp.ts);
+ *   1. the window's start reads, one after the other, framed as in {@link batchScript}
+ *      (sections `start:<id>`);
+ *   2. every item started at once;
  *   3. a sleep to the end of the window (whole seconds from the script's start), then the end
  *      reads (sections `<id>`);
- *   4. each item printed in order, framed as in {@link batchScript}, once it has ended, each
- *      stream cut on the host at `capBytes` + 1 bytes, so a reader sees that it was cut (an
- *      empty stream, as most stderr is, costs no `head`).
+ *   4. a wait for each item, in order;
+ *   5. everything printed at once (`emit`, also run when the script is interrupted).
+ * Until step 5 every output goes to files in a private folder on the host
+ * (`/tmp/diagbot.<uid>/batch.<pid>`, see host-tmp.ts), named `<nonce>.<id>.out` and `.err`
+ * (`<nonce>.reads.out` and `.err` for the reads). Step 5 prints them with `head -v -c <cap+1>`,
+ * one `head` per distinct cap, so each stream is cut on the host at its cap + 1 bytes (a
+ * reader sees that it was cut) and the whole output leaves in a few large writes instead of
+ * hundreds of small ones. {@link splitWindow} reads it back:
+ *
+ *   \n==> <folder>/<nonce>.<id>.out <==\n<bytes>  (for each stream; head's own header, after
+ *                                                 a newline printed before each head)
+ *   \n@@diagbot-<nonce> rc <id>=<exit> ...@@\n    (the exit status of each item that ended)
+ *
  * The folder goes on every way out (its trap; or, when the script is killed, the next script
  * that makes one). Without a folder the script prints only {@link noFolderLine} and runs
  * nothing.
+ * @throws Error when an id has characters other than those of {@link SAFE_ID}.
  */
 export function windowScript(
   items: readonly CappedBatchItem[],
-  window: WindowReads,
+  reads: CappedWindowReads,
   nonce: string,
 ): string {
+  const bad = [...items, ...reads.items].find(({ id }) => !SAFE_ID.test(id) || id === "reads");
+  if (bad) throw new Error(`window section id ${JSON.stringify(bad.id)} is not a file name`);
   const tag = `@@diagbot-${nonce}`;
-  const read = (id: string, command: string) =>
-    section(tag, id, [`( ${command} ) </dev/null`, "rc=$?"]);
-  const start = items.map(
-    ({ command }, i) => `( ${command} ) </dev/null >"$d/${i}.out" 2>"$d/${i}.err" & p${i}=$!`,
-  );
-  const print = items.map(({ id, capBytes }, i) =>
-    section(tag, id, [
-      `wait "$p${i}"`,
-      "rc=$?",
-      `if [ -s "$d/${i}.out" ]; then head -c ${capBytes + 1} "$d/${i}.out"; fi`,
-      `if [ -s "$d/${i}.err" ]; then head -c ${capBytes + 1} "$d/${i}.err" >&2; fi`,
-    ]),
-  );
+  // Both ends of every read append to the same two files, one read after the other.
+  const readAll = (key: (id: string) => string) =>
+    reads.items.length === 0
+      ? []
+      : [
+          "{",
+          ...reads.items.map(({ id, command }) =>
+            section(tag, key(id), [`( ${command} ) </dev/null`, "rc=$?"]),
+          ),
+          `} >>${file("reads", "out")} 2>>${file("reads", "err")}`,
+        ];
+  const file = (id: string, stream: "out" | "err") => `"$f.${id}.${stream}"`;
   return [
     ...hostTmpPrologue("batch", "batch", [
       `printf '%s\\n' ${shellQuote([noFolderLine(nonce)])}`,
       "exit 0",
     ]),
-    `trap 'rm -rf "$d"' EXIT`,
+    `f="$d/${nonce}"`,
+    'rcs=""',
+    ...emitFunction(items, reads, tag, file),
+    `trap 'emit; rm -rf "$d"' EXIT`,
     "trap 'exit 130' HUP INT TERM",
     "t0=$(date +%s)",
-    ...window.items.map(({ id, command }) => read(startId(id), command)),
-    ...start,
-    `left=$((t0 + ${window.seconds} - $(date +%s)))`,
+    ...readAll(startId),
+    ...items.map(
+      ({ id, command }, i) =>
+        `( ${command} ) </dev/null >${file(id, "out")} 2>${file(id, "err")} & p${i}=$!`,
+    ),
+    `left=$((t0 + ${reads.seconds} - $(date +%s)))`,
     'if [ "$left" -gt 0 ]; then sleep "$left"; fi',
-    ...window.items.map(({ id, command }) => read(id, command)),
-    ...print,
+    ...readAll((id) => id),
+    ...items.map(({ id }, i) => `wait "$p${i}"; rcs="$rcs ${id}=$?"`),
   ].join("\n");
+}
+
+/**
+ * The `emit` shell function of {@link windowScript}: one `head -v -c` per distinct cap over
+ * the files of the items with that cap, one over the reads, then the line of exit statuses.
+ */
+function emitFunction(
+  items: readonly CappedBatchItem[],
+  reads: CappedWindowReads,
+  tag: string,
+  file: (id: string, stream: "out" | "err") => string,
+): string[] {
+  const byCap = new Map<number, string[]>();
+  for (const { id, capBytes } of items) {
+    byCap.set(capBytes, [...(byCap.get(capBytes) ?? []), file(id, "out"), file(id, "err")]);
+  }
+  // The reads' files hold both ends of every read, each with its frame.
+  const readsCap = reads.items.reduce((sum, i) => sum + 2 * (i.capBytes + 1) + 4096, 0);
+  if (reads.items.length > 0) byCap.set(readsCap, [file("reads", "out"), file("reads", "err")]);
+  return [
+    "emit() {",
+    ...[...byCap].map(
+      ([cap, files]) => `  printf '\\n'; head -v -c ${cap + 1} ${files.join(" ")} 2>/dev/null`,
+    ),
+    `  printf '\\n%s rc%s@@\\n' ${shellQuote([tag])} "$rcs"`,
+    "}",
+  ];
+}
+
+/**
+ * Reads back the output of a {@link windowScript}: each item's streams (cut at its cap + 1
+ * bytes on the host) and exit status, and the sections of the reads. An item whose files were
+ * never printed is absent; one printed without an exit status had not ended.
+ */
+export function splitWindow(stdout: Buffer, nonce: string): Map<string, BatchSection> {
+  const tag = `@@diagbot-${nonce}`;
+  const rcAt = stdout.lastIndexOf(`\n${tag} rc`);
+  const end = rcAt === -1 ? stdout.length : rcAt;
+  const exits = new Map<string, number>();
+  if (rcAt !== -1) {
+    const line = stdout.subarray(rcAt + tag.length + 4, stdout.indexOf(0x0a, rcAt + 1));
+    for (const m of line.toString().matchAll(/([A-Za-z0-9:_-]+)=(\d+)/g)) {
+      exits.set(m[1], Number(m[2]));
+    }
+  }
+  const files = headFiles(stdout.subarray(0, end), nonce);
+  const reads = splitBatch(
+    files.get("reads.out") ?? Buffer.alloc(0),
+    files.get("reads.err") ?? Buffer.alloc(0),
+    nonce,
+  );
+  for (const [name, data] of files) {
+    const m = /^(.+)\.out$/.exec(name);
+    if (!m || m[1] === "reads") continue;
+    reads.set(m[1], {
+      stdout: data,
+      stderr: files.get(`${m[1]}.err`) ?? Buffer.alloc(0),
+      exitCode: exits.get(m[1]),
+    });
+  }
+  return reads;
+}
+
+/**
+ * The files that `head -v` printed, by name after `<nonce>.`: each header line
+ * `==> <path>/<nonce>.<name> <==` is preceded by a newline that belongs to no file.
+ */
+function headFiles(buf: Buffer, nonce: string): Map<string, Buffer> {
+  const headers: { lineStart: number; bodyStart: number; name: string }[] = [];
+  const needle = `/${nonce}.`;
+  const header = new RegExp(`^==> .*/${nonce}\\.([A-Za-z0-9:_-]+\\.(?:out|err)) <==$`);
+  for (let at = buf.indexOf(needle); at !== -1; at = buf.indexOf(needle, at + needle.length)) {
+    const lineStart = buf.lastIndexOf(0x0a, at) + 1;
+    const lineEnd = buf.indexOf(0x0a, at);
+    if (lineStart === 0 || lineEnd === -1) continue;
+    const m = header.exec(buf.toString("utf8", lineStart, lineEnd));
+    if (m) headers.push({ lineStart, bodyStart: lineEnd + 1, name: m[1] });
+  }
+  const files = new Map<string, Buffer>();
+  headers.forEach((h, i) => {
+    const next = i + 1 < headers.length ? headers[i + 1].lineStart - 1 : buf.length;
+    files.set(h.name, buf.subarray(h.bodyStart, Math.max(h.bodyStart, next)));
+  });
+  return files;
 }
 
 /** Splits one stream of a batch into sections by id. */

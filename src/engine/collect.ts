@@ -4,7 +4,16 @@ import type { Collector, CommandContext } from "../collectors/types.js";
 import type { CollectedOutput } from "../model/collected.js";
 import type { Progress } from "../model/progress.js";
 import type { ExecResult, Transport } from "../transport/types.js";
-import { batchScript, newNonce, noFolderLine, splitBatch, startId, windowScript } from "./batch.js";
+import {
+  type BatchSection,
+  batchScript,
+  newNonce,
+  noFolderLine,
+  splitBatch,
+  splitWindow,
+  startId,
+  windowScript,
+} from "./batch.js";
 
 /**
  * Runs a plan of collectors on one host over one transport (DESIGN.md "Collectors"):
@@ -87,7 +96,7 @@ export async function collect(
     const item = {
       collector,
       command: built.text,
-      underEnv: built.underEnv,
+      inWindow: built.inWindow,
       seconds: built.seconds,
     };
     if (built.sudo) viaSudo.push(item);
@@ -116,10 +125,10 @@ export async function collect(
 
 /**
  * A collector's command as built for this run, and its host-side bound in seconds.
- * `underEnv` is what a window script runs (the script's own `env` set the same environment);
+ * `inWindow` is what a window script runs (BuiltCommand.inWindow in collectors/command.ts);
  * `command`, the whole line, is what is recorded, there as everywhere.
  */
-type Item = { collector: Collector; command: string; underEnv: string; seconds: number };
+type Item = { collector: Collector; command: string; inWindow: string; seconds: number };
 
 /** One stream of a section, cut at the collector's cap; true in `cut` when it was longer. */
 function capped(data: Buffer | undefined, cap: number) {
@@ -135,12 +144,11 @@ function capped(data: Buffer | undefined, cap: number) {
  */
 function sectionsOf(
   items: readonly Item[],
+  sections: ReadonlyMap<string, BatchSection>,
   whole: ExecResult,
-  nonce: string,
   started: number,
   sectionId: (id: string) => string = (id) => id,
 ): Sections {
-  const sections = splitBatch(whole.stdout, whole.stderr, nonce);
   const out: Sections = new Map();
   for (const item of items) {
     const section = sections.get(sectionId(item.collector.id));
@@ -200,7 +208,7 @@ async function runBatch(run: Run, items: readonly Item[]): Promise<Sections> {
     capBytes: capOfAll(items),
     signal: run.signal,
   });
-  return sectionsOf(items, whole, nonce, started);
+  return sectionsOf(items, splitBatch(whole.stdout, whole.stderr, nonce), whole, started);
 }
 
 /** Records each windowed collector from its end read, with its start read as `start`. */
@@ -243,11 +251,15 @@ async function runWindow(
   const script = windowScript(
     together.map((i) => ({
       id: i.collector.id,
-      command: i.underEnv,
+      command: i.inWindow,
       capBytes: i.collector.capBytes,
     })),
     {
-      items: windowed.map((i) => ({ id: i.collector.id, command: i.underEnv })),
+      items: windowed.map((i) => ({
+        id: i.collector.id,
+        command: i.inWindow,
+        capBytes: i.collector.capBytes,
+      })),
       seconds: windowSeconds,
     },
     nonce,
@@ -263,9 +275,10 @@ async function runWindow(
     },
   );
   if (whole.stdout.includes(noFolderLine(nonce))) return false;
-  const first = sectionsOf(windowed, whole, nonce, started, startId);
-  finishWindowed(run, windowed, first, sectionsOf(windowed, whole, nonce, started));
-  finishAll(run, together, sectionsOf(together, whole, nonce, started));
+  const sections = splitWindow(whole.stdout, nonce);
+  const first = sectionsOf(windowed, sections, whole, started, startId);
+  finishWindowed(run, windowed, first, sectionsOf(windowed, sections, whole, started));
+  finishAll(run, together, sectionsOf(together, sections, whole, started));
   return true;
 }
 

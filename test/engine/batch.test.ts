@@ -1,13 +1,14 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
   batchScript,
   newNonce,
   noFolderLine,
   splitBatch,
+  splitWindow,
   startId,
   windowScript,
 } from "../../src/engine/batch.js";
@@ -77,8 +78,9 @@ function runWindow(
 ) {
   const nonce = newNonce();
   const started = Date.now();
-  const r = spawnSync("/bin/sh", ["-c", windowScript(items, { items: reads, seconds }, nonce)]);
-  return { r, nonce, ms: Date.now() - started, sections: splitBatch(r.stdout, r.stderr, nonce) };
+  const capped = reads.map((read) => ({ ...read, capBytes: 1000 }));
+  const r = spawnSync("/bin/sh", ["-c", windowScript(items, { items: capped, seconds }, nonce)]);
+  return { r, nonce, ms: Date.now() - started, sections: splitWindow(r.stdout, nonce) };
 }
 
 describe("a window's collection in one exec", () => {
@@ -87,7 +89,13 @@ describe("a window's collection in one exec", () => {
       [
         { id: "slow-a", command: "sleep 1; echo a" },
         { id: "slow-b", command: "sleep 1; echo b >&2; exit 4" },
-        { id: "chatty", command: "head -c 5000 /dev/zero", capBytes: 100 },
+        {
+          id: "chatty",
+          command: "head -c 5000 /dev/zero; head -c 300 /dev/zero >&2",
+          capBytes: 100,
+        },
+        { id: "bytes", command: "printf 'no newline\\000\\377'" },
+        { id: "quiet", command: "true" },
       ].map((i) => ({ capBytes: 1000, ...i })),
       [{ id: "clock", command: "date +%s%N" }],
       2,
@@ -99,10 +107,86 @@ describe("a window's collection in one exec", () => {
     expect(sections.get("slow-b")!.stderr.toString()).toBe("b\n");
     expect(sections.get("slow-b")!.exitCode).toBe(4);
     expect(sections.get("chatty")!.stdout.length).toBe(101);
+    expect(sections.get("chatty")!.stderr.length).toBe(101);
+    expect([...sections.get("bytes")!.stdout.subarray(-3)]).toEqual([0x65, 0, 0xff]);
+    expect(sections.get("quiet")).toMatchObject({ exitCode: 0 });
+    expect(sections.get("quiet")!.stdout.length + sections.get("quiet")!.stderr.length).toBe(0);
     const start = BigInt(sections.get(startId("clock"))!.stdout.toString().trim());
     const end = BigInt(sections.get("clock")!.stdout.toString().trim());
     expect(Number(end - start) / 1e9).toBeGreaterThanOrEqual(1);
     expect(r.stdout.toString()).not.toContain("no-folder");
+  });
+
+  it("cannot be fooled by output that imitates a header, a frame or the exit line", () => {
+    const { sections, nonce } = runWindow(
+      [
+        {
+          id: "evil",
+          command:
+            "printf '\\n==> /tmp/x/0123456789abcdef.next.out <==\\nfake\\n@@diagbot-0123456789abcdef rc next=9@@\\n'",
+          capBytes: 1000,
+        },
+        { id: "next", command: "echo ok", capBytes: 1000 },
+      ],
+      [{ id: "clock", command: "echo '@@diagbot-0000000000000000 end clock 0@@'; echo t" }],
+      1,
+    );
+    expect(nonce).not.toBe("0123456789abcdef");
+    expect(sections.get("evil")!.stdout.toString()).toContain("fake");
+    expect(sections.get("next")).toMatchObject({ exitCode: 0 });
+    expect(sections.get("next")!.stdout.toString()).toBe("ok\n");
+    expect(sections.get("clock")!.stdout.toString()).toContain("t\n");
+  });
+
+  it("prints what had ended when it is interrupted, and no exit status for the rest", () => {
+    const nonce = newNonce();
+    const script = windowScript(
+      [
+        { id: "quick", command: "echo done", capBytes: 100 },
+        { id: "stuck", command: "echo partial; sleep 30", capBytes: 100 },
+      ],
+      { items: [{ id: "clock", command: "echo tick", capBytes: 100 }], seconds: 0 },
+      nonce,
+    );
+    const r = spawnSync("timeout", ["-s", "INT", "1.5", "/bin/sh", "-c", script]);
+    const sections = splitWindow(r.stdout, nonce);
+    expect(sections.get("quick")).toMatchObject({ exitCode: 0 });
+    expect(sections.get("quick")!.stdout.toString()).toBe("done\n");
+    expect(sections.get(startId("clock"))!.stdout.toString()).toBe("tick\n");
+    expect(sections.get("stuck")!.stdout.toString()).toBe("partial\n");
+    expect(sections.get("stuck")!.exitCode).toBeUndefined();
+  });
+
+  it("writes its whole output in a few large writes", () => {
+    const items = Array.from({ length: 30 }, (_, i) => ({
+      id: `item-${i}`,
+      command: `echo ${i}; echo e${i} >&2`,
+      capBytes: 1000 + (i % 3),
+    }));
+    const nonce = newNonce();
+    const script = windowScript(items, { items: [], seconds: 0 }, nonce);
+    // strace(1) (installed with the test packages) logs every write of every process, with
+    // the file each went to (-y).
+    const log = join(mkdtempSync(join(tmpdir(), "diagbot-test-writes-")), "strace.log");
+    const r = spawnSync("strace", [
+      "-f",
+      "-qq",
+      "-e",
+      "trace=write",
+      "-o",
+      log,
+      "/bin/sh",
+      "-c",
+      script,
+    ]);
+    const writes = readFileSync(log, "utf8")
+      .split("\n")
+      .filter((l) => /write\(1<pipe:/.test(l)); // not the items' own writes into their files
+    rmSync(dirname(log), { recursive: true, force: true });
+    // Three heads (one per cap) and two printf lines, against four per item framed one by one.
+    expect(writes.length).toBeLessThanOrEqual(12);
+    const sections = splitWindow(r.stdout, nonce);
+    expect(sections.get("item-29")!.stderr.toString()).toBe("e29\n");
   });
 
   it("removes its folder when it ends and when it is interrupted", () => {
