@@ -35,10 +35,12 @@ export interface BuiltCommand {
   /** The full command string for `sh -c` / an SSH exec request. */
   text: string;
   /**
-   * The same command without its `env ...` words, for a script that itself runs under that
-   * environment (the window script of engine/batch.ts): one process fewer per collector.
+   * The same command as a window script runs it (engine/batch.ts): without its `env ...`
+   * words, since the script itself runs under that environment, and, for an
+   * {@link CommandLine.instant} read, without its `timeout`, since the script is bounded as a
+   * whole. One or two processes fewer per collector.
    */
-  underEnv: string;
+  inWindow: string;
   /** The host-side bound in seconds (also the transport's wall-clock limit, plus slack). */
   seconds: number;
   /** True when the command goes through `sudo -n`. */
@@ -85,7 +87,7 @@ export function wrapCommand(
   words.push(...(line.script ? ["sh", "-c", line.script] : line.argv));
   return {
     text: shellQuote([...bound, ...env, ...words]),
-    underEnv: shellQuote([...bound, ...words]),
+    inWindow: shellQuote(line.instant ? words : [...bound, ...words]),
     seconds: options.seconds,
     sudo,
   };

@@ -8,5 +8,5 @@ export const sockstat: Collector = {
   stream: "stdout",
   timeoutSeconds: 5,
   capBytes: 16 << 10,
-  command: () => ({ argv: ["cat", "/proc/net/sockstat", "/proc/net/sockstat6"] }),
+  command: () => ({ argv: ["cat", "/proc/net/sockstat", "/proc/net/sockstat6"], instant: true }),
 };

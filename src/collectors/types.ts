@@ -44,6 +44,12 @@ export interface CommandLine {
    * text; never run under sudo (DESIGN.md: no `sudo sh`).
    */
   script?: string;
+  /**
+   * Reads of kernel pseudo-files that the kernel answers at once (`cat /proc/stat`): inside a
+   * window script they run without their own `timeout`, one process fewer, bounded by the
+   * script's. The recorded command keeps the whole prefix.
+   */
+  instant?: boolean;
 }
 
 export interface Collector {

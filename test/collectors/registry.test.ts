@@ -45,6 +45,31 @@ describe("collector registry", () => {
     }
   });
 
+  it("runs in a window script without env, and an instant read also without its timeout", () => {
+    const ctx = { windowSeconds: 7, pids: [42], sudo: false, root: true };
+    const instant = [];
+    for (const c of COLLECTORS) {
+      const built = buildCommand(c, ctx);
+      if (!built) continue;
+      const line = c.command(ctx)!;
+      expect(built.inWindow, c.id).not.toContain("env LC_ALL");
+      expect(
+        built.text.endsWith(built.inWindow.replace(/^timeout -s INT -k 2 \d+ /, "")),
+        c.id,
+      ).toBe(true);
+      if (!line.instant) {
+        expect(built.inWindow, c.id).toMatch(/^timeout -s INT -k 2 \d+ /);
+        continue;
+      }
+      instant.push(c.id);
+      // Only reads of kernel pseudo-files, which the kernel answers at once.
+      expect(line.argv[0], c.id).toBe("cat");
+      for (const path of line.argv.slice(1)) expect(path, c.id).toMatch(/^\/proc\//);
+      expect(built.inWindow, c.id).toBe(line.argv.join(" "));
+    }
+    expect(instant).toContain("proc-stat");
+  });
+
   it("runs root commands as sudo -n /exact/path on sudo hosts", () => {
     const ctx = { windowSeconds: 5, pids: [42], sudo: true, root: false };
     const rooted = COLLECTORS.filter((c) => c.command(ctx)?.root && !c.command(ctx)?.script);
