@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { FACT_CATALOGUE } from "../derive/index.js";
 import type { FactSpec, FactType } from "../derive/types.js";
 import { DiagbotError } from "../model/errors.js";
+import { readCompiled } from "./compiled.js";
 import {
   type Comparison,
   type Condition,
@@ -67,6 +68,15 @@ export interface LoadOptions {
   checkExamples?: boolean;
 }
 
+/** Options of {@link loadRunbooks}. */
+export interface LoadRunbooksOptions extends LoadOptions {
+  /**
+   * Use the rules checked at build time when they are those of `dir` (compiled.ts; default
+   * true). Only with the default catalogue and collectors.
+   */
+  compiled?: boolean;
+}
+
 /** Largest runbook file read, bytes. */
 const MAX_FILE_BYTES = 1 << 20;
 /** Largest number of rules across a folder. */
@@ -98,16 +108,22 @@ export function defaultRunbookDir(env: NodeJS.ProcessEnv = process.env): string 
 
 /**
  * Loads and validates every `*.yaml` / `*.yml` file directly in `dir` (sub-folders such as
- * `examples/` are not read).
+ * `examples/` are not read), or takes the rules checked at build time when they are those of
+ * `dir` (compiled.ts).
  *
  * @throws DiagbotError code `runbook` when the folder is missing or unreadable, holds no rule,
  *   or any rule has a problem; the message lists the problems (file, rule id, field).
  */
 export async function loadRunbooks(
   dir: string = defaultRunbookDir(),
-  options: LoadOptions = {},
+  options: LoadRunbooksOptions = {},
 ): Promise<Runbook[]> {
-  const result = lintRunbooks(dir, { checkExamples: false, ...options });
+  const { compiled = true, ...lintOptions } = options;
+  if (compiled && !options.catalogue && !options.collectors) {
+    const rules = readCompiled(dir);
+    if (rules) return rules;
+  }
+  const result = lintRunbooks(dir, { checkExamples: false, ...lintOptions });
   if (result.issues.length > 0) {
     const shown = result.issues.slice(0, 20).map(formatIssue);
     const more = result.issues.length > 20 ? [`... and ${result.issues.length - 20} more`] : [];
