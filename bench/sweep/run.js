@@ -3,7 +3,7 @@
 // lines of diagbot's health plan, side by side with `diagbot sweep`, on the same loopback
 // hosts (one sshd listening on 127.0.0.2..127.0.0.N+1, so every tool sees N distinct hosts).
 // Usage: node bench/sweep/run.js [--hosts 50,200] [--window 2] [--only pssh,ansible,diagbot]
-//        [--shared-home]
+//        [--shared-home] [--shared-net]
 // Needs root, openssh-server, pssh, ansible-core, GNU time; run `npm run build` first.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
@@ -30,6 +30,8 @@ const ONLY = arg("only", "pssh,ansible,diagbot").split(",");
 const FORKS = 50;
 /** Keep this machine's own root `~/.bashrc` for every host (see HOST_SHELL). */
 const SHARED_HOME = process.argv.includes("--shared-home");
+/** Hosts on loopback addresses in this machine's network namespace (see hostNetwork). */
+const SHARED_NET = process.argv.includes("--shared-net");
 
 /** The command lines diagbot runs for `health` on a root host: recorded from its own collect(). */
 async function healthCommands() {
@@ -72,6 +74,7 @@ async function healthCommands() {
  *     which hosts in PID namespaces of their own would otherwise share. The bench's own files
  *     are in /var/tmp, where every host reads them.
  * With `--shared-home`, every host keeps this machine's own processes view and `.bashrc`.
+ * Each host also has a network namespace of its own (hostNetwork), unless `--shared-net`.
  */
 const HOST_SHELL = [
   "mount -t tmpfs -o mode=1777 diagbot-bench-tmp /tmp",
@@ -82,9 +85,11 @@ const HOST_SHELL = [
 ].join("\n");
 
 /** argv that starts one sshd with `config`, as a host of its own unless `--shared-home`. */
-function sshdArgv(config) {
-  if (SHARED_HOME) return ["/usr/sbin/sshd", "-D", "-f", config];
+function sshdArgv(config, netns) {
+  const inNet = netns ? ["ip", "netns", "exec", netns] : [];
+  if (SHARED_HOME) return [...inNet, "/usr/sbin/sshd", "-D", "-f", config];
   return [
+    ...inNet,
     "unshare",
     "--mount",
     "--pid",
@@ -99,13 +104,51 @@ function sshdArgv(config) {
   ];
 }
 
+/**
+ * Each host's network: a namespace of its own (`ip netns`), joined to this machine by a veth
+ * pair on one bridge, so that `ss`, `netstat` and /proc/net list that host's sockets only (its
+ * sshd and the sweep's connection), as on a fleet. On loopback in one namespace, each of N
+ * hosts lists every host's connections, and the outputs, and the cost of parsing them, grow
+ * with the fleet. Returns each host's address and namespace, and a function that removes
+ * them all. With `--shared-net`: loopback addresses 127.0.0.2 onwards, no namespace.
+ */
+function hostNetwork(count, tag) {
+  if (SHARED_NET) {
+    const hosts = Array.from({ length: count }, (_, i) => ({ address: `127.0.0.${i + 2}` }));
+    return { hosts, remove: () => {} };
+  }
+  const bridge = `dbb${tag}`;
+  const ip = (...args) => execFileSync("ip", args, { stdio: ["ignore", "ignore", "inherit"] });
+  ip("link", "add", bridge, "type", "bridge");
+  ip("addr", "add", "10.231.0.1/16", "dev", bridge);
+  ip("link", "set", bridge, "up");
+  const hosts = Array.from({ length: count }, (_, i) => {
+    const netns = `diagbot-bench-${tag}-${i}`;
+    const address = `10.231.${(i + 2) >> 8}.${(i + 2) & 255}`;
+    const veth = `dbv${tag}x${i}`;
+    ip("netns", "add", netns);
+    ip("link", "add", veth, "type", "veth", "peer", "name", "eth0", "netns", netns);
+    ip("link", "set", veth, "master", bridge, "up");
+    ip("-n", netns, "link", "set", "lo", "up");
+    ip("-n", netns, "addr", "add", `${address}/16`, "dev", "eth0");
+    ip("-n", netns, "link", "set", "eth0", "up");
+    return { address, netns };
+  });
+  const remove = () => {
+    for (const h of hosts) spawnSync("ip", ["netns", "del", h.netns]);
+    spawnSync("ip", ["link", "del", bridge]);
+  };
+  return { hosts, remove };
+}
+
 function startSshd(dir, count) {
   mkdirSync("/run/sshd", { recursive: true, mode: 0o755 }); // sshd's privilege separation folder
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "host_key")]);
   execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(dir, "client_key")]);
   writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "client_key.pub")));
   const port = 20000 + Math.floor(Math.random() * 20000);
-  const addresses = Array.from({ length: count }, (_, i) => `127.0.0.${i + 2}`);
+  const network = hostNetwork(count, String(port % 10000));
+  const addresses = network.hosts.map((h) => h.address);
   // One sshd per host, each in namespaces of its own (sshdArgv).
   const children = addresses.map((address, i) => {
     const config = join(dir, `sshd_config-${i}`);
@@ -122,12 +165,12 @@ function startSshd(dir, count) {
       `PidFile ${join(dir, `sshd-${i}.pid`)}`,
     ];
     writeFileSync(config, `${lines.join("\n")}\n`);
-    const [command, ...args] = sshdArgv(config);
+    const [command, ...args] = sshdArgv(config, network.hosts[i].netns);
     return spawn(command, args, { stdio: "ignore" });
   });
   const key = readFileSync(join(dir, "host_key.pub"), "utf8").split(" ").slice(0, 2).join(" ");
   writeFileSync(join(dir, "known_hosts"), addresses.map((a) => `[${a}]:${port} ${key}\n`).join(""));
-  return { children, port, addresses };
+  return { children, port, addresses, removeNetwork: network.remove };
 }
 
 /** Resolves once address:port answers with an SSH banner (60 s at most). */
@@ -299,6 +342,7 @@ async function main() {
     // unshare --fork ignores SIGTERM while it waits; killed, it ends its sshd (--kill-child),
     // and with the namespace's first process every process of that host.
     for (const c of sshd.children) c.kill(SHARED_HOME ? "SIGTERM" : "SIGKILL");
+    sshd.removeNetwork();
     rmSync(dir, { recursive: true, force: true });
   }
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
