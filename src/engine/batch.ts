@@ -82,9 +82,10 @@ const SAFE_ID = /^[A-Za-z0-9:_-]+$/;
 /**
  * The script (for `sh -c`, not yet quoted) of one window's collection in one exec, so a login
  * shell's start-up files (`.bashrc`) run once for all of it:
- *   1. the window's start reads, one after the other, framed as in {@link batchScript}
+ *   1. every item started at once: a sampler (`vmstat 1 3`) needs its seconds of wall time
+ *      whatever the load, so it starts first;
+ *   2. the window's start reads, one after the other, framed as in {@link batchScript}
  *      (sections `start:<id>`);
- *   2. every item started at once;
  *   3. a sleep to the end of the window (whole seconds from the script's start), then the end
  *      reads (sections `<id>`);
  *   4. a wait for each item, in order;
@@ -136,11 +137,11 @@ export function windowScript(
     `trap 'emit; rm -rf "$d"' EXIT`,
     "trap 'exit 130' HUP INT TERM",
     "t0=$(date +%s)",
-    ...readAll(startId),
     ...items.map(
       ({ id, command }, i) =>
         `( ${command} ) </dev/null >${file(id, "out")} 2>${file(id, "err")} & p${i}=$!`,
     ),
+    ...readAll(startId),
     `left=$((t0 + ${reads.seconds} - $(date +%s)))`,
     'if [ "$left" -gt 0 ]; then sleep "$left"; fi',
     ...readAll((id) => id),
