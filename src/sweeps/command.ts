@@ -8,7 +8,7 @@ import { MAX_CONFIRM_RUNS } from "./config.js";
 import { stateUnreadableLine } from "./digest.js";
 import { FileStateStore } from "./state.js";
 import { MAX_CONCURRENCY, sweep, sweepExitCode } from "./sweep.js";
-import { renderChanges, renderSweepTable, sweepProgress } from "./terminal.js";
+import { failureLines, renderChanges, renderSweepTable, sweepProgress } from "./terminal.js";
 import type { SweepResult } from "./types.js";
 
 export interface SweepCliOptions {
@@ -88,10 +88,7 @@ export async function runSweep(target: string, opts: SweepCliOptions): Promise<n
     process.stderr.write(
       `diagbot: warning: the sweep state was not saved (${since.unsaved}); the next run compares with the last state saved\n`,
     );
-  for (const h of result.hosts.filter((r) => r.status !== "ok"))
-    process.stderr.write(
-      `diagbot: ${h.host}: ${h.status}: ${h.error ?? ""}\n${h.hint ? `  hint: ${h.hint}\n` : ""}`,
-    );
+  process.stderr.write(failureLines(result.hosts));
   if (interrupted.signal.aborted) return 130;
   return sweepExitCode(result.summary);
 }

@@ -116,3 +116,31 @@ export function renderChanges(shown: Digest): string {
   );
   return `${lines.join("\n")}\n`;
 }
+
+/** Names listed at most in the line for hosts that failed as another did. */
+const MAX_NAMES = 20;
+
+/**
+ * Standard error's account of the hosts that did not answer: each way of failing (status
+ * and error code) once in full, with its hint, for its first host; the other hosts that
+ * failed that way on one line by name (their own reasons are in the table or `--json`), so
+ * 200 hosts missing one known_hosts file give two lines, not 400.
+ */
+export function failureLines(hosts: readonly HostResult[]): string {
+  const ways = new Map<string, HostResult[]>();
+  for (const h of printableDeep(hosts.filter((r) => r.status !== "ok"))) {
+    const way = `${h.status} ${h.errorCode ?? ""}`;
+    ways.set(way, [...(ways.get(way) ?? []), h]);
+  }
+  let text = "";
+  for (const [first, ...more] of ways.values()) {
+    text += `diagbot: ${first.host}: ${first.status}: ${first.error ?? ""}\n`;
+    if (first.hint) text += `  hint: ${first.hint}\n`;
+    if (more.length === 0) continue;
+    const names = more.slice(0, MAX_NAMES).map((h) => h.host);
+    if (more.length > MAX_NAMES) names.push(`and ${more.length - MAX_NAMES} more`);
+    const code = first.errorCode ? ` (${first.errorCode})` : "";
+    text += `diagbot: ${more.length} more host${more.length === 1 ? "" : "s"} ${first.status} the same way${code}: ${names.join(", ")}; each one's reason is in the table, or the JSON\n`;
+  }
+  return text;
+}
