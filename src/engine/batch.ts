@@ -134,7 +134,9 @@ export function windowScript(
     `f="$d/${nonce}"`,
     'rcs=""',
     ...emitFunction(items, reads, tag, file),
-    `trap 'emit; rm -rf "$d"' EXIT`,
+    // Once the channel is gone (an interrupt), printing fails at once instead of killing the
+    // shell by SIGPIPE before it removes the folder.
+    `trap 'trap "" PIPE; emit; rm -rf "$d"' EXIT`,
     "trap 'exit 130' HUP INT TERM",
     "t0=$(date +%s)",
     ...items.map(
