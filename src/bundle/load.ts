@@ -91,6 +91,11 @@ export async function loadBundle(
     const start = typeof startRead === "object" ? startRead.bytes : undefined;
     if (typeof startRead === "string")
       notes.push(`${startName}: ${startRead}; ${id} judged from one snapshot`);
+    if (entry?.partial) {
+      notes.push(
+        `${id}: the bundle holds only part of its output (filtered), so what is absent from it proves nothing`,
+      );
+    }
     if (entry?.sha256?.out && entry.sha256.out !== sha256hex(out)) {
       notes.push(
         `${name} differs from the SHA-256 in bundle.json: it was edited after it was saved`,
@@ -104,6 +109,7 @@ export async function loadBundle(
       exitCode: entry?.exitCode,
       durationMs: entry?.durationMs ?? 0,
       truncated: entry?.truncated || size > out.length || undefined,
+      partial: entry?.partial || undefined,
       command: entry?.command,
       stream: entry?.stream,
       error: entry?.error,

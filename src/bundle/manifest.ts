@@ -14,6 +14,8 @@ export const CollectorEntrySchema = z
     durationMs: z.number().nonnegative().optional(),
     stderr: z.string().optional(),
     truncated: z.boolean().optional(),
+    /** Only part of the output was given (a filtered paste): absence in it proves nothing. */
+    partial: z.boolean().optional(),
     error: z.string().optional(),
     /** SHA-256 (hex) of `<id>.out` and `<id>.start.out`. */
     sha256: z.object({ out: z.string().optional(), start: z.string().optional() }).optional(),
@@ -67,6 +69,7 @@ export function buildBundle(
     exitCode?: number;
     durationMs: number;
     truncated?: boolean;
+    partial?: boolean;
     error?: string;
   }[],
   rewrite: { data?: (b: Buffer) => Buffer; text?: (s: string) => string } = {},
@@ -97,6 +100,7 @@ export function buildBundle(
       durationMs: o.durationMs,
       stderr: stderr?.toString("utf8") || undefined,
       truncated: o.truncated,
+      partial: o.partial || undefined,
       error: o.error === undefined ? undefined : text(o.error),
       sha256: out !== undefined || start !== undefined ? sha256 : undefined,
     };

@@ -170,5 +170,7 @@ export function derive(parsed: ParsedSet, ctx: DeriveContext): DerivedFacts {
   }
   if (ctx.windowSeconds !== undefined) setPath(out.tree, "window.seconds", ctx.windowSeconds);
   setPath(out.tree, "window.mode", out.mode);
+  const partial = [...parsed].flatMap(([id, entry]) => (entry.partial ? [id] : []));
+  if (partial.length > 0) out.partial = new Set(partial);
   return out;
 }

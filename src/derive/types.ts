@@ -45,6 +45,8 @@ export interface ParsedEntry {
   facts: unknown;
   /** Facts of the first snapshot of a windowed counter, when one was taken. */
   start?: unknown;
+  /** Only part of the output was given (a filtered paste): what is absent from it proves nothing. */
+  partial?: true;
 }
 
 /** Parsed output of every collector that produced any, by collector id. */
@@ -96,6 +98,11 @@ export interface DerivedFacts {
    * `since-boot` when at least one was judged from a single snapshot (totals since boot).
    */
   mode: "window" | "since-boot";
+  /**
+   * Collectors (ids) whose output was only part of it (a filtered paste: `dmesg | tail`): a
+   * fact read from them can make a rule hold, never rule a cause out.
+   */
+  partial?: ReadonlySet<string>;
   /** Things a person should know: history events, counters judged since boot. */
   notes: string[];
 }

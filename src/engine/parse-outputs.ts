@@ -41,7 +41,7 @@ export async function parseOutputs(
     }
     try {
       const { facts, problems } = parseRefusing(o.id, parser, linesOf(o.out.toString("utf8")));
-      const entry: ParsedEntry = { facts };
+      const entry: ParsedEntry = { facts, ...(o.partial ? { partial: true as const } : {}) };
       if (problems.length > 0) record.problems = problems;
       if (o.start !== undefined) {
         try {

@@ -452,6 +452,34 @@ function nameOf(fact: string): string {
 const PRODUCERS = new Map(FACT_CATALOGUE.map((f) => [f.path, f.from]));
 
 /** ` (read from iostat or diskstats)`: the collectors the catalogue says give these facts. */
+/** How a rule left unjudged by a partial output says why (after the outputs' names). */
+export const FILTERED = "(filtered): what is absent from it proves nothing";
+
+/**
+ * The partial outputs (DerivedFacts.partial) that alone gave a fact that made a rule false by
+ * a threshold not reached or a fact not seen: a fact whose every present source is partial.
+ * What a partial output shows (a `not` guard that held, a fact present) still counts. Empty
+ * when nothing read was partial.
+ */
+function partialOnly(
+  reasons: readonly Reason[],
+  present: ReadonlySet<string>,
+  derived: DerivedFacts,
+): string[] {
+  const partial = derived.partial;
+  if (!partial) return [];
+  const facts = reasons.flatMap((r) =>
+    r.kind === "unmet" ? [r.comparison.fact] : r.kind === "absent" ? [r.fact] : [],
+  );
+  const blind = new Set<string>();
+  for (const fact of facts) {
+    const read = (PRODUCERS.get(fact) ?? []).filter((id) => present.has(id));
+    if (read.length > 0 && read.every((id) => partial.has(id)))
+      for (const id of read) blind.add(id);
+  }
+  return [...blind];
+}
+
 function sourcesOf(paths: string[]): string {
   const from = [...new Set(paths.flatMap((p) => PRODUCERS.get(p) ?? []))];
   return from.length > 0 ? ` (read from ${from.join(" or ")})` : "";
@@ -517,6 +545,16 @@ export function evaluateRules(
         category: rule.category,
         verdict: "not-evaluated",
         why: `nothing to judge: no ${[...new Set(unseen)].map(nameOf).join(", ")} was seen${sourcesOf(unseen)}`,
+      });
+      continue;
+    }
+    const blind = result.truth === false ? partialOnly(result.reasons, present, derived) : [];
+    if (blind.length > 0) {
+      checked.push({
+        rule: rule.id,
+        category: rule.category,
+        verdict: "not-evaluated",
+        why: `only part of ${blind.join(", ")} was given ${FILTERED}`,
       });
       continue;
     }
