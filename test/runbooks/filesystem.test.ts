@@ -173,6 +173,18 @@ describe("ext2/3/4 reserved blocks (mke2fs -m) on a full filesystem", () => {
     expect(ok.hypotheses.find((x) => x.rule === "filesystem-full-root-reserve")).toBeUndefined();
     expect(ok.checked.find((c) => c.rule === "filesystem-full-root-reserve")?.verdict).toBe("fine");
   });
+
+  it("say nothing while users still have room that df's rounded-up Use% of 100 hides", async () => {
+    // 250,001,480 kB used, 1,000,000 kB available, 13,210,604 kB (5 %) reserved: Use% 99.6,
+    // which df prints as 100%.
+    const r = await replay({
+      df: debianDf(
+        DF,
+        "/dev/vda                ext4       264212084 250001480   1000000     100% /",
+      ),
+    });
+    expect(r.hypotheses.find((x) => x.rule === "filesystem-full-root-reserve")).toBeUndefined();
+  });
 });
 
 describe("df", () => {
