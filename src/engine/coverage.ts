@@ -1,5 +1,6 @@
 import type { Collector } from "../collectors/types.js";
 import type { Category, CollectorRecord, Coverage, Report, Symptom } from "../model/report.js";
+import { FILTERED } from "../runbooks/evaluate.js";
 import type { Runbook } from "../runbooks/schema.js";
 import { COLLECTORS } from "../sources/collectors.js";
 import { SYMPTOM_PREFERENCE } from "./rank.js";
@@ -176,6 +177,13 @@ function shortName(id: string): string {
   return title.includes(":") ? `the ${title.split(":")[0]?.trim()}` : `the \`${id}\` output`;
 }
 
+/** What a missing collector lacks: the program it runs (`` `iostat` ``), else its package. */
+function toolOf(id: string): string | undefined {
+  const collector = COLLECTORS.find((c) => c.id === id);
+  const line = collector?.command({ windowSeconds: 5, pids: [1], sudo: false, root: true });
+  return line && !line.script ? `\`${line.argv[0]}\`` : collector?.package;
+}
+
 /** `a`, `a and b`, `a, b and c`. */
 function list(items: readonly string[]): string {
   return items.length <= 1
@@ -207,7 +215,9 @@ export function gapSentence(
     report.checked !== undefined &&
     !report.checked.some((c) => c.verdict === "fine")
   ) {
-    return "no rule could be checked: the evidence holds none of the facts the rules read";
+    return report.checked.some((c) => c.why?.endsWith(FILTERED))
+      ? `no rule could be checked: the evidence is only part of an output ${FILTERED}`
+      : "no rule could be checked: the evidence holds none of the facts the rules read";
   }
   // A category a finding already names was checked: the gap cannot hide it.
   const found = new Set((report.hypotheses ?? []).map((h) => h.category));
@@ -223,7 +233,12 @@ export function gapSentence(
       continue;
     }
     const how = entry.reason.includes("needs root") ? " (needs root or sudo: true)" : "";
-    parts.push(`${shortName(entry.collector)} could not be read${how}: ${notChecked(cats)}`);
+    const tool = entry.reason.startsWith("missing") ? toolOf(entry.collector) : undefined;
+    parts.push(
+      tool
+        ? `${tool} is not installed: ${notChecked(cats)}`
+        : `${shortName(entry.collector)} could not be read${how}: ${notChecked(cats)}`,
+    );
   }
   const left = parts.length - 2;
   const more = left > 0 ? ` (and ${left} more gap${left === 1 ? "" : "s"})` : "";
