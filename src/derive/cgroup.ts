@@ -50,6 +50,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "cgroup.cpu.worst.nr_throttled",
+    says: "most throttled cgroup throttled in {} periods (nr_throttled)",
     type: "number",
     unit: "periods",
     from: ["cgroup-cpu"],
@@ -57,6 +58,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "cgroup.cpu.worst.quota_cpus",
+    says: "most throttled cgroup may use {} CPUs (its cpu.max quota)",
     type: "number",
     unit: "CPUs",
     from: ["cgroup-cpu"],
@@ -181,6 +183,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "cgroup.pids.worst.usage_pct",
+    says: "fullest cgroup at {} of its pids.max",
     type: "number",
     unit: "%",
     from: ["cgroup-pids"],
@@ -188,6 +191,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "cgroup.pids.worst.refused",
+    says: "{} forks refused at pids.max (pids.events max)",
     type: "number",
     unit: "count",
     from: ["cgroup-pids"],

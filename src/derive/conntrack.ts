@@ -93,6 +93,10 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "conntrack.since_boot",
+    says: {
+      yes: "conntrack statistics read once (totals since the module loaded)",
+      no: "conntrack statistics read over the window",
+    },
     type: "boolean",
     from: ["conntrack-stats"],
     doc: "True when the statistics were read once (totals since the module loaded).",

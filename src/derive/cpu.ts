@@ -31,6 +31,7 @@ const RUNQ = ["vmstat", "uptime", "proc-stat", "top"] as const;
 const provides: ModuleFactSpec[] = [
   {
     path: "host.cpus",
+    says: "{} CPUs online",
     type: "number",
     unit: "count",
     from: ["mpstat", "iostat", "pidstat", "proc-stat", "top", "sar"],
@@ -45,6 +46,10 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "cpu.since_boot",
+    says: {
+      yes: "CPU shares are averages since boot (one /proc/stat reading)",
+      no: "CPU shares measured over the window",
+    },
     type: "boolean",
     from: ["proc-stat"],
     doc: "True when the CPU shares are /proc/stat's averages since boot (one snapshot, no other source).",
@@ -73,6 +78,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "cpu.sys_pct",
+    says: "{} of CPU time in the kernel (%sys)",
     type: "number",
     unit: "%",
     from: UTIL,
@@ -161,6 +167,7 @@ const provides: ModuleFactSpec[] = [
   { path: "cpu.load15", type: "number", from: ["uptime", "top"], doc: "15-minute load average." },
   {
     path: "cpu.load1_per_cpu",
+    says: "1-minute load average {} per CPU",
     type: "number",
     unit: "ratio",
     from: ["uptime", "top"],
@@ -190,6 +197,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "psi.cpu.some_pct",
+    says: "some task waited for a CPU {} of the window (PSI some)",
     type: "number",
     unit: "%",
     from: ["pressure-cpu"],

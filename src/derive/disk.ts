@@ -87,6 +87,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "disk.worst.queue_ratio",
+    says: "a request on it waits {} service times in all (await / svctm)",
     type: "number",
     unit: "ratio",
     from: IO,

@@ -41,6 +41,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "fd.proc.soft_limit",
+    says: "a soft limit of {} open files (RLIMIT_NOFILE)",
     type: "number",
     unit: "fds",
     from: PROC,

@@ -65,6 +65,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "fs.worst.reserved_pct",
+    says: "root reserve at {} of the fullest filesystem",
     type: "number",
     unit: "%",
     from: DF,
@@ -120,6 +121,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "fs.worst_inodes.use_pct",
+    says: "blocks at {} on the filesystem that uses most inodes",
     type: "number",
     unit: "%",
     from: ["df"],
@@ -127,6 +129,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "fs.worst_inodes.bytes_per_inode",
+    says: "an inode for every {} (fixed at mkfs) on the filesystem that uses most inodes",
     type: "number",
     unit: "bytes",
     from: DFI,
@@ -142,6 +145,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "fs.worst_inodes.avg_file_pct_of_ratio",
+    says: "files there average {} of the bytes each inode was made for",
     type: "number",
     unit: "%",
     from: DFI,

@@ -164,6 +164,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "proc.rss_growth.command",
+    says: "the process whose RSS grew most is {}",
     type: "string",
     from: ["pidstat"],
     doc: "The process whose RSS grew the most over the window.",
@@ -171,6 +172,7 @@ const provides: ModuleFactSpec[] = [
   { path: "proc.rss_growth.pid", type: "number", from: ["pidstat"], doc: "Its PID." },
   {
     path: "proc.rss_growth.kb_per_s",
+    says: "the process whose RSS grew most grew at {}",
     type: "number",
     unit: "kB/s",
     from: ["pidstat"],
@@ -178,6 +180,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "proc.rss_growth.pct",
+    says: "the process whose RSS grew most grew {}",
     type: "number",
     unit: "%",
     from: ["pidstat"],
@@ -192,6 +195,10 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "proc.rss_growth.monotonic",
+    says: {
+      yes: "the process whose RSS grew most never shrank between samples",
+      no: "the process whose RSS grew most shrank between samples",
+    },
     type: "boolean",
     from: ["pidstat"],
     doc: "True when its RSS never fell from one sample to the next.",

@@ -85,6 +85,10 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "net.listen.capped_by_somaxconn",
+    says: {
+      yes: "the fullest accept queue's backlog is capped at net.core.somaxconn",
+      no: "the fullest accept queue's backlog is the application's, below net.core.somaxconn",
+    },
     type: "boolean",
     from: ["ss-listen", "sysctl"],
     doc: "True when the worst listener's backlog equals net.core.somaxconn: raising somaxconn (and the application's backlog) helps.",
@@ -265,6 +269,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "net.sockets.loss_peer_segs_out",
+    says: "{} segments sent to that peer",
     type: "number",
     unit: "segments",
     from: ["ss-tcp"],

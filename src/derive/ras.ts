@@ -31,6 +31,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "ras.mce.unknown",
+    says: "{} machine-check records of unknown severity recorded by rasdaemon",
     type: "number",
     unit: "events",
     doc: "Machine-check records whose summary message does not tell the severity (Intel decoding: ras-mc-ctl --errors shows it).",

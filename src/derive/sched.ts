@@ -15,6 +15,7 @@ import { arr, factsOf, n } from "./util.js";
 const provides: ModuleFactSpec[] = [
   {
     path: "sched.max_delay_ms",
+    says: "{} worst scheduling delay of a task (wake-up to running)",
     type: "number",
     unit: "ms",
     from: ["perf-sched"],
@@ -28,6 +29,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "sched.worst_avg_delay_ms",
+    says: "{} highest average scheduling delay of a task",
     type: "number",
     unit: "ms",
     from: ["perf-sched"],
@@ -90,6 +92,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "sched.runqlat_p99_us",
+    says: "{} run-queue wait at the 99th percentile (runqlat)",
     type: "number",
     unit: "µs",
     from: ["bcc-runqlat"],

@@ -34,6 +34,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "smart.worst.protocol",
+    says: "the worst disk's SMART protocol is {}",
     type: "string",
     doc: "`ata`, `nvme`, `scsi`, or `unknown`: which of smart.worst's counters exist.",
   },
@@ -102,12 +103,14 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "smart.worst.nvme_spare_pct",
+    says: "NVMe available spare at {}",
     type: "number",
     unit: "%",
     doc: "NVMe Available Spare: the spare capacity left.",
   },
   {
     path: "smart.worst.nvme_spare_threshold_pct",
+    says: "NVMe available spare threshold {}",
     type: "number",
     unit: "%",
     doc: "NVMe Available Spare Threshold: below it the controller raises critical warning bit 0.",

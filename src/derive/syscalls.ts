@@ -21,12 +21,14 @@ const PERF = ["perf-report"] as const;
 const provides: ModuleFactSpec[] = [
   {
     path: "strace.source",
+    says: "strace figures from a {}",
     type: "string",
     from: STRACE,
     doc: "`summary` (strace -c) or `trace` (calls added up from a plain trace).",
   },
   {
     path: "strace.total_calls",
+    says: "{} system calls traced",
     type: "number",
     unit: "calls",
     from: STRACE,
@@ -41,12 +43,14 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "strace.dominant.syscall",
+    says: "the dominant system call is {}",
     type: "string",
     from: STRACE,
     doc: "The call with the highest time share (or call share when no time was recorded).",
   },
   {
     path: "strace.dominant.share_pct",
+    says: "the dominant system call at {} of the trace",
     type: "number",
     unit: "%",
     from: STRACE,
@@ -56,6 +60,10 @@ const provides: ModuleFactSpec[] = [
   { path: "strace.dominant.calls", type: "number", unit: "calls", from: STRACE, doc: "Its calls." },
   {
     path: "strace.dominant.blocking",
+    says: {
+      yes: "the dominant system call waits (its time is sleep, not CPU)",
+      no: "the dominant system call does not wait",
+    },
     type: "boolean",
     from: STRACE,
     doc: "True when it is a call that waits (futex, poll/epoll/select, nanosleep, wait4, read/recv/accept): its time is sleeping, not CPU.",
@@ -88,6 +96,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "strace.futex_pct",
+    says: "futex at {} of the trace",
     type: "number",
     unit: "%",
     from: STRACE,
@@ -102,6 +111,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "strace.futex_error_pct",
+    says: "{} of futex calls failed (EAGAIN, ETIMEDOUT)",
     type: "number",
     unit: "%",
     from: STRACE,
@@ -117,6 +127,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "strace.bind_port0_eaddrinuse",
+    says: "{} bind() calls to port 0 failing with EADDRINUSE",
     type: "number",
     unit: "calls",
     from: STRACE,
@@ -139,6 +150,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "strace.emfile",
+    says: "{} calls failing with EMFILE",
     type: "number",
     unit: "calls",
     from: STRACE,
@@ -188,6 +200,7 @@ const provides: ModuleFactSpec[] = [
   { path: "perf.top_symbol_pct", type: "number", unit: "%", from: PERF, doc: "Its overhead." },
   {
     path: "perf.clock_gettime_pct",
+    says: "clock_gettime and slow clock reads at {} of perf samples",
     type: "number",
     unit: "%",
     from: PERF,
@@ -195,6 +208,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "perf.futex_pct",
+    says: "futex at {} of perf samples",
     type: "number",
     unit: "%",
     from: PERF,
@@ -202,6 +216,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "perf.spinlock_pct",
+    says: "kernel spin-lock slow paths at {} of perf samples",
     type: "number",
     unit: "%",
     from: PERF,
@@ -209,6 +224,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "perf.lock_pct",
+    says: "lock functions at {} of perf samples",
     type: "number",
     unit: "%",
     from: PERF,

@@ -56,6 +56,6 @@ describe("a quiet machine recorded with --deep --window 3", () => {
     expect(report.hypotheses).toEqual([]);
     const runQueue = report.checked.find((c) => c.rule === "run-queue-latency");
     expect(runQueue?.verdict).toBe("fine");
-    expect(runQueue?.why).toMatch(/sched\.worst_avg_delay_ms is 0\.162 ms/);
+    expect(runQueue?.why).toMatch(/0\.162 ms highest average scheduling delay of a task/);
   });
 });

@@ -5,7 +5,7 @@ import type { RankedHypothesis } from "../../src/engine/rank.js";
 import { evaluateRunbooks } from "../../src/engine/rank.js";
 import { CATEGORIES, type Symptom } from "../../src/model/report.js";
 import { lintRunbooks } from "../../src/runbooks/load.js";
-import type { Runbook } from "../../src/runbooks/schema.js";
+import { comparisonsOf, isFactRef, type Runbook } from "../../src/runbooks/schema.js";
 import { fixturePath } from "../helpers/fixtures.js";
 
 /**
@@ -1053,6 +1053,37 @@ describe("checked and fine, in words", () => {
       "0 OOM kills counted by the cgroups (rule: >= 1); cgroup OOM kills counted since each cgroup was created (one reading); 0 OOM-killer runs in the kernel log (rule: >= 1)",
     );
     expect(text).not.toMatch(/holds only while|== false|is true/);
+  });
+
+  it("says every fact a packaged rule's condition reads, not its path", () => {
+    // Without `says` a fine line shows the fact's path (`psi.cpu.some_pct is 1.7 %`).
+    const specs = new Map(FACT_CATALOGUE.map((f) => [f.path, f]));
+    const read = new Set(
+      runbooks.flatMap((r) =>
+        comparisonsOf(r.when).flatMap((c) => [
+          c.fact,
+          ...(isFactRef(c.value) ? [c.value.fact] : []),
+        ]),
+      ),
+    );
+    expect([...read].filter((p) => specs.get(p)?.says === undefined)).toEqual([]);
+  });
+
+  it("says PSI cpu some over the window, a sysctl and a listener's cap in words", () => {
+    expect(
+      why({ "psi.cpu.some_pct": 1.7, "cpu.idle_pct": 38.78 }, "run-queue-wait-cpus-idle"),
+    ).toBe("some task waited for a CPU 1.7 % of the window (PSI some) (rule: >= 10 %)");
+    expect(why({ "sysctl.kernel_pid_max": 4194304 }, "pid-max-low")).toBe(
+      "kernel.pid_max = 4194304 (rule: < 32768)",
+    );
+    expect(
+      why(
+        { "net.listen.capped_by_somaxconn": false, "sysctl.net_core_somaxconn": 4096 },
+        "somaxconn-caps-backlog",
+      ),
+    ).toBe(
+      "the fullest accept queue's backlog is the application's, below net.core.somaxconn; net.core.somaxconn = 4096 (rule: < 4096)",
+    );
   });
 
   it("every `says` phrase of the catalogue places the value once, and booleans say both states", () => {

@@ -69,6 +69,7 @@ export const hungTask: LogJudge = {
     },
     {
       path: "hung.nfs_after_server_ok",
+      says: "{} hung tasks on a network filesystem that began waiting after `nfs: server ... OK`",
       type: "number",
       unit: "tasks",
       from: LOG,

@@ -19,6 +19,10 @@ export const nfs: LogJudge = {
     { path: "nfs.server", type: "string", from: LOG, doc: "The server named." },
     {
       path: "nfs.recovered",
+      says: {
+        yes: "the NFS server answered again (`nfs: server ... OK`)",
+        no: "no `nfs: server ... OK` since the last not-responding message",
+      },
       type: "boolean",
       from: LOG,
       doc: "True when `server ... OK` follows the last not-responding message.",

@@ -160,7 +160,13 @@ export const oom: LogJudge = {
       from: LOG,
       doc: "Processes killed by the OOM killer (current).",
     },
-    { path: "oom.victim", type: "string", from: LOG, doc: "Command of the last process killed." },
+    {
+      path: "oom.victim",
+      says: "the last OOM victim is {}",
+      type: "string",
+      from: LOG,
+      doc: "Command of the last process killed.",
+    },
     { path: "oom.victim_pid", type: "number", from: LOG, doc: "Its PID." },
     {
       path: "oom.victim_rss_kb",
@@ -191,6 +197,10 @@ export const oom: LogJudge = {
     },
     {
       path: "oom.at_cgroup_limit",
+      says: {
+        yes: "the last OOM kill was at a cgroup's memory limit (constraint memcg)",
+        no: "the last OOM kill was not at a cgroup's memory limit",
+      },
       type: "boolean",
       from: LOG,
       doc: "True when the last OOM kill was at a cgroup's memory limit (constraint memcg), not the whole machine running out.",
@@ -211,6 +221,10 @@ export const oom: LogJudge = {
     },
     {
       path: "oom.repeat_rss_rising",
+      says: {
+        yes: "a program OOM-killed twice or more grew from kill to kill",
+        no: "no program OOM-killed twice or more with growing RSS",
+      },
       type: "boolean",
       from: LOG,
       doc: "True when that command was killed twice or more with growing resident size: +5 % or more from the first kill to the last, no kill more than 5 % below the one before.",
