@@ -43,6 +43,7 @@ const provides: ModuleFactSpec[] = [
   },
   {
     path: "fs.worst.avail_bytes",
+    says: "{} left for users other than root on the fullest filesystem (df Avail)",
     type: "number",
     unit: "bytes",
     from: DF,
