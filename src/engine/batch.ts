@@ -60,20 +60,18 @@ export function noFolderLine(nonce: string): string {
   return `@@diagbot-${nonce} no-folder@@`;
 }
 
-/** Reads taken at the start and at the end of a window, one after the other each time. */
+/**
+ * Reads taken at the start and at the end of a window, one after the other each time, with
+ * the cap of each (the bytes the engine keeps of a stream).
+ */
 export interface WindowReads {
-  items: readonly BatchItem[];
+  items: readonly CappedBatchItem[];
   seconds: number;
 }
 
 /** The id of the section that holds an item's read at the start of the window. */
 export function startId(id: string): string {
   return `start:${id}`;
-}
-
-/** A window's reads, with the cap of each (the bytes the engine keeps of a stream). */
-export interface CappedWindowReads extends WindowReads {
-  items: readonly CappedBatchItem[];
 }
 
 /** Section ids name files on the host: letters, digits, `:`, `_` and `-` only (not `reads`). */
@@ -108,7 +106,7 @@ const SAFE_ID = /^[A-Za-z0-9:_-]+$/;
  */
 export function windowScript(
   items: readonly CappedBatchItem[],
-  reads: CappedWindowReads,
+  reads: WindowReads,
   nonce: string,
 ): string {
   const bad = [...items, ...reads.items].find(({ id }) => !SAFE_ID.test(id) || id === "reads");
@@ -157,7 +155,7 @@ export function windowScript(
  */
 function emitFunction(
   items: readonly CappedBatchItem[],
-  reads: CappedWindowReads,
+  reads: WindowReads,
   tag: string,
   file: (id: string, stream: "out" | "err") => string,
 ): string[] {

@@ -112,11 +112,15 @@ function lacks(rule: Runbook, id: string, present: ReadonlySet<string>): boolean
   });
 }
 
+/** A collector's command line as a coverage sentence names it (a 5 s window, PID 1, no sudo). */
+function sampleLine(collector: Collector) {
+  return collector.command({ windowSeconds: 5, pids: [1], sudo: false, root: false });
+}
+
 /** True when the collector's command needs root and the run had none. */
 function neededRoot(collector: Collector | undefined, root: boolean | undefined): boolean {
   if (!collector || root === true) return false;
-  const line = collector.command({ windowSeconds: 1, pids: [1], sudo: false, root: false });
-  return line?.root === true;
+  return sampleLine(collector)?.root === true;
 }
 
 /**
@@ -149,7 +153,7 @@ function wouldDecide(
   evidence: boolean,
 ): string | undefined {
   if (!collector) return undefined;
-  const line = collector.command({ windowSeconds: 5, pids: [1], sudo: false, root: false });
+  const line = sampleLine(collector);
   const shown = !line || line.script ? collector.id : line.argv.join(" ");
   const asRoot = neededRoot(collector, undefined) ? " (as root where it needs it)" : "";
   if (gap.status === "missing" && collector.package) return `install ${collector.package}`;
@@ -180,7 +184,7 @@ function shortName(id: string): string {
 /** What a missing collector lacks: the program it runs (`` `iostat` ``), else its package. */
 function toolOf(id: string): string | undefined {
   const collector = COLLECTORS.find((c) => c.id === id);
-  const line = collector?.command({ windowSeconds: 5, pids: [1], sudo: false, root: true });
+  const line = collector && sampleLine(collector);
   return line && !line.script ? `\`${line.argv[0]}\`` : collector?.package;
 }
 
