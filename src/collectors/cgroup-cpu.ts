@@ -25,5 +25,5 @@ export const cgroupCpu: Collector = {
     stderr: NO_HIERARCHY,
     reason: "no cgroup hierarchy with the cpu controller is mounted",
   },
-  command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT }),
+  command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT, readsKernelOnly: true }),
 };

@@ -27,5 +27,5 @@ export const cgroupMemory: Collector = {
     stderr: NO_HIERARCHY,
     reason: "no cgroup hierarchy with the memory controller is mounted",
   },
-  command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT }),
+  command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT, readsKernelOnly: true }),
 };

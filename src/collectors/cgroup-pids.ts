@@ -21,5 +21,5 @@ export const cgroupPids: Collector = {
     stderr: NO_HIERARCHY,
     reason: "no cgroup hierarchy with the pids controller is mounted",
   },
-  command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT }),
+  command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT, readsKernelOnly: true }),
 };

@@ -17,5 +17,5 @@ export const clocksource: Collector = {
   stream: "stdout",
   timeoutSeconds: 5,
   capBytes: 4096,
-  command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT }),
+  command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT, readsKernelOnly: true }),
 };

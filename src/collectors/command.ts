@@ -36,9 +36,11 @@ export interface BuiltCommand {
   text: string;
   /**
    * The same command as a window script runs it (engine/batch.ts): without its `env ...`
-   * words, since the script itself runs under that environment, and, for an
-   * {@link CommandLine.instant} read, without its `timeout`, since the script is bounded as a
-   * whole. One or two processes fewer per collector.
+   * words, since the script itself runs under that environment. A
+   * {@link CommandLine.readsKernelOnly} command also runs without its `timeout`, since the
+   * script is bounded as a whole, and its shell script, if it has one, as a subshell of the
+   * window script (the text itself, for `( ... )`) instead of `sh -c`: one or two processes
+   * fewer per collector.
    */
   inWindow: string;
   /** The host-side bound in seconds (also the transport's wall-clock limit, plus slack). */
@@ -87,10 +89,18 @@ export function wrapCommand(
   words.push(...(line.script ? ["sh", "-c", line.script] : line.argv));
   return {
     text: shellQuote([...bound, ...env, ...words]),
-    inWindow: shellQuote(line.instant ? words : [...bound, ...words]),
+    inWindow: windowForm(line, words, bound),
     seconds: options.seconds,
     sudo,
   };
+}
+
+/** {@link BuiltCommand.inWindow}: `words` (the command after `env ...`) as a window script runs it. */
+function windowForm(line: CommandLine, words: readonly string[], bound: readonly string[]): string {
+  if (!line.readsKernelOnly) return shellQuote([...bound, ...words]);
+  // Only a script with nothing before its `sh` (no `nice`) can become a subshell.
+  if (line.script && words[0] === "sh") return line.script;
+  return shellQuote(words);
 }
 
 /** POSIX single-quoting: words of safe characters stay bare, others are quoted. */

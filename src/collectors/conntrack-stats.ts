@@ -22,5 +22,5 @@ export const conntrackStats: Collector = {
   timeoutSeconds: 5,
   capBytes: 256 << 10,
   windowed: true,
-  command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT }),
+  command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT, readsKernelOnly: true }),
 };

@@ -19,5 +19,5 @@ export const conntrack: Collector = {
   stream: "stdout",
   timeoutSeconds: 5,
   capBytes: 4 << 10,
-  command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT }),
+  command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT, readsKernelOnly: true }),
 };

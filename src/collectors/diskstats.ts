@@ -12,5 +12,5 @@ export const diskstats: Collector = {
   timeoutSeconds: 5,
   capBytes: 1 << 20,
   windowed: true,
-  command: () => ({ argv: ["cat", "/proc/diskstats"], instant: true }),
+  command: () => ({ argv: ["cat", "/proc/diskstats"], readsKernelOnly: true }),
 };

@@ -33,5 +33,5 @@ export const edac: Collector = {
     reason:
       "no EDAC memory controller is registered (no EDAC driver for this platform, or a virtual machine)",
   },
-  command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT }),
+  command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT, readsKernelOnly: true }),
 };

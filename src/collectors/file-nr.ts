@@ -8,5 +8,5 @@ export const fileNr: Collector = {
   stream: "stdout",
   timeoutSeconds: 5,
   capBytes: 4096,
-  command: () => ({ argv: ["cat", "/proc/sys/fs/file-nr"], instant: true }),
+  command: () => ({ argv: ["cat", "/proc/sys/fs/file-nr"], readsKernelOnly: true }),
 };

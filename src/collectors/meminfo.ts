@@ -8,5 +8,5 @@ export const meminfo: Collector = {
   stream: "stdout",
   timeoutSeconds: 5,
   capBytes: 64 << 10,
-  command: () => ({ argv: ["cat", "/proc/meminfo"], instant: true }),
+  command: () => ({ argv: ["cat", "/proc/meminfo"], readsKernelOnly: true }),
 };

@@ -18,5 +18,5 @@ export const nfsClient: Collector = {
     stderr: /\/proc\/net\/rpc\/nfs: No such file or directory/,
     reason: "no NFS client on this host (/proc/net/rpc/nfs exists while the nfs module is loaded)",
   },
-  command: () => ({ argv: ["cat", "/proc/net/rpc/nfs"], instant: true }),
+  command: () => ({ argv: ["cat", "/proc/net/rpc/nfs"], readsKernelOnly: true }),
 };

@@ -19,7 +19,7 @@ function psi(resource: "cpu" | "memory" | "io"): Collector {
       stderr: /No such file or directory/,
       reason: "this kernel has no pressure stall information (Linux 4.20+, not booted with psi=0)",
     },
-    command: () => ({ argv: ["cat", `/proc/pressure/${resource}`], instant: true }),
+    command: () => ({ argv: ["cat", `/proc/pressure/${resource}`], readsKernelOnly: true }),
   };
 }
 

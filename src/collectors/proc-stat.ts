@@ -13,5 +13,5 @@ export const procStat: Collector = {
   timeoutSeconds: 5,
   capBytes: 1 << 20,
   windowed: true,
-  command: () => ({ argv: ["cat", "/proc/stat"], instant: true }),
+  command: () => ({ argv: ["cat", "/proc/stat"], readsKernelOnly: true }),
 };

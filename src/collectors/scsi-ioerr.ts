@@ -32,5 +32,5 @@ export const scsiIoerr: Collector = {
     stderr: /ioerr_cnt: No such file or directory/,
     reason: "no SCSI disk (the disks are NVMe or virtio-blk, which keep no such counters)",
   },
-  command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT }),
+  command: () => ({ argv: ["sh", "-c", SCRIPT], script: SCRIPT, readsKernelOnly: true }),
 };

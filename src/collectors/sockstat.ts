@@ -8,5 +8,8 @@ export const sockstat: Collector = {
   stream: "stdout",
   timeoutSeconds: 5,
   capBytes: 16 << 10,
-  command: () => ({ argv: ["cat", "/proc/net/sockstat", "/proc/net/sockstat6"], instant: true }),
+  command: () => ({
+    argv: ["cat", "/proc/net/sockstat", "/proc/net/sockstat6"],
+    readsKernelOnly: true,
+  }),
 };

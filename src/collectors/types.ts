@@ -45,11 +45,15 @@ export interface CommandLine {
    */
   script?: string;
   /**
-   * Reads of kernel pseudo-files that the kernel answers at once (`cat /proc/stat`): inside a
-   * window script they run without their own `timeout`, one process fewer, bounded by the
-   * script's. The recorded command keeps the whole prefix.
+   * The command is `cat` of kernel pseudo-files, or a shell script of builtins and `cat` over
+   * /proc and /sys, which the kernel answers at once: it never waits on a disk, a file system,
+   * a device, a daemon or another process's locks. Inside a window script it runs without its
+   * own `timeout` (a fork and an exec fewer), bounded by the script's, and a script runs there
+   * as a subshell of the window script instead of its own `sh`. A tool (`free`, `vmstat`)
+   * keeps its bound: what runs under its name on a host can be anything, a wrapper that hangs
+   * included. The recorded command keeps the whole prefix.
    */
-  instant?: boolean;
+  readsKernelOnly?: boolean;
 }
 
 export interface Collector {

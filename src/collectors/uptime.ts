@@ -8,5 +8,5 @@ export const uptime: Collector = {
   stream: "stdout",
   timeoutSeconds: 5,
   capBytes: 4096,
-  command: () => ({ argv: ["cat", "/proc/loadavg", "/proc/uptime"], instant: true }),
+  command: () => ({ argv: ["cat", "/proc/loadavg", "/proc/uptime"], readsKernelOnly: true }),
 };
