@@ -1,8 +1,10 @@
+import { standIn } from "./stand-in.js";
 import type { Collector } from "./types.js";
 
 /**
  * Protocol statistics as net-tools prints them, mapped to nstat's counter names. The same
- * counters as `nstat`; read at the start and the end of the window since they only grow.
+ * counters as `nstat`, so it runs only where `nstat` is missing ({@link standIn}); read at the
+ * start and the end of the window since they only grow.
  */
 export const netstatS: Collector = {
   id: "netstat-s",
@@ -13,5 +15,5 @@ export const netstatS: Collector = {
   capBytes: 1 << 20,
   windowed: true,
   package: "net-tools",
-  command: () => ({ argv: ["netstat", "-s"] }),
+  ...standIn({ tool: "nstat", collector: "nstat", reads: "counters" }, ["netstat", "-s"]),
 };

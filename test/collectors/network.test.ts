@@ -1,5 +1,5 @@
-import { execFileSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -58,8 +58,8 @@ describe("network collectors", () => {
       ["ss-tcp", "ss -tani"],
       ["ss-summary", "ss -s"],
       ["nstat", "nstat -asz"],
-      ["netstat-s", "netstat -s"],
-      ["netstat-conn", "netstat -tan"],
+      ["netstat-s", `sh -c ${netstatS.command(ctx)?.script}`],
+      ["netstat-conn", `sh -c ${netstatConn.command(ctx)?.script}`],
       ["sockstat", "cat /proc/net/sockstat /proc/net/sockstat6"],
       ["conntrack", `sh -c ${conntrack.command(ctx)?.script}`],
       ["conntrack-stats", `sh -c ${conntrackStats.command(ctx)?.script}`],
@@ -97,6 +97,43 @@ describe("network collectors", () => {
       expect(facts.counters.IpInReceives).toBeGreaterThanOrEqual(0);
       const after = existsSync(history) ? statSync(history).mtimeMs : undefined;
       expect(after).toBe(before);
+    },
+  );
+
+  it.skipIf(!has("nstat") || !has("ss") || !has("netstat"))(
+    "runs netstat only where nstat or ss is missing, and says so where they are not",
+    async () => {
+      for (const [c, preferred] of [
+        [netstatS, "nstat"],
+        [netstatConn, "ss"],
+      ] as const) {
+        const script = c.command(ctx)!.script!;
+        const here = spawnSync("sh", ["-c", script], { encoding: "utf8" });
+        expect(here.status, c.id).toBe(1);
+        expect(here.stdout, c.id).toBe("");
+        expect(c.absent!.stderr.test(here.stderr), here.stderr).toBe(true);
+        expect(c.absent!.reason, c.id).toContain(`${preferred} is installed`);
+        // A PATH where only netstat is found: the stand-in runs it, and its parser reads it.
+        const bin = mkdtempSync(join(tmpdir(), "diagbot-standin-"));
+        symlinkSync(
+          execFileSync("sh", ["-c", "command -v netstat"]).toString().trim(),
+          join(bin, "netstat"),
+        );
+        const alone = spawnSync("/bin/sh", ["-c", script], {
+          encoding: "utf8",
+          env: { PATH: bin, LC_ALL: "C" },
+        });
+        rmSync(bin, { recursive: true });
+        expect(alone.status, alone.stderr).toBe(0);
+        const parsed = (await loadParser(c.id))!(linesOf(alone.stdout));
+        expect(Object.keys(parsed.facts as object).length, c.id).toBeGreaterThan(0);
+        // Neither tool: `exec` fails with 127, which the engine reports as missing.
+        const neither = spawnSync("/bin/sh", ["-c", script], {
+          encoding: "utf8",
+          env: { PATH: "/nonexistent" },
+        });
+        expect(neither.status, c.id).toBe(127);
+      }
     },
   );
 
