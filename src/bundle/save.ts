@@ -1,5 +1,5 @@
 import { constants, existsSync } from "node:fs";
-import { chmod, lstat, mkdir, open, readdir, realpath, stat } from "node:fs/promises";
+import { chmod, lstat, mkdir, open, readdir, realpath, rmdir, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import type { CollectedOutput } from "../model/collected.js";
 import { DiagbotError } from "../model/errors.js";
@@ -47,13 +47,11 @@ export async function saveBundle(
  * where no folder can be created. Then a missing folder (and any missing parent) is created with mode 0700, and an
  * empty one that the group or others may only read or enter is tightened to 0700.
  * @param evidence the path of the evidence being read, when it is a file or folder.
- * @returns a note for the operator when the folder's mode was tightened, else undefined.
+ * @returns the folder: a note for the operator when its mode was tightened, and a way to remove
+ *   it again when nothing was saved in it (only a folder this call created).
  * @throws DiagbotError "usage" naming the path, the reason and what to do.
  */
-export async function prepareBundleDir(
-  dir: string,
-  evidence?: string,
-): Promise<string | undefined> {
+export async function prepareBundleDir(dir: string, evidence?: string): Promise<SaveFolder> {
   if (evidence !== undefined) await refuseOverlap(dir, evidence);
   const refuse = (why: string, hint: string) =>
     new DiagbotError("usage", `--save ${dir}: ${why}`, { hint });
@@ -78,12 +76,29 @@ export async function prepareBundleDir(
       `${elsewhere}, or an empty one`,
     );
   }
+  let note: string | undefined;
   try {
-    return await secureDirectory(dir);
+    note = await secureDirectory(dir);
   } catch (err) {
     if (err instanceof DiagbotError) throw err;
     throw refuse(fsReason(err as NodeJS.ErrnoException), `${elsewhere} on a writable disk`);
   }
+  const created = names === undefined;
+  return {
+    note,
+    // rmdir removes only an empty folder: whatever was written in the meantime stays.
+    discardIfEmpty: async () => {
+      if (created) await rmdir(dir).catch(() => undefined);
+    },
+  };
+}
+
+/** A `--save` folder made ready by {@link prepareBundleDir}. */
+export interface SaveFolder {
+  /** For the operator, when the folder's mode was tightened to 0700. */
+  note?: string;
+  /** Removes the folder when this run created it and nothing was saved in it. */
+  discardIfEmpty(): Promise<void>;
 }
 
 /**

@@ -1,11 +1,11 @@
-import { prepareBundleDir, saveBundle } from "../bundle/save.js";
+import { prepareBundleDir, type SaveFolder, saveBundle } from "../bundle/save.js";
 import { diagnoseBundle, diagnoseLive, noCollectorRan, nothingRan } from "../engine/diagnose.js";
 import { diagnoseFrom } from "../engine/from.js";
 import { formatWarning, replayBundle, resolveTarget } from "../inventory/inventory.js";
 import type { EvidenceDelivery } from "../model/answer.js";
 import type { CollectedOutput } from "../model/collected.js";
 import { DiagbotError } from "../model/errors.js";
-import type { Report } from "../model/report.js";
+import type { Report, Symptom } from "../model/report.js";
 import { parseDiagnoseOptions, parseLabel } from "../model/request.js";
 import {
   narrativeConfig,
@@ -86,10 +86,6 @@ export async function runDiagnose(
   const runbooks = await loadRunbooks();
   const llm = narrativeConfig();
   const deliver = await deps.ticketDelivery?.(opts.ticket);
-  let report: Report;
-  let outputs: readonly CollectedOutput[];
-  /** The progress line of a live collection: the window, then parse, evaluate, answer. */
-  let progress: ReturnType<typeof progressLine> | undefined;
   // An inventory host with transport: replay is diagnosed from its bundle, as --from is.
   const host = opts.from
     ? undefined
@@ -97,60 +93,25 @@ export async function runDiagnose(
         onWarning: (w) => process.stderr.write(`diagbot: inventory: ${formatWarning(w)}\n`),
       });
   const replay = host?.transport === "replay" ? await replayBundle(host) : undefined;
+  let saveFolder: SaveFolder | undefined;
   if (opts.save) {
     // Checked before anything is collected; refused when it would overwrite what is read.
     const evidence = opts.from === "-" ? undefined : (opts.from ?? replay);
-    const note = await prepareBundleDir(opts.save, evidence);
-    if (note) process.stderr.write(`diagbot: ${note}\n`);
+    saveFolder = await prepareBundleDir(opts.save, evidence);
+    if (saveFolder.note) process.stderr.write(`diagbot: ${saveFolder.note}\n`);
   }
-  if (host === undefined || replay !== undefined) {
-    // A bundle replayed with no symptom given is judged for the one it was saved with.
-    const asked = symptomText === undefined ? undefined : symptom;
-    ({ report, outputs } =
-      host === undefined || replay === undefined
-        ? await diagnoseFrom(opts.from!, parseLabel(target), asked, runbooks)
-        : await diagnoseBundle(replay, host.name, asked, runbooks, {
-            host: host.name,
-          }));
-    const note = ignoredOptionsNote(opts.given, host === undefined ? "--from" : "a replay host");
-    if (note) {
-      report.notes.unshift(note);
-      process.stderr.write(`diagbot: ${note}\n`);
-    }
-  } else {
-    progress = progressLine(process.stderr, host.name);
-    const transport = await openTransport(host);
-    // Ctrl-C or a stop: abort the collectors, end their processes, then leave.
-    const interrupted = new AbortController();
-    const onSignal = () =>
-      interrupted.abort(new DiagbotError("interrupted", "interrupted: collectors stopped"));
-    process.once("SIGINT", onSignal);
-    process.once("SIGTERM", onSignal);
-    try {
-      const result = await diagnoseLive(transport, host.sudo, {
-        host: host.name,
-        symptom,
-        windowSeconds,
-        pid,
-        process: processName,
-        deep: opts.deep,
-        runbooks,
-        onProgress: progress.update,
-        signal: interrupted.signal,
-      });
-      report = result.report;
-      outputs = result.outputs;
-    } catch (err) {
-      progress.done();
-      throw err;
-    } finally {
-      process.off("SIGINT", onSignal);
-      process.off("SIGTERM", onSignal);
-      await transport.close();
-    }
-    const total = report.collectors.length;
-    progress.update({ phase: "answering", done: total, total, running: [] });
-  }
+  const gathered = await gatherEvidence(target, symptomText, opts, {
+    host,
+    replay,
+    runbooks,
+    live: { symptom, windowSeconds, pid, processName },
+  }).catch(async (err) => {
+    // Interrupted, or the evidence could not be read: no empty folder is left behind.
+    await saveFolder?.discardIfEmpty();
+    throw err;
+  });
+  let { report } = gathered;
+  const { outputs, progress } = gathered;
 
   if (opts.save) {
     // A failed save must not cost the report: say so, and print the report all the same.
@@ -205,4 +166,84 @@ export async function runDiagnose(
     return 3;
   }
   return deliver ? deliver(report, outputs) : 0;
+}
+
+/** What {@link gatherEvidence} needs besides the CLI's own words. */
+interface GatherContext {
+  host: Awaited<ReturnType<typeof resolveTarget>> | undefined;
+  replay: string | undefined;
+  runbooks: Awaited<ReturnType<typeof loadRunbooks>>;
+  live: { symptom: Symptom; windowSeconds: number; pid?: number; processName?: string };
+}
+
+/**
+ * The report and the outputs it was judged from: read from `--from` evidence or a replay
+ * host's bundle, or collected live over the host's transport (Ctrl-C or SIGTERM stops the
+ * collectors and throws the `interrupted` error).
+ */
+async function gatherEvidence(
+  target: string,
+  symptomText: string | undefined,
+  opts: DiagnoseCliOptions,
+  { host, replay, runbooks, live }: GatherContext,
+): Promise<{
+  report: Report;
+  outputs: readonly CollectedOutput[];
+  /** The progress line of a live collection: the window, then parse, evaluate, answer. */
+  progress?: ReturnType<typeof progressLine>;
+}> {
+  const { symptom, windowSeconds, pid, processName } = live;
+  let report: Report;
+  let outputs: readonly CollectedOutput[];
+  let progress: ReturnType<typeof progressLine> | undefined;
+  if (host === undefined || replay !== undefined) {
+    // A bundle replayed with no symptom given is judged for the one it was saved with.
+    const asked = symptomText === undefined ? undefined : symptom;
+    ({ report, outputs } =
+      host === undefined || replay === undefined
+        ? await diagnoseFrom(opts.from!, parseLabel(target), asked, runbooks)
+        : await diagnoseBundle(replay, host.name, asked, runbooks, {
+            host: host.name,
+          }));
+    const note = ignoredOptionsNote(opts.given, host === undefined ? "--from" : "a replay host");
+    if (note) {
+      report.notes.unshift(note);
+      process.stderr.write(`diagbot: ${note}\n`);
+    }
+  } else {
+    progress = progressLine(process.stderr, host.name);
+    const transport = await openTransport(host);
+    // Ctrl-C or a stop: abort the collectors, end their processes, then leave.
+    const interrupted = new AbortController();
+    const onSignal = () =>
+      interrupted.abort(new DiagbotError("interrupted", "interrupted: collectors stopped"));
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    try {
+      const result = await diagnoseLive(transport, host.sudo, {
+        host: host.name,
+        symptom,
+        windowSeconds,
+        pid,
+        process: processName,
+        deep: opts.deep,
+        runbooks,
+        onProgress: progress.update,
+        signal: interrupted.signal,
+      });
+      report = result.report;
+      outputs = result.outputs;
+    } catch (err) {
+      progress.done();
+      throw err;
+    } finally {
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      await transport.close();
+    }
+    const total = report.collectors.length;
+    progress.update({ phase: "answering", done: total, total, running: [] });
+  }
+
+  return { report, outputs, progress };
 }

@@ -128,6 +128,23 @@ describe("--save", () => {
   });
 });
 
+describe("--save when nothing could be saved", () => {
+  it("removes the folder it made, and keeps one the operator made", async () => {
+    const garbage = join(root, "garbage.bin");
+    writeFileSync(garbage, Buffer.from([0, 1, 2, 0, 255]));
+    const made = join(root, "made-by-diagbot");
+    const r = await runCli(["diagnose", "x", "--from", garbage, "--save", made]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("binary data");
+    expect(readdirSync(root)).not.toContain("made-by-diagbot");
+    const theirs = join(root, "made-by-the-operator");
+    mkdirSync(theirs, { mode: 0o700 });
+    const again = await runCli(["diagnose", "x", "--from", garbage, "--save", theirs]);
+    expect(again.code).toBe(2);
+    expect(readdirSync(theirs)).toEqual([]);
+  });
+});
+
 describe("--save into the evidence being read", () => {
   /** A copy of the example bundle, and the sorted names it holds. */
   const copy = (name: string) => {
