@@ -4,9 +4,39 @@ import type { Collector, CommandContext } from "./types.js";
 export const SMARTCTL_MAX_DISKS = 32;
 
 /**
- * The fixed script. `smartctl --scan` lists the disks smartctl can open with the device type
- * it would use (`/dev/sda -d sat # ...`, `/dev/bus/0 -d megaraid,0 # ...`); each of the first
- * {@link SMARTCTL_MAX_DISKS} is read with `smartctl -i -H -A -n standby -d TYPE DEV` under a
+ * Block devices that keep no SMART data: virtio, Xen and network disks, device-mapper and md
+ * (whose members are listed on their own), loop, RAM and zram, eMMC, optical and floppy
+ * drives, persistent memory, null_blk. Names from drivers/block/virtio_blk.c (`vd`),
+ * xen-blkfront.c (`xvd`), nbd.c, rbd.c, brd.c (`ram`), zram, drivers/mmc/core/block.c
+ * (`mmcblk`), drivers/scsi/sr.c, drivers/nvdimm/pmem.c, null_blk.
+ */
+const NO_SMART = [
+  "vd*",
+  "xvd*",
+  "nbd*",
+  "rbd*",
+  "dm-*",
+  "md*",
+  "loop*",
+  "ram*",
+  "zram*",
+  "mmcblk*",
+  "sr*",
+  "fd*",
+  "pmem*",
+  "nullb*",
+];
+
+/** What the script says when /sys/block holds only {@link NO_SMART} devices. */
+const NO_SMART_SAID =
+  "no disk smartctl can read: /sys/block holds only virtual, network, memory and optical devices";
+
+/**
+ * The fixed script. Where /sys/block lists only devices that keep no SMART data
+ * ({@link NO_SMART}: a VM's virtio disks), it says so without starting smartctl, whose
+ * `--scan` costs some 20 ms of CPU. Otherwise `smartctl --scan` lists the disks smartctl can
+ * open with the device type it would use (`/dev/sda -d sat # ...`,
+ * `/dev/bus/0 -d megaraid,0 # ...`); each of the first {@link SMARTCTL_MAX_DISKS} is read with `smartctl -i -H -A -n standby -d TYPE DEV` under a
  * `==> DEV <==` marker (`==> DEV -d TYPE <==` for a disk behind a RAID controller, where one
  * DEV holds several disks). `-n standby` leaves a spun-down disk asleep (smartctl(8): it
  * prints `Device is in STANDBY mode` and reads nothing). smartctl's exit status is a bit mask
@@ -17,6 +47,10 @@ export const SMARTCTL_MAX_DISKS = 32;
  */
 const SCRIPT = [
   "command -v smartctl >/dev/null 2>&1 || { echo 'sh: smartctl: not found' >&2; exit 127; }",
+  "for b in /sys/block/*; do",
+  `  case \${b##*/} in ${NO_SMART.join("|")}) ;; *) disk=1; break ;; esac`,
+  "done",
+  `[ -n "$disk" ] || { echo "${NO_SMART_SAID}" >&2; exit 1; }`,
   '[ "$(id -u)" -eq 0 ] || { echo "smartctl: opening the disks needs root: Permission denied" >&2; exit 1; }',
   "scan=$(smartctl --scan 2>/dev/null | grep '^/dev/')",
   '[ -n "$scan" ] || { echo "smartctl --scan: no disk found" >&2; exit 1; }',
@@ -47,7 +81,7 @@ export const smartctl: Collector = {
   capBytes: 1 << 20,
   package: "smartmontools",
   absent: {
-    stderr: /smartctl --scan: no disk found/,
+    stderr: /smartctl --scan: no disk found|^no disk smartctl can read: /m,
     reason: "smartctl finds no disk it can read (virtual disks such as virtio keep no SMART data)",
   },
   command: (ctx: CommandContext) => {

@@ -1,5 +1,13 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -10,7 +18,9 @@ import { fixturePath } from "../helpers/fixtures.js";
 /**
  * The smartctl collector's script run here with a PATH of stand-ins: the host's own `cat`,
  * `grep` and `head`, an `id` that says uid 0 (or 1000), and a `smartctl` that prints a real
- * output and exits with a disk-state bit set, or lists no disk, or is not there at all.
+ * output and exits with a disk-state bit set, or lists no disk, or is not there at all. The
+ * script looks at /sys/block first: it runs in a mount namespace of its own (unshare -m, as
+ * root) where /sys/block is a folder holding the block device names a test gives.
  */
 const dirs: string[] = [];
 afterEach(() => {
@@ -28,9 +38,23 @@ function binWith(tools: Record<string, string>): string {
   return bin;
 }
 
-function run(bin: string) {
+function run(bin: string, blocks: readonly string[] = ["sda", "vda", "loop0"]) {
+  const sysBlock = mkdtempSync(join(tmpdir(), "diagbot-test-sys-block-"));
+  dirs.push(sysBlock);
+  for (const name of blocks) mkdirSync(join(sysBlock, name));
   const line = smartctl.command({ windowSeconds: 5, pids: [], sudo: false, root: true });
-  const r = spawnSync("/bin/sh", ["-c", line?.script ?? ""], { env: { PATH: bin } });
+  const r = spawnSync(
+    "/usr/bin/unshare",
+    [
+      "-m",
+      "/bin/sh",
+      "-c",
+      '/usr/bin/mount --bind "$1" /sys/block && exec /bin/sh -c "$0"',
+      line?.script ?? "",
+      sysBlock,
+    ],
+    { env: { PATH: bin } },
+  );
   return classify(smartctl, "smartctl", {
     stdout: r.stdout,
     stderr: r.stderr,
@@ -46,7 +70,7 @@ const FAILING_DISK = [
   `*) cat '${fixturePath("smartctl/telegraf__smart_test__ssdRaidInfoData.txt")}'; exit 8 ;; esac`,
 ].join("\n");
 
-describe("smartctl collector", () => {
+describe.skipIf(process.getuid?.() !== 0)("smartctl collector", () => {
   it("reads each scanned disk under its marker; a disk-state exit bit is no failed run", () => {
     const c = run(binWith({ smartctl: FAILING_DISK }));
     expect(c.status).toBe("ok");
@@ -64,6 +88,24 @@ describe("smartctl collector", () => {
     const user = run(binWith({ smartctl: FAILING_DISK, id: "echo 1000" }));
     expect(user.status).toBe("failed");
     expect(user.error).toMatch(/needs root/);
+  });
+
+  it("does not start smartctl where /sys/block holds only devices without SMART data", () => {
+    const marks = mkdtempSync(join(tmpdir(), "diagbot-test-smartctl-ran-"));
+    dirs.push(marks);
+    const ran = join(marks, "ran");
+    const bin = binWith({ smartctl: `: > '${ran}'; exit 0` });
+    const vm = run(bin, ["vda", "vdb", "loop0", "zram0", "dm-0", "sr0", "nbd0"]);
+    expect(vm.status).toBe("skipped");
+    expect(vm.error).toMatch(/no disk it can read/);
+    expect(String(vm.stderr)).toContain("/sys/block holds only virtual");
+    expect(existsSync(ran)).toBe(false);
+    // One disk of another kind (NVMe, SCSI, a RAID volume) and smartctl --scan decides.
+    for (const disk of ["nvme0n1", "sda", "cciss!c0d0"]) {
+      expect(run(bin, ["vda", disk]).status, disk).toBe("skipped");
+      expect(existsSync(ran), disk).toBe(true);
+      rmSync(ran);
+    }
   });
 
   it("does not run through sudo: a script never does", () => {
