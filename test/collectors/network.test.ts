@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -158,15 +158,49 @@ describe("network collectors", () => {
   );
 
   it.skipIf(!has("ethtool") || !existsSync("/sys/class/net"))(
-    "runs the ethtool script here: one section per interface but lo",
+    "runs the ethtool script here: one section per interface backed by a device, with its driver",
     async () => {
-      const facts = (await runHere(ethtoolStats)).facts as { interfaces: Record<string, unknown> };
-      expect(Object.keys(facts.interfaces)).not.toContain("lo");
-      const ifaces = execFileSync("ls", ["/sys/class/net"])
-        .toString()
-        .split(/\s+/)
-        .filter((x) => x && x !== "lo");
-      expect(Object.keys(facts.interfaces).sort()).toEqual(ifaces.sort());
+      const nics = readdirSync("/sys/class/net").filter((i) =>
+        existsSync(`/sys/class/net/${i}/device`),
+      );
+      expect(nics.length).toBeLessThan(readdirSync("/sys/class/net").length); // lo at least
+      if (nics.length === 0) {
+        const r = spawnSync("sh", ["-c", ethtoolStats.command(ctx)!.script!], { encoding: "utf8" });
+        expect(r.status).toBe(1);
+        expect(ethtoolStats.absent!.stderr.test(r.stderr), r.stderr).toBe(true);
+        return;
+      }
+      const facts = (await runHere(ethtoolStats)).facts as {
+        interfaces: Record<string, { driver?: string }>;
+      };
+      expect(Object.keys(facts.interfaces).sort()).toEqual(nics.sort());
+      for (const i of nics) {
+        // The driver the shell read from sysfs is the one ethtool -i names.
+        const said = execFileSync("ethtool", ["-i", i])
+          .toString()
+          .match(/^driver: (.+)$/m)?.[1];
+        expect(facts.interfaces[i].driver, i).toBe(said);
+      }
+    },
+  );
+
+  it.skipIf(process.getuid?.() !== 0 || !has("ethtool"))(
+    "leaves out virtual interfaces: a namespace with lo and a veth has no NIC, and says so",
+    () => {
+      const ns = `diagbot-test-ethtool-${process.pid}`;
+      execFileSync("ip", ["netns", "add", ns]);
+      try {
+        execFileSync("ip", ["-n", ns, "link", "add", "v0", "type", "veth", "peer", "name", "v1"]);
+        execFileSync("ip", ["-n", ns, "link", "add", "br0", "type", "bridge"]);
+        const script = ethtoolStats.command(ctx)!.script!;
+        // sysfs shows the namespace's own interfaces once it is mounted from inside it.
+        const r = spawnSync("ip", ["netns", "exec", ns, "sh", "-c", script], { encoding: "utf8" });
+        expect(r.stdout).toBe("");
+        expect(r.status).toBe(1);
+        expect(ethtoolStats.absent!.stderr.test(r.stderr), r.stderr).toBe(true);
+      } finally {
+        execFileSync("ip", ["netns", "del", ns]);
+      }
     },
   );
 
