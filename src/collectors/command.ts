@@ -86,13 +86,34 @@ export function wrapCommand(
   const words: string[] = [];
   if (options.lowPriority) words.push("nice", "-n", "10", "ionice", "-c", "2", "-n", "7");
   if (sudo) words.push("sudo", "-n");
-  words.push(...(line.script ? ["sh", "-c", line.script] : line.argv));
+  const run = [...words, ...line.argv];
+  if (line.script) words.push("sh", "-c", line.script);
+  else if (line.unless) words.push("sh", "-c", guarded(line.unless, run));
+  else words.push(...line.argv);
   return {
     text: shellQuote([...bound, ...env, ...words]),
-    inWindow: windowForm(line, words, bound),
+    // A stand-in's check needs no bound: only the tool it starts gets one.
+    inWindow: line.unless
+      ? guarded(line.unless, [...bound, ...run])
+      : windowForm(line, words, bound),
     seconds: options.seconds,
     sudo,
   };
+}
+
+/**
+ * The script of a stand-in ({@link CommandLine.unless}): `run` where `unless.tool` is missing,
+ * else `unless.said` on stderr and exit status 1.
+ */
+export function guarded(unless: { tool: string; said: string }, run: readonly string[]): string {
+  return [
+    `if command -v ${shellQuote([unless.tool])} >/dev/null 2>&1; then`,
+    `  echo ${shellQuote([unless.said])} >&2`,
+    "  exit 1",
+    "fi",
+    `exec ${shellQuote(run)}`,
+    "",
+  ].join("\n");
 }
 
 /** {@link BuiltCommand.inWindow}: `words` (the command after `env ...`) as a window script runs it. */

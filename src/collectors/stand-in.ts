@@ -1,5 +1,4 @@
-import { shellQuote } from "./command.js";
-import type { Collector } from "./types.js";
+import type { Collector, CommandLine } from "./types.js";
 
 /** The collector whose tool a stand-in gives way to, and what both of them read. */
 export interface Preferred {
@@ -14,29 +13,20 @@ export interface Preferred {
 /**
  * A collector that stands in for another where the other's tool is missing: `netstat -s`
  * where iproute2's `nstat` is (busybox, old hosts), `netstat -tan` where `ss` is. On a host
- * with the preferred tool, the script says so on stderr and exits 1 without running its own
- * command, and the engine records the collector skipped ({@link Collector.absent}): both read
- * the same kernel tables, and running the two only doubles the host's work. Without either
- * tool, `exec` fails with status 127 and the stand-in is reported missing.
+ * with the preferred tool, the command ({@link CommandLine.unless}, built by `guarded` in
+ * command.ts) says so on stderr and exits 1 without starting its own tool, and the engine
+ * records the collector skipped ({@link Collector.absent}): both read the same kernel tables,
+ * and running the two only doubles the host's work. Without either tool, `exec` fails with
+ * status 127 and the stand-in is reported missing.
  */
 export function standIn(
   preferred: Preferred,
   argv: readonly string[],
 ): Pick<Collector, "absent" | "command"> {
   const said = `${preferred.tool} is installed: collector ${preferred.collector} reads the same ${preferred.reads}`;
-  const script = [
-    `if command -v ${shellQuote([preferred.tool])} >/dev/null 2>&1; then`,
-    `  echo ${shellQuote([said])} >&2`,
-    "  exit 1",
-    "fi",
-    `exec ${shellQuote(argv)}`,
-    "",
-  ].join("\n");
+  const pattern = said.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
   return {
-    absent: {
-      stderr: new RegExp(`^${said.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`, "m"),
-      reason: said,
-    },
-    command: () => ({ argv: ["sh", "-c", script], script }),
+    absent: { stderr: new RegExp(`^${pattern}$`, "m"), reason: said },
+    command: () => ({ argv: [...argv], unless: { tool: preferred.tool, said } }),
   };
 }

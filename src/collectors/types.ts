@@ -54,6 +54,11 @@ export interface CommandLine {
    * included. The recorded command keeps the whole prefix.
    */
   readsKernelOnly?: boolean;
+  /**
+   * A stand-in ({@link standIn}): `argv` runs only on a host where `tool` is not on the PATH;
+   * elsewhere the command prints `said` on stderr and exits 1 without starting anything.
+   */
+  unless?: { tool: string; said: string };
 }
 
 export interface Collector {

@@ -53,6 +53,14 @@ describe("collector registry", () => {
       if (!built) continue;
       const line = c.command(ctx)!;
       expect(built.inWindow, c.id).not.toContain("env LC_ALL");
+      if (line.unless) {
+        // A stand-in checks for the preferred tool unbounded, then starts its own bounded.
+        expect(built.inWindow, c.id).toContain(`command -v ${line.unless.tool} `);
+        expect(built.inWindow, c.id).toMatch(
+          new RegExp(`\\nexec timeout -s INT -k 2 \\d+ ${line.argv.join(" ")}\\n$`),
+        );
+        continue;
+      }
       if (!line.readsKernelOnly) {
         expect(built.inWindow, c.id).toMatch(/^timeout -s INT -k 2 \d+ /);
         expect(
