@@ -50,15 +50,42 @@ export interface Diagnosis {
 }
 
 /**
- * Diagnoses a live host over `transport` (local or SSH). The caller opens and closes the
- * transport. The report is complete even when no collector's output could be used: callers
- * test {@link nothingRan} and report {@link noCollectorRan}.
+ * Diagnoses a live host over `transport` (local or SSH): {@link collectLive}, then
+ * {@link judgeLive}. The caller opens and closes the transport. The report is complete even
+ * when no collector's output could be used: callers test {@link nothingRan} and report
+ * {@link noCollectorRan}.
  */
 export async function diagnoseLive(
   transport: Transport,
   sudo: boolean,
   options: DiagnoseOptions,
 ): Promise<Diagnosis> {
+  return judgeLive(await collectLive(transport, sudo, options), options);
+}
+
+/** A live host's outputs, and what judging them needs to know of their collection. */
+export interface LiveCollection {
+  started: Date;
+  outputs: CollectedOutput[];
+  /** The collectors the plan chose. */
+  collectors: Collector[];
+  /** The processes `--pid` / `--process` scoped to. */
+  pids: number[];
+  notes: string[];
+  /** True when the collectors ran as root. */
+  root: boolean;
+}
+
+/**
+ * The part of a live diagnosis that needs the host: the plan's collectors run over
+ * `transport`. A sweep closes the connection after it and judges the outputs while the next
+ * host is collected.
+ */
+export async function collectLive(
+  transport: Transport,
+  sudo: boolean,
+  options: DiagnoseOptions,
+): Promise<LiveCollection> {
   const started = new Date();
   const notes: string[] = [];
   const pids = await scopePids(transport, options, notes);
@@ -73,6 +100,14 @@ export async function diagnoseLive(
     onProgress: options.onProgress,
     signal: options.signal,
   });
+  return { started, outputs, collectors, pids, notes, root: transport.root };
+}
+
+/** Parses, derives, evaluates and ranks what {@link collectLive} collected. */
+export async function judgeLive(
+  { started, outputs, collectors, pids, notes, root }: LiveCollection,
+  options: DiagnoseOptions,
+): Promise<Diagnosis> {
   const report = await buildReport(outputs, {
     host: options.host,
     symptom: options.symptom,
@@ -82,7 +117,7 @@ export async function diagnoseLive(
     notes,
     ignored: [],
     notRun: notPlanned(collectors, options.symptom, options.deep, pids.length > 0),
-    root: transport.root,
+    root,
     onProgress: options.onProgress,
   });
   return { report, outputs };

@@ -1,4 +1,11 @@
-import { diagnoseBundle, diagnoseLive, noCollectorRan, nothingRan } from "../engine/diagnose.js";
+import {
+  collectLive,
+  diagnoseBundle,
+  judgeLive,
+  type LiveCollection,
+  noCollectorRan,
+  nothingRan,
+} from "../engine/diagnose.js";
 import type { HostConfig } from "../inventory/inventory.js";
 import { replayBundle } from "../inventory/inventory.js";
 import { DiagbotError } from "../model/errors.js";
@@ -20,24 +27,61 @@ export interface HostRunOptions {
   signal?: AbortSignal;
 }
 
+/** Runs `work` when a place of the sweep's concurrency is free (p-limit's function). */
+export type Slot = <T>(work: () => Promise<T>) => Promise<T>;
+
 /**
  * Diagnoses one host of a sweep and never throws: every failure is a {@link HostResult}.
  * A replay host is diagnosed from its bundle; any other host over one transport (one SSH
  * connection: the engine batches the cheap reads into few execs), opened within
  * `connectTimeoutMs` (TCP + handshake + login) and closed whatever happens. The whole turn,
  * connect included, is bounded by `hostTimeoutMs`: the collectors are aborted and their
- * remote processes ended when it passes.
+ * remote processes ended when it passes. Only the connection and the collection (or a replay)
+ * run `inSlot`: the outputs are judged after the connection is closed and the place freed, so
+ * the next host is collected while this one is parsed.
  */
-export async function sweepHost(host: HostConfig, options: HostRunOptions): Promise<HostResult> {
-  const started = Date.now();
-  const deadline = AbortSignal.timeout(options.hostTimeoutMs);
-  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
-  const result = (
+export async function sweepHost(
+  host: HostConfig,
+  options: HostRunOptions,
+  inSlot: Slot = (work) => work(),
+): Promise<HostResult> {
+  let turn: Turn | undefined;
+  try {
+    const collected = await inSlot(() => {
+      // The clock and the deadline start with the host's turn, not while it waits for a place.
+      turn = startTurn(host, options);
+      return collectTurn(host, options, turn);
+    });
+    if ("status" in collected) return collected;
+    // Judged with the connection closed and the place free for the next host.
+    const { report } = await judgeLive(collected, liveOptions(host, options, turn!.signal));
+    return turn!.answered(report);
+  } catch (err) {
+    turn ??= startTurn(host, options);
+    return turn.result("failed", [], reasonOf(err, turn.signal, options.hostTimeoutMs), err);
+  }
+}
+
+/** One host's turn: its clock, its deadline, and how its result is written. */
+interface Turn {
+  deadline: AbortSignal;
+  /** The deadline or the sweep's own stop, whichever comes first. */
+  signal: AbortSignal;
+  result(
     status: HostResult["status"],
     findings: Finding[],
     reason?: Reason,
     err?: unknown,
-  ) => ({
+  ): HostResult;
+  /** Judged as `diagnose` judges (it exits 3): no usable output is `failed`, else `ok`. */
+  answered(report: Report): HostResult;
+}
+
+function startTurn(host: HostConfig, options: HostRunOptions): Turn {
+  const started = Date.now();
+  const deadline = AbortSignal.timeout(options.hostTimeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, deadline]) : deadline;
+  const result: Turn["result"] = (status, findings, reason, err) => ({
     host: host.name,
     status,
     findings,
@@ -46,7 +90,6 @@ export async function sweepHost(host: HostConfig, options: HostRunOptions): Prom
     ...(reason?.hint === undefined ? {} : { hint: redactText(reason.hint).text }),
     ...(err instanceof DiagbotError ? { errorCode: err.code } : {}),
   });
-  // Judged as `diagnose` judges (it exits 3): no usable output is `failed`, else `ok`.
   const answered = (report: Report): HostResult => {
     if (nothingRan(report)) {
       const err = noCollectorRan(host.name, report, { replay: host.transport === "replay" });
@@ -57,39 +100,60 @@ export async function sweepHost(host: HostConfig, options: HostRunOptions): Prom
       evaluatedRules: evaluatedRules(report),
     };
   };
+  return { deadline, signal, result, answered };
+}
+
+/** The engine's options for a sweep's live host. */
+function liveOptions(host: HostConfig, options: HostRunOptions, signal: AbortSignal) {
+  return {
+    host: host.name,
+    symptom: options.symptom,
+    windowSeconds: options.windowSeconds,
+    deep: false,
+    runbooks: options.runbooks,
+    signal,
+  };
+}
+
+/**
+ * The part of a turn that holds a place: a replay host's whole diagnosis, or a live host's
+ * connection and collection (the connection closed whatever happens). Returns a result when
+ * the turn is over (replayed, unreachable, past its deadline), else the outputs to judge.
+ */
+async function collectTurn(
+  host: HostConfig,
+  options: HostRunOptions,
+  turn: Turn,
+): Promise<HostResult | LiveCollection> {
+  if (host.transport === "replay") {
+    const dir = await replayBundle(host);
+    const { report } = await diagnoseBundle(dir, host.name, options.symptom, options.runbooks, {
+      host: host.name,
+    });
+    return turn.answered(report);
+  }
+  let transport: Transport;
   try {
-    if (host.transport === "replay") {
-      const dir = await replayBundle(host);
-      const { report } = await diagnoseBundle(dir, host.name, options.symptom, options.runbooks, {
-        host: host.name,
-      });
-      return answered(report);
-    }
-    let transport: Transport;
-    try {
-      transport = await openTransport(host, {
-        readyTimeoutMs: options.connectTimeoutMs,
-        signal,
-      });
-    } catch (err) {
-      return result(statusOfUnopened(err), [], reasonOf(err, signal, options.hostTimeoutMs), err);
-    }
-    try {
-      const { report } = await diagnoseLive(transport, host.sudo, {
-        host: host.name,
-        symptom: options.symptom,
-        windowSeconds: options.windowSeconds,
-        deep: false,
-        runbooks: options.runbooks,
-        signal,
-      });
-      if (deadline.aborted) return result("failed", [], timeoutReason(options.hostTimeoutMs));
-      return answered(report);
-    } finally {
-      await transport.close().catch(() => undefined);
-    }
+    transport = await openTransport(host, {
+      readyTimeoutMs: options.connectTimeoutMs,
+      signal: turn.signal,
+    });
   } catch (err) {
-    return result("failed", [], reasonOf(err, signal, options.hostTimeoutMs), err);
+    return turn.result(
+      statusOfUnopened(err),
+      [],
+      reasonOf(err, turn.signal, options.hostTimeoutMs),
+      err,
+    );
+  }
+  try {
+    const live = liveOptions(host, options, turn.signal);
+    const collected = await collectLive(transport, host.sudo, live);
+    if (turn.deadline.aborted)
+      return turn.result("failed", [], timeoutReason(options.hostTimeoutMs));
+    return collected;
+  } finally {
+    await transport.close().catch(() => undefined);
   }
 }
 

@@ -1,5 +1,6 @@
 import pLimit from "p-limit";
 import type { HostConfig } from "../inventory/inventory.js";
+import { DiagbotError } from "../model/errors.js";
 import type { Symptom } from "../model/report.js";
 import type { Runbook } from "../runbooks/schema.js";
 import { sweepHost } from "./host.js";
@@ -42,9 +43,10 @@ export const MAX_CONCURRENCY = 1000;
 /**
  * Sweeps hosts: each host diagnosed in-process ({@link sweepHost}), at most `concurrency` at
  * once (p-limit), each bounded by its own timeouts so that a slow or silent host holds one
- * slot and never the sweep. Parsing and judging one host runs between the I/O events of the
- * others, so collection is never queued behind it. Never throws for a host: an unreachable or
- * failed host is a result.
+ * place and never the sweep. A place is held by a host's connection and collection only: its
+ * outputs are parsed and judged after the connection is closed, between the I/O events of the
+ * hosts that took its place, so a busy client never keeps the next host waiting. Never throws
+ * for a host: an unreachable or failed host is a result.
  * @returns the results in the hosts' order, with the summary (DESIGN.md "Sweeps").
  */
 export async function sweep(
@@ -63,25 +65,20 @@ export async function sweep(
     signal: options.signal,
   };
   const results = await Promise.all(
-    hosts.map((host) =>
-      limit(async () => {
-        let result: HostResult;
-        if (options.signal?.aborted) {
-          result = {
-            host: host.name,
-            status: "failed",
-            findings: [],
-            durationMs: 0,
-            error: "interrupted before its turn",
-          };
-        } else {
+    hosts.map(async (host) => {
+      // The connection holds a place; the outputs are judged once it is given back.
+      const result = await sweepHost(host, run, (work) =>
+        limit(() => {
+          // A stop before this host's turn: the host is a failed result that says so.
+          if (options.signal?.aborted)
+            throw new DiagbotError("interrupted", "interrupted before its turn");
           options.onStart?.(host.name);
-          result = await sweepHost(host, run);
-        }
-        options.onHost?.(result);
-        return result;
-      }),
-    ),
+          return work();
+        }),
+      );
+      options.onHost?.(result);
+      return result;
+    }),
   );
   return {
     sweep: options.target,
