@@ -3,10 +3,11 @@
 // lines of diagbot's health plan, side by side with `diagbot sweep`, on the same loopback
 // hosts (one sshd listening on 127.0.0.2..127.0.0.N+1, so every tool sees N distinct hosts).
 // Usage: node bench/sweep/run.js [--hosts 50,200] [--window 2] [--only pssh,ansible,diagbot]
-//        [--shared-home] [--shared-net]
+//        [--shared-home] [--shared-net] [--hosts-cgroup]
 // Needs root, openssh-server, pssh, ansible-core, GNU time; run `npm run build` first.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import {
+  existsSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -32,6 +33,23 @@ const FORKS = 50;
 const SHARED_HOME = process.argv.includes("--shared-home");
 /** Hosts on loopback addresses in this machine's network namespace (see hostNetwork). */
 const SHARED_NET = process.argv.includes("--shared-net");
+/**
+ * Every host's sshd (and all it starts) in one cpu cgroup of its own (`--hosts-cgroup`), so
+ * that the tools compete with the fleet as one group instead of one group per SSH session.
+ * Linux gives each session an autogroup of equal weight (kernel.sched_autogroup_enabled): on
+ * one machine, a client is then one share against the hundreds of its hosts' sessions, where
+ * on a fleet its CPU is its own. diagbot, one process, waits longest; parallel-ssh's fifty
+ * `ssh` also share one session, and its client work is small per event.
+ */
+const HOSTS_CGROUP = process.argv.includes("--hosts-cgroup");
+
+/** The cpu cgroup folder for the hosts (cgroup v1 `cpu` or the v2 root), made at once. */
+function hostsCgroup(tag) {
+  const v1 = "/sys/fs/cgroup/cpu";
+  const dir = join(existsSync(v1) ? v1 : "/sys/fs/cgroup", `diagbot-bench-hosts-${tag}`);
+  mkdirSync(dir);
+  return dir;
+}
 
 /** The command lines diagbot runs for `health` on a root host: recorded from its own collect(). */
 async function healthCommands() {
@@ -85,8 +103,9 @@ const HOST_SHELL = [
 ].join("\n");
 
 /** argv that starts one sshd with `config`, as a host of its own unless `--shared-home`. */
-function sshdArgv(config, netns) {
-  const inNet = netns ? ["ip", "netns", "exec", netns] : [];
+function sshdArgv(config, netns, cgroup) {
+  const inCgroup = cgroup ? ["sh", "-c", 'echo $$ >"$0/cgroup.procs" && exec "$@"', cgroup] : [];
+  const inNet = [...inCgroup, ...(netns ? ["ip", "netns", "exec", netns] : [])];
   if (SHARED_HOME) return [...inNet, "/usr/sbin/sshd", "-D", "-f", config];
   return [
     ...inNet,
@@ -148,6 +167,7 @@ function startSshd(dir, count) {
   writeFileSync(join(dir, "authorized_keys"), readFileSync(join(dir, "client_key.pub")));
   const port = 20000 + Math.floor(Math.random() * 20000);
   const network = hostNetwork(count, String(port % 10000));
+  const cgroup = HOSTS_CGROUP ? hostsCgroup(String(port)) : undefined;
   const addresses = network.hosts.map((h) => h.address);
   // One sshd per host, each in namespaces of its own (sshdArgv).
   const children = addresses.map((address, i) => {
@@ -165,12 +185,14 @@ function startSshd(dir, count) {
       `PidFile ${join(dir, `sshd-${i}.pid`)}`,
     ];
     writeFileSync(config, `${lines.join("\n")}\n`);
-    const [command, ...args] = sshdArgv(config, network.hosts[i].netns);
+    const [command, ...args] = sshdArgv(config, network.hosts[i].netns, cgroup);
     return spawn(command, args, { stdio: "ignore" });
   });
   const key = readFileSync(join(dir, "host_key.pub"), "utf8").split(" ").slice(0, 2).join(" ");
   writeFileSync(join(dir, "known_hosts"), addresses.map((a) => `[${a}]:${port} ${key}\n`).join(""));
-  return { children, port, addresses, removeNetwork: network.remove };
+  // A cgroup folder goes once its processes have: rmdir(2) of an empty one.
+  const removeCgroup = () => cgroup && spawnSync("sh", ["-c", `sleep 1; rmdir "${cgroup}"`]);
+  return { children, port, addresses, removeNetwork: network.remove, removeCgroup };
 }
 
 /** Resolves once address:port answers with an SSH banner (60 s at most). */
@@ -343,10 +365,13 @@ async function main() {
     // and with the namespace's first process every process of that host.
     for (const c of sshd.children) c.kill(SHARED_HOME ? "SIGTERM" : "SIGKILL");
     sshd.removeNetwork();
+    sshd.removeCgroup();
     rmSync(dir, { recursive: true, force: true });
   }
   const load = readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
-  console.log(`window ${WINDOW} s; load average at the end: ${load}`);
+  console.log(
+    `window ${WINDOW} s; hosts ${HOSTS_CGROUP ? "in one cpu cgroup" : "one autogroup per session"}; load average at the end: ${load}`,
+  );
   console.log(
     "| tool | hosts | answered | wall s | CPU s | peak RSS MB | bytes read/host | wall ms/host | CPU ms/host |",
   );
