@@ -76,6 +76,9 @@ export async function prepareBundleDir(dir: string, evidence?: string): Promise<
       `${elsewhere}, or an empty one`,
     );
   }
+  // The highest folder of the path that does not exist yet: what this call creates.
+  let top: string | undefined;
+  for (let p = resolve(dir); !existsSync(p) && dirname(p) !== p; p = dirname(p)) top = p;
   let note: string | undefined;
   try {
     note = await secureDirectory(dir);
@@ -83,12 +86,21 @@ export async function prepareBundleDir(dir: string, evidence?: string): Promise<
     if (err instanceof DiagbotError) throw err;
     throw refuse(fsReason(err as NodeJS.ErrnoException), `${elsewhere} on a writable disk`);
   }
-  const created = names === undefined;
   return {
     note,
     // rmdir removes only an empty folder: whatever was written in the meantime stays.
     discardIfEmpty: async () => {
-      if (created) await rmdir(dir).catch(() => undefined);
+      if (top === undefined) return;
+      for (let p = resolve(dir); ; p = dirname(p)) {
+        if (
+          !(await rmdir(p).then(
+            () => true,
+            () => false,
+          )) ||
+          p === top
+        )
+          return;
+      }
     },
   };
 }
@@ -97,7 +109,7 @@ export async function prepareBundleDir(dir: string, evidence?: string): Promise<
 export interface SaveFolder {
   /** For the operator, when the folder's mode was tightened to 0700. */
   note?: string;
-  /** Removes the folder when this run created it and nothing was saved in it. */
+  /** Removes the folders this run created (the `--save` folder and its new parents) while empty. */
   discardIfEmpty(): Promise<void>;
 }
 

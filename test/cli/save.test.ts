@@ -132,7 +132,7 @@ describe("--save when nothing could be saved", () => {
   it("removes the folder it made, and keeps one the operator made", async () => {
     const garbage = join(root, "garbage.bin");
     writeFileSync(garbage, Buffer.from([0, 1, 2, 0, 255]));
-    const made = join(root, "made-by-diagbot");
+    const made = join(root, "made-by-diagbot", "and", "its-parents");
     const r = await runCli(["diagnose", "x", "--from", garbage, "--save", made]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("binary data");
