@@ -160,11 +160,14 @@ async function collectTurn(
 /**
  * The status of a host whose connection could not be opened: `failed` when its host key could
  * not be verified (`host-key-refused`: no known_hosts file, no pin for it, a changed or revoked
- * key), since the host may well answer: the decision to trust its key is to be made here;
- * `unreachable` otherwise (refused, timed out, not resolved, login refused).
+ * key), since the host may well answer: the decision to trust its key is to be made here; and
+ * when the inventory gives no way to log in (`config`: no key file and no agent, an unreadable
+ * or encrypted key), which is this side's to fix before any connection is tried (`diagnose`
+ * exits 2 for it); `unreachable` otherwise (refused, timed out, not resolved, login refused).
  */
 function statusOfUnopened(err: unknown): HostResult["status"] {
-  return err instanceof DiagbotError && err.code === "host-key-refused" ? "failed" : "unreachable";
+  const ours = err instanceof DiagbotError && ["host-key-refused", "config"].includes(err.code);
+  return ours ? "failed" : "unreachable";
 }
 
 /**

@@ -44,17 +44,16 @@ describe("a sweep's places", () => {
       await new Promise((r) => setTimeout(r, waitMs));
       return work();
     };
-    // No key to log in with (no identityFile, no agent here): refused at once, before any
+    // No key to log in with (no identityFile, no agent here): failed at once, before any
     // connection. Counted from the call, its 3 s limit would have passed while it waited, and
     // the reason would be the limit.
     const nowhere = { ...localHost(), name: "nowhere", address: "127.0.0.1", port: 1 };
     delete (nowhere as { transport?: string }).transport;
     const limits = { ...run(), hostTimeoutMs: 3_000 };
     vi.stubEnv("SSH_AUTH_SOCK", undefined);
-    expect((await sweepHost(nowhere, limits)).status).toBe("unreachable"); // SSH code loaded
+    expect((await sweepHost(nowhere, limits)).status).toBe("failed"); // SSH code loaded
     const result = await sweepHost(nowhere, limits, slot);
-    expect(result.status, result.error).toBe("unreachable");
-    expect(result.errorCode).toBe("config");
+    expect(result).toMatchObject({ status: "failed", errorCode: "config" });
     expect(result.error).not.toMatch(/per-host limit/);
     expect(result.durationMs).toBeLessThan(waitMs);
     vi.unstubAllEnvs();

@@ -73,29 +73,34 @@ describe("sweep over replay hosts", () => {
   });
 
   it("a host where nothing listens is unreachable with its reason; the rest answer: exit 4", async () => {
-    const r = await runCli(["sweep", "all", "--json"], { env });
+    // An agent is named, so there is a way to log in and the connection is tried.
+    const r = await runCli(["sweep", "all", "--json"], {
+      env: { ...env, SSH_AUTH_SOCK: "/nonexistent/agent.sock" },
+    });
     expect(r.code, r.stderr).toBe(4);
     const spare = r.json.hosts.find((h: { host: string }) => h.host === "spare-01");
     expect(spare.status).toBe("unreachable");
-    expect(spare.error).toMatch(/\S/);
+    expect(spare.error).toMatch(/refused/);
     expect(r.stderr).toMatch(/spare-01: unreachable/);
     expect(r.json.summary).toMatchObject({ hosts: 5, ok: 4, unreachable: 1 });
   });
 
   it("a host's error is one line in --json; what to do is a separate hint", async () => {
-    // No key in the inventory and no agent: diagbot names the problem and the remedy.
+    // No key in the inventory and no agent: nothing is tried, the host is failed (this side's
+    // to fix), and diagbot names the problem and the remedy.
     const r = await runCli(["sweep", "spare", "--json"], {
       env: { ...env, SSH_AUTH_SOCK: undefined },
     });
     expect(r.code, r.stderr).toBe(3);
     const [spare] = r.json.hosts;
+    expect(spare).toMatchObject({ status: "failed", errorCode: "config" });
     expect(spare.error).toBe(
       "no identityFile for spare-01 and SSH_AUTH_SOCK is not set: no key to log in with",
     );
     expect(spare.hint).toMatch(/^set identityFile in the inventory .*SSH_AUTH_SOCK$/);
     expect(spare.hint).not.toContain("\n");
     expect(r.stderr).toContain(
-      `diagbot: spare-01: unreachable: ${spare.error}\n  hint: ${spare.hint}\n`,
+      `diagbot: spare-01: failed: ${spare.error}\n  hint: ${spare.hint}\n`,
     );
   });
 });
