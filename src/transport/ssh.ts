@@ -18,11 +18,13 @@ const { Client, utils } = ssh2;
 type SshClient = InstanceType<typeof Client>;
 
 /**
- * SSH transport (ssh2): one connection per diagnosis, commands on exec channels. Every hop
- * (jump hosts included) is pinned in its known_hosts before the TCP connection is opened, the
- * host-key algorithms offered are the pinned ones only, and the presented key is compared in
- * `hostVerifier`, so a host with an unknown, changed or revoked key is refused before any
- * command runs.
+ * SSH transport (ssh2): one connection per diagnosis, commands on exec channels. Every hop's
+ * (jump hosts included) known_hosts is read before the TCP connection is opened, the host-key
+ * algorithms offered are the pinned ones only, and the presented key is compared in
+ * `hostVerifier`, so a host with an unknown, changed or revoked key is refused before it is
+ * sent a login, let alone a command. A hop with no usable pin (no known_hosts file, no line for
+ * it) is refused the same way, once it presents its key, as OpenSSH's StrictHostKeyChecking
+ * does: a host that does not answer at all is reported as such, not as a key to pin.
  */
 
 /** Tunables of {@link SshTransport.connect}. All durations in ms. */
@@ -244,10 +246,23 @@ function forward(jump: Hop, host: HostConfig): Promise<Duplex> {
   });
 }
 
-/** Connects one hop, over `sock` when it is reached through a jump host. */
+/**
+ * A `host-key-refused` error from reading the pins, kept to be thrown when the hop presents
+ * its key (see {@link connectHop}); any other error is thrown at once.
+ */
+function refusedOnAnswer(err: unknown): DiagbotError {
+  if (err instanceof DiagbotError && err.code === "host-key-refused") return err;
+  throw err;
+}
+
+/**
+ * Connects one hop, over `sock` when it is reached through a jump host. `pins` is the hop's
+ * refusal when it has no usable pin: the connection is then tried with ssh2's host-key
+ * algorithms and fails with that refusal once the hop presents any key.
+ */
 async function connectHop(
   host: HostConfig,
-  pins: HostKeyPins,
+  pins: HostKeyPins | DiagbotError,
   auth: Auth,
   sock: Duplex | undefined,
   options: Required<Pick<SshConnectOptions, "readyTimeoutMs" | "keepaliveIntervalMs">> &
@@ -258,7 +273,8 @@ async function connectHop(
   const methods: AuthenticationType[] = [];
   if (auth.privateKey) methods.push("publickey");
   if (auth.agent) methods.push("agent");
-  const algorithms: Algorithms = { serverHostKey: pins.algorithms };
+  const algorithms: Algorithms | undefined =
+    pins instanceof DiagbotError ? undefined : { serverHostKey: pins.algorithms };
   const config: ConnectConfig = {
     host: host.address,
     port: host.port,
@@ -273,7 +289,7 @@ async function connectHop(
     sock: sock as ConnectConfig["sock"],
     debug: options.debug,
     hostVerifier: (key: Buffer) => {
-      hostKeyError = checkHostKey(pins, key, host);
+      hostKeyError = pins instanceof DiagbotError ? pins : checkHostKey(pins, key, host);
       return hostKeyError === null;
     },
   };
@@ -397,8 +413,8 @@ export class SshTransport implements Transport {
    * Connects to `host` (through `host.jumpHost`, recursively) and runs `id -u` once (not
    * when the login name is root).
    * Before any TCP connection: every hop's known_hosts pins and the key file are checked.
-   * @throws DiagbotError `host-key-refused` (unknown, changed, revoked or CA-only host key;
-   *   no command has run), `config` (key file unreadable or encrypted, no key and no agent),
+   * @throws DiagbotError `host-key-refused` (unknown, changed, revoked or CA-only host key,
+   *   thrown once the hop presents a key; no login was sent), `config` (key file unreadable or encrypted, no key and no agent),
    *   `connect-timeout` (retryable), `connect-failed` (refused / unreachable, retryable; names
    *   address:port), `unresolved-host` (the name does not resolve), `auth-failed` (not retryable; names user, host and key file).
    */
@@ -423,10 +439,11 @@ export class SshTransport implements Transport {
       );
     }
     const chain = hopChain(host);
-    // Everything that can be refused locally is refused before the first packet.
-    const prepared: { host: HostConfig; pins: HostKeyPins; auth: Auth }[] = [];
+    // Everything refused locally is refused before the first packet, but for a missing pin:
+    // whether the host answers at all is the first thing to know about it.
+    const prepared: { host: HostConfig; pins: HostKeyPins | DiagbotError; auth: Auth }[] = [];
     for (const h of chain) {
-      const pins = await loadHostKeyPins(h);
+      const pins = await loadHostKeyPins(h).catch(refusedOnAnswer);
       const auth = await loadAuth(h, env);
       prepared.push({ host: h, pins, auth });
     }

@@ -131,16 +131,19 @@ describe.skipIf(!sshdAvailable())("SshTransport against a real sshd", () => {
     expect(count(sshd.log(), /Accepted publickey/)).toBe(acceptedBefore);
   });
 
-  it("refuses an unknown host without opening a connection, with the ssh-keyscan line", async () => {
+  it("refuses an unknown host at its key, before any login, with the ssh-keyscan line", async () => {
     const kh = knownHostsFile("kh-empty", "# nothing pinned\n");
     const connectionsBefore = count(sshd.log(), /Connection from 127\.0\.0\.1/);
+    const loginsBefore = count(sshd.log(), /publickey/);
     const err = await rejection(SshTransport.connect(variant({ knownHosts: kh })));
     expect(err.code).toBe("host-key-refused");
     expect(err.message).toMatch(/no host key pinned for test-host/);
     expect(err.hint).toContain(`ssh-keyscan -p ${sshd.port} 127.0.0.1 >> ${kh}`);
     expect(err.hint).toMatch(/verify the fingerprint out of band/);
     await new Promise((r) => setTimeout(r, 200));
-    expect(count(sshd.log(), /Connection from 127\.0\.0\.1/)).toBe(connectionsBefore);
+    // The host answered (so it is not reported as down), and was never offered a key to log in.
+    expect(count(sshd.log(), /Connection from 127\.0\.0\.1/)).toBe(connectionsBefore + 1);
+    expect(count(sshd.log(), /publickey/)).toBe(loginsBefore);
   });
 
   it("accepts a key pinned under the inventory name only when nothing is pinned under the address", async () => {
@@ -504,21 +507,25 @@ describe("SshTransport without sshd", () => {
     expect(err.code).toBe("config");
   });
 
-  it("a host key problem is found before any connection: no known_hosts file", async () => {
+  it("with no known_hosts file, a host where nothing listens is unreachable, not a key to pin", async () => {
     const err = await rejection(
-      SshTransport.connect({
-        name: "db-1",
-        address: "127.0.0.1",
-        port: 1,
-        user: "root",
-        knownHosts: "/nonexistent/known_hosts",
-        sudo: false,
-        maxSessions: 8,
-        transport: "ssh",
-        groups: [],
-      }),
+      SshTransport.connect(
+        {
+          name: "db-1",
+          address: "127.0.0.1",
+          port: 1,
+          user: "root",
+          knownHosts: "/nonexistent/known_hosts",
+          sudo: false,
+          maxSessions: 8,
+          transport: "ssh",
+          groups: [],
+        },
+        // An agent to log in with, so the connection is really tried.
+        { env: { SSH_AUTH_SOCK: "/nonexistent/agent.sock" } },
+      ),
     );
-    expect(err.code).toBe("host-key-refused");
-    expect(err.hint).toContain("ssh-keyscan -p 1 127.0.0.1 >> /nonexistent/known_hosts");
+    expect(err.code).toBe("connect-failed");
+    expect(err.message).toMatch(/db-1 \(127\.0\.0\.1:1\): connection refused/);
   });
 });
