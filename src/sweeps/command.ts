@@ -50,7 +50,8 @@ export async function runSweep(target: string, opts: SweepCliOptions): Promise<n
   const runbooks = await loadRunbooks();
   const progress = sweepProgress(process.stderr, hosts.length);
   const interrupted = new AbortController();
-  const onSignal = () => interrupted.abort();
+  const onSignal = (signal: NodeJS.Signals) =>
+    interrupted.abort(new DiagbotError("interrupted", `interrupted by ${signal} before its result`));
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   let result: Awaited<ReturnType<typeof sweep>>;

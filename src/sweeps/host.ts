@@ -208,8 +208,13 @@ function timeoutReason(ms: number): Reason {
   };
 }
 
-/** Why a host gave no result, from what was thrown. */
+/**
+ * Why a host gave no result: the sweep's own stop (its signal's `interrupted` reason) or the
+ * per-host limit when either ended the turn, else what was thrown.
+ */
 function reasonOf(err: unknown, signal: AbortSignal, hostTimeoutMs: number): Reason {
+  if (signal.aborted && signal.reason instanceof DiagbotError)
+    return { error: oneLine(signal.reason.message) };
   if (
     signal.aborted &&
     signal.reason instanceof DOMException &&

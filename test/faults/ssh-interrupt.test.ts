@@ -15,6 +15,7 @@ import { hostTmpCleanup } from "../../src/collectors/host-tmp.js";
 import { perfReportScript } from "../../src/collectors/perf-report.js";
 import { perfSchedScript } from "../../src/collectors/perf-sched.js";
 import { BIN, runCli } from "../helpers/cli.js";
+import { killMarked, marked, until } from "../helpers/run-marker.js";
 import { type SshdHandle, startSshd } from "../helpers/sshd.js";
 
 /**
@@ -24,32 +25,6 @@ import { type SshdHandle, startSshd } from "../helpers/sshd.js";
  * its trap. The run's own processes are found by their `DIAGBOT_RUN` marker, never by global
  * counts.
  */
-
-/** Pids (with their command names) of the processes whose environment holds the marker. */
-function marked(marker: string): { pid: number; comm: string }[] {
-  const needle = `\0DIAGBOT_RUN=${marker}\0`;
-  const found: { pid: number; comm: string }[] = [];
-  for (const name of readdirSync("/proc")) {
-    if (!/^\d+$/.test(name)) continue;
-    try {
-      const env = `\0${readFileSync(`/proc/${name}/environ`, "latin1")}`;
-      if (!env.includes(needle)) continue;
-      found.push({ pid: Number(name), comm: readFileSync(`/proc/${name}/comm`, "utf8").trim() });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return found;
-}
-
-async function until<T>(probe: () => T | undefined, timeoutMs: number): Promise<T | undefined> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = probe();
-    if (v !== undefined || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 const PARENT = `/tmp/diagbot.${process.getuid?.() ?? 0}`;
 
@@ -110,13 +85,7 @@ describe("an interrupted SSH diagnosis leaves nothing on the host", () => {
       expect(left).toEqual([]);
     } finally {
       child.kill("SIGKILL");
-      for (const p of marked(marker)) {
-        try {
-          process.kill(p.pid, "SIGKILL");
-        } catch {
-          // gone
-        }
-      }
+      killMarked(marker);
     }
   }, 90_000);
 });

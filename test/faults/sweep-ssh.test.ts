@@ -1,5 +1,7 @@
+import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.js";
+import { BIN, runCli } from "../helpers/cli.js";
+import { killMarked, marked, until } from "../helpers/run-marker.js";
 import {
   freePort,
   type InventoryHost,
@@ -83,4 +85,40 @@ describe.skipIf(!sshdAvailable())("sweep over loopback sshd hosts", () => {
     expect(second.code, second.stderr).toBe(4);
     expect(keysOf(second.json.hosts)).toEqual(keysOf(hosts));
   }, 240_000);
+
+  it("SIGINT mid-sweep: exit 130, each host's reason names the signal, nothing left on the hosts", async () => {
+    const marker = `sweep${process.pid}x${Date.now()}`;
+    const child = spawn(process.execPath, [BIN, "sweep", "fleet", "--window", "30", "--json"], {
+      env: { ...process.env, DIAGBOT_INVENTORY: inventory, DIAGBOT_RUN: marker },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (b) => {
+      stdout += b;
+    });
+    child.stderr.on("data", (b) => {
+      stderr += b;
+    });
+    const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
+    try {
+      // Every live host's window has started: its `sleep` runs.
+      const sleeping = () => marked(marker).filter((p) => p.comm === "sleep").length;
+      const started = await until(() => (sleeping() >= names.length ? true : undefined), 60_000);
+      expect(started, `windows started: ${sleeping()}; stderr: ${stderr}`).toBe(true);
+      child.kill("SIGINT");
+      expect(await exited, stderr).toBe(130);
+      const hosts = JSON.parse(stdout).hosts as SweptHost[];
+      for (const h of hosts.filter((x) => x.host !== "gone-01")) {
+        expect(h.status, h.host).toBe("failed");
+        expect(h.error, h.host).toBe("interrupted by SIGINT before its result");
+      }
+      expect(stderr).toMatch(/failed: interrupted by SIGINT before its result/);
+      const gone = await until(() => (marked(marker).length === 0 ? true : undefined), 5000);
+      expect(gone, `left: ${JSON.stringify(marked(marker))}`).toBe(true);
+    } finally {
+      child.kill("SIGKILL");
+      killMarked(marker);
+    }
+  }, 120_000);
 });
