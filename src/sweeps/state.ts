@@ -72,7 +72,9 @@ export function readState(text: string | null | undefined): {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    return { state: emptyState(), problem: `not JSON: ${(err as Error).message}` };
+    // V8 quotes the start of the text, line breaks included: the problem is printed as one line.
+    const why = (err as Error).message.replace(/\s+/g, " ");
+    return { state: emptyState(), problem: `not JSON: ${why}` };
   }
   const parsed = stateSchema.safeParse(json);
   if (parsed.success) return { state: parsed.data as SweepState };
