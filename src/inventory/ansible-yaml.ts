@@ -8,7 +8,7 @@ import {
   type Node,
   parseDocument,
 } from "yaml";
-import { capped, printable } from "../parsers/text.js";
+import { capped, yamlSyntax } from "../parsers/text.js";
 import { AnsibleTree, expandHostRange, splitHostPort, type Vars } from "./ansible-tree.js";
 import { configError, type InventoryWarning } from "./host.js";
 
@@ -160,7 +160,7 @@ export function readAnsibleYaml(
   if (doc.errors.length > 0) {
     throw configError(
       file,
-      capped(doc.errors.map((e) => `YAML syntax: ${printable(e.message.split("\n")[0])}`)),
+      capped(doc.errors.map((e) => yamlSyntax(e))),
       "the file is not valid YAML or JSON",
     );
   }

@@ -1,6 +1,6 @@
 import { parseDocument } from "yaml";
 import { z } from "zod";
-import { capped, printable } from "../parsers/text.js";
+import { capped, yamlSyntax } from "../parsers/text.js";
 import {
   ADDRESS_MSG,
   configError,
@@ -131,11 +131,7 @@ export function readYaml(text: string, file: string): unknown {
   if (doc.errors.length > 0) {
     throw configError(
       file,
-      capped(
-        doc.errors.map(
-          (e) => `YAML syntax: ${printable(e.message.split("\n")[0].replace(/:\s*$/, ""))}`,
-        ),
-      ),
+      capped(doc.errors.map((e) => yamlSyntax(e))),
       "the file is not valid YAML; check indentation and quoting at the line named",
     );
   }

@@ -40,6 +40,17 @@ export function printable(text: string): string {
   });
 }
 
+/**
+ * One printable line for an error of the `yaml` package: its first line, without the excerpt
+ * and caret that follow it (`prettyErrors`), and without its position (`at line 4, column 1`)
+ * when the caller shows the line itself (`atLine: false`).
+ */
+export function yamlSyntax(error: { message: string }, atLine = true): string {
+  let text = error.message.split("\n")[0].replace(/:\s*$/, "");
+  if (!atLine) text = text.replace(/ at line \d+, column \d+$/, "");
+  return `YAML syntax: ${printable(text)}`;
+}
+
 /** Problems shown of a file's syntax errors: a binary file that slipped through has thousands. */
 export const MAX_SYNTAX_ERRORS = 10;
 

@@ -8,6 +8,7 @@ import type { z } from "zod";
 import { FACT_CATALOGUE } from "../derive/index.js";
 import type { FactSpec, FactType } from "../derive/types.js";
 import { DiagbotError } from "../model/errors.js";
+import { yamlSyntax } from "../parsers/text.js";
 import { readCompiled } from "./compiled.js";
 import {
   type Comparison,
@@ -242,7 +243,7 @@ export function parseRunbooks(
         issues.push({
           file,
           field: line ? `line ${line}` : undefined,
-          message: `YAML syntax: ${e.message.split("\n")[0]}`,
+          message: yamlSyntax(e, false),
         });
       }
       continue;

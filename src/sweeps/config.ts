@@ -13,7 +13,7 @@ import {
   TICKET_SYSTEMS,
   WEBHOOK_LABEL,
 } from "../model/ticket.js";
-import { MAX_SYNTAX_ERRORS, notTextReason, printable } from "../parsers/text.js";
+import { MAX_SYNTAX_ERRORS, notTextReason, yamlSyntax } from "../parsers/text.js";
 import { DEFAULT_CONCURRENCY, MAX_CONCURRENCY } from "./sweep.js";
 
 /**
@@ -195,7 +195,7 @@ export function parseSweeps(
       file,
       line: e.linePos?.[0]?.line,
       field: "(YAML)",
-      message: `YAML syntax: ${printable(e.message.split("\n")[0])}`,
+      message: yamlSyntax(e, false),
     }));
     const more = doc.errors.length - shown.length;
     return {
