@@ -200,17 +200,30 @@ export async function loadInventory(
     warnings.push({ file: p.entry.file, message: `${p.text}; host ${p.entry.name} left out` });
   }
   const files = list.map((p) => displayName(resolve(p)));
-  return inventoryOf(files.join(", "), resolve(list[0]), hosts, dedupe(warnings), groups);
+  return inventoryOf(files.join(", "), resolve(list[0]), hosts, inReadingOrder(warnings), groups);
 }
 
-function dedupe(warnings: InventoryWarning[]): InventoryWarning[] {
+/**
+ * The warnings once each, in the order a reader goes through the files: the files as they
+ * came, each one's lines in order (a reader warns in passes: syntax, then variables, then
+ * hosts), and a warning with no line after the lines of its file.
+ */
+function inReadingOrder(warnings: InventoryWarning[]): InventoryWarning[] {
   const seen = new Set<string>();
-  return warnings.filter((w) => {
+  const files = new Map<string, number>();
+  const once = warnings.filter((w) => {
     const key = `${w.file}\0${w.line}\0${w.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
+    if (!files.has(w.file)) files.set(w.file, files.size);
     return true;
   });
+  // Array.prototype.sort is stable: warnings on one line keep the order they were found in.
+  return once.sort(
+    (a, b) =>
+      files.get(a.file)! - files.get(b.file)! ||
+      (a.line ?? Number.POSITIVE_INFINITY) - (b.line ?? Number.POSITIVE_INFINITY),
+  );
 }
 
 /** `FILE:LINE: message` (or `FILE: message`), as the CLI prints a warning. */

@@ -170,6 +170,10 @@ describe("inventory import: real Ansible inventories against ansible-inventory -
     expect(mitogen.warnings.map(formatWarning).join("\n")).toMatch(
       /default\.hosts:\d+: ansible_port: Jinja template "\{\{ 22 \| int \}\}" is not evaluated/,
     );
+    // In the order of the file's lines, though its variables are read in passes.
+    const lines = mitogen.warnings.map((w) => w.line ?? Number.POSITIVE_INFINITY);
+    expect(lines.length).toBeGreaterThan(10);
+    expect(lines).toEqual([...lines].sort((a, b) => a - b));
   });
 
   it("warns when one name is both a host and a group, as ansible-inventory does", async () => {
