@@ -11,8 +11,7 @@ import { DECISIVE_HISTORY, formatAge } from "./history.js";
  * kernel bug, a hardware error) is named with its age and low confidence.
  */
 export function summarise(report: Report): string {
-  const ok = report.collectors.filter((c) => c.status === "ok").length;
-  const ran = `${ok} of ${report.collectors.length} collectors gave output`;
+  const ran = collectorsSentence(report);
   const gap = gapSentence(report);
   const [top, second, ...rest] = report.hypotheses;
   if (!top) {
@@ -41,6 +40,18 @@ export function summarise(report: Report): string {
       : "";
   const notChecked = gap ? ` Not checked: ${gap}.` : "";
   return `Most likely on ${report.host}: ${top.title} (${top.category}, confidence ${pct(top.confidence)}).${tie}${also}${notChecked} ${ran}.`;
+}
+
+/**
+ * `32 of 41 collectors gave output (7 had nothing to read on this host)`: a collector skipped
+ * for want of what it reads (no EDAC controller, no NFS mount, a stand-in whose preferred
+ * tool ran) is named apart from those that failed, which the coverage sentence weighs.
+ */
+function collectorsSentence(report: Report): string {
+  const count = (status: string) => report.collectors.filter((c) => c.status === status).length;
+  const skipped = count("skipped");
+  const apart = skipped === 0 ? "" : ` (${skipped} had nothing to read on this host)`;
+  return `${count("ok")} of ${report.collectors.length} collectors gave output${apart}`;
 }
 
 /** The command of the most relevant gap, for a report that abstains. */
