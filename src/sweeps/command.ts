@@ -51,7 +51,9 @@ export async function runSweep(target: string, opts: SweepCliOptions): Promise<n
   const progress = sweepProgress(process.stderr, hosts.length);
   const interrupted = new AbortController();
   const onSignal = (signal: NodeJS.Signals) =>
-    interrupted.abort(new DiagbotError("interrupted", `interrupted by ${signal} before its result`));
+    interrupted.abort(
+      new DiagbotError("interrupted", `interrupted by ${signal} before its result`),
+    );
   process.once("SIGINT", onSignal);
   process.once("SIGTERM", onSignal);
   let result: Awaited<ReturnType<typeof sweep>>;
