@@ -79,3 +79,38 @@ describe("tasks wait for a CPU while CPU time is idle (PSI cpu some)", () => {
     expect(hyp).toBeUndefined();
   });
 });
+
+describe("busy CPUs with tasks waiting in bursts (10 to 30 % idle, PSI cpu some)", () => {
+  const bursts = (r: Awaited<ReturnType<typeof replay>>) =>
+    r.report.hypotheses.find((h) => h.rule === "cpu-saturation-bursts");
+
+  it("is cpu-saturation in bursts", async () => {
+    const r = await replay(32, 18);
+    const hyp = bursts(r);
+    expect(hyp?.category).toBe("cpu-saturation");
+    expect(hyp?.title).toBe(
+      "CPUs are saturated in bursts: runnable tasks waited for a CPU 32 % of the last 10 s though 18 % of CPU time was idle on average",
+    );
+    expect(hyp?.confidence).toBeCloseTo(0.45, 5);
+    expect(r.report.hypotheses[0]?.category).toBe("cpu-saturation");
+  });
+
+  it("gains confidence when tasks waited 40 % of the time", async () => {
+    expect(bursts(await replay(45, 12))?.confidence).toBeCloseTo(0.6, 5);
+  });
+
+  it("leaves each neighbour its own range: saturation under 10 % idle, idle capacity from 30 %", async () => {
+    const saturated = await replay(40, 5);
+    expect(bursts(saturated)).toBeUndefined();
+    expect(saturated.report.hypotheses[0]?.rule).toBe("cpu-saturation");
+    const idle = await replay(40, 35);
+    expect(bursts(idle)).toBeUndefined();
+    expect(idle.hyp).toBeDefined();
+  });
+
+  it("is quiet when tasks seldom waited", async () => {
+    const r = await replay(12, 20);
+    expect(bursts(r)).toBeUndefined();
+    expect(r.report.checked.find((c) => c.rule === "cpu-saturation-bursts")?.verdict).toBe("fine");
+  });
+});
