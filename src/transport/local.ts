@@ -7,13 +7,21 @@ import type { ExecOptions, ExecResult, Transport } from "./types.js";
 
 /** Time given to the pipes to close after the process group was killed, ms. */
 const DRAIN_GRACE_MS = 1000;
+/**
+ * Time an aborted command gets to end by its own `timeout`s before its session is killed, ms:
+ * their `-k 2` grace, as the SSH watchdog gives (watchdog.ts), plus the traps' own work.
+ */
+const STOP_GRACE_MS = 2500;
 const DEFAULT_MAX_SESSIONS = 8;
 
 /**
  * Runs commands on this machine: each command line under `/bin/sh -c` in its own process
  * session (`detached: true`), so the whole group can be ended with one SIGKILL to `-pgid`.
- * The group is killed when the timeout passes, when the signal aborts, and also when the shell
- * exits, so that nothing a collector started in the background outlives it.
+ * The group is killed when the timeout passes, when the shell exits (so that nothing a
+ * collector started in the background outlives it), and when the signal aborts, after a
+ * graceful stop: as the SSH watchdog does, every `timeout` of the session gets SIGALRM, its
+ * own deadline, so each tool is stopped as at the end of its cap and a window script's trap
+ * removes its folder of outputs (host-tmp.ts) instead of leaving it for the next run.
  */
 export class LocalTransport implements Transport {
   readonly host: string;
@@ -69,6 +77,7 @@ export class LocalTransport implements Transport {
       let exited = false;
       let settled = false;
       let drainTimer: NodeJS.Timeout | undefined;
+      let stopTimer: NodeJS.Timeout | undefined;
 
       const killGroup = () => {
         if (pid !== undefined) killSession(pid);
@@ -78,6 +87,7 @@ export class LocalTransport implements Transport {
         settled = true;
         clearTimeout(timer);
         clearTimeout(drainTimer);
+        clearTimeout(stopTimer);
         signal?.removeEventListener("abort", onAbort);
         if (pid !== undefined) this.running.delete(pid);
         child.stdout?.destroy();
@@ -95,8 +105,14 @@ export class LocalTransport implements Transport {
       };
       const onAbort = () => {
         aborted = true;
-        killGroup();
-        drainSoon();
+        const stop = () => {
+          killGroup();
+          drainSoon();
+        };
+        // With no `timeout` to end it gracefully, the session is killed at once.
+        if (pid !== undefined && alarmTimeouts(pid) > 0)
+          stopTimer = setTimeout(stop, STOP_GRACE_MS);
+        else stop();
       };
       const timer = setTimeout(() => {
         timedOut = true;
@@ -135,27 +151,25 @@ export class LocalTransport implements Transport {
   }
 }
 
+/** A process of a session, as /proc/PID/stat gives it. */
+interface Member {
+  pid: number;
+  pgid: number;
+  comm: string;
+}
+
 /**
- * Kills every process of the session led by `sid` (the shell spawned with `detached: true`).
- * Killing the process group is not enough: `timeout(1)` moves itself and the collector into
- * a process group of their own, but they stay in the session, which proc(5) shows as field 6
- * of /proc/PID/stat.
+ * The processes of the session led by `sid` (field 6 of /proc/PID/stat, proc(5)); none when
+ * /proc cannot be read.
  */
-export function killSession(sid: number): void {
-  const kill = (pid: number) => {
-    try {
-      process.kill(pid, "SIGKILL");
-    } catch {
-      // ESRCH: already gone.
-    }
-  };
-  kill(-sid);
+function sessionMembers(sid: number): Member[] {
   let entries: string[] = [];
   try {
     entries = readdirSync("/proc").filter((name) => /^\d+$/.test(name));
   } catch {
-    return;
+    return [];
   }
+  const members: Member[] = [];
   for (const name of entries) {
     let stat: string;
     try {
@@ -165,9 +179,42 @@ export function killSession(sid: number): void {
     }
     // comm may hold blanks and parentheses: the fields after it start at the last ")".
     const after = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    if (Number(after[3]) === sid) {
-      kill(-Number(after[2]));
-      kill(Number(name));
-    }
+    if (Number(after[3]) !== sid) continue;
+    const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+    members.push({ pid: Number(name), pgid: Number(after[2]), comm });
+  }
+  return members;
+}
+
+/** Sends `signal` to `pid` (a process group when negative); one already gone is no error. */
+function send(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // ESRCH: already gone.
+  }
+}
+
+/**
+ * Sends SIGALRM to every coreutils `timeout` of the session led by `sid`: `timeout` takes it
+ * as its deadline and sends its tool the prefix's signal at once, then SIGKILL after `-k`.
+ * @returns how many were sent.
+ */
+function alarmTimeouts(sid: number): number {
+  const timeouts = sessionMembers(sid).filter((m) => m.comm === "timeout");
+  for (const m of timeouts) send(m.pid, "SIGALRM");
+  return timeouts.length;
+}
+
+/**
+ * Kills every process of the session led by `sid` (the shell spawned with `detached: true`).
+ * Killing the process group is not enough: `timeout(1)` moves itself and the collector into
+ * a process group of their own, but they stay in the session.
+ */
+export function killSession(sid: number): void {
+  send(-sid, "SIGKILL");
+  for (const m of sessionMembers(sid)) {
+    send(-m.pgid, "SIGKILL");
+    send(m.pid, "SIGKILL");
   }
 }

@@ -90,6 +90,40 @@ describe("an interrupted SSH diagnosis leaves nothing on the host", () => {
   }, 90_000);
 });
 
+describe("an interrupted local diagnosis leaves nothing behind", () => {
+  it("SIGINT during --window 10: exit 130, the window script's folder of outputs removed", async () => {
+    const marker = `l${process.pid}x${Date.now()}`;
+    const child = spawn(process.execPath, [BIN, "diagnose", "local", "health", "--window", "10"], {
+      env: { ...process.env, DIAGBOT_RUN: marker },
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (b) => {
+      stderr += b;
+    });
+    const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
+    try {
+      // The window script's folder is batch.<its pid>, made before its samplers start.
+      const folder = await until(() => {
+        const shells = marked(marker).filter((p) => p.comm === "sh");
+        const made = shells.map((p) => join(PARENT, `batch.${p.pid}`)).find(existsSync);
+        return made && marked(marker).some((p) => p.comm === "vmstat") ? made : undefined;
+      }, 30_000);
+      expect(folder, `no window folder appeared; stderr: ${stderr}`).toBeDefined();
+      expect(readdirSync(folder!).length).toBeGreaterThan(0);
+      child.kill("SIGINT");
+      expect(await exited, stderr).toBe(130);
+      // Unredacted outputs are not left for the next run to find: the script's trap ran.
+      expect(existsSync(folder!)).toBe(false);
+      const gone = await until(() => (marked(marker).length === 0 ? true : undefined), 5000);
+      expect(gone, `left: ${JSON.stringify(marked(marker))}`).toBe(true);
+    } finally {
+      child.kill("SIGKILL");
+      killMarked(marker);
+    }
+  });
+});
+
 describe("perf's temporary folders are removed without the script's trap", () => {
   let fake: string;
   beforeAll(() => {
