@@ -180,8 +180,14 @@ export function parseFree(lines: Iterable<string>): ParseResult<FreeFacts> {
       found = true;
       continue;
     }
+    // The command line above a pasted table (`$ free -m`) is read, not skipped, when it gives
+    // the unit; any other prompt is skipped and recorded.
     const prompt = /^\S*[$#>]\s+(.*\bfree\b.*)$/.exec(text);
-    if (prompt) commandUnit = unitOfCommand(prompt[1]);
+    const unit = prompt ? unitOfCommand(prompt[1]) : undefined;
+    if (unit) {
+      commandUnit = unit;
+      continue;
+    }
     problems.add(n, line, prompt ? "shell prompt, not free output" : "not a free line");
   }
   if (!found) throw new UnrecognisedOutputError("free");
