@@ -58,7 +58,7 @@ export async function loadBundle(
     });
   }
   const notes: string[] = [];
-  const manifest = await readManifest(dir, names, notes);
+  const { manifest, problem } = await readManifest(dir, names, notes);
   const outputs: CollectedOutput[] = [];
   const ignored: string[] = [];
   for (const name of names) {
@@ -127,9 +127,10 @@ export async function loadBundle(
   }
   if (outputs.length === 0 && !manifest.collectors) {
     const none = ignored.length > 0 ? ` (ignored: ${ignored.slice(0, 10).join(", ")})` : "";
+    const manifestIs = problem ? `a bundle.json it cannot use (${problem})` : "no bundle.json";
     throw new DiagbotError(
       "bundle",
-      `${dir} holds no output of a known collector and no bundle.json${none}`,
+      `${dir} holds no output of a known collector and ${manifestIs}${none}`,
       {
         hint: `name files after collector ids, e.g. dmesg.out, iostat.out (see: diagbot collectors)`,
       },
@@ -159,33 +160,34 @@ async function readRecorded(
 /**
  * Reads `bundle.json`. A broken one is a note, not an error: the `.out` files diagnose
  * without it (DESIGN.md).
+ * @returns the manifest (empty when there is none or it cannot be used), and why it cannot.
  */
-async function readManifest(dir: string, names: string[], notes: string[]): Promise<Manifest> {
-  if (!names.includes("bundle.json")) return {};
+async function readManifest(
+  dir: string,
+  names: string[],
+  notes: string[],
+): Promise<{ manifest: Manifest; problem?: string }> {
+  if (!names.includes("bundle.json")) return { manifest: {} };
   const path = join(dir, "bundle.json");
+  const unusable = (problem: string) => {
+    notes.push(`${path}: ${problem}; ignored, the .out files were read without it`);
+    return { manifest: {}, problem };
+  };
   const read = await readRegularFile(path);
-  if (typeof read === "string") {
-    notes.push(`${path}: ${read}; ignored, the .out files were read without it`);
-    return {};
-  }
+  if (typeof read === "string") return unusable(read);
   let raw: unknown;
   try {
     raw = JSON.parse(read.bytes.toString("utf8"));
   } catch (err) {
-    notes.push(
-      `${path}: not valid JSON (${(err as Error).message}); ignored, the .out files were read without it`,
-    );
-    return {};
+    // V8 quotes the start of the text, line breaks included: one line.
+    return unusable(`not valid JSON (${(err as Error).message.replace(/\s+/g, " ")})`);
   }
   const parsed = ManifestSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    notes.push(
-      `${path}: ${issue.path.join(".")}: ${issue.message}; ignored, the .out files were read without it`,
-    );
-    return {};
+    return unusable(`${issue.path.join(".")}: ${issue.message}`);
   }
-  return parsed.data;
+  return { manifest: parsed.data };
 }
 
 /**

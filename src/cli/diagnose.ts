@@ -78,6 +78,12 @@ export async function runDiagnose(
       hint: "give a bundle or sos report folder, a file, or - for standard input",
     });
   }
+  // As `parse` does: a terminal would wait for a paste no one knows is expected.
+  if (opts.from === "-" && process.stdin.isTTY) {
+    throw new DiagbotError("usage", "--from -: standard input is a terminal", {
+      hint: "pipe the evidence in (pbpaste | diagbot diagnose HOST --from -), or give a file or folder",
+    });
+  }
   if (opts.save === "") {
     throw new DiagbotError("usage", "--save needs a folder", {
       hint: "give the folder to write the bundle to, e.g. --save ./evidence",

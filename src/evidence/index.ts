@@ -1,7 +1,7 @@
 import { closeSync, openSync } from "node:fs";
 import { chmod, mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { basename, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { loadBundle } from "../bundle/load.js";
 import { DiagbotError, whyUnreadable } from "../model/errors.js";
 import { readSome } from "../parsers/lines.js";
@@ -39,7 +39,7 @@ const FROM_HINT =
 
 /** Reads `path` (`-` for standard input) into collector outputs. */
 export async function readEvidence(path: string): Promise<EvidenceRead> {
-  if (path === "-") return readBytes(headOrRefuse(0, "standard input"), "standard input");
+  if (path === "-") return readBytes(notEmpty(0, "standard input"), "standard input");
   let isDir: boolean;
   try {
     isDir = (await stat(path)).isDirectory();
@@ -50,7 +50,26 @@ export async function readEvidence(path: string): Promise<EvidenceRead> {
     const root = await sosRoot(path);
     return root ? readSos(root, path) : readBundle(path);
   }
-  return readBytes(headOrRefuse(path, path), basename(path));
+  if (basename(path) === "bundle.json") {
+    throw new DiagbotError("bundle", `${path} is a bundle's manifest, not evidence itself`, {
+      hint: `give the bundle's folder: --from ${dirname(path)}`,
+    });
+  }
+  return readBytes(notEmpty(path, path), basename(path));
+}
+
+/**
+ * {@link headOrRefuse}, refusing input with nothing but white space in it (`/dev/null`, an
+ * empty file, a pipe that gave nothing) for what it is, rather than as a paste without prompts.
+ */
+function notEmpty(path: string | 0, name: string): { bytes: Buffer; more: boolean } {
+  const head = headOrRefuse(path, name);
+  if (!head.more && head.bytes.toString("latin1").trim() === "") {
+    throw new DiagbotError("bundle", `${name} is empty: there is nothing to diagnose`, {
+      hint: FROM_HINT,
+    });
+  }
+  return head;
 }
 
 /** The usage error for evidence that cannot be read (exit 2), naming why. */

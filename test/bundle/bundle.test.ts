@@ -83,7 +83,9 @@ describe("evidence bundles", () => {
     await expect(loadBundle(tempDir(), known)).rejects.toThrow(DiagbotError);
     const broken = tempDir();
     writeFileSync(join(broken, "bundle.json"), "{ not json");
-    await expect(loadBundle(broken, known)).rejects.toThrow(/holds no output of a known collector/);
+    await expect(loadBundle(broken, known)).rejects.toThrow(
+      /holds no output of a known collector and a bundle\.json it cannot use \(not valid JSON \(/,
+    );
   });
 
   it("reads the .out files when bundle.json is broken, and says so", async () => {

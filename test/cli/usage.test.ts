@@ -1,5 +1,6 @@
+import { spawnSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.js";
+import { BIN, runCli } from "../helpers/cli.js";
 
 /**
  * README "Exit codes": 2 is a usage error. A missing command prints the usage on stderr and
@@ -46,5 +47,16 @@ describe("usage without a command", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(`diagbot: ${said}`);
     expect(r.stdout).toBe("");
+  });
+
+  it("--from - on a terminal is refused at once, as parse refuses it (exit 2)", () => {
+    // script(1) gives the command a pseudo-terminal as its standard input.
+    const r = spawnSync(
+      "script",
+      ["-qec", `${process.execPath} ${BIN} diagnose x --from -`, "/dev/null"],
+      { encoding: "utf8", timeout: 30_000, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    expect(r.status, r.stdout).toBe(2);
+    expect(r.stdout).toContain("diagbot: --from -: standard input is a terminal");
   });
 });

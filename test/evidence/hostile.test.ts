@@ -39,6 +39,20 @@ describe("garbage and hostile inputs to --from", () => {
     });
   });
 
+  it("says an empty input is empty, and a bundle's manifest is not the bundle", async () => {
+    await expect(readEvidence("/dev/null")).rejects.toThrow(
+      "/dev/null is empty: there is nothing to diagnose",
+    );
+    const dir = mkdtempSync(join(tmpdir(), "diagbot-hostile-manifest-"));
+    writeFileSync(join(dir, "blank.txt"), " \n\t\n");
+    await expect(readEvidence(join(dir, "blank.txt"))).rejects.toThrow(/blank\.txt is empty/);
+    writeFileSync(join(dir, "bundle.json"), '{"version":1}');
+    await expect(readEvidence(join(dir, "bundle.json"))).rejects.toMatchObject({
+      message: `${join(dir, "bundle.json")} is a bundle's manifest, not evidence itself`,
+      hint: `give the bundle's folder: --from ${dir}`,
+    });
+  });
+
   it("refuses binary data with what to give instead", async () => {
     const bytes = Buffer.alloc(4096);
     for (let i = 0; i < bytes.length; i++) bytes[i] = (i * 7919) % 256;
