@@ -42,7 +42,10 @@ export async function runSweep(target: string, opts: SweepCliOptions): Promise<n
   const hosts = hostsOf(inventory, target);
   if (hosts.length === 0) {
     throw new DiagbotError("config", `${target} has no hosts in ${inventory.file}`, {
-      hint: "add hosts to the group, or sweep another group or all",
+      hint:
+        target === "all"
+          ? 'the inventory lists no host: add one (README, "Adding a host and diagnosing it over SSH"), or point DIAGBOT_INVENTORY at the file that lists them'
+          : "add hosts to the group, or sweep another group or all",
     });
   }
   const stateDir = process.env.DIAGBOT_STATE_DIR;

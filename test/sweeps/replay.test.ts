@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -234,6 +234,19 @@ describe("sweep: bad input", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/host group "empty" of \S+ has no hosts/);
     expect(r.stdout).toBe("");
+  });
+
+  it("an inventory with no host at all: all exits 2, saying to add hosts, not to sweep all", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "diagbot-sweep-none-"));
+    await writeFile(join(dir, "inventory.yaml"), "hosts: {}\n");
+    const r = await runCli(["sweep", "all"], {
+      env: { DIAGBOT_INVENTORY: join(dir, "inventory.yaml") },
+    });
+    await rm(dir, { recursive: true, force: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/all has no hosts in /);
+    expect(r.stderr).toMatch(/hint: the inventory lists no host: add one/);
+    expect(r.stderr).not.toMatch(/or all/);
   });
 
   it.each(["0", "abc", "-3", "1.5", "1001"])("--concurrency %s exits 2", async (value) => {
