@@ -134,6 +134,10 @@ export async function runDiagnose(
         outputs,
         report,
       );
+      // The one place diagbot writes unredacted text: whoever saved it should know.
+      process.stderr.write(
+        `diagbot: evidence saved to ${opts.save}: the outputs as collected, not redacted (folder 0700, files 0600); diagnose it again with --from ${opts.save}\n`,
+      );
     } catch (err) {
       const why = `the evidence bundle could not be written to ${opts.save}: ${(err as Error).message}`;
       report.notes.push(why);

@@ -92,6 +92,9 @@ describe("--save", () => {
     const saved = join(root, "from-paste");
     const r = await runCli(["diagnose", "x", "--from", paste, "--save", saved, "--json"]);
     expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(
+      `diagbot: evidence saved to ${saved}: the outputs as collected, not redacted (folder 0700, files 0600)`,
+    );
     expect(r.json.window.mode).toBe("since-boot");
     const manifest = JSON.parse(readFileSync(join(saved, "bundle.json"), "utf8"));
     expect(manifest.window).toBeUndefined();
