@@ -151,12 +151,12 @@ export function parseWindow(text: string): number {
   } catch {
     msValue = undefined;
   }
-  if (
-    typeof msValue !== "number" ||
-    !Number.isFinite(msValue) ||
-    msValue < MIN_WINDOW_SECONDS * 1000 ||
-    msValue > MAX_WINDOW_SECONDS * 1000
-  ) {
+  if (typeof msValue !== "number" || !Number.isFinite(msValue)) {
+    throw new DiagbotError("usage", `--window ${quoted(text)}: not a duration`, {
+      hint: "write it as 5, 5s or 1500ms, from 1 s to 60 s",
+    });
+  }
+  if (msValue < MIN_WINDOW_SECONDS * 1000 || msValue > MAX_WINDOW_SECONDS * 1000) {
     throw new DiagbotError("usage", `--window ${quoted(text)}: expected 1 s to 60 s`, {
       hint: "write it as 5, 5s or 1500ms",
     });

@@ -25,6 +25,11 @@ describe("diagnose options", () => {
     },
   );
 
+  it("says which is wrong: the range, or the form", () => {
+    expect(() => parseWindow("61")).toThrow(/: expected 1 s to 60 s$/);
+    expect(() => parseWindow("five")).toThrow(/: not a duration$/);
+  });
+
   it("defaults the symptom to health and lists the choices for a bad one", () => {
     expect(parseSymptom(undefined)).toBe("health");
     expect(parseSymptom("latency")).toBe("latency");
