@@ -76,7 +76,7 @@ function inventoryOf(
     if (!hosts.has(g)) continue;
     warnings.push({
       file,
-      message: `"${g}" names both a host and a group: \`sweep ${g}\` sweeps the group (${members.length} hosts), \`diagnose ${g}\` the host; rename one`,
+      message: `"${g}" names both a host and a group: \`sweep ${g}\` sweeps the group (${members.length} host${members.length === 1 ? "" : "s"}), \`diagnose ${g}\` the host; rename one`,
     });
   }
   return { file, path, hosts, groups, warnings };
