@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { chronycTracking } from "../../src/collectors/chronyc-tracking.js";
 import { classify } from "../../src/engine/collect.js";
+import { execResultOf } from "../helpers/spawned.js";
 
 /**
  * The collector's script, run by dash in a PID namespace of its own (so the NTP clients it
@@ -39,14 +40,7 @@ function run(options: { chronyc?: string; daemon?: string }) {
     { env: { PATH: bin } },
   );
   if (daemon) rmSync(daemon, { force: true });
-  const result = {
-    stdout: r.stdout,
-    stderr: r.stderr,
-    exitCode: r.status,
-    timedOut: false,
-    truncated: false,
-    durationMs: 1,
-  };
+  const result = execResultOf(r);
   return { ...result, record: classify(chronycTracking, "chronyc -n tracking", result) };
 }
 

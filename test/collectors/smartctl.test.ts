@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { smartctl } from "../../src/collectors/smartctl.js";
 import { classify } from "../../src/engine/collect.js";
 import { fixturePath } from "../helpers/fixtures.js";
+import { execResultOf } from "../helpers/spawned.js";
 
 /**
  * The smartctl collector's script run here with a PATH of stand-ins: the host's own `cat`,
@@ -55,14 +56,7 @@ function run(bin: string, blocks: readonly string[] = ["sda", "vda", "loop0"]) {
     ],
     { env: { PATH: bin } },
   );
-  return classify(smartctl, "smartctl", {
-    stdout: r.stdout,
-    stderr: r.stderr,
-    exitCode: r.status,
-    timedOut: false,
-    truncated: false,
-    durationMs: 1,
-  });
+  return classify(smartctl, "smartctl", execResultOf(r));
 }
 
 const FAILING_DISK = [

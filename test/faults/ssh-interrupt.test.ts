@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import {
   existsSync,
   mkdirSync,
@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hostTmpCleanup } from "../../src/collectors/host-tmp.js";
 import { perfReportScript } from "../../src/collectors/perf-report.js";
 import { perfSchedScript } from "../../src/collectors/perf-sched.js";
-import { BIN, runCli } from "../helpers/cli.js";
+import { runCli, spawnCli } from "../helpers/cli.js";
 import { killMarked, marked, until } from "../helpers/run-marker.js";
 import { type SshdHandle, startSshd } from "../helpers/sshd.js";
 
@@ -44,19 +44,10 @@ describe("an interrupted SSH diagnosis leaves nothing on the host", () => {
 
   it("SIGINT during --deep --window 30: exit 130, every remote process gone within 5 s", async () => {
     const marker = `t${process.pid}x${Date.now()}`;
-    const child = spawn(
-      process.execPath,
-      [BIN, "diagnose", "test-host", "cpu", "--deep", "--window", "30", "--json"],
-      {
-        env: { ...process.env, DIAGBOT_INVENTORY: sshd.inventory, DIAGBOT_RUN: marker },
-        stdio: ["ignore", "pipe", "pipe"],
-      },
-    );
-    let stderr = "";
-    child.stderr.on("data", (b) => {
-      stderr += b;
+    const cli = spawnCli(["diagnose", "test-host", "cpu", "--deep", "--window", "30", "--json"], {
+      DIAGBOT_INVENTORY: sshd.inventory,
+      DIAGBOT_RUN: marker,
     });
-    const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
     try {
       // Wait until the samplers and perf run on the host.
       const running = await until(() => {
@@ -65,12 +56,11 @@ describe("an interrupted SSH diagnosis leaves nothing on the host", () => {
           ? procs
           : undefined;
       }, 45_000);
-      expect(running, `no perf with the marker appeared; stderr: ${stderr}`).toBeDefined();
+      expect(running, `no perf with the marker appeared; stderr: ${cli.stderr()}`).toBeDefined();
       await new Promise((r) => setTimeout(r, 1000));
       const before = marked(marker);
-      child.kill("SIGINT");
       const interruptedAt = Date.now();
-      expect(await exited, stderr).toBe(130);
+      expect(await cli.stop("SIGINT"), cli.stderr()).toBe(130);
       // 2 s: the `-k 2` grace of every `timeout`, and the watchdog's last sweep of the session;
       // the rest is slack for a loaded 2-core machine.
       const gone = await until(() => (marked(marker).length === 0 ? true : undefined), 5000);
@@ -84,7 +74,7 @@ describe("an interrupted SSH diagnosis leaves nothing on the host", () => {
         : [];
       expect(left).toEqual([]);
     } finally {
-      child.kill("SIGKILL");
+      cli.child.kill("SIGKILL");
       killMarked(marker);
     }
   }, 90_000);
@@ -93,15 +83,9 @@ describe("an interrupted SSH diagnosis leaves nothing on the host", () => {
 describe("an interrupted local diagnosis leaves nothing behind", () => {
   it("SIGINT during --window 10: exit 130, the window script's folder of outputs removed", async () => {
     const marker = `l${process.pid}x${Date.now()}`;
-    const child = spawn(process.execPath, [BIN, "diagnose", "local", "health", "--window", "10"], {
-      env: { ...process.env, DIAGBOT_RUN: marker },
-      stdio: ["ignore", "ignore", "pipe"],
+    const cli = spawnCli(["diagnose", "local", "health", "--window", "10"], {
+      DIAGBOT_RUN: marker,
     });
-    let stderr = "";
-    child.stderr.on("data", (b) => {
-      stderr += b;
-    });
-    const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
     try {
       // The window script's folder is batch.<its pid>, made before its samplers start.
       const folder = await until(() => {
@@ -109,16 +93,15 @@ describe("an interrupted local diagnosis leaves nothing behind", () => {
         const made = shells.map((p) => join(PARENT, `batch.${p.pid}`)).find(existsSync);
         return made && marked(marker).some((p) => p.comm === "vmstat") ? made : undefined;
       }, 30_000);
-      expect(folder, `no window folder appeared; stderr: ${stderr}`).toBeDefined();
+      expect(folder, `no window folder appeared; stderr: ${cli.stderr()}`).toBeDefined();
       expect(readdirSync(folder!).length).toBeGreaterThan(0);
-      child.kill("SIGINT");
-      expect(await exited, stderr).toBe(130);
+      expect(await cli.stop("SIGINT"), cli.stderr()).toBe(130);
       // Unredacted outputs are not left for the next run to find: the script's trap ran.
       expect(existsSync(folder!)).toBe(false);
       const gone = await until(() => (marked(marker).length === 0 ? true : undefined), 5000);
       expect(gone, `left: ${JSON.stringify(marked(marker))}`).toBe(true);
     } finally {
-      child.kill("SIGKILL");
+      cli.child.kill("SIGKILL");
       killMarked(marker);
     }
   });

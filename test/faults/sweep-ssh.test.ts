@@ -1,6 +1,5 @@
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { BIN, runCli } from "../helpers/cli.js";
+import { runCli, spawnCli } from "../helpers/cli.js";
 import { killMarked, marked, until } from "../helpers/run-marker.js";
 import {
   freePort,
@@ -88,36 +87,26 @@ describe.skipIf(!sshdAvailable())("sweep over loopback sshd hosts", () => {
 
   it("SIGINT mid-sweep: exit 130, each host's reason names the signal, nothing left on the hosts", async () => {
     const marker = `sweep${process.pid}x${Date.now()}`;
-    const child = spawn(process.execPath, [BIN, "sweep", "fleet", "--window", "30", "--json"], {
-      env: { ...process.env, DIAGBOT_INVENTORY: inventory, DIAGBOT_RUN: marker },
-      stdio: ["ignore", "pipe", "pipe"],
+    const cli = spawnCli(["sweep", "fleet", "--window", "30", "--json"], {
+      DIAGBOT_INVENTORY: inventory,
+      DIAGBOT_RUN: marker,
     });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (b) => {
-      stdout += b;
-    });
-    child.stderr.on("data", (b) => {
-      stderr += b;
-    });
-    const exited = new Promise<number | null>((r) => child.on("close", (code) => r(code)));
     try {
       // Every live host's window has started: its `sleep` runs.
       const sleeping = () => marked(marker).filter((p) => p.comm === "sleep").length;
       const started = await until(() => (sleeping() >= names.length ? true : undefined), 60_000);
-      expect(started, `windows started: ${sleeping()}; stderr: ${stderr}`).toBe(true);
-      child.kill("SIGINT");
-      expect(await exited, stderr).toBe(130);
-      const hosts = JSON.parse(stdout).hosts as SweptHost[];
+      expect(started, `windows started: ${sleeping()}; stderr: ${cli.stderr()}`).toBe(true);
+      expect(await cli.stop("SIGINT"), cli.stderr()).toBe(130);
+      const hosts = JSON.parse(cli.stdout()).hosts as SweptHost[];
       for (const h of hosts.filter((x) => x.host !== "gone-01")) {
         expect(h.status, h.host).toBe("failed");
         expect(h.error, h.host).toBe("interrupted by SIGINT before its result");
       }
-      expect(stderr).toMatch(/failed: interrupted by SIGINT before its result/);
+      expect(cli.stderr()).toMatch(/failed: interrupted by SIGINT before its result/);
       const gone = await until(() => (marked(marker).length === 0 ? true : undefined), 5000);
       expect(gone, `left: ${JSON.stringify(marked(marker))}`).toBe(true);
     } finally {
-      child.kill("SIGKILL");
+      cli.child.kill("SIGKILL");
       killMarked(marker);
     }
   }, 120_000);

@@ -63,13 +63,17 @@ export function runCli(
   });
 }
 
-/** A `diagbot` process that runs until stopped (`serve`, `worker`), its stderr kept. */
+/** A `diagbot` process in the background (`serve`, `worker`, one stopped mid-run), its output kept. */
 export interface CliProcess {
   child: ChildProcess;
+  stdout(): string;
   stderr(): string;
   /** Resolves when stderr matches `re`, with the match; rejects after `ms`. */
   waitFor(re: RegExp, ms?: number): Promise<RegExpExecArray>;
-  /** Sends `signal` (default SIGTERM), SIGKILL after 10 s; resolves with the exit code. */
+  /**
+   * Sends `signal` (default SIGTERM), SIGKILL after 10 s; resolves with the exit code once
+   * the output is read. A process already ended is not signalled.
+   */
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
@@ -77,15 +81,21 @@ export interface CliProcess {
 export function spawnCli(args: string[], env: NodeJS.ProcessEnv = {}): CliProcess {
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...process.env, NO_COLOR: "1", ...env },
-    stdio: ["ignore", "ignore", "pipe"],
+    stdio: ["ignore", "pipe", "pipe"],
   });
+  let out = "";
   let err = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    out += d.toString("utf8");
+  });
   child.stderr?.on("data", (d: Buffer) => {
     err += d.toString("utf8");
   });
-  const exited = new Promise<number | null>((r) => child.once("exit", (code) => r(code)));
+  // "close": the process has exited and its output has all been read.
+  const exited = new Promise<number | null>((r) => child.once("close", (code) => r(code)));
   return {
     child,
+    stdout: () => out,
     stderr: () => err,
     async waitFor(re, ms = 60_000) {
       const end = Date.now() + ms;
