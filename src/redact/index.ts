@@ -91,17 +91,37 @@ function applyRule(text: string, rule: Rule, counts: RedactionCounts): string {
   });
 }
 
+/**
+ * Terminal control sequences (ECMA-48: CSI `ESC [ … final`, and the two-byte `ESC x`): a colour
+ * code before a secret (`\x1b[31mxoxb-…`) glues a letter to it that its pattern's word
+ * boundary would not cross, so each run of text between them is redacted on its own (the
+ * sequences, captured, are the odd items of the split).
+ */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is what it finds
+const CONTROL_SEQUENCE = /(\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-_]))/;
+
 /** Replaces every secret in `text`. */
 export function redactText(text: string): Redacted {
   const counts = emptyCounts();
+  const out = text.includes("\x1b")
+    ? text
+        .split(CONTROL_SEQUENCE)
+        .map((part, i) => (i % 2 === 1 ? part : redactPlain(part, counts)))
+        .join("")
+    : redactPlain(text, counts);
+  const count = CLASSES.reduce((n, c) => n + counts[c], 0);
+  return { text: out, count, counts };
+}
+
+/** {@link redactText} of text without control sequences, adding to `counts`. */
+function redactPlain(text: string, counts: RedactionCounts): string {
   let out = text;
   for (let pass = 0; pass < MAX_PASSES; pass++) {
     const before = out;
     for (const rule of RULES) out = applyRule(out, rule, counts);
     if (out === before) break;
   }
-  const count = CLASSES.reduce((n, c) => n + counts[c], 0);
-  return { text: out, count, counts };
+  return out;
 }
 
 /**

@@ -11,10 +11,11 @@ import { NOT_REDACTED, type Rule } from "./types.js";
  *   ADO.NET `;password=…`, `Pwd=`, Azure `AccountKey=`/`SharedAccessKey=`, `sig=`), query
  *   strings (`?access_token=…`), JVM properties, and config excerpts (`password = …`,
  *   `password: …`, `"api_key": "…"`, Ruby `=>`).
- * A quoted value is replaced to its closing quote; an unquoted one to the next blank (and, for
- * key/value pairs, the next `&`, `;`, `,` or closing bracket).
+ * A quoted value is replaced to its closing quote (in double quotes, as in JSON and the shell,
+ * a backslash escapes the next character: `"a\"b"` is one value); an unquoted one to the next
+ * blank (and, for key/value pairs, the next `&`, `;`, `,` or closing bracket).
  */
-const QUOTED = `(?<=["'])[^"'\\n]+`;
+const QUOTED = `(?:(?<=")(?:[^"\\\\\\n]|\\\\.)+|(?<=')[^'\\n]+)`;
 
 export const ASSIGNMENT_RULES: Rule[] = [
   {
