@@ -1,4 +1,5 @@
 import Mustache from "mustache";
+import { redactText } from "../redact/index.js";
 
 /**
  * The subject of a finding and its key (DESIGN.md "Runbooks", "Sweeps").
@@ -42,9 +43,15 @@ export function normaliseSubject(text: string): string {
   return out === "" ? HOST_SUBJECT : out;
 }
 
-/** Renders a `subject:` template over the fact view (absent facts render empty) and normalises it. */
+/**
+ * Renders a `subject:` template over the fact view (absent facts render empty), redacts it and
+ * normalises it. Redacted first: once percent-encoded (`api_key%3D…`, `%2Fghp_…`), a secret in
+ * a cgroup path or a process name no longer has the shape the redactor knows, and a key is
+ * shown, posted and stored wherever its finding is.
+ */
 export function renderSubject(template: string, view: object): string {
-  return normaliseSubject(Mustache.render(template, view, {}, { escape: (s: string) => s }));
+  const rendered = Mustache.render(template, view, {}, { escape: (s: string) => s });
+  return normaliseSubject(redactText(rendered).text);
 }
 
 /** `host/rule/subject`: the key of a finding, stable while the same rule holds for the same subject. */

@@ -213,6 +213,41 @@ describe("sweep with DIAGBOT_STATE_DIR: what changed since the last run", () => 
   });
 });
 
+describe("sweep: secrets in what a finding is about", () => {
+  it("a token in an OOM-killed cgroup's path is redacted in the keys, the table and the state", async () => {
+    const token = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
+    const dir = await mkdtemp(join(tmpdir(), "diagbot-sweep-secret-"));
+    const bundle = join(dir, "oom-01");
+    await mkdir(bundle);
+    const fixture = fileURLToPath(new URL("../fixtures/sweeps/oom/", import.meta.url));
+    for (const f of await readdir(fixture)) {
+      const text = await readFile(join(fixture, f), "utf8");
+      await writeFile(join(bundle, f), text.replaceAll("/diagbot-fault-oom-", `/${token}-`));
+    }
+    await writeFile(
+      join(dir, "inventory.yaml"),
+      "hosts:\n  oom-01: { transport: replay, bundle: ./oom-01 }\n",
+    );
+    const run = (json: boolean) =>
+      runCli(["sweep", "all", ...(json ? ["--json"] : [])], {
+        env: {
+          DIAGBOT_INVENTORY: join(dir, "inventory.yaml"),
+          DIAGBOT_STATE_DIR: join(dir, "state"),
+        },
+      });
+    const first = await run(true);
+    const second = await run(false);
+    const state = await readFile(join(dir, "state", "sweeps", "all.json"), "utf8");
+    await rm(dir, { recursive: true, force: true });
+    expect(first.code, first.stderr).toBe(0);
+    const keys: string[] = first.json.hosts[0].findings.map((f: { key: string }) => f.key);
+    expect(keys.some((k) => k.includes("[REDACTED]"))).toBe(true);
+    for (const text of [first.stdout, second.stdout, second.stderr, state]) {
+      expect(text).not.toContain("ghp_16C7");
+    }
+  });
+});
+
 describe("sweep: bad input", () => {
   it("an unknown group exits 2 naming the closest names", async () => {
     const r = await runCli(["sweep", "flet", "--json"], { env });

@@ -30,6 +30,19 @@ describe("finding subjects and keys", () => {
     );
   });
 
+  it("redacts a secret before encoding it: once encoded, the redactor could not see it", () => {
+    const token = "ghp_16C7e42F292c6912E7710c838347Ae178B4a";
+    for (const memcg of [`/${token}`, "/app/api_key=SuperSecretValue123"]) {
+      const key = findingKey(
+        "db-1",
+        "memory-oom",
+        renderSubject("{{oom.memcg}}", { oom: { memcg } }),
+      );
+      expect(key).toMatch(/^db-1\/memory-oom\/%2F.*\[REDACTED\]$/);
+      expect(key).not.toMatch(/ghp_|SuperSecret/);
+    }
+  });
+
   it("every shipped rule names its subject", async () => {
     const rules = await loadRunbooks();
     expect(rules.length).toBeGreaterThan(30);
