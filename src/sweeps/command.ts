@@ -76,9 +76,11 @@ export async function runSweep(target: string, opts: SweepCliOptions): Promise<n
     process.off("SIGTERM", onSignal);
     progress.stop();
   }
-  const since = store
-    ? await changesSince(store, target, result, { confirmRuns, minConfidence })
-    : undefined;
+  // An interrupted run is no observation of the fleet: its stopped hosts would read as gone.
+  const since =
+    store && !interrupted.signal.aborted
+      ? await changesSince(store, target, result, { confirmRuns, minConfidence })
+      : undefined;
   const changes = since?.digest;
   const shown = {
     ...result,
@@ -95,7 +97,13 @@ export async function runSweep(target: string, opts: SweepCliOptions): Promise<n
       `diagbot: warning: the sweep state was not saved (${since.unsaved}); the next run compares with the last state saved\n`,
     );
   process.stderr.write(failureLines(result.hosts));
-  if (interrupted.signal.aborted) return 130;
+  if (interrupted.signal.aborted) {
+    if (store)
+      process.stderr.write(
+        "diagbot: interrupted: the sweep state was not saved; the next run compares with the last complete one\n",
+      );
+    return 130;
+  }
   return sweepExitCode(result.summary);
 }
 

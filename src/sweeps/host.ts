@@ -163,10 +163,13 @@ async function collectTurn(
  * key), since the host may well answer: the decision to trust its key is to be made here; and
  * when the inventory gives no way to log in (`config`: no key file and no agent, an unreadable
  * or encrypted key), which is this side's to fix before any connection is tried (`diagnose`
- * exits 2 for it); `unreachable` otherwise (refused, timed out, not resolved, login refused).
+ * exits 2 for it); and when the sweep was stopped while it connected (`interrupted`), which
+ * says nothing of the host; `unreachable` otherwise (refused, timed out, not resolved, login
+ * refused).
  */
 function statusOfUnopened(err: unknown): HostResult["status"] {
-  const ours = err instanceof DiagbotError && ["host-key-refused", "config"].includes(err.code);
+  const ours =
+    err instanceof DiagbotError && ["host-key-refused", "config", "interrupted"].includes(err.code);
   return ours ? "failed" : "unreachable";
 }
 

@@ -301,7 +301,8 @@ async function connectHop(
       options.signal?.removeEventListener("abort", onAbort);
       client.removeAllListeners("ready");
       client.on("error", () => {});
-      client.end();
+      // destroy(), not end(): ssh2's destroy() skips a socket end() has half-closed, and its
+      // handshake timer then lives on until a silent server closes, holding the process.
       client.destroy();
       reject(err);
     };

@@ -1,9 +1,10 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { type AddressInfo, createServer, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { runCli } from "../helpers/cli.js";
+import { runCli, spawnCli } from "../helpers/cli.js";
 
 /**
  * `diagbot sweep` over replay hosts (test/fixtures/sweeps/): a fleet whose hosts differ on one
@@ -244,6 +245,49 @@ describe("sweep: secrets in what a finding is about", () => {
     expect(keys.some((k) => k.includes("[REDACTED]"))).toBe(true);
     for (const text of [first.stdout, second.stdout, second.stderr, state]) {
       expect(text).not.toContain("ghp_16C7");
+    }
+  });
+});
+
+describe("sweep: interrupted while hosts hold their handshake", () => {
+  it("SIGINT exits 130 at once, the hosts failed as interrupted, the state left as it was", async () => {
+    // Accepts and never sends a banner: each handshake would wait out its 10 s limit.
+    const sockets: Socket[] = [];
+    const server = createServer((sock) => sockets.push(sock));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const port = (server.address() as AddressInfo).port;
+    const dir = await mkdtemp(join(tmpdir(), "diagbot-sweep-silent-"));
+    await writeFile(join(dir, "kh"), "");
+    await writeFile(
+      join(dir, "inventory.yaml"),
+      `defaults: { user: root, port: ${port}, knownHosts: ${join(dir, "kh")} }\nhosts:\n  s1: { address: 127.0.0.1 }\n  s2: { address: 127.0.0.1 }\n`,
+    );
+    const cli = spawnCli(["sweep", "all", "--json"], {
+      DIAGBOT_INVENTORY: join(dir, "inventory.yaml"),
+      DIAGBOT_STATE_DIR: join(dir, "state"),
+      SSH_AUTH_SOCK: "/nonexistent/agent.sock",
+    });
+    try {
+      const deadline = Date.now() + 20_000;
+      while (sockets.length < 2 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(sockets.length, cli.stderr()).toBe(2);
+      const stopped = Date.now();
+      expect(await cli.stop("SIGINT"), cli.stderr()).toBe(130);
+      expect(Date.now() - stopped).toBeLessThan(3000);
+      const hosts = JSON.parse(cli.stdout()).hosts as { status: string; error: string }[];
+      for (const h of hosts)
+        expect(h).toMatchObject({
+          status: "failed",
+          error: "interrupted by SIGINT before its result",
+        });
+      expect(cli.stderr()).toMatch(/interrupted: the sweep state was not saved/);
+      await expect(stat(join(dir, "state", "sweeps", "all.json"))).rejects.toThrow(/ENOENT/);
+    } finally {
+      cli.child.kill("SIGKILL");
+      for (const s of sockets) s.destroy();
+      server.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
