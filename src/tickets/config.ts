@@ -5,11 +5,15 @@ import type { TicketSystem } from "../model/ticket.js";
 /**
  * Ticket settings from the environment (DESIGN "Environment variables"). Any variable may be
  * given as `X_FILE`, a file holding the value (Docker/Kubernetes secrets, systemd
- * credentials); its trailing newline is dropped. Setting both is a configuration error.
+ * credentials); its trailing newline is dropped. Setting both, or naming an empty file, is a
+ * configuration error.
  */
 export type Env = Readonly<Record<string, string | undefined>>;
 
-/** The value of `name` or of the file `name_FILE` names; undefined when neither is set. */
+/**
+ * The value of `name` or of the file `name_FILE` names; undefined when neither is set.
+ * @throws DiagbotError "config" when both are set, or the file cannot be read or is empty.
+ */
 export function setting(env: Env, name: string): string | undefined {
   const direct = env[name];
   const file = env[`${name}_FILE`];
@@ -19,13 +23,22 @@ export function setting(env: Env, name: string): string | undefined {
     });
   }
   if (file) {
+    let value: string;
     try {
-      return readFileSync(file, "utf8").replace(/\r?\n$/, "");
+      value = readFileSync(file, "utf8").replace(/\r?\n$/, "");
     } catch (err) {
       throw new DiagbotError("config", `${name}_FILE=${file}: ${whyUnreadable(err)}`, {
         hint: `point ${name}_FILE at a readable file holding the value`,
       });
     }
+    // A secret that did not reach its file (an unmounted secret, a failed template) is not an
+    // empty key to sign or log in with.
+    if (value.trim() === "") {
+      throw new DiagbotError("config", `${name}_FILE=${file}: the file is empty`, {
+        hint: `put the value in it, or unset ${name}_FILE`,
+      });
+    }
+    return value;
   }
   return direct === "" ? undefined : direct;
 }

@@ -25,6 +25,14 @@ describe("settings", () => {
       setting({ DIAGBOT_JIRA_TOKEN_FILE: join(dir, "none") }, "DIAGBOT_JIRA_TOKEN"),
     ).toThrow(/DIAGBOT_JIRA_TOKEN_FILE=.*none: no such file/);
   });
+
+  it("refuses an empty file: a secret that never reached it is no empty key to sign with", () => {
+    const empty = join(dir, "empty");
+    writeFileSync(empty, "\n");
+    expect(() => setting({ DIAGBOT_WEBHOOK_SECRET_FILE: empty }, "DIAGBOT_WEBHOOK_SECRET")).toThrow(
+      `DIAGBOT_WEBHOOK_SECRET_FILE=${empty}: the file is empty`,
+    );
+  });
 });
 
 describe("webhook signature", () => {
