@@ -109,9 +109,17 @@ export async function runSweep(target: string, opts: SweepCliOptions): Promise<n
 
 /**
  * The store under `DIAGBOT_STATE_DIR`, checked before hosts are diagnosed.
- * @throws DiagbotError `config` naming the variable and what is wrong with the place.
+ * @throws DiagbotError `config` naming the variable and what is wrong with the place (a path
+ *   that starts with an unexpanded `~` included).
  */
 async function checkedStore(dir: string, target: string): Promise<FileStateStore> {
+  // An environment file (systemd EnvironmentFile=, docker --env-file, .env) has no shell to
+  // expand `~`: taken as it is, it would make a folder named `~` in the working directory.
+  if (dir.startsWith("~")) {
+    throw new DiagbotError("config", `DIAGBOT_STATE_DIR=${dir}: "~" is not expanded here`, {
+      hint: "give the folder as an absolute path, e.g. /root/.local/state/diagbot",
+    });
+  }
   const store = new FileStateStore(dir);
   const problem = await store.problem(target);
   if (problem !== undefined) {

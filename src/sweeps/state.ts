@@ -60,14 +60,18 @@ const stateSchema = z.object({
 export const CORRUPT_KEEP_SECONDS = 30 * 24 * 3600;
 
 /**
- * The state in `text`: an empty state when it is absent, or `problem` (one line: the JSON
- * syntax error, or the first field that is not of a state of this version) when it is not one.
+ * The state in `text`: an empty state when it is absent, or `problem` (one line: `empty`, the
+ * JSON syntax error, or the first field that is not of a state of this version) when it is not
+ * one.
  */
 export function readState(text: string | null | undefined): {
   state: SweepState;
   problem?: string;
 } {
-  if (!text) return { state: emptyState() };
+  if (text === null || text === undefined) return { state: emptyState() };
+  // A save is written whole (FileStateStore.save renames a full copy into place), so an empty
+  // state was emptied by something else: it is reported and kept aside like any bad one.
+  if (text.trim() === "") return { state: emptyState(), problem: "empty" };
   let json: unknown;
   try {
     json = JSON.parse(text);

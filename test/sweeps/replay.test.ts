@@ -328,6 +328,21 @@ describe("sweep: bad input", () => {
     expect(r.stderr).not.toMatch(/or all/);
   });
 
+  it("a DIAGBOT_STATE_DIR with an unexpanded ~ exits 2 before any host, making no folder", async () => {
+    const cwd = await mkdtemp(join(tmpdir(), "diagbot-sweep-tilde-"));
+    const r = await runCli(["sweep", "fleet"], {
+      env: { ...env, DIAGBOT_STATE_DIR: "~/.local/state/diagbot" },
+      cwd,
+    });
+    const made = await readdir(cwd);
+    await rm(cwd, { recursive: true, force: true });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(
+      /DIAGBOT_STATE_DIR=~\/\.local\/state\/diagbot: "~" is not expanded here/,
+    );
+    expect(made).toEqual([]);
+  });
+
   it.each(["0", "abc", "-3", "1.5", "1001"])("--concurrency %s exits 2", async (value) => {
     const r = await runCli(["sweep", "fleet", "--concurrency", value], { env });
     expect(r.code).toBe(2);

@@ -44,6 +44,7 @@ describe("FileStateStore with a state it cannot read", () => {
   it.each([
     ["truncated JSON", '{"version":1,"runs":3,"findings":', /^not JSON: /],
     ["text over lines", "garbage: [\n\nmore\n", /^not JSON: [^\n]*garbage: \[ more/],
+    ["an empty file", "", /^empty; the bad copy is kept as /],
     ["another version", '{"version":2,"runs":1}\n', /^not a sweep state of version 1: version: /],
   ])("%s: kept aside, the run is a first run, and the digest says so", async (_, bad, why) => {
     const dir = await mkdtemp(join(tmpdir(), "diagbot-state-"));
