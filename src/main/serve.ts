@@ -111,7 +111,17 @@ export async function runServe(opts: ServeCliOptions): Promise<number> {
     muter: sweeps?.muter,
     narrative,
   });
-  const listening = await app.start();
+  // A bot token Slack refuses, or Slack out of reach, ends serve: nothing is left open.
+  const listening = await app.start().catch(async (err) => {
+    await app.stop();
+    await Promise.all([
+      sweeps?.scheduler.close(),
+      metricsServer?.close(),
+      evidenceServer?.close(),
+      producer.close(),
+    ]);
+    throw err;
+  });
   const where = http ? `HTTP on port ${listening} at /slack/events` : "Socket Mode";
   const metricsWhere = [
     metricsServer ? `metrics on ${metricsAt!.host}:${metricsServer.port}/metrics` : "metrics off",

@@ -6,6 +6,7 @@ import {
   LogLevel,
   SocketModeReceiver,
 } from "@slack/bolt";
+import { DiagbotError } from "../model/errors.js";
 import { auditor } from "../observability/audit.js";
 import type { Logger } from "../observability/log.js";
 import { auditStreamOf } from "../queue/config.js";
@@ -111,6 +112,9 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
     token: slack.botToken,
     receiver,
     logger,
+    // Its auth.test is awaited in start(), where a refused token is an error to report, not a
+    // promise rejected in the constructor with no one to catch it.
+    deferInitialization: true,
     clientOptions: webClientOptions(slack),
     convoStore: false,
     ignoreSelf: true,
@@ -132,6 +136,9 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
   return {
     app,
     async start() {
+      await app.init().catch((err: unknown) => {
+        throw slackInitError(err, slack.apiUrl);
+      });
       await ctx.membership.start(FIRST_MEMBERSHIP_WAIT_MS);
       if (deps.http) {
         server = (await (receiver as HTTPReceiver).start({
@@ -150,4 +157,22 @@ export function createSlackApp(deps: SlackAppDeps): SlackApp {
       await app.stop().catch(() => undefined);
     },
   };
+}
+
+/**
+ * Why the bot token's auth.test failed at start: refused by Slack (`invalid_auth`,
+ * `account_inactive`, ...: a setting to fix, exit 2), or Slack not reached (exit 3).
+ */
+function slackInitError(err: unknown, apiUrl: string): DiagbotError {
+  const e = err as { code?: string; data?: { error?: string }; message?: string };
+  if (e.code === "slack_webapi_platform_error") {
+    return new DiagbotError("config", `SLACK_BOT_TOKEN was refused by Slack: ${e.data?.error}`, {
+      hint: "set the bot token (xoxb-...) of the app's installation in the workspace, from the app's OAuth & Permissions page",
+      cause: err,
+    });
+  }
+  return new DiagbotError("connect-failed", `cannot reach Slack at ${apiUrl}: ${e.message}`, {
+    hint: "check this machine's way out to Slack (proxy, firewall, DNS), or SLACK_API_URL",
+    cause: err,
+  });
 }

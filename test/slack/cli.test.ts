@@ -1,8 +1,11 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../helpers/cli.js";
+import { uniquePrefix } from "../helpers/redis.js";
+import { startFakeSlack } from "../helpers/slack-api.js";
 
 /** `diagbot serve` and `diagbot worker` refuse a missing configuration with exit 2 and the remedy. */
 describe("serve and worker verbs", () => {
@@ -104,4 +107,30 @@ describe("serve and worker verbs", () => {
       expect(r.stderr).toContain(`${file}:9: sweeps.db.timezone: unknown time zone "Mars/Olympus"`);
     }
   }, 120_000);
+
+  it("serve with a bot token Slack refuses exits 2 naming it, in either mode, and never says ready", async () => {
+    const slack = await startFakeSlack();
+    try {
+      const refused = {
+        ...env,
+        SLACK_API_URL: slack.apiUrl,
+        SLACK_BOT_TOKEN: "xoxb-revoked-1",
+        DIAGBOT_INVENTORY: fileURLToPath(
+          new URL("../fixtures/sweeps/inventory.yaml", import.meta.url),
+        ),
+        DIAGBOT_REDIS_PREFIX: uniquePrefix("refused"),
+      };
+      for (const [args, extra] of [
+        [["serve", "--http", "--port", "0"], { SLACK_SIGNING_SECRET: slack.signingSecret }],
+        [["serve"], { SLACK_APP_TOKEN: slack.appToken }],
+      ] as const) {
+        const r = await runCli([...args], { env: { ...refused, ...extra }, timeoutMs: 30_000 });
+        expect(r.code, r.stderr).toBe(2);
+        expect(r.stderr).toMatch(/SLACK_BOT_TOKEN was refused by Slack: invalid_auth/);
+        expect(r.stderr).not.toMatch(/ready|WebAPIPlatformError| {4}at /);
+      }
+    } finally {
+      await slack.close();
+    }
+  }, 90_000);
 });
