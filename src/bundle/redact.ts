@@ -10,7 +10,7 @@ import {
 } from "../redact/index.js";
 import { openBundleFile } from "./load.js";
 import { type CollectorEntry, type Manifest, sha256hex } from "./manifest.js";
-import { overlapOf } from "./save.js";
+import { fsReason, overlapOf } from "./save.js";
 
 /**
  * Writes a redacted copy of an evidence bundle, for attaching to a public bug report: every
@@ -97,7 +97,7 @@ async function prepareOut(dir: string, out: string): Promise<void> {
     await chmod(out, 0o700);
   } catch (err) {
     if (err instanceof DiagbotError) throw err;
-    throw refuse(whyUnreadable(err));
+    throw refuse(fsReason(err as NodeJS.ErrnoException));
   }
 }
 

@@ -114,11 +114,13 @@ export interface SaveFolder {
 }
 
 /**
- * What a failed stat, readdir or mkdir of a `--save` path means for the operator, with the
- * error's code (EACCES, EROFS, ENOTDIR, ENOENT, ENOSPC) for a search.
+ * What a failed stat, readdir or mkdir of a folder to write (`--save`, `redact --out`) means for
+ * the operator, with the error's code (EACCES, EROFS, ENOTDIR, EEXIST, ENOENT, ENOSPC) for a
+ * search.
  */
-function fsReason(err: NodeJS.ErrnoException): string {
+export function fsReason(err: NodeJS.ErrnoException): string {
   const why: Record<string, string> = {
+    EEXIST: "it exists and is not a folder",
     EACCES: "permission denied: you may not create or read a folder there",
     EPERM: "permission denied: you may not create or read a folder there",
     EROFS: "the file system is read-only",

@@ -1,5 +1,6 @@
 import { isatty } from "node:tty";
 import { inspect } from "node:util";
+import { closestNames } from "../inventory/names.js";
 import { DiagbotError, whyUnreadable } from "../model/errors.js";
 import { linesOfFile } from "../parsers/lines.js";
 import { parseRefusing } from "../parsers/refuse.js";
@@ -26,9 +27,7 @@ export async function runParse(id: string, file: string, opts: { json: boolean }
     throw new DiagbotError(
       "unknown-collector",
       `no parser for collector id ${JSON.stringify(id)}`,
-      {
-        hint: `known ids: ${sourceIds().sort().join(", ")}`,
-      },
+      { hint: idHint(id) },
     );
   }
   if (file === "-" && isatty(0)) {
@@ -62,4 +61,12 @@ export async function runParse(id: string, file: string, opts: { json: boolean }
     process.stdout.write(`${inspect(doc, { depth: 6, colors: true })}\n`);
   }
   return 0;
+}
+
+/** The ids closest to a mistyped one (`iostt` → iostat), else every id. */
+function idHint(id: string): string {
+  const closest = closestNames(id, sourceIds(), 5);
+  return closest.length > 0
+    ? `closest ids: ${closest.join(", ")} (diagbot collectors lists them all)`
+    : `known ids: ${sourceIds().sort().join(", ")}`;
 }

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { DiagbotError } from "../model/errors.js";
+import { DiagbotError, whyUnreadable } from "../model/errors.js";
 import { coverageMarkdown, type TestFile } from "../runbooks/coverage.js";
 import { defaultRunbookDir, formatIssue, lintRunbooks, loadRunbooks } from "../runbooks/load.js";
 import { replayExamples } from "./examples.js";
@@ -78,7 +78,13 @@ export async function runRunbooksCoverage(opts: {
     );
     return same ? 0 : 1;
   }
-  writeFileSync(file, text);
+  try {
+    writeFileSync(file, text);
+  } catch (err) {
+    throw new DiagbotError("config", `cannot write ${file}: ${whyUnreadable(err)}`, {
+      hint: "run it where the runbook folder is writable, or use --check to compare only",
+    });
+  }
   process.stdout.write(`wrote ${file}\n`);
   return 0;
 }

@@ -183,6 +183,17 @@ export function checkHost(
             : `none of the ${mayAll.length} hosts you may diagnose is named like it`,
     });
   }
+  // A replay host's evidence is a bundle on the machine that holds the inventory, which the
+  // queue's workers may not share: said here, before anything is queued.
+  if (host.transport === "replay") {
+    throw new DiagbotError(
+      "usage",
+      `\`${name}\` is a replay host: its evidence is a saved bundle`,
+      {
+        hint: `diagnose it with the CLI where the bundle is: diagbot diagnose ${name}`,
+      },
+    );
+  }
   if (deep && !allows(access, host, true)) {
     throw new DiagbotError(
       "usage",

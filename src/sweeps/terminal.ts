@@ -14,12 +14,14 @@ const SLOWEST = 3;
 
 /**
  * A one-line progress bar on a TTY stream (silent elsewhere), redrawn at most every 200 ms:
- * `[#########.....] 42/200 done, 3 failed · slowest: web-07 31s, db-01 28s`.
+ * `[#########.....] 42/200 done, 2 unreachable, 1 failed · slowest: web-07 31s, db-01 28s`
+ * (the statuses of the table and the summary).
  */
 export function sweepProgress(stream: NodeJS.WriteStream, total: number) {
   const tty = Boolean(stream.isTTY);
   const running = new Map<string, number>();
   let done = 0;
+  let unreachable = 0;
   let failed = 0;
   let timer: NodeJS.Timeout | undefined;
   const draw = () => {
@@ -31,7 +33,7 @@ export function sweepProgress(stream: NodeJS.WriteStream, total: number) {
       .map(([h, t]) => `${h} ${Math.round((now - t) / 1000)}s`);
     const tail = slowest.length > 0 ? ` · slowest: ${slowest.join(", ")}` : "";
     stream.write(
-      `\r\u001b[2K[${"#".repeat(filled)}${".".repeat(BAR - filled)}] ${done}/${total} done, ${failed} failed${tail}`,
+      `\r\u001b[2K[${"#".repeat(filled)}${".".repeat(BAR - filled)}] ${done}/${total} done, ${unreachable} unreachable, ${failed} failed${tail}`,
     );
   };
   if (tty) {
@@ -43,7 +45,8 @@ export function sweepProgress(stream: NodeJS.WriteStream, total: number) {
     finish: (result: HostResult) => {
       running.delete(result.host);
       done++;
-      if (result.status !== "ok") failed++;
+      if (result.status === "unreachable") unreachable++;
+      if (result.status === "failed") failed++;
       if (tty) draw();
     },
     stop: () => {

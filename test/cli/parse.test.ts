@@ -79,6 +79,13 @@ describe("diagbot parse", () => {
     expect(r.stdout.trim()).toBe("0");
   });
 
+  it("an unknown id exits 2 naming the closest ids", async () => {
+    const r = await runCli(["parse", "iostt", "/dev/null"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no parser for collector id "iostt"');
+    expect(r.stderr).toMatch(/hint: closest ids: iostat(, |\s)/);
+  });
+
   it("refuses to wait on a terminal when no FILE is given", () => {
     // script(1) gives the command a terminal for its standard input.
     const r = spawnSync("script", ["-qec", `node '${BIN}' parse dmesg`, "/dev/null"], {

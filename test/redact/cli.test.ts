@@ -71,6 +71,13 @@ describe("diagbot redact", () => {
     expect(inside.code).toBe(2);
     expect(inside.stderr).toContain("is inside the bundle being redacted");
     expect(existsSync(join(bundle, "sub"))).toBe(false);
+    // A bundle's --out that is a file, or under one, says so in words.
+    const onFile = await runCli(["redact", bundle, "--out", file]);
+    expect(onFile.code).toBe(2);
+    expect(onFile.stderr).toContain(`--out ${file}: it exists and is not a folder (EEXIST)`);
+    const underFile = await runCli(["redact", bundle, "--out", join(file, "x")]);
+    expect(underFile.stderr).toContain("a part of the path is a file, not a folder (ENOTDIR)");
+    expect(readFileSync(file, "utf8")).toBe("password=hunter2\n");
   });
 
   it("refuses binary input, exit 2, writing nothing: an archive, random bytes on standard input", async () => {

@@ -1,4 +1,6 @@
-import { readFileSync } from "node:fs";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { coverageMarkdown, ruleKinds, testsOf } from "../../src/runbooks/coverage.js";
 import { lintRunbooks } from "../../src/runbooks/load.js";
@@ -12,6 +14,30 @@ describe("runbooks/COVERAGE.md", () => {
     const r = await runCli(["runbooks", "coverage", "--check"]);
     expect(r.stdout).toContain("is up to date");
     expect(r.code).toBe(0);
+  });
+
+  it("a COVERAGE.md it cannot write is exit 2 naming the file, not a crash", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "diagbot-coverage-"));
+    try {
+      cpSync(fixturePath("../../runbooks"), join(dir, "runbooks"), { recursive: true });
+      rmSync(join(dir, "runbooks", "COVERAGE.md"));
+      mkdirSync(join(dir, "runbooks", "COVERAGE.md"));
+      const r = await runCli([
+        "runbooks",
+        "coverage",
+        "--dir",
+        join(dir, "runbooks"),
+        "--tests",
+        fixturePath("../../test"),
+      ]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain(
+        `cannot write ${join(dir, "runbooks", "COVERAGE.md")}: a directory`,
+      );
+      expect(r.stderr).not.toMatch(/unexpected error| {4}at /);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("reads a rule's kinds of evidence from the collectors of its condition's facts", () => {
