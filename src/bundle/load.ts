@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { z } from "zod";
 import type { CollectedOutput } from "../model/collected.js";
 import { DiagbotError } from "../model/errors.js";
+import { oneLine } from "../parsers/text.js";
 import { type Manifest, ManifestSchema, sha256hex } from "./manifest.js";
 
 /**
@@ -179,8 +180,7 @@ async function readManifest(
   try {
     raw = JSON.parse(read.bytes.toString("utf8"));
   } catch (err) {
-    // V8 quotes the start of the text, line breaks included: one line.
-    return unusable(`not valid JSON (${(err as Error).message.replace(/\s+/g, " ")})`);
+    return unusable(`not valid JSON (${oneLine((err as Error).message)})`);
   }
   const parsed = ManifestSchema.safeParse(raw);
   if (!parsed.success) {

@@ -41,6 +41,14 @@ export function printable(text: string): string {
 }
 
 /**
+ * `text` with its line breaks (and any run of white space) made single spaces, trimmed: a
+ * library's message (V8's JSON.parse quotes the text it read, line breaks included) as one line.
+ */
+export function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
+
+/**
  * One printable line for an error of the `yaml` package: its first line, without the excerpt
  * and caret that follow it (`prettyErrors`), and without its position (`at line 4, column 1`)
  * when the caller shows the line itself (`atLine: false`).

@@ -10,6 +10,7 @@ import type { HostConfig } from "../inventory/inventory.js";
 import { replayBundle } from "../inventory/inventory.js";
 import { DiagbotError } from "../model/errors.js";
 import type { Report, Symptom } from "../model/report.js";
+import { oneLine } from "../parsers/text.js";
 import { redactText } from "../redact/index.js";
 import type { Runbook } from "../runbooks/schema.js";
 import { findingKey, HOST_SUBJECT } from "../runbooks/subject.js";
@@ -227,9 +228,4 @@ function reasonOf(err: unknown, signal: AbortSignal, hostTimeoutMs: number): Rea
   if (err instanceof DiagbotError)
     return { error: oneLine(err.message), ...(err.hint ? { hint: oneLine(err.hint) } : {}) };
   return { error: oneLine(err instanceof Error ? err.message : String(err)) };
-}
-
-/** `text` with its line breaks (and any run of white space) made single spaces. */
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, " ").trim();
 }

@@ -3,6 +3,7 @@ import { access, mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/pr
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { DiagbotError, whyUnreadable } from "../model/errors.js";
+import { oneLine } from "../parsers/text.js";
 import type { RedisClient } from "../queue/config.js";
 import { emptyState, type Mute, type SweepState } from "./changes.js";
 
@@ -76,9 +77,7 @@ export function readState(text: string | null | undefined): {
   try {
     json = JSON.parse(text);
   } catch (err) {
-    // V8 quotes the start of the text, line breaks included: the problem is printed as one line.
-    const why = (err as Error).message.replace(/\s+/g, " ");
-    return { state: emptyState(), problem: `not JSON: ${why}` };
+    return { state: emptyState(), problem: `not JSON: ${oneLine((err as Error).message)}` };
   }
   const parsed = stateSchema.safeParse(json);
   if (parsed.success) return { state: parsed.data as SweepState };
