@@ -92,25 +92,44 @@ function applyRule(text: string, rule: Rule, counts: RedactionCounts): string {
 }
 
 /**
- * Terminal control sequences (ECMA-48: CSI `ESC [ … final`, and the two-byte `ESC x`): a colour
- * code before a secret (`\x1b[31mxoxb-…`) glues a letter to it that its pattern's word
- * boundary would not cross, so each run of text between them is redacted on its own (the
- * sequences, captured, are the odd items of the split).
+ * Terminal control sequences (ECMA-48: CSI `ESC [ … final`, and the two-byte `ESC x`). A colour
+ * code glues itself to a secret: before it (`\x1b[31mxoxb-…`) it defeats the pattern's word
+ * boundary, between a name and its value (`password=\x1b[31mhunter2`, `grep --color`) it splits
+ * the pair. A coloured text is redacted two ways: each run of text between the sequences on
+ * its own (the colours kept), and with the sequences removed; the second wins when it finds
+ * more, and then the text loses its colours rather than keep a secret.
  */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: the escape character is what it finds
 const CONTROL_SEQUENCE = /(\x1b(?:\[[0-?]*[ -/]*[@-~]|[@-_]))/;
 
 /** Replaces every secret in `text`. */
 export function redactText(text: string): Redacted {
-  const counts = emptyCounts();
-  const out = text.includes("\x1b")
-    ? text
-        .split(CONTROL_SEQUENCE)
-        .map((part, i) => (i % 2 === 1 ? part : redactPlain(part, counts)))
-        .join("")
-    : redactPlain(text, counts);
+  const { text: out, counts } = text.includes("\x1b") ? redactColoured(text) : redactWhole(text);
   const count = CLASSES.reduce((n, c) => n + counts[c], 0);
   return { text: out, count, counts };
+}
+
+/** {@link redactText} of a text with control sequences, as described at CONTROL_SEQUENCE. */
+function redactColoured(text: string): { text: string; counts: RedactionCounts } {
+  const counts = emptyCounts();
+  const kept = text
+    .split(CONTROL_SEQUENCE)
+    .map((part, i) => (i % 2 === 1 ? part : redactPlain(part, counts)))
+    .join("");
+  const plain = redactWhole(
+    text
+      .split(CONTROL_SEQUENCE)
+      .filter((_, i) => i % 2 === 0)
+      .join(""),
+  );
+  const total = (c: RedactionCounts) => CLASSES.reduce((n, k) => n + c[k], 0);
+  return total(plain.counts) > total(counts) ? plain : { text: kept, counts };
+}
+
+/** {@link redactText} of a text as one run. */
+function redactWhole(text: string): { text: string; counts: RedactionCounts } {
+  const counts = emptyCounts();
+  return { text: redactPlain(text, counts), counts };
 }
 
 /** {@link redactText} of text without control sequences, adding to `counts`. */

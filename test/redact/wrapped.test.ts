@@ -37,6 +37,21 @@ describe("secrets behind terminal colour codes", () => {
   });
 });
 
+describe("a colour code between a name and its secret", () => {
+  it.each([
+    [`password=${RED}hunter2secret${OFF}`, "hunter2secret"],
+    // grep --color=always -i password: the match coloured, the value after it.
+    ["db_\x1b[01;31m\x1b[Kpassword\x1b[m\x1b[K=hunter7secret", "hunter7secret"],
+    [`postgres://app:${RED}p4ssw0rd${OFF}@db:5432/app`, "p4ssw0rd"],
+  ])("%j loses its colours rather than keep the secret", (text, secret) => {
+    const r = redactText(text);
+    expect(r.count).toBe(1);
+    expect(r.text).not.toContain(secret);
+    expect(r.text).not.toContain("\x1b");
+    expect(r.text).toContain(REDACTED);
+  });
+});
+
 describe("a JSON string with an escaped quote", () => {
   it("is replaced to its real closing quote", () => {
     expect(redactText('{"password":"a\\"b secretTail","user":"app"}').text).toBe(
