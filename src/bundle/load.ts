@@ -128,7 +128,11 @@ export async function loadBundle(
   }
   if (outputs.length === 0 && !manifest.collectors) {
     const none = ignored.length > 0 ? ` (ignored: ${ignored.slice(0, 10).join(", ")})` : "";
-    const manifestIs = problem ? `a bundle.json it cannot use (${problem})` : "no bundle.json";
+    const manifestIs = problem
+      ? `a bundle.json it cannot use (${problem})`
+      : names.includes("bundle.json")
+        ? "a bundle.json that lists no collector"
+        : "no bundle.json";
     throw new DiagbotError(
       "bundle",
       `${dir} holds no output of a known collector and ${manifestIs}${none}`,

@@ -86,6 +86,11 @@ describe("evidence bundles", () => {
     await expect(loadBundle(broken, known)).rejects.toThrow(
       /holds no output of a known collector and a bundle\.json it cannot use \(not valid JSON \(/,
     );
+    const listsNone = tempDir();
+    writeFileSync(join(listsNone, "bundle.json"), "{}");
+    await expect(loadBundle(listsNone, known)).rejects.toThrow(
+      /holds no output of a known collector and a bundle\.json that lists no collector/,
+    );
   });
 
   it("reads the .out files when bundle.json is broken, and says so", async () => {
